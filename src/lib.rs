@@ -1,0 +1,12 @@
+//! zroster keeps a Zendesk account's users and roles in git.
+//!
+//! The pipeline: [`roster`] loads and validates the YAML files; `state` fetches the live
+//! account; `plan` compares the two into a [`Plan`](crate::plan) of changes (pure, no I/O);
+//! `render` prints a plan for people and tools, and `apply` executes it with Zendesk's bulk
+//! endpoints. `fake` is a local Zendesk emulator used by the tests and the sandbox mode.
+//! Library code never prints: it writes to the writers it is given.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod env_vars;
+pub mod roster;

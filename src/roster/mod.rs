@@ -1,0 +1,4 @@
+//! The roster.
+#![allow(missing_docs)]
+pub mod node;
+
