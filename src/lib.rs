@@ -8,5 +8,6 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
+pub mod command;
 pub mod env_vars;
 pub mod roster;
