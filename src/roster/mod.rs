@@ -103,15 +103,38 @@ impl Loaded {
 /// Loads, merges and validates the roster files below `paths`.
 #[must_use]
 pub fn load(paths: &[PathBuf]) -> Loaded {
-    let (files, mut diagnostics) = source::discover(paths);
-    let parsed = parse_all(&files);
+    let (files, diagnostics) = source::discover(paths);
+    let parsed = parse_all(&files, |path| source::read(path).map_err(Box::new));
+    assemble(files, parsed, diagnostics)
+}
+
+/// Loads a roster from texts in memory, named like files: what [`load`] does after reading.
+/// For tests and for rosters that do not come from disk.
+#[must_use]
+pub fn load_texts(texts: &[(&str, &str)]) -> Loaded {
+    let files: Vec<PathBuf> = texts.iter().map(|(name, _)| PathBuf::from(name)).collect();
+    let parsed = parse_all(&files, |path| {
+        let (name, text) = texts
+            .iter()
+            .find(|(name, _)| std::path::Path::new(name) == path)
+            .expect("every path comes from `texts`");
+        Ok(source::SourceFile {
+            path: path.to_path_buf(),
+            display: (*name).to_owned(),
+            text: (*text).to_owned(),
+        })
+    });
+    assemble(files, parsed, Vec::new())
+}
+
+fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagnostic>) -> Loaded {
     let mut roster = Roster::default();
-    for (id, result) in parsed.into_iter().enumerate() {
+    for (id, (result, path)) in parsed.into_iter().zip(files).enumerate() {
         let file_id = FileId::try_from(id).unwrap_or(FileId::MAX);
         match result {
             Err(diagnostic) => {
                 roster.files.push(RosterFile {
-                    path: files[id].clone(),
+                    path,
                     display: diagnostic.file.clone(),
                 });
                 diagnostics.push(*diagnostic);
@@ -138,7 +161,10 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
 type Parsed = Result<(source::SourceFile, Document, Vec<Diagnostic>), Box<Diagnostic>>;
 
 /// Reads and builds every file, spreading the files over the available cores.
-fn parse_all(files: &[PathBuf]) -> Vec<Parsed> {
+fn parse_all<R>(files: &[PathBuf], read: R) -> Vec<Parsed>
+where
+    R: Fn(&std::path::Path) -> Result<source::SourceFile, Box<Diagnostic>> + Sync,
+{
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(files.len().max(1));
@@ -146,7 +172,7 @@ fn parse_all(files: &[PathBuf]) -> Vec<Parsed> {
         return files
             .iter()
             .enumerate()
-            .map(|(id, path)| parse_file(path, id))
+            .map(|(id, path)| parse_file(&read, path, id))
             .collect();
     }
     let mut results: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
@@ -159,7 +185,7 @@ fn parse_all(files: &[PathBuf]) -> Vec<Parsed> {
                     loop {
                         let id = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(path) = files.get(id) else { break };
-                        done.push((id, parse_file(path, id)));
+                        done.push((id, parse_file(&read, path, id)));
                     }
                     done
                 })
@@ -175,12 +201,15 @@ fn parse_all(files: &[PathBuf]) -> Vec<Parsed> {
         .into_iter()
         .zip(files)
         .enumerate()
-        .map(|(id, (parsed, path))| parsed.unwrap_or_else(|| parse_file(path, id)))
+        .map(|(id, (parsed, path))| parsed.unwrap_or_else(|| parse_file(&read, path, id)))
         .collect()
 }
 
-fn parse_file(path: &std::path::Path, id: usize) -> Parsed {
-    let file = source::read(path).map_err(Box::new)?;
+fn parse_file<R>(read: &R, path: &std::path::Path, id: usize) -> Parsed
+where
+    R: Fn(&std::path::Path) -> Result<source::SourceFile, Box<Diagnostic>>,
+{
+    let file = read(path)?;
     let root = parse_yaml(&file.text).map_err(|e| Box::new(yaml_error(&file.display, &e)))?;
     let mut builder = Builder::new(&file.display, FileId::try_from(id).unwrap_or(FileId::MAX));
     let document = builder.document(&root);
@@ -189,7 +218,7 @@ fn parse_file(path: &std::path::Path, id: usize) -> Parsed {
 }
 
 /// Nesting deeper than this is refused; a roster needs about six levels.
-pub const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 24;
 /// Most events that aliases may replay in one file; stops "billion laughs" alias bombs while
 /// leaving room for rosters that share blocks of settings through anchors.
 pub const MAX_ALIAS_REPLAY_EVENTS: usize = 250_000;
@@ -203,7 +232,12 @@ fn parse_yaml(text: &str) -> Result<Node, serde_saphyr::Error> {
         strict_booleans: true,
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
             max_documents: 1,
+            // A file at the size limit holds some 100,000 users of ~20 events each.
+            max_events: 40_000_000,
+            max_nodes: 20_000_000,
+            max_total_scalar_bytes: usize::try_from(source::MAX_FILE_BYTES).unwrap_or(usize::MAX) * 2,
         },
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: MAX_ALIAS_REPLAY_EVENTS,
@@ -293,3 +327,6 @@ fn merge(roster: &mut Roster, file: FileId, document: Document, diagnostics: &mu
     roster.groups.extend(document.groups);
     roster.users.extend(document.users);
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Serialize, Serializer};
 
 use super::node::Pos;
@@ -54,6 +54,10 @@ impl<T: JsonSchema> JsonSchema for Located<T> {
 
     fn schema_name() -> Cow<'static, str> {
         T::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
@@ -122,7 +126,7 @@ impl<T: JsonSchema> JsonSchema for Field<T> {
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        <Option<T>>::json_schema(generator)
+        json_schema!({ "anyOf": [generator.subschema_for::<T>(), { "type": "null" }] })
     }
 }
 
@@ -217,16 +221,20 @@ pub enum Prune {
 pub struct Safety {
     /// Most users a plan may delete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Threshold")]
     pub max_deletes: Option<Located<Threshold>>,
     /// Most users a plan may suspend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Threshold")]
     pub max_suspends: Option<Located<Threshold>>,
     /// Most users whose role or custom role a plan may change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Threshold")]
     pub max_role_changes: Option<Located<Threshold>>,
     /// Fewest admins the account may have after the plan. A plan leaving fewer is refused.
     /// When left out, 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32")]
     pub min_admins: Option<Located<u32>>,
 }
 
@@ -340,6 +348,7 @@ pub type FieldValue = serde_json::Value;
 pub struct Profile {
     /// `end-user`, `agent` or `admin`. Agents and admins take an agent seat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Role")]
     pub role: Option<Located<Role>>,
     /// Custom agent role, by name (Enterprise). Only with `role: agent`. `null` removes it.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
@@ -351,22 +360,26 @@ pub struct Profile {
     /// Every organization the user belongs to, by name: exactly this set (memberships are
     /// added and removed to match). Leave out to leave memberships alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Field<Vec<String>>")]
     pub organizations: Option<Located<Vec<Located<String>>>>,
     /// Every group the agent belongs to, by name: exactly this set. Agents and admins only.
     /// Leave out to leave memberships alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Field<Vec<String>>")]
     pub groups: Option<Located<Vec<Located<String>>>>,
     /// The agent's default group, by name; must be one of `groups` when those are given.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub default_group: Field<String>,
     /// Tags on the user: exactly this set. Zendesk stores tags in lower case, without spaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Field<Vec<String>>")]
     pub tags: Option<Located<Vec<Located<String>>>>,
     /// Custom user fields by key. Only the keys written are managed; `null` clears one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub user_fields: BTreeMap<String, Located<FieldValue>>,
     /// Whether the user is suspended (cannot sign in or submit requests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub suspended: Option<Located<bool>>,
     /// The name shown to end-users instead of the agent's real name.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
@@ -386,12 +399,15 @@ pub struct Profile {
     /// Language, as a locale such as `en-US` or `de`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"))]
+    #[schemars(with = "String")]
     pub locale: Option<Located<String>>,
     /// Time zone: an IANA name such as `Europe/Berlin`, or Zendesk's name such as `Berlin`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub time_zone: Option<Located<String>>,
     /// Whether the user can moderate Help Center community content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub moderator: Option<Located<bool>>,
     /// Which tickets the user can see: `organization`, `groups`, `assigned`, `requested`,
     /// or `null` for no restriction (admins, unrestricted agents).
@@ -399,9 +415,11 @@ pub struct Profile {
     pub ticket_restriction: Field<TicketRestriction>,
     /// Whether the agent can add only private comments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub only_private_comments: Option<Located<bool>>,
     /// Whether the user's identity is verified (no verification email is sent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub verified: Option<Located<bool>>,
 }
 
@@ -415,14 +433,17 @@ pub struct User {
     pub source: Source,
     /// Full name. Required to create a user; leave out to keep the live name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub name: Option<Located<String>>,
     /// Primary email address; a match key. Unique in the roster, case-insensitively.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(email)]
+    #[schemars(with = "String")]
     pub email: Option<Located<String>>,
     /// The id of the user in your own systems; the preferred match key. Unique in the
     /// roster, case-insensitively.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub external_id: Option<Located<String>>,
     /// The managed attributes.
     #[serde(flatten)]
@@ -459,9 +480,11 @@ pub struct Organization {
     pub name: Located<String>,
     /// The id of the organization in your own systems.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub external_id: Option<Located<String>>,
     /// Email domains whose new users join this organization: exactly this list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
     pub domain_names: Option<Located<Vec<Located<String>>>>,
     /// Details, such as an address.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
@@ -471,12 +494,15 @@ pub struct Organization {
     pub notes: Field<String>,
     /// Tags on the organization: exactly this set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
     pub tags: Option<Located<Vec<Located<String>>>>,
     /// Whether members can see each other's tickets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub shared_tickets: Option<Located<bool>>,
     /// Whether members can comment on each other's tickets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub shared_comments: Option<Located<bool>>,
 }
 
@@ -495,5 +521,6 @@ pub struct Group {
     pub description: Field<String>,
     /// Whether the group is public. Zendesk cannot make a private group public.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub is_public: Option<Located<bool>>,
 }
