@@ -1,0 +1,7 @@
+//! Integration tests: the real binaries and the library's public API, one module per feature.
+
+mod cli;
+mod common;
+mod examples;
+mod schema;
+mod validate;
