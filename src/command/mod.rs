@@ -41,13 +41,21 @@ pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
 }
 
 /// Runs `zplan`: the roster is loaded and checked first, so mistakes in it are reported
-/// with their file:line:column before anything else happens.
-pub fn run_plan(cli: &crate::cli::ZplanCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+/// with their <file:line:column> before anything else happens.
+pub fn run_plan(
+    cli: &crate::cli::ZplanCli,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitStatus {
     not_yet_available("zplan", &cli.paths, out, err)
 }
 
 /// Runs `zapply`: like [`run_plan`], the roster is loaded and checked first.
-pub fn run_apply(cli: &crate::cli::ZapplyCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+pub fn run_apply(
+    cli: &crate::cli::ZapplyCli,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitStatus {
     not_yet_available("zapply", &cli.paths, out, err)
 }
 
@@ -82,8 +90,7 @@ pub(crate) fn use_color(choice: crate::cli::ColorChoice, is_terminal: bool) -> b
         crate::cli::ColorChoice::Always => true,
         crate::cli::ColorChoice::Never => false,
         crate::cli::ColorChoice::Auto => {
-            is_terminal
-                && std::env::var_os(crate::env_vars::NO_COLOR).is_none_or(|v| v.is_empty())
+            is_terminal && std::env::var_os(crate::env_vars::NO_COLOR).is_none_or(|v| v.is_empty())
         }
     }
 }

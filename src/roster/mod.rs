@@ -214,6 +214,12 @@ where
     let mut builder = Builder::new(&file.display, FileId::try_from(id).unwrap_or(FileId::MAX));
     let document = builder.document(&root);
     let diagnostics = builder.diagnostics;
+    drop(root);
+    // The text is not needed once the model holds everything with its position.
+    let file = source::SourceFile {
+        text: String::new(),
+        ..file
+    };
     Ok((file, document, diagnostics))
 }
 
@@ -264,7 +270,10 @@ fn yaml_error(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
         )
         .hint("a roster file is one document: remove the `---` line, or split it into two files");
     }
-    let (code, hint) = if lowered.contains("budget") || lowered.contains("alias") || lowered.contains("limit") {
+    let (code, hint) = if lowered.contains("budget")
+        || lowered.contains("alias")
+        || lowered.contains("limit")
+    {
         (
             "yaml-limit",
             Some(format!(
@@ -272,8 +281,14 @@ fn yaml_error(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
             )),
         )
     } else if lowered.contains("tab") {
-        ("yaml-syntax", Some("indent YAML with spaces, not tabs".to_owned()))
-    } else if lowered.contains("indicator") || lowered.contains("bracket") || lowered.contains("flow") {
+        (
+            "yaml-syntax",
+            Some("indent YAML with spaces, not tabs".to_owned()),
+        )
+    } else if lowered.contains("indicator")
+        || lowered.contains("bracket")
+        || lowered.contains("flow")
+    {
         (
             "yaml-syntax",
             Some("check the brackets and braces around this line: each `[` needs a `]` and each `{` a `}`".to_owned()),
@@ -304,7 +319,11 @@ fn merge(roster: &mut Roster, file: FileId, document: Document, diagnostics: &mu
         if !present {
             continue;
         }
-        let first = if key == "settings" { roster.settings_source } else { roster.defaults_source };
+        let first = if key == "settings" {
+            roster.settings_source
+        } else {
+            roster.defaults_source
+        };
         if let Some(first) = first {
             let place = roster.locate(first);
             diagnostics.push(
@@ -318,17 +337,23 @@ fn merge(roster: &mut Roster, file: FileId, document: Document, diagnostics: &mu
             );
         }
     }
-    if let Some(settings) = document.settings {
-        if roster.settings_source.is_none() {
-            roster.settings = settings;
-            roster.settings_source = Some(Source { file, pos: positions.settings });
-        }
+    if let Some(settings) = document.settings
+        && roster.settings_source.is_none()
+    {
+        roster.settings = settings;
+        roster.settings_source = Some(Source {
+            file,
+            pos: positions.settings,
+        });
     }
-    if let Some(defaults) = document.defaults {
-        if roster.defaults_source.is_none() {
-            roster.defaults = defaults;
-            roster.defaults_source = Some(Source { file, pos: positions.defaults });
-        }
+    if let Some(defaults) = document.defaults
+        && roster.defaults_source.is_none()
+    {
+        roster.defaults = defaults;
+        roster.defaults_source = Some(Source {
+            file,
+            pos: positions.defaults,
+        });
     }
     roster.custom_roles.extend(document.custom_roles);
     roster.organizations.extend(document.organizations);

@@ -1,7 +1,7 @@
 //! A located YAML tree: the first step of loading, before the roster model is built.
 //!
 //! Deserialising straight into the model would stop at the first mistake. Reading into this
-//! tree first keeps the file:line:column of every key and value, keeps `null` apart from an
+//! tree first keeps the <file:line:column> of every key and value, keeps `null` apart from an
 //! absent key, and lets the model builder report every mistake of a file at once.
 
 use std::fmt;
@@ -53,8 +53,7 @@ impl NodeKind {
         match self {
             NodeKind::Null => "null",
             NodeKind::Bool(_) => "a boolean",
-            NodeKind::Int(_) => "a number",
-            NodeKind::Float(_) => "a number",
+            NodeKind::Int(_) | NodeKind::Float(_) => "a number",
             NodeKind::Str(_) => "a string",
             NodeKind::Seq(_) => "a list",
             NodeKind::Map(_) => "a mapping",
