@@ -218,7 +218,7 @@ impl<'a> Builder<'a> {
             }
             seen.insert(name, key.pos);
             if let Some(known_name) = known.iter().flat_map(|k| k.iter()).find(|k| **k == name) {
-                result.push((*known_name, value))
+                result.push((*known_name, value));
             } else {
                 let suggestion = closest(name, known.iter().flat_map(|k| k.iter().copied()));
                 let diagnostic = self.error(

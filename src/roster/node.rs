@@ -1,7 +1,7 @@
 //! A located YAML tree: the first step of loading, before the roster model is built.
 //!
 //! Deserialising straight into the model would stop at the first mistake. Reading into this
-//! tree first keeps the file:line:column of every key and value, keeps `null` apart from an
+//! tree first keeps the <file:line:column> of every key and value, keeps `null` apart from an
 //! absent key, and lets the model builder report every mistake of a file at once.
 //!
 //! The tree is built from the events of `granit-parser`, the YAML parser under serde-saphyr.
@@ -333,13 +333,13 @@ fn expand_merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, Ya
 /// are only `true`/`false` (in any of their three spellings), and digits with a leading zero
 /// (`0042`, an employee number) stay text.
 fn resolve_scalar(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> NodeKind {
-    if let Some(tag) = tag {
-        if tag.is_yaml_core_schema() {
-            match tag.suffix() {
-                "str" => return NodeKind::Str(value.into_owned()),
-                "null" => return NodeKind::Null,
-                _ => {}
-            }
+    if let Some(tag) = tag
+        && tag.is_yaml_core_schema()
+    {
+        match tag.suffix() {
+            "str" => return NodeKind::Str(value.into_owned()),
+            "null" => return NodeKind::Null,
+            _ => {}
         }
     }
     if style != ScalarStyle::Plain {
@@ -404,6 +404,8 @@ fn lowercase_first(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     const LIMITS: Limits = Limits {
@@ -491,7 +493,7 @@ mod tests {
         let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for level in 1..6 {
             let items = vec![format!("*a{}", level - 1); 10].join(", ");
-            bomb.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+            writeln!(bomb, "a{level}: &a{level} [{items}]").unwrap();
         }
         assert_eq!(parse(&bomb, LIMITS).unwrap_err().kind, YamlErrorKind::Limit);
         let deep = format!("v: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
