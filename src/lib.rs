@@ -10,3 +10,4 @@
 pub mod cli;
 pub mod env_vars;
 pub mod roster;
+pub mod zendesk;
