@@ -9,4 +9,5 @@
 
 pub mod cli;
 pub mod env_vars;
+pub mod fake;
 pub mod roster;
