@@ -9,5 +9,6 @@
 
 pub mod cli;
 pub mod env_vars;
+pub mod fake;
 pub mod roster;
 pub mod zendesk;
