@@ -114,6 +114,11 @@ impl ReadClient {
         )
     }
 
+    /// One user by id (`GET /users/{id}`); [`ZendeskError::NotFound`] when there is none.
+    pub async fn user(&self, id: u64) -> Result<User, ZendeskError> {
+        self.get_object(&format!("users/{id}"), &[], "user").await
+    }
+
     /// Users by id, 100 per `show_many` request, several requests in flight. Unknown ids are
     /// simply absent; deleted users are included (`include_deleted`) so callers can tell.
     pub async fn users_by_ids(&self, ids: &[u64]) -> Result<Vec<User>, ZendeskError> {

@@ -182,10 +182,7 @@ impl Transport {
                     }
                     let status = answer.status.as_u16();
                     let retry_after = rate_limit::retry_after(&answer.headers, &answer.body);
-                    let last = format!(
-                        "{status} {}",
-                        answer.status.canonical_reason().unwrap_or("")
-                    );
+                    let last = describe_answer(&answer);
                     match status {
                         429 => {
                             let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
@@ -476,6 +473,18 @@ fn field_errors(details: Option<&serde_json::Value>) -> Vec<FieldError> {
             }]
         }
         _ => Vec::new(),
+    }
+}
+
+/// `429 Too Many Requests (APIRateLimitExceeded: …)`: status and what the body says.
+fn describe_answer(answer: &Answer) -> String {
+    let reason = answer.status.canonical_reason().unwrap_or("");
+    let json = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
+    let message = json.as_ref().and_then(message_of).unwrap_or_else(|| snippet(&answer.body));
+    if message.is_empty() {
+        format!("{} {reason}", answer.status.as_u16())
+    } else {
+        format!("{} {reason} ({message})", answer.status.as_u16())
     }
 }
 
