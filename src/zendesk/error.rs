@@ -6,6 +6,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use super::transport::{field_errors, message_of, snippet};
+
 /// One field error of a 422 `RecordInvalid` answer (`details.<field>[]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -206,6 +208,55 @@ fn render_details(details: &[FieldError]) -> String {
 }
 
 impl ZendeskError {
+    /// The typed error for a non-success HTTP answer: `status` and `body` as received, `hint`
+    /// naming the credentials to check on 401. Bodies that are not JSON keep their start
+    /// (one line) as the message.
+    #[must_use]
+    pub fn from_response(endpoint: &str, status: u16, body: &[u8], hint: &'static str) -> Self {
+        let json = serde_json::from_slice::<serde_json::Value>(body).ok();
+        let message = json.as_ref().and_then(message_of).unwrap_or_else(|| {
+            let text = snippet(body);
+            if text.is_empty() {
+                reqwest::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|code| code.canonical_reason())
+                    .unwrap_or("no details")
+                    .to_owned()
+            } else {
+                text
+            }
+        });
+        let endpoint = endpoint.to_owned();
+        match (status, json) {
+            (401, _) => Self::Authentication {
+                endpoint,
+                message,
+                hint,
+            },
+            (403, _) => Self::Forbidden { endpoint, message },
+            (404, _) => Self::NotFound { endpoint, message },
+            (422, Some(json)) if json.is_object() => Self::Invalid {
+                endpoint,
+                error: json
+                    .get("error")
+                    .and_then(|e| e.as_str())
+                    .unwrap_or("RecordInvalid")
+                    .to_owned(),
+                description: json
+                    .get("description")
+                    .and_then(|d| d.as_str())
+                    .unwrap_or("")
+                    .to_owned(),
+                details: field_errors(json.get("details")),
+            },
+            (status, _) => Self::Rejected {
+                endpoint,
+                status,
+                message,
+            },
+        }
+    }
+
     /// Whether Zendesk refused a bulk import because the account has them disabled
     /// (403 on `create_many` / `create_or_update_many`); callers then fall back to single requests.
     #[must_use]

@@ -313,51 +313,12 @@ impl Transport {
 
     /// The typed error of a non-success answer that is not retried.
     fn error_for(&self, endpoint: &str, answer: &Answer) -> ZendeskError {
-        let json = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
-        let message = json.as_ref().and_then(message_of).unwrap_or_else(|| {
-            let text = snippet(&answer.body);
-            if text.is_empty() {
-                answer
-                    .status
-                    .canonical_reason()
-                    .unwrap_or("no details")
-                    .to_owned()
-            } else {
-                text
-            }
-        });
-        let endpoint = endpoint.to_owned();
-        match answer.status.as_u16() {
-            401 => ZendeskError::Authentication {
-                endpoint,
-                message,
-                hint: self.settings.auth.hint(),
-            },
-            403 => ZendeskError::Forbidden { endpoint, message },
-            404 => ZendeskError::NotFound { endpoint, message },
-            422 if json.as_ref().is_some_and(serde_json::Value::is_object) => {
-                let json = json.unwrap_or_default();
-                ZendeskError::Invalid {
-                    endpoint,
-                    error: json
-                        .get("error")
-                        .and_then(|e| e.as_str())
-                        .unwrap_or("RecordInvalid")
-                        .to_owned(),
-                    description: json
-                        .get("description")
-                        .and_then(|d| d.as_str())
-                        .unwrap_or("")
-                        .to_owned(),
-                    details: field_errors(json.get("details")),
-                }
-            }
-            status => ZendeskError::Rejected {
-                endpoint,
-                status,
-                message,
-            },
-        }
+        ZendeskError::from_response(
+            endpoint,
+            answer.status.as_u16(),
+            &answer.body,
+            self.settings.auth.hint(),
+        )
     }
 }
 
@@ -409,7 +370,7 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 /// A readable message from Zendesk's error bodies: `{"error","description"}`,
 /// `{"error","message"}`, `{"error","error_description"}`, `{"error":{"title","message"}}`,
 /// `{"errors":[{"code","title"}]}`.
-fn message_of(json: &serde_json::Value) -> Option<String> {
+pub(crate) fn message_of(json: &serde_json::Value) -> Option<String> {
     let text = |value: Option<&serde_json::Value>| {
         value.and_then(serde_json::Value::as_str).map(str::to_owned)
     };
@@ -440,7 +401,7 @@ fn message_of(json: &serde_json::Value) -> Option<String> {
 }
 
 /// `details: {"email": [{"description": …, "error": …}]}`, or a string.
-fn field_errors(details: Option<&serde_json::Value>) -> Vec<FieldError> {
+pub(crate) fn field_errors(details: Option<&serde_json::Value>) -> Vec<FieldError> {
     match details {
         Some(serde_json::Value::Object(fields)) => fields
             .iter()
@@ -480,7 +441,10 @@ fn field_errors(details: Option<&serde_json::Value>) -> Vec<FieldError> {
 fn describe_answer(answer: &Answer) -> String {
     let reason = answer.status.canonical_reason().unwrap_or("");
     let json = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
-    let message = json.as_ref().and_then(message_of).unwrap_or_else(|| snippet(&answer.body));
+    let message = json
+        .as_ref()
+        .and_then(message_of)
+        .unwrap_or_else(|| snippet(&answer.body));
     if message.is_empty() {
         format!("{} {reason}", answer.status.as_u16())
     } else {

@@ -28,14 +28,25 @@ pub(crate) async fn emulator(agents: usize, end_users: usize, knobs: Knobs) -> H
         users.push(json!({"id": 50001 + i, "name": format!("Customer {i}"), "email": format!("customer{i}@example.com"),
                           "role": "end-user", "external_id": format!("cust-{i}")}));
     }
-    let config = Config { knobs, seed: StateFile { users, ..StateFile::default() }, ..Config::default() };
+    let config = Config {
+        knobs,
+        seed: StateFile {
+            users,
+            ..StateFile::default()
+        },
+        ..Config::default()
+    };
     Server::start(config).await.expect("the emulator starts")
 }
 
 /// Settings for the emulator with the test switch that turns sleeps off.
 pub(crate) fn settings(handle: &Handle, token: &str) -> ConnectionSettings {
-    let auth = Auth::ApiToken { email: EMAIL.to_owned(), token: Secret::new(token) };
-    let mut settings = ConnectionSettings::new(handle.base_url(), auth).expect("loopback URL is accepted");
+    let auth = Auth::ApiToken {
+        email: EMAIL.to_owned(),
+        token: Secret::new(token),
+    };
+    let mut settings =
+        ConnectionSettings::new(handle.base_url(), auth).expect("loopback URL is accepted");
     settings.no_delay = true;
     settings
 }
@@ -60,7 +71,9 @@ pub(crate) async fn traffic(handle: &Handle) -> Value {
 
 /// Requests the emulator saw for one endpoint.
 pub(crate) async fn count(handle: &Handle, endpoint: &str) -> u64 {
-    traffic(handle).await["by_endpoint"][endpoint].as_u64().unwrap_or(0)
+    traffic(handle).await["by_endpoint"][endpoint]
+        .as_u64()
+        .unwrap_or(0)
 }
 
 /// `POST /__fake/requests/reset`.
