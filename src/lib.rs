@@ -12,4 +12,5 @@ pub mod command;
 pub mod env_vars;
 pub mod fake;
 pub mod roster;
+pub mod state;
 pub mod zendesk;

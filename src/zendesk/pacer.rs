@@ -44,6 +44,12 @@ impl Pacer {
         }
     }
 
+    /// The account's per-minute limit, once a response has told it.
+    #[must_use]
+    pub fn limit(&self) -> Option<u32> {
+        self.limit
+    }
+
     /// Requests per window this run may make, once the limit is known.
     #[must_use]
     pub fn budget(&self) -> Option<u32> {

@@ -66,6 +66,30 @@ impl ReadClient {
         self.transport.stats()
     }
 
+    /// The account's per-minute rate limit as the last answer reported it.
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<u32> {
+        self.transport.rate_limit()
+    }
+
+    /// Number of users in the account (all roles, deleted ones excluded), from the `count` of
+    /// an offset page of one user: one request.
+    pub async fn count_users(&self) -> Result<u64, ZendeskError> {
+        let url = self.transport.url("users", &[("per_page", "1")]);
+        let endpoint = self.transport.endpoint(&Method::GET, &url);
+        let answer = self
+            .transport
+            .send(Method::GET, url, None, Repeat::Safe)
+            .await?;
+        let page = Transport::decode(&endpoint, &answer, |body| {
+            Page::<User>::from_json(body, "users")
+        })?;
+        page.count.ok_or_else(|| ZendeskError::UnexpectedShape {
+            endpoint,
+            reason: "an offset page without `count`".to_owned(),
+        })
+    }
+
     /// The startup probe, `GET /users/me`: who the credentials belong to. Zendesk's anonymous
     /// answer (200 with no id) becomes [`ZendeskError::Anonymous`], an end user
     /// [`ZendeskError::InsufficientRole`].

@@ -26,11 +26,35 @@ pub struct RequestStats {
 }
 
 impl RequestStats {
+    /// What happened after `earlier` (a snapshot of the same client's stats).
+    #[must_use]
+    pub fn since(&self, earlier: &RequestStats) -> RequestStats {
+        RequestStats {
+            requests: self.requests - earlier.requests,
+            retries: self.retries - earlier.retries,
+            by_endpoint: minus(&self.by_endpoint, &earlier.by_endpoint),
+            by_status: minus(&self.by_status, &earlier.by_status),
+            connection_errors: self.connection_errors - earlier.connection_errors,
+            rate_limit_wait: self.rate_limit_wait.saturating_sub(earlier.rate_limit_wait),
+            jobs_submitted: self.jobs_submitted - earlier.jobs_submitted,
+        }
+    }
+
     /// Requests to one endpoint.
     #[must_use]
     pub fn count(&self, endpoint: &str) -> u64 {
         self.by_endpoint.get(endpoint).copied().unwrap_or(0)
     }
+}
+
+/// `now - then` per key, keeping only keys that grew.
+fn minus<K: Ord + Clone>(now: &BTreeMap<K, u64>, then: &BTreeMap<K, u64>) -> BTreeMap<K, u64> {
+    now.iter()
+        .filter_map(|(key, n)| {
+            let delta = n - then.get(key).copied().unwrap_or(0);
+            (delta > 0).then(|| (key.clone(), delta))
+        })
+        .collect()
 }
 
 /// Normalises a method and path the way the emulator counts them: numeric segments and job

@@ -95,6 +95,13 @@ impl Transport {
         self.observer.as_ref()
     }
 
+    pub(crate) fn rate_limit(&self) -> Option<u32> {
+        self.pacer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .limit()
+    }
+
     pub(crate) fn stats(&self) -> RequestStats {
         self.stats
             .lock()

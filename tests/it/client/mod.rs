@@ -7,6 +7,7 @@ mod jobs;
 mod listing;
 mod recorded;
 mod secrets;
+mod state;
 
 use serde_json::{Value, json};
 use zroster::fake::{Config, Handle, Knobs, Server, StateFile};
