@@ -163,8 +163,32 @@ impl Store {
             let map = object("group", value)?;
             store.create_group_with(&map, true).map_err(|e| bad("group", e))?;
         }
+        // Memberships and identities listed explicitly win over the user's shortcut fields,
+        // so that a saved state loads back with the same ids.
+        let listed = |list: &[Value], a: &str, b: &str| -> Vec<(u64, u64)> {
+            list.iter()
+                .filter_map(|v| Some((v.get(a)?.as_u64()?, v.get(b).and_then(Value::as_u64).unwrap_or(0))))
+                .collect()
+        };
+        let with_identities = listed(&state.identities, "user_id", "id");
+        let org_pairs = listed(&state.organization_memberships, "user_id", "organization_id");
+        let group_pairs = listed(&state.group_memberships, "user_id", "group_id");
         for value in &state.users {
-            let map = object("user", value)?;
+            let mut map = object("user", value)?;
+            let id = map.get("id").and_then(Value::as_u64);
+            if let Some(id) = id {
+                if with_identities.iter().any(|(u, _)| *u == id) {
+                    map.remove("email");
+                }
+                let org = map.get("organization_id").and_then(Value::as_u64);
+                if org.is_some_and(|o| org_pairs.contains(&(id, o))) {
+                    map.remove("organization_id");
+                }
+                let group = map.get("default_group_id").and_then(Value::as_u64);
+                if group.is_some_and(|g| group_pairs.contains(&(id, g))) {
+                    map.remove("default_group_id");
+                }
+            }
             store.seed_user(&map).map_err(|e| bad("user", e))?;
         }
         for value in &state.identities {
@@ -204,7 +228,7 @@ impl Store {
             organization_memberships: values(self.organization_memberships.values()),
             groups: values(self.groups.values()),
             group_memberships: values(self.group_memberships.values()),
-            custom_roles: values(self.custom_roles.values()),
+            custom_roles: values(self.custom_roles.keys().filter_map(|id| self.custom_role(*id).ok())),
         }
     }
 
