@@ -8,6 +8,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
+pub mod command;
 pub mod env_vars;
 pub mod fake;
 pub mod roster;

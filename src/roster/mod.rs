@@ -1,4 +1,332 @@
-//! The roster.
-#![allow(missing_docs)]
-pub mod node;
+//! The roster: loading YAML files with locations, building the model, and validating it.
+//!
+//! `load` reads every file (in parallel), builds each file's [`Document`] from a located
+//! YAML tree, merges the documents into one [`Roster`], and runs the cross-file checks of
+//! [`validate`]. Every problem becomes a [`Diagnostic`]; loading never stops at the first.
 
+pub mod diagnostic;
+pub mod model;
+pub mod node;
+pub mod pattern;
+pub mod schema;
+pub mod source;
+pub mod validate;
+
+mod build;
+mod suggest;
+
+use std::path::PathBuf;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::{
+    CustomRole, Document, Field, FileId, Group, Located, Organization, Profile, Role, Settings,
+    Source, User,
+};
+pub use node::Pos;
+
+use build::Builder;
+use node::Node;
+
+/// A loaded roster: every file merged into one.
+#[derive(Debug, Clone, Default)]
+pub struct Roster {
+    /// The files, in the order they were read; [`Source::file`] indexes this list.
+    pub files: Vec<RosterFile>,
+    /// The settings (from the one file that has them, or the defaults).
+    pub settings: Settings,
+    /// Where `settings` was written, if anywhere.
+    pub settings_source: Option<Source>,
+    /// The defaults applied to every user (empty when no file has them).
+    pub defaults: Profile,
+    /// Where `defaults` was written, if anywhere.
+    pub defaults_source: Option<Source>,
+    /// The managed custom roles of all files.
+    pub custom_roles: Vec<CustomRole>,
+    /// The managed organizations of all files.
+    pub organizations: Vec<Organization>,
+    /// The managed groups of all files.
+    pub groups: Vec<Group>,
+    /// The users of all files.
+    pub users: Vec<User>,
+}
+
+/// A file the roster was read from.
+#[derive(Debug, Clone)]
+pub struct RosterFile {
+    /// The path as found.
+    pub path: PathBuf,
+    /// The path as printed in diagnostics.
+    pub display: String,
+}
+
+impl Roster {
+    /// The path of a file as printed in messages.
+    #[must_use]
+    pub fn file_name(&self, file: FileId) -> &str {
+        self.files
+            .get(file as usize)
+            .map_or("<unknown>", |f| f.display.as_str())
+    }
+
+    /// `path:line:col` of a source, as printed in messages.
+    #[must_use]
+    pub fn locate(&self, source: Source) -> String {
+        format!(
+            "{}:{}:{}",
+            self.file_name(source.file),
+            source.pos.line,
+            source.pos.column
+        )
+    }
+}
+
+/// The result of loading: the roster (possibly incomplete when there are errors) and every
+/// diagnostic, sorted by file and line.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// The merged roster. Do not plan from it when [`Loaded::has_errors`] is true.
+    pub roster: Roster,
+    /// Errors, warnings and notes, sorted by file, line and column.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    /// Whether any diagnostic is an error.
+    #[must_use]
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Loads, merges and validates the roster files below `paths`.
+#[must_use]
+pub fn load(paths: &[PathBuf]) -> Loaded {
+    let (files, diagnostics) = source::discover(paths);
+    let parsed = parse_all(&files, |path| source::read(path).map_err(Box::new));
+    assemble(files, parsed, diagnostics)
+}
+
+/// Loads a roster from texts in memory, named like files: what [`load`] does after reading.
+/// For tests and for rosters that do not come from disk.
+#[must_use]
+pub fn load_texts(texts: &[(&str, &str)]) -> Loaded {
+    let files: Vec<PathBuf> = texts.iter().map(|(name, _)| PathBuf::from(name)).collect();
+    let parsed = parse_all(&files, |path| {
+        let (name, text) = texts
+            .iter()
+            .find(|(name, _)| std::path::Path::new(name) == path)
+            .expect("every path comes from `texts`");
+        Ok(source::SourceFile {
+            path: path.to_path_buf(),
+            display: (*name).to_owned(),
+            text: (*text).to_owned(),
+        })
+    });
+    assemble(files, parsed, Vec::new())
+}
+
+fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagnostic>) -> Loaded {
+    let mut roster = Roster::default();
+    for (id, (result, path)) in parsed.into_iter().zip(files).enumerate() {
+        let file_id = FileId::try_from(id).unwrap_or(FileId::MAX);
+        match result {
+            Err(diagnostic) => {
+                roster.files.push(RosterFile {
+                    path,
+                    display: diagnostic.file.clone(),
+                });
+                diagnostics.push(*diagnostic);
+            }
+            Ok((file, document, file_diagnostics)) => {
+                diagnostics.extend(file_diagnostics);
+                roster.files.push(RosterFile {
+                    path: file.path,
+                    display: file.display,
+                });
+                merge(&mut roster, file_id, document, &mut diagnostics);
+            }
+        }
+    }
+    diagnostics.extend(validate::check(&roster));
+    diagnostic::sort(&mut diagnostics);
+    Loaded {
+        roster,
+        diagnostics,
+    }
+}
+
+/// A file read, built into a document, with the file's own diagnostics.
+type Parsed = Result<(source::SourceFile, Document, Vec<Diagnostic>), Box<Diagnostic>>;
+
+/// Reads and builds every file, spreading the files over the available cores.
+fn parse_all<R>(files: &[PathBuf], read: R) -> Vec<Parsed>
+where
+    R: Fn(&std::path::Path) -> Result<source::SourceFile, Box<Diagnostic>> + Sync,
+{
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(files.len().max(1));
+    if threads <= 1 {
+        return files
+            .iter()
+            .enumerate()
+            .map(|(id, path)| parse_file(&read, path, id))
+            .collect();
+    }
+    let mut results: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let id = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(path) = files.get(id) else { break };
+                        done.push((id, parse_file(&read, path, id)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (id, parsed) in worker.join().unwrap_or_default() {
+                results[id] = Some(parsed);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .zip(files)
+        .enumerate()
+        .map(|(id, (parsed, path))| parsed.unwrap_or_else(|| parse_file(&read, path, id)))
+        .collect()
+}
+
+fn parse_file<R>(read: &R, path: &std::path::Path, id: usize) -> Parsed
+where
+    R: Fn(&std::path::Path) -> Result<source::SourceFile, Box<Diagnostic>>,
+{
+    let file = read(path)?;
+    let root = parse_yaml(&file.text).map_err(|e| Box::new(yaml_error(&file.display, &e)))?;
+    let mut builder = Builder::new(&file.display, FileId::try_from(id).unwrap_or(FileId::MAX));
+    let document = builder.document(&root);
+    let diagnostics = builder.diagnostics;
+    Ok((file, document, diagnostics))
+}
+
+/// Nesting deeper than this is refused; a roster needs about six levels.
+pub const MAX_DEPTH: usize = 24;
+/// Most events that aliases may replay in one file; stops "billion laughs" alias bombs while
+/// leaving room for rosters that share blocks of settings through anchors.
+pub const MAX_ALIAS_REPLAY_EVENTS: usize = 250_000;
+
+/// Parses YAML text into a located tree with zroster's budgets: duplicate keys are passed
+/// through (the builder reports them with both lines), booleans are YAML 1.2 (`true` and
+/// `false` only), and depth and alias expansion are limited.
+fn parse_yaml(text: &str) -> Result<Node, serde_saphyr::Error> {
+    let options = serde_saphyr::options! {
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
+            max_documents: 1,
+            // A file at the size limit holds some 100,000 users of ~20 events each.
+            max_events: 40_000_000,
+            max_nodes: 20_000_000,
+            max_total_scalar_bytes: usize::try_from(source::MAX_FILE_BYTES).unwrap_or(usize::MAX) * 2,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_REPLAY_EVENTS,
+            max_replay_stack_depth: 16,
+        },
+    };
+    serde_saphyr::from_str_with_options(text, options)
+}
+
+fn yaml_error(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
+    let pos = error.location().map(Pos::from_location).unwrap_or_default();
+    let mut message = error.without_snippet().to_string();
+    // The parser appends the location, which the diagnostic already carries.
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
+    let lowered = message.to_lowercase();
+    let (code, hint) = if lowered.contains("budget") || lowered.contains("alias") || lowered.contains("limit") {
+        (
+            "yaml-limit",
+            Some(format!(
+                "a roster file may nest at most {MAX_DEPTH} levels and replay at most {MAX_ALIAS_REPLAY_EVENTS} events through aliases"
+            )),
+        )
+    } else if lowered.contains("tab") {
+        ("yaml-syntax", Some("indent YAML with spaces, not tabs".to_owned()))
+    } else {
+        ("yaml-syntax", None)
+    };
+    let message = format!("invalid YAML: {}", lowercase_first(&message));
+    Diagnostic::error(file, pos, code, message).maybe_hint(hint)
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Adds one file's document to the roster; `settings` and `defaults` may come from one
+/// file only.
+fn merge(roster: &mut Roster, file: FileId, document: Document, diagnostics: &mut Vec<Diagnostic>) {
+    let source = |pos| Source { file, pos };
+    if let Some(settings) = document.settings {
+        let pos = Pos { line: 1, column: 1 };
+        if let Some(first) = roster.settings_source {
+            diagnostics.push(
+                Diagnostic::error(
+                    roster.file_name(file),
+                    Pos::default(),
+                    "duplicate-section",
+                    format!(
+                        "`settings` is also written in `{}`",
+                        roster.file_name(first.file)
+                    ),
+                )
+                .hint("keep `settings` in one file of the roster"),
+            );
+        } else {
+            roster.settings = settings;
+            roster.settings_source = Some(source(pos));
+        }
+    }
+    if let Some(defaults) = document.defaults {
+        if let Some(first) = roster.defaults_source {
+            diagnostics.push(
+                Diagnostic::error(
+                    roster.file_name(file),
+                    Pos::default(),
+                    "duplicate-section",
+                    format!(
+                        "`defaults` is also written in `{}`",
+                        roster.file_name(first.file)
+                    ),
+                )
+                .hint("keep `defaults` in one file of the roster"),
+            );
+        } else {
+            roster.defaults = defaults;
+            roster.defaults_source = Some(source(Pos { line: 1, column: 1 }));
+        }
+    }
+    roster.custom_roles.extend(document.custom_roles);
+    roster.organizations.extend(document.organizations);
+    roster.groups.extend(document.groups);
+    roster.users.extend(document.users);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,44 @@
+//! `zroster validate`: load and check a roster offline, print the diagnostics.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{DiagnosticFormat, ValidateArgs};
+use crate::roster::{self, diagnostic};
+
+use super::ExitStatus;
+
+pub(super) fn run(args: &ValidateArgs, out: &mut dyn Write, _err: &mut dyn Write) -> ExitStatus {
+    let loaded = roster::load(&args.paths);
+    let written = match args.format {
+        DiagnosticFormat::Human => {
+            let color = super::use_color(args.color, std::io::stdout().is_terminal());
+            diagnostic::write_human(out, &loaded.diagnostics, args.verbose, color)
+        }
+        DiagnosticFormat::Json => {
+            let shown: Vec<_> = loaded
+                .diagnostics
+                .iter()
+                .filter(|d| args.verbose || d.severity != roster::Severity::Note)
+                .cloned()
+                .collect();
+            diagnostic::write_json(out, &shown)
+        }
+        DiagnosticFormat::Github => diagnostic::write_github(out, &loaded.diagnostics),
+    };
+    if written.is_err() {
+        // A closed pipe (`zroster validate … | head`) is not an error of the roster.
+        return if loaded.has_errors() {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        };
+    }
+    if loaded.has_errors() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+
+

@@ -1,0 +1,334 @@
+//! One failing and one passing case per validation rule; the failing case's exact output
+//! is pinned with insta.
+
+use super::{diagnostic, load_texts, Severity};
+
+/// (rule name, expected diagnostic code, roster with the mistake, the same roster fixed)
+const RULES: &[(&str, &str, &str, &str)] = &[
+    (
+        "yaml_syntax",
+        "yaml-syntax",
+        "users:\n  - email: jane@acme.com\n    role: [agent\n",
+        "users:\n  - email: jane@acme.com\n    role: agent\n",
+    ),
+    (
+        "tab_indentation",
+        "yaml-syntax",
+        "users:\n\t- email: jane@acme.com\n",
+        "users:\n  - email: jane@acme.com\n",
+    ),
+    (
+        "unknown_key",
+        "unknown-key",
+        "users:\n  - emial: jane@acme.com\n    external_id: e1\n",
+        "users:\n  - email: jane@acme.com\n    external_id: e1\n",
+    ),
+    (
+        "unknown_top_level_key",
+        "unknown-key",
+        "user:\n  - email: jane@acme.com\n",
+        "users:\n  - email: jane@acme.com\n",
+    ),
+    (
+        "duplicate_key",
+        "duplicate-key",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    role: admin\n",
+        "users:\n  - email: jane@acme.com\n    role: admin\n",
+    ),
+    (
+        "role_capitalised",
+        "invalid-value",
+        "users:\n  - email: jane@acme.com\n    role: Agent\n",
+        "users:\n  - email: jane@acme.com\n    role: agent\n",
+    ),
+    (
+        "role_unknown",
+        "invalid-value",
+        "users:\n  - email: jane@acme.com\n    role: superuser\n",
+        "users:\n  - email: jane@acme.com\n    role: admin\n",
+    ),
+    (
+        "prune_unknown",
+        "invalid-value",
+        "settings:\n  prune: remove\n",
+        "settings:\n  prune: delete\n",
+    ),
+    (
+        "ticket_restriction_unknown",
+        "invalid-value",
+        "users:\n  - email: jane@acme.com\n    ticket_restriction: group\n",
+        "users:\n  - email: jane@acme.com\n    ticket_restriction: groups\n",
+    ),
+    (
+        "boolean_spelled_yes",
+        "invalid-type",
+        "users:\n  - email: jane@acme.com\n    suspended: yes\n",
+        "users:\n  - email: jane@acme.com\n    suspended: true\n",
+    ),
+    (
+        "list_written_as_text",
+        "invalid-type",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    groups: Billing\n",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    groups: [Billing]\n",
+    ),
+    (
+        "malformed_email",
+        "invalid-email",
+        "users:\n  - email: jane.acme.com\n",
+        "users:\n  - email: jane@acme.com\n",
+    ),
+    (
+        "missing_match_key",
+        "missing-match-key",
+        "users:\n  - name: Jane Smith\n    role: agent\n",
+        "users:\n  - name: Jane Smith\n    external_id: emp-1\n    role: agent\n",
+    ),
+    (
+        "duplicate_email_across_files",
+        "duplicate-email",
+        "users:\n  - email: jane@acme.com\n  - email: JANE@acme.com\n",
+        "users:\n  - email: jane@acme.com\n  - email: john@acme.com\n",
+    ),
+    (
+        "duplicate_external_id",
+        "duplicate-external-id",
+        "users:\n  - external_id: emp-1\n  - external_id: EMP-1\n",
+        "users:\n  - external_id: emp-1\n  - external_id: emp-2\n",
+    ),
+    (
+        "custom_role_without_agent",
+        "custom-role-needs-agent",
+        "users:\n  - email: jane@acme.com\n    role: end-user\n    custom_role: Tier 1\n",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    custom_role: Tier 1\n",
+    ),
+    (
+        "groups_on_end_user",
+        "groups-on-end-user",
+        "users:\n  - email: jane@acme.com\n    role: end-user\n    groups: [Billing]\n",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    groups: [Billing]\n",
+    ),
+    (
+        "default_group_not_in_groups",
+        "not-a-member",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    groups: [Billing]\n    default_group: Biling\n",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    groups: [Billing]\n    default_group: billing\n",
+    ),
+    (
+        "organization_not_in_organizations",
+        "not-a-member",
+        "users:\n  - email: jane@acme.com\n    organizations: [Acme]\n    organization: Globex\n",
+        "users:\n  - email: jane@acme.com\n    organizations: [Acme, Globex]\n    organization: Globex\n",
+    ),
+    (
+        "duplicate_custom_role_name",
+        "duplicate-name",
+        "custom_roles:\n  - name: Tier 1\n  - name: tier 1\n",
+        "custom_roles:\n  - name: Tier 1\n  - name: Tier 2\n",
+    ),
+    (
+        "duplicate_organization_name",
+        "duplicate-name",
+        "organizations:\n  - name: Acme\n  - name: ACME\n",
+        "organizations:\n  - name: Acme\n  - name: Globex\n",
+    ),
+    (
+        "duplicate_group_name",
+        "duplicate-name",
+        "groups:\n  - name: Billing\n  - name: Billing\n",
+        "groups:\n  - name: Billing\n  - name: Support\n",
+    ),
+    (
+        "percentage_out_of_range",
+        "percentage-out-of-range",
+        "settings:\n  safety:\n    max_deletes: \"150%\"\n",
+        "settings:\n  safety:\n    max_deletes: \"15%\"\n",
+    ),
+    (
+        "threshold_malformed",
+        "invalid-type",
+        "settings:\n  safety:\n    max_suspends: ten\n",
+        "settings:\n  safety:\n    max_suspends: 10\n",
+    ),
+    (
+        "unmatchable_ignore_pattern",
+        "unmatchable-pattern",
+        "settings:\n  ignore: [\"ops team\"]\n",
+        "settings:\n  ignore: [\"ops-*@acme.com\"]\n",
+    ),
+    (
+        "unmatchable_protect_pattern",
+        "unmatchable-pattern",
+        "settings:\n  protect: [\"owner\"]\n",
+        "settings:\n  protect: [\"owner@acme.com\"]\n",
+    ),
+    (
+        "tag_with_space",
+        "invalid-tag",
+        "users:\n  - email: jane@acme.com\n    tags: [vip customer]\n",
+        "users:\n  - email: jane@acme.com\n    tags: [vip_customer]\n",
+    ),
+    (
+        "duplicate_list_item",
+        "duplicate-item",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    groups: [Billing, billing]\n",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    groups: [Billing]\n",
+    ),
+    (
+        "locale_malformed",
+        "invalid-locale",
+        "users:\n  - email: jane@acme.com\n    locale: english\n",
+        "users:\n  - email: jane@acme.com\n    locale: en-US\n",
+    ),
+    (
+        "version_unsupported",
+        "unsupported-version",
+        "version: 2\nusers:\n  - email: jane@acme.com\n",
+        "version: 1\nusers:\n  - email: jane@acme.com\n",
+    ),
+    (
+        "empty_file",
+        "empty-file",
+        "# nothing here yet\n",
+        "users: []\n",
+    ),
+    (
+        "default_for_identity_key",
+        "invalid-default",
+        "defaults:\n  email: team@acme.com\n",
+        "defaults:\n  verified: true\n",
+    ),
+    (
+        "nested_user_field",
+        "invalid-type",
+        "users:\n  - email: jane@acme.com\n    user_fields: { address: { city: Berlin } }\n",
+        "users:\n  - email: jane@acme.com\n    user_fields: { city: Berlin }\n",
+    ),
+    (
+        "custom_role_permission_value",
+        "invalid-value",
+        "custom_roles:\n  - name: Tier 1\n    configuration: { ticket_access: within_groups }\n",
+        "custom_roles:\n  - name: Tier 1\n    configuration: { ticket_access: within-groups }\n",
+    ),
+    (
+        "name_missing",
+        "missing-name",
+        "groups:\n  - description: No name here\n",
+        "groups:\n  - name: Support\n    description: A name here\n",
+    ),
+    (
+        "min_admins_negative",
+        "invalid-type",
+        "settings:\n  safety:\n    min_admins: -1\n",
+        "settings:\n  safety:\n    min_admins: 1\n",
+    ),
+];
+
+fn render(texts: &[(&str, &str)]) -> (String, Vec<&'static str>) {
+    let loaded = load_texts(texts);
+    let mut out = Vec::new();
+    diagnostic::write_human(&mut out, &loaded.diagnostics, false, false).unwrap();
+    let codes = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.code)
+        .collect();
+    (String::from_utf8(out).unwrap(), codes)
+}
+
+#[test]
+fn every_rule_fails_its_bad_case_and_passes_its_fixed_case() {
+    for (name, code, bad, good) in RULES {
+        let (output, codes) = render(&[("roster.yaml", bad)]);
+        assert!(
+            codes.contains(code),
+            "rule {name}: expected `{code}` in\n{output}"
+        );
+        insta::assert_snapshot!(format!("rule_{name}"), output);
+        let (output, codes) = render(&[("roster.yaml", good)]);
+        assert!(codes.is_empty(), "rule {name}: fixed case still fails:\n{output}");
+    }
+}
+
+#[test]
+fn duplicates_across_files_name_both_places() {
+    let (output, _) = render(&[
+        ("roster/a.yaml", "users:\n  - email: jane@acme.com\n"),
+        ("roster/b.yaml", "users:\n  - email: Jane@Acme.com\n"),
+    ]);
+    insta::assert_snapshot!(output, @r"
+    roster/b.yaml:2:12: error: email `Jane@Acme.com` is also used at roster/a.yaml:2:12
+      hint: Zendesk compares emails case-insensitively, so `jane@acme.com` and `Jane@Acme.com` are the same
+    1 error in 1 file
+    ");
+}
+
+#[test]
+fn settings_in_two_files_is_an_error() {
+    let (output, codes) = render(&[
+        ("a.yaml", "settings:\n  prune: report\n"),
+        ("b.yaml", "settings:\n  prune: delete\n"),
+    ]);
+    assert_eq!(codes, ["duplicate-section"], "{output}");
+}
+
+#[test]
+fn errors_of_all_files_are_reported_at_once_in_file_and_line_order() {
+    let (output, codes) = render(&[
+        ("b.yaml", "users:\n  - email: x@acme.com\n    role: boss\n"),
+        ("a.yaml", "users:\n  - emial: y@acme.com\n  - email: z@acme.com\n    suspended: no\n"),
+    ]);
+    assert_eq!(codes.len(), 4, "{output}");
+    let first_b = output.find("b.yaml").unwrap();
+    assert!(output.rfind("a.yaml").unwrap() < first_b, "{output}");
+    assert!(output.ends_with("4 errors in 2 files\n"), "{output}");
+}
+
+#[test]
+fn absent_and_null_stay_apart() {
+    let loaded = load_texts(&[(
+        "r.yaml",
+        "users:\n  - email: a@acme.com\n    alias: null\n    tags: ~\n  - email: b@acme.com\n",
+    )]);
+    assert!(!loaded.has_errors());
+    let users = &loaded.roster.users;
+    assert!(matches!(users[0].profile.alias, super::Field::Null(_)));
+    assert!(users[0].profile.tags.as_ref().is_some_and(|t| t.value.is_empty()));
+    assert!(users[1].profile.alias.is_absent());
+    assert!(users[1].profile.tags.is_none());
+}
+
+#[test]
+fn alias_bomb_is_stopped_with_a_clear_error() {
+    let mut yaml = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..9 {
+        let previous = format!("*a{}", level - 1);
+        let items = vec![previous.as_str(); 10].join(", ");
+        yaml.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+    }
+    let (output, codes) = render(&[("bomb.yaml", &yaml)]);
+    assert_eq!(codes, ["yaml-limit"], "{output}");
+}
+
+#[test]
+fn deep_nesting_is_stopped_with_a_clear_error() {
+    let yaml = format!("users: {}{}\n", "[".repeat(200), "]".repeat(200));
+    let (output, codes) = render(&[("deep.yaml", &yaml)]);
+    assert_eq!(codes, ["yaml-limit"], "{output}");
+}
+
+#[test]
+fn unresolved_references_are_notes_not_errors() {
+    let loaded = load_texts(&[(
+        "r.yaml",
+        "groups:\n  - name: Billing\nusers:\n  - email: a@acme.com\n    role: agent\n    groups: [Billing, Support]\n    custom_role: Tier 9\n",
+    )]);
+    assert!(!loaded.has_errors());
+    let notes: Vec<_> = loaded.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    insta::assert_debug_snapshot!(notes, @r#"
+    [
+        "group `Support` is not in `groups`; it is resolved against the live account at plan time",
+        "custom role `Tier 9` is not in `custom_roles`; it is resolved against the live account at plan time",
+    ]
+    "#);
+}
