@@ -37,9 +37,11 @@ pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
     match cli.command {
         Command::Validate(args) => validate::run(&args, out, err),
         Command::Schema => schema::run(out, err),
+        Command::Fake(args) => fake::run(&args, out, err),
     }
 }
 
+mod fake;
 mod schema;
 mod validate;
 
