@@ -16,6 +16,7 @@ pub struct ZrosterCli {
 
 /// The `zroster` subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process; boxing buys nothing
 pub enum Command {
     /// Check roster files offline: syntax, keys, values and cross-file rules. No network.
     Validate(ValidateArgs),
@@ -151,8 +152,14 @@ pub enum FakePlan {
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
-    let rate: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
-    if (0.0..=1.0).contains(&rate) { Ok(rate) } else { Err(format!("`{text}` is not between 0 and 1")) }
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=1.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!("`{text}` is not between 0 and 1"))
+    }
 }
 
 #[cfg(test)]

@@ -78,7 +78,10 @@ pub(crate) fn run(args: &FakeArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         knobs,
         seed,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => return report(err, &error),
     };
@@ -92,10 +95,10 @@ pub(crate) fn run(args: &FakeArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         wait_for_signal().await;
         let state = handle.state();
         handle.shutdown().await;
-        if let Some(path) = &args.save {
-            if let Err(error) = state.save(path) {
-                return report(err, &error);
-            }
+        if let Some(path) = &args.save
+            && let Err(error) = state.save(path)
+        {
+            return report(err, &error);
         }
         ExitStatus::Success
     })

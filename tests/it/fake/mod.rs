@@ -36,28 +36,49 @@ impl Answer {
 }
 
 pub(crate) fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/zendesk").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/zendesk")
+        .join(name)
 }
 
 pub(crate) fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client")
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
 }
 
 /// Fast jobs, so tests never wait long.
 pub(crate) fn fast_knobs() -> Knobs {
-    Knobs { job_items_per_second: 2000.0, ..Knobs::default() }
+    Knobs {
+        job_items_per_second: 2000.0,
+        ..Knobs::default()
+    }
 }
 
 impl Fake {
     /// An emulator seeded from `tests/fixtures/zendesk/state.json`.
     pub(crate) async fn start() -> Self {
-        Self::with(fast_knobs(), StateFile::load(&fixture("state.json")).expect("fixture")).await
+        Self::with(
+            fast_knobs(),
+            StateFile::load(&fixture("state.json")).expect("fixture"),
+        )
+        .await
     }
 
     pub(crate) async fn with(knobs: Knobs, seed: StateFile) -> Self {
-        let handle = Server::start(Config { knobs, seed, ..Config::default() }).await.expect("start");
-        Self { handle, client: client() }
+        let handle = Server::start(Config {
+            knobs,
+            seed,
+            ..Config::default()
+        })
+        .await
+        .expect("start");
+        Self {
+            handle,
+            client: client(),
+        }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -72,7 +93,11 @@ impl Fake {
         self.send_request(request, body).await
     }
 
-    pub(crate) async fn send_request(&self, request: reqwest::RequestBuilder, body: Option<Value>) -> Answer {
+    pub(crate) async fn send_request(
+        &self,
+        request: reqwest::RequestBuilder,
+        body: Option<Value>,
+    ) -> Answer {
         let request = match body {
             Some(body) => request.json(&body),
             None => request,
@@ -82,7 +107,12 @@ impl Fake {
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer { status, headers, body, text }
+        Answer {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub(crate) async fn get(&self, path: &str) -> Answer {
@@ -106,7 +136,10 @@ impl Fake {
         let id = job["job_status"]["id"].as_str().expect("job id").to_owned();
         for _ in 0..400 {
             let answer = self.get(&format!("/api/v2/job_statuses/{id}.json")).await;
-            let status = answer.body["job_status"]["status"].as_str().unwrap_or_default().to_owned();
+            let status = answer.body["job_status"]["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
             if status != "queued" && status != "working" {
                 return answer.body["job_status"].clone();
             }
@@ -119,7 +152,9 @@ impl Fake {
 /// Sleeps past the end of the current wall-clock minute if fewer than `margin` seconds are
 /// left in it, so a test of a per-minute window is not split by the window's reset.
 pub(crate) async fn avoid_minute_boundary(margin: u64) {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock");
     let left = 60 - now.as_secs() % 60;
     if left <= margin {
         tokio::time::sleep(Duration::from_secs(left) + Duration::from_millis(200)).await;
