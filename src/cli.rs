@@ -169,7 +169,27 @@ mod tests {
     use super::ZrosterCli;
 
     #[test]
-    fn cli_definition_is_consistent() {
+    fn cli_definitions_are_consistent() {
         ZrosterCli::command().debug_assert();
+        super::ZplanCli::command().debug_assert();
+        super::ZapplyCli::command().debug_assert();
     }
+}
+
+/// `zplan`: show what applying the roster would change in Zendesk.
+#[derive(Debug, Parser)]
+#[command(name = "zplan", version, long_about = None, max_term_width = 100)]
+pub struct ZplanCli {
+    /// Roster files or directories (every `*.yaml` / `*.yml` below a directory).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// `zapply`: make Zendesk match the roster.
+#[derive(Debug, Parser)]
+#[command(name = "zapply", version, long_about = None, max_term_width = 100)]
+pub struct ZapplyCli {
+    /// Roster files or directories (every `*.yaml` / `*.yml` below a directory).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 }

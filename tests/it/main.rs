@@ -1,3 +1,8 @@
-//! The one integration-test binary: a module per feature.
+//! Integration tests: the real binaries and the library's public API, one module per feature.
 
+mod cli;
+mod common;
+mod examples;
 mod fake;
+mod schema;
+mod validate;
