@@ -95,7 +95,7 @@ pub struct FakeArgs {
     /// Account-wide API requests per minute [default: 700].
     #[arg(long, value_name = "N")]
     pub rate_limit: Option<u32>,
-    /// Bulk job items processed per second [default: 50].
+    /// Bulk job items processed per second; 0 pauses jobs [default: 50].
     #[arg(long, value_name = "N")]
     pub job_items_per_second: Option<f64>,
     /// Queued plus running jobs allowed at once; one more answers 429 [default: 30].

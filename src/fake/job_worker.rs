@@ -71,17 +71,26 @@ impl JobWorker {
         Ok(body)
     }
 
+    /// The time between two items; an infinite rate is instant (a paused worker, rate 0,
+    /// never reaches the items, see [`JobWorker::advance`]).
     fn interval(rate: f64) -> Duration {
-        if rate <= 0.0 || !rate.is_finite() {
+        if !rate.is_finite() || rate > 1e9 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(1.0 / rate)
+            Duration::from_secs_f64(1.0 / rate.max(1e-6))
         }
     }
 
     /// Drops expired jobs and processes every item that is due.
     pub(crate) fn advance(store: &mut Store, now: Instant, rate: f64, ttl: Duration) {
         store.jobs.retain(|j| now.duration_since(j.created) < ttl);
+        if rate <= 0.0 || rate.is_nan() {
+            // Paused: jobs stay where they are and resume one interval after un-pausing.
+            for job in &mut store.jobs {
+                job.next_item_at = now;
+            }
+            return;
+        }
         let interval = Self::interval(rate);
         for index in 0..store.jobs.len() {
             while store.jobs[index].is_active() && store.jobs[index].next_item_at <= now {

@@ -145,6 +145,16 @@ impl Handle {
         state
     }
 
+    /// Changes knobs while the server runs (a new `fault_seed` restarts the fault sequence).
+    pub fn update_knobs(&self, change: impl FnOnce(&mut Knobs)) {
+        let mut core = self.shared.lock();
+        let seed = core.knobs.fault_seed;
+        change(&mut core.knobs);
+        if core.knobs.fault_seed != seed {
+            core.faults = FaultInjector::new(core.knobs.fault_seed);
+        }
+    }
+
     /// The request counts (as `GET /__fake/requests`).
     #[must_use]
     pub fn requests(&self) -> RequestCounts {

@@ -483,7 +483,7 @@ impl Store {
         let own = existing.map(|u| u.id);
         match input.string("name")? {
             Some(Some(name)) if !name.trim().is_empty() => {
-                changes.name = Some(name.trim().to_owned())
+                changes.name = Some(name.trim().to_owned());
             }
             Some(_) => details.push(
                 "name",
