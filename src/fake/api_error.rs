@@ -27,31 +27,48 @@ pub struct ApiError {
 
 impl ApiError {
     fn json(status: u16, body: Value) -> Self {
-        Self { status, body: ErrorBody::Json(body), retry_after: None, www_authenticate: false }
+        Self {
+            status,
+            body: ErrorBody::Json(body),
+            retry_after: None,
+            www_authenticate: false,
+        }
     }
 
     /// 404 `RecordNotFound`.
     #[must_use]
     pub fn not_found() -> Self {
-        Self::json(404, json!({"error": "RecordNotFound", "description": "Not found"}))
+        Self::json(
+            404,
+            json!({"error": "RecordNotFound", "description": "Not found"}),
+        )
     }
 
     /// 404 `InvalidEndpoint` for a route Zendesk does not have.
     #[must_use]
     pub fn invalid_endpoint() -> Self {
-        Self::json(404, json!({"error": "InvalidEndpoint", "description": "Not found"}))
+        Self::json(
+            404,
+            json!({"error": "InvalidEndpoint", "description": "Not found"}),
+        )
     }
 
     /// 401 with `WWW-Authenticate`.
     #[must_use]
     pub fn unauthorized() -> Self {
-        Self { www_authenticate: true, ..Self::json(401, json!({"error": "Couldn't authenticate you"})) }
+        Self {
+            www_authenticate: true,
+            ..Self::json(401, json!({"error": "Couldn't authenticate you"}))
+        }
     }
 
     /// 403 `Forbidden` with a description.
     #[must_use]
     pub fn forbidden(description: &str) -> Self {
-        Self::json(403, json!({"error": "Forbidden", "description": description}))
+        Self::json(
+            403,
+            json!({"error": "Forbidden", "description": description}),
+        )
     }
 
     /// 400 with an `error` code and a description.
@@ -72,13 +89,19 @@ impl ApiError {
     /// 400 `TooManyValues` in the users-create wording (as recorded).
     #[must_use]
     pub fn too_many_users_created() -> Self {
-        Self::json(400, json!({"error": "TooManyValues", "description": "Maximum 100 users may be created per call"}))
+        Self::json(
+            400,
+            json!({"error": "TooManyValues", "description": "Maximum 100 users may be created per call"}),
+        )
     }
 
     /// 400 for a request whose root key is missing, in Rails' words.
     #[must_use]
     pub fn parameter_missing(key: &str) -> Self {
-        Self::bad_request("ParameterMissing", &format!("param is missing or the value is empty: {key}"))
+        Self::bad_request(
+            "ParameterMissing",
+            &format!("param is missing or the value is empty: {key}"),
+        )
     }
 
     /// 422 `RecordInvalid` with `details`.
@@ -142,25 +165,40 @@ impl ApiError {
         if status == 503 {
             Self {
                 retry_after: Some(1),
-                ..Self::json(503, json!({"error": "ServiceUnavailable", "description": "Service temporarily unavailable"}))
+                ..Self::json(
+                    503,
+                    json!({"error": "ServiceUnavailable", "description": "Service temporarily unavailable"}),
+                )
             }
         } else {
-            Self::json(500, json!({"error": "InternalServerError", "description": "Internal server error"}))
+            Self::json(
+                500,
+                json!({"error": "InternalServerError", "description": "Internal server error"}),
+            )
         }
     }
 
     /// The first detail description, for a failed job item's `details`.
     #[must_use]
     pub fn detail_text(&self) -> String {
-        let ErrorBody::Json(body) = &self.body else { return String::new() };
+        let ErrorBody::Json(body) = &self.body else {
+            return String::new();
+        };
         if let Some(details) = body.get("details").and_then(Value::as_object) {
             for items in details.values() {
-                if let Some(d) = items.get(0).and_then(|i| i.get("description")).and_then(Value::as_str) {
+                if let Some(d) = items
+                    .get(0)
+                    .and_then(|i| i.get("description"))
+                    .and_then(Value::as_str)
+                {
                     return d.to_owned();
                 }
             }
         }
-        body.get("description").and_then(Value::as_str).unwrap_or_default().to_owned()
+        body.get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
@@ -176,7 +214,10 @@ impl Details {
         if let Some(error) = error {
             item.insert("error".into(), Value::String(error.to_owned()));
         }
-        let entry = self.0.entry(field.to_owned()).or_insert_with(|| Value::Array(Vec::new()));
+        let entry = self
+            .0
+            .entry(field.to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(items) = entry {
             items.push(Value::Object(item));
         }

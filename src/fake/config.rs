@@ -27,7 +27,7 @@ pub struct Knobs {
     pub user_update_rate_limit: u32,
     /// Requests a minute to the incremental export.
     pub incremental_rate_limit: u32,
-    /// Bulk job items processed per second (per job).
+    /// Bulk job items processed per second (per job); 0 pauses the job worker.
     pub job_items_per_second: f64,
     /// Queued plus running jobs allowed at once; one more answers 429.
     pub max_jobs: usize,

@@ -29,7 +29,9 @@ pub(crate) struct FaultInjector {
 impl FaultInjector {
     /// A generator seeded with `seed`.
     pub(crate) fn new(seed: u64) -> Self {
-        Self { rng: StdRng::seed_from_u64(seed) }
+        Self {
+            rng: StdRng::seed_from_u64(seed),
+        }
     }
 
     fn hit(&mut self, rate: f64) -> bool {
@@ -39,11 +41,16 @@ impl FaultInjector {
     /// Draws the fault for one request.
     pub(crate) fn request(&mut self, knobs: &Knobs) -> Fault {
         if self.hit(knobs.fault_drop) {
-            return Fault::Drop { applied: self.rng.random() };
+            return Fault::Drop {
+                applied: self.rng.random(),
+            };
         }
         if self.hit(knobs.fault_5xx) {
             let status = if self.rng.random() { 503 } else { 500 };
-            return Fault::ServerError { status, applied: self.rng.random() };
+            return Fault::ServerError {
+                status,
+                applied: self.rng.random(),
+            };
         }
         if self.hit(knobs.fault_429) {
             return Fault::TooManyRequests;

@@ -12,10 +12,16 @@ use serde_json::{Map, Value};
 pub(crate) enum JobItem {
     CreateUser(Map<String, Value>),
     CreateOrUpdateUser(Map<String, Value>),
-    UpdateUser { key: UserKey, changes: Map<String, Value> },
+    UpdateUser {
+        key: UserKey,
+        changes: Map<String, Value>,
+    },
     DeleteUser(UserKey),
     CreateOrganization(Map<String, Value>),
-    UpdateOrganization { key: UserKey, changes: Map<String, Value> },
+    UpdateOrganization {
+        key: UserKey,
+        changes: Map<String, Value>,
+    },
     DeleteOrganization(UserKey),
     CreateOrganizationMembership(Map<String, Value>),
     DeleteOrganizationMembership(u64),

@@ -37,7 +37,13 @@ fn failure(index: usize, error: &str, id: Option<u64>, details: &str) -> Value {
 
 impl JobWorker {
     /// Queues a job; 429 when `max_jobs` jobs are already queued or working.
-    pub(crate) fn submit(store: &mut Store, request: JobRequest, max_jobs: usize, rate: f64, job_id: String) -> Result<Value, ApiError> {
+    pub(crate) fn submit(
+        store: &mut Store,
+        request: JobRequest,
+        max_jobs: usize,
+        rate: f64,
+        job_id: String,
+    ) -> Result<Value, ApiError> {
         let active = store.jobs.iter().filter(|j| j.is_active()).count();
         if active >= max_jobs {
             return Err(ApiError::too_many_jobs(max_jobs));
@@ -65,13 +71,26 @@ impl JobWorker {
         Ok(body)
     }
 
+    /// The time between two items; an infinite rate is instant (a paused worker, rate 0,
+    /// never reaches the items, see [`JobWorker::advance`]).
     fn interval(rate: f64) -> Duration {
-        if rate <= 0.0 || !rate.is_finite() { Duration::ZERO } else { Duration::from_secs_f64(1.0 / rate) }
+        if !rate.is_finite() || rate > 1e9 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(1.0 / rate.max(1e-6))
+        }
     }
 
     /// Drops expired jobs and processes every item that is due.
     pub(crate) fn advance(store: &mut Store, now: Instant, rate: f64, ttl: Duration) {
         store.jobs.retain(|j| now.duration_since(j.created) < ttl);
+        if rate <= 0.0 || rate.is_nan() {
+            // Paused: jobs stay where they are and resume one interval after un-pausing.
+            for job in &mut store.jobs {
+                job.next_item_at = now;
+            }
+            return;
+        }
         let interval = Self::interval(rate);
         for index in 0..store.jobs.len() {
             while store.jobs[index].is_active() && store.jobs[index].next_item_at <= now {
@@ -90,8 +109,12 @@ impl JobWorker {
         let position = job.done.len();
         let halfway = job.total / 2;
         if job.fate != JobFate::Complete && position == halfway {
-            let (status, word) = if job.fate == JobFate::Fail { ("failed", "Failed") } else { ("killed", "Killed") };
-            job.status = status.to_owned();
+            let (status, word) = if job.fate == JobFate::Fail {
+                ("failed", "Failed")
+            } else {
+                ("killed", "Killed")
+            };
+            status.clone_into(&mut job.status);
             job.message = Some(format!("{word} at {}", stamp()));
             job.progress = Some(position);
             job.results = Some(std::mem::take(&mut job.done));
@@ -99,7 +122,7 @@ impl JobWorker {
             return;
         }
         let Some(item) = job.items.pop_front() else {
-            job.status = "completed".to_owned();
+            "completed".clone_into(&mut job.status);
             job.progress = Some(job.total);
             job.message = Some(format!("Completed at {}", stamp()));
             job.results = Some(std::mem::take(&mut job.done));
@@ -107,15 +130,19 @@ impl JobWorker {
         };
         let faulty = job.item_faults.get(position).copied().unwrap_or(false);
         let verb = job.verb;
-        let result = if faulty { Self::fault_result(position, &item) } else { Self::apply(store, position, item) };
+        let result = if faulty {
+            Self::fault_result(position, &item)
+        } else {
+            Self::apply(store, position, item)
+        };
         let job = &mut store.jobs[index];
         job.done.push(result);
         let n = job.done.len();
-        job.status = "working".to_owned();
+        "working".clone_into(&mut job.status);
         job.progress = Some(n);
         job.message = Some(format!("{verb} #{n}"));
         if job.items.is_empty() {
-            job.status = "completed".to_owned();
+            "completed".clone_into(&mut job.status);
             job.message = Some(format!("Completed at {}", stamp()));
             job.results = Some(std::mem::take(&mut job.done));
         }
@@ -129,12 +156,21 @@ impl JobWorker {
             JobItem::CreateOrganization(_) => ("OrganizationCreateFailed", None),
             JobItem::UpdateOrganization { key, .. } => ("OrganizationUpdateFailed", key_id(key)),
             JobItem::DeleteOrganization(key) => ("OrganizationDeleteFailed", key_id(key)),
-            JobItem::CreateOrganizationMembership(_) => ("OrganizationMembershipCreateFailed", None),
-            JobItem::DeleteOrganizationMembership(id) => ("OrganizationMembershipDeleteFailed", Some(*id)),
+            JobItem::CreateOrganizationMembership(_) => {
+                ("OrganizationMembershipCreateFailed", None)
+            }
+            JobItem::DeleteOrganizationMembership(id) => {
+                ("OrganizationMembershipDeleteFailed", Some(*id))
+            }
             JobItem::CreateGroupMembership(_) => ("GroupMembershipCreateFailed", None),
             JobItem::DeleteGroupMembership(id) => ("GroupMembershipDeleteFailed", Some(*id)),
         };
-        failure(index, error, id, "Injected fault: the item was not processed")
+        failure(
+            index,
+            error,
+            id,
+            "Injected fault: the item was not processed",
+        )
     }
 
     fn resolve_user(store: &Store, key: &UserKey) -> Option<u64> {
@@ -154,7 +190,8 @@ impl JobWorker {
     }
 
     fn apply(store: &mut Store, index: usize, item: JobItem) -> Value {
-        let not_found = |error: &str, key: &UserKey| failure(index, error, key_id(key), "Not found");
+        let not_found =
+            |error: &str, key: &UserKey| failure(index, error, key_id(key), "Not found");
         match item {
             JobItem::CreateUser(map) => match store.create_user(&map) {
                 Ok(id) => json!({"id": id, "status": "Created"}),
@@ -162,20 +199,31 @@ impl JobWorker {
             },
             JobItem::CreateOrUpdateUser(map) => match store.create_or_update_user(&map) {
                 Ok((id, true)) => json!({"id": id, "status": "Created"}),
-                Ok((id, false)) => json!({"id": id, "action": "update", "status": "Updated", "success": true}),
-                Err(e) => failure(index, "UserCreateFailed", store.match_user(&map), &e.detail_text()),
+                Ok((id, false)) => {
+                    json!({"id": id, "action": "update", "status": "Updated", "success": true})
+                }
+                Err(e) => failure(
+                    index,
+                    "UserCreateFailed",
+                    store.match_user(&map),
+                    &e.detail_text(),
+                ),
             },
             JobItem::UpdateUser { key, changes } => match Self::resolve_user(store, &key) {
                 None => not_found("UserUpdateFailed", &key),
                 Some(id) => match store.update_user(id, &changes) {
-                    Ok(()) => json!({"id": id, "action": "update", "status": "Updated", "success": true}),
+                    Ok(()) => {
+                        json!({"id": id, "action": "update", "status": "Updated", "success": true})
+                    }
                     Err(e) => failure(index, "UserUpdateFailed", Some(id), &e.detail_text()),
                 },
             },
             JobItem::DeleteUser(key) => match Self::resolve_user(store, &key) {
                 None => not_found("UserDeleteFailed", &key),
                 Some(id) => match store.delete_user(id) {
-                    Ok(()) => json!({"id": id, "action": "delete", "status": "Deleted", "success": true}),
+                    Ok(()) => {
+                        json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+                    }
                     Err(e) => failure(index, "UserDeleteFailed", Some(id), &e.detail_text()),
                 },
             },
@@ -183,42 +231,84 @@ impl JobWorker {
                 Ok(id) => json!({"status": "Created", "id": id}),
                 Err(e) => failure(index, "OrganizationCreateFailed", None, &e.detail_text()),
             },
-            JobItem::UpdateOrganization { key, changes } => match Self::resolve_organization(store, &key) {
-                None => not_found("OrganizationUpdateFailed", &key),
-                Some(id) => match store.update_organization(id, &changes) {
-                    Ok(()) => json!({"action": "update", "id": id, "status": "Updated", "success": true}),
-                    Err(e) => failure(index, "OrganizationUpdateFailed", Some(id), &e.detail_text()),
-                },
-            },
+            JobItem::UpdateOrganization { key, changes } => {
+                match Self::resolve_organization(store, &key) {
+                    None => not_found("OrganizationUpdateFailed", &key),
+                    Some(id) => match store.update_organization(id, &changes) {
+                        Ok(()) => {
+                            json!({"action": "update", "id": id, "status": "Updated", "success": true})
+                        }
+                        Err(e) => failure(
+                            index,
+                            "OrganizationUpdateFailed",
+                            Some(id),
+                            &e.detail_text(),
+                        ),
+                    },
+                }
+            }
             JobItem::DeleteOrganization(key) => match Self::resolve_organization(store, &key) {
                 None => not_found("OrganizationDeleteFailed", &key),
                 Some(id) => match store.delete_organization(id) {
-                    Ok(()) => json!({"action": "delete", "id": id, "status": "Deleted", "success": true}),
-                    Err(e) => failure(index, "OrganizationDeleteFailed", Some(id), &e.detail_text()),
+                    Ok(()) => {
+                        json!({"action": "delete", "id": id, "status": "Deleted", "success": true})
+                    }
+                    Err(e) => failure(
+                        index,
+                        "OrganizationDeleteFailed",
+                        Some(id),
+                        &e.detail_text(),
+                    ),
                 },
             },
-            JobItem::CreateOrganizationMembership(map) => match store.create_organization_membership(&map) {
-                Ok(id) => json!({"id": id, "status": "Created"}),
-                Err(e) => failure(index, "OrganizationMembershipCreateFailed", None, &e.detail_text()),
-            },
-            JobItem::DeleteOrganizationMembership(id) => match store.delete_organization_membership(id) {
-                Ok(()) => json!({"id": id, "action": "delete", "status": "Deleted", "success": true}),
-                Err(e) => failure(index, "OrganizationMembershipDeleteFailed", Some(id), &e.detail_text()),
-            },
+            JobItem::CreateOrganizationMembership(map) => {
+                match store.create_organization_membership(&map) {
+                    Ok(id) => json!({"id": id, "status": "Created"}),
+                    Err(e) => failure(
+                        index,
+                        "OrganizationMembershipCreateFailed",
+                        None,
+                        &e.detail_text(),
+                    ),
+                }
+            }
+            JobItem::DeleteOrganizationMembership(id) => {
+                match store.delete_organization_membership(id) {
+                    Ok(()) => {
+                        json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+                    }
+                    Err(e) => failure(
+                        index,
+                        "OrganizationMembershipDeleteFailed",
+                        Some(id),
+                        &e.detail_text(),
+                    ),
+                }
+            }
             JobItem::CreateGroupMembership(map) => match store.create_group_membership(&map) {
                 Ok(id) => json!({"id": id, "status": "Created"}),
                 Err(e) => failure(index, "GroupMembershipCreateFailed", None, &e.detail_text()),
             },
             JobItem::DeleteGroupMembership(id) => match store.delete_group_membership(id) {
-                Ok(()) => json!({"id": id, "action": "delete", "status": "Deleted", "success": true}),
-                Err(e) => failure(index, "GroupMembershipDeleteFailed", Some(id), &e.detail_text()),
+                Ok(()) => {
+                    json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+                }
+                Err(e) => failure(
+                    index,
+                    "GroupMembershipDeleteFailed",
+                    Some(id),
+                    &e.detail_text(),
+                ),
             },
         }
     }
 
     /// The job with this id, unless expired.
     pub(crate) fn find<'a>(store: &'a Store, id: &str, ttl: Duration) -> Option<&'a JobStatus> {
-        store.jobs.iter().find(|j| j.id == id && j.created.elapsed() < ttl)
+        store
+            .jobs
+            .iter()
+            .find(|j| j.id == id && j.created.elapsed() < ttl)
     }
 }
 

@@ -2,6 +2,8 @@
 //! `meta` + `links`) and offset pages (`page`, `per_page`, `next_page`/`previous_page`/`count`),
 //! with Zendesk's cursor encoding (`{"o":"id","v":…}`, base64).
 
+use std::fmt::Write as _;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
@@ -20,7 +22,9 @@ fn percent_decode(text: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 if let Some(byte) = hex {
                     out.push(byte);
                     i += 2;
@@ -42,7 +46,7 @@ pub(crate) fn percent_encode(text: &str) -> String {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            let _ = write!(out, "%{byte:02X}");
         }
     }
     out
@@ -64,17 +68,30 @@ impl Query {
 
     /// The first value of `key`.
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of `key`.
     pub(crate) fn all(&self, key: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// Comma-separated values of `key` (`ids=1,2,3`), empty parts dropped.
     pub(crate) fn list(&self, key: &str) -> Option<Vec<String>> {
-        self.get(key).map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        self.get(key).map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
     }
 }
 
@@ -93,7 +110,7 @@ impl SortKey {
         let (order, raw) = match self {
             Self::Id(id) => {
                 let mut raw = vec![b'i'];
-                raw.extend_from_slice(&(*id as i64).to_le_bytes());
+                raw.extend_from_slice(&id.cast_signed().to_le_bytes());
                 ("id", raw)
             }
             Self::NameId(name, id) => {
@@ -101,7 +118,7 @@ impl SortKey {
                 raw.extend_from_slice(&(name.chars().count() as u32).to_le_bytes());
                 raw.extend_from_slice(name.as_bytes());
                 raw.push(b'i');
-                raw.extend_from_slice(&(*id as i64).to_le_bytes());
+                raw.extend_from_slice(&id.cast_signed().to_le_bytes());
                 ("name,id", raw)
             }
         };
@@ -114,13 +131,13 @@ impl SortKey {
         let inner: Value = serde_json::from_slice(&STANDARD.decode(cursor).ok()?).ok()?;
         let raw = STANDARD.decode(inner.get("v")?.as_str()?).ok()?;
         match inner.get("o")?.as_str()? {
-            "id" if raw.len() == 9 && raw[0] == b'i' => {
-                Some(Self::Id(i64::from_le_bytes(raw[1..9].try_into().ok()?) as u64))
-            }
+            "id" if raw.len() == 9 && raw[0] == b'i' => Some(Self::Id(
+                i64::from_le_bytes(raw[1..9].try_into().ok()?).cast_unsigned(),
+            )),
             "name,id" if raw.first() == Some(&b's') && raw.len() >= 14 => {
                 let text_end = raw.len() - 9;
                 let name = std::str::from_utf8(&raw[5..text_end]).ok()?.to_owned();
-                let id = i64::from_le_bytes(raw[text_end + 1..].try_into().ok()?) as u64;
+                let id = i64::from_le_bytes(raw[text_end + 1..].try_into().ok()?).cast_unsigned();
                 Some(Self::NameId(name, id))
             }
             _ => None,
@@ -132,9 +149,17 @@ impl SortKey {
 #[derive(Debug, Clone)]
 pub(crate) enum PageRequest {
     /// `page[size]` given: cursor mode.
-    Cursor { size: usize, after: Option<SortKey>, before: Option<SortKey> },
+    Cursor {
+        size: usize,
+        after: Option<SortKey>,
+        before: Option<SortKey>,
+    },
     /// Offset mode (the default).
-    Offset { page: usize, per_page: usize, per_page_given: bool },
+    Offset {
+        page: usize,
+        per_page: usize,
+        per_page_given: bool,
+    },
 }
 
 fn bad_page(description: &str) -> ApiError {
@@ -150,31 +175,48 @@ impl PageRequest {
         if size.is_some() || after.is_some() || before.is_some() {
             let size = match size {
                 None => 100,
-                Some(text) => text.parse::<usize>().map_err(|_| bad_page("page[size] must be a number"))?,
+                Some(text) => text
+                    .parse::<usize>()
+                    .map_err(|_| bad_page("page[size] must be a number"))?,
             };
             if size == 0 || size > 100 {
                 return Err(bad_page("page[size] must be between 1 and 100"));
             }
             let decode = |text: Option<&str>| -> Result<Option<SortKey>, ApiError> {
-                text.map(|t| SortKey::decode(t).ok_or_else(|| bad_page("Invalid cursor"))).transpose()
+                text.map(|t| SortKey::decode(t).ok_or_else(|| bad_page("Invalid cursor")))
+                    .transpose()
             };
-            return Ok(Self::Cursor { size, after: decode(after)?, before: decode(before)? });
+            return Ok(Self::Cursor {
+                size,
+                after: decode(after)?,
+                before: decode(before)?,
+            });
         }
         let page = match query.get("page") {
             None => 1,
-            Some(text) => text.parse::<usize>().map_err(|_| bad_page("page must be a number"))?.max(1),
+            Some(text) => text
+                .parse::<usize>()
+                .map_err(|_| bad_page("page must be a number"))?
+                .max(1),
         };
         let per_page_given = query.get("per_page").is_some();
         let per_page = match query.get("per_page") {
             None => default_size,
-            Some(text) => text.parse::<usize>().map_err(|_| bad_page("per_page must be a number"))?.clamp(1, 100),
+            Some(text) => text
+                .parse::<usize>()
+                .map_err(|_| bad_page("per_page must be a number"))?
+                .clamp(1, 100),
         };
         if (page - 1) * per_page >= 10_000 {
             return Err(bad_page(
                 "Offset pagination is limited to the first 10000 records; use cursor-based pagination (page[size]) instead",
             ));
         }
-        Ok(Self::Offset { page, per_page, per_page_given })
+        Ok(Self::Offset {
+            page,
+            per_page,
+            per_page_given,
+        })
     }
 }
 
@@ -192,25 +234,36 @@ pub(crate) fn render_page<T>(
     extra: &[(String, String)],
 ) -> Value {
     let mut body = Map::new();
-    let extra_query: String =
-        extra.iter().map(|(k, v)| format!("{}={}&", percent_encode(k), percent_encode(v))).collect();
+    let extra_query = extra.iter().fold(String::new(), |mut query, (k, v)| {
+        let _ = write!(query, "{}={}&", percent_encode(k), percent_encode(v));
+        query
+    });
     match request {
-        PageRequest::Cursor { size, after, before } => {
+        PageRequest::Cursor {
+            size,
+            after,
+            before,
+        } => {
             let (page, has_more): (Vec<(SortKey, T)>, bool) = if let Some(before) = before {
                 let mut earlier: Vec<_> = items.take_while(|(k, _)| k < before).collect();
                 let has_more = earlier.len() > *size;
                 let start = earlier.len().saturating_sub(*size);
                 (earlier.drain(start..).collect(), has_more)
             } else {
-                let mut later: Vec<_> =
-                    items.filter(|(k, _)| after.as_ref().is_none_or(|a| k > a)).take(size + 1).collect();
+                let mut later: Vec<_> = items
+                    .filter(|(k, _)| after.as_ref().is_none_or(|a| k > a))
+                    .take(size + 1)
+                    .collect();
                 let has_more = later.len() > *size;
                 later.truncate(*size);
                 (later, has_more)
             };
             let first = page.first().map(|(k, _)| k.encode());
             let last = page.last().map(|(k, _)| k.encode());
-            body.insert(key.into(), Value::Array(page.into_iter().map(|(_, v)| to_json(v)).collect()));
+            body.insert(
+                key.into(),
+                Value::Array(page.into_iter().map(|(_, v)| to_json(v)).collect()),
+            );
             let link = |dir: &str, cursor: Option<&String>| {
                 cursor.map_or(Value::Null, |c| {
                     Value::String(format!(
@@ -220,10 +273,17 @@ pub(crate) fn render_page<T>(
                 })
             };
             let links = json!({"prev": link("before", first.as_ref()), "next": link("after", last.as_ref())});
-            body.insert("meta".into(), json!({"has_more": has_more, "after_cursor": last, "before_cursor": first}));
+            body.insert(
+                "meta".into(),
+                json!({"has_more": has_more, "after_cursor": last, "before_cursor": first}),
+            );
             body.insert("links".into(), links);
         }
-        PageRequest::Offset { page, per_page, per_page_given } => {
+        PageRequest::Offset {
+            page,
+            per_page,
+            per_page_given,
+        } => {
             let start = (page - 1) * per_page;
             let mut count = 0;
             let mut slice = Vec::new();
@@ -233,11 +293,29 @@ pub(crate) fn render_page<T>(
                 }
                 count += 1;
             }
-            let per = if *per_page_given { format!("&per_page={per_page}") } else { String::new() };
+            let per = if *per_page_given {
+                format!("&per_page={per_page}")
+            } else {
+                String::new()
+            };
             let link = |n: usize| Value::String(format!("{url}?{extra_query}page={n}{per}"));
             body.insert(key.into(), Value::Array(slice));
-            body.insert("next_page".into(), if start + per_page < count { link(page + 1) } else { Value::Null });
-            body.insert("previous_page".into(), if *page > 1 { link(page - 1) } else { Value::Null });
+            body.insert(
+                "next_page".into(),
+                if start + per_page < count {
+                    link(page + 1)
+                } else {
+                    Value::Null
+                },
+            );
+            body.insert(
+                "previous_page".into(),
+                if *page > 1 {
+                    link(page - 1)
+                } else {
+                    Value::Null
+                },
+            );
             body.insert("count".into(), json!(count));
         }
     }
@@ -251,8 +329,14 @@ mod tests {
     #[test]
     fn id_cursor_matches_recorded_encoding() {
         // zenpy__group-memberships-pagination.json: membership 6130855204506.
-        assert_eq!(SortKey::Id(6_130_855_204_506).encode(), "eyJvIjoiaWQiLCJ2IjoiYVpwV2NuT1RCUUFBIn0=");
-        assert_eq!(SortKey::decode("eyJvIjoiaWQiLCJ2IjoiYVpwV2NuT1RCUUFBIn0="), Some(SortKey::Id(6_130_855_204_506)));
+        assert_eq!(
+            SortKey::Id(6_130_855_204_506).encode(),
+            "eyJvIjoiaWQiLCJ2IjoiYVpwV2NuT1RCUUFBIn0="
+        );
+        assert_eq!(
+            SortKey::decode("eyJvIjoiaWQiLCJ2IjoiYVpwV2NuT1RCUUFBIn0="),
+            Some(SortKey::Id(6_130_855_204_506))
+        );
     }
 
     #[test]

@@ -43,10 +43,18 @@ impl RateLimiter {
         let reset = 60 - unix_seconds % 60;
         let count = self.counts.entry(bucket).or_insert(0);
         if *count >= limit {
-            return Draw { allowed: false, remaining: 0, reset };
+            return Draw {
+                allowed: false,
+                remaining: 0,
+                reset,
+            };
         }
         *count += 1;
-        Draw { allowed: true, remaining: limit - *count, reset }
+        Draw {
+            allowed: true,
+            remaining: limit - *count,
+            reset,
+        }
     }
 }
 
@@ -57,8 +65,15 @@ mod tests {
     #[test]
     fn window_is_aligned_to_the_minute() {
         let mut limiter = RateLimiter::default();
-        let t = 1_700_000_040; // 40 s into a minute
-        assert_eq!(limiter.draw(Bucket::Account, 2, t), Draw { allowed: true, remaining: 1, reset: 20 });
+        let t = 1_700_000_080; // 40 s into a minute
+        assert_eq!(
+            limiter.draw(Bucket::Account, 2, t),
+            Draw {
+                allowed: true,
+                remaining: 1,
+                reset: 20
+            }
+        );
         assert!(limiter.draw(Bucket::Account, 2, t + 1).allowed);
         assert!(!limiter.draw(Bucket::Account, 2, t + 2).allowed);
         assert!(limiter.draw(Bucket::Account, 2, t + 20).allowed);

@@ -26,7 +26,10 @@ fn is_id(segment: &str) -> bool {
 #[must_use]
 pub(crate) fn endpoint_key(method: &str, path: &str) -> String {
     let path = path.strip_suffix(".json").unwrap_or(path);
-    let normalised: Vec<&str> = path.split('/').map(|s| if is_id(s) { "{id}" } else { s }).collect();
+    let normalised: Vec<&str> = path
+        .split('/')
+        .map(|s| if is_id(s) { "{id}" } else { s })
+        .collect();
     format!("{method} {}", normalised.join("/"))
 }
 
@@ -49,7 +52,10 @@ mod tests {
             endpoint_key("PUT", "/api/v2/users/123/identities/456/make_primary.json"),
             "PUT /api/v2/users/{id}/identities/{id}/make_primary"
         );
-        assert_eq!(endpoint_key("GET", "/api/v2/job_statuses/V3-abc.json"), "GET /api/v2/job_statuses/{id}");
+        assert_eq!(
+            endpoint_key("GET", "/api/v2/job_statuses/V3-abc.json"),
+            "GET /api/v2/job_statuses/{id}"
+        );
         assert_eq!(endpoint_key("GET", "/api/v2/users"), "GET /api/v2/users");
     }
 }

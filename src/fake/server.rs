@@ -53,7 +53,9 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Core> {
-        self.core.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.core
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -87,8 +89,14 @@ impl Server {
     pub async fn start(config: Config) -> Result<Handle, Error> {
         let listener = TcpListener::bind(("127.0.0.1", config.port))
             .await
-            .map_err(|source| Error::Bind { port: config.port, source })?;
-        let addr = listener.local_addr().map_err(|source| Error::Bind { port: config.port, source })?;
+            .map_err(|source| Error::Bind {
+                port: config.port,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            port: config.port,
+            source,
+        })?;
         let base_url = format!("http://127.0.0.1:{}", addr.port());
         let store = Store::from_state_file(&base_url, &config.seed, &config.email)?;
         let shared = Arc::new(Shared {
@@ -106,7 +114,12 @@ impl Server {
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(serve(listener, Arc::clone(&shared), stopped));
-        Ok(Handle { shared, addr, stop: Some(stop), task: Some(task) })
+        Ok(Handle {
+            shared,
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
     }
 }
 
@@ -130,6 +143,16 @@ impl Handle {
         let mut state = core.store.to_state_file();
         state.account = Some(core.knobs.to_settings());
         state
+    }
+
+    /// Changes knobs while the server runs (a new `fault_seed` restarts the fault sequence).
+    pub fn update_knobs(&self, change: impl FnOnce(&mut Knobs)) {
+        let mut core = self.shared.lock();
+        let seed = core.knobs.fault_seed;
+        change(&mut core.knobs);
+        if core.knobs.fault_seed != seed {
+            core.faults = FaultInjector::new(core.knobs.fault_seed);
+        }
     }
 
     /// The request counts (as `GET /__fake/requests`).
@@ -191,13 +214,19 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot:
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn json_response(status: u16, body: &Value) -> Response<Body> {
     let mut response = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert("content-type", HeaderValue::from_static("application/json; charset=utf-8"));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     response
 }
 
@@ -206,28 +235,36 @@ fn error_response(error: &ApiError) -> Response<Body> {
         ErrorBody::Json(body) => json_response(error.status, body),
         ErrorBody::Text(text) => {
             let mut r = Response::new(Body::from(text.clone()));
-            *r.status_mut() = StatusCode::from_u16(error.status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
-            r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; charset=UTF-8"));
+            *r.status_mut() =
+                StatusCode::from_u16(error.status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("text/plain; charset=UTF-8"),
+            );
             r
         }
     };
     if let Some(seconds) = error.retry_after {
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
     if error.www_authenticate {
-        response.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"Web Password\""));
+        response.headers_mut().insert(
+            "www-authenticate",
+            HeaderValue::from_static("Basic realm=\"Web Password\""),
+        );
     }
     response
 }
 
 fn reply_response(reply: Reply) -> Response<Body> {
-    let mut response = match &reply.body {
-        Some(body) => json_response(reply.status, body),
-        None => {
-            let mut r = Response::new(Body::empty());
-            *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT);
-            r
-        }
+    let mut response = if let Some(body) = &reply.body {
+        json_response(reply.status, body)
+    } else {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT);
+        r
     };
     if let Some(location) = reply.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         response.headers_mut().insert("location", location);
@@ -241,20 +278,39 @@ fn authenticate(shared: &Shared, header: Option<&str>) -> bool {
     if let Some(token) = header.strip_prefix("Bearer ") {
         return token.trim() == shared.oauth_token;
     }
-    let Some(encoded) = header.strip_prefix("Basic ") else { return false };
-    let Some(decoded) = STANDARD.decode(encoded.trim()).ok().and_then(|b| String::from_utf8(b).ok()) else {
+    let Some(encoded) = header.strip_prefix("Basic ") else {
         return false;
     };
-    let Some((user, secret)) = decoded.split_once(':') else { return false };
-    user.strip_suffix("/token").is_some_and(|email| email.eq_ignore_ascii_case(&shared.email)) && secret == shared.token
+    let Some(decoded) = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return false;
+    };
+    let Some((user, secret)) = decoded.split_once(':') else {
+        return false;
+    };
+    user.strip_suffix("/token")
+        .is_some_and(|email| email.eq_ignore_ascii_case(&shared.email))
+        && secret == shared.token
 }
 
-async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Response<Body>, DropConnection> {
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let raw_query = request.uri().query().unwrap_or_default().to_owned();
-    let authorization = request.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let body = axum::body::to_bytes(Body::new(request.into_body()), 16 * 1024 * 1024).await.unwrap_or_default();
+    let authorization = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = axum::body::to_bytes(Body::new(request.into_body()), 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
     if let Some(control) = path.strip_prefix("/__fake/") {
         return Ok(handle_control(&shared, &method, control, &body));
     }
@@ -263,17 +319,21 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let endpoint = endpoint_key(&method, &path);
-    let outcome = handle_api(&shared, method, &path, &raw_query, authorization.as_deref(), &body);
+    let outcome = handle_api(
+        &shared,
+        method,
+        &path,
+        &raw_query,
+        authorization.as_deref(),
+        &body,
+    );
     let mut core = shared.lock();
-    match outcome {
-        Some(response) => {
-            core.counts.record(endpoint, response.status().as_str());
-            Ok(response)
-        }
-        None => {
-            core.counts.record(endpoint, "dropped");
-            Err(DropConnection)
-        }
+    if let Some(response) = outcome {
+        core.counts.record(endpoint, response.status().as_str());
+        Ok(response)
+    } else {
+        core.counts.record(endpoint, "dropped");
+        Err(DropConnection)
     }
 }
 
@@ -316,7 +376,11 @@ fn handle_api(
         return Some(headers(response, account.remaining, account.reset));
     }
     if !account.allowed {
-        return Some(headers(error_response(&ApiError::rate_limited(account.reset)), 0, account.reset));
+        return Some(headers(
+            error_response(&ApiError::rate_limited(account.reset)),
+            0,
+            account.reset,
+        ));
     }
     let body_json = if body.is_empty() {
         None
@@ -325,8 +389,13 @@ fn handle_api(
             Ok(v) => Some(v),
             Err(_) if method == "GET" || method == "DELETE" => None,
             Err(_) => {
-                let error = ApiError::bad_request("InvalidJSON", "The request body is not valid JSON");
-                return Some(headers(error_response(&error), account.remaining, account.reset));
+                let error =
+                    ApiError::bad_request("InvalidJSON", "The request body is not valid JSON");
+                return Some(headers(
+                    error_response(&error),
+                    account.remaining,
+                    account.reset,
+                ));
             }
         }
     };
@@ -334,9 +403,11 @@ fn handle_api(
     // Endpoint-specific limits.
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     let special = match (method.as_str(), seg.as_slice()) {
-        ("PUT", ["users", id]) if id.bytes().all(|b| b.is_ascii_digit()) => {
-            Some((Bucket::UserUpdate(format!("id:{id}")), core.knobs.user_update_rate_limit, true))
-        }
+        ("PUT", ["users", id]) if id.bytes().all(|b| b.is_ascii_digit()) => Some((
+            Bucket::UserUpdate(format!("id:{id}")),
+            core.knobs.user_update_rate_limit,
+            true,
+        )),
         ("POST", ["users", "create_or_update"]) => {
             let key = body_json
                 .as_ref()
@@ -344,16 +415,32 @@ fn handle_api(
                 .and_then(Value::as_object)
                 .and_then(|u| core.store.match_user(u))
                 .map_or_else(|| "new".to_owned(), |id| format!("id:{id}"));
-            Some((Bucket::UserUpdate(key), core.knobs.user_update_rate_limit, true))
+            Some((
+                Bucket::UserUpdate(key),
+                core.knobs.user_update_rate_limit,
+                true,
+            ))
         }
-        ("GET", ["incremental", ..]) => Some((Bucket::Incremental, core.knobs.incremental_rate_limit, false)),
+        ("GET", ["incremental", ..]) => Some((
+            Bucket::Incremental,
+            core.knobs.incremental_rate_limit,
+            false,
+        )),
         _ => None,
     };
     if let Some((bucket, bucket_limit, per_user)) = special {
         let draw = core.limiter.draw(bucket, bucket_limit, now);
         if !draw.allowed {
-            let error = if per_user { ApiError::user_update_limited(draw.reset) } else { ApiError::rate_limited(draw.reset) };
-            return Some(headers(error_response(&error), account.remaining, account.reset));
+            let error = if per_user {
+                ApiError::user_update_limited(draw.reset)
+            } else {
+                ApiError::rate_limited(draw.reset)
+            };
+            return Some(headers(
+                error_response(&error),
+                account.remaining,
+                account.reset,
+            ));
         }
     }
     let fault = core.faults.request(&core.knobs);
@@ -362,11 +449,20 @@ fn handle_api(
         Fault::TooManyRequests => false,
         Fault::ServerError { applied, .. } | Fault::Drop { applied } => applied,
     };
-    let request = ApiRequest { method, segments, query, body: body_json };
+    let request = ApiRequest {
+        method,
+        segments,
+        query,
+        body: body_json,
+    };
     let mut response = None;
     if applies {
         let me = core.store.user_by_email(&shared.email);
-        let mut ctx = Context { knobs: &core.knobs, faults: &mut core.faults, me };
+        let mut ctx = Context {
+            knobs: &core.knobs,
+            faults: &mut core.faults,
+            me,
+        };
         response = Some(match api::dispatch(&mut core.store, &mut ctx, &request) {
             Ok(reply) => reply_response(reply),
             Err(error) => error_response(&error),
@@ -384,10 +480,16 @@ fn handle_api(
 fn handle_control(shared: &Shared, method: &str, path: &str, body: &Bytes) -> Response<Body> {
     let mut core = shared.lock();
     match (method, path) {
-        ("GET", "requests") => json_response(200, &serde_json::to_value(&core.counts).unwrap_or(Value::Null)),
+        ("GET", "requests") => json_response(
+            200,
+            &serde_json::to_value(&core.counts).unwrap_or(Value::Null),
+        ),
         ("POST", "requests/reset") => {
             core.counts = RequestCounts::default();
-            json_response(200, &serde_json::to_value(&core.counts).unwrap_or(Value::Null))
+            json_response(
+                200,
+                &serde_json::to_value(&core.counts).unwrap_or(Value::Null),
+            )
         }
         ("GET", "state") => {
             let mut state = core.store.to_state_file();
@@ -396,8 +498,11 @@ fn handle_control(shared: &Shared, method: &str, path: &str, body: &Bytes) -> Re
         }
         ("PUT", "state") => {
             let text = String::from_utf8_lossy(body);
-            let parsed = StateFile::from_json(&text, std::path::Path::new("<request>"))
-                .and_then(|state| Store::from_state_file(&shared.base_url, &state, &shared.email).map(|store| (state, store)));
+            let parsed =
+                StateFile::from_json(&text, std::path::Path::new("<request>")).and_then(|state| {
+                    Store::from_state_file(&shared.base_url, &state, &shared.email)
+                        .map(|store| (state, store))
+                });
             match parsed {
                 Ok((state, store)) => {
                     core.store = store;
@@ -409,9 +514,15 @@ fn handle_control(shared: &Shared, method: &str, path: &str, body: &Bytes) -> Re
                     saved.account = Some(core.knobs.to_settings());
                     json_response(200, &serde_json::to_value(&saved).unwrap_or(Value::Null))
                 }
-                Err(error) => json_response(400, &json!({"error": "InvalidState", "description": error.to_string()})),
+                Err(error) => json_response(
+                    400,
+                    &json!({"error": "InvalidState", "description": error.to_string()}),
+                ),
             }
         }
-        _ => json_response(404, &json!({"error": "InvalidEndpoint", "description": "Not found"})),
+        _ => json_response(
+            404,
+            &json!({"error": "InvalidEndpoint", "description": "Not found"}),
+        ),
     }
 }

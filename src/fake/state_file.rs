@@ -83,12 +83,18 @@ pub struct StateFile {
 impl StateFile {
     /// Parses a state file from JSON text; `path` names it in errors.
     pub fn from_json(text: &str, path: &Path) -> Result<Self, Error> {
-        serde_json::from_str(text).map_err(|e| Error::Parse { path: path.to_owned(), message: e.to_string() })
+        serde_json::from_str(text).map_err(|e| Error::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
     }
 
     /// Reads and parses a state file.
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::from_json(&text, path)
     }
 
@@ -96,6 +102,9 @@ impl StateFile {
     pub fn save(&self, path: &Path) -> Result<(), Error> {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
-        std::fs::write(path, text).map_err(|source| Error::Io { path: path.to_owned(), source })
+        std::fs::write(path, text).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })
     }
 }

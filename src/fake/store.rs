@@ -2,6 +2,8 @@
 //! (emails live in identities, unique emails and external ids, a user's `organization_id` is
 //! its default organization membership, only agents have group memberships). Pure and
 //! synchronous: the HTTP layer locks it, calls one operation and renders the answer.
+// `Option<Option<T>>` in `UserChanges`: field absent (keep), null (clear), or a new value.
+#![allow(clippy::option_option)]
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -71,12 +73,16 @@ struct UserChanges {
 }
 
 fn is_valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c == ',' || c == '<' || c == '>')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == '<' || c == '>')
         && !domain.contains('@')
 }
 
@@ -121,7 +127,11 @@ impl Store {
     // Seeding and saving
 
     /// Builds a store from a state file; `admin_email` is created as an admin if missing.
-    pub fn from_state_file(base_url: &str, state: &StateFile, admin_email: &str) -> Result<Self, Error> {
+    pub fn from_state_file(
+        base_url: &str,
+        state: &StateFile,
+        admin_email: &str,
+    ) -> Result<Self, Error> {
         let mut store = Self::new(base_url);
         let max_id = [
             &state.users,
@@ -140,11 +150,15 @@ impl Store {
         store.next_id = store.next_id.max(max_id + 1);
         let bad = |what: &str, e: ApiError| Error::State(format!("{what}: {}", e.detail_text()));
         let object = |what: &str, v: &Value| -> Result<Map<String, Value>, Error> {
-            v.as_object().cloned().ok_or_else(|| Error::State(format!("{what} must be a JSON object")))
+            v.as_object()
+                .cloned()
+                .ok_or_else(|| Error::State(format!("{what} must be a JSON object")))
         };
         for value in &state.custom_roles {
             let map = object("custom role", value)?;
-            store.seed_custom_role(&map).map_err(|e| bad("custom role", e))?;
+            store
+                .seed_custom_role(&map)
+                .map_err(|e| bad("custom role", e))?;
         }
         store.admin_role_id = state
             .users
@@ -157,14 +171,51 @@ impl Store {
         }
         for value in &state.organizations {
             let map = object("organization", value)?;
-            store.create_organization_with(&map, true).map_err(|e| bad("organization", e))?;
+            store
+                .create_organization_with(&map, true)
+                .map_err(|e| bad("organization", e))?;
         }
         for value in &state.groups {
             let map = object("group", value)?;
-            store.create_group_with(&map, true).map_err(|e| bad("group", e))?;
+            store
+                .create_group_with(&map, true)
+                .map_err(|e| bad("group", e))?;
         }
+        // Memberships and identities listed explicitly win over the user's shortcut fields,
+        // so that a saved state loads back with the same ids.
+        let listed = |list: &[Value], a: &str, b: &str| -> Vec<(u64, u64)> {
+            list.iter()
+                .filter_map(|v| {
+                    Some((
+                        v.get(a)?.as_u64()?,
+                        v.get(b).and_then(Value::as_u64).unwrap_or(0),
+                    ))
+                })
+                .collect()
+        };
+        let with_identities = listed(&state.identities, "user_id", "id");
+        let org_pairs = listed(
+            &state.organization_memberships,
+            "user_id",
+            "organization_id",
+        );
+        let group_pairs = listed(&state.group_memberships, "user_id", "group_id");
         for value in &state.users {
-            let map = object("user", value)?;
+            let mut map = object("user", value)?;
+            let id = map.get("id").and_then(Value::as_u64);
+            if let Some(id) = id {
+                if with_identities.iter().any(|(u, _)| *u == id) {
+                    map.remove("email");
+                }
+                let org = map.get("organization_id").and_then(Value::as_u64);
+                if org.is_some_and(|o| org_pairs.contains(&(id, o))) {
+                    map.remove("organization_id");
+                }
+                let group = map.get("default_group_id").and_then(Value::as_u64);
+                if group.is_some_and(|g| group_pairs.contains(&(id, g))) {
+                    map.remove("default_group_id");
+                }
+            }
             store.seed_user(&map).map_err(|e| bad("user", e))?;
         }
         for value in &state.identities {
@@ -173,11 +224,15 @@ impl Store {
         }
         for value in &state.organization_memberships {
             let map = object("organization membership", value)?;
-            store.create_organization_membership_with(&map, true).map_err(|e| bad("organization membership", e))?;
+            store
+                .create_organization_membership_with(&map, true)
+                .map_err(|e| bad("organization membership", e))?;
         }
         for value in &state.group_memberships {
             let map = object("group membership", value)?;
-            store.create_group_membership_with(&map, true).map_err(|e| bad("group membership", e))?;
+            store
+                .create_group_membership_with(&map, true)
+                .map_err(|e| bad("group membership", e))?;
         }
         if store.user_by_email(admin_email).is_none() {
             let mut admin = Map::new();
@@ -194,7 +249,9 @@ impl Store {
     #[must_use]
     pub fn to_state_file(&self) -> StateFile {
         fn values<T: serde::Serialize>(items: impl Iterator<Item = T>) -> Vec<Value> {
-            items.map(|item| serde_json::to_value(item).unwrap_or(Value::Null)).collect()
+            items
+                .map(|item| serde_json::to_value(item).unwrap_or(Value::Null))
+                .collect()
         }
         StateFile {
             account: None,
@@ -204,37 +261,56 @@ impl Store {
             organization_memberships: values(self.organization_memberships.values()),
             groups: values(self.groups.values()),
             group_memberships: values(self.group_memberships.values()),
-            custom_roles: values(self.custom_roles.values()),
+            custom_roles: values(
+                self.custom_roles
+                    .keys()
+                    .filter_map(|id| self.custom_role(*id).ok()),
+            ),
         }
     }
 
     fn seed_user(&mut self, map: &Map<String, Value>) -> Result<u64, ApiError> {
         let input = Input(map);
         let id = self.create_user(map)?;
-        if let Some(Some(seed_id)) = input.id("id")? {
-            if seed_id != id {
-                // Re-key the user under the seeded id.
-                let mut user = self.users.remove(&id).expect("just created");
-                user.id = seed_id;
-                user.url = format!("{}/api/v2/users/{seed_id}.json", self.base_url);
-                for identity in self.identities.values_mut().filter(|i| i.user_id == id) {
-                    identity.user_id = seed_id;
-                    identity.url = format!("{}/api/v2/users/{seed_id}/identities/{}.json", self.base_url, identity.id);
-                }
-                for m in self.organization_memberships.values_mut().filter(|m| m.user_id == id) {
-                    m.user_id = seed_id;
-                }
-                for m in self.group_memberships.values_mut().filter(|m| m.user_id == id) {
-                    m.user_id = seed_id;
-                }
-                if let Some(ext) = &user.external_id {
-                    self.external_ids.insert(ext.to_lowercase(), seed_id);
-                }
-                if self.users.insert(seed_id, user).is_some() {
-                    return Err(ApiError::invalid("id", format!("Id: {seed_id} is used twice"), None));
-                }
-                return self.seed_user_read_only(seed_id, map);
+        if let Some(Some(seed_id)) = input.id("id")?
+            && seed_id != id
+        {
+            // Re-key the user under the seeded id.
+            let mut user = self.users.remove(&id).expect("just created");
+            user.id = seed_id;
+            user.url = format!("{}/api/v2/users/{seed_id}.json", self.base_url);
+            for identity in self.identities.values_mut().filter(|i| i.user_id == id) {
+                identity.user_id = seed_id;
+                identity.url = format!(
+                    "{}/api/v2/users/{seed_id}/identities/{}.json",
+                    self.base_url, identity.id
+                );
             }
+            for m in self
+                .organization_memberships
+                .values_mut()
+                .filter(|m| m.user_id == id)
+            {
+                m.user_id = seed_id;
+            }
+            for m in self
+                .group_memberships
+                .values_mut()
+                .filter(|m| m.user_id == id)
+            {
+                m.user_id = seed_id;
+            }
+            if let Some(ext) = &user.external_id {
+                self.external_ids.insert(ext.to_lowercase(), seed_id);
+            }
+            if self.users.insert(seed_id, user).is_some() {
+                return Err(ApiError::invalid(
+                    "id",
+                    format!("Id: {seed_id} is used twice"),
+                    None,
+                ));
+            }
+            return self.seed_user_read_only(seed_id, map);
         }
         self.seed_user_read_only(id, map)
     }
@@ -244,7 +320,10 @@ impl Store {
         let input = Input(map);
         let admin_role_id = self.admin_role_id;
         let user = self.users.get_mut(&id).expect("seeded");
-        for (key, slot) in [("created_at", &mut user.created_at), ("updated_at", &mut user.updated_at)] {
+        for (key, slot) in [
+            ("created_at", &mut user.created_at),
+            ("updated_at", &mut user.updated_at),
+        ] {
             if let Some(Some(v)) = input.string(key)? {
                 *slot = v;
             }
@@ -282,27 +361,54 @@ impl Store {
 
     fn seed_identity(&mut self, map: &Map<String, Value>) -> Result<(), ApiError> {
         let input = Input(map);
-        let user_id = input.id("user_id")?.flatten().ok_or_else(|| ApiError::invalid("user_id", "User: is required".into(), None))?;
-        let value = input.string("value")?.flatten().ok_or_else(|| ApiError::invalid("value", "Value: is required".into(), None))?;
+        let user_id = input
+            .id("user_id")?
+            .flatten()
+            .ok_or_else(|| ApiError::invalid("user_id", "User: is required".into(), None))?;
+        let value = input
+            .string("value")?
+            .flatten()
+            .ok_or_else(|| ApiError::invalid("value", "Value: is required".into(), None))?;
         if let Some(&existing) = self.emails.get(&value.to_lowercase()) {
-            if self.identities.get(&existing).is_some_and(|i| i.user_id == user_id) {
+            if self
+                .identities
+                .get(&existing)
+                .is_some_and(|i| i.user_id == user_id)
+            {
                 return Ok(());
             }
-            return Err(ApiError::invalid("value", format!("Value: {value} is already being used by another user"), Some("DuplicateValue")));
+            return Err(ApiError::invalid(
+                "value",
+                format!("Value: {value} is already being used by another user"),
+                Some("DuplicateValue"),
+            ));
         }
         if !self.users.contains_key(&user_id) {
-            return Err(ApiError::invalid("user_id", format!("User: {user_id} does not exist"), None));
+            return Err(ApiError::invalid(
+                "user_id",
+                format!("User: {user_id} does not exist"),
+                None,
+            ));
         }
         let verified = input.boolean("verified")?.unwrap_or(false);
-        let identity_id = self.add_identity(user_id, &value, verified, input.boolean("primary")?.unwrap_or(false));
-        if let Some(Some(id)) = input.id("id")? {
-            if id != identity_id && !self.identities.contains_key(&id) {
-                let mut identity = self.identities.remove(&identity_id).expect("just added");
-                identity.id = id;
-                identity.url = format!("{}/api/v2/users/{user_id}/identities/{id}.json", self.base_url);
-                self.emails.insert(value.to_lowercase(), id);
-                self.identities.insert(id, identity);
-            }
+        let identity_id = self.add_identity(
+            user_id,
+            &value,
+            verified,
+            input.boolean("primary")?.unwrap_or(false),
+        );
+        if let Some(Some(id)) = input.id("id")?
+            && id != identity_id
+            && !self.identities.contains_key(&id)
+        {
+            let mut identity = self.identities.remove(&identity_id).expect("just added");
+            identity.id = id;
+            identity.url = format!(
+                "{}/api/v2/users/{user_id}/identities/{id}.json",
+                self.base_url
+            );
+            self.emails.insert(value.to_lowercase(), id);
+            self.identities.insert(id, identity);
         }
         Ok(())
     }
@@ -336,13 +442,19 @@ impl Store {
     }
 
     fn active_user(&self, id: u64) -> Result<&User, ApiError> {
-        self.users.get(&id).filter(|u| u.active).ok_or_else(ApiError::not_found)
+        self.users
+            .get(&id)
+            .filter(|u| u.active)
+            .ok_or_else(ApiError::not_found)
     }
 
     /// The active user owning this email (any identity), case-insensitively.
     #[must_use]
     pub fn user_by_email(&self, email: &str) -> Option<u64> {
-        self.emails.get(&email.to_lowercase()).and_then(|iid| self.identities.get(iid)).map(|i| i.user_id)
+        self.emails
+            .get(&email.to_lowercase())
+            .and_then(|iid| self.identities.get(iid))
+            .map(|i| i.user_id)
     }
 
     /// The active user with this external id, case-insensitively.
@@ -360,62 +472,100 @@ impl Store {
         self.custom_roles.get(&id).map(|r| (r.id, r.role_type))
     }
 
-    fn parse_user_changes(&self, map: &Map<String, Value>, existing: Option<&User>) -> Result<UserChanges, ApiError> {
+    fn parse_user_changes(
+        &self,
+        map: &Map<String, Value>,
+        existing: Option<&User>,
+    ) -> Result<UserChanges, ApiError> {
         let input = Input(map);
         let mut changes = UserChanges::default();
         let mut details = Details::default();
         let own = existing.map(|u| u.id);
         match input.string("name")? {
-            Some(Some(name)) if !name.trim().is_empty() => changes.name = Some(name.trim().to_owned()),
-            Some(_) => details.push("name", "Name: is too short (minimum is 1 characters)".into(), None),
-            None if existing.is_none() => details.push("name", "Name: is too short (minimum is 1 characters)".into(), None),
+            Some(Some(name)) if !name.trim().is_empty() => {
+                changes.name = Some(name.trim().to_owned());
+            }
+            Some(_) => details.push(
+                "name",
+                "Name: is too short (minimum is 1 characters)".into(),
+                None,
+            ),
+            None if existing.is_none() => details.push(
+                "name",
+                "Name: is too short (minimum is 1 characters)".into(),
+                None,
+            ),
             None => {}
         }
         let mut emails = Vec::new();
         if let Some(Some(email)) = input.string("email")? {
             emails.push(email);
         }
-        if existing.is_none() {
-            if let Some(Value::Array(items)) = map.get("identities") {
-                for item in items {
-                    if item.get("type").and_then(Value::as_str) == Some("email") {
-                        if let Some(v) = item.get("value").and_then(Value::as_str) {
-                            emails.push(v.to_owned());
-                        }
-                    }
+        if existing.is_none()
+            && let Some(Value::Array(items)) = map.get("identities")
+        {
+            for item in items {
+                if item.get("type").and_then(Value::as_str) == Some("email")
+                    && let Some(v) = item.get("value").and_then(Value::as_str)
+                {
+                    emails.push(v.to_owned());
                 }
             }
         }
         for email in emails {
             let email = email.trim().to_owned();
             if !is_valid_email(&email) {
-                details.push("email", format!("Email: {email} is not properly formatted"), None);
-            } else if self.user_by_email(&email).is_some_and(|uid| Some(uid) != own) {
-                details.push("email", format!("Email: {email} is already being used by another user"), Some("DuplicateValue"));
-            } else if !changes.emails.iter().any(|e: &String| e.eq_ignore_ascii_case(&email)) {
+                details.push(
+                    "email",
+                    format!("Email: {email} is not properly formatted"),
+                    None,
+                );
+            } else if self
+                .user_by_email(&email)
+                .is_some_and(|uid| Some(uid) != own)
+            {
+                details.push(
+                    "email",
+                    format!("Email: {email} is already being used by another user"),
+                    Some("DuplicateValue"),
+                );
+            } else if !changes
+                .emails
+                .iter()
+                .any(|e: &String| e.eq_ignore_ascii_case(&email))
+            {
                 changes.emails.push(email);
             }
         }
         if let Some(external_id) = input.string("external_id")? {
             let external_id = external_id.filter(|e| !e.is_empty());
-            if let Some(ext) = &external_id {
-                if self.user_by_external_id(ext).is_some_and(|uid| Some(uid) != own) {
-                    details.push(
-                        "external_id",
-                        format!("External ID: {ext} has already been taken"),
-                        Some("DuplicateValue"),
-                    );
-                }
+            if let Some(ext) = &external_id
+                && self
+                    .user_by_external_id(ext)
+                    .is_some_and(|uid| Some(uid) != own)
+            {
+                details.push(
+                    "external_id",
+                    format!("External ID: {ext} has already been taken"),
+                    Some("DuplicateValue"),
+                );
             }
             changes.external_id = Some(external_id);
         }
         if let Some(role) = input.string("role")? {
             match role.as_deref().and_then(Role::parse) {
                 Some(role) => changes.role = Some(role),
-                None => details.push("role", format!("Role: {} is not a valid role", role.unwrap_or_default()), Some("InvalidValue")),
+                None => details.push(
+                    "role",
+                    format!("Role: {} is not a valid role", role.unwrap_or_default()),
+                    Some("InvalidValue"),
+                ),
             }
         }
-        let final_role = changes.role.or(existing.map(|u| u.role)).unwrap_or(Role::EndUser);
+        let final_role = changes
+            .role
+            .or(existing.map(|u| u.role))
+            .unwrap_or(Role::EndUser);
         if let Some(custom_role_id) = input.id("custom_role_id")? {
             if let Some(role_id) = custom_role_id {
                 if final_role == Role::Admin && role_id == self.admin_role_id {
@@ -427,16 +577,24 @@ impl Store {
                         Some("InvalidValue"),
                     );
                 } else if !self.custom_roles.contains_key(&role_id) {
-                    details.push("custom_role_id", format!("Custom role: {role_id} does not exist"), Some("InvalidValue"));
+                    details.push(
+                        "custom_role_id",
+                        format!("Custom role: {role_id} does not exist"),
+                        Some("InvalidValue"),
+                    );
                 }
             }
             changes.custom_role_id = Some(custom_role_id);
         }
         if let Some(org) = input.id("organization_id")? {
-            if let Some(org_id) = org {
-                if !self.organizations.contains_key(&org_id) {
-                    details.push("organization_id", format!("Organization: {org_id} does not exist"), Some("InvalidValue"));
-                }
+            if let Some(org_id) = org
+                && !self.organizations.contains_key(&org_id)
+            {
+                details.push(
+                    "organization_id",
+                    format!("Organization: {org_id} does not exist"),
+                    Some("InvalidValue"),
+                );
             }
             changes.organization_id = Some(org);
         }
@@ -447,9 +605,17 @@ impl Store {
         if let Some(group) = group {
             if let Some(group_id) = group {
                 if !self.groups.contains_key(&group_id) {
-                    details.push("default_group_id", format!("Default group: {group_id} does not exist"), Some("InvalidValue"));
+                    details.push(
+                        "default_group_id",
+                        format!("Default group: {group_id} does not exist"),
+                        Some("InvalidValue"),
+                    );
                 } else if !final_role.is_staff() {
-                    details.push("default_group_id", "Default group: can only be set for agents".into(), Some("InvalidValue"));
+                    details.push(
+                        "default_group_id",
+                        "Default group: can only be set for agents".into(),
+                        Some("InvalidValue"),
+                    );
                 }
             }
             changes.default_group_id = Some(group);
@@ -463,7 +629,14 @@ impl Store {
         if input.has("shared_phone_number") {
             changes.shared_phone_number = Some(input.boolean("shared_phone_number")?);
         }
-        for key in ["alias", "details", "notes", "signature", "phone", "ticket_restriction"] {
+        for key in [
+            "alias",
+            "details",
+            "notes",
+            "signature",
+            "phone",
+            "ticket_restriction",
+        ] {
             if let Some(v) = input.string(key)? {
                 changes.texts.push((key, v));
             }
@@ -491,7 +664,9 @@ impl Store {
         let custom_role = match changes.custom_role_id {
             Some(Some(rid)) => self.custom_role_ref(rid),
             Some(None) => None,
-            None => self.users[&id].custom_role_id.and_then(|rid| self.custom_role_ref(rid)),
+            None => self.users[&id]
+                .custom_role_id
+                .and_then(|rid| self.custom_role_ref(rid)),
         };
         let old_role = self.users[&id].role;
         {
@@ -510,7 +685,15 @@ impl Store {
             }
             let role = changes.role.unwrap_or(user.role);
             if changes.role.is_some() || changes.custom_role_id.is_some() || creating {
-                user.set_role(role, admin_role_id, if role == Role::Agent { custom_role } else { None });
+                user.set_role(
+                    role,
+                    admin_role_id,
+                    if role == Role::Agent {
+                        custom_role
+                    } else {
+                        None
+                    },
+                );
             }
             if let Some(v) = changes.verified {
                 user.verified = v;
@@ -535,7 +718,11 @@ impl Store {
                     _ => {
                         user.ticket_restriction = if user.role == Role::EndUser {
                             // Invalid values for end users coerce to "requested" (API.md §1.13).
-                            Some(value.filter(|v| v == "organization").unwrap_or_else(|| "requested".into()))
+                            Some(
+                                value
+                                    .filter(|v| v == "organization")
+                                    .unwrap_or_else(|| "requested".into()),
+                            )
                         } else {
                             value
                         };
@@ -565,23 +752,43 @@ impl Store {
         let verified = self.users[&id].verified;
         for (n, email) in changes.emails.iter().enumerate() {
             let primary = creating && n == 0;
-            self.add_identity(id, email, verified && (primary || changes.verified == Some(true)), primary);
+            self.add_identity(
+                id,
+                email,
+                verified && (primary || changes.verified == Some(true)),
+                primary,
+            );
         }
         let new_role = self.users[&id].role;
         if old_role.is_staff() && new_role == Role::EndUser {
-            let ids: Vec<u64> = self.group_memberships.values().filter(|m| m.user_id == id).map(|m| m.id).collect();
+            let ids: Vec<u64> = self
+                .group_memberships
+                .values()
+                .filter(|m| m.user_id == id)
+                .map(|m| m.id)
+                .collect();
             for mid in ids {
                 self.group_memberships.remove(&mid);
             }
         }
         match changes.organization_id {
             Some(Some(org_id)) => {
-                let existing = self.organization_memberships.values().find(|m| m.user_id == id && m.organization_id == org_id).map(|m| m.id);
-                let mid = existing.unwrap_or_else(|| self.insert_organization_membership(id, org_id, false));
+                let existing = self
+                    .organization_memberships
+                    .values()
+                    .find(|m| m.user_id == id && m.organization_id == org_id)
+                    .map(|m| m.id);
+                let mid = existing
+                    .unwrap_or_else(|| self.insert_organization_membership(id, org_id, false));
                 self.make_default_organization_membership(id, mid);
             }
             Some(None) => {
-                if let Some(mid) = self.organization_memberships.values().find(|m| m.user_id == id && m.default == Some(true)).map(|m| m.id) {
+                if let Some(mid) = self
+                    .organization_memberships
+                    .values()
+                    .find(|m| m.user_id == id && m.default == Some(true))
+                    .map(|m| m.id)
+                {
                     self.remove_organization_membership(mid);
                 }
             }
@@ -589,12 +796,21 @@ impl Store {
         }
         match changes.default_group_id {
             Some(Some(group_id)) => {
-                let existing = self.group_memberships.values().find(|m| m.user_id == id && m.group_id == group_id).map(|m| m.id);
-                let mid = existing.unwrap_or_else(|| self.insert_group_membership(id, group_id, false));
+                let existing = self
+                    .group_memberships
+                    .values()
+                    .find(|m| m.user_id == id && m.group_id == group_id)
+                    .map(|m| m.id);
+                let mid =
+                    existing.unwrap_or_else(|| self.insert_group_membership(id, group_id, false));
                 self.make_default_group_membership(id, mid);
             }
             Some(None) => {
-                for m in self.group_memberships.values_mut().filter(|m| m.user_id == id) {
+                for m in self
+                    .group_memberships
+                    .values_mut()
+                    .filter(|m| m.user_id == id)
+                {
                     m.default = false;
                 }
                 self.users.get_mut(&id).expect("exists").default_group_id = None;
@@ -627,10 +843,10 @@ impl Store {
     #[must_use]
     pub fn match_user(&self, map: &Map<String, Value>) -> Option<u64> {
         let input = Input(map);
-        if let Ok(Some(Some(ext))) = input.string("external_id") {
-            if let Some(id) = self.user_by_external_id(&ext) {
-                return Some(id);
-            }
+        if let Ok(Some(Some(ext))) = input.string("external_id")
+            && let Some(id) = self.user_by_external_id(&ext)
+        {
+            return Some(id);
         }
         if let Ok(Some(Some(email))) = input.string("email") {
             return self.user_by_email(email.trim());
@@ -638,8 +854,11 @@ impl Store {
         None
     }
 
-    /// Creates or updates (POST /users/create_or_update); returns the id and whether it was created.
-    pub fn create_or_update_user(&mut self, map: &Map<String, Value>) -> Result<(u64, bool), ApiError> {
+    /// Creates or updates (POST /`users/create_or_update`); returns the id and whether it was created.
+    pub fn create_or_update_user(
+        &mut self,
+        map: &Map<String, Value>,
+    ) -> Result<(u64, bool), ApiError> {
         match self.match_user(map) {
             Some(id) => self.update_user(id, map).map(|()| (id, false)),
             None => self.create_user(map).map(|id| (id, true)),
@@ -647,7 +866,12 @@ impl Store {
     }
 
     fn soft_delete_user(&mut self, id: u64) {
-        let identity_ids: Vec<u64> = self.identities.values().filter(|i| i.user_id == id).map(|i| i.id).collect();
+        let identity_ids: Vec<u64> = self
+            .identities
+            .values()
+            .filter(|i| i.user_id == id)
+            .map(|i| i.id)
+            .collect();
         for iid in identity_ids {
             if let Some(identity) = self.identities.remove(&iid) {
                 self.emails.remove(&identity.value.to_lowercase());
@@ -687,17 +911,27 @@ impl Store {
     fn add_identity(&mut self, user_id: u64, email: &str, verified: bool, primary: bool) -> u64 {
         let id = self.next_id();
         let now = now();
-        let has_primary = self.identities.values().any(|i| i.user_id == user_id && i.primary);
+        let has_primary = self
+            .identities
+            .values()
+            .any(|i| i.user_id == user_id && i.primary);
         let primary = primary || !has_primary;
         if primary {
-            for identity in self.identities.values_mut().filter(|i| i.user_id == user_id) {
+            for identity in self
+                .identities
+                .values_mut()
+                .filter(|i| i.user_id == user_id)
+            {
                 identity.primary = false;
             }
         }
         self.identities.insert(
             id,
             Identity {
-                url: format!("{}/api/v2/users/{user_id}/identities/{id}.json", self.base_url),
+                url: format!(
+                    "{}/api/v2/users/{user_id}/identities/{id}.json",
+                    self.base_url
+                ),
                 id,
                 user_id,
                 kind: "email".into(),
@@ -716,39 +950,71 @@ impl Store {
     }
 
     fn sync_user_email(&mut self, user_id: u64) {
-        let primary = self.identities.values().find(|i| i.user_id == user_id && i.primary).map(|i| i.value.clone());
+        let primary = self
+            .identities
+            .values()
+            .find(|i| i.user_id == user_id && i.primary)
+            .map(|i| i.value.clone());
         if let Some(user) = self.users.get_mut(&user_id) {
             user.email = primary;
         }
     }
 
-    /// A user's identities, primary first then by id (as recorded after make_primary).
+    /// A user's identities, primary first then by id (as recorded after `make_primary`).
     pub fn user_identities(&self, user_id: u64) -> Result<Vec<&Identity>, ApiError> {
         self.active_user(user_id)?;
-        let mut list: Vec<&Identity> = self.identities.values().filter(|i| i.user_id == user_id).collect();
+        let mut list: Vec<&Identity> = self
+            .identities
+            .values()
+            .filter(|i| i.user_id == user_id)
+            .collect();
         list.sort_by_key(|i| (!i.primary, i.id));
         Ok(list)
     }
 
     /// One identity of a user.
     pub fn identity(&self, user_id: u64, id: u64) -> Result<&Identity, ApiError> {
-        self.identities.get(&id).filter(|i| i.user_id == user_id).ok_or_else(ApiError::not_found)
+        self.identities
+            .get(&id)
+            .filter(|i| i.user_id == user_id)
+            .ok_or_else(ApiError::not_found)
     }
 
     /// Adds an email identity (POST /users/{id}/identities).
-    pub fn create_identity(&mut self, user_id: u64, map: &Map<String, Value>) -> Result<u64, ApiError> {
+    pub fn create_identity(
+        &mut self,
+        user_id: u64,
+        map: &Map<String, Value>,
+    ) -> Result<u64, ApiError> {
         self.active_user(user_id)?;
         let input = Input(map);
         let kind = input.string("type")?.flatten().unwrap_or_default();
         if kind != "email" {
-            return Err(ApiError::invalid("type", format!("Type: {kind} is not supported by this emulator"), Some("InvalidValue")));
+            return Err(ApiError::invalid(
+                "type",
+                format!("Type: {kind} is not supported by this emulator"),
+                Some("InvalidValue"),
+            ));
         }
-        let value = input.string("value")?.flatten().unwrap_or_default().trim().to_owned();
+        let value = input
+            .string("value")?
+            .flatten()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         if !is_valid_email(&value) {
-            return Err(ApiError::invalid("value", format!("Value: {value} is not properly formatted"), None));
+            return Err(ApiError::invalid(
+                "value",
+                format!("Value: {value} is not properly formatted"),
+                None,
+            ));
         }
         if self.user_by_email(&value).is_some() {
-            return Err(ApiError::invalid("value", format!("Value: {value} is already being used by another user"), Some("DuplicateValue")));
+            return Err(ApiError::invalid(
+                "value",
+                format!("Value: {value} is already being used by another user"),
+                Some("DuplicateValue"),
+            ));
         }
         let verified = input.boolean("verified")?.unwrap_or(false);
         let primary = input.boolean("primary")?.unwrap_or(false);
@@ -756,17 +1022,33 @@ impl Store {
     }
 
     /// Updates `verified` / `value` of an identity.
-    pub fn update_identity(&mut self, user_id: u64, id: u64, map: &Map<String, Value>) -> Result<(), ApiError> {
+    pub fn update_identity(
+        &mut self,
+        user_id: u64,
+        id: u64,
+        map: &Map<String, Value>,
+    ) -> Result<(), ApiError> {
         self.identity(user_id, id)?;
         let input = Input(map);
         let verified = input.boolean("verified")?;
-        let value = input.string("value")?.flatten().map(|v| v.trim().to_owned());
+        let value = input
+            .string("value")?
+            .flatten()
+            .map(|v| v.trim().to_owned());
         if let Some(value) = &value {
             if !is_valid_email(value) {
-                return Err(ApiError::invalid("value", format!("Value: {value} is not properly formatted"), None));
+                return Err(ApiError::invalid(
+                    "value",
+                    format!("Value: {value} is not properly formatted"),
+                    None,
+                ));
             }
             if self.user_by_email(value).is_some_and(|uid| uid != user_id) {
-                return Err(ApiError::invalid("value", format!("Value: {value} is already being used by another user"), Some("DuplicateValue")));
+                return Err(ApiError::invalid(
+                    "value",
+                    format!("Value: {value} is already being used by another user"),
+                    Some("DuplicateValue"),
+                ));
             }
         }
         let now = now();
@@ -788,7 +1070,11 @@ impl Store {
     pub fn make_identity_primary(&mut self, user_id: u64, id: u64) -> Result<(), ApiError> {
         self.identity(user_id, id)?;
         let now = now();
-        for identity in self.identities.values_mut().filter(|i| i.user_id == user_id) {
+        for identity in self
+            .identities
+            .values_mut()
+            .filter(|i| i.user_id == user_id)
+        {
             identity.primary = identity.id == id;
             identity.updated_at.clone_from(&now);
         }
@@ -799,9 +1085,18 @@ impl Store {
     /// Deletes an identity; the primary one cannot be deleted while others exist (422).
     pub fn delete_identity(&mut self, user_id: u64, id: u64) -> Result<(), ApiError> {
         let identity = self.identity(user_id, id)?;
-        let others = self.identities.values().filter(|i| i.user_id == user_id && i.id != id).count();
+        let others = self
+            .identities
+            .values()
+            .filter(|i| i.user_id == user_id && i.id != id)
+            .count();
         if identity.primary && others > 0 {
-            return Err(ApiError::invalid("primary", "Primary: cannot delete the primary identity; make another identity primary first".into(), None));
+            return Err(ApiError::invalid(
+                "primary",
+                "Primary: cannot delete the primary identity; make another identity primary first"
+                    .into(),
+                None,
+            ));
         }
         let identity = self.identities.remove(&id).expect("checked");
         self.emails.remove(&identity.value.to_lowercase());
@@ -818,7 +1113,10 @@ impl Store {
     }
 
     fn organization_by_name(&self, name: &str) -> Option<u64> {
-        self.organizations.values().find(|o| o.name.eq_ignore_ascii_case(name.trim())).map(|o| o.id)
+        self.organizations
+            .values()
+            .find(|o| o.name.eq_ignore_ascii_case(name.trim()))
+            .map(|o| o.id)
     }
 
     /// The organization with this external id, case-insensitively.
@@ -826,11 +1124,20 @@ impl Store {
     pub fn organization_by_external_id(&self, external_id: &str) -> Option<u64> {
         self.organizations
             .values()
-            .find(|o| o.external_id.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(external_id)))
+            .find(|o| {
+                o.external_id
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(external_id))
+            })
             .map(|o| o.id)
     }
 
-    fn apply_organization(&mut self, id: u64, map: &Map<String, Value>, creating: bool) -> Result<(), ApiError> {
+    fn apply_organization(
+        &mut self,
+        id: u64,
+        map: &Map<String, Value>,
+        creating: bool,
+    ) -> Result<(), ApiError> {
         let input = Input(map);
         let mut details = Details::default();
         let name = match input.string("name")? {
@@ -845,29 +1152,50 @@ impl Store {
             }
             None => None,
         };
-        if let Some(name) = &name {
-            if self.organization_by_name(name).is_some_and(|other| other != id) {
-                details.push("name", format!("Name:  {name} has already been taken"), Some("DuplicateValue"));
-            }
+        if let Some(name) = &name
+            && self
+                .organization_by_name(name)
+                .is_some_and(|other| other != id)
+        {
+            details.push(
+                "name",
+                format!("Name:  {name} has already been taken"),
+                Some("DuplicateValue"),
+            );
         }
-        let external_id = input.string("external_id")?.map(|e| e.filter(|e| !e.is_empty()));
-        if let Some(Some(ext)) = &external_id {
-            if self.organization_by_external_id(ext).is_some_and(|other| other != id) {
-                details.push("external_id", format!("External ID: {ext} has already been taken"), Some("DuplicateValue"));
-            }
+        let external_id = input
+            .string("external_id")?
+            .map(|e| e.filter(|e| !e.is_empty()));
+        if let Some(Some(ext)) = &external_id
+            && self
+                .organization_by_external_id(ext)
+                .is_some_and(|other| other != id)
+        {
+            details.push(
+                "external_id",
+                format!("External ID: {ext} has already been taken"),
+                Some("DuplicateValue"),
+            );
         }
         let group_id = input.id("group_id")?;
-        if let Some(Some(g)) = group_id {
-            if !self.groups.contains_key(&g) {
-                details.push("group_id", format!("Group: {g} does not exist"), Some("InvalidValue"));
-            }
+        if let Some(Some(g)) = group_id
+            && !self.groups.contains_key(&g)
+        {
+            details.push(
+                "group_id",
+                format!("Group: {g} does not exist"),
+                Some("InvalidValue"),
+            );
         }
         let domain_names = input.string_list("domain_names")?;
         let tags = input.string_list("tags")?;
         let fields = input.object("organization_fields")?;
         let shared_tickets = input.boolean("shared_tickets")?;
         let shared_comments = input.boolean("shared_comments")?;
-        let texts = [("details", input.string("details")?), ("notes", input.string("notes")?)];
+        let texts = [
+            ("details", input.string("details")?),
+            ("notes", input.string("notes")?),
+        ];
         if !details.is_empty() {
             return Err(ApiError::record_invalid(details));
         }
@@ -910,13 +1238,21 @@ impl Store {
         }
         org.updated_at = now;
         let name = org.name.clone();
-        for m in self.organization_memberships.values_mut().filter(|m| m.organization_id == id) {
+        for m in self
+            .organization_memberships
+            .values_mut()
+            .filter(|m| m.organization_id == id)
+        {
             m.organization_name.clone_from(&name);
         }
         Ok(())
     }
 
-    pub(crate) fn create_organization_with(&mut self, map: &Map<String, Value>, seeding: bool) -> Result<u64, ApiError> {
+    pub(crate) fn create_organization_with(
+        &mut self,
+        map: &Map<String, Value>,
+        seeding: bool,
+    ) -> Result<u64, ApiError> {
         let input = Input(map);
         let id = match input.id("id")? {
             Some(Some(id)) if seeding => id,
@@ -964,7 +1300,11 @@ impl Store {
     }
 
     /// Updates an organization (PUT /organizations/{id}).
-    pub fn update_organization(&mut self, id: u64, map: &Map<String, Value>) -> Result<(), ApiError> {
+    pub fn update_organization(
+        &mut self,
+        id: u64,
+        map: &Map<String, Value>,
+    ) -> Result<(), ApiError> {
         self.organization(id)?;
         self.apply_organization(id, map, false)
     }
@@ -972,8 +1312,12 @@ impl Store {
     /// Deletes an organization and its memberships.
     pub fn delete_organization(&mut self, id: u64) -> Result<(), ApiError> {
         self.organization(id)?;
-        let memberships: Vec<u64> =
-            self.organization_memberships.values().filter(|m| m.organization_id == id).map(|m| m.id).collect();
+        let memberships: Vec<u64> = self
+            .organization_memberships
+            .values()
+            .filter(|m| m.organization_id == id)
+            .map(|m| m.id)
+            .collect();
         for mid in memberships {
             self.remove_organization_membership(mid);
         }
@@ -984,10 +1328,19 @@ impl Store {
     // ----------------------------------------------------------------------------------
     // Organization memberships
 
-    fn insert_organization_membership(&mut self, user_id: u64, organization_id: u64, default: bool) -> u64 {
+    fn insert_organization_membership(
+        &mut self,
+        user_id: u64,
+        organization_id: u64,
+        default: bool,
+    ) -> u64 {
         let id = self.next_id();
         let now = now();
-        let organization_name = self.organizations.get(&organization_id).map(|o| o.name.clone()).unwrap_or_default();
+        let organization_name = self
+            .organizations
+            .get(&organization_id)
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
         self.organization_memberships.insert(
             id,
             OrganizationMembership {
@@ -1002,7 +1355,10 @@ impl Store {
                 updated_at: now,
             },
         );
-        let first = !self.organization_memberships.values().any(|m| m.user_id == user_id && m.id != id);
+        let first = !self
+            .organization_memberships
+            .values()
+            .any(|m| m.user_id == user_id && m.id != id);
         if default || first {
             self.make_default_organization_membership(user_id, id);
         }
@@ -1011,7 +1367,11 @@ impl Store {
 
     fn make_default_organization_membership(&mut self, user_id: u64, id: u64) {
         let mut org = None;
-        for m in self.organization_memberships.values_mut().filter(|m| m.user_id == user_id) {
+        for m in self
+            .organization_memberships
+            .values_mut()
+            .filter(|m| m.user_id == user_id)
+        {
             if m.id == id {
                 m.default = Some(true);
                 org = Some(m.organization_id);
@@ -1025,9 +1385,15 @@ impl Store {
     }
 
     fn remove_organization_membership(&mut self, id: u64) {
-        let Some(m) = self.organization_memberships.remove(&id) else { return };
+        let Some(m) = self.organization_memberships.remove(&id) else {
+            return;
+        };
         if m.default == Some(true) {
-            let next = self.organization_memberships.values().find(|o| o.user_id == m.user_id).map(|o| o.id);
+            let next = self
+                .organization_memberships
+                .values()
+                .find(|o| o.user_id == m.user_id)
+                .map(|o| o.id);
             match next {
                 Some(next) => self.make_default_organization_membership(m.user_id, next),
                 None => {
@@ -1041,41 +1407,66 @@ impl Store {
 
     /// The organization membership with this id.
     pub fn organization_membership(&self, id: u64) -> Result<&OrganizationMembership, ApiError> {
-        self.organization_memberships.get(&id).ok_or_else(ApiError::not_found)
+        self.organization_memberships
+            .get(&id)
+            .ok_or_else(ApiError::not_found)
     }
 
-    pub(crate) fn create_organization_membership_with(&mut self, map: &Map<String, Value>, seeding: bool) -> Result<u64, ApiError> {
+    pub(crate) fn create_organization_membership_with(
+        &mut self,
+        map: &Map<String, Value>,
+        seeding: bool,
+    ) -> Result<u64, ApiError> {
         let input = Input(map);
-        let user_id = input.id("user_id")?.flatten().ok_or_else(|| ApiError::invalid("user_id", "User: cannot be blank".into(), Some("BlankValue")))?;
-        let org_id = input
-            .id("organization_id")?
-            .flatten()
-            .ok_or_else(|| ApiError::invalid("organization_id", "Organization: cannot be blank".into(), Some("BlankValue")))?;
+        let user_id = input.id("user_id")?.flatten().ok_or_else(|| {
+            ApiError::invalid(
+                "user_id",
+                "User: cannot be blank".into(),
+                Some("BlankValue"),
+            )
+        })?;
+        let org_id = input.id("organization_id")?.flatten().ok_or_else(|| {
+            ApiError::invalid(
+                "organization_id",
+                "Organization: cannot be blank".into(),
+                Some("BlankValue"),
+            )
+        })?;
         self.active_user(user_id)?;
         self.organization(org_id)?;
-        if self.organization_memberships.values().any(|m| m.user_id == user_id && m.organization_id == org_id) {
+        if self
+            .organization_memberships
+            .values()
+            .any(|m| m.user_id == user_id && m.organization_id == org_id)
+        {
             if seeding {
                 return Ok(0);
             }
-            return Err(ApiError::invalid("user_id", "User is already a member of this organization".into(), Some("DuplicateValue")));
+            return Err(ApiError::invalid(
+                "user_id",
+                "User is already a member of this organization".into(),
+                Some("DuplicateValue"),
+            ));
         }
         let default = input.boolean("default")?.unwrap_or(false);
         let id = self.insert_organization_membership(user_id, org_id, default);
-        if seeding {
-            if let Some(Some(seed_id)) = input.id("id")? {
-                if let Some(mut m) = self.organization_memberships.remove(&id) {
-                    m.id = seed_id;
-                    m.url = self.url(&format!("organization_memberships/{seed_id}"));
-                    self.organization_memberships.insert(seed_id, m);
-                    return Ok(seed_id);
-                }
-            }
+        if seeding
+            && let Some(Some(seed_id)) = input.id("id")?
+            && let Some(mut m) = self.organization_memberships.remove(&id)
+        {
+            m.id = seed_id;
+            m.url = self.url(&format!("organization_memberships/{seed_id}"));
+            self.organization_memberships.insert(seed_id, m);
+            return Ok(seed_id);
         }
         Ok(id)
     }
 
     /// Creates an organization membership (422 if the user already is a member).
-    pub fn create_organization_membership(&mut self, map: &Map<String, Value>) -> Result<u64, ApiError> {
+    pub fn create_organization_membership(
+        &mut self,
+        map: &Map<String, Value>,
+    ) -> Result<u64, ApiError> {
         self.create_organization_membership_with(map, false)
     }
 
@@ -1087,7 +1478,11 @@ impl Store {
     }
 
     /// Makes a membership the user's default (its organization becomes `organization_id`).
-    pub fn set_default_organization_membership(&mut self, user_id: u64, id: u64) -> Result<(), ApiError> {
+    pub fn set_default_organization_membership(
+        &mut self,
+        user_id: u64,
+        id: u64,
+    ) -> Result<(), ApiError> {
         self.active_user(user_id)?;
         let m = self.organization_membership(id)?;
         if m.user_id != user_id {
@@ -1105,19 +1500,40 @@ impl Store {
         self.groups.get(&id).ok_or_else(ApiError::not_found)
     }
 
-    fn apply_group(&mut self, id: u64, map: &Map<String, Value>, creating: bool) -> Result<(), ApiError> {
+    fn apply_group(
+        &mut self,
+        id: u64,
+        map: &Map<String, Value>,
+        creating: bool,
+    ) -> Result<(), ApiError> {
         let input = Input(map);
         let name = match input.string("name")? {
             Some(Some(name)) if !name.trim().is_empty() => Some(name.trim().to_owned()),
-            Some(_) => return Err(ApiError::invalid("name", "Name: cannot be blank".into(), Some("BlankValue"))),
-            None if creating => return Err(ApiError::invalid("name", "Name: cannot be blank".into(), Some("BlankValue"))),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "name",
+                    "Name: cannot be blank".into(),
+                    Some("BlankValue"),
+                ));
+            }
+            None if creating => {
+                return Err(ApiError::invalid(
+                    "name",
+                    "Name: cannot be blank".into(),
+                    Some("BlankValue"),
+                ));
+            }
             None => None,
         };
         let description = input.string("description")?;
         let is_public = input.boolean("is_public")?;
         let group = self.groups.get_mut(&id).expect("exists");
         if !creating && !group.is_public && is_public == Some(true) {
-            return Err(ApiError::invalid("is_public", "Is public: a private group cannot be made public".into(), Some("InvalidValue")));
+            return Err(ApiError::invalid(
+                "is_public",
+                "Is public: a private group cannot be made public".into(),
+                Some("InvalidValue"),
+            ));
         }
         if let Some(name) = name {
             group.name = name;
@@ -1132,7 +1548,11 @@ impl Store {
         Ok(())
     }
 
-    pub(crate) fn create_group_with(&mut self, map: &Map<String, Value>, seeding: bool) -> Result<u64, ApiError> {
+    pub(crate) fn create_group_with(
+        &mut self,
+        map: &Map<String, Value>,
+        seeding: bool,
+    ) -> Result<u64, ApiError> {
         let input = Input(map);
         let id = match input.id("id")? {
             Some(Some(id)) if seeding => id,
@@ -1175,7 +1595,12 @@ impl Store {
     /// Deletes a group and its memberships.
     pub fn delete_group(&mut self, id: u64) -> Result<(), ApiError> {
         self.group(id)?;
-        let memberships: Vec<u64> = self.group_memberships.values().filter(|m| m.group_id == id).map(|m| m.id).collect();
+        let memberships: Vec<u64> = self
+            .group_memberships
+            .values()
+            .filter(|m| m.group_id == id)
+            .map(|m| m.id)
+            .collect();
         for mid in memberships {
             self.remove_group_membership(mid);
         }
@@ -1198,7 +1623,10 @@ impl Store {
                 updated_at: now,
             },
         );
-        let first = !self.group_memberships.values().any(|m| m.user_id == user_id && m.id != id);
+        let first = !self
+            .group_memberships
+            .values()
+            .any(|m| m.user_id == user_id && m.id != id);
         if default || first {
             self.make_default_group_membership(user_id, id);
         }
@@ -1207,7 +1635,11 @@ impl Store {
 
     fn make_default_group_membership(&mut self, user_id: u64, id: u64) {
         let mut group = None;
-        for m in self.group_memberships.values_mut().filter(|m| m.user_id == user_id) {
+        for m in self
+            .group_memberships
+            .values_mut()
+            .filter(|m| m.user_id == user_id)
+        {
             m.default = m.id == id;
             if m.default {
                 group = Some(m.group_id);
@@ -1219,9 +1651,15 @@ impl Store {
     }
 
     fn remove_group_membership(&mut self, id: u64) {
-        let Some(m) = self.group_memberships.remove(&id) else { return };
+        let Some(m) = self.group_memberships.remove(&id) else {
+            return;
+        };
         if m.default {
-            let next = self.group_memberships.values().find(|o| o.user_id == m.user_id).map(|o| o.id);
+            let next = self
+                .group_memberships
+                .values()
+                .find(|o| o.user_id == m.user_id)
+                .map(|o| o.id);
             match next {
                 Some(next) => self.make_default_group_membership(m.user_id, next),
                 None => {
@@ -1235,36 +1673,64 @@ impl Store {
 
     /// The group membership with this id.
     pub fn group_membership(&self, id: u64) -> Result<&GroupMembership, ApiError> {
-        self.group_memberships.get(&id).ok_or_else(ApiError::not_found)
+        self.group_memberships
+            .get(&id)
+            .ok_or_else(ApiError::not_found)
     }
 
-    pub(crate) fn create_group_membership_with(&mut self, map: &Map<String, Value>, seeding: bool) -> Result<u64, ApiError> {
+    pub(crate) fn create_group_membership_with(
+        &mut self,
+        map: &Map<String, Value>,
+        seeding: bool,
+    ) -> Result<u64, ApiError> {
         let input = Input(map);
-        let user_id = input.id("user_id")?.flatten().ok_or_else(|| ApiError::invalid("user_id", "User: cannot be blank".into(), Some("BlankValue")))?;
-        let group_id =
-            input.id("group_id")?.flatten().ok_or_else(|| ApiError::invalid("group_id", "Group: cannot be blank".into(), Some("BlankValue")))?;
+        let user_id = input.id("user_id")?.flatten().ok_or_else(|| {
+            ApiError::invalid(
+                "user_id",
+                "User: cannot be blank".into(),
+                Some("BlankValue"),
+            )
+        })?;
+        let group_id = input.id("group_id")?.flatten().ok_or_else(|| {
+            ApiError::invalid(
+                "group_id",
+                "Group: cannot be blank".into(),
+                Some("BlankValue"),
+            )
+        })?;
         let user = self.active_user(user_id)?;
         self.group(group_id)?;
         if !user.role.is_staff() {
-            return Err(ApiError::invalid("user_id", "User: must be an agent to be a member of a group".into(), Some("InvalidValue")));
+            return Err(ApiError::invalid(
+                "user_id",
+                "User: must be an agent to be a member of a group".into(),
+                Some("InvalidValue"),
+            ));
         }
-        if self.group_memberships.values().any(|m| m.user_id == user_id && m.group_id == group_id) {
+        if self
+            .group_memberships
+            .values()
+            .any(|m| m.user_id == user_id && m.group_id == group_id)
+        {
             if seeding {
                 return Ok(0);
             }
-            return Err(ApiError::invalid("user_id", "User is already a member of this group".into(), Some("DuplicateValue")));
+            return Err(ApiError::invalid(
+                "user_id",
+                "User is already a member of this group".into(),
+                Some("DuplicateValue"),
+            ));
         }
         let default = input.boolean("default")?.unwrap_or(false);
         let id = self.insert_group_membership(user_id, group_id, default);
-        if seeding {
-            if let Some(Some(seed_id)) = input.id("id")? {
-                if let Some(mut m) = self.group_memberships.remove(&id) {
-                    m.id = seed_id;
-                    m.url = self.url(&format!("group_memberships/{seed_id}"));
-                    self.group_memberships.insert(seed_id, m);
-                    return Ok(seed_id);
-                }
-            }
+        if seeding
+            && let Some(Some(seed_id)) = input.id("id")?
+            && let Some(mut m) = self.group_memberships.remove(&id)
+        {
+            m.id = seed_id;
+            m.url = self.url(&format!("group_memberships/{seed_id}"));
+            self.group_memberships.insert(seed_id, m);
+            return Ok(seed_id);
         }
         Ok(id)
     }
@@ -1297,23 +1763,55 @@ impl Store {
 
     /// The custom role with this id, with a fresh `team_member_count`.
     pub fn custom_role(&self, id: u64) -> Result<CustomRole, ApiError> {
-        let mut role = self.custom_roles.get(&id).cloned().ok_or_else(ApiError::not_found)?;
-        role.team_member_count = self.users.values().filter(|u| u.active && u.custom_role_id == Some(id)).count() as u64;
+        let mut role = self
+            .custom_roles
+            .get(&id)
+            .cloned()
+            .ok_or_else(ApiError::not_found)?;
+        role.team_member_count = self
+            .users
+            .values()
+            .filter(|u| u.active && u.custom_role_id == Some(id))
+            .count() as u64;
         Ok(role)
     }
 
-    fn apply_custom_role(&mut self, id: u64, map: &Map<String, Value>, creating: bool) -> Result<(), ApiError> {
+    fn apply_custom_role(
+        &mut self,
+        id: u64,
+        map: &Map<String, Value>,
+        creating: bool,
+    ) -> Result<(), ApiError> {
         let input = Input(map);
         let name = match input.string("name")? {
             Some(Some(name)) if !name.trim().is_empty() => Some(name.trim().to_owned()),
-            Some(_) => return Err(ApiError::invalid("name", "Name: cannot be blank".into(), Some("BlankValue"))),
-            None if creating => return Err(ApiError::invalid("name", "Name: cannot be blank".into(), Some("BlankValue"))),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "name",
+                    "Name: cannot be blank".into(),
+                    Some("BlankValue"),
+                ));
+            }
+            None if creating => {
+                return Err(ApiError::invalid(
+                    "name",
+                    "Name: cannot be blank".into(),
+                    Some("BlankValue"),
+                ));
+            }
             None => None,
         };
-        if let Some(name) = &name {
-            if self.custom_roles.values().any(|r| r.id != id && r.name.eq_ignore_ascii_case(name)) {
-                return Err(ApiError::invalid("name", format!("Name: {name} has already been taken"), Some("DuplicateValue")));
-            }
+        if let Some(name) = &name
+            && self
+                .custom_roles
+                .values()
+                .any(|r| r.id != id && r.name.eq_ignore_ascii_case(name))
+        {
+            return Err(ApiError::invalid(
+                "name",
+                format!("Name: {name} has already been taken"),
+                Some("DuplicateValue"),
+            ));
         }
         let description = input.string("description")?;
         let configuration = input.object("configuration")?;
@@ -1358,7 +1856,11 @@ impl Store {
     }
 
     /// Updates a custom role.
-    pub fn update_custom_role(&mut self, id: u64, map: &Map<String, Value>) -> Result<(), ApiError> {
+    pub fn update_custom_role(
+        &mut self,
+        id: u64,
+        map: &Map<String, Value>,
+    ) -> Result<(), ApiError> {
         self.custom_role(id)?;
         self.apply_custom_role(id, map, false)
     }
@@ -1366,7 +1868,11 @@ impl Store {
     /// Deletes a custom role that no agent holds (422 otherwise, a documented choice).
     pub fn delete_custom_role(&mut self, id: u64) -> Result<(), ApiError> {
         if self.custom_role(id)?.team_member_count > 0 {
-            return Err(ApiError::invalid("base", "Cannot delete a role that is assigned to agents".into(), Some("InvalidValue")));
+            return Err(ApiError::invalid(
+                "base",
+                "Cannot delete a role that is assigned to agents".into(),
+                Some("InvalidValue"),
+            ));
         }
         self.custom_roles.remove(&id);
         Ok(())
@@ -1383,18 +1889,26 @@ impl Store {
 mod tests {
     use super::*;
 
+    #[allow(clippy::needless_pass_by_value)] // keeps the json! call sites short
     fn obj(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap()
     }
 
     fn store() -> Store {
-        Store::from_state_file("http://127.0.0.1:1", &StateFile::default(), "admin@example.com").unwrap()
+        Store::from_state_file(
+            "http://127.0.0.1:1",
+            &StateFile::default(),
+            "admin@example.com",
+        )
+        .unwrap()
     }
 
     #[test]
     fn seed_creates_the_admin() {
         let s = store();
-        let admin = s.user(s.user_by_email("ADMIN@example.com").unwrap()).unwrap();
+        let admin = s
+            .user(s.user_by_email("ADMIN@example.com").unwrap())
+            .unwrap();
         assert_eq!(admin.role, Role::Admin);
         assert_eq!(admin.role_type, Some(4));
         assert!(admin.custom_role_id.is_some());
@@ -1404,17 +1918,26 @@ mod tests {
     #[test]
     fn email_is_unique_case_insensitively() {
         let mut s = store();
-        s.create_user(&obj(json!({"name": "A", "email": "a@x.com"}))).unwrap();
-        let err = s.create_user(&obj(json!({"name": "B", "email": "A@X.com"}))).unwrap_err();
+        s.create_user(&obj(json!({"name": "A", "email": "a@x.com"})))
+            .unwrap();
+        let err = s
+            .create_user(&obj(json!({"name": "B", "email": "A@X.com"})))
+            .unwrap_err();
         assert_eq!(err.status, 422);
-        assert_eq!(err.detail_text(), "Email: A@X.com is already being used by another user");
+        assert_eq!(
+            err.detail_text(),
+            "Email: A@X.com is already being used by another user"
+        );
     }
 
     #[test]
     fn update_email_adds_secondary_identity() {
         let mut s = store();
-        let id = s.create_user(&obj(json!({"name": "A", "email": "a@x.com"}))).unwrap();
-        s.update_user(id, &obj(json!({"email": "b@x.com"}))).unwrap();
+        let id = s
+            .create_user(&obj(json!({"name": "A", "email": "a@x.com"})))
+            .unwrap();
+        s.update_user(id, &obj(json!({"email": "b@x.com"})))
+            .unwrap();
         assert_eq!(s.user(id).unwrap().email.as_deref(), Some("a@x.com"));
         let ids = s.user_identities(id).unwrap();
         assert_eq!(ids.len(), 2);
@@ -1427,9 +1950,14 @@ mod tests {
     fn downgrade_removes_group_memberships() {
         let mut s = store();
         let g = s.create_group(&obj(json!({"name": "G"}))).unwrap();
-        let id = s.create_user(&obj(json!({"name": "A", "role": "agent", "default_group_id": g}))).unwrap();
+        let id = s
+            .create_user(&obj(
+                json!({"name": "A", "role": "agent", "default_group_id": g}),
+            ))
+            .unwrap();
         assert_eq!(s.user(id).unwrap().default_group_id, Some(g));
-        s.update_user(id, &obj(json!({"role": "end-user"}))).unwrap();
+        s.update_user(id, &obj(json!({"role": "end-user"})))
+            .unwrap();
         assert!(s.group_memberships.values().all(|m| m.user_id != id));
         assert_eq!(s.user(id).unwrap().default_group_id, None);
     }
@@ -1437,21 +1965,35 @@ mod tests {
     #[test]
     fn custom_role_only_on_agents() {
         let mut s = store();
-        let r = s.create_custom_role(&obj(json!({"name": "Tier 1"}))).unwrap();
-        let err = s.create_user(&obj(json!({"name": "A", "custom_role_id": r}))).unwrap_err();
+        let r = s
+            .create_custom_role(&obj(json!({"name": "Tier 1"})))
+            .unwrap();
+        let err = s
+            .create_user(&obj(json!({"name": "A", "custom_role_id": r})))
+            .unwrap_err();
         assert_eq!(err.status, 422);
-        let id = s.create_user(&obj(json!({"name": "A", "role": "agent", "custom_role_id": r}))).unwrap();
+        let id = s
+            .create_user(&obj(
+                json!({"name": "A", "role": "agent", "custom_role_id": r}),
+            ))
+            .unwrap();
         assert_eq!(s.user(id).unwrap().role_type, Some(0));
     }
 
     #[test]
     fn delete_frees_external_id() {
         let mut s = store();
-        let id = s.create_user(&obj(json!({"name": "A", "external_id": "e1", "email": "a@x.com"}))).unwrap();
+        let id = s
+            .create_user(&obj(
+                json!({"name": "A", "external_id": "e1", "email": "a@x.com"}),
+            ))
+            .unwrap();
         s.delete_user(id).unwrap();
         let user = s.user(id).unwrap();
         assert!(!user.active && user.email.is_none() && user.external_id.is_none());
-        let (again, created) = s.create_or_update_user(&obj(json!({"name": "A", "external_id": "E1"}))).unwrap();
+        let (again, created) = s
+            .create_or_update_user(&obj(json!({"name": "A", "external_id": "E1"})))
+            .unwrap();
         assert!(created && again != id);
     }
 
@@ -1460,8 +2002,12 @@ mod tests {
         let mut s = store();
         let o1 = s.create_organization(&obj(json!({"name": "O1"}))).unwrap();
         let o2 = s.create_organization(&obj(json!({"name": "O2"}))).unwrap();
-        let id = s.create_user(&obj(json!({"name": "A", "organization_id": o1}))).unwrap();
-        let m2 = s.create_organization_membership(&obj(json!({"user_id": id, "organization_id": o2}))).unwrap();
+        let id = s
+            .create_user(&obj(json!({"name": "A", "organization_id": o1})))
+            .unwrap();
+        let m2 = s
+            .create_organization_membership(&obj(json!({"user_id": id, "organization_id": o2})))
+            .unwrap();
         assert_eq!(s.user(id).unwrap().organization_id, Some(o1));
         s.set_default_organization_membership(id, m2).unwrap();
         assert_eq!(s.user(id).unwrap().organization_id, Some(o2));

@@ -50,6 +50,7 @@ impl Role {
 /// A Zendesk user, serialized in the recorded key order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)] // the fields are Zendesk's, documented in API.md §1.13
+#[allow(clippy::struct_excessive_bools)] // Zendesk's wire shape has that many flags
 pub struct User {
     pub id: u64,
     pub url: String,
@@ -176,13 +177,18 @@ impl User {
     /// The object `/users/me` answers: the user plus `authenticity_token` after `verified`.
     #[must_use]
     pub fn to_me_json(&self) -> Value {
-        let Value::Object(map) = self.to_json() else { return Value::Null };
+        let Value::Object(map) = self.to_json() else {
+            return Value::Null;
+        };
         let mut out = Map::new();
         for (key, value) in map {
             let after_verified = key == "verified";
             out.insert(key, value);
             if after_verified {
-                out.insert("authenticity_token".into(), Value::String(format!("fake-authenticity-{}", self.id)));
+                out.insert(
+                    "authenticity_token".into(),
+                    Value::String(format!("fake-authenticity-{}", self.id)),
+                );
             }
         }
         Value::Object(out)
@@ -194,7 +200,9 @@ impl User {
     pub fn anonymous_json() -> Value {
         let mut user = Self::new(0, String::new(), "Anonymous user".to_owned(), "");
         user.two_factor_auth_enabled = None;
-        let Value::Object(mut map) = user.to_json() else { return Value::Null };
+        let Value::Object(mut map) = user.to_json() else {
+            return Value::Null;
+        };
         for key in ["id", "url", "created_at", "updated_at"] {
             map.insert(key.into(), Value::Null);
         }

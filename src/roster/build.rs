@@ -140,8 +140,14 @@ impl<'a> Builder<'a> {
                     }
                     _ => self.type_error(value, "version", "the number 1"),
                 },
-                "settings" => document.settings = self.settings(value),
-                "defaults" => document.defaults = self.defaults(value),
+                "settings" => {
+                    document.section_pos.settings = value.pos;
+                    document.settings = self.settings(value);
+                }
+                "defaults" => {
+                    document.section_pos.defaults = value.pos;
+                    document.defaults = self.defaults(value);
+                }
                 "custom_roles" => {
                     document.custom_roles = self.list(value, "custom_roles", Self::custom_role);
                 }
@@ -290,7 +296,11 @@ impl<'a> Builder<'a> {
         );
         if let Some(text) = node.as_str() {
             let lowered = text.to_lowercase();
-            if ["yes", "no", "on", "off", "y", "n"].contains(&lowered.as_str()) {
+            if lowered == "true" || lowered == "false" {
+                diagnostic
+                    .hints
+                    .push(format!("remove the quotes: `\"{text}\"` is text, `{lowered}` is a boolean"));
+            } else if ["yes", "no", "on", "off", "y", "n"].contains(&lowered.as_str()) {
                 diagnostic.hints.push(format!(
                     "YAML 1.2 spells booleans `true` and `false`; `{text}` is text"
                 ));
@@ -330,6 +340,31 @@ impl<'a> Builder<'a> {
     }
 
     fn string_list(&mut self, node: &Node, key: &str) -> Option<Located<Vec<Located<String>>>> {
+        self.checked_list(node, key, |b, item| b.non_empty_string(item, key))
+    }
+
+    /// A list of tags: like other lists, plus Zendesk's rules for a tag; duplicates compare
+    /// case-insensitively because Zendesk stores tags in lower case.
+    fn tag_list(&mut self, node: &Node) -> Option<Located<Vec<Located<String>>>> {
+        if let NodeKind::Str(text) = &node.kind {
+            let items = text.split([' ', ',']).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(", ");
+            self.type_error(node, "tags", "a list");
+            self.diagnostics
+                .last_mut()
+                .expect("just pushed")
+                .hints
+                .push(format!("write `tags: [{items}]`"));
+            return None;
+        }
+        self.checked_list(node, "tags", Self::tag)
+    }
+
+    fn checked_list(
+        &mut self,
+        node: &Node,
+        key: &str,
+        mut item_of: impl FnMut(&mut Self, &Node) -> Option<Located<String>>,
+    ) -> Option<Located<Vec<Located<String>>>> {
         match &node.kind {
             // `null` clears every membership: the same as an empty list.
             NodeKind::Null => Some(Located::new(Vec::new(), node.pos)),
@@ -337,7 +372,7 @@ impl<'a> Builder<'a> {
                 let mut values = Vec::with_capacity(items.len());
                 let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
                 for item in items {
-                    let Some(value) = self.non_empty_string(item, key) else {
+                    let Some(value) = item_of(self, item) else {
                         continue;
                     };
                     let folded = value.value.to_lowercase();
@@ -409,12 +444,22 @@ impl<'a> Builder<'a> {
         for (key, value) in entries {
             match key {
                 "roles" => {
-                    manage.roles = self.list(value, "roles", |b, item| {
+                    let roles = self.list(value, "roles", |b, item| {
                         b.enumeration(item, "role", ROLE_VALUES)
                     });
+                    for (i, role) in roles.iter().enumerate() {
+                        if roles[..i].iter().any(|r| r.value == role.value) {
+                            self.error(
+                                role.pos,
+                                "duplicate-item",
+                                format!("`{}` is listed twice in `roles`", role.value.as_str()),
+                            );
+                        }
+                    }
+                    manage.roles = roles;
                 }
                 "tags" => {
-                    manage.tags = self.list(value, "tags", |b, item| b.tag(item));
+                    manage.tags = self.tag_list(value).map(|t| t.value).unwrap_or_default();
                 }
                 _ => unreachable!("mapping() returns known keys only"),
             }
@@ -458,6 +503,10 @@ impl<'a> Builder<'a> {
             NodeKind::Str(text) if text.trim_end().ends_with('%') => {
                 let number = text.trim_end().trim_end_matches('%').trim();
                 match number.parse::<f64>() {
+                    Ok(p) if p.is_nan() => {
+                        self.type_error(node, key, "a number of users or a percentage like \"10%\"");
+                        None
+                    }
                     Ok(p) if (0.0..=100.0).contains(&p) => {
                         Some(Located::new(Threshold::Percent(Percent(p)), node.pos))
                     }
@@ -549,16 +598,7 @@ impl<'a> Builder<'a> {
             "organizations" => profile.organizations = self.string_list(value, key),
             "groups" => profile.groups = self.string_list(value, key),
             "default_group" => profile.default_group = self.nullable_name(value, key),
-            "tags" => {
-                profile.tags = match &value.kind {
-                    NodeKind::Null => Some(Located::new(Vec::new(), value.pos)),
-                    NodeKind::Seq(_) => {
-                        let tags = self.list(value, key, Self::tag);
-                        Some(Located::new(tags, value.pos))
-                    }
-                    _ => self.string_list(value, key),
-                };
-            }
+            "tags" => profile.tags = self.tag_list(value),
             "user_fields" => profile.user_fields = self.user_fields(value),
             "suspended" => profile.suspended = self.boolean(value, key),
             "alias" => profile.alias = self.nullable_string(value, key),
@@ -721,10 +761,7 @@ impl<'a> Builder<'a> {
                 "domain_names" => organization.domain_names = self.string_list(value, key),
                 "details" => organization.details = self.nullable_string(value, key),
                 "notes" => organization.notes = self.nullable_string(value, key),
-                "tags" => {
-                    let tags = self.list(value, key, Self::tag);
-                    organization.tags = Some(Located::new(tags, value.pos));
-                }
+                "tags" => organization.tags = self.tag_list(value),
                 "shared_tickets" => organization.shared_tickets = self.boolean(value, key),
                 "shared_comments" => organization.shared_comments = self.boolean(value, key),
                 _ => unreachable!("mapping() returns known keys only"),

@@ -250,11 +250,20 @@ fn parse_yaml(text: &str) -> Result<Node, serde_saphyr::Error> {
 fn yaml_error(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
     let pos = error.location().map(Pos::from_location).unwrap_or_default();
     let mut message = error.without_snippet().to_string();
-    // The parser appends the location, which the diagnostic already carries.
-    if let Some(at) = message.rfind(" at line ") {
+    // The parser appends locations, which the diagnostic already carries.
+    if let Some(at) = message.find(" at line ") {
         message.truncate(at);
     }
     let lowered = message.to_lowercase();
+    if lowered.contains("documents") && lowered.contains("budget") {
+        return Diagnostic::error(
+            file,
+            pos,
+            "yaml-syntax",
+            "invalid YAML: the file holds more than one YAML document (`---`)".into(),
+        )
+        .hint("a roster file is one document: remove the `---` line, or split it into two files");
+    }
     let (code, hint) = if lowered.contains("budget") || lowered.contains("alias") || lowered.contains("limit") {
         (
             "yaml-limit",
@@ -264,6 +273,11 @@ fn yaml_error(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
         )
     } else if lowered.contains("tab") {
         ("yaml-syntax", Some("indent YAML with spaces, not tabs".to_owned()))
+    } else if lowered.contains("indicator") || lowered.contains("bracket") || lowered.contains("flow") {
+        (
+            "yaml-syntax",
+            Some("check the brackets and braces around this line: each `[` needs a `]` and each `{` a `}`".to_owned()),
+        )
     } else {
         ("yaml-syntax", None)
     };
@@ -282,44 +296,38 @@ fn lowercase_first(text: &str) -> String {
 /// Adds one file's document to the roster; `settings` and `defaults` may come from one
 /// file only.
 fn merge(roster: &mut Roster, file: FileId, document: Document, diagnostics: &mut Vec<Diagnostic>) {
-    let source = |pos| Source { file, pos };
-    if let Some(settings) = document.settings {
-        let pos = Pos { line: 1, column: 1 };
-        if let Some(first) = roster.settings_source {
+    let positions = document.section_pos;
+    for (key, pos, present) in [
+        ("settings", positions.settings, document.settings.is_some()),
+        ("defaults", positions.defaults, document.defaults.is_some()),
+    ] {
+        if !present {
+            continue;
+        }
+        let first = if key == "settings" { roster.settings_source } else { roster.defaults_source };
+        if let Some(first) = first {
+            let place = roster.locate(first);
             diagnostics.push(
                 Diagnostic::error(
                     roster.file_name(file),
-                    Pos::default(),
+                    pos,
                     "duplicate-section",
-                    format!(
-                        "`settings` is also written in `{}`",
-                        roster.file_name(first.file)
-                    ),
+                    format!("`{key}` is also written at {place}"),
                 )
-                .hint("keep `settings` in one file of the roster"),
+                .hint(format!("keep `{key}` in one file of the roster")),
             );
-        } else {
+        }
+    }
+    if let Some(settings) = document.settings {
+        if roster.settings_source.is_none() {
             roster.settings = settings;
-            roster.settings_source = Some(source(pos));
+            roster.settings_source = Some(Source { file, pos: positions.settings });
         }
     }
     if let Some(defaults) = document.defaults {
-        if let Some(first) = roster.defaults_source {
-            diagnostics.push(
-                Diagnostic::error(
-                    roster.file_name(file),
-                    Pos::default(),
-                    "duplicate-section",
-                    format!(
-                        "`defaults` is also written in `{}`",
-                        roster.file_name(first.file)
-                    ),
-                )
-                .hint("keep `defaults` in one file of the roster"),
-            );
-        } else {
+        if roster.defaults_source.is_none() {
             roster.defaults = defaults;
-            roster.defaults_source = Some(source(Pos { line: 1, column: 1 }));
+            roster.defaults_source = Some(Source { file, pos: positions.defaults });
         }
     }
     roster.custom_roles.extend(document.custom_roles);

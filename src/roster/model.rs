@@ -158,6 +158,19 @@ pub struct Document {
     /// The users. Each needs a match key: `external_id`, `email`, or both.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<User>,
+    /// Where `settings` and `defaults` were written, for messages about them.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub section_pos: SectionPos,
+}
+
+/// Where the one-per-roster sections of a file were written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SectionPos {
+    /// The `settings` section.
+    pub settings: Pos,
+    /// The `defaults` section.
+    pub defaults: Pos,
 }
 
 /// The roster's scope, prune policy and safety limits.

@@ -106,17 +106,14 @@ pub(crate) fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(fail(
             "file-too-large",
-            format!(
-                "`{display}` is larger than {} MiB",
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
+            format!("the file is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)),
         )
         .hint("split the roster into several files in a directory"));
     }
     if bytes.contains(&0) {
         return Err(fail(
             "binary-file",
-            format!("`{display}` is a binary file, not YAML"),
+            "the file is binary, not YAML".into(),
         ));
     }
     let text = match String::from_utf8(bytes) {
@@ -132,7 +129,7 @@ pub(crate) fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
                     column: u32::try_from(column).unwrap_or(u32::MAX),
                 },
                 "invalid-utf8",
-                format!("`{display}` is not valid UTF-8"),
+                "the file is not valid UTF-8".into(),
             )
             .hint("save the file as UTF-8"));
         }

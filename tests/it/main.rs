@@ -1,3 +1,9 @@
-//! The integration tests: one binary, one module per feature.
+//! Integration tests: the real binaries and the library's public API, one module per feature.
 
+mod cli;
 mod client;
+mod common;
+mod examples;
+mod fake;
+mod schema;
+mod validate;
