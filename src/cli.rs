@@ -16,11 +16,14 @@ pub struct ZrosterCli {
 
 /// The `zroster` subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process; boxing buys nothing
 pub enum Command {
     /// Check roster files offline: syntax, keys, values and cross-file rules. No network.
     Validate(ValidateArgs),
     /// Print the JSON Schema of a roster file (the same as `schema/roster.schema.json`).
     Schema,
+    /// Run the local Zendesk emulator on 127.0.0.1 until SIGINT or SIGTERM.
+    Fake(FakeArgs),
 }
 
 /// Arguments of `zroster validate`.
@@ -60,6 +63,103 @@ pub enum ColorChoice {
     Always,
     /// Never colour.
     Never,
+}
+
+/// Arguments of `zroster fake`. Knobs not given keep the value of the state file's `account`
+/// object, or the default.
+#[derive(Debug, Args)]
+pub struct FakeArgs {
+    /// TCP port on 127.0.0.1; 0 picks a free port. The first stdout line is
+    /// `listening on http://127.0.0.1:PORT`.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Seed the account from this state file (JSON: `users`, `identities`, `organizations`,
+    /// `organization_memberships`, `groups`, `group_memberships`, `custom_roles`, `account`).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Write the state to this file when stopped by SIGINT or SIGTERM.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Email of the admin that API tokens authenticate as (created if the state lacks it).
+    #[arg(long, default_value = "admin@example.com")]
+    pub email: String,
+    /// API token: requests authenticate with Basic `{email}/token:{token}`.
+    #[arg(long, default_value = "fake-token")]
+    pub token: String,
+    /// OAuth access token accepted as `Authorization: Bearer {token}`.
+    #[arg(long, default_value = "fake-oauth-token")]
+    pub oauth_token: String,
+    /// Delay added before every API answer, in milliseconds [default: 0].
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
+    /// Account-wide API requests per minute [default: 700].
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Bulk job items processed per second; 0 pauses jobs [default: 50].
+    #[arg(long, value_name = "N")]
+    pub job_items_per_second: Option<f64>,
+    /// Queued plus running jobs allowed at once; one more answers 429 [default: 30].
+    #[arg(long, value_name = "N")]
+    pub max_jobs: Option<usize>,
+    /// Seconds a job status stays readable after creation [default: 3600].
+    #[arg(long, value_name = "SECONDS")]
+    pub job_ttl_s: Option<u64>,
+    /// Whether users `create_many` / `create_or_update_many` are allowed [default: on].
+    #[arg(long, value_enum)]
+    pub bulk_imports: Option<OnOff>,
+    /// The account's plan; custom-role writes need enterprise [default: enterprise].
+    #[arg(long, value_enum)]
+    pub plan: Option<FakePlan>,
+    /// Share (0-1) of API requests answered with a 500 or 503.
+    #[arg(long = "fault-5xx", value_name = "RATE", value_parser = parse_rate)]
+    pub fault_5xx: Option<f64>,
+    /// Share (0-1) of API requests answered with a 429.
+    #[arg(long = "fault-429", value_name = "RATE", value_parser = parse_rate)]
+    pub fault_429: Option<f64>,
+    /// Share (0-1) of API requests whose connection is closed without an answer.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub fault_drop: Option<f64>,
+    /// Share (0-1) of bulk job items that fail.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub fault_item: Option<f64>,
+    /// Share (0-1) of bulk jobs that end `failed` half-way.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub fault_job_failed: Option<f64>,
+    /// Share (0-1) of bulk jobs that end `killed` half-way.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub fault_job_killed: Option<f64>,
+    /// Seed of the fault generator; the same seed gives the same faults [default: 0].
+    #[arg(long, value_name = "N")]
+    pub fault_seed: Option<u64>,
+}
+
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// The plan of the emulated account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FakePlan {
+    /// Enterprise: custom roles can be managed.
+    Enterprise,
+    /// Professional: custom-role writes answer 403.
+    Professional,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=1.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!("`{text}` is not between 0 and 1"))
+    }
 }
 
 #[cfg(test)]

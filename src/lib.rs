@@ -10,4 +10,7 @@
 pub mod cli;
 pub mod command;
 pub mod env_vars;
+pub mod fake;
 pub mod roster;
+pub mod state;
+pub mod zendesk;

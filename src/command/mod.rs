@@ -37,6 +37,7 @@ pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
     match cli.command {
         Command::Validate(args) => validate::run(&args, out, err),
         Command::Schema => schema::run(out, err),
+        Command::Fake(args) => fake::run(&args, out, err),
     }
 }
 
@@ -80,6 +81,7 @@ fn not_yet_available(
     ExitStatus::Failure
 }
 
+mod fake;
 mod schema;
 mod validate;
 

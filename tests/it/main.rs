@@ -1,7 +1,9 @@
 //! Integration tests: the real binaries and the library's public API, one module per feature.
 
 mod cli;
+mod client;
 mod common;
 mod examples;
+mod fake;
 mod schema;
 mod validate;

@@ -1,0 +1,105 @@
+//! `zroster fake`: resolves the flags and the state file into an emulator [`Config`], serves
+//! until SIGINT or SIGTERM, then writes `--save`.
+
+use std::io::Write;
+
+use super::ExitStatus;
+use crate::cli::{FakeArgs, FakePlan, OnOff};
+use crate::fake::{AccountSettings, Config, Knobs, Plan, Server, StateFile};
+
+/// The knobs the flags set (unset flags leave the state file's value).
+fn settings_from(args: &FakeArgs) -> AccountSettings {
+    AccountSettings {
+        plan: args.plan.map(|p| match p {
+            FakePlan::Enterprise => Plan::Enterprise,
+            FakePlan::Professional => Plan::Professional,
+        }),
+        bulk_imports: args.bulk_imports.map(|b| b == OnOff::On),
+        rate_limit: args.rate_limit,
+        latency_ms: args.latency_ms,
+        job_items_per_second: args.job_items_per_second,
+        max_jobs: args.max_jobs,
+        job_ttl_s: args.job_ttl_s,
+        fault_5xx: args.fault_5xx,
+        fault_429: args.fault_429,
+        fault_drop: args.fault_drop,
+        fault_item: args.fault_item,
+        fault_job_failed: args.fault_job_failed,
+        fault_job_killed: args.fault_job_killed,
+        fault_seed: args.fault_seed,
+        ..AccountSettings::default()
+    }
+}
+
+fn report(err: &mut dyn Write, error: &dyn std::error::Error) -> ExitStatus {
+    let _ = writeln!(err, "error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = writeln!(err, "caused by: {cause}");
+        source = cause.source();
+    }
+    ExitStatus::Failure
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Runs the emulator in the foreground.
+pub(crate) fn run(args: &FakeArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    let seed = match &args.state {
+        Some(path) => match StateFile::load(path) {
+            Ok(seed) => seed,
+            Err(error) => return report(err, &error),
+        },
+        None => StateFile::default(),
+    };
+    let mut knobs = Knobs::default();
+    if let Some(account) = &seed.account {
+        knobs.apply(account);
+    }
+    knobs.apply(&settings_from(args));
+    let config = Config {
+        port: args.port,
+        email: args.email.clone(),
+        token: args.token.clone(),
+        oauth_token: args.oauth_token.clone(),
+        knobs,
+        seed,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return report(err, &error),
+    };
+    runtime.block_on(async {
+        let handle = match Server::start(config).await {
+            Ok(handle) => handle,
+            Err(error) => return report(err, &error),
+        };
+        let _ = writeln!(out, "listening on {}", handle.base_url());
+        let _ = out.flush();
+        wait_for_signal().await;
+        let state = handle.state();
+        handle.shutdown().await;
+        if let Some(path) = &args.save
+            && let Err(error) = state.save(path)
+        {
+            return report(err, &error);
+        }
+        ExitStatus::Success
+    })
+}

@@ -1,0 +1,528 @@
+//! The HTTP layer: a hyper server on 127.0.0.1 whose one service does, in order, the control
+//! endpoints (`/__fake/…`, no auth), latency, routing, auth, rate limits, fault injection,
+//! the request itself ([`api::dispatch`]), response headers and request counting.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, RETRY_AFTER};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+
+use super::api::{self, ApiRequest, Context, Reply};
+use super::api_error::{ApiError, ErrorBody};
+use super::config::{Config, Knobs};
+use super::error::Error;
+use super::fault_injector::{Fault, FaultInjector};
+use super::job_worker::JobWorker;
+use super::page::Query;
+use super::rate_limiter::{Bucket, RateLimiter};
+use super::request_log::{RequestCounts, endpoint_key};
+use super::state_file::StateFile;
+use super::store::Store;
+
+/// Everything behind the one lock.
+#[derive(Debug)]
+struct Core {
+    store: Store,
+    knobs: Knobs,
+    faults: FaultInjector,
+    limiter: RateLimiter,
+    counts: RequestCounts,
+}
+
+#[derive(Debug)]
+struct Shared {
+    core: Mutex<Core>,
+    base_url: String,
+    email: String,
+    token: String,
+    oauth_token: String,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Core> {
+        self.core
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Starts emulator instances.
+#[derive(Debug)]
+pub struct Server;
+
+/// A running emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Handle {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The connection is closed without an answer (fault injection).
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+impl Server {
+    /// Binds 127.0.0.1:`config.port`, seeds the state and serves in the background.
+    pub async fn start(config: Config) -> Result<Handle, Error> {
+        let listener = TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .map_err(|source| Error::Bind {
+                port: config.port,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            port: config.port,
+            source,
+        })?;
+        let base_url = format!("http://127.0.0.1:{}", addr.port());
+        let store = Store::from_state_file(&base_url, &config.seed, &config.email)?;
+        let shared = Arc::new(Shared {
+            core: Mutex::new(Core {
+                store,
+                faults: FaultInjector::new(config.knobs.fault_seed),
+                knobs: config.knobs,
+                limiter: RateLimiter::default(),
+                counts: RequestCounts::default(),
+            }),
+            base_url,
+            email: config.email,
+            token: config.token,
+            oauth_token: config.oauth_token,
+        });
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(serve(listener, Arc::clone(&shared), stopped));
+        Ok(Handle {
+            shared,
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+impl Handle {
+    /// `http://127.0.0.1:PORT`.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The bound address.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A snapshot of the state in the state-file format, with the current knobs as `account`.
+    #[must_use]
+    pub fn state(&self) -> StateFile {
+        let core = self.shared.lock();
+        let mut state = core.store.to_state_file();
+        state.account = Some(core.knobs.to_settings());
+        state
+    }
+
+    /// Changes knobs while the server runs (a new `fault_seed` restarts the fault sequence).
+    pub fn update_knobs(&self, change: impl FnOnce(&mut Knobs)) {
+        let mut core = self.shared.lock();
+        let seed = core.knobs.fault_seed;
+        change(&mut core.knobs);
+        if core.knobs.fault_seed != seed {
+            core.faults = FaultInjector::new(core.knobs.fault_seed);
+        }
+    }
+
+    /// The request counts (as `GET /__fake/requests`).
+    #[must_use]
+    pub fn requests(&self) -> RequestCounts {
+        self.shared.lock().counts.clone()
+    }
+
+    /// Stops serving and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
+    let mut connections = JoinSet::new();
+    let worker_shared = Arc::clone(&shared);
+    connections.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(5));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let mut core = worker_shared.lock();
+            let rate = core.knobs.job_items_per_second;
+            let ttl = Duration::from_secs(core.knobs.job_ttl_s);
+            JobWorker::advance(&mut core.store, Instant::now(), rate, ttl);
+        }
+    });
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = Arc::clone(&shared);
+                connections.spawn(async move {
+                    let service = service_fn(move |request| handle(Arc::clone(&shared), request));
+                    let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        }
+        while connections.try_join_next().is_some() {}
+    }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn json_response(status: u16, body: &Value) -> Response<Body> {
+    let mut response = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+fn error_response(error: &ApiError) -> Response<Body> {
+    let mut response = match &error.body {
+        ErrorBody::Json(body) => json_response(error.status, body),
+        ErrorBody::Text(text) => {
+            let mut r = Response::new(Body::from(text.clone()));
+            *r.status_mut() =
+                StatusCode::from_u16(error.status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("text/plain; charset=UTF-8"),
+            );
+            r
+        }
+    };
+    if let Some(seconds) = error.retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    if error.www_authenticate {
+        response.headers_mut().insert(
+            "www-authenticate",
+            HeaderValue::from_static("Basic realm=\"Web Password\""),
+        );
+    }
+    response
+}
+
+fn reply_response(reply: Reply) -> Response<Body> {
+    let mut response = if let Some(body) = &reply.body {
+        json_response(reply.status, body)
+    } else {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT);
+        r
+    };
+    if let Some(location) = reply.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().insert("location", location);
+    }
+    response
+}
+
+/// Who the `Authorization` header authenticates as: `Some(email)` of the configured admin.
+fn authenticate(shared: &Shared, header: Option<&str>) -> bool {
+    let Some(header) = header else { return false };
+    if let Some(token) = header.strip_prefix("Bearer ") {
+        return token.trim() == shared.oauth_token;
+    }
+    let Some(encoded) = header.strip_prefix("Basic ") else {
+        return false;
+    };
+    let Some(decoded) = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return false;
+    };
+    let Some((user, secret)) = decoded.split_once(':') else {
+        return false;
+    };
+    user.strip_suffix("/token")
+        .is_some_and(|email| email.eq_ignore_ascii_case(&shared.email))
+        && secret == shared.token
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let raw_query = request.uri().query().unwrap_or_default().to_owned();
+    let authorization = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = axum::body::to_bytes(Body::new(request.into_body()), 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Some(control) = path.strip_prefix("/__fake/") {
+        return Ok(handle_control(&shared, &method, control, &body));
+    }
+    let latency = shared.lock().knobs.latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let endpoint = endpoint_key(&method, &path);
+    let outcome = handle_api(
+        &shared,
+        method,
+        &path,
+        &raw_query,
+        authorization.as_deref(),
+        &body,
+    );
+    let mut core = shared.lock();
+    if let Some(response) = outcome {
+        core.counts.record(endpoint, response.status().as_str());
+        Ok(response)
+    } else {
+        core.counts.record(endpoint, "dropped");
+        Err(DropConnection)
+    }
+}
+
+/// Answers one API request; `None` means: drop the connection.
+fn handle_api(
+    shared: &Shared,
+    method: String,
+    path: &str,
+    raw_query: &str,
+    authorization: Option<&str>,
+    body: &Bytes,
+) -> Option<Response<Body>> {
+    let trimmed = path.strip_suffix(".json").unwrap_or(path);
+    let segments: Vec<String> = match trimmed.strip_prefix("/api/v2/") {
+        Some(rest) => rest.split('/').map(str::to_owned).collect(),
+        None => return Some(error_response(&ApiError::invalid_endpoint())),
+    };
+    let mut core = shared.lock();
+    let core = &mut *core;
+    let now = unix_now();
+    let limit = core.knobs.rate_limit;
+    let authenticated = authenticate(shared, authorization);
+    let is_me = method == "GET" && segments == ["users", "me"];
+    let account = core.limiter.draw(Bucket::Account, limit, now);
+    let headers = |mut response: Response<Body>, remaining: u32, reset: u64| {
+        let h = response.headers_mut();
+        h.insert("x-rate-limit", HeaderValue::from(limit));
+        h.insert("x-rate-limit-remaining", HeaderValue::from(remaining));
+        h.insert("ratelimit-limit", HeaderValue::from(limit));
+        h.insert("ratelimit-remaining", HeaderValue::from(remaining));
+        h.insert("ratelimit-reset", HeaderValue::from(reset));
+        response
+    };
+    if !authenticated {
+        let response = if is_me {
+            json_response(200, &json!({"user": super::user::User::anonymous_json()}))
+        } else {
+            error_response(&ApiError::unauthorized())
+        };
+        return Some(headers(response, account.remaining, account.reset));
+    }
+    if !account.allowed {
+        return Some(headers(
+            error_response(&ApiError::rate_limited(account.reset)),
+            0,
+            account.reset,
+        ));
+    }
+    let body_json = if body.is_empty() {
+        None
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => Some(v),
+            Err(_) if method == "GET" || method == "DELETE" => None,
+            Err(_) => {
+                let error =
+                    ApiError::bad_request("InvalidJSON", "The request body is not valid JSON");
+                return Some(headers(
+                    error_response(&error),
+                    account.remaining,
+                    account.reset,
+                ));
+            }
+        }
+    };
+    let query = Query::parse(raw_query);
+    // Endpoint-specific limits.
+    let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let special = match (method.as_str(), seg.as_slice()) {
+        ("PUT", ["users", id]) if id.bytes().all(|b| b.is_ascii_digit()) => Some((
+            Bucket::UserUpdate(format!("id:{id}")),
+            core.knobs.user_update_rate_limit,
+            true,
+        )),
+        ("POST", ["users", "create_or_update"]) => {
+            let key = body_json
+                .as_ref()
+                .and_then(|b| b.get("user"))
+                .and_then(Value::as_object)
+                .and_then(|u| core.store.match_user(u))
+                .map_or_else(|| "new".to_owned(), |id| format!("id:{id}"));
+            Some((
+                Bucket::UserUpdate(key),
+                core.knobs.user_update_rate_limit,
+                true,
+            ))
+        }
+        ("GET", ["incremental", ..]) => Some((
+            Bucket::Incremental,
+            core.knobs.incremental_rate_limit,
+            false,
+        )),
+        _ => None,
+    };
+    if let Some((bucket, bucket_limit, per_user)) = special {
+        let draw = core.limiter.draw(bucket, bucket_limit, now);
+        if !draw.allowed {
+            let error = if per_user {
+                ApiError::user_update_limited(draw.reset)
+            } else {
+                ApiError::rate_limited(draw.reset)
+            };
+            return Some(headers(
+                error_response(&error),
+                account.remaining,
+                account.reset,
+            ));
+        }
+    }
+    let fault = core.faults.request(&core.knobs);
+    let applies = match fault {
+        Fault::None => true,
+        Fault::TooManyRequests => false,
+        Fault::ServerError { applied, .. } | Fault::Drop { applied } => applied,
+    };
+    let request = ApiRequest {
+        method,
+        segments,
+        query,
+        body: body_json,
+    };
+    let mut response = None;
+    if applies {
+        let me = core.store.user_by_email(&shared.email);
+        let mut ctx = Context {
+            knobs: &core.knobs,
+            faults: &mut core.faults,
+            me,
+        };
+        response = Some(match api::dispatch(&mut core.store, &mut ctx, &request) {
+            Ok(reply) => reply_response(reply),
+            Err(error) => error_response(&error),
+        });
+    }
+    let response = match fault {
+        Fault::None => response?,
+        Fault::TooManyRequests => error_response(&ApiError::rate_limited(1)),
+        Fault::ServerError { status, .. } => error_response(&ApiError::server_error(status)),
+        Fault::Drop { .. } => return None,
+    };
+    Some(headers(response, account.remaining, account.reset))
+}
+
+fn handle_control(shared: &Shared, method: &str, path: &str, body: &Bytes) -> Response<Body> {
+    let mut core = shared.lock();
+    match (method, path) {
+        ("GET", "requests") => json_response(
+            200,
+            &serde_json::to_value(&core.counts).unwrap_or(Value::Null),
+        ),
+        ("POST", "requests/reset") => {
+            core.counts = RequestCounts::default();
+            json_response(
+                200,
+                &serde_json::to_value(&core.counts).unwrap_or(Value::Null),
+            )
+        }
+        ("GET", "state") => {
+            let mut state = core.store.to_state_file();
+            state.account = Some(core.knobs.to_settings());
+            json_response(200, &serde_json::to_value(&state).unwrap_or(Value::Null))
+        }
+        ("PUT", "state") => {
+            let text = String::from_utf8_lossy(body);
+            let parsed =
+                StateFile::from_json(&text, std::path::Path::new("<request>")).and_then(|state| {
+                    Store::from_state_file(&shared.base_url, &state, &shared.email)
+                        .map(|store| (state, store))
+                });
+            match parsed {
+                Ok((state, store)) => {
+                    core.store = store;
+                    if let Some(account) = &state.account {
+                        core.knobs.apply(account);
+                        core.faults = FaultInjector::new(core.knobs.fault_seed);
+                    }
+                    let mut saved = core.store.to_state_file();
+                    saved.account = Some(core.knobs.to_settings());
+                    json_response(200, &serde_json::to_value(&saved).unwrap_or(Value::Null))
+                }
+                Err(error) => json_response(
+                    400,
+                    &json!({"error": "InvalidState", "description": error.to_string()}),
+                ),
+            }
+        }
+        _ => json_response(
+            404,
+            &json!({"error": "InvalidEndpoint", "description": "Not found"}),
+        ),
+    }
+}

@@ -1,0 +1,110 @@
+//! The state file (DESIGN.md §9): one JSON object whose keys are Zendesk's collection names
+//! holding objects in Zendesk's wire shape, plus an optional `account` object of knobs.
+//! Used to seed the emulator (`--state`, `PUT /__fake/state`) and to save it (`--save`,
+//! `GET /__fake/state`).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::config::Plan;
+use super::error::Error;
+
+/// The knobs an `account` object may set; absent keys keep their current value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is the knob of the same name in `Knobs`
+pub struct AccountSettings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bulk_imports: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_update_rate_limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incremental_rate_limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_items_per_second: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_jobs: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_ttl_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_5xx: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_429: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_drop: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_item: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_job_failed: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_job_killed: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_seed: Option<u64>,
+}
+
+/// The whole state file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateFile {
+    /// Knobs of the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountSettings>,
+    /// User objects.
+    #[serde(default)]
+    pub users: Vec<Value>,
+    /// Identity objects (`user_id`, `value`, `primary`); a user's `email` also makes one.
+    #[serde(default)]
+    pub identities: Vec<Value>,
+    /// Organization objects.
+    #[serde(default)]
+    pub organizations: Vec<Value>,
+    /// Organization membership objects.
+    #[serde(default)]
+    pub organization_memberships: Vec<Value>,
+    /// Group objects.
+    #[serde(default)]
+    pub groups: Vec<Value>,
+    /// Group membership objects.
+    #[serde(default)]
+    pub group_memberships: Vec<Value>,
+    /// Custom role objects.
+    #[serde(default)]
+    pub custom_roles: Vec<Value>,
+}
+
+impl StateFile {
+    /// Parses a state file from JSON text; `path` names it in errors.
+    pub fn from_json(text: &str, path: &Path) -> Result<Self, Error> {
+        serde_json::from_str(text).map_err(|e| Error::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads and parses a state file.
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_json(&text, path)
+    }
+
+    /// Writes the state file as pretty JSON.
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        std::fs::write(path, text).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,132 @@
+//! The control endpoints (`/__fake/…`), a stable interface other tests depend on.
+
+use serde_json::{Value, json};
+
+use super::{Fake, client};
+
+#[tokio::test]
+async fn requests_are_counted_per_normalised_endpoint_and_status() {
+    let fake = Fake::start().await;
+    fake.get("/api/v2/users.json?page%5Bsize%5D=2").await;
+    fake.get("/api/v2/users/360000001001.json").await;
+    fake.get("/api/v2/users/360000001002").await;
+    fake.get("/api/v2/users/1.json").await;
+    fake.put(
+        "/api/v2/users/360000001002/identities/5/make_primary.json",
+        json!({}),
+    )
+    .await;
+    let counts = fake
+        .send_request(client().get(fake.url("/__fake/requests")), None)
+        .await;
+    assert_eq!(counts.status, 200);
+    assert_eq!(
+        counts.body,
+        json!({
+            "total": 5,
+            "by_endpoint": {
+                "GET /api/v2/users": 1,
+                "GET /api/v2/users/{id}": 3,
+                "PUT /api/v2/users/{id}/identities/{id}/make_primary": 1
+            },
+            "by_status": {"200": 3, "404": 2}
+        })
+    );
+    let reset = fake
+        .send_request(client().post(fake.url("/__fake/requests/reset")), None)
+        .await;
+    assert_eq!(reset.status, 200);
+    let counts = fake
+        .send_request(client().get(fake.url("/__fake/requests")), None)
+        .await;
+    assert_eq!(
+        counts.body,
+        json!({"total": 0, "by_endpoint": {}, "by_status": {}})
+    );
+}
+
+#[tokio::test]
+async fn state_can_be_read_and_replaced() {
+    let fake = Fake::start().await;
+    let state = fake
+        .send_request(client().get(fake.url("/__fake/state")), None)
+        .await;
+    assert_eq!(state.status, 200);
+    let body = &state.body;
+    for key in [
+        "account",
+        "users",
+        "identities",
+        "organizations",
+        "organization_memberships",
+        "groups",
+        "group_memberships",
+        "custom_roles",
+    ] {
+        assert!(body.get(key).is_some(), "{key}");
+    }
+    assert_eq!(body["users"].as_array().unwrap().len(), 5);
+    let replacement = json!({
+        "account": {"plan": "professional"},
+        "users": [{"name": "Solo", "email": "solo@x.com", "external_id": "s-1"}]
+    });
+    let put = fake
+        .send_request(
+            client().put(fake.url("/__fake/state")).json(&replacement),
+            None,
+        )
+        .await;
+    assert_eq!(put.status, 200);
+    let users = fake.get("/api/v2/users.json").await;
+    let names: Vec<&str> = users.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    // The configured admin is always created.
+    assert_eq!(names, ["Solo", "Admin"]);
+    let state = fake
+        .send_request(client().get(fake.url("/__fake/state")), None)
+        .await;
+    assert_eq!(state.body["account"]["plan"], "professional");
+    assert_eq!(state.body["users"][0]["external_id"], "s-1");
+    let bad = fake
+        .send_request(
+            client()
+                .put(fake.url("/__fake/state"))
+                .body("{\"users\": 3}"),
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    let bad = fake
+        .send_request(client().put(fake.url("/__fake/state")).json(&json!({"users": [{"name": "a", "email": "d@x.com"}, {"name": "b", "email": "D@x.com"}]})), None)
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body["error"], Value::String("InvalidState".into()));
+}
+
+#[tokio::test]
+async fn the_state_round_trips_through_the_store() {
+    let fake = Fake::start().await;
+    fake.put(
+        "/api/v2/users/360000001003.json",
+        json!({"user": {"email": "second@example.org"}}),
+    )
+    .await;
+    let saved = fake.handle.state();
+    let again = super::Fake::with(super::fast_knobs(), saved.clone()).await;
+    let mut reloaded = again.handle.state();
+    // Only the base URL differs between the two servers.
+    let rewrite = |v: &mut zroster::fake::StateFile, from: &str| {
+        let text = serde_json::to_string(v)
+            .unwrap()
+            .replace(from, "http://HOST");
+        *v = serde_json::from_str(&text).unwrap();
+    };
+    let mut saved = saved;
+    rewrite(&mut saved, fake.handle.base_url());
+    rewrite(&mut reloaded, again.handle.base_url());
+    assert_eq!(saved, reloaded);
+}
