@@ -11,6 +11,7 @@ pub mod cli;
 pub mod command;
 pub mod env_vars;
 pub mod fake;
+pub mod plan;
 pub mod roster;
 pub mod state;
 pub mod zendesk;
