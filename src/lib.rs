@@ -12,6 +12,7 @@ pub mod command;
 pub mod env_vars;
 pub mod fake;
 pub mod plan;
+pub mod render;
 pub mod roster;
 pub mod state;
 pub mod zendesk;
