@@ -1,4 +1,4 @@
-//! Diagnostics: what `validate` (and the loader) found wrong, with <file:line:column>, and the
+//! Diagnostics: what `validate` (and the loader) found wrong, with `file:line:column`, and the
 //! three ways of printing them (human, JSON, GitHub workflow commands).
 
 use std::collections::BTreeSet;

@@ -47,6 +47,9 @@ pub struct Roster {
     pub groups: Vec<Group>,
     /// The users of all files.
     pub users: Vec<User>,
+    /// `sha256:<hex>` of the files' names and contents, in reading order: identifies the
+    /// roster a plan was made from.
+    pub digest: String,
 }
 
 /// A file the roster was read from.
@@ -127,7 +130,9 @@ pub fn load_texts(texts: &[(&str, &str)]) -> Loaded {
 }
 
 fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagnostic>) -> Loaded {
+    use sha2::Digest as _;
     let mut roster = Roster::default();
+    let mut hasher = sha2::Sha256::new();
     for (id, (result, path)) in parsed.into_iter().zip(files).enumerate() {
         let file_id = FileId::try_from(id).unwrap_or(FileId::MAX);
         match result {
@@ -138,8 +143,11 @@ fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagn
                 });
                 diagnostics.push(*diagnostic);
             }
-            Ok((file, document, file_diagnostics)) => {
+            Ok((file, document, file_diagnostics, digest)) => {
                 diagnostics.extend(file_diagnostics);
+                hasher.update(file.display.as_bytes());
+                hasher.update([0]);
+                hasher.update(digest);
                 roster.files.push(RosterFile {
                     path: file.path,
                     display: file.display,
@@ -148,6 +156,7 @@ fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagn
             }
         }
     }
+    roster.digest = format!("sha256:{:x}", hasher.finalize());
     diagnostics.extend(validate::check(&roster));
     diagnostic::sort(&mut diagnostics);
     Loaded {
@@ -157,7 +166,7 @@ fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagn
 }
 
 /// A file read, built into a document, with the file's own diagnostics.
-type Parsed = Result<(source::SourceFile, Document, Vec<Diagnostic>), Box<Diagnostic>>;
+type Parsed = Result<(source::SourceFile, Document, Vec<Diagnostic>, [u8; 32]), Box<Diagnostic>>;
 
 /// Reads and builds every file, spreading the files over the available cores.
 fn parse_all<R>(files: &[PathBuf], read: R) -> Vec<Parsed>
@@ -219,12 +228,18 @@ where
     let document = builder.document(&root);
     let diagnostics = builder.diagnostics;
     drop(root);
+    let digest: [u8; 32] = {
+        use sha2::Digest as _;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(file.text.as_bytes());
+        hasher.finalize().into()
+    };
     // The text is not needed once the model holds everything with its position.
     let file = source::SourceFile {
         text: String::new(),
         ..file
     };
-    Ok((file, document, diagnostics))
+    Ok((file, document, diagnostics, digest))
 }
 
 /// Nesting deeper than this is refused; a roster needs about six levels.

@@ -1,7 +1,7 @@
 //! A located YAML tree: the first step of loading, before the roster model is built.
 //!
 //! Deserialising straight into the model would stop at the first mistake. Reading into this
-//! tree first keeps the <file:line:column> of every key and value, keeps `null` apart from an
+//! tree first keeps the `file:line:column` of every key and value, keeps `null` apart from an
 //! absent key, and lets the model builder report every mistake of a file at once.
 //!
 //! The tree is built from the events of `granit-parser`, the YAML parser under serde-saphyr.
