@@ -36,7 +36,7 @@ impl ExitStatus {
 pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
     match cli.command {
         Command::Validate(args) => validate::run(&args, out, err),
-        Command::Schema => schema::run(out, err),
+        Command::Schema(args) => schema::run(&args, out, err),
         Command::Plan(args) => plan::run(&args, out, err),
         Command::Fake(args) => fake::run(&args, out, err),
     }
