@@ -84,10 +84,10 @@ pub(super) fn run(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     };
     // A closed pipe (`zplan | head`) is not an error: the reader has what it wanted.
     let _ = render::renderer(format, options).render(&plan, out);
-    if let Some(path) = &args.out {
-        if let Err(error) = save(&plan, path) {
-            return report(err, &error);
-        }
+    if let Some(path) = &args.out
+        && let Err(error) = save(&plan, path)
+    {
+        return report(err, &error);
     }
     exit_status(&plan, args.detailed_exitcode)
 }
