@@ -25,6 +25,8 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Show what applying the roster would change in Zendesk (the same as `zplan`).
     Plan(PlanArgs),
+    /// Write the live account as a roster, to start a repository from.
+    Export(ExportArgs),
     /// Run the local Zendesk emulator on 127.0.0.1 until SIGINT or SIGTERM.
     Fake(FakeArgs),
 }
@@ -232,6 +234,39 @@ pub struct PlanArgs {
     /// Where and how to reach Zendesk.
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// Arguments of `zroster export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Which users to write.
+    #[arg(long, value_enum, default_value_t = ExportScopeArg::Agents)]
+    pub scope: ExportScopeArg,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Where the roster file's `$schema` comment points.
+    #[arg(
+        long,
+        value_name = "PATH_OR_URL",
+        default_value = "schema/roster.schema.json"
+    )]
+    pub schema: String,
+    /// Export from a local emulator seeded from this state file instead of a real account.
+    #[arg(long, value_name = "STATE_FILE")]
+    pub sandbox: Option<PathBuf>,
+    /// Where and how to reach Zendesk.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Which users `zroster export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportScopeArg {
+    /// Agents and admins.
+    Agents,
+    /// Every user, end-users included.
+    All,
 }
 
 /// Connection flags; each overrides its environment variable.

@@ -307,3 +307,73 @@ fn without_an_account_zplan_says_which_variable_to_set() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("ZENDESK_SUBDOMAIN"), "{stderr}");
 }
+
+#[test]
+fn export_then_plan_plans_no_change() {
+    let dir = tempfile::tempdir().unwrap();
+    for scope in ["agents", "all"] {
+        let exported = dir.path().join(format!("{scope}.yaml"));
+        let output = bin("zroster")
+            .args([
+                "export",
+                "--scope",
+                scope,
+                "--sandbox",
+                "examples/acme/zendesk-state.json",
+                "--out",
+            ])
+            .arg(&exported)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = std::fs::read_to_string(&exported).unwrap();
+        assert!(
+            text.starts_with("# yaml-language-server: $schema="),
+            "{text}"
+        );
+        let output = bin("zplan")
+            .args([
+                "--sandbox",
+                "examples/acme/zendesk-state.json",
+                "--format",
+                "json",
+                "--detailed-exitcode",
+            ])
+            .arg(&exported)
+            .output()
+            .unwrap();
+        let plan: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{scope}: {:#}\n{}",
+            plan["changes"],
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn export_is_deterministic() {
+    let run = || {
+        bin("zroster")
+            .args([
+                "export",
+                "--scope",
+                "all",
+                "--sandbox",
+                "examples/acme/zendesk-state.json",
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let first = run();
+    assert!(!first.is_empty());
+    assert_eq!(first, run());
+}
