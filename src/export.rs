@@ -40,10 +40,10 @@ fn text(value: Option<&str>) -> Field<String> {
     }
 }
 
-fn names(values: impl IntoIterator<Item = String>) -> Option<Located<Vec<Located<String>>>> {
+fn names(values: impl IntoIterator<Item = String>) -> Located<Vec<Located<String>>> {
     let mut values: Vec<String> = values.into_iter().collect();
     values.sort_by_key(|v| v.to_lowercase());
-    Some(located(values.into_iter().map(located).collect()))
+    located(values.into_iter().map(located).collect())
 }
 
 /// The live state as a roster document: a `settings` section that manages the exported
@@ -119,19 +119,13 @@ pub fn to_document(state: &LiveState, scope: ExportScope) -> Document {
                     .organization_id
                     .and_then(organization_name)
                     .map_or(Field::Absent, |n| Field::Value(located(n))),
-                organizations: (organizations.len() > 1)
-                    .then(|| names(organizations))
-                    .flatten(),
-                groups: (live.role.is_agent() && !groups.is_empty())
-                    .then(|| names(groups))
-                    .flatten(),
+                organizations: (organizations.len() > 1).then(|| names(organizations)),
+                groups: (live.role.is_agent() && !groups.is_empty()).then(|| names(groups)),
                 default_group: match live.default_group_id.and_then(group_name) {
                     Some(name) if live.role.is_agent() => Field::Value(located(name)),
                     _ => Field::Absent,
                 },
-                tags: (!live.tags.is_empty())
-                    .then(|| names(live.tags.clone()))
-                    .flatten(),
+                tags: (!live.tags.is_empty()).then(|| names(live.tags.clone())),
                 user_fields: live
                     .user_fields
                     .iter()
@@ -183,14 +177,10 @@ pub fn to_document(state: &LiveState, scope: ExportScope) -> Document {
         .map(|o| Organization {
             name: located(o.name.clone()),
             external_id: o.external_id.clone().map(located),
-            domain_names: (!o.domain_names.is_empty())
-                .then(|| names(o.domain_names.clone()))
-                .flatten(),
+            domain_names: (!o.domain_names.is_empty()).then(|| names(o.domain_names.clone())),
             details: text(o.details.as_deref()),
             notes: text(o.notes.as_deref()),
-            tags: (!o.tags.is_empty())
-                .then(|| names(o.tags.clone()))
-                .flatten(),
+            tags: (!o.tags.is_empty()).then(|| names(o.tags.clone())),
             ..Organization::default()
         })
         .collect();
