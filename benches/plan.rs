@@ -148,7 +148,7 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "NOT met" }
 }
 
-/// The process's peak resident memory so far (VmHWM), in MiB.
+/// The process's peak resident memory so far (`VmHWM`), in MiB.
 fn peak_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
