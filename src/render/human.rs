@@ -48,10 +48,15 @@ impl Renderer for HumanRenderer {
 /// An ANSI style.
 #[derive(Debug, Clone, Copy)]
 enum Style {
+    /// Section headings.
     Bold,
+    /// `+` and added lines.
     Green,
+    /// `~`.
     Yellow,
+    /// `-` and removed lines.
     Red,
+    /// `!`, `Refused`, `error:` and `blocked:`.
     BoldRed,
 }
 
@@ -70,7 +75,9 @@ impl Style {
 
 /// One rendering in progress.
 struct Human<'o> {
+    /// Whether to write ANSI escapes.
     color: bool,
+    /// The text so far.
     out: &'o mut String,
 }
 
@@ -85,6 +92,7 @@ impl Human<'_> {
         }
     }
 
+    /// The whole plan, or the one "no changes" line.
     fn plan(&mut self, plan: &Plan) -> fmt::Result {
         if is_quiet(plan) {
             return writeln!(self.out, "{NO_CHANGES}");

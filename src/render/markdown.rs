@@ -103,6 +103,7 @@ struct Section<'p> {
 }
 
 impl<'p> Section<'p> {
+    /// A section of weight 1 listing its entries as list items.
     fn new(open: String, entries: Vec<Entry<'p>>, close: &str) -> Self {
         Section {
             open,
@@ -127,10 +128,12 @@ impl<'p> Section<'p> {
 /// Renders markdown; every piece of text from the plan goes through [`Markdown::plain`],
 /// [`Markdown::code`] or [`Markdown::message`], which mask and escape it.
 struct Markdown {
+    /// Whether to mask email addresses.
     mask: bool,
 }
 
 impl Markdown {
+    /// The whole comment.
     fn plan(&self, plan: &Plan) -> String {
         let mut heading = String::from("## Zendesk plan for ");
         self.code(&plan.account, &mut heading);
