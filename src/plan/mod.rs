@@ -7,6 +7,8 @@ mod planner;
 mod safety;
 
 #[cfg(test)]
+mod convergence;
+#[cfg(test)]
 mod tests;
 
 use schemars::JsonSchema;

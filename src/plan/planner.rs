@@ -921,11 +921,16 @@ impl<'a> Planner<'a> {
         target: String,
         target_id: Option<u64>,
     ) {
+        // A roster entry with only a key reads better with the live user's name and email.
+        let label = match (live, &user.name) {
+            (Some(live), None) => live_label(live),
+            _ => user_label(user),
+        };
         self.changes.push(Change {
             kind,
             action,
             key: user_key(user),
-            label: user_label(user),
+            label,
             id: live.map(|l| l.id),
             target: Some(target),
             target_id,
