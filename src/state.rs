@@ -29,6 +29,7 @@ pub use live::{LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, Live
 pub use live_state::{FetchCost, LiveState};
 pub use state_query::StateQuery;
 
+use crate::roster::Role;
 use crate::zendesk::wire::{self, User};
 use crate::zendesk::{Pager, ReadClient, ZendeskError};
 
@@ -122,6 +123,17 @@ async fn fetch_users(
             .collect();
         drain(
             client.users_by_roles(&roles),
+            &mut users,
+            Stage::ScopeUsers,
+            progress,
+        )
+        .await?;
+    }
+    // Every admin is fetched, in scope or not: `min_admins` counts the admins a plan leaves.
+    // Accounts have few admins, so this is one request in almost every account.
+    if !query.manage_roles.contains(&Role::Admin) {
+        drain(
+            client.users_by_roles(&[wire::Role::Admin]),
             &mut users,
             Stage::ScopeUsers,
             progress,

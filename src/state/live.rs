@@ -52,6 +52,8 @@ pub struct LiveUser {
     pub locale: Option<String>,
     /// Time zone (Rails-style name, as the roster writes it).
     pub time_zone: Option<String>,
+    /// The same time zone by its IANA name (`Europe/Berlin`), which the roster may write too.
+    pub iana_time_zone: Option<String>,
     /// Moderator.
     pub moderator: bool,
     /// Ticket restriction.
@@ -92,6 +94,7 @@ impl From<wire::User> for LiveUser {
             phone: user.phone,
             locale: user.locale,
             time_zone: user.time_zone,
+            iana_time_zone: user.iana_time_zone,
             moderator: user.moderator,
             ticket_restriction: user.ticket_restriction,
             only_private_comments: user.only_private_comments,

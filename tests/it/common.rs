@@ -25,11 +25,23 @@ pub(crate) fn yaml_files(dir: &Path) -> Vec<PathBuf> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            ) {
                 files.push(path);
             }
         }
     }
     files.sort();
     files
+}
+
+/// Every roster file of `examples/` (the CI workflow examples under `examples/github` are not
+/// rosters).
+pub(crate) fn roster_examples() -> Vec<PathBuf> {
+    yaml_files(&root().join("examples"))
+        .into_iter()
+        .filter(|path| !path.starts_with(root().join("examples/github")))
+        .collect()
 }
