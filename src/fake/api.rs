@@ -661,11 +661,10 @@ pub(crate) fn dispatch(
         // ------------------------------------------------------------------ groups
         ("GET", ["groups"]) => {
             let request = PageRequest::parse(q, 100)?;
-            let mut groups: Vec<_> = store.groups.values().collect();
-            groups.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-            let items = groups
-                .into_iter()
-                .map(|g| (SortKey::NameId(g.name.clone(), g.id), g));
+            // By name case-insensitively, then id, in both modes (as recorded).
+            let mut items: Vec<_> = store.groups.values().map(|g| (SortKey::NameId(g.name.clone(), g.id), g)).collect();
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+            let items = items.into_iter();
             Ok(Reply::ok(render_page(
                 "groups",
                 items,

@@ -96,12 +96,29 @@ impl Query {
 }
 
 /// The position of an item in a collection's order.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SortKey {
     /// Ordered by id.
     Id(u64),
-    /// Ordered by lower-cased name, then id (groups).
+    /// Ordered by name case-insensitively, then id (groups); the cursor keeps the name's case.
     NameId(String, u64),
+}
+
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self, other) {
+            (Self::Id(a), Self::Id(b)) => a.cmp(b),
+            (Self::NameId(a, x), Self::NameId(b, y)) => a.to_lowercase().cmp(&b.to_lowercase()).then(x.cmp(y)),
+            (Self::Id(_), Self::NameId(..)) => std::cmp::Ordering::Less,
+            (Self::NameId(..), Self::Id(_)) => std::cmp::Ordering::Greater,
+        }
+    }
+}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl SortKey {

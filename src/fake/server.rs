@@ -155,6 +155,12 @@ impl Handle {
         }
     }
 
+    /// Forgets every rate-limit count, as if the next minute had begun (tests that replay a
+    /// 429 and its retry use it instead of waiting).
+    pub fn reset_rate_limits(&self) {
+        self.shared.lock().limiter = RateLimiter::default();
+    }
+
     /// The request counts (as `GET /__fake/requests`).
     #[must_use]
     pub fn requests(&self) -> RequestCounts {

@@ -710,7 +710,9 @@ impl Store {
             }
             for (key, value) in changes.texts {
                 match key {
-                    "alias" => user.alias = value,
+                    // Zendesk stores a cleared alias as "" (grouparoo #22/#23).
+                    "alias" if creating => user.alias = value,
+                    "alias" => user.alias = Some(value.unwrap_or_default()),
                     "details" => user.details = value,
                     "notes" => user.notes = value,
                     "signature" => user.signature = value,
