@@ -662,7 +662,11 @@ pub(crate) fn dispatch(
         ("GET", ["groups"]) => {
             let request = PageRequest::parse(q, 100)?;
             // By name case-insensitively, then id, in both modes (as recorded).
-            let mut items: Vec<_> = store.groups.values().map(|g| (SortKey::NameId(g.name.clone(), g.id), g)).collect();
+            let mut items: Vec<_> = store
+                .groups
+                .values()
+                .map(|g| (SortKey::NameId(g.name.clone(), g.id), g))
+                .collect();
             items.sort_by(|a, b| a.0.cmp(&b.0));
             let items = items.into_iter();
             Ok(Reply::ok(render_page(

@@ -108,7 +108,9 @@ impl Ord for SortKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         match (self, other) {
             (Self::Id(a), Self::Id(b)) => a.cmp(b),
-            (Self::NameId(a, x), Self::NameId(b, y)) => a.to_lowercase().cmp(&b.to_lowercase()).then(x.cmp(y)),
+            (Self::NameId(a, x), Self::NameId(b, y)) => {
+                a.to_lowercase().cmp(&b.to_lowercase()).then(x.cmp(y))
+            }
             (Self::Id(_), Self::NameId(..)) => std::cmp::Ordering::Less,
             (Self::NameId(..), Self::Id(_)) => std::cmp::Ordering::Greater,
         }
