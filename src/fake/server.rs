@@ -357,8 +357,8 @@ fn handle_api(
         Some(rest) => rest.split('/').map(str::to_owned).collect(),
         None => return Some(error_response(&ApiError::invalid_endpoint())),
     };
-    let mut core = shared.lock();
-    let core = &mut *core;
+    let mut guard = shared.lock();
+    let core = &mut *guard;
     let now = unix_now();
     let limit = core.knobs.rate_limit;
     let authenticated = authenticate(shared, authorization);
@@ -461,7 +461,7 @@ fn handle_api(
         query,
         body: body_json,
     };
-    let mut response = None;
+    let mut outcome = None;
     if applies {
         let me = core.store.user_by_email(&shared.email);
         let mut ctx = Context {
@@ -469,13 +469,15 @@ fn handle_api(
             faults: &mut core.faults,
             me,
         };
-        response = Some(match api::dispatch(&mut core.store, &mut ctx, &request) {
+        outcome = Some(api::dispatch(&mut core.store, &mut ctx, &request));
+    }
+    // The answer is serialised without holding the lock.
+    drop(guard);
+    let response = match fault {
+        Fault::None => match outcome? {
             Ok(reply) => reply_response(reply),
             Err(error) => error_response(&error),
-        });
-    }
-    let response = match fault {
-        Fault::None => response?,
+        },
         Fault::TooManyRequests => error_response(&ApiError::rate_limited(1)),
         Fault::ServerError { status, .. } => error_response(&ApiError::server_error(status)),
         Fault::Drop { .. } => return None,
