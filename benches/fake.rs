@@ -1,6 +1,6 @@
 //! The emulator under load: 100,000 users in state, a `zroster fake` child process on
 //! loopback, concurrent keep-alive clients sending simple GETs (show, `users/me`, cursor
-//! pages). Prints requests per second, latency and the server's memory (VmRSS / VmHWM of the
+//! pages). Prints requests per second, latency and the server's memory (`VmRSS` / `VmHWM` of the
 //! child from /proc) as a table.
 //!
 //! Run with `cargo bench --bench fake`. Targets (issue 3): at least 5,000 simple requests a
@@ -74,7 +74,10 @@ struct Phase {
 }
 
 async fn run_phase(name: &'static str, base: &str, make_path: fn(u64) -> String) -> Phase {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .expect("client");
     let errors = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -112,8 +115,19 @@ async fn run_phase(name: &'static str, base: &str, make_path: fn(u64) -> String)
     }
     let seconds = start.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    let at = |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-    Phase { name, requests: latencies.len(), seconds, p50_ms: at(0.5), p99_ms: at(0.99), errors: errors.load(Ordering::Relaxed) }
+    let at = |percent: usize| {
+        latencies
+            .get(latencies.len().saturating_sub(1) * percent / 100)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Phase {
+        name,
+        requests: latencies.len(),
+        seconds,
+        p50_ms: at(50),
+        p99_ms: at(99),
+        errors: errors.load(Ordering::Relaxed),
+    }
 }
 
 fn main() {
@@ -123,37 +137,70 @@ fn main() {
     generate(&state);
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_zroster"))
-        .args(["fake", "--port", "0", "--rate-limit", "1000000000", "--state"])
+        .args([
+            "fake",
+            "--port",
+            "0",
+            "--rate-limit",
+            "1000000000",
+            "--state",
+        ])
         .arg(&state)
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn zroster fake");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("listening line");
     let seed_seconds = started.elapsed().as_secs_f64();
-    let base = line.trim().strip_prefix("listening on ").expect("listening on …").to_owned();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening on …")
+        .to_owned();
     let (rss_seeded, _) = memory_mib(child.id());
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let phases = runtime.block_on(async {
         vec![
-            run_phase("GET /users/{id}", &base, |n| format!("/api/v2/users/{}.json", FIRST_ID + n)).await,
-            run_phase("GET /users/me", &base, |_| "/api/v2/users/me.json".to_owned()).await,
+            run_phase("GET /users/{id}", &base, |n| {
+                format!("/api/v2/users/{}.json", FIRST_ID + n)
+            })
+            .await,
+            run_phase("GET /users/me", &base, |_| {
+                "/api/v2/users/me.json".to_owned()
+            })
+            .await,
             run_phase("GET /users?page[size]=10 (cursor)", &base, |n| {
-                format!("/api/v2/users.json?page%5Bsize%5D=10&page%5Bafter%5D={}", cursor(FIRST_ID + n))
+                format!(
+                    "/api/v2/users.json?page%5Bsize%5D=10&page%5Bafter%5D={}",
+                    cursor(FIRST_ID + n)
+                )
             })
             .await,
             run_phase("GET /users?page[size]=100 (cursor)", &base, |n| {
-                format!("/api/v2/users.json?page%5Bsize%5D=100&page%5Bafter%5D={}", cursor(FIRST_ID + n))
+                format!(
+                    "/api/v2/users.json?page%5Bsize%5D=100&page%5Bafter%5D={}",
+                    cursor(FIRST_ID + n)
+                )
             })
             .await,
         ]
     });
     let (rss_after, hwm) = memory_mib(child.id());
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let _ = child.wait();
 
-    println!("zroster fake with {USERS} users, {CLIENTS} concurrent clients on loopback, {}s per scenario", PHASE.as_secs());
+    println!(
+        "zroster fake with {USERS} users, {CLIENTS} concurrent clients on loopback, {}s per scenario",
+        PHASE.as_secs()
+    );
     println!();
     println!("| scenario | requests | req/s | p50 ms | p99 ms | errors |");
     println!("|---|---:|---:|---:|---:|---:|");

@@ -415,12 +415,20 @@ fn handle_api(
             true,
         )),
         ("POST", ["users", "create_or_update"]) => {
-            let key = body_json
+            // The budget is per unique user: the matched user, else the new user's keys.
+            let user = body_json
                 .as_ref()
                 .and_then(|b| b.get("user"))
-                .and_then(Value::as_object)
-                .and_then(|u| core.store.match_user(u))
-                .map_or_else(|| "new".to_owned(), |id| format!("id:{id}"));
+                .and_then(Value::as_object);
+            let field = |k: &str| {
+                user.and_then(|u| u.get(k))
+                    .map(|v| v.to_string().to_lowercase())
+                    .unwrap_or_default()
+            };
+            let key = user.and_then(|u| core.store.match_user(u)).map_or_else(
+                || format!("new:{}|{}", field("external_id"), field("email")),
+                |id| format!("id:{id}"),
+            );
             Some((
                 Bucket::UserUpdate(key),
                 core.knobs.user_update_rate_limit,

@@ -797,7 +797,11 @@ impl Store {
         self.create_user_with(map, None)
     }
 
-    fn create_user_with(&mut self, map: &Map<String, Value>, id: Option<u64>) -> Result<u64, ApiError> {
+    fn create_user_with(
+        &mut self,
+        map: &Map<String, Value>,
+        id: Option<u64>,
+    ) -> Result<u64, ApiError> {
         let changes = self.parse_user_changes(map, None)?;
         let id = match id {
             Some(id) => id,
@@ -920,7 +924,10 @@ impl Store {
     }
 
     fn identity_ids(&self, user_id: u64) -> Vec<u64> {
-        self.identities_by_user.get(&user_id).cloned().unwrap_or_default()
+        self.identities_by_user
+            .get(&user_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn sync_user_email(&mut self, user_id: u64) {
@@ -938,7 +945,10 @@ impl Store {
     /// A user's identities, primary first then by id (as recorded after `make_primary`).
     pub fn user_identities(&self, user_id: u64) -> Result<Vec<&Identity>, ApiError> {
         self.active_user(user_id)?;
-        let ids = self.identities_by_user.get(&user_id).map_or(&[][..], Vec::as_slice);
+        let ids = self
+            .identities_by_user
+            .get(&user_id)
+            .map_or(&[][..], Vec::as_slice);
         let mut list: Vec<&Identity> = ids.iter().map(|i| &self.identities[i]).collect();
         list.sort_by_key(|i| (!i.primary, i.id));
         Ok(list)
@@ -1054,7 +1064,11 @@ impl Store {
     /// Deletes an identity; the primary one cannot be deleted while others exist (422).
     pub fn delete_identity(&mut self, user_id: u64, id: u64) -> Result<(), ApiError> {
         let identity = self.identity(user_id, id)?;
-        let others = self.identity_ids(user_id).iter().filter(|i| **i != id).count();
+        let others = self
+            .identity_ids(user_id)
+            .iter()
+            .filter(|i| **i != id)
+            .count();
         if identity.primary && others > 0 {
             return Err(ApiError::invalid(
                 "primary",

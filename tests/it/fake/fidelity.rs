@@ -226,7 +226,7 @@ impl Seeds {
             .is_some_and(|m| m.contains_key(&id))
     }
 
-    fn placeholder(&mut self, collection: &'static str, id: u64, extra: Value) {
+    fn placeholder(&mut self, collection: &'static str, id: u64, extra: &Value) {
         if self.created.contains(&id) || self.has(collection, id) {
             return;
         }
@@ -301,9 +301,9 @@ fn collect(file: &str, exchanges: &[Value]) -> Seeds {
                 continue;
             };
             match pair[0] {
-                "users" => seeds.placeholder("users", id, json!({"role": "agent"})),
-                "organizations" => seeds.placeholder("organizations", id, json!({})),
-                "groups" => seeds.placeholder("groups", id, json!({})),
+                "users" => seeds.placeholder("users", id, &json!({"role": "agent"})),
+                "organizations" => seeds.placeholder("organizations", id, &json!({})),
+                "groups" => seeds.placeholder("groups", id, &json!({})),
                 _ => {}
             }
         }
@@ -314,9 +314,9 @@ fn collect(file: &str, exchanges: &[Value]) -> Seeds {
         if let Some(ids) = query.split('&').find_map(|p| p.strip_prefix("ids=")) {
             for id in ids.split(',').filter_map(|i| i.parse::<u64>().ok()) {
                 if path.contains("/organizations/") {
-                    seeds.placeholder("organizations", id, json!({}));
+                    seeds.placeholder("organizations", id, &json!({}));
                 } else if path.contains("/users/") {
-                    seeds.placeholder("users", id, json!({}));
+                    seeds.placeholder("users", id, &json!({}));
                 }
             }
         }
@@ -345,7 +345,7 @@ fn state_of(mut seeds: Seeds) -> (StateFile, Option<String>) {
         .unwrap_or_default();
     for m in &memberships {
         if let (Some(u), Some(g)) = (m["user_id"].as_u64(), m["group_id"].as_u64()) {
-            seeds.placeholder("users", u, json!({"role": "agent"}));
+            seeds.placeholder("users", u, &json!({"role": "agent"}));
             referenced_groups.push(g);
         }
     }
@@ -356,8 +356,8 @@ fn state_of(mut seeds: Seeds) -> (StateFile, Option<String>) {
         .unwrap_or_default();
     for m in &org_memberships {
         if let (Some(u), Some(o)) = (m["user_id"].as_u64(), m["organization_id"].as_u64()) {
-            seeds.placeholder("users", u, json!({}));
-            seeds.placeholder("organizations", o, json!({}));
+            seeds.placeholder("users", u, &json!({}));
+            seeds.placeholder("organizations", o, &json!({}));
         }
     }
     let identities: Vec<Map<String, Value>> = seeds
@@ -367,7 +367,7 @@ fn state_of(mut seeds: Seeds) -> (StateFile, Option<String>) {
         .unwrap_or_default();
     for i in &identities {
         if let Some(u) = i["user_id"].as_u64() {
-            seeds.placeholder("users", u, json!({}));
+            seeds.placeholder("users", u, &json!({}));
         }
     }
     let created = seeds.created.clone();
@@ -391,10 +391,10 @@ fn state_of(mut seeds: Seeds) -> (StateFile, Option<String>) {
             continue;
         };
         for (key, seen) in [("email", &mut emails), ("external_id", &mut external_ids)] {
-            if let Some(v) = user.get(key).and_then(Value::as_str) {
-                if !seen.insert(v.to_lowercase()) {
-                    user.remove(key);
-                }
+            if let Some(v) = user.get(key).and_then(Value::as_str)
+                && !seen.insert(v.to_lowercase())
+            {
+                user.remove(key);
             }
         }
         let role = user
@@ -426,13 +426,13 @@ fn state_of(mut seeds: Seeds) -> (StateFile, Option<String>) {
         }
     }
     for rid in referenced_roles {
-        seeds.placeholder("custom_roles", rid, json!({}));
+        seeds.placeholder("custom_roles", rid, &json!({}));
     }
     for org in referenced_orgs {
-        seeds.placeholder("organizations", org, json!({}));
+        seeds.placeholder("organizations", org, &json!({}));
     }
     for group in referenced_groups {
-        seeds.placeholder("groups", group, json!({}));
+        seeds.placeholder("groups", group, &json!({}));
     }
     let mut names = HashSet::new();
     for org in seeds
@@ -727,10 +727,9 @@ async fn replay_file(path: &Path, found: &mut Vec<(String, String)>) {
         if let Some(status) = recorded["body"]
             .pointer("/job_status/status")
             .and_then(Value::as_str)
+            && method == "GET"
         {
-            if method == "GET" {
-                replay.settle_job(&target, status).await;
-            }
+            replay.settle_job(&target, status).await;
         }
         let body = ids.rewrite_json(&request["body"]);
         let (status, headers, actual) = replay.send(method, &target, &body, credentials).await;
@@ -825,7 +824,7 @@ async fn recorded_exchanges_are_reproduced() {
             None => {
                 *unexplained
                     .entry(format!("{file} {difference}"))
-                    .or_insert(0) += 1
+                    .or_insert(0) += 1;
             }
         }
     }
@@ -844,7 +843,7 @@ async fn recorded_exchanges_are_reproduced() {
             .get(&(*prefix, *text, *reason))
             .copied()
             .unwrap_or(0);
-        println!("| `{}*` | {text} | {count} | {reason} |", prefix);
+        println!("| `{prefix}*` | {text} | {count} | {reason} |");
     }
     assert!(
         unexplained.is_empty(),
