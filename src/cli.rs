@@ -22,6 +22,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of a roster file (the same as `schema/roster.schema.json`).
     Schema,
+    /// Show what applying the roster would change in Zendesk (the same as `zplan`).
+    Plan(PlanArgs),
     /// Run the local Zendesk emulator on 127.0.0.1 until SIGINT or SIGTERM.
     Fake(FakeArgs),
 }
@@ -176,13 +178,80 @@ mod tests {
     }
 }
 
-/// `zplan`: show what applying the roster would change in Zendesk.
+/// Show what applying the roster would change in Zendesk; never writes to Zendesk.
 #[derive(Debug, Parser)]
 #[command(name = "zplan", version, long_about = None, max_term_width = 100)]
 pub struct ZplanCli {
+    /// The plan's arguments.
+    #[command(flatten)]
+    pub args: PlanArgs,
+}
+
+/// Arguments of `zplan` / `zroster plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
     /// Roster files or directories (every `*.yaml` / `*.yml` below a directory).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// How to print the plan.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Also save the plan as JSON, for `zapply PLAN_FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when nothing changes, 2 when something does, 1 on errors and conflicts.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Show email addresses as `***@domain` (markdown output, for public pull requests).
+    #[arg(long)]
+    pub mask_emails: bool,
+    /// Plan against a local emulator seeded from this state file instead of a real account.
+    #[arg(long, value_name = "STATE_FILE")]
+    pub sandbox: Option<PathBuf>,
+    /// When to use colours.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Where and how to reach Zendesk.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Connection flags; each overrides its environment variable.
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// Base URL of the account, e.g. `https://acme.zendesk.com` [env: ZENDESK_URL].
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Subdomain of the account: `acme` for `https://acme.zendesk.com` [env: ZENDESK_SUBDOMAIN].
+    #[arg(long, value_name = "NAME")]
+    pub subdomain: Option<String>,
+    /// Email of the API token's user [env: ZENDESK_EMAIL].
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+    /// API token [env: ZENDESK_API_TOKEN]. Prefer the variable: a flag shows in process lists.
+    #[arg(long, value_name = "TOKEN")]
+    pub api_token: Option<String>,
+    /// OAuth access token, used instead of an API token [env: ZENDESK_OAUTH_TOKEN]. Prefer
+    /// the variable: a flag shows in process lists.
+    #[arg(long, value_name = "TOKEN")]
+    pub oauth_token: Option<String>,
+    /// Share of the account's per-minute rate limit this run may use, above 0 and at most 1.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.5)]
+    pub rate_limit_share: f64,
+    /// Longest time, in seconds, one request may take with all its retries and waits.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub deadline: u64,
+}
+
+/// Output format of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// For people: `+`/`~`/`-`, field-level `old → new`, a summary line.
+    Human,
+    /// For pull-request comments: a summary table and `<details>` per section.
+    Markdown,
+    /// The plan as JSON (`"format_version": 1`).
+    Json,
 }
 
 /// `zapply`: make Zendesk match the roster.

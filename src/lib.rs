@@ -11,4 +11,8 @@ pub mod cli;
 pub mod command;
 pub mod env_vars;
 pub mod fake;
+pub mod plan;
+pub mod render;
 pub mod roster;
+pub mod state;
+pub mod zendesk;

@@ -6,6 +6,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = zroster::cli::ZapplyCli::parse();
-    let status = zroster::command::run_apply(&cli, &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+    let status = zroster::command::run_apply(
+        &cli,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
     ExitCode::from(status.code())
 }

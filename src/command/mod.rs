@@ -37,24 +37,31 @@ pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
     match cli.command {
         Command::Validate(args) => validate::run(&args, out, err),
         Command::Schema => schema::run(out, err),
+        Command::Plan(args) => plan::run(&args, out, err),
         Command::Fake(args) => fake::run(&args, out, err),
     }
 }
 
-/// Runs `zplan`: the roster is loaded and checked first, so mistakes in it are reported
-/// with their file:line:column before anything else happens.
-pub fn run_plan(cli: &crate::cli::ZplanCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
-    not_yet_available("zplan", &cli.paths, out, err)
+/// Runs `zplan`.
+pub fn run_plan(
+    cli: &crate::cli::ZplanCli,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitStatus {
+    plan::run(&cli.args, out, err)
 }
 
-/// Runs `zapply`: like [`run_plan`], the roster is loaded and checked first.
-pub fn run_apply(cli: &crate::cli::ZapplyCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+/// Runs `zapply`: the roster is loaded and checked first.
+pub fn run_apply(
+    cli: &crate::cli::ZapplyCli,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitStatus {
     not_yet_available("zapply", &cli.paths, out, err)
 }
 
-/// Planning and applying need the Zendesk client, which this release does not have yet.
-/// Until then both commands check the roster (a real first step of either) and then say
-/// plainly that they cannot go further; nothing is sent anywhere.
+/// Applying is not built yet. Until it is, `zapply` checks the roster (its real first step)
+/// and then says plainly that it cannot go further; nothing is sent anywhere.
 fn not_yet_available(
     name: &str,
     paths: &[std::path::PathBuf],
@@ -68,12 +75,13 @@ fn not_yet_available(
     }
     let _ = writeln!(
         err,
-        "error: `{name}` cannot reach Zendesk in this release: the roster is valid, but fetching the live account is not built yet\n  hint: `zroster validate` checks a roster offline"
+        "error: `{name}` cannot apply in this release: the roster is valid, but applying is not built yet\n  hint: `zplan` shows what applying would change"
     );
     ExitStatus::Failure
 }
 
 mod fake;
+mod plan;
 mod schema;
 mod validate;
 
@@ -84,8 +92,19 @@ pub(crate) fn use_color(choice: crate::cli::ColorChoice, is_terminal: bool) -> b
         crate::cli::ColorChoice::Always => true,
         crate::cli::ColorChoice::Never => false,
         crate::cli::ColorChoice::Auto => {
-            is_terminal
-                && std::env::var_os(crate::env_vars::NO_COLOR).is_none_or(|v| v.is_empty())
+            is_terminal && std::env::var_os(crate::env_vars::NO_COLOR).is_none_or(|v| v.is_empty())
         }
     }
+}
+
+/// Prints an error and its causes (`error:` then `caused by:` lines); returns the failure
+/// exit status.
+pub(crate) fn report(err: &mut dyn Write, error: &dyn std::error::Error) -> ExitStatus {
+    let _ = writeln!(err, "error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = writeln!(err, "caused by: {cause}");
+        source = cause.source();
+    }
+    ExitStatus::Failure
 }

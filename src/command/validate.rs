@@ -39,6 +39,3 @@ pub(super) fn run(args: &ValidateArgs, out: &mut dyn Write, _err: &mut dyn Write
         ExitStatus::Success
     }
 }
-
-
-

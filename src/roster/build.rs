@@ -23,7 +23,12 @@ const DOCUMENT_KEYS: &[&str] = &[
 ];
 const SETTINGS_KEYS: &[&str] = &["manage", "prune", "ignore", "protect", "safety"];
 const MANAGE_KEYS: &[&str] = &["roles", "tags"];
-const SAFETY_KEYS: &[&str] = &["max_deletes", "max_suspends", "max_role_changes", "min_admins"];
+const SAFETY_KEYS: &[&str] = &[
+    "max_deletes",
+    "max_suspends",
+    "max_role_changes",
+    "min_admins",
+];
 const PROFILE_KEYS: &[&str] = &[
     "role",
     "custom_role",
@@ -212,27 +217,26 @@ impl<'a> Builder<'a> {
                 continue;
             }
             seen.insert(name, key.pos);
-            match known.iter().flat_map(|k| k.iter()).find(|k| **k == name) {
-                Some(known_name) => result.push((*known_name, value)),
-                None => {
-                    let suggestion = closest(name, known.iter().flat_map(|k| k.iter().copied()));
-                    let diagnostic = self.error(
-                        key.pos,
-                        "unknown-key",
-                        format!("unknown key `{name}` in {what}"),
-                    );
-                    match suggestion {
-                        Some(s) => diagnostic.hints.push(format!("did you mean `{s}`?")),
-                        None => diagnostic.hints.push(format!(
-                            "the keys of {what} are {}",
-                            known
-                                .iter()
-                                .flat_map(|k| k.iter())
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    }
+            if let Some(known_name) = known.iter().flat_map(|k| k.iter()).find(|k| **k == name) {
+                result.push((*known_name, value));
+            } else {
+                let suggestion = closest(name, known.iter().flat_map(|k| k.iter().copied()));
+                let diagnostic = self.error(
+                    key.pos,
+                    "unknown-key",
+                    format!("unknown key `{name}` in {what}"),
+                );
+                match suggestion {
+                    Some(s) => diagnostic.hints.push(format!("did you mean `{s}`?")),
+                    None => diagnostic.hints.push(format!(
+                        "the keys of {what} are {}",
+                        known
+                            .iter()
+                            .flat_map(|k| k.iter())
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 }
             }
         }
@@ -271,7 +275,11 @@ impl<'a> Builder<'a> {
     fn non_empty_string(&mut self, node: &Node, key: &str) -> Option<Located<String>> {
         let value = self.string(node, key)?;
         if value.value.trim().is_empty() {
-            self.error(node.pos, "empty-value", format!("`{key}` must not be empty"));
+            self.error(
+                node.pos,
+                "empty-value",
+                format!("`{key}` must not be empty"),
+            );
             return None;
         }
         Some(value)
@@ -297,9 +305,9 @@ impl<'a> Builder<'a> {
         if let Some(text) = node.as_str() {
             let lowered = text.to_lowercase();
             if lowered == "true" || lowered == "false" {
-                diagnostic
-                    .hints
-                    .push(format!("remove the quotes: `\"{text}\"` is text, `{lowered}` is a boolean"));
+                diagnostic.hints.push(format!(
+                    "remove the quotes: `\"{text}\"` is text, `{lowered}` is a boolean"
+                ));
             } else if ["yes", "no", "on", "off", "y", "n"].contains(&lowered.as_str()) {
                 diagnostic.hints.push(format!(
                     "YAML 1.2 spells booleans `true` and `false`; `{text}` is text"
@@ -315,13 +323,12 @@ impl<'a> Builder<'a> {
         key: &str,
         values: &[(&str, T)],
     ) -> Option<Located<T>> {
-        let text = match &node.kind {
-            NodeKind::Str(s) => s.as_str(),
-            _ => {
-                let expected = format!("one of {}", quoted(values.iter().map(|(n, _)| *n)));
-                self.type_error(node, key, &expected);
-                return None;
-            }
+        let text = if let NodeKind::Str(s) = &node.kind {
+            s.as_str()
+        } else {
+            let expected = format!("one of {}", quoted(values.iter().map(|(n, _)| *n)));
+            self.type_error(node, key, &expected);
+            return None;
         };
         if let Some((_, value)) = values.iter().find(|(name, _)| *name == text) {
             return Some(Located::new(*value, node.pos));
@@ -347,7 +354,11 @@ impl<'a> Builder<'a> {
     /// case-insensitively because Zendesk stores tags in lower case.
     fn tag_list(&mut self, node: &Node) -> Option<Located<Vec<Located<String>>>> {
         if let NodeKind::Str(text) = &node.kind {
-            let items = text.split([' ', ',']).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(", ");
+            let items = text
+                .split([' ', ','])
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
             self.type_error(node, "tags", "a list");
             self.diagnostics
                 .last_mut()
@@ -504,7 +515,11 @@ impl<'a> Builder<'a> {
                 let number = text.trim_end().trim_end_matches('%').trim();
                 match number.parse::<f64>() {
                     Ok(p) if p.is_nan() => {
-                        self.type_error(node, key, "a number of users or a percentage like \"10%\"");
+                        self.type_error(
+                            node,
+                            key,
+                            "a number of users or a percentage like \"10%\"",
+                        );
                         None
                     }
                     Ok(p) if (0.0..=100.0).contains(&p) => {
@@ -521,7 +536,11 @@ impl<'a> Builder<'a> {
                         None
                     }
                     Err(_) => {
-                        self.type_error(node, key, "a number of users or a percentage like \"10%\"");
+                        self.type_error(
+                            node,
+                            key,
+                            "a number of users or a percentage like \"10%\"",
+                        );
                         None
                     }
                 }
@@ -634,10 +653,11 @@ impl<'a> Builder<'a> {
     fn locale(&mut self, node: &Node) -> Option<Located<String>> {
         let locale = self.non_empty_string(node, "locale")?;
         let mut parts = locale.value.split('-');
-        let language_ok = parts
-            .next()
-            .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-        let rest_ok = parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        let language_ok = parts.next().is_some_and(|p| {
+            (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic())
+        });
+        let rest_ok = parts
+            .all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
         if !(language_ok && rest_ok) {
             self.error(
                 node.pos,
@@ -683,7 +703,11 @@ impl<'a> Builder<'a> {
                     .map_or(serde_json::Value::Null, serde_json::Value::Number),
                 NodeKind::Str(s) => serde_json::Value::String(s.clone()),
                 NodeKind::Seq(_) | NodeKind::Map(_) => {
-                    self.type_error(value, &format!("user_fields.{name}"), "text, a number, `true`/`false` or null");
+                    self.type_error(
+                        value,
+                        &format!("user_fields.{name}"),
+                        "text, a number, `true`/`false` or null",
+                    );
                     continue;
                 }
             };
@@ -727,7 +751,9 @@ impl<'a> Builder<'a> {
                 let ok = json.as_str().is_some_and(|s| allowed.contains(&s));
                 if !ok {
                     let found = describe(value);
-                    let suggestion = json.as_str().and_then(|s| closest(s, allowed.iter().copied()));
+                    let suggestion = json
+                        .as_str()
+                        .and_then(|s| closest(s, allowed.iter().copied()));
                     let diagnostic = self.error(
                         value.pos,
                         "invalid-value",
@@ -799,7 +825,9 @@ impl<'a> Builder<'a> {
         if name.is_none() && !has_key(node, "name") {
             self.error(node.pos, "missing-name", format!("{what} has no `name`"))
                 .hints
-                .push(format!("every {what} needs a `name`: users refer to it by that name"));
+                .push(format!(
+                    "every {what} needs a `name`: users refer to it by that name"
+                ));
         }
         name
     }
@@ -833,9 +861,8 @@ fn node_to_json(node: &Node) -> serde_json::Value {
         NodeKind::Null => serde_json::Value::Null,
         NodeKind::Bool(b) => serde_json::Value::Bool(*b),
         NodeKind::Int(n) => serde_json::Value::from(*n),
-        NodeKind::Float(f) => {
-            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number)
-        }
+        NodeKind::Float(f) => serde_json::Number::from_f64(*f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
         NodeKind::Str(s) => serde_json::Value::String(s.clone()),
         NodeKind::Seq(items) => items.iter().map(node_to_json).collect(),
         NodeKind::Map(entries) => entries
@@ -862,5 +889,8 @@ fn describe(node: &Node) -> String {
 }
 
 fn quoted<'a>(values: impl Iterator<Item = &'a str>) -> String {
-    values.map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+    values
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -1,4 +1,4 @@
-//! Diagnostics: what `validate` (and the loader) found wrong, with file:line:column, and the
+//! Diagnostics: what `validate` (and the loader) found wrong, with `file:line:column`, and the
 //! three ways of printing them (human, JSON, GitHub workflow commands).
 
 use std::collections::BTreeSet;
@@ -101,13 +101,8 @@ impl Diagnostic {
 /// which every format prints them.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.severity, &a.message).cmp(&(
-            &b.file,
-            b.line,
-            b.column,
-            b.severity,
-            &b.message,
-        ))
+        (&a.file, a.line, a.column, a.severity, &a.message)
+            .cmp(&(&b.file, b.line, b.column, b.severity, &b.message))
     });
 }
 
@@ -152,7 +147,12 @@ pub fn write_human(
 /// `no errors` when there is nothing worse than a note.
 #[must_use]
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
-    let count = |severity| diagnostics.iter().filter(|d| d.severity == severity).count();
+    let count = |severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
     let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
     let files: BTreeSet<&str> = diagnostics
         .iter()
@@ -169,7 +169,11 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     match (errors, warnings) {
         (0, 0) => "no errors".to_owned(),
         (e, 0) => format!("{} in {}", plural(e, "error"), plural(files.len(), "file")),
-        (0, w) => format!("{} in {}", plural(w, "warning"), plural(files.len(), "file")),
+        (0, w) => format!(
+            "{} in {}",
+            plural(w, "warning"),
+            plural(files.len(), "file")
+        ),
         (e, w) => format!(
             "{} and {} in {}",
             plural(e, "error"),
@@ -199,7 +203,11 @@ pub fn write_github(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Resu
             message.push_str("\nhint: ");
             message.push_str(hint);
         }
-        write!(out, "::{command} file={}", escape_property(&diagnostic.file))?;
+        write!(
+            out,
+            "::{command} file={}",
+            escape_property(&diagnostic.file)
+        )?;
         if diagnostic.line > 0 {
             write!(out, ",line={},col={}", diagnostic.line, diagnostic.column)?;
         }
@@ -248,7 +256,10 @@ mod tests {
             .hint("did you mean `email`?"),
             Diagnostic::error(
                 "roster/a.yaml",
-                Pos { line: 10, column: 1 },
+                Pos {
+                    line: 10,
+                    column: 1,
+                },
                 "invalid-value",
                 "bad, value: 50%".into(),
             ),
@@ -275,7 +286,11 @@ mod tests {
         ");
         let mut out = Vec::new();
         write_human(&mut out, &diagnostics, true, false).unwrap();
-        assert!(String::from_utf8(out).unwrap().contains("a.yaml:2:1: note: group"));
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .contains("a.yaml:2:1: note: group")
+        );
     }
 
     #[test]

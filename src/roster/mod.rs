@@ -25,7 +25,6 @@ pub use model::{
 pub use node::Pos;
 
 use build::Builder;
-use node::Node;
 
 /// A loaded roster: every file merged into one.
 #[derive(Debug, Clone, Default)]
@@ -48,6 +47,9 @@ pub struct Roster {
     pub groups: Vec<Group>,
     /// The users of all files.
     pub users: Vec<User>,
+    /// `sha256:<hex>` of the files' names and contents, in reading order: identifies the
+    /// roster a plan was made from.
+    pub digest: String,
 }
 
 /// A file the roster was read from.
@@ -128,7 +130,9 @@ pub fn load_texts(texts: &[(&str, &str)]) -> Loaded {
 }
 
 fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagnostic>) -> Loaded {
+    use sha2::Digest as _;
     let mut roster = Roster::default();
+    let mut hasher = sha2::Sha256::new();
     for (id, (result, path)) in parsed.into_iter().zip(files).enumerate() {
         let file_id = FileId::try_from(id).unwrap_or(FileId::MAX);
         match result {
@@ -139,8 +143,11 @@ fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagn
                 });
                 diagnostics.push(*diagnostic);
             }
-            Ok((file, document, file_diagnostics)) => {
+            Ok((file, document, file_diagnostics, digest)) => {
                 diagnostics.extend(file_diagnostics);
+                hasher.update(file.display.as_bytes());
+                hasher.update([0]);
+                hasher.update(digest);
                 roster.files.push(RosterFile {
                     path: file.path,
                     display: file.display,
@@ -149,6 +156,7 @@ fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagn
             }
         }
     }
+    roster.digest = format!("sha256:{:x}", hasher.finalize());
     diagnostics.extend(validate::check(&roster));
     diagnostic::sort(&mut diagnostics);
     Loaded {
@@ -158,7 +166,7 @@ fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagn
 }
 
 /// A file read, built into a document, with the file's own diagnostics.
-type Parsed = Result<(source::SourceFile, Document, Vec<Diagnostic>), Box<Diagnostic>>;
+type Parsed = Result<(source::SourceFile, Document, Vec<Diagnostic>, [u8; 32]), Box<Diagnostic>>;
 
 /// Reads and builds every file, spreading the files over the available cores.
 fn parse_all<R>(files: &[PathBuf], read: R) -> Vec<Parsed>
@@ -210,87 +218,64 @@ where
     R: Fn(&std::path::Path) -> Result<source::SourceFile, Box<Diagnostic>>,
 {
     let file = read(path)?;
-    let root = parse_yaml(&file.text).map_err(|e| Box::new(yaml_error(&file.display, &e)))?;
+    let limits = node::Limits {
+        max_depth: MAX_DEPTH,
+        max_alias_nodes: MAX_ALIAS_VALUES,
+    };
+    let root =
+        node::parse(&file.text, limits).map_err(|e| Box::new(yaml_error(&file.display, &e)))?;
     let mut builder = Builder::new(&file.display, FileId::try_from(id).unwrap_or(FileId::MAX));
     let document = builder.document(&root);
     let diagnostics = builder.diagnostics;
-    Ok((file, document, diagnostics))
+    drop(root);
+    let digest: [u8; 32] = {
+        use sha2::Digest as _;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(file.text.as_bytes());
+        hasher.finalize().into()
+    };
+    // The text is not needed once the model holds everything with its position.
+    let file = source::SourceFile {
+        text: String::new(),
+        ..file
+    };
+    Ok((file, document, diagnostics, digest))
 }
 
 /// Nesting deeper than this is refused; a roster needs about six levels.
 pub const MAX_DEPTH: usize = 24;
-/// Most events that aliases may replay in one file; stops "billion laughs" alias bombs while
+/// Most values that aliases may copy in one file; stops "billion laughs" alias bombs while
 /// leaving room for rosters that share blocks of settings through anchors.
-pub const MAX_ALIAS_REPLAY_EVENTS: usize = 250_000;
+pub const MAX_ALIAS_VALUES: usize = 250_000;
 
-/// Parses YAML text into a located tree with zroster's budgets: duplicate keys are passed
-/// through (the builder reports them with both lines), booleans are YAML 1.2 (`true` and
-/// `false` only), and depth and alias expansion are limited.
-fn parse_yaml(text: &str) -> Result<Node, serde_saphyr::Error> {
-    let options = serde_saphyr::options! {
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
-        strict_booleans: true,
-        budget: serde_saphyr::budget! {
-            max_depth: MAX_DEPTH,
-            flow_nesting_limit: MAX_DEPTH,
-            max_documents: 1,
-            // A file at the size limit holds some 100,000 users of ~20 events each.
-            max_events: 40_000_000,
-            max_nodes: 20_000_000,
-            max_total_scalar_bytes: usize::try_from(source::MAX_FILE_BYTES).unwrap_or(usize::MAX) * 2,
-        },
-        alias_limits: serde_saphyr::alias_limits! {
-            max_total_replayed_events: MAX_ALIAS_REPLAY_EVENTS,
-            max_replay_stack_depth: 16,
-        },
-    };
-    serde_saphyr::from_str_with_options(text, options)
-}
-
-fn yaml_error(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
-    let pos = error.location().map(Pos::from_location).unwrap_or_default();
-    let mut message = error.without_snippet().to_string();
-    // The parser appends locations, which the diagnostic already carries.
-    if let Some(at) = message.find(" at line ") {
-        message.truncate(at);
-    }
-    let lowered = message.to_lowercase();
-    if lowered.contains("documents") && lowered.contains("budget") {
-        return Diagnostic::error(
-            file,
-            pos,
+fn yaml_error(file: &str, error: &node::YamlError) -> Diagnostic {
+    let message = format!("invalid YAML: {}", error.message);
+    let lowered = error.message.to_lowercase();
+    let (code, hint) = match error.kind {
+        node::YamlErrorKind::SeveralDocuments => (
             "yaml-syntax",
-            "invalid YAML: the file holds more than one YAML document (`---`)".into(),
-        )
-        .hint("a roster file is one document: remove the `---` line, or split it into two files");
-    }
-    let (code, hint) = if lowered.contains("budget") || lowered.contains("alias") || lowered.contains("limit") {
-        (
+            Some("a roster file is one document: remove the `---` line, or split it into two files".to_owned()),
+        ),
+        node::YamlErrorKind::Limit => (
             "yaml-limit",
             Some(format!(
-                "a roster file may nest at most {MAX_DEPTH} levels and replay at most {MAX_ALIAS_REPLAY_EVENTS} events through aliases"
+                "a roster file may nest at most {MAX_DEPTH} levels and copy at most {MAX_ALIAS_VALUES} values through aliases"
             )),
-        )
-    } else if lowered.contains("tab") {
-        ("yaml-syntax", Some("indent YAML with spaces, not tabs".to_owned()))
-    } else if lowered.contains("indicator") || lowered.contains("bracket") || lowered.contains("flow") {
-        (
-            "yaml-syntax",
-            Some("check the brackets and braces around this line: each `[` needs a `]` and each `{` a `}`".to_owned()),
-        )
-    } else {
-        ("yaml-syntax", None)
+        ),
+        node::YamlErrorKind::Syntax if lowered.contains("tab") => {
+            ("yaml-syntax", Some("indent YAML with spaces, not tabs".to_owned()))
+        }
+        node::YamlErrorKind::Syntax
+            if lowered.contains("flow") || lowered.contains("indicator") || lowered.contains("bracket") =>
+        {
+            (
+                "yaml-syntax",
+                Some("check the brackets and braces around this line: each `[` needs a `]` and each `{` a `}`".to_owned()),
+            )
+        }
+        node::YamlErrorKind::Syntax => ("yaml-syntax", None),
     };
-    let message = format!("invalid YAML: {}", lowercase_first(&message));
-    Diagnostic::error(file, pos, code, message).maybe_hint(hint)
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    Diagnostic::error(file, error.pos, code, message).maybe_hint(hint)
 }
 
 /// Adds one file's document to the roster; `settings` and `defaults` may come from one
@@ -304,7 +289,11 @@ fn merge(roster: &mut Roster, file: FileId, document: Document, diagnostics: &mu
         if !present {
             continue;
         }
-        let first = if key == "settings" { roster.settings_source } else { roster.defaults_source };
+        let first = if key == "settings" {
+            roster.settings_source
+        } else {
+            roster.defaults_source
+        };
         if let Some(first) = first {
             let place = roster.locate(first);
             diagnostics.push(
@@ -318,17 +307,23 @@ fn merge(roster: &mut Roster, file: FileId, document: Document, diagnostics: &mu
             );
         }
     }
-    if let Some(settings) = document.settings {
-        if roster.settings_source.is_none() {
-            roster.settings = settings;
-            roster.settings_source = Some(Source { file, pos: positions.settings });
-        }
+    if let Some(settings) = document.settings
+        && roster.settings_source.is_none()
+    {
+        roster.settings = settings;
+        roster.settings_source = Some(Source {
+            file,
+            pos: positions.settings,
+        });
     }
-    if let Some(defaults) = document.defaults {
-        if roster.defaults_source.is_none() {
-            roster.defaults = defaults;
-            roster.defaults_source = Some(Source { file, pos: positions.defaults });
-        }
+    if let Some(defaults) = document.defaults
+        && roster.defaults_source.is_none()
+    {
+        roster.defaults = defaults;
+        roster.defaults_source = Some(Source {
+            file,
+            pos: positions.defaults,
+        });
     }
     roster.custom_roles.extend(document.custom_roles);
     roster.organizations.extend(document.organizations);

@@ -95,15 +95,15 @@ impl PatternSet {
     /// The first pattern matching a user with this email and external id.
     #[must_use]
     pub fn matching(&self, email: Option<&str>, external_id: Option<&str>) -> Option<&str> {
-        if let Some(email) = email {
-            if let Some(i) = self.emails.matches(email).first() {
-                return Some(&self.email_texts[*i]);
-            }
+        if let Some(email) = email
+            && let Some(i) = self.emails.matches(email).first()
+        {
+            return Some(&self.email_texts[*i]);
         }
-        if let Some(external_id) = external_id {
-            if let Some(i) = self.external_ids.matches(external_id).first() {
-                return Some(&self.external_id_texts[*i]);
-            }
+        if let Some(external_id) = external_id
+            && let Some(i) = self.external_ids.matches(external_id).first()
+        {
+            return Some(&self.external_id_texts[*i]);
         }
         None
     }
@@ -121,19 +121,50 @@ mod tests {
 
     #[test]
     fn patterns_match_emails_case_insensitively() {
-        let set = PatternSet::new(["*@support.zendesk.com", "bot-*@acme.com", "external_id:svc-*"]);
-        assert_eq!(set.matching(Some("X@Support.Zendesk.com"), None), Some("*@support.zendesk.com"));
-        assert_eq!(set.matching(Some("bot-7@acme.com"), None), Some("bot-*@acme.com"));
-        assert_eq!(set.matching(Some("jane@acme.com"), Some("svc-1")), Some("external_id:svc-*"));
+        let set = PatternSet::new([
+            "*@support.zendesk.com",
+            "bot-*@acme.com",
+            "external_id:svc-*",
+        ]);
+        assert_eq!(
+            set.matching(Some("X@Support.Zendesk.com"), None),
+            Some("*@support.zendesk.com")
+        );
+        assert_eq!(
+            set.matching(Some("bot-7@acme.com"), None),
+            Some("bot-*@acme.com")
+        );
+        assert_eq!(
+            set.matching(Some("jane@acme.com"), Some("svc-1")),
+            Some("external_id:svc-*")
+        );
         assert_eq!(set.matching(Some("jane@acme.com"), Some("emp-1")), None);
     }
 
     #[test]
     fn unmatchable_patterns_are_explained() {
-        for bad in ["", "ops team", "a@b@c.com", "owner", "@acme.com", "jane@", "jane@acme", "external_id:"] {
-            assert!(why_unmatchable(bad).is_some(), "{bad:?} should be unmatchable");
+        for bad in [
+            "",
+            "ops team",
+            "a@b@c.com",
+            "owner",
+            "@acme.com",
+            "jane@",
+            "jane@acme",
+            "external_id:",
+        ] {
+            assert!(
+                why_unmatchable(bad).is_some(),
+                "{bad:?} should be unmatchable"
+            );
         }
-        for good in ["*@acme.com", "owner@acme.com", "*bot*", "external_id:svc-*", "a?@x.io"] {
+        for good in [
+            "*@acme.com",
+            "owner@acme.com",
+            "*bot*",
+            "external_id:svc-*",
+            "a?@x.io",
+        ] {
             assert_eq!(why_unmatchable(good), None, "{good:?} should be fine");
         }
     }

@@ -96,31 +96,40 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
 pub(crate) fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
     let display = path.display().to_string();
     let fail = |code, message: String| Diagnostic::error(&display, Pos::default(), code, message);
-    let file = fs::File::open(path)
-        .map_err(|e| fail("unreadable-path", format!("cannot read `{display}`: {}", io_reason(&e))))?;
+    let file = fs::File::open(path).map_err(|e| {
+        fail(
+            "unreadable-path",
+            format!("cannot read `{display}`: {}", io_reason(&e)),
+        )
+    })?;
     let mut bytes = Vec::new();
     // Read one byte past the limit: enough to know the file is too large without reading it all.
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| fail("unreadable-path", format!("cannot read `{display}`: {}", io_reason(&e))))?;
+        .map_err(|e| {
+            fail(
+                "unreadable-path",
+                format!("cannot read `{display}`: {}", io_reason(&e)),
+            )
+        })?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(fail(
             "file-too-large",
-            format!("the file is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)),
+            format!(
+                "the file is larger than {} MiB",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
         )
         .hint("split the roster into several files in a directory"));
     }
     if bytes.contains(&0) {
-        return Err(fail(
-            "binary-file",
-            "the file is binary, not YAML".into(),
-        ));
+        return Err(fail("binary-file", "the file is binary, not YAML".into()));
     }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
             let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            let line = valid.split(|b| *b == b'\n').count();
             let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
             return Err(Diagnostic::error(
                 &display,

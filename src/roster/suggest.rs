@@ -34,7 +34,13 @@ pub(crate) fn closest<'a>(
 mod tests {
     use super::closest;
 
-    const KEYS: [&str; 5] = ["email", "external_id", "organization", "organizations", "groups"];
+    const KEYS: [&str; 5] = [
+        "email",
+        "external_id",
+        "organization",
+        "organizations",
+        "groups",
+    ];
 
     #[test]
     fn typos_find_their_key() {

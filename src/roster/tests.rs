@@ -1,7 +1,9 @@
 //! One failing and one passing case per validation rule; the failing case's exact output
 //! is pinned with insta.
 
-use super::{diagnostic, load_texts, Severity};
+use std::fmt::Write as _;
+
+use super::{Severity, diagnostic, load_texts};
 
 /// (rule name, expected diagnostic code, roster with the mistake, the same roster fixed)
 const RULES: &[(&str, &str, &str, &str)] = &[
@@ -246,7 +248,10 @@ fn every_rule_fails_its_bad_case_and_passes_its_fixed_case() {
         );
         insta::assert_snapshot!(format!("rule_{name}"), output);
         let (output, codes) = render(&[("roster.yaml", good)]);
-        assert!(codes.is_empty(), "rule {name}: fixed case still fails:\n{output}");
+        assert!(
+            codes.is_empty(),
+            "rule {name}: fixed case still fails:\n{output}"
+        );
     }
 }
 
@@ -276,7 +281,10 @@ fn settings_in_two_files_is_an_error() {
 fn errors_of_all_files_are_reported_at_once_in_file_and_line_order() {
     let (output, codes) = render(&[
         ("b.yaml", "users:\n  - email: x@acme.com\n    role: boss\n"),
-        ("a.yaml", "users:\n  - emial: y@acme.com\n  - email: z@acme.com\n    suspended: no\n"),
+        (
+            "a.yaml",
+            "users:\n  - emial: y@acme.com\n  - email: z@acme.com\n    suspended: no\n",
+        ),
     ]);
     assert_eq!(codes.len(), 4, "{output}");
     let first_b = output.find("b.yaml").unwrap();
@@ -293,7 +301,13 @@ fn absent_and_null_stay_apart() {
     assert!(!loaded.has_errors());
     let users = &loaded.roster.users;
     assert!(matches!(users[0].profile.alias, super::Field::Null(_)));
-    assert!(users[0].profile.tags.as_ref().is_some_and(|t| t.value.is_empty()));
+    assert!(
+        users[0]
+            .profile
+            .tags
+            .as_ref()
+            .is_some_and(|t| t.value.is_empty())
+    );
     assert!(users[1].profile.alias.is_absent());
     assert!(users[1].profile.tags.is_none());
 }
@@ -303,8 +317,8 @@ fn alias_bomb_is_stopped_with_a_clear_error() {
     let mut yaml = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for level in 1..9 {
         let previous = format!("*a{}", level - 1);
-        let items = vec![previous.as_str(); 10].join(", ");
-        yaml.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        let items = [previous.as_str(); 10].join(", ");
+        writeln!(yaml, "a{level}: &a{level} [{items}]").unwrap();
     }
     let (output, codes) = render(&[("bomb.yaml", &yaml)]);
     assert_eq!(codes, ["yaml-limit"], "{output}");
@@ -324,7 +338,11 @@ fn unresolved_references_are_notes_not_errors() {
         "groups:\n  - name: Billing\nusers:\n  - email: a@acme.com\n    role: agent\n    groups: [Billing, Support]\n    custom_role: Tier 9\n",
     )]);
     assert!(!loaded.has_errors());
-    let notes: Vec<_> = loaded.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    let notes: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
     insta::assert_debug_snapshot!(notes, @r#"
     [
         "group `Support` is not in `groups`; it is resolved against the live account at plan time",

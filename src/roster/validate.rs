@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
+use super::Roster;
 use super::diagnostic::Diagnostic;
 use super::model::{Field, Located, Role, Source};
 use super::node::Pos;
 use super::pattern::why_unmatchable;
 use super::suggest::closest;
-use super::Roster;
 
 /// Every problem of the roster that no single entry shows on its own.
 #[must_use]
@@ -33,17 +33,28 @@ struct Checker<'a> {
 type Seen<'a> = HashMap<String, (Source, &'a str)>;
 
 impl<'a> Checker<'a> {
-    fn error(&mut self, source: Source, pos: Pos, code: &'static str, message: String) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        source: Source,
+        pos: Pos,
+        code: &'static str,
+        message: String,
+    ) -> &mut Diagnostic {
         let _ = source;
         let file = self.roster.file_name(source.file);
-        self.diagnostics.push(Diagnostic::error(file, pos, code, message));
+        self.diagnostics
+            .push(Diagnostic::error(file, pos, code, message));
         self.diagnostics.last_mut().expect("just pushed")
     }
 
     fn note(&mut self, source: Source, pos: Pos, message: String) {
         let file = self.roster.file_name(source.file);
-        self.diagnostics
-            .push(Diagnostic::note(file, pos, "resolved-at-plan-time", message));
+        self.diagnostics.push(Diagnostic::note(
+            file,
+            pos,
+            "resolved-at-plan-time",
+            message,
+        ));
     }
 
     /// Reports `value` when an earlier entry used the same key (case-insensitively).
@@ -94,19 +105,43 @@ impl<'a> Checker<'a> {
         let roster = self.roster;
         let mut seen = Seen::new();
         for role in &roster.custom_roles {
-            self.unique(&mut seen, role.source, &role.name, "duplicate-name", "custom role name");
+            self.unique(
+                &mut seen,
+                role.source,
+                &role.name,
+                "duplicate-name",
+                "custom role name",
+            );
         }
         let mut seen = Seen::new();
         let mut external_ids = Seen::new();
         for organization in &roster.organizations {
-            self.unique(&mut seen, organization.source, &organization.name, "duplicate-name", "organization name");
+            self.unique(
+                &mut seen,
+                organization.source,
+                &organization.name,
+                "duplicate-name",
+                "organization name",
+            );
             if let Some(external_id) = &organization.external_id {
-                self.unique(&mut external_ids, organization.source, external_id, "duplicate-external-id", "organization external_id");
+                self.unique(
+                    &mut external_ids,
+                    organization.source,
+                    external_id,
+                    "duplicate-external-id",
+                    "organization external_id",
+                );
             }
         }
         let mut seen = Seen::new();
         for group in &roster.groups {
-            self.unique(&mut seen, group.source, &group.name, "duplicate-name", "group name");
+            self.unique(
+                &mut seen,
+                group.source,
+                &group.name,
+                "duplicate-name",
+                "group name",
+            );
         }
     }
 
@@ -144,50 +179,73 @@ impl<'a> Checker<'a> {
                 }
             }
             if let Some(external_id) = &user.external_id {
-                self.unique(&mut external_ids, source, external_id, "duplicate-external-id", "external_id");
+                self.unique(
+                    &mut external_ids,
+                    source,
+                    external_id,
+                    "duplicate-external-id",
+                    "external_id",
+                );
             }
 
             let profile = &user.profile;
             let role = profile.role.as_ref().or(defaults.role.as_ref());
             let who = user_label(user);
-            if let Field::Value(custom_role) = profile.custom_role.or(&defaults.custom_role) {
-                if role.map(|r| r.value) != Some(Role::Agent) {
-                    let found = role.map_or("no role".to_owned(), |r| format!("role `{}`", r.value.as_str()));
-                    let pos = custom_role.pos;
-                    let diagnostic = self.error(
-                        source,
-                        pos,
-                        "custom-role-needs-agent",
-                        format!("{who} has custom role `{}` but {found}", custom_role.value),
-                    );
-                    diagnostic.hints.push(
-                        "custom roles apply to agents only: add `role: agent`, or remove `custom_role`".into(),
-                    );
-                }
+            if let Field::Value(custom_role) = profile.custom_role.or(&defaults.custom_role)
+                && role.map(|r| r.value) != Some(Role::Agent)
+            {
+                let found = role.map_or("no role".to_owned(), |r| {
+                    format!("role `{}`", r.value.as_str())
+                });
+                let pos = custom_role.pos;
+                let diagnostic = self.error(
+                    source,
+                    pos,
+                    "custom-role-needs-agent",
+                    format!("{who} has custom role `{}` but {found}", custom_role.value),
+                );
+                diagnostic.hints.push(
+                    "custom roles apply to agents only: add `role: agent`, or remove `custom_role`"
+                        .into(),
+                );
             }
             let groups = profile.groups.as_ref().or(defaults.groups.as_ref());
-            if let (Some(groups), Some(role)) = (groups, role) {
-                if role.value == Role::EndUser && !groups.value.is_empty() {
-                    self.error(
-                        source,
-                        groups.pos,
-                        "groups-on-end-user",
-                        format!("{who} is an end-user but has `groups`"),
-                    )
-                    .hints
-                    .push("only agents and admins belong to groups: change `role`, or remove `groups`".into());
-                }
+            if let (Some(groups), Some(role)) = (groups, role)
+                && role.value == Role::EndUser
+                && !groups.value.is_empty()
+            {
+                self.error(
+                    source,
+                    groups.pos,
+                    "groups-on-end-user",
+                    format!("{who} is an end-user but has `groups`"),
+                )
+                .hints
+                .push(
+                    "only agents and admins belong to groups: change `role`, or remove `groups`"
+                        .into(),
+                );
             }
             if let (Field::Value(default_group), Some(groups)) =
                 (profile.default_group.or(&defaults.default_group), groups)
             {
                 self.member_of(source, default_group, groups, "default_group", "groups");
             }
-            let organizations = profile.organizations.as_ref().or(defaults.organizations.as_ref());
-            if let (Field::Value(organization), Some(organizations)) =
-                (profile.organization.or(&defaults.organization), organizations)
-            {
-                self.member_of(source, organization, organizations, "organization", "organizations");
+            let organizations = profile
+                .organizations
+                .as_ref()
+                .or(defaults.organizations.as_ref());
+            if let (Field::Value(organization), Some(organizations)) = (
+                profile.organization.or(&defaults.organization),
+                organizations,
+            ) {
+                self.member_of(
+                    source,
+                    organization,
+                    organizations,
+                    "organization",
+                    "organizations",
+                );
             }
             self.references(source, profile);
         }
@@ -214,7 +272,10 @@ impl<'a> Checker<'a> {
             source,
             item.pos,
             "not-a-member",
-            format!("`{item_key}` `{}` is not one of the user's `{list_key}`", item.value),
+            format!(
+                "`{item_key}` `{}` is not one of the user's `{list_key}`",
+                item.value
+            ),
         );
         match suggestion {
             Some(s) => diagnostic.hints.push(format!("did you mean `{s}`?")),
@@ -228,14 +289,13 @@ impl<'a> Checker<'a> {
     /// live account at plan time.
     fn references(&mut self, source: Source, profile: &super::Profile) {
         let roster = self.roster;
-        fn defined<'n>(mut names: impl Iterator<Item = &'n str>, name: &str) -> bool {
-            let folded = name.to_lowercase();
-            names.any(|n| n.to_lowercase() == folded)
-        }
-        if let Field::Value(role) = &profile.custom_role {
-            if !defined(roster.custom_roles.iter().map(|r| r.name.value.as_str()), &role.value) {
-                self.note(source, role.pos, format!("custom role `{}` is not in `custom_roles`; it is resolved against the live account at plan time", role.value));
-            }
+        if let Field::Value(role) = &profile.custom_role
+            && !defined(
+                roster.custom_roles.iter().map(|r| r.name.value.as_str()),
+                &role.value,
+            )
+        {
+            self.note(source, role.pos, format!("custom role `{}` is not in `custom_roles`; it is resolved against the live account at plan time", role.value));
         }
         let organization_names = || roster.organizations.iter().map(|o| o.name.value.as_str());
         let mut organizations: Vec<&Located<String>> = Vec::new();
@@ -270,7 +330,10 @@ impl<'a> Checker<'a> {
         let Some(source) = roster.settings_source else {
             return;
         };
-        for (key, patterns) in [("ignore", &roster.settings.ignore), ("protect", &roster.settings.protect)] {
+        for (key, patterns) in [
+            ("ignore", &roster.settings.ignore),
+            ("protect", &roster.settings.protect),
+        ] {
             for pattern in patterns {
                 if let Some(reason) = why_unmatchable(&pattern.value) {
                     self.error(
@@ -285,6 +348,12 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// Whether `name` is one of `names`, case-insensitively.
+fn defined<'n>(mut names: impl Iterator<Item = &'n str>, name: &str) -> bool {
+    let folded = name.to_lowercase();
+    names.any(|n| n.to_lowercase() == folded)
 }
 
 fn user_label(user: &super::User) -> String {
@@ -344,7 +413,16 @@ mod tests {
         for good in ["jane@acme.com", "j.smith+tag@sub.acme.co.uk", "x@bücher.de"] {
             assert_eq!(email_problem(good), None, "{good}");
         }
-        for bad in ["badmail", "@acme.com", "jane@", "jane@acme", "ja ne@acme.com", "a@b@c.com", "jane@acme..com", ".jane@acme.com"] {
+        for bad in [
+            "badmail",
+            "@acme.com",
+            "jane@",
+            "jane@acme",
+            "ja ne@acme.com",
+            "a@b@c.com",
+            "jane@acme..com",
+            ".jane@acme.com",
+        ] {
             assert!(email_problem(bad).is_some(), "{bad}");
         }
     }

@@ -19,9 +19,15 @@ fn every_example_validates() {
 fn the_acme_example_has_at_least_25_users_over_its_five_files() {
     let loaded = zroster::roster::load(&[root().join("examples/acme/roster")]);
     assert!(!loaded.has_errors());
-    assert!(loaded.roster.users.len() >= 25, "{} users", loaded.roster.users.len());
+    assert!(
+        loaded.roster.users.len() >= 25,
+        "{} users",
+        loaded.roster.users.len()
+    );
     assert_eq!(loaded.roster.files.len(), 5);
-    assert!(!loaded.roster.settings.ignore.is_empty() && !loaded.roster.settings.protect.is_empty());
+    assert!(
+        !loaded.roster.settings.ignore.is_empty() && !loaded.roster.settings.protect.is_empty()
+    );
 }
 
 #[test]
@@ -33,8 +39,16 @@ fn every_example_file_starts_with_the_schema_comment() {
             "{} lacks the schema comment",
             file.display()
         );
-        let target = text.lines().next().unwrap().trim_start_matches("# yaml-language-server: $schema=");
-        assert!(file.parent().unwrap().join(target).exists(), "{}: `{target}` does not exist", file.display());
+        let target = text
+            .lines()
+            .next()
+            .unwrap()
+            .trim_start_matches("# yaml-language-server: $schema=");
+        assert!(
+            file.parent().unwrap().join(target).exists(),
+            "{}: `{target}` does not exist",
+            file.display()
+        );
     }
 }
 
@@ -61,7 +75,11 @@ fn every_yaml_block_of_the_readme_is_a_valid_roster() {
     for (i, block) in blocks.iter().enumerate() {
         let name = format!("README.md yaml block {}", i + 1);
         let loaded = zroster::roster::load_texts(&[(&name, block)]);
-        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.severity == zroster::roster::Severity::Error).collect();
+        let errors: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == zroster::roster::Severity::Error)
+            .collect();
         assert!(errors.is_empty(), "{name}:\n{block}\n{errors:#?}");
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the real binaries and the library's public API, one module per feature.
 
 mod cli;
+mod client;
 mod common;
 mod examples;
 mod fake;

@@ -10,7 +10,8 @@ fn checked_in_schema() -> serde_json::Value {
 
 #[test]
 fn checked_in_schema_is_current() {
-    let on_disk = std::fs::read_to_string(root().join(zroster::roster::schema::SCHEMA_PATH)).unwrap();
+    let on_disk =
+        std::fs::read_to_string(root().join(zroster::roster::schema::SCHEMA_PATH)).unwrap();
     assert!(
         on_disk == zroster::roster::schema::to_json(),
         "schema/roster.schema.json is out of date; regenerate it with:\n    cargo run --bin zroster -- schema > schema/roster.schema.json"
@@ -28,7 +29,10 @@ fn every_example_validates_against_the_schema() {
     assert!(files.len() >= 6);
     for file in files {
         let document = yaml_to_json(&std::fs::read_to_string(&file).unwrap());
-        let errors: Vec<String> = validator.iter_errors(&document).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&document)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", file.display());
     }
 }
@@ -38,16 +42,39 @@ fn invalid_documents_do_not_validate_against_the_schema() {
     let validator = jsonschema::validator_for(&checked_in_schema()).unwrap();
     for (what, yaml) in [
         ("misspelled key", "users:\n  - emial: jane@acme.com\n"),
-        ("unknown role", "users:\n  - email: jane@acme.com\n    role: superuser\n"),
-        ("capitalised role", "users:\n  - email: jane@acme.com\n    role: Agent\n"),
-        ("percentage out of range", "settings:\n  safety:\n    max_deletes: \"150%\"\n"),
-        ("boolean as text", "users:\n  - email: jane@acme.com\n    suspended: \"yes\"\n"),
-        ("null role", "users:\n  - email: jane@acme.com\n    role: null\n"),
+        (
+            "unknown role",
+            "users:\n  - email: jane@acme.com\n    role: superuser\n",
+        ),
+        (
+            "capitalised role",
+            "users:\n  - email: jane@acme.com\n    role: Agent\n",
+        ),
+        (
+            "percentage out of range",
+            "settings:\n  safety:\n    max_deletes: \"150%\"\n",
+        ),
+        (
+            "boolean as text",
+            "users:\n  - email: jane@acme.com\n    suspended: \"yes\"\n",
+        ),
+        (
+            "null role",
+            "users:\n  - email: jane@acme.com\n    role: null\n",
+        ),
         ("unknown prune", "settings:\n  prune: remove\n"),
-        ("groups as text", "users:\n  - email: jane@acme.com\n    groups: Billing\n"),
+        (
+            "groups as text",
+            "users:\n  - email: jane@acme.com\n    groups: Billing\n",
+        ),
         ("group without name", "groups:\n  - description: x\n"),
     ] {
-        assert!(!validator.is_valid(&yaml_to_json(yaml)), "{what} should not validate");
+        assert!(
+            !validator.is_valid(&yaml_to_json(yaml)),
+            "{what} should not validate"
+        );
     }
-    assert!(validator.is_valid(&yaml_to_json("users:\n  - email: jane@acme.com\n    alias: null\n    tags: ~\n")));
+    assert!(validator.is_valid(&yaml_to_json(
+        "users:\n  - email: jane@acme.com\n    alias: null\n    tags: ~\n"
+    )));
 }

@@ -1,5 +1,5 @@
 //! `zroster validate` on broken rosters: every mistake in `tests/fixtures/invalid/` is
-//! reported with its file:line:column, and the exit code is 1.
+//! reported with its <file:line:column>, and the exit code is 1.
 
 use std::io::Write;
 
@@ -65,7 +65,12 @@ fn a_missing_path_is_a_clear_error() {
 #[test]
 fn json_format_lists_file_line_column_severity_code_and_message() {
     let output = bin("zroster")
-        .args(["validate", "--format", "json", "tests/fixtures/invalid/role-unknown"])
+        .args([
+            "validate",
+            "--format",
+            "json",
+            "tests/fixtures/invalid/role-unknown",
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -80,11 +85,19 @@ fn json_format_lists_file_line_column_severity_code_and_message() {
 #[test]
 fn github_format_annotates_lines() {
     let output = bin("zroster")
-        .args(["validate", "--format", "github", "tests/fixtures/invalid/role-unknown"])
+        .args([
+            "validate",
+            "--format",
+            "github",
+            "tests/fixtures/invalid/role-unknown",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.starts_with("::error file=tests/fixtures/invalid/role-unknown/"), "{text}");
+    assert!(
+        text.starts_with("::error file=tests/fixtures/invalid/role-unknown/"),
+        "{text}"
+    );
     assert!(text.contains(",line="), "{text}");
 }
 
@@ -96,10 +109,18 @@ fn verbose_lists_references_resolved_at_plan_time() {
         "users:\n  - email: jane@acme.com\n    role: agent\n    groups: [Support]\n",
     )
     .unwrap();
-    let quiet = bin("zroster").current_dir(dir.path()).args(["validate", "r.yaml"]).output().unwrap();
+    let quiet = bin("zroster")
+        .current_dir(dir.path())
+        .args(["validate", "r.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(quiet.status.code(), Some(0));
     assert_eq!(String::from_utf8(quiet.stdout).unwrap(), "no errors\n");
-    let verbose = bin("zroster").current_dir(dir.path()).args(["validate", "-v", "r.yaml"]).output().unwrap();
+    let verbose = bin("zroster")
+        .current_dir(dir.path())
+        .args(["validate", "-v", "r.yaml"])
+        .output()
+        .unwrap();
     insta::assert_snapshot!(String::from_utf8(verbose.stdout).unwrap(), @r"
     r.yaml:4:14: note: group `Support` is not in `groups`; it is resolved against the live account at plan time
     no errors

@@ -1,0 +1,173 @@
+//! `zplan` / `zroster plan`: load the roster, fetch the live state through a read-only
+//! client, build the plan, render it, and optionally save it as JSON.
+
+use std::io::{IsTerminal, Write};
+
+use super::{ExitStatus, report};
+use crate::cli::{ConnectionArgs, PlanArgs, PlanFormat};
+use crate::plan::{Plan, Planner};
+use crate::render::{self, Format, RenderOptions};
+use crate::roster::{self, diagnostic};
+use crate::state::{self, NoProgress, StateQuery};
+use crate::zendesk::{Auth, ConnectionSettings, ReadClient, Secret, ZendeskError};
+use crate::{env_vars, fake};
+
+/// Connection settings from the flags, falling back to the environment for what they do not
+/// give.
+pub(crate) fn connection_settings(
+    args: &ConnectionArgs,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<ConnectionSettings, ZendeskError> {
+    let overridden = |name: &str| -> Option<String> {
+        let flag = match name {
+            env_vars::ZENDESK_URL => args.url.clone(),
+            env_vars::ZENDESK_SUBDOMAIN => args.subdomain.clone(),
+            env_vars::ZENDESK_EMAIL => args.email.clone(),
+            env_vars::ZENDESK_API_TOKEN => args.api_token.clone(),
+            env_vars::ZENDESK_OAUTH_TOKEN => args.oauth_token.clone(),
+            _ => None,
+        };
+        // A URL flag wins over a subdomain from the environment, and the reverse.
+        if name == env_vars::ZENDESK_URL && args.subdomain.is_some() && args.url.is_none() {
+            return None;
+        }
+        flag.or_else(|| lookup(name))
+    };
+    let mut settings = ConnectionSettings::from_environment(overridden)?;
+    settings.rate_limit_share = args.rate_limit_share;
+    settings.deadline = std::time::Duration::from_secs(args.deadline);
+    settings.validate()?;
+    Ok(settings)
+}
+
+/// What went wrong before a plan could be shown.
+#[derive(Debug, thiserror::Error)]
+enum PlanFailure {
+    #[error(transparent)]
+    Zendesk(#[from] ZendeskError),
+    #[error("cannot start the sandbox emulator")]
+    Sandbox(#[from] fake::Error),
+    #[error("cannot write `{path}`")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub(super) fn run(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    let loaded = roster::load(&args.paths);
+    if loaded.has_errors() {
+        let _ = diagnostic::write_human(err, &loaded.diagnostics, false, false);
+        return ExitStatus::Failure;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return report(err, &error),
+    };
+    let plan = match runtime.block_on(build(args, &loaded.roster)) {
+        Ok(plan) => plan,
+        Err(error) => return report(err, &error),
+    };
+    let options = RenderOptions {
+        color: super::use_color(args.color, std::io::stdout().is_terminal()),
+        mask_emails: args.mask_emails,
+    };
+    let format = match args.format {
+        PlanFormat::Human => Format::Human,
+        PlanFormat::Markdown => Format::Markdown,
+        PlanFormat::Json => Format::Json,
+    };
+    // A closed pipe (`zplan | head`) is not an error: the reader has what it wanted.
+    let _ = render::renderer(format, options).render(&plan, out);
+    if let Some(path) = &args.out {
+        if let Err(error) = save(&plan, path) {
+            return report(err, &error);
+        }
+    }
+    exit_status(&plan, args.detailed_exitcode)
+}
+
+/// The exit code of DESIGN.md §1 for a plan.
+pub(crate) fn exit_status(plan: &Plan, detailed: bool) -> ExitStatus {
+    let conflict = plan.changes.iter().any(|c| {
+        c.blocked
+            .as_deref()
+            .is_some_and(|b| b.starts_with("conflict"))
+    });
+    if !plan.errors.is_empty() {
+        ExitStatus::Failure
+    } else if !plan.refusals.is_empty() {
+        ExitStatus::Refused
+    } else if detailed && conflict {
+        ExitStatus::Failure
+    } else if detailed && plan.applicable().next().is_some() {
+        ExitStatus::Changes
+    } else {
+        ExitStatus::Success
+    }
+}
+
+fn save(plan: &Plan, path: &std::path::Path) -> Result<(), PlanFailure> {
+    let write = || -> std::io::Result<()> {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        serde_json::to_writer_pretty(&mut file, plan)?;
+        writeln!(file)?;
+        file.flush()
+    };
+    write().map_err(|source| PlanFailure::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+async fn build(args: &PlanArgs, roster: &roster::Roster) -> Result<Plan, PlanFailure> {
+    let sandbox = match &args.sandbox {
+        Some(path) => Some(start_sandbox(path).await?),
+        None => None,
+    };
+    let settings = match &sandbox {
+        Some((handle, email, token)) => {
+            let mut settings = ConnectionSettings::new(
+                handle.base_url(),
+                Auth::ApiToken {
+                    email: email.clone(),
+                    token: Secret::new(token.clone()),
+                },
+            )?;
+            settings.no_delay = true;
+            settings
+        }
+        None => connection_settings(&args.connection, |name| std::env::var(name).ok())?,
+    };
+    let client = ReadClient::connect(settings)?;
+    let query = StateQuery::from_roster(roster);
+    let fetched = state::fetch(&client, &query, &NoProgress).await;
+    if let Some((handle, ..)) = sandbox {
+        handle.shutdown().await;
+    }
+    let live = fetched?;
+    Ok(Planner::build(roster, &live, &roster.digest))
+}
+
+/// Starts the in-process emulator seeded from a state file; returns it with the
+/// credentials it accepts.
+async fn start_sandbox(
+    path: &std::path::Path,
+) -> Result<(fake::Handle, String, String), PlanFailure> {
+    let seed = fake::StateFile::load(path)?;
+    let mut config = fake::Config::default();
+    if let Some(account) = &seed.account {
+        config.knobs.apply(account);
+    }
+    // The sandbox shows the flow, not the account's pace: no latency, no faults.
+    config.knobs.latency_ms = 0;
+    config.seed = seed;
+    let (email, token) = (config.email.clone(), config.token.clone());
+    let handle = fake::Server::start(config).await?;
+    Ok((handle, email, token))
+}

@@ -1,0 +1,241 @@
+//! The plan: what applying the roster would change, as data. `Planner::build` compares the
+//! roster with the live state (pure, no I/O); renderers read a [`Plan`], the executor
+//! applies one, and `--out` saves one as JSON (`"format_version": 1`).
+
+mod normalize;
+mod planner;
+mod safety;
+
+#[cfg(test)]
+mod tests;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use planner::Planner;
+
+/// The version of the plan's JSON form written by this zroster.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What applying the roster would change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Plan {
+    /// The version of this JSON form; `1`.
+    pub format_version: u32,
+    /// The account the plan was made for (its base URL).
+    pub account: String,
+    /// SHA-256 of the roster files the plan was made from.
+    pub roster_digest: String,
+    /// Who the plan was made as; never demoted, suspended or deleted by it.
+    pub authenticated_user: Option<UserRef>,
+    /// Every change, in the order they apply.
+    pub changes: Vec<Change>,
+    /// In-scope live users the roster does not list, when `prune: report`.
+    pub drift: Vec<Drift>,
+    /// Reasons the plan as a whole is refused (safety limits, `min_admins`).
+    pub refusals: Vec<Refusal>,
+    /// References that resolve nowhere; a plan with errors cannot be applied.
+    pub errors: Vec<PlanError>,
+    /// Every live object a change touches, with the `updated_at` seen when planning; a
+    /// saved plan is refused if any of them changed since.
+    pub touched: Vec<Touched>,
+    /// Counts, seats and API cost.
+    pub summary: Summary,
+}
+
+impl Plan {
+    /// Whether the plan changes nothing (drift and notes aside).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Whether any change is blocked or the plan has conflicts.
+    #[must_use]
+    pub fn has_blocked(&self) -> bool {
+        self.changes.iter().any(|c| c.blocked.is_some())
+    }
+
+    /// The changes that will be applied: not blocked.
+    pub fn applicable(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.blocked.is_none())
+    }
+}
+
+/// A user as a plan names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct UserRef {
+    /// Zendesk id.
+    pub id: u64,
+    /// Primary email.
+    pub email: Option<String>,
+    /// Name.
+    pub name: String,
+}
+
+/// What kind of object a change concerns.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A user.
+    User,
+    /// A custom agent role.
+    CustomRole,
+    /// An organization.
+    Organization,
+    /// A group.
+    Group,
+    /// A user's membership in a group.
+    GroupMembership,
+    /// A user's membership in an organization.
+    OrganizationMembership,
+    /// A user's email identity.
+    Identity,
+}
+
+/// What a change does.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Create the object.
+    Create,
+    /// Change fields of the object.
+    Update,
+    /// Suspend the user.
+    Suspend,
+    /// Lift the user's suspension.
+    Unsuspend,
+    /// Make the user an end-user (frees the agent seat, removes group memberships).
+    Downgrade,
+    /// Delete the user (soft delete).
+    Delete,
+    /// Add a membership.
+    Add,
+    /// Remove a membership.
+    Remove,
+    /// Add an email identity and make it the primary one.
+    MakePrimary,
+}
+
+impl Action {
+    /// The symbol the human renderer prints.
+    #[must_use]
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create | Action::Add => "+",
+            Action::Delete | Action::Remove => "-",
+            Action::Update
+            | Action::Suspend
+            | Action::Unsuspend
+            | Action::Downgrade
+            | Action::MakePrimary => "~",
+        }
+    }
+}
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Change {
+    /// What kind of object.
+    pub kind: Kind,
+    /// What happens to it.
+    pub action: Action,
+    /// How the object is found: `external_id:emp-1`, `email:jane@acme.com`, `name:Billing`.
+    pub key: String,
+    /// A readable name: `Jane Smith <jane@acme.com>`, `Billing`.
+    pub label: String,
+    /// The live object's id, when it exists.
+    pub id: Option<u64>,
+    /// For memberships: the group or organization, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// For memberships: the group's or organization's id, when it exists already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<u64>,
+    /// The fields that change, with their values before and after.
+    pub fields: Vec<FieldChange>,
+    /// Where the roster says so (`file:line`); none for pruned users.
+    pub source: Option<String>,
+    /// Why the change is not applied, when it is blocked.
+    pub blocked: Option<String>,
+    /// Why the change grants privileges (`end-user → agent`), listed first for reviewers.
+    pub escalation: Option<String>,
+}
+
+/// One field's change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FieldChange {
+    /// The roster's name of the field.
+    pub field: String,
+    /// The live value (`null` for a new object or an empty field).
+    pub before: serde_json::Value,
+    /// The value after applying.
+    pub after: serde_json::Value,
+}
+
+/// An in-scope live user the roster does not list, reported under `prune: report`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Drift {
+    /// The user.
+    pub user: UserRef,
+    /// The user's role.
+    pub role: String,
+}
+
+/// Why the plan as a whole is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Refusal {
+    /// The rule: `max_deletes`, `max_suspends`, `max_role_changes`, `min_admins`.
+    pub rule: String,
+    /// What is wrong and by how much.
+    pub message: String,
+    /// Whether `--allow-mass-changes` overrides it (`min_admins` cannot be overridden).
+    pub overridable: bool,
+}
+
+/// A problem that keeps the plan from being applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanError {
+    /// Where (`file:line:column`).
+    pub source: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A live object a change touches, as it was when planning.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct Touched {
+    /// What kind of object.
+    pub kind: Kind,
+    /// Its id.
+    pub id: u64,
+    /// Its `updated_at` when planning.
+    pub updated_at: Option<String>,
+}
+
+/// Counts, seats and API cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// Changes that create something.
+    pub create: usize,
+    /// Changes that update something (memberships and identities included).
+    pub update: usize,
+    /// Users suspended.
+    pub suspend: usize,
+    /// Users downgraded to end-user.
+    pub downgrade: usize,
+    /// Users deleted.
+    pub delete: usize,
+    /// Changes that are blocked.
+    pub blocked: usize,
+    /// Agent seats the plan takes (positive) or frees (negative).
+    pub seat_delta: i64,
+    /// Estimated API requests to apply the plan (job polls not counted).
+    pub requests: usize,
+    /// Estimated bulk jobs to apply the plan.
+    pub jobs: usize,
+}

@@ -1,0 +1,1300 @@
+//! `Planner::build`: the pure comparison of a roster with the live state (DESIGN.md §3–§5).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::{Value, json};
+
+use super::normalize::{
+    same_field_value, same_key, same_locale, same_tags, same_text, same_time_zone, tag,
+};
+use super::{
+    Action, Change, Drift, FORMAT_VERSION, FieldChange, Kind, Plan, PlanError, Summary, Touched,
+    UserRef,
+};
+use crate::roster::model::Prune;
+use crate::roster::pattern::PatternSet;
+use crate::roster::{Field, Located, Profile, Role, Roster, Source, User};
+use crate::state::{LiveMembership, LiveState, LiveUser};
+
+/// Builds a [`Plan`] from a roster and the live state. Pure: no I/O.
+#[derive(Debug)]
+pub struct Planner<'a> {
+    roster: &'a Roster,
+    state: &'a LiveState,
+    ignore: PatternSet,
+    protect: PatternSet,
+    by_external_id: HashMap<String, u64>,
+    by_email: HashMap<String, u64>,
+    changes: Vec<Change>,
+    errors: Vec<PlanError>,
+}
+
+/// A name resolved against the roster's sections, then the live account.
+#[derive(Debug, Clone)]
+struct Resolved {
+    /// The name as the roster's section or the live account spells it.
+    name: String,
+    /// The live id, when the object exists already.
+    id: Option<u64>,
+}
+
+/// Where a change goes in the plan: DESIGN.md §8's order of application.
+fn phase(change: &Change) -> u8 {
+    match (change.kind, change.action) {
+        (Kind::CustomRole, _) => 0,
+        (Kind::Organization, _) => 1,
+        (Kind::Group, _) => 2,
+        (Kind::User, Action::Create) => 3,
+        (Kind::User, Action::Update | Action::Unsuspend) | (Kind::Identity, _) => 4,
+        (Kind::GroupMembership | Kind::OrganizationMembership, _) => 5,
+        (Kind::User, Action::Suspend) => 6,
+        (Kind::User, Action::Downgrade) => 7,
+        _ => 8,
+    }
+}
+
+impl<'a> Planner<'a> {
+    /// Compares `roster` with `state`; `roster_digest` identifies the roster files.
+    #[must_use]
+    pub fn build(roster: &'a Roster, state: &'a LiveState, roster_digest: &str) -> Plan {
+        let mut by_external_id = HashMap::new();
+        let mut by_email = HashMap::new();
+        for user in state.users.values().filter(|u| u.active) {
+            if let Some(id) = &user.external_id {
+                by_external_id.insert(id.to_lowercase(), user.id);
+            }
+            if let Some(email) = &user.email {
+                by_email.insert(email.to_lowercase(), user.id);
+            }
+        }
+        let mut planner = Planner {
+            roster,
+            state,
+            ignore: PatternSet::new(roster.settings.ignore.iter().map(|p| p.value.as_str())),
+            protect: PatternSet::new(roster.settings.protect.iter().map(|p| p.value.as_str())),
+            by_external_id,
+            by_email,
+            changes: Vec::new(),
+            errors: Vec::new(),
+        };
+        planner.custom_roles();
+        planner.organizations();
+        planner.groups();
+        let matched = planner.users();
+        let drift = planner.prune(&matched);
+        planner.protect_users();
+        let Planner {
+            mut changes,
+            errors,
+            ..
+        } = planner;
+        changes.sort_by_key(phase);
+        let refusals = super::safety::refusals(roster, state, &changes, &matched);
+        let touched = touched(state, &changes);
+        let summary = summarize(state, &changes);
+        Plan {
+            format_version: FORMAT_VERSION,
+            account: state.account.clone(),
+            roster_digest: roster_digest.to_owned(),
+            authenticated_user: Some(UserRef {
+                id: state.me.id,
+                email: state.me.email.clone(),
+                name: state.me.name.clone(),
+            }),
+            changes,
+            drift,
+            refusals,
+            errors,
+            touched,
+            summary,
+        }
+    }
+
+    fn locate(&self, source: Source) -> String {
+        self.roster.locate(source)
+    }
+
+    fn locate_at(&self, source: Source, pos: crate::roster::Pos) -> String {
+        self.roster.locate(Source {
+            file: source.file,
+            pos,
+        })
+    }
+
+    fn custom_roles(&mut self) {
+        for role in &self.roster.custom_roles {
+            let live = self
+                .state
+                .custom_roles
+                .iter()
+                .find(|r| r.name.eq_ignore_ascii_case(&role.name.value));
+            let mut fields = Vec::new();
+            if let Some(description) = text_field(&role.description) {
+                let before = live.and_then(|l| l.description.as_deref());
+                if live.is_none() || !same_text(description, before) {
+                    fields.push(field("description", opt(before), opt(description)));
+                }
+            }
+            for (key, value) in &role.configuration {
+                let before = live.and_then(|l| l.configuration.get(key));
+                if live.is_none() || before != Some(&value.value) {
+                    fields.push(field(
+                        &format!("configuration.{key}"),
+                        before.cloned().unwrap_or(Value::Null),
+                        value.value.clone(),
+                    ));
+                }
+            }
+            let (action, id) = match live {
+                None => {
+                    fields.insert(0, field("name", Value::Null, json!(role.name.value)));
+                    (Action::Create, None)
+                }
+                Some(_) if fields.is_empty() => continue,
+                Some(live) => (Action::Update, Some(live.id)),
+            };
+            let blocked = (!self.state.custom_roles_available).then(|| {
+                "the account has no custom roles (they need Zendesk Enterprise)".to_owned()
+            });
+            self.changes.push(Change {
+                kind: Kind::CustomRole,
+                action,
+                key: format!("name:{}", role.name.value),
+                label: role.name.value.clone(),
+                id,
+                target: None,
+                target_id: None,
+                fields,
+                source: Some(self.locate(role.source)),
+                blocked,
+                escalation: None,
+            });
+        }
+    }
+
+    fn organizations(&mut self) {
+        for organization in &self.roster.organizations {
+            let live = self.state.organizations.iter().find(|o| {
+                match (&organization.external_id, &o.external_id) {
+                    (Some(want), Some(have)) if want.value.eq_ignore_ascii_case(have) => true,
+                    _ => o.name.eq_ignore_ascii_case(&organization.name.value),
+                }
+            });
+            let mut fields = Vec::new();
+            if let Some(live) = live
+                && live.name != organization.name.value
+            {
+                fields.push(field(
+                    "name",
+                    json!(live.name),
+                    json!(organization.name.value),
+                ));
+            }
+            if let Some(external_id) = &organization.external_id {
+                let before = live.and_then(|l| l.external_id.as_deref());
+                if live.is_none() || !same_key(&external_id.value, before) {
+                    fields.push(field("external_id", opt(before), json!(external_id.value)));
+                }
+            }
+            if let Some(domains) = &organization.domain_names {
+                let want: Vec<String> = domains
+                    .value
+                    .iter()
+                    .map(|d| d.value.to_lowercase())
+                    .collect();
+                let have: Vec<String> = live
+                    .map(|l| l.domain_names.iter().map(|d| d.to_lowercase()).collect())
+                    .unwrap_or_default();
+                if live.is_none() || sorted(&want) != sorted(&have) {
+                    fields.push(field("domain_names", json!(have), json!(want)));
+                }
+            }
+            for (name, roster_value, live_value) in [
+                (
+                    "details",
+                    &organization.details,
+                    live.and_then(|l| l.details.as_deref()),
+                ),
+                (
+                    "notes",
+                    &organization.notes,
+                    live.and_then(|l| l.notes.as_deref()),
+                ),
+            ] {
+                if let Some(value) = text_field(roster_value)
+                    && ((live.is_none() && value.is_some())
+                        || (live.is_some() && !same_text(value, live_value)))
+                {
+                    fields.push(field(name, opt(live_value), opt(value)));
+                }
+            }
+            if let Some(tags) = &organization.tags {
+                let want: Vec<String> = tags.value.iter().map(|t| tag(&t.value)).collect();
+                let have = live.map(|l| l.tags.clone()).unwrap_or_default();
+                if !same_tags(&want, &have) {
+                    fields.push(field("tags", json!(have), json!(sorted(&want))));
+                }
+            }
+            for (name, roster_value, live_value) in [
+                (
+                    "shared_tickets",
+                    &organization.shared_tickets,
+                    live.map(|l| l.shared_tickets),
+                ),
+                (
+                    "shared_comments",
+                    &organization.shared_comments,
+                    live.map(|l| l.shared_comments),
+                ),
+            ] {
+                if let Some(value) = roster_value
+                    && live_value != Some(value.value)
+                {
+                    fields.push(field(name, opt_bool(live_value), json!(value.value)));
+                }
+            }
+            let (action, id) = match live {
+                None => {
+                    fields.insert(
+                        0,
+                        field("name", Value::Null, json!(organization.name.value)),
+                    );
+                    (Action::Create, None)
+                }
+                Some(_) if fields.is_empty() => continue,
+                Some(live) => (Action::Update, Some(live.id)),
+            };
+            let key = organization.external_id.as_ref().map_or_else(
+                || format!("name:{}", organization.name.value),
+                |e| format!("external_id:{}", e.value),
+            );
+            self.changes.push(Change {
+                kind: Kind::Organization,
+                action,
+                key,
+                label: organization.name.value.clone(),
+                id,
+                target: None,
+                target_id: None,
+                fields,
+                source: Some(self.locate(organization.source)),
+                blocked: None,
+                escalation: None,
+            });
+        }
+    }
+
+    fn groups(&mut self) {
+        for group in &self.roster.groups {
+            let live = self
+                .state
+                .groups
+                .iter()
+                .find(|g| g.name.eq_ignore_ascii_case(&group.name.value));
+            let mut fields = Vec::new();
+            if let Some(description) = text_field(&group.description) {
+                let before = live.and_then(|l| l.description.as_deref());
+                if (live.is_none() && description.is_some())
+                    || (live.is_some() && !same_text(description, before))
+                {
+                    fields.push(field("description", opt(before), opt(description)));
+                }
+            }
+            let mut blocked = None;
+            if let Some(is_public) = &group.is_public {
+                let before = live.and_then(|l| l.is_public);
+                if before != Some(is_public.value) && (live.is_none() || before.is_some()) {
+                    if live.is_some() && is_public.value {
+                        blocked = Some("Zendesk cannot make a private group public".to_owned());
+                    }
+                    fields.push(field("is_public", opt_bool(before), json!(is_public.value)));
+                }
+            }
+            let (action, id) = match live {
+                None => {
+                    fields.insert(0, field("name", Value::Null, json!(group.name.value)));
+                    (Action::Create, None)
+                }
+                Some(_) if fields.is_empty() => continue,
+                Some(live) => (Action::Update, Some(live.id)),
+            };
+            self.changes.push(Change {
+                kind: Kind::Group,
+                action,
+                key: format!("name:{}", group.name.value),
+                label: group.name.value.clone(),
+                id,
+                target: None,
+                target_id: None,
+                fields,
+                source: Some(self.locate(group.source)),
+                blocked,
+                escalation: None,
+            });
+        }
+    }
+
+    /// Resolves a custom role name: the roster's section first, then the live account.
+    fn custom_role(&self, name: &str) -> Option<Resolved> {
+        let live = self
+            .state
+            .custom_roles
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name));
+        if let Some(role) = self
+            .roster
+            .custom_roles
+            .iter()
+            .find(|r| r.name.value.eq_ignore_ascii_case(name))
+        {
+            return Some(Resolved {
+                name: role.name.value.clone(),
+                id: live.map(|l| l.id),
+            });
+        }
+        live.map(|l| Resolved {
+            name: l.name.clone(),
+            id: Some(l.id),
+        })
+    }
+
+    fn organization(&self, name: &str) -> Option<Resolved> {
+        if let Some(organization) = self
+            .roster
+            .organizations
+            .iter()
+            .find(|o| o.name.value.eq_ignore_ascii_case(name))
+        {
+            let live = self.state.organizations.iter().find(|o| {
+                match (&organization.external_id, &o.external_id) {
+                    (Some(want), Some(have)) if want.value.eq_ignore_ascii_case(have) => true,
+                    _ => o.name.eq_ignore_ascii_case(&organization.name.value),
+                }
+            });
+            return Some(Resolved {
+                name: organization.name.value.clone(),
+                id: live.map(|l| l.id),
+            });
+        }
+        self.state
+            .organizations
+            .iter()
+            .find(|o| o.name.eq_ignore_ascii_case(name))
+            .map(|o| Resolved {
+                name: o.name.clone(),
+                id: Some(o.id),
+            })
+    }
+
+    fn group(&self, name: &str) -> Option<Resolved> {
+        let live = self
+            .state
+            .groups
+            .iter()
+            .find(|g| g.name.eq_ignore_ascii_case(name));
+        if let Some(group) = self
+            .roster
+            .groups
+            .iter()
+            .find(|g| g.name.value.eq_ignore_ascii_case(name))
+        {
+            return Some(Resolved {
+                name: group.name.value.clone(),
+                id: live.map(|l| l.id),
+            });
+        }
+        live.map(|g| Resolved {
+            name: g.name.clone(),
+            id: Some(g.id),
+        })
+    }
+
+    fn resolve(
+        &mut self,
+        what: &str,
+        source: Source,
+        name: &Located<String>,
+        lookup: fn(&Self, &str) -> Option<Resolved>,
+    ) -> Option<Resolved> {
+        let resolved = lookup(self, &name.value);
+        if resolved.is_none() {
+            let place = self.locate_at(source, name.pos);
+            self.errors.push(PlanError {
+                source: place,
+                message: format!(
+                    "{what} `{}` is neither in the roster nor in the account",
+                    name.value
+                ),
+            });
+        }
+        resolved
+    }
+
+    fn custom_role_name(&self, id: Option<u64>) -> Value {
+        id.map_or(Value::Null, |id| {
+            self.state
+                .custom_roles
+                .iter()
+                .find(|r| r.id == id)
+                .map_or_else(|| json!(format!("#{id}")), |r| json!(r.name))
+        })
+    }
+
+    fn organization_name(&self, id: Option<u64>) -> Value {
+        id.map_or(Value::Null, |id| {
+            self.state
+                .organizations
+                .iter()
+                .find(|o| o.id == id)
+                .map_or_else(|| json!(format!("#{id}")), |o| json!(o.name))
+        })
+    }
+
+    fn group_name(&self, id: Option<u64>) -> Value {
+        id.map_or(Value::Null, |id| {
+            self.state
+                .groups
+                .iter()
+                .find(|g| g.id == id)
+                .map_or_else(|| json!(format!("#{id}")), |g| json!(g.name))
+        })
+    }
+
+    /// Plans every roster user; returns the live ids the roster matched.
+    fn users(&mut self) -> BTreeSet<u64> {
+        let mut matched = BTreeSet::new();
+        for user in &self.roster.users {
+            let ignored = self.ignore.matching(
+                user.email.as_ref().map(|e| e.value.as_str()),
+                user.external_id.as_ref().map(|e| e.value.as_str()),
+            );
+            if ignored.is_some() {
+                continue;
+            }
+            let by_external_id = user
+                .external_id
+                .as_ref()
+                .and_then(|e| self.by_external_id.get(&e.value.to_lowercase()).copied());
+            let by_email = user
+                .email
+                .as_ref()
+                .and_then(|e| self.by_email.get(&e.value.to_lowercase()).copied());
+            let live_id = match (by_external_id, by_email) {
+                (Some(a), Some(b)) if a != b => {
+                    matched.insert(a);
+                    matched.insert(b);
+                    self.conflict(user, a, b);
+                    continue;
+                }
+                (Some(id), _) | (None, Some(id)) => Some(id),
+                (None, None) => None,
+            };
+            if let Some(id) = live_id {
+                matched.insert(id);
+            }
+            let live = live_id.and_then(|id| self.state.users.get(&id));
+            self.user(user, live);
+        }
+        matched
+    }
+
+    fn conflict(&mut self, user: &User, by_external_id: u64, by_email: u64) {
+        let external_id = user.external_id.as_ref().map_or("", |e| e.value.as_str());
+        let email = user.email.as_ref().map_or("", |e| e.value.as_str());
+        let label = user_label(user);
+        self.changes.push(Change {
+            kind: Kind::User,
+            action: Action::Update,
+            key: user_key(user),
+            label,
+            id: Some(by_external_id),
+            target: None,
+            target_id: None,
+            fields: Vec::new(),
+            source: Some(self.locate(user.source)),
+            blocked: Some(format!(
+                "conflict: external_id `{external_id}` belongs to user #{by_external_id} but email `{email}` to user #{by_email}"
+            )),
+            escalation: None,
+        });
+    }
+
+    fn user(&mut self, user: &User, live: Option<&LiveUser>) {
+        let defaults = &self.roster.defaults;
+        let profile = &user.profile;
+        let source = user.source;
+        let mut fields: Vec<FieldChange> = Vec::new();
+        let mut escalation = None;
+        let key = user_key(user);
+        let label = user_label(user);
+
+        if let Some(name) = &user.name {
+            let before = live.map(|l| l.name.as_str());
+            if before != Some(name.value.as_str()) {
+                fields.push(field("name", opt(before), json!(name.value)));
+            }
+        } else if live.is_none() {
+            self.errors.push(PlanError {
+                source: self.locate(source),
+                message: format!(
+                    "{label} does not exist in Zendesk and has no `name` to create it with"
+                ),
+            });
+            return;
+        }
+        if let Some(email) = &user.email
+            && live.is_none()
+        {
+            fields.push(field("email", Value::Null, json!(email.value)));
+        }
+        if let Some(external_id) = &user.external_id {
+            let before = live.and_then(|l| l.external_id.as_deref());
+            if live.is_none() || !same_key(&external_id.value, before) {
+                fields.push(field("external_id", opt(before), json!(external_id.value)));
+            }
+        }
+        let role = profile
+            .role
+            .as_ref()
+            .or(defaults.role.as_ref())
+            .map(|r| r.value);
+        let live_role = live.map(|l| l.role);
+        if let Some(role) = role
+            && live_role != Some(role)
+        {
+            fields.push(field(
+                "role",
+                live_role.map_or(Value::Null, |r| json!(r.as_str())),
+                json!(role.as_str()),
+            ));
+            let from = live_role.unwrap_or(Role::EndUser);
+            if role > from {
+                escalation = Some(match live_role {
+                    Some(from) => format!("{} → {}", from.as_str(), role.as_str()),
+                    None => format!("new {}", role.as_str()),
+                });
+            }
+        }
+        match profile.custom_role.or(&defaults.custom_role) {
+            Field::Absent => {}
+            Field::Null(_) => {
+                if let Some(live) =
+                    live.filter(|l| l.custom_role_id.is_some() && l.role == Role::Agent)
+                {
+                    fields.push(field(
+                        "custom_role",
+                        self.custom_role_name(live.custom_role_id),
+                        Value::Null,
+                    ));
+                }
+            }
+            Field::Value(name) => {
+                if let Some(resolved) = self.resolve("custom role", source, name, Self::custom_role)
+                {
+                    let before = live.and_then(|l| l.custom_role_id);
+                    if resolved.id.is_none() || resolved.id != before {
+                        let before_name = self.custom_role_name(before);
+                        if live.is_some() && escalation.is_none() {
+                            escalation = Some(format!(
+                                "custom role {} → {}",
+                                before_name.as_str().unwrap_or("none"),
+                                resolved.name
+                            ));
+                        }
+                        fields.push(field("custom_role", before_name, json!(resolved.name)));
+                    }
+                }
+            }
+        }
+        match profile.organization.or(&defaults.organization) {
+            Field::Absent => {}
+            Field::Null(_) => {
+                if let Some(id) = live.and_then(|l| l.organization_id) {
+                    fields.push(field(
+                        "organization",
+                        self.organization_name(Some(id)),
+                        Value::Null,
+                    ));
+                }
+            }
+            Field::Value(name) => {
+                if let Some(resolved) =
+                    self.resolve("organization", source, name, Self::organization)
+                {
+                    let before = live.and_then(|l| l.organization_id);
+                    if resolved.id.is_none() || resolved.id != before {
+                        fields.push(field(
+                            "organization",
+                            self.organization_name(before),
+                            json!(resolved.name),
+                        ));
+                    }
+                }
+            }
+        }
+        match profile.default_group.or(&defaults.default_group) {
+            Field::Absent => {}
+            Field::Null(_) => {
+                if let Some(id) = live.and_then(|l| l.default_group_id) {
+                    fields.push(field(
+                        "default_group",
+                        self.group_name(Some(id)),
+                        Value::Null,
+                    ));
+                }
+            }
+            Field::Value(name) => {
+                if let Some(resolved) = self.resolve("group", source, name, Self::group) {
+                    let before = live.and_then(|l| l.default_group_id);
+                    if resolved.id.is_none() || resolved.id != before {
+                        fields.push(field(
+                            "default_group",
+                            self.group_name(before),
+                            json!(resolved.name),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(tags) = profile.tags.as_ref().or(defaults.tags.as_ref()) {
+            let want: Vec<String> = tags.value.iter().map(|t| tag(&t.value)).collect();
+            let have = live.map(|l| l.tags.clone()).unwrap_or_default();
+            let new_without_tags = live.is_none() && want.is_empty();
+            if !(same_tags(&want, &have) || new_without_tags) {
+                fields.push(field("tags", json!(have), json!(sorted(&want))));
+            }
+        }
+        let mut user_fields: BTreeMap<&str, &Located<Value>> = defaults
+            .user_fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        user_fields.extend(profile.user_fields.iter().map(|(k, v)| (k.as_str(), v)));
+        for (key, value) in user_fields {
+            let before = live.and_then(|l| l.user_fields.get(key));
+            if !same_field_value(&value.value, before) {
+                fields.push(field(
+                    &format!("user_fields.{key}"),
+                    before.cloned().unwrap_or(Value::Null),
+                    value.value.clone(),
+                ));
+            }
+        }
+        self.text_fields(profile, live, &mut fields);
+        self.flag_fields(profile, live, &mut fields);
+
+        let suspended = profile
+            .suspended
+            .as_ref()
+            .or(defaults.suspended.as_ref())
+            .map(|s| s.value);
+        let live_suspended = live.is_some_and(|l| l.suspended);
+        let suspend_action = match (live, suspended) {
+            (Some(_), Some(true)) if !live_suspended => Some(Action::Suspend),
+            (Some(_), Some(false)) if live_suspended => Some(Action::Unsuspend),
+            (None, Some(true)) => {
+                fields.push(field("suspended", Value::Null, json!(true)));
+                None
+            }
+            _ => None,
+        };
+
+        let change = |action, fields, escalation| Change {
+            kind: Kind::User,
+            action,
+            key: key.clone(),
+            label: label.clone(),
+            id: live.map(|l| l.id),
+            target: None,
+            target_id: None,
+            fields,
+            source: Some(self.roster.locate(source)),
+            blocked: None,
+            escalation,
+        };
+        let mut new_changes = Vec::new();
+        match live {
+            None => new_changes.push(change(Action::Create, fields, escalation)),
+            Some(_) if !fields.is_empty() => {
+                new_changes.push(change(Action::Update, fields, escalation))
+            }
+            Some(_) => {}
+        }
+        if let Some(action) = suspend_action {
+            let after = action == Action::Suspend;
+            new_changes.push(change(
+                action,
+                vec![field("suspended", json!(!after), json!(after))],
+                None,
+            ));
+        }
+        if let (Some(live), Some(email)) = (live, &user.email)
+            && !same_key(&email.value, live.email.as_deref())
+        {
+            let mut identity = change(
+                Action::MakePrimary,
+                vec![field(
+                    "email",
+                    opt(live.email.as_deref()),
+                    json!(email.value),
+                )],
+                None,
+            );
+            identity.kind = Kind::Identity;
+            new_changes.push(identity);
+        }
+        self.changes.extend(new_changes);
+        self.memberships(user, live);
+    }
+
+    fn text_fields(
+        &self,
+        profile: &Profile,
+        live: Option<&LiveUser>,
+        fields: &mut Vec<FieldChange>,
+    ) {
+        let defaults = &self.roster.defaults;
+        for (name, roster_value, live_value) in [
+            (
+                "alias",
+                profile.alias.or(&defaults.alias),
+                live.and_then(|l| l.alias.as_deref()),
+            ),
+            (
+                "details",
+                profile.details.or(&defaults.details),
+                live.and_then(|l| l.details.as_deref()),
+            ),
+            (
+                "notes",
+                profile.notes.or(&defaults.notes),
+                live.and_then(|l| l.notes.as_deref()),
+            ),
+            (
+                "signature",
+                profile.signature.or(&defaults.signature),
+                live.and_then(|l| l.signature.as_deref()),
+            ),
+            (
+                "phone",
+                profile.phone.or(&defaults.phone),
+                live.and_then(|l| l.phone.as_deref()),
+            ),
+        ] {
+            if let Some(value) = text_field(roster_value)
+                && !same_text(value, live_value)
+            {
+                fields.push(field(name, opt(live_value), opt(value)));
+            }
+        }
+        if let Some(locale) = profile.locale.as_ref().or(defaults.locale.as_ref()) {
+            let before = live.and_then(|l| l.locale.as_deref());
+            if !same_locale(&locale.value, before) {
+                fields.push(field("locale", opt(before), json!(locale.value)));
+            }
+        }
+        if let Some(zone) = profile.time_zone.as_ref().or(defaults.time_zone.as_ref()) {
+            let before = live.and_then(|l| l.time_zone.as_deref());
+            let iana = live.and_then(|l| l.iana_time_zone.as_deref());
+            if !same_time_zone(&zone.value, before, iana) {
+                fields.push(field("time_zone", opt(before), json!(zone.value)));
+            }
+        }
+        match profile.ticket_restriction.or(&defaults.ticket_restriction) {
+            Field::Absent => {}
+            Field::Null(_) => {
+                if let Some(before) = live.and_then(|l| l.ticket_restriction.as_deref()) {
+                    fields.push(field("ticket_restriction", json!(before), Value::Null));
+                }
+            }
+            Field::Value(value) => {
+                let before = live.and_then(|l| l.ticket_restriction.as_deref());
+                if before != Some(value.value.as_str()) {
+                    fields.push(field(
+                        "ticket_restriction",
+                        opt(before),
+                        json!(value.value.as_str()),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn flag_fields(
+        &self,
+        profile: &Profile,
+        live: Option<&LiveUser>,
+        fields: &mut Vec<FieldChange>,
+    ) {
+        let defaults = &self.roster.defaults;
+        for (name, roster_value, live_value) in [
+            (
+                "moderator",
+                profile.moderator.as_ref().or(defaults.moderator.as_ref()),
+                live.map(|l| l.moderator),
+            ),
+            (
+                "only_private_comments",
+                profile
+                    .only_private_comments
+                    .as_ref()
+                    .or(defaults.only_private_comments.as_ref()),
+                live.map(|l| l.only_private_comments),
+            ),
+            (
+                "verified",
+                profile.verified.as_ref().or(defaults.verified.as_ref()),
+                live.map(|l| l.verified),
+            ),
+        ] {
+            if let Some(value) = roster_value
+                && live_value != Some(value.value)
+            {
+                fields.push(field(name, opt_bool(live_value), json!(value.value)));
+            }
+        }
+    }
+
+    /// Exact-set memberships: adds and removes to reach the roster's `groups` and
+    /// `organizations`.
+    fn memberships(&mut self, user: &User, live: Option<&LiveUser>) {
+        let defaults = &self.roster.defaults;
+        let source = user.source;
+        if let Some(groups) = user.profile.groups.as_ref().or(defaults.groups.as_ref()) {
+            let have: Vec<LiveMembership> = live
+                .map(|l| {
+                    self.state
+                        .group_memberships
+                        .iter()
+                        .filter(|m| m.user_id == l.id)
+                        .copied()
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut wanted_ids = BTreeSet::new();
+            for name in &groups.value {
+                let Some(resolved) = self.resolve("group", source, name, Self::group) else {
+                    continue;
+                };
+                if let Some(id) = resolved.id {
+                    wanted_ids.insert(id);
+                    if have.iter().any(|m| m.target_id == id) {
+                        continue;
+                    }
+                }
+                self.membership(
+                    Kind::GroupMembership,
+                    Action::Add,
+                    user,
+                    live,
+                    resolved.name,
+                    resolved.id,
+                );
+            }
+            for membership in have.iter().filter(|m| !wanted_ids.contains(&m.target_id)) {
+                let name = self
+                    .group_name(Some(membership.target_id))
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                self.membership(
+                    Kind::GroupMembership,
+                    Action::Remove,
+                    user,
+                    live,
+                    name,
+                    Some(membership.target_id),
+                );
+            }
+        }
+        if let Some(organizations) = user
+            .profile
+            .organizations
+            .as_ref()
+            .or(defaults.organizations.as_ref())
+        {
+            let have: Vec<LiveMembership> = live
+                .map(|l| {
+                    self.state
+                        .organization_memberships
+                        .iter()
+                        .flatten()
+                        .filter(|m| m.user_id == l.id)
+                        .copied()
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut wanted_ids = BTreeSet::new();
+            for name in &organizations.value {
+                let Some(resolved) = self.resolve("organization", source, name, Self::organization)
+                else {
+                    continue;
+                };
+                if let Some(id) = resolved.id {
+                    wanted_ids.insert(id);
+                    if have.iter().any(|m| m.target_id == id) {
+                        continue;
+                    }
+                }
+                self.membership(
+                    Kind::OrganizationMembership,
+                    Action::Add,
+                    user,
+                    live,
+                    resolved.name,
+                    resolved.id,
+                );
+            }
+            for membership in have.iter().filter(|m| !wanted_ids.contains(&m.target_id)) {
+                let name = self
+                    .organization_name(Some(membership.target_id))
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                self.membership(
+                    Kind::OrganizationMembership,
+                    Action::Remove,
+                    user,
+                    live,
+                    name,
+                    Some(membership.target_id),
+                );
+            }
+        }
+    }
+
+    fn membership(
+        &mut self,
+        kind: Kind,
+        action: Action,
+        user: &User,
+        live: Option<&LiveUser>,
+        target: String,
+        target_id: Option<u64>,
+    ) {
+        self.changes.push(Change {
+            kind,
+            action,
+            key: user_key(user),
+            label: user_label(user),
+            id: live.map(|l| l.id),
+            target: Some(target),
+            target_id,
+            fields: Vec::new(),
+            source: Some(self.locate(user.source)),
+            blocked: None,
+            escalation: None,
+        });
+    }
+
+    /// In-scope live users that no roster entry matched: drift, or the prune action.
+    fn prune(&mut self, matched: &BTreeSet<u64>) -> Vec<Drift> {
+        let mut drift = Vec::new();
+        let settings = &self.roster.settings;
+        let prune = settings.prune;
+        for live in self.state.users.values() {
+            if !live.active || matched.contains(&live.id) || !self.in_scope(live) {
+                continue;
+            }
+            let user_ref = live_ref(live);
+            let (action, fields) = match prune {
+                Prune::Report => {
+                    drift.push(Drift {
+                        user: user_ref,
+                        role: live.role.as_str().to_owned(),
+                    });
+                    continue;
+                }
+                Prune::Suspend if live.suspended => continue,
+                Prune::Suspend => (
+                    Action::Suspend,
+                    vec![field("suspended", json!(false), json!(true))],
+                ),
+                Prune::Downgrade if live.role == Role::EndUser => continue,
+                Prune::Downgrade => (
+                    Action::Downgrade,
+                    vec![field(
+                        "role",
+                        json!(live.role.as_str()),
+                        json!(Role::EndUser.as_str()),
+                    )],
+                ),
+                Prune::Delete => (Action::Delete, Vec::new()),
+            };
+            self.changes.push(Change {
+                kind: Kind::User,
+                action,
+                key: live_key(live),
+                label: live_label(live),
+                id: Some(live.id),
+                target: None,
+                target_id: None,
+                fields,
+                source: None,
+                blocked: None,
+                escalation: None,
+            });
+        }
+        drift
+    }
+
+    /// Whether a live user is in the roster's scope (DESIGN.md §4).
+    fn in_scope(&self, live: &LiveUser) -> bool {
+        let manage = &self.roster.settings.manage;
+        let by_role = manage.roles.iter().any(|r| r.value == live.role);
+        let by_tag = manage.tags.iter().any(|t| {
+            live.tags
+                .iter()
+                .any(|have| have.eq_ignore_ascii_case(&t.value))
+        });
+        (by_role || by_tag)
+            && self
+                .ignore
+                .matching(live.email.as_deref(), live.external_id.as_deref())
+                .is_none()
+    }
+
+    /// Blocks changes to protected users, and demotions, suspensions and deletions of the
+    /// authenticated user (DESIGN.md §5). The rest of the plan still applies.
+    fn protect_users(&mut self) {
+        let me = self.state.me.id;
+        for change in &mut self.changes {
+            let Some(id) = change.id else { continue };
+            if !matches!(
+                change.kind,
+                Kind::User | Kind::Identity | Kind::GroupMembership | Kind::OrganizationMembership
+            ) || change.blocked.is_some()
+            {
+                continue;
+            }
+            let Some(live) = self.state.users.get(&id) else {
+                continue;
+            };
+            if let Some(pattern) = self
+                .protect
+                .matching(live.email.as_deref(), live.external_id.as_deref())
+            {
+                change.blocked = Some(format!("protected by `{pattern}`"));
+                continue;
+            }
+            if id == me && lowers_access(change, live) {
+                change.blocked =
+                    Some("the authenticated user is never demoted, suspended or deleted".into());
+            }
+        }
+    }
+}
+
+/// Whether a change demotes, suspends or deletes the user.
+pub(crate) fn lowers_access(change: &Change, live: &LiveUser) -> bool {
+    match change.action {
+        Action::Suspend | Action::Downgrade | Action::Delete => true,
+        Action::Update => change.fields.iter().any(|f| {
+            f.field == "role"
+                && f.after
+                    .as_str()
+                    .and_then(Role::from_name)
+                    .is_some_and(|after| after < live.role)
+        }),
+        _ => false,
+    }
+}
+
+fn field(name: &str, before: Value, after: Value) -> FieldChange {
+    FieldChange {
+        field: name.to_owned(),
+        before,
+        after,
+    }
+}
+
+fn opt(text: Option<&str>) -> Value {
+    text.map_or(Value::Null, |t| json!(t))
+}
+
+fn opt_bool(value: Option<bool>) -> Value {
+    value.map_or(Value::Null, |v| json!(v))
+}
+
+/// The value a text field asks for: `None` when unmanaged, `Some(None)` to clear it.
+#[allow(clippy::option_option)] // the three states of a `Field`, borrowed
+fn text_field(field: &Field<String>) -> Option<Option<&str>> {
+    match field {
+        Field::Absent => None,
+        Field::Null(_) => Some(None),
+        Field::Value(v) => Some(Some(v.value.as_str())),
+    }
+}
+
+fn sorted(values: &[String]) -> Vec<String> {
+    let mut values = values.to_vec();
+    values.sort();
+    values.dedup();
+    values
+}
+
+fn user_key(user: &User) -> String {
+    match (&user.external_id, &user.email) {
+        (Some(id), _) => format!("external_id:{}", id.value),
+        (None, Some(email)) => format!("email:{}", email.value),
+        (None, None) => String::new(),
+    }
+}
+
+fn user_label(user: &User) -> String {
+    let name = user.name.as_ref().map(|n| n.value.as_str());
+    let email = user.email.as_ref().map(|e| e.value.as_str());
+    let external_id = user.external_id.as_ref().map(|e| e.value.as_str());
+    match (name, email, external_id) {
+        (Some(name), Some(email), _) => format!("{name} <{email}>"),
+        (Some(name), None, Some(id)) => format!("{name} ({id})"),
+        (None, Some(email), _) => email.to_owned(),
+        (None, None, Some(id)) => id.to_owned(),
+        (Some(name), None, None) => name.to_owned(),
+        (None, None, None) => "user".to_owned(),
+    }
+}
+
+fn live_key(live: &LiveUser) -> String {
+    match (&live.external_id, &live.email) {
+        (Some(id), _) => format!("external_id:{id}"),
+        (None, Some(email)) => format!("email:{email}"),
+        (None, None) => format!("id:{}", live.id),
+    }
+}
+
+fn live_label(live: &LiveUser) -> String {
+    match &live.email {
+        Some(email) => format!("{} <{email}>", live.name),
+        None => format!("{} (#{})", live.name, live.id),
+    }
+}
+
+fn live_ref(live: &LiveUser) -> UserRef {
+    UserRef {
+        id: live.id,
+        email: live.email.clone(),
+        name: live.name.clone(),
+    }
+}
+
+/// Every live object a change touches, with the `updated_at` seen when planning.
+fn touched(state: &LiveState, changes: &[Change]) -> Vec<Touched> {
+    let mut touched = BTreeSet::new();
+    for change in changes.iter().filter(|c| c.blocked.is_none()) {
+        let Some(id) = change.id else { continue };
+        let (kind, updated_at) = match change.kind {
+            Kind::User | Kind::Identity | Kind::GroupMembership | Kind::OrganizationMembership => (
+                Kind::User,
+                state.users.get(&id).and_then(|u| u.updated_at.clone()),
+            ),
+            Kind::CustomRole => (
+                Kind::CustomRole,
+                state
+                    .custom_roles
+                    .iter()
+                    .find(|r| r.id == id)
+                    .and_then(|r| r.updated_at.clone()),
+            ),
+            Kind::Organization => (
+                Kind::Organization,
+                state
+                    .organizations
+                    .iter()
+                    .find(|o| o.id == id)
+                    .and_then(|o| o.updated_at.clone()),
+            ),
+            Kind::Group => (
+                Kind::Group,
+                state
+                    .groups
+                    .iter()
+                    .find(|g| g.id == id)
+                    .and_then(|g| g.updated_at.clone()),
+            ),
+        };
+        touched.insert(Touched {
+            kind,
+            id,
+            updated_at,
+        });
+    }
+    touched.into_iter().collect()
+}
+
+/// Counts, the agent-seat delta and the estimated API cost.
+fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
+    let mut summary = Summary::default();
+    let mut bulk: BTreeMap<&str, usize> = BTreeMap::new();
+    for change in changes {
+        if change.blocked.is_some() {
+            summary.blocked += 1;
+            continue;
+        }
+        match change.action {
+            Action::Create => summary.create += 1,
+            Action::Suspend => summary.suspend += 1,
+            Action::Downgrade => summary.downgrade += 1,
+            Action::Delete => summary.delete += 1,
+            _ => summary.update += 1,
+        }
+        summary.seat_delta += seat_change(state, change);
+        let endpoint = match (change.kind, change.action) {
+            (Kind::User, Action::Create) => Some("users/create_or_update_many"),
+            (Kind::User, Action::Delete) => Some("users/destroy_many"),
+            (Kind::User, _) => Some("users/update_many"),
+            (Kind::Organization, Action::Create) => Some("organizations/create_many"),
+            (Kind::Organization, _) => Some("organizations/update_many"),
+            (Kind::GroupMembership, Action::Add) => Some("group_memberships/create_many"),
+            (Kind::GroupMembership, _) => Some("group_memberships/destroy_many"),
+            (Kind::OrganizationMembership, Action::Add) => {
+                Some("organization_memberships/create_many")
+            }
+            (Kind::OrganizationMembership, _) => Some("organization_memberships/destroy_many"),
+            (Kind::Identity, _) => {
+                summary.requests += 2; // create the identity, make it primary
+                None
+            }
+            (Kind::CustomRole | Kind::Group, _) => {
+                summary.requests += 1;
+                None
+            }
+        };
+        if let Some(endpoint) = endpoint {
+            *bulk.entry(endpoint).or_default() += 1;
+        }
+    }
+    for items in bulk.values() {
+        let jobs = items.div_ceil(100);
+        summary.jobs += jobs;
+        summary.requests += jobs;
+    }
+    summary
+}
+
+/// Agent seats a change takes (+1) or frees (−1).
+fn seat_change(state: &LiveState, change: &Change) -> i64 {
+    if change.kind != Kind::User {
+        return 0;
+    }
+    let role = |value: &Value| value.as_str().and_then(Role::from_name);
+    let live_is_agent = || {
+        change
+            .id
+            .and_then(|id| state.users.get(&id))
+            .is_some_and(|u| u.role.is_agent())
+    };
+    match change.action {
+        Action::Downgrade => -1,
+        Action::Delete if live_is_agent() => -1,
+        Action::Create | Action::Update => {
+            let Some(role_change) = change.fields.iter().find(|f| f.field == "role") else {
+                return 0;
+            };
+            let before = role(&role_change.before).is_some_and(Role::is_agent);
+            let after = role(&role_change.after).is_some_and(Role::is_agent);
+            i64::from(after) - i64::from(before)
+        }
+        _ => 0,
+    }
+}

@@ -1,0 +1,448 @@
+//! Planner scenarios: a small roster and a small live state each, the plan pinned in a
+//! compact form (kind, action, key, fields, blocked) that any renderer change leaves alone.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::{Plan, Planner};
+use crate::roster::load_texts;
+use crate::state::{FetchCost, LiveMembership, LiveState, LiveUser};
+use crate::zendesk::{AuthenticatedUser, wire};
+
+/// The admin the plan is made as: id 1, `admin@acme.com`.
+fn admin() -> Value {
+    json!({"id": 1, "name": "Ada Admin", "email": "admin@acme.com", "role": "admin", "active": true})
+}
+
+/// Live state from Zendesk-shaped JSON, as the fetch would normalise it.
+fn state(json: &Value) -> LiveState {
+    let list = |key: &str| json.get(key).cloned().unwrap_or_else(|| json!([]));
+    let mut users: Vec<wire::User> = serde_json::from_value(list("users")).unwrap();
+    if !users.iter().any(|u| u.id == 1) {
+        users.push(serde_json::from_value(admin()).unwrap());
+    }
+    let custom_roles: Vec<wire::CustomRole> = serde_json::from_value(list("custom_roles")).unwrap();
+    let organizations: Vec<wire::Organization> =
+        serde_json::from_value(list("organizations")).unwrap();
+    let groups: Vec<wire::Group> = serde_json::from_value(list("groups")).unwrap();
+    let group_memberships: Vec<wire::GroupMembership> =
+        serde_json::from_value(list("group_memberships")).unwrap();
+    let organization_memberships: Vec<wire::OrganizationMembership> =
+        serde_json::from_value(list("organization_memberships")).unwrap();
+    LiveState {
+        account: "https://acme.zendesk.com".into(),
+        me: AuthenticatedUser {
+            id: 1,
+            name: "Ada Admin".into(),
+            email: Some("admin@acme.com".into()),
+            role: wire::Role::Admin,
+        },
+        users: users
+            .into_iter()
+            .map(|u| (u.id, LiveUser::from(u)))
+            .collect(),
+        custom_roles: custom_roles.into_iter().map(Into::into).collect(),
+        custom_roles_available: true,
+        organizations: organizations.into_iter().map(Into::into).collect(),
+        groups: groups.into_iter().map(Into::into).collect(),
+        group_memberships: group_memberships
+            .into_iter()
+            .map(LiveMembership::from)
+            .collect(),
+        organization_memberships: Some(
+            organization_memberships
+                .into_iter()
+                .map(LiveMembership::from)
+                .collect(),
+        ),
+        cost: FetchCost {
+            stats: crate::zendesk::RequestStats::default(),
+            email_lookup: None,
+        },
+    }
+}
+
+fn plan(roster: &str, live: &Value) -> Plan {
+    let loaded = load_texts(&[("roster.yaml", roster)]);
+    assert!(!loaded.has_errors(), "{:#?}", loaded.diagnostics);
+    Planner::build(&loaded.roster, &state(live), "sha256:test")
+}
+
+/// The plan in a compact, stable form.
+fn brief(plan: &Plan) -> String {
+    let mut out = String::new();
+    for refusal in &plan.refusals {
+        writeln!(out, "REFUSED {}: {}", refusal.rule, refusal.message).unwrap();
+    }
+    for error in &plan.errors {
+        writeln!(out, "ERROR {}: {}", error.source, error.message).unwrap();
+    }
+    for c in &plan.changes {
+        let action = serde_json::to_value(c.action).unwrap();
+        let kind = serde_json::to_value(c.kind).unwrap();
+        write!(
+            out,
+            "{} {} {}",
+            action.as_str().unwrap(),
+            kind.as_str().unwrap(),
+            c.key
+        )
+        .unwrap();
+        if let Some(target) = &c.target {
+            write!(out, " -> {target}").unwrap();
+        }
+        if let Some(escalation) = &c.escalation {
+            write!(out, " [escalation: {escalation}]").unwrap();
+        }
+        if let Some(blocked) = &c.blocked {
+            write!(out, " [BLOCKED: {blocked}]").unwrap();
+        }
+        writeln!(out).unwrap();
+        for f in &c.fields {
+            writeln!(out, "    {}: {} -> {}", f.field, f.before, f.after).unwrap();
+        }
+    }
+    for d in &plan.drift {
+        writeln!(
+            out,
+            "drift {} ({})",
+            d.user.email.as_deref().unwrap_or("-"),
+            d.role
+        )
+        .unwrap();
+    }
+    let s = &plan.summary;
+    writeln!(
+        out,
+        "summary: {} create, {} update, {} suspend, {} downgrade, {} delete, {} blocked; seats {:+}; {} requests, {} jobs",
+        s.create, s.update, s.suspend, s.downgrade, s.delete, s.blocked, s.seat_delta, s.requests, s.jobs
+    )
+    .unwrap();
+    out
+}
+
+const JANE: &str = r#"{"id": 10, "name": "Jane Smith", "email": "jane@acme.com", "external_id": "emp-1", "role": "agent", "active": true, "time_zone": "Berlin", "iana_time_zone": "Europe/Berlin", "locale": "en-US", "tags": ["emea", "vip"], "user_fields": {"employee_id": "1042", "start": "2024-03-01T00:00:00+00:00"}, "alias": "", "updated_at": "2026-11-01T10:00:00Z"}"#;
+
+fn jane() -> Value {
+    serde_json::from_str(JANE).unwrap()
+}
+
+#[test]
+fn new_users_are_created_with_their_fields() {
+    let p = plan(
+        "users:\n  - name: Omar Haddad\n    email: omar@acme.com\n    external_id: emp-2\n    role: agent\n    tags: [EMEA]\n",
+        &json!({}),
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    create user external_id:emp-2 [escalation: new agent]
+        name: null -> "Omar Haddad"
+        email: null -> "omar@acme.com"
+        external_id: null -> "emp-2"
+        role: null -> "agent"
+        tags: [] -> ["emea"]
+    summary: 1 create, 0 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +1; 1 requests, 1 jobs
+    "#);
+}
+
+#[test]
+fn an_unchanged_roster_plans_nothing_despite_zendesk_normalisations() {
+    // Email and external_id case, tag order and case, IANA vs Zendesk time zone, locale case,
+    // "" vs null, number vs text and date vs timestamp in user fields, trailing newline.
+    let p = plan(
+        "users:\n  - name: Jane Smith\n    email: JANE@acme.com\n    external_id: EMP-1\n    role: agent\n    time_zone: Europe/Berlin\n    locale: en-us\n    tags: [VIP, emea]\n    alias: null\n    user_fields: { employee_id: 1042, start: 2024-03-01 }\n",
+        &json!({"users": [jane()]}),
+    );
+    assert!(p.is_empty(), "{}", brief(&p));
+    assert!(p.touched.is_empty());
+}
+
+#[test]
+fn changed_fields_of_every_kind_are_listed_with_before_and_after() {
+    let p = plan(
+        "users:\n  - name: Jane Q. Smith\n    external_id: emp-1\n    role: admin\n    time_zone: Europe/Paris\n    locale: de\n    tags: [emea]\n    alias: JQ\n    notes: Team lead\n    moderator: true\n    ticket_restriction: groups\n    user_fields: { employee_id: \"2042\" }\n",
+        &json!({"users": [jane()]}),
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    update user external_id:emp-1 [escalation: agent → admin]
+        name: "Jane Smith" -> "Jane Q. Smith"
+        role: "agent" -> "admin"
+        tags: ["emea","vip"] -> ["emea"]
+        user_fields.employee_id: "1042" -> "2042"
+        alias: "" -> "JQ"
+        notes: null -> "Team lead"
+        locale: "en-US" -> "de"
+        time_zone: "Berlin" -> "Europe/Paris"
+        ticket_restriction: null -> "groups"
+        moderator: false -> true
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 1 requests, 1 jobs
+    "#);
+    assert_eq!(p.touched.len(), 1);
+    assert_eq!(
+        p.touched[0].updated_at.as_deref(),
+        Some("2026-11-01T10:00:00Z")
+    );
+}
+
+#[test]
+fn a_new_primary_email_is_an_identity_change_not_a_second_user() {
+    let p = plan(
+        "users:\n  - external_id: emp-1\n    email: jane.smith@acme.com\n",
+        &json!({"users": [jane()]}),
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    make_primary identity external_id:emp-1
+        email: "jane@acme.com" -> "jane.smith@acme.com"
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 2 requests, 0 jobs
+    "#);
+}
+
+#[test]
+fn a_user_matched_by_email_gets_its_external_id_updated() {
+    let p = plan(
+        "users:\n  - email: jane@acme.com\n    external_id: emp-9\n",
+        &json!({"users": [jane()]}),
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    update user external_id:emp-9
+        external_id: "emp-1" -> "emp-9"
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 1 requests, 1 jobs
+    "#);
+}
+
+#[test]
+fn keys_pointing_at_two_users_are_a_conflict_that_blocks_only_that_user() {
+    let p = plan(
+        "users:\n  - external_id: emp-1\n    email: omar@acme.com\n  - email: new@acme.com\n    name: New Person\n",
+        &json!({"users": [jane(), {"id": 11, "name": "Omar", "email": "omar@acme.com", "role": "end-user", "active": true}]}),
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    create user email:new@acme.com
+        name: null -> "New Person"
+        email: null -> "new@acme.com"
+    update user external_id:emp-1 [BLOCKED: conflict: external_id `emp-1` belongs to user #10 but email `omar@acme.com` to user #11]
+    summary: 1 create, 0 update, 0 suspend, 0 downgrade, 0 delete, 1 blocked; seats +0; 1 requests, 1 jobs
+    "#);
+}
+
+#[test]
+fn custom_roles_resolve_in_the_roster_then_the_account_and_missing_ones_are_errors() {
+    let live = json!({"users": [jane()], "custom_roles": [{"id": 500, "name": "Tier 1", "role_type": 0, "configuration": {}}]});
+    let p = plan(
+        "users:\n  - external_id: emp-1\n    role: agent\n    custom_role: tier 1\n",
+        &live,
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    update user external_id:emp-1 [escalation: custom role none → Tier 1]
+        custom_role: null -> "Tier 1"
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 1 requests, 1 jobs
+    "#);
+    let p = plan(
+        "custom_roles:\n  - name: Tier 2\n    description: Second line\nusers:\n  - external_id: emp-1\n    role: agent\n    custom_role: Tier 2\n",
+        &live,
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    create custom_role name:Tier 2
+        name: null -> "Tier 2"
+        description: null -> "Second line"
+    update user external_id:emp-1 [escalation: custom role none → Tier 2]
+        custom_role: null -> "Tier 2"
+    summary: 1 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 2 requests, 1 jobs
+    "#);
+    let p = plan(
+        "users:\n  - external_id: emp-1\n    role: agent\n    custom_role: Tier 9\n",
+        &live,
+    );
+    insta::assert_snapshot!(brief(&p), @r"
+    ERROR roster.yaml:4:18: custom role `Tier 9` is neither in the roster nor in the account
+    summary: 0 create, 0 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 0 requests, 0 jobs
+    ");
+}
+
+#[test]
+fn organizations_and_groups_are_created_and_memberships_reach_the_exact_set() {
+    let live = json!({
+        "users": [jane()],
+        "groups": [{"id": 20, "name": "Support"}, {"id": 21, "name": "Sales"}],
+        "group_memberships": [{"id": 900, "user_id": 10, "group_id": 21, "default": true}],
+        "organizations": [{"id": 30, "name": "Acme"}],
+        "organization_memberships": [{"id": 800, "user_id": 10, "organization_id": 30, "default": true}]
+    });
+    let p = plan(
+        "organizations:\n  - name: Partners\n    external_id: org-p\ngroups:\n  - name: Billing\nusers:\n  - external_id: emp-1\n    role: agent\n    groups: [Support, Billing]\n    organizations: [Acme, Partners]\n",
+        &live,
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    create organization external_id:org-p
+        name: null -> "Partners"
+        external_id: null -> "org-p"
+    create group name:Billing
+        name: null -> "Billing"
+    add group_membership external_id:emp-1 -> Support
+    add group_membership external_id:emp-1 -> Billing
+    remove group_membership external_id:emp-1 -> Sales
+    add organization_membership external_id:emp-1 -> Partners
+    summary: 2 create, 4 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 5 requests, 4 jobs
+    "#);
+}
+
+#[test]
+fn defaults_apply_unless_the_user_sets_the_field_and_null_clears() {
+    let live = json!({"users": [jane(), {"id": 11, "name": "Omar", "email": "omar@acme.com", "role": "agent", "active": true, "signature": "Omar\n", "time_zone": "Berlin", "iana_time_zone": "Europe/Berlin"}]});
+    let p = plan(
+        "defaults:\n  time_zone: Europe/Berlin\n  verified: true\nusers:\n  - external_id: emp-1\n    verified: false\n  - email: omar@acme.com\n    signature: null\n",
+        &live,
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    update user email:omar@acme.com
+        signature: "Omar\n" -> null
+        verified: false -> true
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 1 requests, 1 jobs
+    "#);
+}
+
+fn agents_state() -> Value {
+    json!({"users": [
+        jane(),
+        {"id": 11, "name": "Bo", "email": "bo@acme.com", "role": "agent", "active": true},
+        {"id": 12, "name": "Cy", "email": "cy@acme.com", "role": "agent", "active": true, "tags": ["contractor"]},
+        {"id": 13, "name": "Bot", "email": "bot-1@acme.com", "role": "agent", "active": true},
+        {"id": 14, "name": "Eve", "email": "eve@acme.com", "role": "end-user", "active": true},
+        {"id": 15, "name": "Gone", "email": "gone@acme.com", "role": "agent", "active": false}
+    ]})
+}
+
+#[test]
+fn each_prune_mode_handles_unlisted_in_scope_users_and_ignore_and_scope_hold() {
+    let roster = |prune: &str| {
+        format!(
+            "settings:\n  manage: {{ roles: [agent, admin] }}\n  prune: {prune}\n  ignore: [\"bot-*@acme.com\"]\nusers:\n  - external_id: emp-1\n  - email: admin@acme.com\n"
+        )
+    };
+    let mut out = String::new();
+    for prune in ["report", "suspend", "downgrade", "delete"] {
+        writeln!(
+            out,
+            "## {prune}\n{}",
+            brief(&plan(&roster(prune), &agents_state()))
+        )
+        .unwrap();
+    }
+    insta::assert_snapshot!(out, @r#"
+    ## report
+    drift bo@acme.com (agent)
+    drift cy@acme.com (agent)
+    summary: 0 create, 0 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 0 requests, 0 jobs
+
+    ## suspend
+    suspend user email:bo@acme.com
+        suspended: false -> true
+    suspend user email:cy@acme.com
+        suspended: false -> true
+    summary: 0 create, 0 update, 2 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 1 requests, 1 jobs
+
+    ## downgrade
+    downgrade user email:bo@acme.com
+        role: "agent" -> "end-user"
+    downgrade user email:cy@acme.com
+        role: "agent" -> "end-user"
+    summary: 0 create, 0 update, 0 suspend, 2 downgrade, 0 delete, 0 blocked; seats -2; 1 requests, 1 jobs
+
+    ## delete
+    delete user email:bo@acme.com
+    delete user email:cy@acme.com
+    summary: 0 create, 0 update, 0 suspend, 0 downgrade, 2 delete, 0 blocked; seats -2; 1 requests, 1 jobs
+
+    "#);
+}
+
+#[test]
+fn scope_by_tag_takes_only_tagged_users() {
+    let p = plan(
+        "settings:\n  manage: { tags: [Contractor] }\n  prune: delete\nusers:\n  - external_id: emp-1\n",
+        &agents_state(),
+    );
+    insta::assert_snapshot!(brief(&p), @r"
+    delete user email:cy@acme.com
+    summary: 0 create, 0 update, 0 suspend, 0 downgrade, 1 delete, 0 blocked; seats -1; 1 requests, 1 jobs
+    ");
+}
+
+#[test]
+fn protected_users_and_the_authenticated_user_are_blocked_not_dropped() {
+    let p = plan(
+        "settings:\n  manage: { roles: [agent, admin] }\n  prune: suspend\n  protect: [\"bo@acme.com\"]\nusers:\n  - external_id: emp-1\n    name: Jane S.\n  - email: cy@acme.com\n  - email: admin@acme.com\n    role: agent\n  - email: bot-1@acme.com\n",
+        &agents_state(),
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    update user external_id:emp-1
+        name: "Jane Smith" -> "Jane S."
+    update user email:admin@acme.com [BLOCKED: the authenticated user is never demoted, suspended or deleted]
+        role: "admin" -> "agent"
+    suspend user email:bo@acme.com [BLOCKED: protected by `bo@acme.com`]
+        suspended: false -> true
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 2 blocked; seats +0; 1 requests, 1 jobs
+    "#);
+}
+
+#[test]
+fn min_admins_refuses_a_plan_that_leaves_too_few_admins() {
+    let live = json!({"users": [{"id": 2, "name": "Second", "email": "second@acme.com", "role": "admin", "active": true}]});
+    let p = plan(
+        "settings:\n  safety: { min_admins: 2 }\nusers:\n  - email: second@acme.com\n    role: agent\n",
+        &live,
+    );
+    assert_eq!(p.refusals.len(), 1, "{}", brief(&p));
+    assert_eq!(p.refusals[0].rule, "min_admins");
+    assert!(!p.refusals[0].overridable);
+    let p = plan(
+        "settings:\n  safety: { min_admins: 2 }\nusers:\n  - email: second@acme.com\n    role: admin\n",
+        &live,
+    );
+    assert!(p.refusals.is_empty(), "{}", brief(&p));
+}
+
+#[test]
+fn thresholds_refuse_by_number_and_by_percentage_and_say_by_how_much() {
+    let roster = |limit: &str| {
+        format!(
+            "settings:\n  manage: {{ roles: [agent] }}\n  prune: delete\n  safety: {{ max_deletes: {limit}, max_suspends: 0, max_role_changes: \"50%\" }}\nusers:\n  - external_id: emp-1\n"
+        )
+    };
+    let p = plan(&roster("1"), &agents_state());
+    insta::assert_snapshot!(p.refusals.iter().map(|r| format!("{}: {}", r.rule, r.message)).collect::<Vec<_>>().join("\n"), @"max_deletes: the plan deletes 3 users; `max_deletes` allows 1 (1), 2 over");
+    let p = plan(&roster("\"50%\""), &agents_state());
+    insta::assert_snapshot!(p.refusals.iter().map(|r| format!("{}: {}", r.rule, r.message)).collect::<Vec<_>>().join("\n"), @"max_deletes: the plan deletes 3 users; `max_deletes` allows 2 (50% of 4 in-scope users), 1 over");
+    let p = plan(&roster("3"), &agents_state());
+    assert!(p.refusals.is_empty());
+}
+
+#[test]
+fn two_hundred_and_fifty_creates_take_three_jobs() {
+    let mut roster = String::from("users:\n");
+    for i in 0..250 {
+        writeln!(roster, "  - {{ name: User {i}, email: user{i}@acme.com }}").unwrap();
+    }
+    let p = plan(&roster, &json!({}));
+    assert_eq!(p.summary.create, 250);
+    assert_eq!(p.summary.jobs, 3);
+    assert_eq!(p.summary.requests, 3);
+}
+
+#[test]
+fn a_user_to_create_without_a_name_is_an_error_with_its_line() {
+    let p = plan("users:\n  - email: nameless@acme.com\n", &json!({}));
+    insta::assert_snapshot!(brief(&p), @r"
+    ERROR roster.yaml:2:5: nameless@acme.com does not exist in Zendesk and has no `name` to create it with
+    summary: 0 create, 0 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 0 requests, 0 jobs
+    ");
+}
+
+#[test]
+fn deleted_users_never_match() {
+    let p = plan(
+        "users:\n  - name: Gone Again\n    email: gone@acme.com\n    role: agent\n",
+        &agents_state(),
+    );
+    assert_eq!(p.changes[0].action, super::Action::Create, "{}", brief(&p));
+}

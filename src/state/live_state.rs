@@ -1,0 +1,69 @@
+//! The live account as the planner sees it, and what fetching it cost.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{EmailLookup, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
+use crate::zendesk::{AuthenticatedUser, RequestStats};
+
+/// The normalised live state: every user in scope or named by the roster, the account's
+/// custom roles, groups and organizations, and the memberships of the users in play.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveState {
+    /// The account's base URL.
+    pub account: String,
+    /// Who the credentials belong to (never demoted by a plan).
+    pub me: AuthenticatedUser,
+    /// Users by id: in scope by role or tag, or found by a roster user's keys.
+    pub users: BTreeMap<u64, LiveUser>,
+    /// Custom roles; empty when the plan has none (`custom_roles_available` false).
+    pub custom_roles: Vec<LiveCustomRole>,
+    /// Whether the account has custom roles (Enterprise).
+    pub custom_roles_available: bool,
+    /// Every organization.
+    pub organizations: Vec<LiveOrganization>,
+    /// Every group that is not deleted.
+    pub groups: Vec<LiveGroup>,
+    /// Group memberships of the users in play.
+    pub group_memberships: Vec<LiveMembership>,
+    /// Organization memberships of the users in play; `None` when the roster manages none.
+    pub organization_memberships: Option<Vec<LiveMembership>>,
+    /// What the fetch cost.
+    pub cost: FetchCost,
+}
+
+/// Requests and retries of one fetch, and how email-only users were found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FetchCost {
+    /// Requests, retries, waits by endpoint.
+    pub stats: RequestStats,
+    /// The email lookup decision, when there were email-only users to find.
+    pub email_lookup: Option<EmailLookup>,
+}
+
+impl LiveState {
+    /// The active user whose external id is `external_id` (case-insensitive).
+    #[must_use]
+    pub fn user_by_external_id(&self, external_id: &str) -> Option<&LiveUser> {
+        self.users.values().find(|user| {
+            user.active
+                && user
+                    .external_id
+                    .as_deref()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(external_id))
+        })
+    }
+
+    /// The active user whose primary email is `email` (case-insensitive).
+    #[must_use]
+    pub fn user_by_email(&self, email: &str) -> Option<&LiveUser> {
+        self.users.values().find(|user| {
+            user.active
+                && user
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
+    }
+}

@@ -1,0 +1,292 @@
+//! Running a bulk write as jobs: chunks of at most 100 items, at most `max_jobs` queued or
+//! running at once, all outstanding jobs polled together with `job_statuses/show_many`, and
+//! every item's result mapped back to its index in the submission.
+
+use std::ops::Range;
+use std::time::Duration;
+
+use reqwest::{Method, Url};
+
+use super::read_client::PAGE_SIZE;
+use super::transport::{Repeat, Transport};
+use super::wire::{JobState, JobStatus, parse_object};
+use super::{BulkOutcome, ClientEvent, ItemOutcome, ReadClient, ZendeskError};
+
+/// First wait between polls; it grows by half each poll up to [`POLL_MAX`].
+const POLL_FIRST: Duration = Duration::from_millis(500);
+const POLL_MAX: Duration = Duration::from_secs(5);
+/// With delays turned off (tests), polls still leave the emulator a moment to work.
+const POLL_NO_DELAY: Duration = Duration::from_millis(2);
+
+/// One bulk operation: how to submit a chunk of items.
+pub(crate) struct BulkJob<'a> {
+    /// The request that submits items `range` of the operation.
+    pub(crate) submit:
+        &'a (dyn Fn(Range<usize>) -> (Method, Url, Option<serde_json::Value>) + Sync),
+    /// Whether a submission may be repeated after a lost answer.
+    pub(crate) repeat: Repeat,
+    /// Items in all.
+    pub(crate) count: usize,
+}
+
+struct Outstanding {
+    id: String,
+    range: Range<usize>,
+}
+
+impl BulkJob<'_> {
+    /// Submits every chunk and waits for every job. A 401 or 403 is returned as an error (on
+    /// the first submission the caller may fall back to single requests); other failed
+    /// submissions are recorded per item.
+    pub(crate) async fn run(&self, client: &ReadClient) -> Result<BulkOutcome, ZendeskError> {
+        let transport = &client.transport;
+        let max_jobs = transport.settings().effective_max_jobs();
+        let chunks: Vec<Range<usize>> = (0..self.count)
+            .step_by(PAGE_SIZE)
+            .map(|start| start..(start + PAGE_SIZE).min(self.count))
+            .collect();
+        let mut items: Vec<Option<ItemOutcome>> = vec![None; self.count];
+        let mut outstanding: Vec<Outstanding> = Vec::new();
+        let mut next_chunk = 0;
+        let mut finished = 0;
+        let mut poll_wait = POLL_FIRST;
+        loop {
+            while outstanding.len() < max_jobs && next_chunk < chunks.len() {
+                let range = chunks[next_chunk].clone();
+                next_chunk += 1;
+                match self.submit_chunk(transport, range.clone()).await {
+                    Ok(status) => {
+                        transport.with_stats(|stats| stats.jobs_submitted += 1);
+                        if status.status.is_finished() {
+                            record(&mut items, &range, &status);
+                            finished += 1;
+                        } else {
+                            outstanding.push(Outstanding {
+                                id: status.id,
+                                range,
+                            });
+                        }
+                    }
+                    Err(
+                        error @ (ZendeskError::Forbidden { .. }
+                        | ZendeskError::Authentication { .. }),
+                    ) => {
+                        return Err(error);
+                    }
+                    Err(error) => fill(&mut items, &range, &error),
+                }
+            }
+            transport.observer().on_event(&ClientEvent::Jobs {
+                finished,
+                submitted: next_chunk,
+                total: chunks.len(),
+            });
+            if outstanding.is_empty() {
+                if next_chunk == chunks.len() {
+                    break;
+                }
+                continue;
+            }
+            let wait = if transport.settings().no_delay {
+                POLL_NO_DELAY
+            } else {
+                poll_wait
+            };
+            tokio::time::sleep(wait).await;
+            poll_wait = (poll_wait.mul_f64(1.5)).min(POLL_MAX);
+            let done = poll(client, &outstanding, &mut items).await?;
+            if !done.is_empty() {
+                poll_wait = POLL_FIRST;
+                finished += done.len();
+                outstanding.retain(|job| !done.contains(&job.id));
+            }
+        }
+        let items = items
+            .into_iter()
+            .map(|item| {
+                item.unwrap_or_else(|| ItemOutcome::Unknown {
+                    reason: "no result was reported".to_owned(),
+                })
+            })
+            .collect();
+        Ok(BulkOutcome {
+            items,
+            jobs: next_chunk,
+            fell_back_to_single_requests: false,
+        })
+    }
+
+    async fn submit_chunk(
+        &self,
+        transport: &Transport,
+        range: Range<usize>,
+    ) -> Result<JobStatus, ZendeskError> {
+        let (method, url, body) = (self.submit)(range);
+        let endpoint = transport.endpoint(&method, &url);
+        let answer = transport
+            .send(method, url, body.as_ref(), self.repeat)
+            .await?;
+        Transport::decode(&endpoint, &answer, |body| parse_object(body, "job_status"))
+    }
+}
+
+/// Polls every outstanding job in one `show_many` request (they are at most
+/// [`ACCOUNT_JOB_LIMIT`](super::ACCOUNT_JOB_LIMIT), below its 100 ids), asks separately about
+/// jobs missing from the answer, and records finished ones. Returns the ids of finished jobs.
+async fn poll(
+    client: &ReadClient,
+    outstanding: &[Outstanding],
+    items: &mut [Option<ItemOutcome>],
+) -> Result<Vec<String>, ZendeskError> {
+    let ids: Vec<String> = outstanding.iter().map(|job| job.id.clone()).collect();
+    let statuses = client.job_statuses(&ids).await?;
+    let mut done = Vec::new();
+    for job in outstanding {
+        let status = match statuses.iter().find(|status| status.id == job.id) {
+            Some(status) => Some(status.clone()),
+            None => client.job_status(&job.id).await?,
+        };
+        match status {
+            Some(status) if status.status.is_finished() => {
+                record(items, &job.range, &status);
+                done.push(job.id.clone());
+            }
+            Some(_) => {}
+            None => {
+                let reason = format!(
+                    "job `{}` expired or vanished before it reported its results",
+                    job.id
+                );
+                for item in &mut items[job.range.clone()] {
+                    item.get_or_insert_with(|| ItemOutcome::Unknown {
+                        reason: reason.clone(),
+                    });
+                }
+                done.push(job.id.clone());
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Maps a finished job's results onto the items of its chunk: by `index` when the result has
+/// one, else by position (results come in request order). Items left without a result are
+/// unknown.
+pub(crate) fn record(items: &mut [Option<ItemOutcome>], range: &Range<usize>, status: &JobStatus) {
+    let chunk = &mut items[range.clone()];
+    for (position, result) in status.results.iter().enumerate() {
+        let index = result.index.unwrap_or(position);
+        if let Some(slot) = chunk.get_mut(index)
+            && (slot.is_none() || result.index.is_some())
+        {
+            *slot = Some(result.outcome().into());
+        }
+    }
+    let reason = match status.status {
+        JobState::Completed => format!(
+            "job `{}` completed without a result for this item",
+            status.id
+        ),
+        _ => format!(
+            "job `{}` ended `{:?}`{}",
+            status.id,
+            status.status,
+            status
+                .message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        )
+        .to_lowercase(),
+    };
+    for slot in chunk {
+        slot.get_or_insert_with(|| ItemOutcome::Unknown {
+            reason: reason.clone(),
+        });
+    }
+}
+
+/// Records a submission that failed as a whole: refused data fails every item; anything else
+/// (lost answer, retries exhausted) leaves them unknown.
+fn fill(items: &mut [Option<ItemOutcome>], range: &Range<usize>, error: &ZendeskError) {
+    let outcome = match error {
+        ZendeskError::Invalid { error: code, .. } => ItemOutcome::Failed {
+            id: None,
+            error: code.clone(),
+            details: error.to_string(),
+        },
+        ZendeskError::Rejected { status, .. } => ItemOutcome::Failed {
+            id: None,
+            error: format!("HTTP {status}"),
+            details: error.to_string(),
+        },
+        _ => ItemOutcome::Unknown {
+            reason: error.to_string(),
+        },
+    };
+    for slot in &mut items[range.clone()] {
+        *slot = Some(outcome.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::record;
+    use crate::zendesk::ItemOutcome;
+    use crate::zendesk::wire::JobStatus;
+
+    fn status(json: &str) -> JobStatus {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn results_map_by_index_then_position() {
+        let mut items = vec![None; 5];
+        // The recorded partial failure: item 0 succeeds without an index, failures carry it.
+        record(
+            &mut items,
+            &(2..5),
+            &status(
+                r#"{"id":"j","status":"completed","results":[
+                {"action":"update","id":10,"status":"Updated","success":true},
+                {"index":1,"error":"OrganizationUpdateFailed","id":11,"details":"Name:  X has already been taken"},
+                {"index":2,"error":"OrganizationUpdateFailed","id":12,"details":"Name:  X has already been taken"}]}"#,
+            ),
+        );
+        assert_eq!(items[0], None);
+        assert_eq!(items[2], Some(ItemOutcome::Updated { id: Some(10) }));
+        assert!(
+            matches!(&items[3], Some(ItemOutcome::Failed { id: Some(11), error, .. }) if error == "OrganizationUpdateFailed")
+        );
+        assert!(matches!(
+            items[4],
+            Some(ItemOutcome::Failed { id: Some(12), .. })
+        ));
+    }
+
+    #[test]
+    fn missing_results_and_failed_jobs_are_unknown() {
+        let mut items = vec![None; 3];
+        record(
+            &mut items,
+            &(0..3),
+            &status(r#"{"id":"j","status":"completed","results":[{"id":1,"status":"Created"}]}"#),
+        );
+        assert_eq!(items[0], Some(ItemOutcome::Created { id: Some(1) }));
+        assert!(
+            matches!(&items[1], Some(ItemOutcome::Unknown { reason }) if reason.contains("without a result"))
+        );
+        let mut items = vec![None; 2];
+        record(
+            &mut items,
+            &(0..2),
+            &status(
+                r#"{"id":"k","status":"failed","message":"Failed at 2016","results":[{"index":0,"error":"E","details":"d"}]}"#,
+            ),
+        );
+        assert!(matches!(items[0], Some(ItemOutcome::Failed { .. })));
+        assert!(
+            matches!(&items[1], Some(ItemOutcome::Unknown { reason }) if reason.contains("failed"))
+        );
+    }
+}

@@ -1,0 +1,369 @@
+//! Where and how to reach Zendesk: base URL, credentials, timeouts, pacing and job limits.
+//!
+//! Filled from the environment here ([`ConnectionSettings::from_environment`]); the CLI's
+//! flags will override single fields before the settings go into a client.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use super::{Secret, ZendeskError};
+use crate::env_vars;
+
+/// The largest number of bulk jobs Zendesk lets an account have queued or running at once.
+///
+/// UNCERTAIN (API.md §2.4: "30" comes from a generated secondary source); `max_jobs` is
+/// clamped to it so zroster never asks for more than the account allows.
+pub const ACCOUNT_JOB_LIMIT: usize = 30;
+
+/// How zroster authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// An API token: Basic authentication as `{email}/token:{token}`.
+    ApiToken {
+        /// Email address of the token's user.
+        email: String,
+        /// The API token.
+        token: Secret,
+    },
+    /// An OAuth access token: `Authorization: Bearer {token}`.
+    OAuth {
+        /// The access token.
+        token: Secret,
+    },
+}
+
+impl Auth {
+    /// The variables a person should check when these credentials are refused.
+    #[must_use]
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::ApiToken { .. } => {
+                "`ZENDESK_EMAIL` and `ZENDESK_API_TOKEN` (or `--email`/`--api-token`)"
+            }
+            Self::OAuth { .. } => "`ZENDESK_OAUTH_TOKEN` (or `--oauth-token`)",
+        }
+    }
+}
+
+/// Everything a client needs to reach one Zendesk account.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    /// Base URL of the account, without `/api/v2` (`https://acme.zendesk.com`).
+    pub base_url: Url,
+    /// Credentials.
+    pub auth: Auth,
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for one request, from sending to the end of the body.
+    pub request_timeout: Duration,
+    /// Share of the account's per-minute rate limit this run may use, in `(0, 1]`.
+    pub rate_limit_share: f64,
+    /// Longest time one logical request may take with all its retries and waits; after it the
+    /// request fails with what was tried.
+    pub deadline: Duration,
+    /// Attempts of one request at most (the first one included), within the deadline.
+    pub max_attempts: u32,
+    /// Bulk jobs queued or running at once (at most [`ACCOUNT_JOB_LIMIT`]).
+    pub max_jobs: usize,
+    /// Read requests (`show_many` batches) in flight at once.
+    pub concurrency: usize,
+    /// Test only: skip every retry, pacing and polling sleep ([`env_vars::ZROSTER_TEST_NO_DELAY`]).
+    pub no_delay: bool,
+}
+
+impl ConnectionSettings {
+    /// Default connect timeout.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default request timeout.
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+    /// Default share of the rate limit.
+    pub const DEFAULT_RATE_LIMIT_SHARE: f64 = 0.5;
+    /// Default retry deadline per request.
+    pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+    /// Default number of attempts per request.
+    pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
+    /// Default number of bulk jobs in flight.
+    pub const DEFAULT_MAX_JOBS: usize = 8;
+    /// Default number of read requests in flight.
+    pub const DEFAULT_CONCURRENCY: usize = 4;
+
+    /// Settings for `base_url` and `auth` with every other field at its default.
+    pub fn new(base_url: &str, auth: Auth) -> Result<Self, ZendeskError> {
+        let settings = Self {
+            base_url: parse_base_url(base_url)?,
+            auth,
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            rate_limit_share: Self::DEFAULT_RATE_LIMIT_SHARE,
+            deadline: Self::DEFAULT_DEADLINE,
+            max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
+            max_jobs: Self::DEFAULT_MAX_JOBS,
+            concurrency: Self::DEFAULT_CONCURRENCY,
+            no_delay: false,
+        };
+        Ok(settings)
+    }
+
+    /// Settings from environment variables, read through `lookup` (pass
+    /// `|name| std::env::var(name).ok()`; tests pass a map). Empty values count as unset.
+    /// An OAuth token wins over an API token.
+    pub fn from_environment(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ZendeskError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let base_url = match (get(env_vars::ZENDESK_URL), get(env_vars::ZENDESK_SUBDOMAIN)) {
+            (Some(url), _) => url,
+            (None, Some(subdomain)) => subdomain_url(&subdomain)?,
+            (None, None) => return Err(ZendeskError::MissingAccount),
+        };
+        let auth = match (
+            get(env_vars::ZENDESK_OAUTH_TOKEN),
+            get(env_vars::ZENDESK_EMAIL),
+            get(env_vars::ZENDESK_API_TOKEN),
+        ) {
+            (Some(token), _, _) => Auth::OAuth {
+                token: Secret::new(token),
+            },
+            (None, Some(email), Some(token)) => Auth::ApiToken {
+                email,
+                token: Secret::new(token),
+            },
+            (None, None, Some(_)) => return Err(ZendeskError::MissingEmail),
+            (None, _, None) => return Err(ZendeskError::MissingCredentials),
+        };
+        let mut settings = Self::new(&base_url, auth)?;
+        settings.no_delay = get(env_vars::ZROSTER_TEST_NO_DELAY).as_deref() == Some("1");
+        Ok(settings)
+    }
+
+    /// Checks the numeric settings and the URL; clients call it before connecting.
+    pub fn validate(&self) -> Result<(), ZendeskError> {
+        check_scheme(&self.base_url)?;
+        if !(self.rate_limit_share > 0.0 && self.rate_limit_share <= 1.0) {
+            return Err(ZendeskError::InvalidSetting {
+                name: "rate-limit-share",
+                value: self.rate_limit_share.to_string(),
+                reason: "must be more than 0 and at most 1",
+            });
+        }
+        if self.max_jobs == 0 {
+            return Err(ZendeskError::InvalidSetting {
+                name: "max-jobs",
+                value: "0".to_owned(),
+                reason: "must be at least 1",
+            });
+        }
+        if self.max_attempts == 0 {
+            return Err(ZendeskError::InvalidSetting {
+                name: "max-attempts",
+                value: "0".to_owned(),
+                reason: "must be at least 1",
+            });
+        }
+        if self.concurrency == 0 {
+            return Err(ZendeskError::InvalidSetting {
+                name: "concurrency",
+                value: "0".to_owned(),
+                reason: "must be at least 1",
+            });
+        }
+        Ok(())
+    }
+
+    /// Bulk jobs in flight, never above [`ACCOUNT_JOB_LIMIT`].
+    #[must_use]
+    pub fn effective_max_jobs(&self) -> usize {
+        self.max_jobs.clamp(1, ACCOUNT_JOB_LIMIT)
+    }
+}
+
+/// `https://{subdomain}.zendesk.com`, refusing anything that is not a plain host label.
+fn subdomain_url(subdomain: &str) -> Result<String, ZendeskError> {
+    let valid = subdomain
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !valid {
+        return Err(ZendeskError::InvalidUrl {
+            url: subdomain.to_owned(),
+            reason: "`ZENDESK_SUBDOMAIN` takes the subdomain only (`acme`); put a full URL in `ZENDESK_URL`"
+                .to_owned(),
+        });
+    }
+    Ok(format!("https://{subdomain}.zendesk.com"))
+}
+
+/// Parses and checks a base URL: `https`, or `http` to a loopback address only; no
+/// credentials, query or fragment.
+pub fn parse_base_url(raw: &str) -> Result<Url, ZendeskError> {
+    let invalid = |reason: &str| ZendeskError::InvalidUrl {
+        url: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(raw.trim()).map_err(|error| invalid(&error.to_string()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // The URL is not echoed back: it carries credentials.
+        return Err(ZendeskError::InvalidUrl {
+            url: "<URL with credentials>".to_owned(),
+            reason: "credentials do not belong in the URL; use `ZENDESK_EMAIL`/`ZENDESK_API_TOKEN`"
+                .to_owned(),
+        });
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("the base URL takes no query or fragment"));
+    }
+    if url.host().is_none() {
+        return Err(invalid("the URL has no host"));
+    }
+    check_scheme(&url)?;
+    Ok(url)
+}
+
+fn check_scheme(url: &Url) -> Result<(), ZendeskError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(ZendeskError::InsecureUrl {
+            url: url.to_string(),
+        }),
+        other => Err(ZendeskError::InvalidUrl {
+            url: url.to_string(),
+            reason: format!("unsupported scheme `{other}`; use `https://`"),
+        }),
+    }
+}
+
+/// Whether the URL's host is `localhost`, in 127.0.0.0/8 or `::1`.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::{Auth, ConnectionSettings, parse_base_url};
+    use crate::zendesk::ZendeskError;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn http_is_refused_except_loopback() {
+        for ok in [
+            "https://acme.zendesk.com",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://localhost:3000",
+            "http://[::1]:9000",
+            "https://proxy.internal/zendesk",
+        ] {
+            assert!(parse_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://acme.zendesk.com",
+            "http://10.0.0.1",
+            "http://[::2]",
+            "http://localhost.evil.com",
+        ] {
+            assert!(
+                matches!(parse_base_url(bad), Err(ZendeskError::InsecureUrl { .. })),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            parse_base_url("ftp://x"),
+            Err(ZendeskError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            parse_base_url("not a url"),
+            Err(ZendeskError::InvalidUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_without_echoing_them() {
+        let error = parse_base_url("https://me:hunter2@acme.zendesk.com").unwrap_err();
+        assert!(!error.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn environment_subdomain_and_api_token() {
+        let settings = ConnectionSettings::from_environment(env(&[
+            ("ZENDESK_SUBDOMAIN", "acme"),
+            ("ZENDESK_EMAIL", "ops@acme.com"),
+            ("ZENDESK_API_TOKEN", "tok-123"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.base_url.as_str(), "https://acme.zendesk.com/");
+        assert!(
+            matches!(&settings.auth, Auth::ApiToken { email, token } if email == "ops@acme.com" && token.expose() == "tok-123")
+        );
+        assert!(!settings.no_delay);
+    }
+
+    #[test]
+    fn environment_url_wins_and_oauth_wins() {
+        let settings = ConnectionSettings::from_environment(env(&[
+            ("ZENDESK_URL", "http://127.0.0.1:9"),
+            ("ZENDESK_SUBDOMAIN", "acme"),
+            ("ZENDESK_OAUTH_TOKEN", "oauth-xyz"),
+            ("ZENDESK_API_TOKEN", "tok"),
+            ("ZROSTER_TEST_NO_DELAY", "1"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.base_url.as_str(), "http://127.0.0.1:9/");
+        assert!(matches!(settings.auth, Auth::OAuth { .. }));
+        assert!(settings.no_delay);
+    }
+
+    #[test]
+    fn environment_errors_name_the_variables() {
+        let missing = ConnectionSettings::from_environment(env(&[])).unwrap_err();
+        assert!(missing.to_string().contains("`ZENDESK_SUBDOMAIN`"));
+        let no_creds = ConnectionSettings::from_environment(env(&[("ZENDESK_SUBDOMAIN", "acme")]))
+            .unwrap_err();
+        assert!(no_creds.to_string().contains("`ZENDESK_API_TOKEN`"));
+        let no_email = ConnectionSettings::from_environment(env(&[
+            ("ZENDESK_SUBDOMAIN", "acme"),
+            ("ZENDESK_API_TOKEN", "t"),
+        ]))
+        .unwrap_err();
+        assert!(matches!(no_email, ZendeskError::MissingEmail));
+        let bad_sub = ConnectionSettings::from_environment(env(&[
+            ("ZENDESK_SUBDOMAIN", "acme.zendesk.com/x"),
+            ("ZENDESK_OAUTH_TOKEN", "t"),
+        ]))
+        .unwrap_err();
+        assert!(matches!(bad_sub, ZendeskError::InvalidUrl { .. }));
+    }
+
+    #[test]
+    fn validate_checks_ranges_and_clamps_jobs() {
+        let mut settings = ConnectionSettings::new(
+            "https://acme.zendesk.com",
+            Auth::OAuth {
+                token: crate::zendesk::Secret::new("t"),
+            },
+        )
+        .unwrap();
+        settings.validate().unwrap();
+        settings.max_jobs = 500;
+        assert_eq!(settings.effective_max_jobs(), super::ACCOUNT_JOB_LIMIT);
+        settings.rate_limit_share = 1.5;
+        assert!(settings.validate().is_err());
+        settings.rate_limit_share = 0.0;
+        assert!(settings.validate().is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! The Zendesk HTTP client: the layer between the pipeline and Zendesk's REST API.
+//!
+//! `state` reads the live account through a [`ReadClient`]; `apply` writes through a
+//! [`WriteClient`]. The planner only ever holds a `ReadClient`, which has no write methods.
+//! Both share one transport per account: authentication, pacing within a share of the rate
+//! limit, retries with backoff within a deadline, request counting ([`RequestStats`]) and
+//! typed errors ([`ZendeskError`]). [`wire`] holds Zendesk's JSON.
+//!
+//! # Connection
+//! [`ConnectionSettings::from_environment`] reads `ZENDESK_URL` (or `ZENDESK_SUBDOMAIN`),
+//! `ZENDESK_EMAIL` + `ZENDESK_API_TOKEN` (Basic `{email}/token:{token}`) or
+//! `ZENDESK_OAUTH_TOKEN` (Bearer). Plain `http://` is refused except for loopback addresses.
+//! Every request sends `User-Agent: zroster/<version>` and `Accept: application/json`.
+//!
+//! # Rate limits and retries
+//! - **Pacing** ([`Pacer`]): at most `rate_limit_share` (default 0.5) of the account's
+//!   per-minute limit in any 61 s window, and never below the reserve left for other
+//!   integrations according to `X-Rate-Limit-Remaining` / `ratelimit-remaining`.
+//! - **429**: every request waits `Retry-After` (header, JSON or text body; 10 s when absent),
+//!   then the request is repeated. Safe for every method: Zendesk did not act on it.
+//! - **5xx, 409, connection errors**: repeated with exponential backoff and full jitter
+//!   (0.5 s doubling to 30 s; 503 honours `Retry-After`) for GET, PUT, DELETE,
+//!   `create_or_update(_many)`, `update_many`, `destroy_many` and the membership bulk
+//!   endpoints. A non-idempotent POST (`create_many`, `POST /users`, identity, group,
+//!   organization and custom-role creation) is repeated only after a 429 or when the
+//!   connection was never made; otherwise it fails with [`ZendeskError::OutcomeUnknown`] and
+//!   the caller re-reads.
+//! - **Deadline**: a request gives up after `max_attempts` (default 10) or when the next wait
+//!   would pass `deadline` (default 300 s), with [`ZendeskError::RetriesExhausted`] naming the
+//!   attempts and the last failure.
+//! - `ZROSTER_TEST_NO_DELAY=1` turns every retry and pacing sleep off (tests).
+
+mod backoff;
+mod bulk_job;
+mod bulk_outcome;
+mod connection_settings;
+mod error;
+mod observer;
+mod pacer;
+mod pager;
+mod rate_limit;
+mod read_client;
+mod request_stats;
+mod secret;
+mod transport;
+pub mod wire;
+mod write_client;
+
+pub use backoff::Backoff;
+pub use bulk_outcome::{BulkOutcome, ItemOutcome};
+pub use connection_settings::{ACCOUNT_JOB_LIMIT, Auth, ConnectionSettings, parse_base_url};
+pub use error::{FieldError, ZendeskError};
+pub use observer::{ClientEvent, Observer, Silent};
+pub use pacer::Pacer;
+pub use pager::Pager;
+pub use rate_limit::{RateLimit, retry_after};
+pub use read_client::{AuthenticatedUser, ReadClient};
+pub use request_stats::{RequestStats, endpoint_key};
+pub use secret::Secret;
+pub use write_client::WriteClient;

@@ -1,0 +1,63 @@
+//! A callback for progress and log lines: the library reports, the binaries print.
+
+use std::time::Duration;
+
+/// Something the client did that a person may want to see.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientEvent<'a> {
+    /// An HTTP answer arrived.
+    Response {
+        /// Normalised endpoint (`GET /api/v2/users`).
+        endpoint: &'a str,
+        /// HTTP status.
+        status: u16,
+        /// Time from sending to the end of the body.
+        elapsed: Duration,
+    },
+    /// A failed attempt will be repeated after `wait`.
+    Retry {
+        /// Normalised endpoint.
+        endpoint: &'a str,
+        /// The attempt that failed (1 for the first).
+        attempt: u32,
+        /// Why (`503`, `429`, `connection error: …`).
+        reason: &'a str,
+        /// How long the client waits before the next attempt.
+        wait: Duration,
+    },
+    /// A request waits for the rate-limit share.
+    Paced {
+        /// How long.
+        wait: Duration,
+    },
+    /// Bulk jobs progressed.
+    Jobs {
+        /// Jobs finished so far.
+        finished: usize,
+        /// Jobs submitted so far.
+        submitted: usize,
+        /// Jobs this operation needs in all.
+        total: usize,
+    },
+    /// A bulk endpoint is forbidden on this account; the client uses single requests instead.
+    Fallback {
+        /// The refused bulk endpoint.
+        endpoint: &'a str,
+        /// How many single requests replace it.
+        requests: usize,
+    },
+}
+
+/// Receives [`ClientEvent`]s. Implementations must be cheap: they are called on every answer.
+pub trait Observer: Send + Sync {
+    /// Called for every event.
+    fn on_event(&self, event: &ClientEvent<'_>);
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Observer for Silent {
+    fn on_event(&self, _event: &ClientEvent<'_>) {}
+}

@@ -1,0 +1,417 @@
+//! The read-only client: every GET the planner needs, and nothing that writes.
+
+use std::sync::Arc;
+
+use futures_util::{StreamExt as _, TryStreamExt as _, stream};
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::pager::PageStyle;
+use super::transport::{Repeat, Transport};
+use super::wire::{
+    CustomRole, Group, GroupMembership, Identity, JobStatus, Me, Organization,
+    OrganizationMembership, Page, Role, User, parse_object,
+};
+use super::{ConnectionSettings, Observer, Pager, RequestStats, Silent, ZendeskError};
+
+/// Items per request of `show_many` and of cursor pages (Zendesk's maximum).
+pub(crate) const PAGE_SIZE: usize = 100;
+const PAGE_SIZE_TEXT: &str = "100";
+
+/// Who the credentials belong to, from the startup probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthenticatedUser {
+    /// User id.
+    pub id: u64,
+    /// Display name.
+    pub name: String,
+    /// Primary email.
+    pub email: Option<String>,
+    /// `agent` or `admin`.
+    pub role: Role,
+}
+
+/// A client that can only read. Cheap to clone; clones share pacing and counters.
+#[derive(Debug, Clone)]
+pub struct ReadClient {
+    pub(crate) transport: Arc<Transport>,
+}
+
+impl ReadClient {
+    /// A client for `settings` that reports nothing. No request is made yet.
+    pub fn connect(settings: ConnectionSettings) -> Result<Self, ZendeskError> {
+        Self::with_observer(settings, Arc::new(Silent))
+    }
+
+    /// A client that reports progress and retries to `observer`.
+    pub fn with_observer(
+        settings: ConnectionSettings,
+        observer: Arc<dyn Observer>,
+    ) -> Result<Self, ZendeskError> {
+        Ok(Self {
+            transport: Arc::new(Transport::new(settings, observer)?),
+        })
+    }
+
+    /// The settings in use.
+    #[must_use]
+    pub fn settings(&self) -> &ConnectionSettings {
+        self.transport.settings()
+    }
+
+    /// Requests, retries and waits so far, of this client and all its clones.
+    #[must_use]
+    pub fn stats(&self) -> RequestStats {
+        self.transport.stats()
+    }
+
+    /// The account's per-minute rate limit as the last answer reported it.
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<u32> {
+        self.transport.rate_limit()
+    }
+
+    /// Number of users in the account (all roles, deleted ones excluded), from the `count` of
+    /// an offset page of one user: one request.
+    pub async fn count_users(&self) -> Result<u64, ZendeskError> {
+        let url = self.transport.url("users", &[("per_page", "1")]);
+        let endpoint = self.transport.endpoint(&Method::GET, &url);
+        let answer = self
+            .transport
+            .send(Method::GET, url, None, Repeat::Safe)
+            .await?;
+        let page = Transport::decode(&endpoint, &answer, |body| {
+            Page::<User>::from_json(body, "users")
+        })?;
+        page.count.ok_or_else(|| ZendeskError::UnexpectedShape {
+            endpoint,
+            reason: "an offset page without `count`".to_owned(),
+        })
+    }
+
+    /// The startup probe, `GET /users/me`: who the credentials belong to. Zendesk's anonymous
+    /// answer (200 with no id) becomes [`ZendeskError::Anonymous`], an end user
+    /// [`ZendeskError::InsufficientRole`].
+    pub async fn me(&self) -> Result<AuthenticatedUser, ZendeskError> {
+        let me: Me = self.get_object("users/me", &[], "user").await?;
+        let Some(id) = me.id else {
+            return Err(ZendeskError::Anonymous {
+                base_url: self.settings().base_url.to_string(),
+                hint: self.settings().auth.hint(),
+            });
+        };
+        let role = me.role.unwrap_or(Role::EndUser);
+        let name = me.name.unwrap_or_default();
+        if !matches!(role, Role::Agent | Role::Admin) {
+            let who = me.email.clone().unwrap_or_else(|| name.clone());
+            return Err(ZendeskError::InsufficientRole {
+                who,
+                role: role.to_string(),
+            });
+        }
+        Ok(AuthenticatedUser {
+            id,
+            name,
+            email: me.email,
+            role,
+        })
+    }
+
+    /// Users with any of `roles`, 100 a page by cursor (`GET /users?role[]=…`).
+    #[must_use]
+    pub fn users_by_roles(&self, roles: &[Role]) -> Pager<User> {
+        let mut query: Vec<(&str, &str)> =
+            roles.iter().map(|role| ("role[]", role.as_str())).collect();
+        query.push(("page[size]", PAGE_SIZE_TEXT));
+        self.pager("users", &query, "users", PageStyle::Cursor)
+    }
+
+    /// Every user, 100 a page by cursor.
+    #[must_use]
+    pub fn users(&self) -> Pager<User> {
+        self.pager(
+            "users",
+            &[("page[size]", PAGE_SIZE_TEXT)],
+            "users",
+            PageStyle::Cursor,
+        )
+    }
+
+    /// One user by id (`GET /users/{id}`); [`ZendeskError::NotFound`] when there is none.
+    pub async fn user(&self, id: u64) -> Result<User, ZendeskError> {
+        self.get_object(&format!("users/{id}"), &[], "user").await
+    }
+
+    /// Users by id, 100 per `show_many` request, several requests in flight. Unknown ids are
+    /// simply absent; deleted users are included (`include_deleted`) so callers can tell.
+    pub async fn users_by_ids(&self, ids: &[u64]) -> Result<Vec<User>, ZendeskError> {
+        self.show_many("users/show_many", "ids", &join_ids(ids), "users")
+            .await
+    }
+
+    /// Users by external id, 100 per `show_many` request. External ids holding a comma cannot
+    /// go into that list; each of those is looked up with `users/search?external_id=`.
+    pub async fn users_by_external_ids(
+        &self,
+        external_ids: &[String],
+    ) -> Result<Vec<User>, ZendeskError> {
+        let (plain, with_comma): (Vec<&String>, Vec<&String>) =
+            external_ids.iter().partition(|id| !id.contains(','));
+        let plain: Vec<String> = plain.into_iter().cloned().collect();
+        let mut users = self
+            .show_many("users/show_many", "external_ids", &plain, "users")
+            .await?;
+        for external_id in with_comma {
+            let found = self.pager::<User>(
+                "users/search",
+                &[("external_id", external_id)],
+                "users",
+                PageStyle::Offset,
+            );
+            users.extend(found.collect_all().await?);
+        }
+        Ok(users)
+    }
+
+    /// User search (`GET /users/search?query=`), offset pages of 100, at most 10,000 results.
+    #[must_use]
+    pub fn search_users(&self, query: &str) -> Pager<User> {
+        self.pager(
+            "users/search",
+            &[("query", query), ("per_page", PAGE_SIZE_TEXT)],
+            "users",
+            PageStyle::Offset,
+        )
+    }
+
+    /// The incremental user export from `start_time` (Unix seconds, at least a minute ago):
+    /// 1000 users a page, updated order, deleted users included; ends on `end_of_stream`.
+    /// Zendesk allows 10 such requests a minute.
+    #[must_use]
+    pub fn incremental_users(&self, start_time: i64) -> Pager<User> {
+        let start = start_time.to_string();
+        self.pager(
+            "incremental/users/cursor",
+            &[("start_time", &start)],
+            "users",
+            PageStyle::Incremental,
+        )
+    }
+
+    /// All custom roles (one request; Enterprise plans, 403/404 elsewhere).
+    pub async fn custom_roles(&self) -> Result<Vec<CustomRole>, ZendeskError> {
+        self.pager("custom_roles", &[], "custom_roles", PageStyle::Offset)
+            .collect_all()
+            .await
+    }
+
+    /// All groups, 100 a page by cursor.
+    #[must_use]
+    pub fn groups(&self) -> Pager<Group> {
+        self.pager(
+            "groups",
+            &[("page[size]", PAGE_SIZE_TEXT)],
+            "groups",
+            PageStyle::Cursor,
+        )
+    }
+
+    /// All organizations, 100 a page by cursor.
+    #[must_use]
+    pub fn organizations(&self) -> Pager<Organization> {
+        self.pager(
+            "organizations",
+            &[("page[size]", PAGE_SIZE_TEXT)],
+            "organizations",
+            PageStyle::Cursor,
+        )
+    }
+
+    /// Organizations by id, 100 per `show_many` request.
+    pub async fn organizations_by_ids(
+        &self,
+        ids: &[u64],
+    ) -> Result<Vec<Organization>, ZendeskError> {
+        self.show_many(
+            "organizations/show_many",
+            "ids",
+            &join_ids(ids),
+            "organizations",
+        )
+        .await
+    }
+
+    /// Organizations by external id, 100 per `show_many` request.
+    pub async fn organizations_by_external_ids(
+        &self,
+        external_ids: &[String],
+    ) -> Result<Vec<Organization>, ZendeskError> {
+        self.show_many(
+            "organizations/show_many",
+            "external_ids",
+            external_ids,
+            "organizations",
+        )
+        .await
+    }
+
+    /// Organizations whose name is exactly `name` (case-insensitive), `organizations/search?name=`.
+    pub async fn search_organizations_by_name(
+        &self,
+        name: &str,
+    ) -> Result<Vec<Organization>, ZendeskError> {
+        self.pager(
+            "organizations/search",
+            &[("name", name)],
+            "organizations",
+            PageStyle::Offset,
+        )
+        .collect_all()
+        .await
+    }
+
+    /// Every organization membership of the account, 100 a page by cursor.
+    #[must_use]
+    pub fn organization_memberships(&self) -> Pager<OrganizationMembership> {
+        let query = [("page[size]", PAGE_SIZE_TEXT)];
+        self.pager(
+            "organization_memberships",
+            &query,
+            "organization_memberships",
+            PageStyle::Cursor,
+        )
+    }
+
+    /// One user's organization memberships.
+    #[must_use]
+    pub fn user_organization_memberships(&self, user_id: u64) -> Pager<OrganizationMembership> {
+        let path = format!("users/{user_id}/organization_memberships");
+        self.pager(
+            &path,
+            &[("page[size]", PAGE_SIZE_TEXT)],
+            "organization_memberships",
+            PageStyle::Cursor,
+        )
+    }
+
+    /// Every group membership of the account, 100 a page by cursor.
+    #[must_use]
+    pub fn group_memberships(&self) -> Pager<GroupMembership> {
+        self.pager(
+            "group_memberships",
+            &[("page[size]", PAGE_SIZE_TEXT)],
+            "group_memberships",
+            PageStyle::Cursor,
+        )
+    }
+
+    /// One user's group memberships.
+    #[must_use]
+    pub fn user_group_memberships(&self, user_id: u64) -> Pager<GroupMembership> {
+        let path = format!("users/{user_id}/group_memberships");
+        self.pager(
+            &path,
+            &[("page[size]", PAGE_SIZE_TEXT)],
+            "group_memberships",
+            PageStyle::Cursor,
+        )
+    }
+
+    /// One user's identities (email addresses, phone numbers, …).
+    #[must_use]
+    pub fn identities(&self, user_id: u64) -> Pager<Identity> {
+        let path = format!("users/{user_id}/identities");
+        self.pager(
+            &path,
+            &[("page[size]", PAGE_SIZE_TEXT)],
+            "identities",
+            PageStyle::Cursor,
+        )
+    }
+
+    /// Job statuses by id (`job_statuses/show_many`, 100 ids a request). Expired jobs are
+    /// absent from the answer.
+    pub async fn job_statuses(&self, ids: &[String]) -> Result<Vec<JobStatus>, ZendeskError> {
+        self.show_many("job_statuses/show_many", "ids", ids, "job_statuses")
+            .await
+    }
+
+    /// One job status; `Ok(None)` when Zendesk no longer knows it (404: expired or vanished).
+    pub async fn job_status(&self, id: &str) -> Result<Option<JobStatus>, ZendeskError> {
+        match self
+            .get_object(&format!("job_statuses/{id}"), &[], "job_status")
+            .await
+        {
+            Ok(status) => Ok(Some(status)),
+            Err(ZendeskError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    pub(crate) fn pager<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        key: &'static str,
+        style: PageStyle,
+    ) -> Pager<T> {
+        Pager::new(
+            Arc::clone(&self.transport),
+            self.transport.url(path, query),
+            key,
+            style,
+        )
+    }
+
+    pub(crate) async fn get_object<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        key: &str,
+    ) -> Result<T, ZendeskError> {
+        let url = self.transport.url(path, query);
+        let endpoint = self.transport.endpoint(&Method::GET, &url);
+        let answer = self
+            .transport
+            .send(Method::GET, url, None, Repeat::Safe)
+            .await?;
+        Transport::decode(&endpoint, &answer, |body| parse_object(body, key))
+    }
+
+    /// `GET {path}?{param}=a,b,c` in chunks of 100, `concurrency` requests in flight, results
+    /// in request order.
+    async fn show_many<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        param: &str,
+        values: &[String],
+        key: &'static str,
+    ) -> Result<Vec<T>, ZendeskError> {
+        let include_deleted = path == "users/show_many";
+        let requests = values.chunks(PAGE_SIZE).map(|chunk| {
+            let joined = chunk.join(",");
+            let mut query = vec![(param, joined.as_str())];
+            if include_deleted {
+                query.push(("include_deleted", "true"));
+            }
+            let url = self.transport.url(path, &query);
+            let transport = Arc::clone(&self.transport);
+            async move {
+                let endpoint = transport.endpoint(&Method::GET, &url);
+                let answer = transport.send(Method::GET, url, None, Repeat::Safe).await?;
+                Transport::decode(&endpoint, &answer, |body| Page::<T>::from_json(body, key))
+                    .map(|page| page.items)
+            }
+        });
+        let pages: Vec<Vec<T>> = stream::iter(requests)
+            .buffered(self.settings().concurrency)
+            .try_collect()
+            .await?;
+        Ok(pages.into_iter().flatten().collect())
+    }
+}
+
+fn join_ids(ids: &[u64]) -> Vec<String> {
+    ids.iter().map(u64::to_string).collect()
+}

@@ -1,0 +1,305 @@
+//! Bulk jobs: chunking, polling together, every result shape, failures, expiry, job limits.
+
+use serde_json::{Map, Value, json};
+use zroster::fake::Knobs;
+use zroster::zendesk::{ItemOutcome, WriteClient};
+
+use super::{count, emulator, settings, traffic, writer};
+
+fn users(n: usize, prefix: &str) -> Vec<Map<String, Value>> {
+    (0..n)
+        .map(|i| {
+            json!({"name": format!("{prefix} {i}"), "email": format!("{prefix}{i}@example.com"),
+                   "external_id": format!("{prefix}-{i}")})
+            .as_object()
+            .cloned()
+            .unwrap()
+        })
+        .collect()
+}
+
+fn fast() -> Knobs {
+    Knobs {
+        job_items_per_second: 100_000.0,
+        ..Knobs::default()
+    }
+}
+
+#[tokio::test]
+async fn create_update_delete_in_chunks_with_every_result_mapped() {
+    let handle = emulator(0, 0, fast()).await;
+    let client = writer(&handle);
+    let created = client
+        .create_or_update_many_users(&users(250, "new"))
+        .await
+        .unwrap();
+    assert_eq!(created.jobs, 3);
+    assert_eq!(created.items.len(), 250);
+    assert!(
+        created
+            .items
+            .iter()
+            .all(|item| matches!(item, ItemOutcome::Created { id: Some(_) })),
+        "{:?}",
+        created.items
+    );
+    assert_eq!(
+        count(&handle, "POST /api/v2/users/create_or_update_many").await,
+        3
+    );
+    assert!(count(&handle, "GET /api/v2/job_statuses/show_many").await >= 1);
+
+    // Results map back to submission order: item i created user `new i`.
+    let ids: Vec<u64> = created
+        .items
+        .iter()
+        .map(|item| match item {
+            ItemOutcome::Created { id: Some(id) } => *id,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let fetched = client.users_by_ids(&ids).await.unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        let user = fetched.iter().find(|u| u.id == *id).unwrap();
+        assert_eq!(user.name, format!("new {i}"));
+    }
+
+    // The same batch again updates instead of duplicating (safe to repeat).
+    let again = client
+        .create_or_update_many_users(&users(250, "new"))
+        .await
+        .unwrap();
+    assert!(
+        again
+            .items
+            .iter()
+            .all(|item| matches!(item, ItemOutcome::Updated { .. })),
+        "{:?}",
+        again.items
+    );
+
+    let renames: Vec<Map<String, Value>> = ids
+        .iter()
+        .map(|id| {
+            json!({"id": id, "notes": "renamed"})
+                .as_object()
+                .cloned()
+                .unwrap()
+        })
+        .collect();
+    let updated = client.update_many_users(&renames).await.unwrap();
+    assert!(
+        updated
+            .items
+            .iter()
+            .all(|item| *item == ItemOutcome::Updated { id: Some(ids[0]) }
+                || matches!(item, ItemOutcome::Updated { .. }))
+    );
+    assert_eq!(count(&handle, "PUT /api/v2/users/update_many").await, 3);
+
+    let deleted = client.destroy_many_users(&ids).await.unwrap();
+    assert_eq!(deleted.jobs, 3);
+    assert!(
+        deleted
+            .items
+            .iter()
+            .zip(&ids)
+            .all(|(item, id)| *item == ItemOutcome::Deleted { id: Some(*id) })
+    );
+}
+
+#[tokio::test]
+async fn a_failed_item_does_not_stop_the_others() {
+    let handle = emulator(3, 0, fast()).await;
+    let client = writer(&handle);
+    let mut batch = users(3, "ok");
+    batch[1].insert("email".into(), "agent0@example.com".into()); // taken by agent 0
+    batch[1].remove("external_id");
+    let outcome = client.create_many_users(&batch).await.unwrap();
+    assert!(matches!(outcome.items[0], ItemOutcome::Created { .. }));
+    assert!(
+        matches!(&outcome.items[1], ItemOutcome::Failed { details, .. } if details.contains("already being used")),
+        "{:?}",
+        outcome.items[1]
+    );
+    assert!(matches!(outcome.items[2], ItemOutcome::Created { .. }));
+    assert_eq!(outcome.failed(), 1);
+}
+
+#[tokio::test]
+async fn an_expired_job_leaves_its_items_unknown() {
+    let knobs = Knobs {
+        job_ttl_s: 0,
+        job_items_per_second: 1.0,
+        ..Knobs::default()
+    };
+    let handle = emulator(0, 0, knobs).await;
+    let client = writer(&handle);
+    let outcome = client
+        .create_or_update_many_users(&users(5, "gone"))
+        .await
+        .unwrap();
+    assert_eq!(outcome.unknown(), 5);
+    assert!(
+        matches!(&outcome.items[0], ItemOutcome::Unknown { reason } if reason.contains("expired or vanished")),
+        "{:?}",
+        outcome.items[0]
+    );
+    assert_eq!(
+        count(&handle, "GET /api/v2/job_statuses/{id}").await,
+        1,
+        "asked once before giving up"
+    );
+}
+
+#[tokio::test]
+async fn no_more_than_max_jobs_are_outstanding() {
+    // The emulator allows 2 jobs at once and would answer a third with 429.
+    let knobs = Knobs {
+        max_jobs: 2,
+        job_items_per_second: 2_000.0,
+        ..Knobs::default()
+    };
+    let handle = emulator(0, 0, knobs).await;
+    let mut settings = settings(&handle, super::TOKEN);
+    settings.max_jobs = 2;
+    let client = WriteClient::connect(settings).unwrap();
+    let outcome = client
+        .create_or_update_many_users(&users(550, "many"))
+        .await
+        .unwrap();
+    assert_eq!(outcome.jobs, 6);
+    assert!(outcome.items.iter().all(ItemOutcome::is_success));
+    let seen = traffic(&handle).await;
+    assert_eq!(
+        seen["by_status"]["429"],
+        Value::Null,
+        "never over the job limit: {seen}"
+    );
+    assert_eq!(client.stats().jobs_submitted, 6);
+}
+
+#[tokio::test]
+async fn bulk_imports_disabled_falls_back_to_single_requests() {
+    let knobs = Knobs {
+        bulk_imports: false,
+        ..fast()
+    };
+    let handle = emulator(0, 0, knobs).await;
+    let client = writer(&handle);
+    let outcome = client
+        .create_or_update_many_users(&users(3, "single"))
+        .await
+        .unwrap();
+    assert!(outcome.fell_back_to_single_requests);
+    assert_eq!(outcome.jobs, 0);
+    assert!(
+        outcome.items.iter().all(ItemOutcome::is_success),
+        "{:?}",
+        outcome.items
+    );
+    assert_eq!(
+        count(&handle, "POST /api/v2/users/create_or_update_many").await,
+        1
+    );
+    assert_eq!(
+        count(&handle, "POST /api/v2/users/create_or_update").await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn memberships_and_identities() {
+    let handle = emulator(2, 0, fast()).await;
+    let client = writer(&handle);
+    let group = client
+        .create_group(json!({"name": "Support"}).as_object().unwrap())
+        .await
+        .unwrap();
+    let org = client
+        .create_organization(json!({"name": "Acme"}).as_object().unwrap())
+        .await
+        .unwrap();
+    let group_members: Vec<Map<String, Value>> = [1001, 1002]
+        .iter()
+        .map(|user| {
+            json!({"user_id": user, "group_id": group.id})
+                .as_object()
+                .cloned()
+                .unwrap()
+        })
+        .collect();
+    let added = client
+        .create_many_group_memberships(&group_members)
+        .await
+        .unwrap();
+    assert!(
+        added.items.iter().all(ItemOutcome::is_success),
+        "{:?}",
+        added.items
+    );
+    let org_members: Vec<Map<String, Value>> = [1001, 1002]
+        .iter()
+        .map(|user| {
+            json!({"user_id": user, "organization_id": org.id})
+                .as_object()
+                .cloned()
+                .unwrap()
+        })
+        .collect();
+    let joined = client
+        .create_many_organization_memberships(&org_members)
+        .await
+        .unwrap();
+    assert!(
+        joined.items.iter().all(ItemOutcome::is_success),
+        "{:?}",
+        joined.items
+    );
+
+    let memberships = client.group_memberships().collect_all().await.unwrap();
+    let ids: Vec<u64> = memberships
+        .iter()
+        .filter(|m| m.group_id == group.id)
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let removed = client.destroy_many_group_memberships(&ids).await.unwrap();
+    assert!(
+        removed
+            .items
+            .iter()
+            .all(|item| matches!(item, ItemOutcome::Deleted { .. })),
+        "{:?}",
+        removed.items
+    );
+    let org_ids: Vec<u64> = client
+        .organization_memberships()
+        .collect_all()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|m| m.organization_id == org.id)
+        .map(|m| m.id)
+        .collect();
+    let left = client
+        .destroy_many_organization_memberships(&org_ids)
+        .await
+        .unwrap();
+    assert_eq!(left.items.len(), 2);
+    assert!(left.items.iter().all(ItemOutcome::is_success));
+
+    let identity = client
+        .create_identity(1001, "new-primary@example.com")
+        .await
+        .unwrap();
+    let identities = client
+        .make_identity_primary(1001, identity.id)
+        .await
+        .unwrap();
+    assert!(identities.iter().any(|i| i.id == identity.id && i.primary));
+    assert_eq!(
+        client.user(1001).await.unwrap().email.as_deref(),
+        Some("new-primary@example.com")
+    );
+}

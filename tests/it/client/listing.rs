@@ -1,0 +1,200 @@
+//! Listing and looking up users at the least request cost.
+
+use std::collections::BTreeSet;
+
+use zroster::fake::Knobs;
+use zroster::zendesk::wire::Role;
+
+use super::{count, emulator, reader, reset, traffic};
+
+#[tokio::test]
+async fn agents_are_listed_in_ceil_n_over_100_requests() {
+    // 298 agents plus the emulator's admin: 299 users in scope, 3 pages.
+    let handle = emulator(298, 40, Knobs::default()).await;
+    let client = reader(&handle);
+    let me = client.me().await.unwrap();
+    assert_eq!(me.email.as_deref(), Some("admin@example.com"));
+    assert_eq!(me.role, Role::Admin);
+    reset(&handle).await;
+    let users = client
+        .users_by_roles(&[Role::Agent, Role::Admin])
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 299);
+    assert!(
+        users
+            .iter()
+            .all(|user| matches!(user.role, Role::Agent | Role::Admin))
+    );
+    let ids: BTreeSet<u64> = users.iter().map(|user| user.id).collect();
+    assert_eq!(ids.len(), 299, "no user twice");
+    assert_eq!(count(&handle, "GET /api/v2/users").await, 3);
+    assert_eq!(traffic(&handle).await["total"], 3);
+    assert_eq!(client.stats().count("GET /api/v2/users"), 3);
+}
+
+#[tokio::test]
+async fn pages_are_fetched_only_when_asked_for() {
+    let handle = emulator(250, 0, Knobs::default()).await;
+    let client = reader(&handle);
+    let mut pager = client.users_by_roles(&[Role::Agent]);
+    let first = pager.next_page().await.unwrap().unwrap();
+    assert_eq!(first.len(), 100);
+    assert!(pager.has_next());
+    assert_eq!(
+        count(&handle, "GET /api/v2/users").await,
+        1,
+        "page 2 never fetched"
+    );
+}
+
+#[tokio::test]
+async fn show_many_goes_in_batches_of_100() {
+    let handle = emulator(10, 250, Knobs::default()).await;
+    let client = reader(&handle);
+    let ids: Vec<u64> = (0..250).map(|i| 50001 + i).collect();
+    let by_id = client.users_by_ids(&ids).await.unwrap();
+    assert_eq!(by_id.len(), 250);
+    assert_eq!(count(&handle, "GET /api/v2/users/show_many").await, 3);
+    reset(&handle).await;
+    let mut external_ids: Vec<String> = (0..201).map(|i| format!("cust-{i}")).collect();
+    external_ids.push("nobody-has-this".to_owned());
+    let by_external = client.users_by_external_ids(&external_ids).await.unwrap();
+    assert_eq!(
+        by_external.len(),
+        201,
+        "unknown external ids are simply absent"
+    );
+    assert_eq!(count(&handle, "GET /api/v2/users/show_many").await, 3);
+    assert_eq!(traffic(&handle).await["total"], 3);
+}
+
+#[tokio::test]
+async fn search_offset_pages_and_incremental_export() {
+    let handle = emulator(5, 130, Knobs::default()).await;
+    let client = reader(&handle);
+    let found = client
+        .search_users("customer12@example.com")
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), vec![50013]);
+    let everyone = client
+        .search_users("role:end-user")
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(everyone.len(), 130);
+    assert_eq!(
+        count(&handle, "GET /api/v2/users/search").await,
+        3,
+        "one, then two offset pages"
+    );
+
+    let mut export = client.incremental_users(0);
+    let mut exported = Vec::new();
+    while let Some(page) = export.next_page().await.unwrap() {
+        exported.extend(page);
+    }
+    // 5 agents, 130 end users, the admin.
+    assert_eq!(exported.len(), 136);
+    assert!(export.last_cursor().is_some(), "the resume point is kept");
+    assert_eq!(
+        count(&handle, "GET /api/v2/incremental/users/cursor").await,
+        export.pages_fetched()
+    );
+}
+
+#[tokio::test]
+async fn groups_organizations_roles_and_memberships_are_listed() {
+    let handle = emulator(3, 0, Knobs::default()).await;
+    let writer = super::writer(&handle);
+    let mut group = serde_json::Map::new();
+    group.insert("name".into(), "Billing".into());
+    let billing = writer.create_group(&group).await.unwrap();
+    let mut org = serde_json::Map::new();
+    org.insert("name".into(), "Acme".into());
+    org.insert("external_id".into(), "org-acme".into());
+    let acme = writer.create_organization(&org).await.unwrap();
+    writer
+        .create_group_membership(1001, billing.id)
+        .await
+        .unwrap();
+    writer
+        .create_organization_membership(1001, acme.id)
+        .await
+        .unwrap();
+    let mut role = serde_json::Map::new();
+    role.insert("name".into(), "Tier 1".into());
+    role.insert(
+        "configuration".into(),
+        serde_json::json!({"ticket_access": "within-groups"}),
+    );
+    let tier1 = writer.create_custom_role(&role).await.unwrap();
+
+    let client = reader(&handle);
+    let groups = client.groups().collect_all().await.unwrap();
+    assert!(
+        groups
+            .iter()
+            .any(|g| g.id == billing.id && g.name == "Billing")
+    );
+    let orgs = client.organizations().collect_all().await.unwrap();
+    assert!(orgs.iter().any(|o| o.id == acme.id));
+    assert_eq!(
+        client
+            .organizations_by_external_ids(&["org-acme".to_owned()])
+            .await
+            .unwrap()[0]
+            .id,
+        acme.id
+    );
+    assert_eq!(
+        client.organizations_by_ids(&[acme.id]).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        client.search_organizations_by_name("acme").await.unwrap()[0].id,
+        acme.id
+    );
+    let roles = client.custom_roles().await.unwrap();
+    assert!(roles.iter().any(|r| r.id == tier1.id && r.name == "Tier 1"));
+    let group_members = client.group_memberships().collect_all().await.unwrap();
+    assert!(
+        group_members
+            .iter()
+            .any(|m| m.user_id == 1001 && m.group_id == billing.id)
+    );
+    let user_groups = client
+        .user_group_memberships(1001)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(
+        user_groups.len(),
+        group_members.iter().filter(|m| m.user_id == 1001).count()
+    );
+    let org_members = client
+        .organization_memberships()
+        .collect_all()
+        .await
+        .unwrap();
+    assert!(
+        org_members
+            .iter()
+            .any(|m| m.user_id == 1001 && m.organization_id == acme.id)
+    );
+    assert_eq!(
+        client
+            .user_organization_memberships(1001)
+            .collect_all()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let identities = client.identities(1001).collect_all().await.unwrap();
+    assert_eq!(identities[0].value, "agent0@example.com");
+    assert!(identities[0].primary);
+}

@@ -1,0 +1,88 @@
+//! The Zendesk client against the project's emulator over loopback HTTP, asserting the
+//! traffic through `/__fake/requests`.
+
+mod errors;
+mod faults;
+mod jobs;
+mod listing;
+mod recorded;
+mod secrets;
+mod state;
+
+use serde_json::{Value, json};
+use zroster::fake::{Config, Handle, Knobs, Server, StateFile};
+use zroster::zendesk::{Auth, ConnectionSettings, ReadClient, Secret, WriteClient};
+
+/// The emulator's default admin credentials.
+pub(crate) const EMAIL: &str = "admin@example.com";
+pub(crate) const TOKEN: &str = "fake-token";
+
+/// An emulator with `agents` agents (ids 1001…, external ids `emp-N`), `end_users` end users
+/// (ids 50001…, external ids `cust-N`) and the given knobs.
+pub(crate) async fn emulator(agents: usize, end_users: usize, knobs: Knobs) -> Handle {
+    let mut users: Vec<Value> = Vec::new();
+    for i in 0..agents {
+        users.push(json!({"id": 1001 + i, "name": format!("Agent {i}"), "email": format!("agent{i}@example.com"),
+                          "role": "agent", "external_id": format!("emp-{i}")}));
+    }
+    for i in 0..end_users {
+        users.push(json!({"id": 50001 + i, "name": format!("Customer {i}"), "email": format!("customer{i}@example.com"),
+                          "role": "end-user", "external_id": format!("cust-{i}")}));
+    }
+    let config = Config {
+        knobs,
+        seed: StateFile {
+            users,
+            ..StateFile::default()
+        },
+        ..Config::default()
+    };
+    Server::start(config).await.expect("the emulator starts")
+}
+
+/// Settings for the emulator with the test switch that turns sleeps off.
+pub(crate) fn settings(handle: &Handle, token: &str) -> ConnectionSettings {
+    let auth = Auth::ApiToken {
+        email: EMAIL.to_owned(),
+        token: Secret::new(token),
+    };
+    let mut settings =
+        ConnectionSettings::new(handle.base_url(), auth).expect("loopback URL is accepted");
+    settings.no_delay = true;
+    settings
+}
+
+pub(crate) fn reader(handle: &Handle) -> ReadClient {
+    ReadClient::connect(settings(handle, TOKEN)).expect("client builds")
+}
+
+pub(crate) fn writer(handle: &Handle) -> WriteClient {
+    WriteClient::connect(settings(handle, TOKEN)).expect("client builds")
+}
+
+/// `GET /__fake/requests` over HTTP, as a script would read it.
+pub(crate) async fn traffic(handle: &Handle) -> Value {
+    reqwest::get(format!("{}/__fake/requests", handle.base_url()))
+        .await
+        .expect("control endpoint answers")
+        .json()
+        .await
+        .expect("control endpoint sends JSON")
+}
+
+/// Requests the emulator saw for one endpoint.
+pub(crate) async fn count(handle: &Handle, endpoint: &str) -> u64 {
+    traffic(handle).await["by_endpoint"][endpoint]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// `POST /__fake/requests/reset`.
+pub(crate) async fn reset(handle: &Handle) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/__fake/requests/reset", handle.base_url()))
+        .send()
+        .await
+        .expect("control endpoint answers");
+    assert!(response.status().is_success());
+}
