@@ -29,15 +29,32 @@ pub(crate) struct ApiRequest {
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
-    pub(crate) body: Option<Value>,
+    pub(crate) body: Option<ReplyBody>,
     pub(crate) location: Option<String>,
+}
+
+/// The body of a successful answer.
+#[derive(Debug)]
+pub(crate) enum ReplyBody {
+    /// A JSON value.
+    Json(Value),
+    /// JSON text already serialised (list pages).
+    Raw(Vec<u8>),
 }
 
 impl Reply {
     fn ok(body: Value) -> Self {
         Self {
             status: 200,
-            body: Some(body),
+            body: Some(ReplyBody::Json(body)),
+            location: None,
+        }
+    }
+
+    fn raw(body: Vec<u8>) -> Self {
+        Self {
+            status: 200,
+            body: Some(ReplyBody::Raw(body)),
             location: None,
         }
     }
@@ -45,7 +62,7 @@ impl Reply {
     fn created(body: Value, location: String) -> Self {
         Self {
             status: 201,
-            body: Some(body),
+            body: Some(ReplyBody::Json(body)),
             location: Some(location),
         }
     }
@@ -669,10 +686,9 @@ pub(crate) fn dispatch(
                 .collect();
             items.sort_by(|a, b| a.0.cmp(&b.0));
             let items = items.into_iter();
-            Ok(Reply::ok(render_page(
+            Ok(Reply::raw(render_page(
                 "groups",
                 items,
-                to_json,
                 &request,
                 &store.url("groups"),
                 &extra_params(q),
@@ -694,7 +710,7 @@ pub(crate) fn dispatch(
             // PUT /groups/{id} answers with a Location header, as recorded.
             Ok(Reply {
                 status: 200,
-                body: Some(json!({"group": to_json(store.group(id)?)})),
+                body: Some(ReplyBody::Json(json!({"group": to_json(store.group(id)?)}))),
                 location: Some(store.url(&format!("groups/{id}"))),
             })
         }
@@ -828,10 +844,9 @@ fn list_organization_memberships(
         .filter(|m| keep(m))
         .map(|m| (SortKey::Id(m.id), m));
     let url = store.url(&path.replace("{}", &id.to_string()));
-    Ok(Reply::ok(render_page(
+    Ok(Reply::raw(render_page(
         "organization_memberships",
         items,
-        to_json,
         &request,
         &url,
         &extra_params(q),
@@ -850,10 +865,9 @@ fn list_group_memberships(
         .values()
         .filter(|m| keep(m))
         .map(|m| (SortKey::Id(m.id), m));
-    Ok(Reply::ok(render_page(
+    Ok(Reply::raw(render_page(
         "group_memberships",
         items,
-        to_json,
         &request,
         &store.url(path),
         &extra_params(q),
@@ -867,7 +881,7 @@ fn list_organizations(store: &Store, q: &Query) -> Result<Reply> {
     let body = match request {
         PageRequest::Cursor { .. } => {
             let items = store.organizations.values().map(|o| (SortKey::Id(o.id), o));
-            render_page("organizations", items, to_json, &request, &url, &extra)
+            render_page("organizations", items, &request, &url, &extra)
         }
         PageRequest::Offset { .. } => {
             // Offset mode lists by name, case-insensitively (as recorded).
@@ -879,10 +893,10 @@ fn list_organizations(store: &Store, q: &Query) -> Result<Reply> {
                     .then(a.id.cmp(&b.id))
             });
             let items = orgs.into_iter().map(|o| (SortKey::Id(o.id), o));
-            render_page("organizations", items, to_json, &request, &url, &extra)
+            render_page("organizations", items, &request, &url, &extra)
         }
     };
-    Ok(Reply::ok(body))
+    Ok(Reply::raw(body))
 }
 
 /// The role filter of `GET /users` (`role`, `role[]`, `permission_set`, `external_id`).
@@ -925,10 +939,9 @@ fn list_users(store: &Store, q: &Query) -> Result<Reply> {
         .users_from(from)
         .filter(|u| keep(u))
         .map(|u| (SortKey::Id(u.id), u));
-    Ok(Reply::ok(render_page(
+    Ok(Reply::raw(render_page(
         "users",
         items,
-        User::to_json,
         &request,
         &store.url("users"),
         &extra_params(q),
@@ -1021,13 +1034,8 @@ fn search_users(store: &Store, q: &Query) -> Result<Reply> {
                         .is_some_and(|e| e.to_lowercase() == ext)
             })
             .map(|u| (SortKey::Id(u.id), u));
-        return Ok(Reply::ok(render_page(
-            "users",
-            items,
-            User::to_json,
-            &request,
-            &url,
-            &extra,
+        return Ok(Reply::raw(render_page(
+            "users", items, &request, &url, &extra,
         )));
     }
     let query = q.get("query").unwrap_or_default();
@@ -1037,13 +1045,8 @@ fn search_users(store: &Store, q: &Query) -> Result<Reply> {
         .values()
         .filter(|u| u.active && !terms.is_empty() && terms.iter().all(|t| term_matches(u, t)))
         .map(|u| (SortKey::Id(u.id), u));
-    Ok(Reply::ok(render_page(
-        "users",
-        items,
-        User::to_json,
-        &request,
-        &url,
-        &extra,
+    Ok(Reply::raw(render_page(
+        "users", items, &request, &url, &extra,
     )))
 }
 

@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use super::api::{self, ApiRequest, Context, Reply};
+use super::api::{self, ApiRequest, Context, Reply, ReplyBody};
 use super::api_error::{ApiError, ErrorBody};
 use super::config::{Config, Knobs};
 use super::error::Error;
@@ -265,12 +265,22 @@ fn error_response(error: &ApiError) -> Response<Body> {
 }
 
 fn reply_response(reply: Reply) -> Response<Body> {
-    let mut response = if let Some(body) = &reply.body {
-        json_response(reply.status, body)
-    } else {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT);
-        r
+    let mut response = match reply.body {
+        Some(ReplyBody::Json(body)) => json_response(reply.status, &body),
+        Some(ReplyBody::Raw(bytes)) => {
+            let mut r = Response::new(Body::from(bytes));
+            *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            r
+        }
+        None => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT);
+            r
+        }
     };
     if let Some(location) = reply.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         response.headers_mut().insert("location", location);
