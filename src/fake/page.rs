@@ -226,7 +226,7 @@ impl PageRequest {
                 .map_err(|_| bad_page("per_page must be a number"))?
                 .clamp(1, 100),
         };
-        if (page - 1) * per_page >= 10_000 {
+        if (page - 1).saturating_mul(per_page) >= 10_000 {
             return Err(bad_page(
                 "Offset pagination is limited to the first 10000 records; use cursor-based pagination (page[size]) instead",
             ));
@@ -387,5 +387,7 @@ mod tests {
         assert!(PageRequest::parse(&q, 100).is_err());
         let q = Query::parse("page=100&per_page=100");
         assert!(PageRequest::parse(&q, 100).is_ok());
+        let q = Query::parse("page=18446744073709551615&per_page=100");
+        assert!(PageRequest::parse(&q, 100).is_err());
     }
 }
