@@ -20,10 +20,13 @@ pub struct ZrosterCli {
 pub enum Command {
     /// Check roster files offline: syntax, keys, values and cross-file rules. No network.
     Validate(ValidateArgs),
-    /// Print the JSON Schema of a roster file (the same as `schema/roster.schema.json`).
-    Schema,
+    /// Print a JSON Schema: of a roster file (`schema/roster.schema.json`) or of a saved plan
+    /// (`schema/plan.schema.json`).
+    Schema(SchemaArgs),
     /// Show what applying the roster would change in Zendesk (the same as `zplan`).
     Plan(PlanArgs),
+    /// Write the live account as a roster, to start a repository from.
+    Export(ExportArgs),
     /// Run the local Zendesk emulator on 127.0.0.1 until SIGINT or SIGTERM.
     Fake(FakeArgs),
 }
@@ -43,6 +46,23 @@ pub struct ValidateArgs {
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Arguments of `zroster schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which schema to print.
+    #[arg(value_enum, default_value_t = SchemaKind::Roster)]
+    pub kind: SchemaKind,
+}
+
+/// The schemas zroster publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// A roster file.
+    Roster,
+    /// A saved plan (`zplan --out`).
+    Plan,
 }
 
 /// Output format of diagnostics.
@@ -216,22 +236,55 @@ pub struct PlanArgs {
     pub connection: ConnectionArgs,
 }
 
+/// Arguments of `zroster export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Which users to write.
+    #[arg(long, value_enum, default_value_t = ExportScopeArg::Agents)]
+    pub scope: ExportScopeArg,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Where the roster file's `$schema` comment points.
+    #[arg(
+        long,
+        value_name = "PATH_OR_URL",
+        default_value = "schema/roster.schema.json"
+    )]
+    pub schema: String,
+    /// Export from a local emulator seeded from this state file instead of a real account.
+    #[arg(long, value_name = "STATE_FILE")]
+    pub sandbox: Option<PathBuf>,
+    /// Where and how to reach Zendesk.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Which users `zroster export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportScopeArg {
+    /// Agents and admins.
+    Agents,
+    /// Every user, end-users included.
+    All,
+}
+
 /// Connection flags; each overrides its environment variable.
 #[derive(Debug, Args)]
 pub struct ConnectionArgs {
-    /// Base URL of the account, e.g. `https://acme.zendesk.com` [env: ZENDESK_URL].
+    /// Base URL of the account, e.g. `https://acme.zendesk.com` [env: `ZENDESK_URL`].
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
-    /// Subdomain of the account: `acme` for `https://acme.zendesk.com` [env: ZENDESK_SUBDOMAIN].
+    /// Subdomain of the account: `acme` for `https://acme.zendesk.com` [env: `ZENDESK_SUBDOMAIN`].
     #[arg(long, value_name = "NAME")]
     pub subdomain: Option<String>,
-    /// Email of the API token's user [env: ZENDESK_EMAIL].
+    /// Email of the API token's user [env: `ZENDESK_EMAIL`].
     #[arg(long, value_name = "EMAIL")]
     pub email: Option<String>,
-    /// API token [env: ZENDESK_API_TOKEN]. Prefer the variable: a flag shows in process lists.
+    /// API token [env: `ZENDESK_API_TOKEN`]. Prefer the variable: a flag shows in process lists.
     #[arg(long, value_name = "TOKEN")]
     pub api_token: Option<String>,
-    /// OAuth access token, used instead of an API token [env: ZENDESK_OAUTH_TOKEN]. Prefer
+    /// OAuth access token, used instead of an API token [env: `ZENDESK_OAUTH_TOKEN`]. Prefer
     /// the variable: a flag shows in process lists.
     #[arg(long, value_name = "TOKEN")]
     pub oauth_token: Option<String>,

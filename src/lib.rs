@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod command;
 pub mod env_vars;
+pub mod export;
 pub mod fake;
 pub mod plan;
 pub mod render;

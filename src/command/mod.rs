@@ -36,8 +36,9 @@ impl ExitStatus {
 pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
     match cli.command {
         Command::Validate(args) => validate::run(&args, out, err),
-        Command::Schema => schema::run(out, err),
+        Command::Schema(args) => schema::run(&args, out, err),
         Command::Plan(args) => plan::run(&args, out, err),
+        Command::Export(args) => export::run(&args, out, err),
         Command::Fake(args) => fake::run(&args, out, err),
     }
 }
@@ -80,6 +81,7 @@ fn not_yet_available(
     ExitStatus::Failure
 }
 
+mod export;
 mod fake;
 mod plan;
 mod schema;

@@ -42,7 +42,7 @@ pub(crate) fn connection_settings(
 
 /// What went wrong before a plan could be shown.
 #[derive(Debug, thiserror::Error)]
-enum PlanFailure {
+pub(super) enum PlanFailure {
     #[error(transparent)]
     Zendesk(#[from] ZendeskError),
     #[error("cannot start the sandbox emulator")]
@@ -84,10 +84,10 @@ pub(super) fn run(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     };
     // A closed pipe (`zplan | head`) is not an error: the reader has what it wanted.
     let _ = render::renderer(format, options).render(&plan, out);
-    if let Some(path) = &args.out {
-        if let Err(error) = save(&plan, path) {
-            return report(err, &error);
-        }
+    if let Some(path) = &args.out
+        && let Err(error) = save(&plan, path)
+    {
+        return report(err, &error);
     }
     exit_status(&plan, args.detailed_exitcode)
 }
@@ -126,7 +126,18 @@ fn save(plan: &Plan, path: &std::path::Path) -> Result<(), PlanFailure> {
 }
 
 async fn build(args: &PlanArgs, roster: &roster::Roster) -> Result<Plan, PlanFailure> {
-    let sandbox = match &args.sandbox {
+    let query = StateQuery::from_roster(roster);
+    let live = fetch(args.sandbox.as_deref(), &args.connection, &query).await?;
+    Ok(Planner::build(roster, &live, &roster.digest))
+}
+
+/// Fetches the live state for `query`, from the sandbox emulator when a state file is given.
+pub(super) async fn fetch(
+    sandbox: Option<&std::path::Path>,
+    connection: &ConnectionArgs,
+    query: &StateQuery,
+) -> Result<state::LiveState, PlanFailure> {
+    let sandbox = match sandbox {
         Some(path) => Some(start_sandbox(path).await?),
         None => None,
     };
@@ -142,16 +153,14 @@ async fn build(args: &PlanArgs, roster: &roster::Roster) -> Result<Plan, PlanFai
             settings.no_delay = true;
             settings
         }
-        None => connection_settings(&args.connection, |name| std::env::var(name).ok())?,
+        None => connection_settings(connection, |name| std::env::var(name).ok())?,
     };
     let client = ReadClient::connect(settings)?;
-    let query = StateQuery::from_roster(roster);
-    let fetched = state::fetch(&client, &query, &NoProgress).await;
+    let fetched = state::fetch(&client, query, &NoProgress).await;
     if let Some((handle, ..)) = sandbox {
         handle.shutdown().await;
     }
-    let live = fetched?;
-    Ok(Planner::build(roster, &live, &roster.digest))
+    Ok(fetched?)
 }
 
 /// Starts the in-process emulator seeded from a state file; returns it with the

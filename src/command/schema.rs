@@ -1,13 +1,18 @@
-//! `zroster schema`: print the roster's JSON Schema.
+//! `zroster schema`: print the roster's or the plan's JSON Schema.
 
 use std::io::Write;
 
+use crate::cli::{SchemaArgs, SchemaKind};
 use crate::roster::schema;
 
 use super::ExitStatus;
 
-pub(super) fn run(out: &mut dyn Write, _err: &mut dyn Write) -> ExitStatus {
+pub(super) fn run(args: &SchemaArgs, out: &mut dyn Write, _err: &mut dyn Write) -> ExitStatus {
+    let text = match args.kind {
+        SchemaKind::Roster => schema::to_json(),
+        SchemaKind::Plan => crate::plan::schema_json(),
+    };
     // A closed pipe is not an error: the reader has what it wanted.
-    let _ = out.write_all(schema::to_json().as_bytes());
+    let _ = out.write_all(text.as_bytes());
     ExitStatus::Success
 }

@@ -17,8 +17,21 @@ pub use planner::Planner;
 /// The version of the plan's JSON form written by this zroster.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Where the checked-in plan schema lives, relative to the repository root.
+pub const SCHEMA_PATH: &str = "schema/plan.schema.json";
+
+/// The JSON Schema of a saved plan, pretty-printed with a trailing newline.
+#[must_use]
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(Plan);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
+    text.push('\n');
+    text
+}
+
 /// What applying the roster would change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "zroster plan")]
 pub struct Plan {
     /// The version of this JSON form; `1`.
     pub format_version: u32,

@@ -716,7 +716,7 @@ impl<'a> Planner<'a> {
         match live {
             None => new_changes.push(change(Action::Create, fields, escalation)),
             Some(_) if !fields.is_empty() => {
-                new_changes.push(change(Action::Update, fields, escalation))
+                new_changes.push(change(Action::Update, fields, escalation));
             }
             Some(_) => {}
         }

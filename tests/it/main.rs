@@ -5,5 +5,6 @@ mod client;
 mod common;
 mod examples;
 mod fake;
+mod plan;
 mod schema;
 mod validate;

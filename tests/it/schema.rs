@@ -78,3 +78,12 @@ fn invalid_documents_do_not_validate_against_the_schema() {
         "users:\n  - email: jane@acme.com\n    alias: null\n    tags: ~\n"
     )));
 }
+
+#[test]
+fn checked_in_plan_schema_is_current() {
+    let on_disk = std::fs::read_to_string(root().join(zroster::plan::SCHEMA_PATH)).unwrap();
+    assert!(
+        on_disk == zroster::plan::schema_json(),
+        "schema/plan.schema.json is out of date; regenerate it with:\n    cargo run --bin zroster -- schema plan > schema/plan.schema.json"
+    );
+}

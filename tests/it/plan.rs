@@ -1,0 +1,379 @@
+//! `zplan` end to end: the real binary against the project's emulator over loopback,
+//! asserting the output, the exit code and the API traffic.
+
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use zroster::fake::{Config, Handle, Server, StateFile};
+
+use crate::common::{bin, root};
+
+/// An emulator running on its own runtime while the test runs the binary.
+struct Sandbox {
+    runtime: tokio::runtime::Runtime,
+    handle: Option<Handle>,
+}
+
+impl Sandbox {
+    fn start(state: &Value) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let seed: StateFile = serde_json::from_value(state.clone()).unwrap();
+        let handle = runtime
+            .block_on(Server::start(Config {
+                seed,
+                ..Config::default()
+            }))
+            .unwrap();
+        Self {
+            runtime,
+            handle: Some(handle),
+        }
+    }
+
+    fn from_file(path: &str) -> Self {
+        let text = std::fs::read_to_string(root().join(path)).unwrap();
+        Self::start(&serde_json::from_str(&text).unwrap())
+    }
+
+    fn url(&self) -> String {
+        self.handle.as_ref().unwrap().base_url().to_owned()
+    }
+
+    fn zplan(&self) -> Command {
+        let mut command = bin("zplan");
+        command
+            .env("ZENDESK_URL", self.url())
+            .env("ZENDESK_EMAIL", "admin@example.com")
+            .env("ZENDESK_API_TOKEN", "fake-token")
+            .env("ZROSTER_TEST_NO_DELAY", "1")
+            .env_remove("ZENDESK_SUBDOMAIN")
+            .env_remove("ZENDESK_OAUTH_TOKEN");
+        command
+    }
+
+    /// The emulator's request counters.
+    fn requests(&self) -> Value {
+        let url = format!("{}/__fake/requests", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::get(url).await.unwrap().json().await.unwrap()
+        })
+    }
+
+    fn reset_requests(&self) {
+        let url = format!("{}/__fake/requests/reset", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::Client::new().post(url).send().await.unwrap();
+        });
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.runtime.block_on(handle.shutdown());
+        }
+    }
+}
+
+fn writes(requests: &Value) -> u64 {
+    requests["by_endpoint"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(endpoint, _)| !endpoint.starts_with("GET "))
+        .map(|(_, n)| n.as_u64().unwrap())
+        .sum()
+}
+
+fn run(command: &mut Command) -> (Output, String) {
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    (output, stdout)
+}
+
+fn roster_file(dir: &tempfile::TempDir, text: &str) -> String {
+    let path = dir.path().join("roster.yaml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+const STATE: &str = r#"{"users": [
+  {"id": 10, "name": "Jane Smith", "email": "jane@acme.com", "external_id": "emp-1", "role": "agent"},
+  {"id": 11, "name": "Bo Berg", "email": "bo@acme.com", "external_id": "emp-2", "role": "agent"}
+], "groups": [{"id": 20, "name": "Support"}]}"#;
+
+const SAME: &str = "settings:\n  manage: { roles: [agent] }\nusers:\n  - { name: Jane Smith, email: jane@acme.com, external_id: emp-1, role: agent }\n  - { name: Bo Berg, email: bo@acme.com, external_id: emp-2, role: agent }\n";
+
+#[test]
+fn a_roster_identical_to_the_account_plans_nothing_and_only_reads() {
+    let sandbox = Sandbox::start(&serde_json::from_str(STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, SAME);
+    let (output, stdout) =
+        run(sandbox
+            .zplan()
+            .args(["--format", "json", "--detailed-exitcode", &roster]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(plan["changes"], json!([]));
+    let requests = sandbox.requests();
+    assert_eq!(writes(&requests), 0, "{requests:#}");
+    assert!(
+        requests["total"].as_u64().unwrap() <= 10,
+        "only the fetch: {requests:#}"
+    );
+}
+
+#[test]
+fn detailed_exitcode_is_0_2_1_and_3_in_the_right_cases() {
+    let sandbox = Sandbox::start(&serde_json::from_str(STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let code = |text: &str| {
+        let roster = roster_file(&dir, text);
+        sandbox
+            .zplan()
+            .args(["--detailed-exitcode", &roster])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(code(SAME), Some(0));
+    assert_eq!(code(&SAME.replace("Bo Berg", "Bo Bergström")), Some(2));
+    // Conflict: the external id is Jane's, the email Bo's.
+    assert_eq!(
+        code("users:\n  - { external_id: emp-1, email: bo@acme.com }\n"),
+        Some(1)
+    );
+    // An unresolvable group is an error.
+    assert_eq!(
+        code("users:\n  - { external_id: emp-1, role: agent, groups: [Nowhere] }\n"),
+        Some(1)
+    );
+    // Refused: pruning deletes both agents but max_deletes is 1.
+    assert_eq!(
+        code(
+            "settings:\n  manage: { roles: [agent] }\n  prune: delete\n  safety: { max_deletes: 1 }\nusers: []\n"
+        ),
+        Some(3)
+    );
+    // Without --detailed-exitcode, changes still exit 0.
+    let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergström"));
+    assert_eq!(
+        sandbox.zplan().arg(&roster).output().unwrap().status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn out_writes_a_plan_that_validates_against_the_plan_schema() {
+    let sandbox = Sandbox::start(&serde_json::from_str(STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergström"));
+    let out = dir.path().join("plan.json");
+    let output = sandbox
+        .zplan()
+        .args(["--out", out.to_str().unwrap(), &roster])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schema/plan.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&plan)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(plan["format_version"], 1);
+    assert_eq!(plan["touched"][0]["id"], 11);
+    assert!(
+        !std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("fake-token")
+    );
+}
+
+#[test]
+fn the_acme_example_plans_the_expected_changes() {
+    let sandbox = Sandbox::from_file("examples/acme/zendesk-state.json");
+    let (output, stdout) = run(sandbox
+        .zplan()
+        .args(["--format", "json", "examples/acme/roster"]));
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    let lines: Vec<String> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} {}{}{}",
+                c["action"].as_str().unwrap(),
+                c["kind"].as_str().unwrap(),
+                c["key"].as_str().unwrap(),
+                c["target"]
+                    .as_str()
+                    .map(|t| format!(" -> {t}"))
+                    .unwrap_or_default(),
+                c["blocked"]
+                    .as_str()
+                    .map(|b| format!(" [blocked: {b}]"))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+    insta::assert_json_snapshot!(plan["summary"]);
+    assert_eq!(writes(&sandbox.requests()), 0);
+}
+
+#[test]
+fn zplan_reads_only_even_when_the_plan_has_changes() {
+    let sandbox = Sandbox::start(&serde_json::from_str(STATE).unwrap());
+    sandbox.reset_requests();
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "settings:\n  manage: { roles: [agent] }\n  prune: delete\nusers:\n  - { name: New Person, email: new@acme.com, role: agent }\n",
+    );
+    let output = sandbox.zplan().arg(&roster).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(writes(&sandbox.requests()), 0);
+}
+
+#[test]
+fn the_sandbox_flag_needs_no_account() {
+    let output = bin("zplan")
+        .env_remove("ZENDESK_URL")
+        .env_remove("ZENDESK_SUBDOMAIN")
+        .args([
+            "--sandbox",
+            "examples/acme/zendesk-state.json",
+            "--format",
+            "json",
+            "examples/acme/roster",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(!plan["changes"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn without_an_account_zplan_says_which_variable_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, SAME);
+    let output = bin("zplan")
+        .env_remove("ZENDESK_URL")
+        .env_remove("ZENDESK_SUBDOMAIN")
+        .arg(&roster)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("ZENDESK_SUBDOMAIN"), "{stderr}");
+}
+
+#[test]
+fn export_then_plan_plans_no_change() {
+    let dir = tempfile::tempdir().unwrap();
+    for scope in ["agents", "all"] {
+        let exported = dir.path().join(format!("{scope}.yaml"));
+        let output = bin("zroster")
+            .args([
+                "export",
+                "--scope",
+                scope,
+                "--sandbox",
+                "examples/acme/zendesk-state.json",
+                "--out",
+            ])
+            .arg(&exported)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = std::fs::read_to_string(&exported).unwrap();
+        assert!(
+            text.starts_with("# yaml-language-server: $schema="),
+            "{text}"
+        );
+        let output = bin("zplan")
+            .args([
+                "--sandbox",
+                "examples/acme/zendesk-state.json",
+                "--format",
+                "json",
+                "--detailed-exitcode",
+            ])
+            .arg(&exported)
+            .output()
+            .unwrap();
+        let plan: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{scope}: {:#}\n{}",
+            plan["changes"],
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn export_is_deterministic() {
+    let run = || {
+        bin("zroster")
+            .args([
+                "export",
+                "--scope",
+                "all",
+                "--sandbox",
+                "examples/acme/zendesk-state.json",
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let first = run();
+    assert!(!first.is_empty());
+    assert_eq!(first, run());
+}
