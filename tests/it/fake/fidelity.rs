@@ -104,11 +104,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "`/search/export` is not emulated (`users/search` is)",
     ),
     (
-        "zenpy__users-incremental",
-        "GET /api/v2/incremental/users:",
-        "the time-based incremental export is not emulated; the cursor-based one is",
-    ),
-    (
         "zenpy__sample-",
         "",
         "zenpy `specification/` samples are bare objects in a made-up request, not recordings (no wrapper, jobs that never ran)",
