@@ -279,17 +279,17 @@ fn collect(file: &str, exchanges: &[Value]) -> Seeds {
     {
         // A created membership needs its user and organization or group.
         let body = &ex["response"]["body"];
-        if let Some(m) = body.get("organization_membership") {
-            if let (Some(u), Some(o)) = (m["user_id"].as_u64(), m["organization_id"].as_u64()) {
-                seeds.placeholder("users", u, &json!({}));
-                seeds.placeholder("organizations", o, &json!({}));
-            }
+        if let Some(m) = body.get("organization_membership")
+            && let (Some(u), Some(o)) = (m["user_id"].as_u64(), m["organization_id"].as_u64())
+        {
+            seeds.placeholder("users", u, &json!({}));
+            seeds.placeholder("organizations", o, &json!({}));
         }
-        if let Some(m) = body.get("group_membership") {
-            if let (Some(u), Some(g)) = (m["user_id"].as_u64(), m["group_id"].as_u64()) {
-                seeds.placeholder("users", u, &json!({"role": "agent"}));
-                seeds.placeholder("groups", g, &json!({}));
-            }
+        if let Some(m) = body.get("group_membership")
+            && let (Some(u), Some(g)) = (m["user_id"].as_u64(), m["group_id"].as_u64())
+        {
+            seeds.placeholder("users", u, &json!({"role": "agent"}));
+            seeds.placeholder("groups", g, &json!({}));
         }
     }
     for ex in exchanges {
