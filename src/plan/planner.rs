@@ -25,6 +25,17 @@ pub struct Planner<'a> {
     protect: PatternSet,
     by_external_id: HashMap<String, u64>,
     by_email: HashMap<String, u64>,
+    /// Names resolved once: lower-case name → the roster's or the account's object.
+    custom_roles: HashMap<String, Resolved>,
+    organizations: HashMap<String, Resolved>,
+    groups: HashMap<String, Resolved>,
+    /// Live names by id, for the "before" side of reference fields.
+    custom_role_names: HashMap<u64, String>,
+    organization_names: HashMap<u64, String>,
+    group_names: HashMap<u64, String>,
+    /// Live memberships by user id.
+    group_memberships: HashMap<u64, Vec<LiveMembership>>,
+    organization_memberships: HashMap<u64, Vec<LiveMembership>>,
     changes: Vec<Change>,
     errors: Vec<PlanError>,
 }
@@ -67,6 +78,20 @@ impl<'a> Planner<'a> {
                 by_email.insert(email.to_lowercase(), user.id);
             }
         }
+        let mut group_memberships: HashMap<u64, Vec<LiveMembership>> = HashMap::new();
+        for membership in &state.group_memberships {
+            group_memberships
+                .entry(membership.user_id)
+                .or_default()
+                .push(*membership);
+        }
+        let mut organization_memberships: HashMap<u64, Vec<LiveMembership>> = HashMap::new();
+        for membership in state.organization_memberships.iter().flatten() {
+            organization_memberships
+                .entry(membership.user_id)
+                .or_default()
+                .push(*membership);
+        }
         let mut planner = Planner {
             roster,
             state,
@@ -74,6 +99,26 @@ impl<'a> Planner<'a> {
             protect: PatternSet::new(roster.settings.protect.iter().map(|p| p.value.as_str())),
             by_external_id,
             by_email,
+            custom_roles: resolve_custom_roles(roster, state),
+            organizations: resolve_organizations(roster, state),
+            groups: resolve_groups(roster, state),
+            custom_role_names: state
+                .custom_roles
+                .iter()
+                .map(|r| (r.id, r.name.clone()))
+                .collect(),
+            organization_names: state
+                .organizations
+                .iter()
+                .map(|o| (o.id, o.name.clone()))
+                .collect(),
+            group_names: state
+                .groups
+                .iter()
+                .map(|g| (g.id, g.name.clone()))
+                .collect(),
+            group_memberships,
+            organization_memberships,
             changes: Vec::new(),
             errors: Vec::new(),
         };
@@ -334,79 +379,16 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Resolves a custom role name: the roster's section first, then the live account.
     fn custom_role(&self, name: &str) -> Option<Resolved> {
-        let live = self
-            .state
-            .custom_roles
-            .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(name));
-        if let Some(role) = self
-            .roster
-            .custom_roles
-            .iter()
-            .find(|r| r.name.value.eq_ignore_ascii_case(name))
-        {
-            return Some(Resolved {
-                name: role.name.value.clone(),
-                id: live.map(|l| l.id),
-            });
-        }
-        live.map(|l| Resolved {
-            name: l.name.clone(),
-            id: Some(l.id),
-        })
+        self.custom_roles.get(&name.to_lowercase()).cloned()
     }
 
     fn organization(&self, name: &str) -> Option<Resolved> {
-        if let Some(organization) = self
-            .roster
-            .organizations
-            .iter()
-            .find(|o| o.name.value.eq_ignore_ascii_case(name))
-        {
-            let live = self.state.organizations.iter().find(|o| {
-                match (&organization.external_id, &o.external_id) {
-                    (Some(want), Some(have)) if want.value.eq_ignore_ascii_case(have) => true,
-                    _ => o.name.eq_ignore_ascii_case(&organization.name.value),
-                }
-            });
-            return Some(Resolved {
-                name: organization.name.value.clone(),
-                id: live.map(|l| l.id),
-            });
-        }
-        self.state
-            .organizations
-            .iter()
-            .find(|o| o.name.eq_ignore_ascii_case(name))
-            .map(|o| Resolved {
-                name: o.name.clone(),
-                id: Some(o.id),
-            })
+        self.organizations.get(&name.to_lowercase()).cloned()
     }
 
     fn group(&self, name: &str) -> Option<Resolved> {
-        let live = self
-            .state
-            .groups
-            .iter()
-            .find(|g| g.name.eq_ignore_ascii_case(name));
-        if let Some(group) = self
-            .roster
-            .groups
-            .iter()
-            .find(|g| g.name.value.eq_ignore_ascii_case(name))
-        {
-            return Some(Resolved {
-                name: group.name.value.clone(),
-                id: live.map(|l| l.id),
-            });
-        }
-        live.map(|g| Resolved {
-            name: g.name.clone(),
-            id: Some(g.id),
-        })
+        self.groups.get(&name.to_lowercase()).cloned()
     }
 
     fn resolve(
@@ -431,33 +413,15 @@ impl<'a> Planner<'a> {
     }
 
     fn custom_role_name(&self, id: Option<u64>) -> Value {
-        id.map_or(Value::Null, |id| {
-            self.state
-                .custom_roles
-                .iter()
-                .find(|r| r.id == id)
-                .map_or_else(|| json!(format!("#{id}")), |r| json!(r.name))
-        })
+        name_of(&self.custom_role_names, id)
     }
 
     fn organization_name(&self, id: Option<u64>) -> Value {
-        id.map_or(Value::Null, |id| {
-            self.state
-                .organizations
-                .iter()
-                .find(|o| o.id == id)
-                .map_or_else(|| json!(format!("#{id}")), |o| json!(o.name))
-        })
+        name_of(&self.organization_names, id)
     }
 
     fn group_name(&self, id: Option<u64>) -> Value {
-        id.map_or(Value::Null, |id| {
-            self.state
-                .groups
-                .iter()
-                .find(|g| g.id == id)
-                .map_or_else(|| json!(format!("#{id}")), |g| json!(g.name))
-        })
+        name_of(&self.group_names, id)
     }
 
     /// Plans every roster user; returns the live ids the roster matched.
@@ -862,14 +826,7 @@ impl<'a> Planner<'a> {
         let source = user.source;
         if let Some(groups) = user.profile.groups.as_ref().or(defaults.groups.as_ref()) {
             let have: Vec<LiveMembership> = live
-                .map(|l| {
-                    self.state
-                        .group_memberships
-                        .iter()
-                        .filter(|m| m.user_id == l.id)
-                        .copied()
-                        .collect()
-                })
+                .and_then(|l| self.group_memberships.get(&l.id).cloned())
                 .unwrap_or_default();
             let mut wanted_ids = BTreeSet::new();
             for name in &groups.value {
@@ -914,15 +871,7 @@ impl<'a> Planner<'a> {
             .or(defaults.organizations.as_ref())
         {
             let have: Vec<LiveMembership> = live
-                .map(|l| {
-                    self.state
-                        .organization_memberships
-                        .iter()
-                        .flatten()
-                        .filter(|m| m.user_id == l.id)
-                        .copied()
-                        .collect()
-                })
+                .and_then(|l| self.organization_memberships.get(&l.id).cloned())
                 .unwrap_or_default();
             let mut wanted_ids = BTreeSet::new();
             for name in &organizations.value {
@@ -1083,6 +1032,113 @@ impl<'a> Planner<'a> {
             }
         }
     }
+}
+
+/// The live name of an id as a plan shows it: the name, `#id` when unknown, `null` for none.
+fn name_of(names: &HashMap<u64, String>, id: Option<u64>) -> Value {
+    id.map_or(Value::Null, |id| {
+        names
+            .get(&id)
+            .map_or_else(|| json!(format!("#{id}")), |name| json!(name))
+    })
+}
+
+/// Custom role names: the roster's section first (with the live id when the role exists),
+/// then the account's.
+fn resolve_custom_roles(roster: &Roster, state: &LiveState) -> HashMap<String, Resolved> {
+    let mut resolved: HashMap<String, Resolved> = state
+        .custom_roles
+        .iter()
+        .map(|r| {
+            (
+                r.name.to_lowercase(),
+                Resolved {
+                    name: r.name.clone(),
+                    id: Some(r.id),
+                },
+            )
+        })
+        .collect();
+    for role in &roster.custom_roles {
+        let key = role.name.value.to_lowercase();
+        let id = resolved.get(&key).and_then(|r| r.id);
+        resolved.insert(
+            key,
+            Resolved {
+                name: role.name.value.clone(),
+                id,
+            },
+        );
+    }
+    resolved
+}
+
+/// Organization names: the roster's section first (matched to the account by external id,
+/// else by name), then the account's.
+fn resolve_organizations(roster: &Roster, state: &LiveState) -> HashMap<String, Resolved> {
+    let mut resolved: HashMap<String, Resolved> = state
+        .organizations
+        .iter()
+        .map(|o| {
+            (
+                o.name.to_lowercase(),
+                Resolved {
+                    name: o.name.clone(),
+                    id: Some(o.id),
+                },
+            )
+        })
+        .collect();
+    let by_external_id: HashMap<String, u64> = state
+        .organizations
+        .iter()
+        .filter_map(|o| Some((o.external_id.as_ref()?.to_lowercase(), o.id)))
+        .collect();
+    for organization in &roster.organizations {
+        let key = organization.name.value.to_lowercase();
+        let id = organization
+            .external_id
+            .as_ref()
+            .and_then(|e| by_external_id.get(&e.value.to_lowercase()).copied())
+            .or_else(|| resolved.get(&key).and_then(|r| r.id));
+        resolved.insert(
+            key,
+            Resolved {
+                name: organization.name.value.clone(),
+                id,
+            },
+        );
+    }
+    resolved
+}
+
+/// Group names: the roster's section first, then the account's.
+fn resolve_groups(roster: &Roster, state: &LiveState) -> HashMap<String, Resolved> {
+    let mut resolved: HashMap<String, Resolved> = state
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.name.to_lowercase(),
+                Resolved {
+                    name: g.name.clone(),
+                    id: Some(g.id),
+                },
+            )
+        })
+        .collect();
+    for group in &roster.groups {
+        let key = group.name.value.to_lowercase();
+        let id = resolved.get(&key).and_then(|r| r.id);
+        resolved.insert(
+            key,
+            Resolved {
+                name: group.name.value.clone(),
+                id,
+            },
+        );
+    }
+    resolved
 }
 
 /// Whether a change demotes, suspends or deletes the user.

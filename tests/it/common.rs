@@ -36,3 +36,12 @@ pub(crate) fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// Every roster file of `examples/` (the CI workflow examples under `examples/github` are not
+/// rosters).
+pub(crate) fn roster_examples() -> Vec<PathBuf> {
+    yaml_files(&root().join("examples"))
+        .into_iter()
+        .filter(|path| !path.starts_with(root().join("examples/github")))
+        .collect()
+}

@@ -32,7 +32,7 @@ fn the_acme_example_has_at_least_25_users_over_its_five_files() {
 
 #[test]
 fn every_example_file_starts_with_the_schema_comment() {
-    for file in crate::common::yaml_files(&root().join("examples")) {
+    for file in crate::common::roster_examples() {
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(
             text.starts_with("# yaml-language-server: $schema="),

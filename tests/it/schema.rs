@@ -1,7 +1,7 @@
 //! The checked-in JSON Schema is current, and editors using it agree with zroster: the
 //! examples validate against it, and invalid documents do not.
 
-use crate::common::{root, yaml_files};
+use crate::common::root;
 
 fn checked_in_schema() -> serde_json::Value {
     let text = std::fs::read_to_string(root().join(zroster::roster::schema::SCHEMA_PATH)).unwrap();
@@ -25,7 +25,7 @@ fn yaml_to_json(text: &str) -> serde_json::Value {
 #[test]
 fn every_example_validates_against_the_schema() {
     let validator = jsonschema::validator_for(&checked_in_schema()).unwrap();
-    let files = yaml_files(&root().join("examples"));
+    let files = crate::common::roster_examples();
     assert!(files.len() >= 6);
     for file in files {
         let document = yaml_to_json(&std::fs::read_to_string(&file).unwrap());

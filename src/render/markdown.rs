@@ -1,0 +1,649 @@
+//! The markdown renderer: a plan as a pull-request comment. A heading with the account,
+//! refusals and errors in a callout, a summary table, privilege escalations and blocked
+//! changes, then one collapsed `<details>` section per action and the drift. The whole
+//! comment stays under [`MAX_CHARS`]: when the plan is longer, each section keeps its first
+//! entries and says how many it leaves out.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use similar::{ChangeTag, TextDiff};
+
+use super::mask::mask_emails;
+use super::{
+    NO_CHANGES, RenderOptions, Renderer, api_cost, by_action, count, is_membership, is_multiline,
+    is_quiet, kind_name, plural, section_title, shown_key, source_line,
+};
+use crate::plan::{Action, Change, Drift, FieldChange, Plan, PlanError, Refusal};
+
+/// The most characters a rendering has. GitHub refuses comments over 65,536.
+pub(crate) const MAX_CHARS: usize = 65_000;
+
+/// Characters kept free below [`MAX_CHARS`] for the note that says what is left out.
+const FOOTER_RESERVE: usize = 300;
+
+/// Characters kept free per section for its `… and 12,345 more not shown` line.
+const NOTE_RESERVE: usize = 80;
+
+/// The longest value, label or message shown whole; longer ones are cut with `…`.
+const MAX_TEXT_CHARS: usize = 300;
+
+/// The most lines of a line diff; the rest are counted.
+const MAX_DIFF_LINES: usize = 40;
+
+/// Lines of unchanged text shown around each change in a line diff.
+const DIFF_CONTEXT: usize = 2;
+
+/// The budget weight of refusals and errors, escalations and blocked changes; other
+/// sections weigh 1.
+const PRIORITY_WEIGHT: usize = 3;
+
+/// Writes a plan as GitHub-flavoured markdown, masking email addresses when
+/// `options.mask_emails`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct MarkdownRenderer {
+    /// Masking (colour does not apply).
+    pub(crate) options: RenderOptions,
+}
+
+impl Renderer for MarkdownRenderer {
+    fn render(&self, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+        let text = Markdown {
+            mask: self.options.mask_emails,
+        }
+        .plan(plan);
+        out.write_all(text.as_bytes())
+    }
+}
+
+/// One thing a section lists.
+#[derive(Debug, Clone, Copy)]
+enum Entry<'p> {
+    /// A safety rule that refuses the plan.
+    Refusal(&'p Refusal),
+    /// A reference that resolves nowhere.
+    Error(&'p PlanError),
+    /// A change that grants privileges, in one line.
+    Escalation(&'p Change),
+    /// A change with its fields; `with_action` where the section mixes actions.
+    Change {
+        change: &'p Change,
+        with_action: bool,
+    },
+    /// A user the roster does not list, as a table row.
+    Drift(&'p Drift),
+}
+
+/// A part of the comment: fixed text around a list of entries, some of which may be left
+/// out to stay under [`MAX_CHARS`].
+struct Section<'p> {
+    /// Text before the entries.
+    open: String,
+    /// Everything the section lists.
+    entries: Vec<Entry<'p>>,
+    /// Text after the entries.
+    close: String,
+    /// What starts the `… and N more not shown` line: a list item, or a blank line after a
+    /// table.
+    note_prefix: &'static str,
+    /// Whether entries left out count as changes in the closing note.
+    lists_changes: bool,
+    /// Whether the section is shown when it has no entries.
+    always: bool,
+    /// Its claim on the budget relative to other sections: refusals and errors,
+    /// escalations and blocked changes matter more than the long tail of routine changes.
+    weight: usize,
+    /// Entries rendered so far, in order, no more than fit the whole budget.
+    rendered: Vec<String>,
+    /// Their lengths in characters.
+    sizes: Vec<usize>,
+    /// How many of the rendered entries are shown.
+    shown: usize,
+}
+
+impl<'p> Section<'p> {
+    /// A section of weight 1 listing its entries as list items.
+    fn new(open: String, entries: Vec<Entry<'p>>, close: &str) -> Self {
+        Section {
+            open,
+            entries,
+            close: close.to_owned(),
+            note_prefix: "- ",
+            lists_changes: false,
+            always: false,
+            weight: 1,
+            rendered: Vec::new(),
+            sizes: Vec::new(),
+            shown: 0,
+        }
+    }
+
+    /// Whether the section is part of the comment.
+    fn is_shown(&self) -> bool {
+        self.always || !self.entries.is_empty()
+    }
+}
+
+/// Renders markdown; every piece of text from the plan goes through [`Markdown::plain`],
+/// [`Markdown::code`] or [`Markdown::message`], which mask and escape it.
+struct Markdown {
+    /// Whether to mask email addresses.
+    mask: bool,
+}
+
+impl Markdown {
+    /// The whole comment.
+    fn plan(&self, plan: &Plan) -> String {
+        let mut heading = String::from("## Zendesk plan for ");
+        self.code(&plan.account, &mut heading);
+        heading.push_str("\n\n");
+        if is_quiet(plan) {
+            return format!("{heading}{NO_CHANGES}\n");
+        }
+        if let Some(me) = &plan.authenticated_user {
+            heading.push_str("Planned as ");
+            match &me.email {
+                Some(email) => self.plain(&format!("{} <{email}>", me.name), &mut heading),
+                None => self.plain(&me.name, &mut heading),
+            }
+            heading.push_str(".\n\n");
+        }
+        let mut sections = sections(plan, heading);
+        let fixed: usize = sections
+            .iter()
+            .filter(|s| s.is_shown())
+            .map(|s| {
+                s.open.chars().count()
+                    + s.close.chars().count()
+                    + if s.entries.is_empty() {
+                        0
+                    } else {
+                        NOTE_RESERVE
+                    }
+            })
+            .sum();
+        let budget = MAX_CHARS.saturating_sub(fixed + FOOTER_RESERVE);
+        for section in &mut sections {
+            self.measure(section, budget);
+        }
+        allot(&mut sections, budget);
+        write_sections(&sections)
+    }
+
+    /// Renders a section's entries while they fit `budget` in all.
+    fn measure(&self, section: &mut Section, budget: usize) {
+        let mut used = 0;
+        for entry in &section.entries {
+            let mut text = String::new();
+            self.entry(*entry, &mut text);
+            let size = text.chars().count();
+            if used + size > budget {
+                break;
+            }
+            used += size;
+            section.rendered.push(text);
+            section.sizes.push(size);
+        }
+    }
+
+    /// One entry, ending with a line break.
+    fn entry(&self, entry: Entry, out: &mut String) {
+        match entry {
+            Entry::Refusal(refusal) => {
+                out.push_str("> - **Refused** by ");
+                self.code(&refusal.rule, out);
+                out.push_str(": ");
+                self.message(&refusal.message, out);
+                out.push_str(if refusal.overridable {
+                    ". `--allow-mass-changes` overrides this.\n"
+                } else {
+                    ". `--allow-mass-changes` cannot override this.\n"
+                });
+            }
+            Entry::Error(error) => {
+                out.push_str("> - **Error** at ");
+                self.code(&error.source, out);
+                out.push_str(": ");
+                self.message(&error.message, out);
+                out.push('\n');
+            }
+            Entry::Escalation(change) => {
+                out.push_str("- ");
+                self.headline(change, false, out);
+                out.push_str(": ");
+                self.message(change.escalation.as_deref().unwrap_or_default(), out);
+                out.push('\n');
+            }
+            Entry::Change {
+                change,
+                with_action,
+            } => self.change(change, with_action, out),
+            Entry::Drift(drift) => {
+                out.push_str("| ");
+                let user = &drift.user;
+                match &user.email {
+                    Some(email) => self.plain(&format!("{} <{email}>", user.name), out),
+                    None => self.plain(&format!("{} (#{})", user.name, user.id), out),
+                }
+                out.push_str(" | ");
+                self.plain(&drift.role, out);
+                out.push_str(" |\n");
+            }
+        }
+    }
+
+    /// ``**user** Jane Smith <jane@acme.com> · `external_id:emp-1` · `roster.yaml:3` ``.
+    fn headline(&self, change: &Change, with_action: bool, out: &mut String) {
+        out.push_str("**");
+        if with_action {
+            out.push_str(&section_title(change.action).to_lowercase());
+            out.push(' ');
+        }
+        out.push_str(kind_name(change.kind));
+        out.push_str("** ");
+        self.plain(&change.label, out);
+        if is_membership(change) {
+            out.push_str(" → ");
+            self.plain(change.target.as_deref().unwrap_or_default(), out);
+        } else if let Some(key) = shown_key(change) {
+            out.push_str(" · ");
+            self.code(key, out);
+        }
+        out.push_str(" · ");
+        match &change.source {
+            Some(source) => self.code(source_line(source), out),
+            None => out.push_str("not in the roster"),
+        }
+    }
+
+    /// A change as a list item, its fields as nested items.
+    fn change(&self, change: &Change, with_action: bool, out: &mut String) {
+        out.push_str("- ");
+        self.headline(change, with_action, out);
+        out.push('\n');
+        if let Some(reason) = &change.blocked {
+            out.push_str("  - **blocked**: ");
+            self.message(reason, out);
+            out.push('\n');
+        }
+        for field in &change.fields {
+            out.push_str("  - ");
+            self.code(&field.field, out);
+            out.push(':');
+            if is_multiline(field) && self.line_diff(field, out) {
+                continue;
+            }
+            out.push(' ');
+            if change.action != Action::Create {
+                self.code(&field.before.to_string(), out);
+                out.push_str(" → ");
+            }
+            self.code(&field.after.to_string(), out);
+            out.push('\n');
+        }
+    }
+
+    /// A multi-line text field as a fenced `diff` block inside the field's list item;
+    /// false, writing nothing, when the texts differ in no line.
+    fn line_diff(&self, field: &FieldChange, out: &mut String) -> bool {
+        let before = field.before.as_str().unwrap_or_default();
+        let after = field.after.as_str().unwrap_or_default();
+        let diff = TextDiff::from_lines(before, after);
+        let groups = diff.grouped_ops(DIFF_CONTEXT);
+        if groups.is_empty() {
+            return false;
+        }
+        let mut lines = Vec::new();
+        for (i, group) in groups.iter().enumerate() {
+            if i > 0 {
+                lines.push(Cow::Borrowed("  ⋮"));
+            }
+            for op in group {
+                for line in diff.iter_changes(op) {
+                    let sign = match line.tag() {
+                        ChangeTag::Equal => ' ',
+                        ChangeTag::Delete => '-',
+                        ChangeTag::Insert => '+',
+                    };
+                    let text = self.mask(line.value().trim_end_matches(['\n', '\r']));
+                    lines.push(Cow::Owned(format!("{sign} {}", truncate(&text))));
+                }
+            }
+        }
+        let hidden = lines.len().saturating_sub(MAX_DIFF_LINES);
+        lines.truncate(MAX_DIFF_LINES);
+        if hidden > 0 {
+            lines.push(Cow::Owned(format!("… {} more", plural(hidden, "line"))));
+        }
+        let fence = "`".repeat(3.max(longest_run(lines.iter().map(AsRef::as_ref), '`') + 1));
+        let _ = writeln!(out, "\n    {fence}diff");
+        for line in &lines {
+            let _ = writeln!(out, "    {line}");
+        }
+        let _ = writeln!(out, "    {fence}");
+        true
+    }
+
+    /// `text` with its email addresses masked when asked to.
+    fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if self.mask {
+            mask_emails(text)
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
+    /// `text` as literal text in a paragraph, list item or table cell: HTML and markdown
+    /// punctuation escaped, line breaks as spaces, GitHub's `#123` links defused.
+    fn plain(&self, text: &str, out: &mut String) {
+        let masked = self.mask(text);
+        for c in truncate(&masked).chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '\n' | '\r' => out.push(' '),
+                c => out.push(c),
+            }
+        }
+    }
+
+    /// `text` as an inline code span, with enough backticks around it to hold any it
+    /// contains. Not for table cells, where `|` would need escaping.
+    fn code(&self, text: &str, out: &mut String) {
+        let masked = self.mask(text);
+        let text = truncate(&masked);
+        let text = if text.contains(['\n', '\r']) {
+            Cow::Owned(text.replace(['\n', '\r'], " "))
+        } else {
+            text
+        };
+        if text.is_empty() {
+            out.push_str("` `");
+            return;
+        }
+        let fence = "`".repeat(longest_run([text.as_ref()].into_iter(), '`') + 1);
+        let pad = if text.starts_with(['`', ' ']) || text.ends_with(['`', ' ']) {
+            " "
+        } else {
+            ""
+        };
+        let _ = write!(out, "{fence}{pad}{text}{pad}{fence}");
+    }
+
+    /// A message in the house style, where names are in backticks: the backticked parts as
+    /// code spans, the rest as plain text.
+    fn message(&self, text: &str, out: &mut String) {
+        let parts: Vec<&str> = text.split('`').collect();
+        if parts.len().is_multiple_of(2) {
+            // An unpaired backtick: all of it is plain text.
+            self.plain(text, out);
+            return;
+        }
+        for (i, part) in parts.into_iter().enumerate() {
+            if i % 2 == 1 {
+                self.code(part, out);
+            } else {
+                self.plain(part, out);
+            }
+        }
+    }
+}
+
+/// The comment's parts in order, entries not yet rendered.
+fn sections(plan: &Plan, heading: String) -> Vec<Section<'_>> {
+    let mut sections = Vec::new();
+    let mut head = Section::new(heading, Vec::new(), "");
+    head.always = true;
+    sections.push(head);
+
+    let problems: Vec<Entry> = plan
+        .refusals
+        .iter()
+        .map(Entry::Refusal)
+        .chain(plan.errors.iter().map(Entry::Error))
+        .collect();
+    let mut callout = Section::new(
+        "> [!CAUTION]\n> **This plan cannot be applied as it is.**\n>\n".to_owned(),
+        problems,
+        "\n",
+    );
+    callout.note_prefix = "> - ";
+    callout.weight = PRIORITY_WEIGHT;
+    sections.push(callout);
+
+    let mut summary = Section::new(summary_table(plan), Vec::new(), "");
+    summary.always = true;
+    sections.push(summary);
+
+    let escalations: Vec<Entry> = plan
+        .changes
+        .iter()
+        .filter(|c| c.escalation.is_some())
+        .map(Entry::Escalation)
+        .collect();
+    let mut escalations = Section::new(
+        format!(
+            "### Privilege escalations ({})\n\nThese changes grant more access than the \
+             users have now.\n\n",
+            count(escalations.len())
+        ),
+        escalations,
+        "\n",
+    );
+    escalations.weight = PRIORITY_WEIGHT;
+    sections.push(escalations);
+
+    let blocked: Vec<Entry> = plan
+        .changes
+        .iter()
+        .filter(|c| c.blocked.is_some())
+        .map(|change| Entry::Change {
+            change,
+            with_action: true,
+        })
+        .collect();
+    let mut blocked = Section::new(
+        format!(
+            "### Blocked ({})\n\nThese changes are not applied.\n\n",
+            count(blocked.len())
+        ),
+        blocked,
+        "\n",
+    );
+    blocked.lists_changes = true;
+    blocked.weight = PRIORITY_WEIGHT;
+    sections.push(blocked);
+
+    for (action, changes) in by_action(plan.applicable()) {
+        let mut section = Section::new(
+            format!(
+                "<details><summary>{} ({})</summary>\n\n",
+                section_title(action),
+                count(changes.len())
+            ),
+            changes
+                .into_iter()
+                .map(|change| Entry::Change {
+                    change,
+                    with_action: false,
+                })
+                .collect(),
+            "\n</details>\n\n",
+        );
+        section.lists_changes = true;
+        sections.push(section);
+    }
+
+    let mut drift = Section::new(
+        format!(
+            "<details><summary>Not in the roster ({})</summary>\n\nIn scope but not \
+             listed; `prune: report` leaves them as they are.\n\n| User | Role |\n\
+             |---|---|\n",
+            count(plan.drift.len())
+        ),
+        plan.drift.iter().map(Entry::Drift).collect(),
+        "\n</details>\n\n",
+    );
+    drift.note_prefix = "\n";
+    sections.push(drift);
+    sections
+}
+
+/// The summary table: counts, seats and API cost; rows that would say 0 are left out.
+fn summary_table(plan: &Plan) -> String {
+    let s = &plan.summary;
+    let mut rows = Vec::new();
+    for (n, what) in [
+        (s.create, "To create"),
+        (s.update, "To update"),
+        (s.suspend, "To suspend"),
+        (s.downgrade, "To downgrade"),
+        (s.delete, "To delete"),
+        (s.blocked, "Blocked"),
+        (plan.drift.len(), "Not in the roster"),
+        (plan.errors.len(), "Errors"),
+    ] {
+        if n > 0 {
+            rows.push((what, count(n)));
+        }
+    }
+    if s.seat_delta != 0 {
+        let sign = if s.seat_delta > 0 { "+" } else { "-" };
+        rows.push((
+            "Agent seats",
+            format!("{sign}{}", count(s.seat_delta.unsigned_abs() as usize)),
+        ));
+    }
+    if s.requests > 0 {
+        rows.push(("API cost", api_cost(s)));
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut table = String::from("| Plan | |\n|---|---:|\n");
+    for (what, value) in rows {
+        let _ = writeln!(table, "| {what} | {value} |");
+    }
+    table.push('\n');
+    table
+}
+
+/// Decides how many rendered entries each section shows so that all of them fit `budget`:
+/// sections that fit their share (by weight) are shown whole, and what they leave over is
+/// shared among the larger ones (weighted max-min fairness), so a long section never
+/// crowds out a short one. Each section keeps a prefix of its entries.
+fn allot(sections: &mut [Section], budget: usize) {
+    let totals: Vec<usize> = sections
+        .iter()
+        .map(|s| {
+            if s.rendered.len() < s.entries.len() {
+                usize::MAX
+            } else {
+                s.sizes.iter().sum()
+            }
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..sections.len())
+        .filter(|&i| !sections[i].entries.is_empty())
+        .collect();
+    order.sort_by_key(|&i| totals[i] / sections[i].weight);
+    let mut remaining = budget;
+    let mut weights: usize = order.iter().map(|&i| sections[i].weight).sum();
+    for i in order {
+        let share = remaining * sections[i].weight / weights;
+        let mut used = 0;
+        let mut shown = 0;
+        for size in &sections[i].sizes {
+            if used + size > share {
+                break;
+            }
+            used += size;
+            shown += 1;
+        }
+        sections[i].shown = shown;
+        remaining -= used;
+        weights -= sections[i].weight;
+    }
+}
+
+/// The comment: each shown section with its allotted entries, notes for what is left
+/// out.
+fn write_sections(sections: &[Section]) -> String {
+    let mut out = String::new();
+    let mut hidden_changes = 0;
+    let mut hidden_other = 0;
+    for section in sections.iter().filter(|s| s.is_shown()) {
+        out.push_str(&section.open);
+        for text in &section.rendered[..section.shown] {
+            out.push_str(text);
+        }
+        let hidden = section.entries.len() - section.shown;
+        if hidden > 0 {
+            let _ = writeln!(
+                out,
+                "{}… and {} more not shown",
+                section.note_prefix,
+                count(hidden)
+            );
+            if section.lists_changes {
+                hidden_changes += hidden;
+            } else {
+                hidden_other += hidden;
+            }
+        }
+        out.push_str(&section.close);
+    }
+    if hidden_changes > 0 {
+        let _ = writeln!(
+            out,
+            "… and {} more {} not shown; run `zplan` locally or see the JSON plan \
+             (`--format json`).",
+            count(hidden_changes),
+            if hidden_changes == 1 {
+                "change"
+            } else {
+                "changes"
+            }
+        );
+    } else if hidden_other > 0 {
+        out.push_str(
+            "Some entries are not shown; run `zplan` locally or see the JSON plan \
+             (`--format json`).\n",
+        );
+    }
+    out
+}
+
+/// `text` cut to [`MAX_TEXT_CHARS`] characters, with `…` when cut.
+fn truncate(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_TEXT_CHARS {
+        return Cow::Borrowed(text);
+    }
+    match text.char_indices().nth(MAX_TEXT_CHARS) {
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// The longest run of `c` in any of `texts`.
+fn longest_run<'t>(texts: impl Iterator<Item = &'t str>, c: char) -> usize {
+    let mut longest = 0;
+    for text in texts {
+        let mut run = 0;
+        for ch in text.chars() {
+            if ch == c {
+                run += 1;
+                longest = longest.max(run);
+            } else {
+                run = 0;
+            }
+        }
+    }
+    longest
+}
