@@ -29,15 +29,32 @@ pub(crate) struct ApiRequest {
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
-    pub(crate) body: Option<Value>,
+    pub(crate) body: Option<ReplyBody>,
     pub(crate) location: Option<String>,
+}
+
+/// The body of a successful answer.
+#[derive(Debug)]
+pub(crate) enum ReplyBody {
+    /// A JSON value.
+    Json(Value),
+    /// JSON text already serialised (list pages).
+    Raw(Vec<u8>),
 }
 
 impl Reply {
     fn ok(body: Value) -> Self {
         Self {
             status: 200,
-            body: Some(body),
+            body: Some(ReplyBody::Json(body)),
+            location: None,
+        }
+    }
+
+    fn raw(body: Vec<u8>) -> Self {
+        Self {
+            status: 200,
+            body: Some(ReplyBody::Raw(body)),
             location: None,
         }
     }
@@ -45,7 +62,7 @@ impl Reply {
     fn created(body: Value, location: String) -> Self {
         Self {
             status: 201,
-            body: Some(body),
+            body: Some(ReplyBody::Json(body)),
             location: Some(location),
         }
     }
@@ -661,15 +678,17 @@ pub(crate) fn dispatch(
         // ------------------------------------------------------------------ groups
         ("GET", ["groups"]) => {
             let request = PageRequest::parse(q, 100)?;
-            let mut groups: Vec<_> = store.groups.values().collect();
-            groups.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-            let items = groups
-                .into_iter()
-                .map(|g| (SortKey::NameId(g.name.clone(), g.id), g));
-            Ok(Reply::ok(render_page(
+            // By name case-insensitively, then id, in both modes (as recorded).
+            let mut items: Vec<_> = store
+                .groups
+                .values()
+                .map(|g| (SortKey::NameId(g.name.clone(), g.id), g))
+                .collect();
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+            let items = items.into_iter();
+            Ok(Reply::raw(render_page(
                 "groups",
                 items,
-                to_json,
                 &request,
                 &store.url("groups"),
                 &extra_params(q),
@@ -691,7 +710,7 @@ pub(crate) fn dispatch(
             // PUT /groups/{id} answers with a Location header, as recorded.
             Ok(Reply {
                 status: 200,
-                body: Some(json!({"group": to_json(store.group(id)?)})),
+                body: Some(ReplyBody::Json(json!({"group": to_json(store.group(id)?)}))),
                 location: Some(store.url(&format!("groups/{id}"))),
             })
         }
@@ -754,6 +773,7 @@ pub(crate) fn dispatch(
         }
         // ------------------------------------------------------------------ incremental export
         ("GET", ["incremental", "users", "cursor"]) => incremental_users(store, q),
+        ("GET", ["incremental", "users"]) => incremental_users_by_time(store, q),
         _ => Err(ApiError::invalid_endpoint()),
     }
 }
@@ -825,10 +845,9 @@ fn list_organization_memberships(
         .filter(|m| keep(m))
         .map(|m| (SortKey::Id(m.id), m));
     let url = store.url(&path.replace("{}", &id.to_string()));
-    Ok(Reply::ok(render_page(
+    Ok(Reply::raw(render_page(
         "organization_memberships",
         items,
-        to_json,
         &request,
         &url,
         &extra_params(q),
@@ -847,10 +866,9 @@ fn list_group_memberships(
         .values()
         .filter(|m| keep(m))
         .map(|m| (SortKey::Id(m.id), m));
-    Ok(Reply::ok(render_page(
+    Ok(Reply::raw(render_page(
         "group_memberships",
         items,
-        to_json,
         &request,
         &store.url(path),
         &extra_params(q),
@@ -864,7 +882,7 @@ fn list_organizations(store: &Store, q: &Query) -> Result<Reply> {
     let body = match request {
         PageRequest::Cursor { .. } => {
             let items = store.organizations.values().map(|o| (SortKey::Id(o.id), o));
-            render_page("organizations", items, to_json, &request, &url, &extra)
+            render_page("organizations", items, &request, &url, &extra)
         }
         PageRequest::Offset { .. } => {
             // Offset mode lists by name, case-insensitively (as recorded).
@@ -876,10 +894,10 @@ fn list_organizations(store: &Store, q: &Query) -> Result<Reply> {
                     .then(a.id.cmp(&b.id))
             });
             let items = orgs.into_iter().map(|o| (SortKey::Id(o.id), o));
-            render_page("organizations", items, to_json, &request, &url, &extra)
+            render_page("organizations", items, &request, &url, &extra)
         }
     };
-    Ok(Reply::ok(body))
+    Ok(Reply::raw(body))
 }
 
 /// The role filter of `GET /users` (`role`, `role[]`, `permission_set`, `external_id`).
@@ -922,10 +940,9 @@ fn list_users(store: &Store, q: &Query) -> Result<Reply> {
         .users_from(from)
         .filter(|u| keep(u))
         .map(|u| (SortKey::Id(u.id), u));
-    Ok(Reply::ok(render_page(
+    Ok(Reply::raw(render_page(
         "users",
         items,
-        User::to_json,
         &request,
         &store.url("users"),
         &extra_params(q),
@@ -1018,13 +1035,8 @@ fn search_users(store: &Store, q: &Query) -> Result<Reply> {
                         .is_some_and(|e| e.to_lowercase() == ext)
             })
             .map(|u| (SortKey::Id(u.id), u));
-        return Ok(Reply::ok(render_page(
-            "users",
-            items,
-            User::to_json,
-            &request,
-            &url,
-            &extra,
+        return Ok(Reply::raw(render_page(
+            "users", items, &request, &url, &extra,
         )));
     }
     let query = q.get("query").unwrap_or_default();
@@ -1034,18 +1046,93 @@ fn search_users(store: &Store, q: &Query) -> Result<Reply> {
         .values()
         .filter(|u| u.active && !terms.is_empty() && terms.iter().all(|t| term_matches(u, t)))
         .map(|u| (SortKey::Id(u.id), u));
-    Ok(Reply::ok(render_page(
-        "users",
-        items,
-        User::to_json,
-        &request,
-        &url,
-        &extra,
+    Ok(Reply::raw(render_page(
+        "users", items, &request, &url, &extra,
     )))
 }
 
 fn unix(timestamp: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(timestamp).map_or(0, |t| t.timestamp())
+}
+
+/// A user as the incremental export shows it: deleted users carry `permanently_deleted`.
+fn exported(user: &User) -> Value {
+    let mut value = user.to_json();
+    if !user.active
+        && let Value::Object(map) = &mut value
+    {
+        map.insert("permanently_deleted".into(), Value::Bool(false));
+    }
+    value
+}
+
+/// `start_time` of an incremental export: a Unix time at least 60 seconds in the past.
+fn start_time(q: &Query) -> Result<i64> {
+    let start = q
+        .get("start_time")
+        .and_then(|s| s.parse::<i64>().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "InvalidValue",
+                "start_time is required and must be a Unix time",
+            )
+        })?;
+    if start > chrono::Utc::now().timestamp() - 60 {
+        return Err(ApiError::bad_request(
+            "InvalidValue",
+            "Too recent start_time. Use a start_time older than 60 seconds",
+        ));
+    }
+    Ok(start)
+}
+
+/// The time-based incremental export: a page never splits a second, so it may hold more
+/// than `per_page` users; `end_time` is the next second to ask for (as recorded).
+fn incremental_users_by_time(store: &Store, q: &Query) -> Result<Reply> {
+    let per_page = match q.get("per_page") {
+        None => 1000,
+        Some(p) => p
+            .parse::<usize>()
+            .map_err(|_| ApiError::bad_request("InvalidValue", "per_page must be a number"))?
+            .clamp(1, 1000),
+    };
+    let start = start_time(q)?;
+    let mut users: Vec<(i64, &User)> = store
+        .users
+        .values()
+        .map(|u| (unix(&u.updated_at), u))
+        .filter(|(ts, _)| *ts >= start)
+        .collect();
+    users.sort_by_key(|(ts, u)| (*ts, u.id));
+    let mut take = users.len().min(per_page);
+    if let Some(&(last, _)) = take.checked_sub(1).and_then(|i| users.get(i)) {
+        while users.get(take).is_some_and(|(ts, _)| *ts == last) {
+            take += 1;
+        }
+    }
+    let end_of_stream = take == users.len();
+    let end_time = users
+        .get(take.wrapping_sub(1))
+        .map_or(start, |(ts, _)| ts + 1);
+    users.truncate(take);
+    let per = if q.get("per_page").is_some() {
+        format!("per_page={per_page}&")
+    } else {
+        String::new()
+    };
+    let next_page = format!(
+        "{}?{per}start_time={end_time}",
+        store.url("incremental/users")
+    );
+    let list: Vec<Value> = users.into_iter().map(|(_, u)| exported(u)).collect();
+    let count = list.len();
+    Ok(Reply::ok(json!({
+        "users": list,
+        "next_page": next_page,
+        "count": count,
+        "end_of_stream": end_of_stream,
+        "end_time": end_time,
+    })))
 }
 
 fn incremental_users(store: &Store, q: &Query) -> Result<Reply> {
@@ -1081,21 +1168,7 @@ fn incremental_users(store: &Store, q: &Query) -> Result<Reply> {
             }
         }
     } else {
-        let start = q
-            .get("start_time")
-            .and_then(|s| s.parse::<i64>().ok())
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "InvalidValue",
-                    "start_time is required and must be a Unix time",
-                )
-            })?;
-        if start > chrono::Utc::now().timestamp() - 60 {
-            return Err(ApiError::bad_request(
-                "InvalidValue",
-                "Too recent start_time. Use a start_time older than 60 seconds",
-            ));
-        }
+        let start = start_time(q)?;
         (start, None)
     };
     let mut users: Vec<(i64, &User)> = store
@@ -1114,18 +1187,7 @@ fn incremental_users(store: &Store, q: &Query) -> Result<Reply> {
         Some((ts, u)) => STANDARD.encode(format!("{ts}.0||{}|", u.id)),
         None => STANDARD.encode(format!("{after_ts}.0||{}|", after_id.unwrap_or(0))),
     };
-    let list: Vec<Value> = users
-        .into_iter()
-        .map(|(_, u)| {
-            let mut value = u.to_json();
-            if !u.active
-                && let Value::Object(map) = &mut value
-            {
-                map.insert("permanently_deleted".into(), Value::Bool(false));
-            }
-            value
-        })
-        .collect();
+    let list: Vec<Value> = users.into_iter().map(|(_, u)| exported(u)).collect();
     let per = if q.get("per_page").is_some() {
         format!("&per_page={per_page}")
     } else {

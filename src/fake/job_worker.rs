@@ -93,6 +93,9 @@ impl JobWorker {
         }
         let interval = Self::interval(rate);
         for index in 0..store.jobs.len() {
+            // After a speed-up (or un-pausing) the next item is due within one new interval.
+            let job = &mut store.jobs[index];
+            job.next_item_at = job.next_item_at.min(now + interval);
             while store.jobs[index].is_active() && store.jobs[index].next_item_at <= now {
                 Self::step(store, index);
                 let job = &mut store.jobs[index];

@@ -4,6 +4,50 @@
 //! Three parts stay apart: the HTTP layer ([`Server`], routing, auth, rate limits, faults and
 //! request counting), the in-memory [`Store`] (collections and their invariants, pure and
 //! synchronous) and the job worker that advances bulk jobs in the background.
+//!
+//! # Stable interface
+//! - `zroster fake [--port N] [--state FILE] [--save FILE] [--email E --token T]` plus the
+//!   knobs (`--latency-ms`, `--rate-limit`, `--job-items-per-second` (0 pauses jobs),
+//!   `--max-jobs`, `--job-ttl-s`, `--bulk-imports on|off`, `--plan enterprise|professional`,
+//!   `--fault-5xx`, `--fault-429`, `--fault-drop`, `--fault-item`, `--fault-job-failed`,
+//!   `--fault-job-killed`, `--fault-seed`). The first stdout line is exactly
+//!   `listening on http://127.0.0.1:PORT`; SIGINT/SIGTERM stop it and write `--save`.
+//! - The state file ([`StateFile`]): `users`, `identities`, `organizations`,
+//!   `organization_memberships`, `groups`, `group_memberships`, `custom_roles` in Zendesk's
+//!   wire shape (missing fields take Zendesk's defaults, missing ids are assigned; a user's
+//!   `email` becomes its primary identity, `organization_id` / `default_group_id` become
+//!   default memberships) and an optional `account` object with the knobs ([`AccountSettings`]).
+//!   Flags override the file's `account`.
+//! - Credentials: Basic `admin@example.com/token:fake-token` or `Bearer fake-oauth-token`;
+//!   the configured admin is created when the state lacks it.
+//! - Control endpoints (no auth, not counted, not rate limited): `GET /__fake/requests`
+//!   (`{"total", "by_endpoint": {"GET /api/v2/users/{id}": n}, "by_status": {"200": n}}`,
+//!   a dropped connection counts as status `"dropped"`), `POST /__fake/requests/reset`,
+//!   `GET /__fake/state` (state-file format, with `account`), `PUT /__fake/state` (replaces
+//!   the state, applies its `account`, answers the new state; 400 `InvalidState` if invalid).
+//! - In-process: [`Server::start`] → [`Handle`] (`base_url`, `state`, `requests`,
+//!   `update_knobs`, `reset_rate_limits`, `shutdown`).
+//!
+//! # Choices where Zendesk's behaviour is not documented (API.md "UNCERTAIN")
+//! - `create_or_update` matches `external_id` first, then any email identity.
+//! - Duplicate external id: 422 `details.external_id[{"description": "External ID: X has
+//!   already been taken", "error": "DuplicateValue"}]`.
+//! - `custom_role_id` on a non-agent: 422 `details.custom_role_id` "can only be set for agents";
+//!   admins carry a system role id that is not listed in `custom_roles`.
+//! - Bulk imports off: 403 `{"error": "Forbidden", "description": "Bulk user imports are not
+//!   enabled for this account"}`; custom-role writes off Enterprise: 403 likewise.
+//! - Job queue full (`max_jobs` queued or working): 429 `TooManyJobs` with `Retry-After: 10`.
+//! - Account limit: 429 `{"error": "APIRateLimitExceeded", …}` with `Retry-After` = seconds to
+//!   the next minute; the per-user limit answers the recorded `text/plain` body.
+//! - Expired job: 404 `RecordNotFound`. Offset pagination past 10,000 records and
+//!   `page[size]` above 100: 400 `InvalidPaginationParameter` (`per_page` above 100 is clamped).
+//! - Job messages and types not recorded: users `create_or_update_many` is
+//!   `Bulk Create Or Update User` / `Creating User #n`, users `destroy_many` says
+//!   `Updating user #n`, memberships `Creating organization membership #n` etc.; failed items
+//!   are `{"index", "error": "<Kind><Action>Failed", "id", "details"}`; `failed` / `killed`
+//!   jobs stop half-way with `Failed at …` / `Killed at …`.
+//! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
+//! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
 
 mod api;
 mod api_error;

@@ -96,12 +96,31 @@ impl Query {
 }
 
 /// The position of an item in a collection's order.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SortKey {
     /// Ordered by id.
     Id(u64),
-    /// Ordered by lower-cased name, then id (groups).
+    /// Ordered by name case-insensitively, then id (groups); the cursor keeps the name's case.
     NameId(String, u64),
+}
+
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self, other) {
+            (Self::Id(a), Self::Id(b)) => a.cmp(b),
+            (Self::NameId(a, x), Self::NameId(b, y)) => {
+                a.to_lowercase().cmp(&b.to_lowercase()).then(x.cmp(y))
+            }
+            (Self::Id(_), Self::NameId(..)) => std::cmp::Ordering::Less,
+            (Self::NameId(..), Self::Id(_)) => std::cmp::Ordering::Greater,
+        }
+    }
+}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl SortKey {
@@ -207,7 +226,7 @@ impl PageRequest {
                 .map_err(|_| bad_page("per_page must be a number"))?
                 .clamp(1, 100),
         };
-        if (page - 1) * per_page >= 10_000 {
+        if (page - 1).saturating_mul(per_page) >= 10_000 {
             return Err(bad_page(
                 "Offset pagination is limited to the first 10000 records; use cursor-based pagination (page[size]) instead",
             ));
@@ -220,20 +239,21 @@ impl PageRequest {
     }
 }
 
-/// Builds one page of `key` from items sorted by their [`SortKey`]; only the items on the
-/// page are turned into JSON.
+/// Builds one page of `key` from items sorted by their [`SortKey`] as JSON text; only the
+/// items on the page are serialised, straight from their types (no `Value` in between, which
+/// keeps 100-user pages cheap).
 ///
 /// `url` is the collection URL with `.json` (`http://127.0.0.1:1/api/v2/users.json`), `extra`
 /// the non-pagination query pairs to repeat in links.
-pub(crate) fn render_page<T>(
+pub(crate) fn render_page<T: serde::Serialize>(
     key: &str,
     items: impl Iterator<Item = (SortKey, T)>,
-    to_json: impl Fn(T) -> Value,
     request: &PageRequest,
     url: &str,
     extra: &[(String, String)],
-) -> Value {
+) -> Vec<u8> {
     let mut body = Map::new();
+    let mut listed: Vec<T> = Vec::new();
     let extra_query = extra.iter().fold(String::new(), |mut query, (k, v)| {
         let _ = write!(query, "{}={}&", percent_encode(k), percent_encode(v));
         query
@@ -260,10 +280,7 @@ pub(crate) fn render_page<T>(
             };
             let first = page.first().map(|(k, _)| k.encode());
             let last = page.last().map(|(k, _)| k.encode());
-            body.insert(
-                key.into(),
-                Value::Array(page.into_iter().map(|(_, v)| to_json(v)).collect()),
-            );
+            listed = page.into_iter().map(|(_, v)| v).collect();
             let link = |dir: &str, cursor: Option<&String>| {
                 cursor.map_or(Value::Null, |c| {
                     Value::String(format!(
@@ -286,10 +303,9 @@ pub(crate) fn render_page<T>(
         } => {
             let start = (page - 1) * per_page;
             let mut count = 0;
-            let mut slice = Vec::new();
             for (_, item) in items {
                 if count >= start && count < start + per_page {
-                    slice.push(to_json(item));
+                    listed.push(item);
                 }
                 count += 1;
             }
@@ -299,7 +315,6 @@ pub(crate) fn render_page<T>(
                 String::new()
             };
             let link = |n: usize| Value::String(format!("{url}?{extra_query}page={n}{per}"));
-            body.insert(key.into(), Value::Array(slice));
             body.insert(
                 "next_page".into(),
                 if start + per_page < count {
@@ -319,7 +334,20 @@ pub(crate) fn render_page<T>(
             body.insert("count".into(), json!(count));
         }
     }
-    Value::Object(body)
+    // `{"<key>": [items…], <the rest in order>}`
+    let mut out = Vec::with_capacity(256 + listed.len() * 1024);
+    out.push(b'{');
+    let _ = serde_json::to_writer(&mut out, key);
+    out.push(b':');
+    let _ = serde_json::to_writer(&mut out, &listed);
+    for (name, value) in &body {
+        out.push(b',');
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, value);
+    }
+    out.push(b'}');
+    out
 }
 
 #[cfg(test)]
@@ -359,5 +387,7 @@ mod tests {
         assert!(PageRequest::parse(&q, 100).is_err());
         let q = Query::parse("page=100&per_page=100");
         assert!(PageRequest::parse(&q, 100).is_ok());
+        let q = Query::parse("page=18446744073709551615&per_page=100");
+        assert!(PageRequest::parse(&q, 100).is_err());
     }
 }

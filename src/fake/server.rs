@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use super::api::{self, ApiRequest, Context, Reply};
+use super::api::{self, ApiRequest, Context, Reply, ReplyBody};
 use super::api_error::{ApiError, ErrorBody};
 use super::config::{Config, Knobs};
 use super::error::Error;
@@ -155,6 +155,12 @@ impl Handle {
         }
     }
 
+    /// Forgets every rate-limit count, as if the next minute had begun (tests that replay a
+    /// 429 and its retry use it instead of waiting).
+    pub fn reset_rate_limits(&self) {
+        self.shared.lock().limiter = RateLimiter::default();
+    }
+
     /// The request counts (as `GET /__fake/requests`).
     #[must_use]
     pub fn requests(&self) -> RequestCounts {
@@ -259,12 +265,22 @@ fn error_response(error: &ApiError) -> Response<Body> {
 }
 
 fn reply_response(reply: Reply) -> Response<Body> {
-    let mut response = if let Some(body) = &reply.body {
-        json_response(reply.status, body)
-    } else {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT);
-        r
+    let mut response = match reply.body {
+        Some(ReplyBody::Json(body)) => json_response(reply.status, &body),
+        Some(ReplyBody::Raw(bytes)) => {
+            let mut r = Response::new(Body::from(bytes));
+            *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            r
+        }
+        None => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT);
+            r
+        }
     };
     if let Some(location) = reply.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         response.headers_mut().insert("location", location);
@@ -351,8 +367,8 @@ fn handle_api(
         Some(rest) => rest.split('/').map(str::to_owned).collect(),
         None => return Some(error_response(&ApiError::invalid_endpoint())),
     };
-    let mut core = shared.lock();
-    let core = &mut *core;
+    let mut guard = shared.lock();
+    let core = &mut *guard;
     let now = unix_now();
     let limit = core.knobs.rate_limit;
     let authenticated = authenticate(shared, authorization);
@@ -409,12 +425,20 @@ fn handle_api(
             true,
         )),
         ("POST", ["users", "create_or_update"]) => {
-            let key = body_json
+            // The budget is per unique user: the matched user, else the new user's keys.
+            let user = body_json
                 .as_ref()
                 .and_then(|b| b.get("user"))
-                .and_then(Value::as_object)
-                .and_then(|u| core.store.match_user(u))
-                .map_or_else(|| "new".to_owned(), |id| format!("id:{id}"));
+                .and_then(Value::as_object);
+            let field = |k: &str| {
+                user.and_then(|u| u.get(k))
+                    .map(|v| v.to_string().to_lowercase())
+                    .unwrap_or_default()
+            };
+            let key = user.and_then(|u| core.store.match_user(u)).map_or_else(
+                || format!("new:{}|{}", field("external_id"), field("email")),
+                |id| format!("id:{id}"),
+            );
             Some((
                 Bucket::UserUpdate(key),
                 core.knobs.user_update_rate_limit,
@@ -455,7 +479,7 @@ fn handle_api(
         query,
         body: body_json,
     };
-    let mut response = None;
+    let mut outcome = None;
     if applies {
         let me = core.store.user_by_email(&shared.email);
         let mut ctx = Context {
@@ -463,13 +487,15 @@ fn handle_api(
             faults: &mut core.faults,
             me,
         };
-        response = Some(match api::dispatch(&mut core.store, &mut ctx, &request) {
+        outcome = Some(api::dispatch(&mut core.store, &mut ctx, &request));
+    }
+    // The answer is serialised without holding the lock.
+    drop(guard);
+    let response = match fault {
+        Fault::None => match outcome? {
             Ok(reply) => reply_response(reply),
             Err(error) => error_response(&error),
-        });
-    }
-    let response = match fault {
-        Fault::None => response?,
+        },
         Fault::TooManyRequests => error_response(&ApiError::rate_limited(1)),
         Fault::ServerError { status, .. } => error_response(&ApiError::server_error(status)),
         Fault::Drop { .. } => return None,

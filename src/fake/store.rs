@@ -43,6 +43,8 @@ pub struct Store {
     /// Lower-cased external id → user id (active users only).
     external_ids: HashMap<String, u64>,
     pub(crate) identities: BTreeMap<u64, Identity>,
+    /// User id → its identity ids, so that per-user lookups stay cheap with 100,000 users.
+    identities_by_user: HashMap<u64, Vec<u64>>,
     pub(crate) organizations: BTreeMap<u64, Organization>,
     pub(crate) organization_memberships: BTreeMap<u64, OrganizationMembership>,
     pub(crate) groups: BTreeMap<u64, Group>,
@@ -98,6 +100,7 @@ impl Store {
             emails: HashMap::new(),
             external_ids: HashMap::new(),
             identities: BTreeMap::new(),
+            identities_by_user: HashMap::new(),
             organizations: BTreeMap::new(),
             organization_memberships: BTreeMap::new(),
             groups: BTreeMap::new(),
@@ -270,48 +273,11 @@ impl Store {
     }
 
     fn seed_user(&mut self, map: &Map<String, Value>) -> Result<u64, ApiError> {
-        let input = Input(map);
-        let id = self.create_user(map)?;
-        if let Some(Some(seed_id)) = input.id("id")?
-            && seed_id != id
-        {
-            // Re-key the user under the seeded id.
-            let mut user = self.users.remove(&id).expect("just created");
-            user.id = seed_id;
-            user.url = format!("{}/api/v2/users/{seed_id}.json", self.base_url);
-            for identity in self.identities.values_mut().filter(|i| i.user_id == id) {
-                identity.user_id = seed_id;
-                identity.url = format!(
-                    "{}/api/v2/users/{seed_id}/identities/{}.json",
-                    self.base_url, identity.id
-                );
-            }
-            for m in self
-                .organization_memberships
-                .values_mut()
-                .filter(|m| m.user_id == id)
-            {
-                m.user_id = seed_id;
-            }
-            for m in self
-                .group_memberships
-                .values_mut()
-                .filter(|m| m.user_id == id)
-            {
-                m.user_id = seed_id;
-            }
-            if let Some(ext) = &user.external_id {
-                self.external_ids.insert(ext.to_lowercase(), seed_id);
-            }
-            if self.users.insert(seed_id, user).is_some() {
-                return Err(ApiError::invalid(
-                    "id",
-                    format!("Id: {seed_id} is used twice"),
-                    None,
-                ));
-            }
-            return self.seed_user_read_only(seed_id, map);
+        let seed_id = Input(map).id("id")?.flatten();
+        if seed_id.is_some_and(|id| self.users.contains_key(&id)) {
+            return Err(ApiError::invalid("id", "Id: is used twice".into(), None));
         }
+        let id = self.create_user_with(map, seed_id)?;
         self.seed_user_read_only(id, map)
     }
 
@@ -402,6 +368,11 @@ impl Store {
             && !self.identities.contains_key(&id)
         {
             let mut identity = self.identities.remove(&identity_id).expect("just added");
+            if let Some(ids) = self.identities_by_user.get_mut(&user_id) {
+                for slot in ids.iter_mut().filter(|slot| **slot == identity_id) {
+                    *slot = id;
+                }
+            }
             identity.id = id;
             identity.url = format!(
                 "{}/api/v2/users/{user_id}/identities/{id}.json",
@@ -710,7 +681,9 @@ impl Store {
             }
             for (key, value) in changes.texts {
                 match key {
-                    "alias" => user.alias = value,
+                    // Zendesk stores a cleared alias as "" (grouparoo #22/#23).
+                    "alias" if creating => user.alias = value,
+                    "alias" => user.alias = Some(value.unwrap_or_default()),
                     "details" => user.details = value,
                     "notes" => user.notes = value,
                     "signature" => user.signature = value,
@@ -821,8 +794,19 @@ impl Store {
 
     /// Creates a user from a `user` object (POST /users); returns its id.
     pub fn create_user(&mut self, map: &Map<String, Value>) -> Result<u64, ApiError> {
+        self.create_user_with(map, None)
+    }
+
+    fn create_user_with(
+        &mut self,
+        map: &Map<String, Value>,
+        id: Option<u64>,
+    ) -> Result<u64, ApiError> {
         let changes = self.parse_user_changes(map, None)?;
-        let id = self.next_id();
+        let id = match id {
+            Some(id) => id,
+            None => self.next_id(),
+        };
         let url = format!("{}/api/v2/users/{id}.json", self.base_url);
         let user = User::new(id, url, String::new(), &now());
         self.users.insert(id, user);
@@ -866,12 +850,7 @@ impl Store {
     }
 
     fn soft_delete_user(&mut self, id: u64) {
-        let identity_ids: Vec<u64> = self
-            .identities
-            .values()
-            .filter(|i| i.user_id == id)
-            .map(|i| i.id)
-            .collect();
+        let identity_ids = self.identities_by_user.remove(&id).unwrap_or_default();
         for iid in identity_ids {
             if let Some(identity) = self.identities.remove(&iid) {
                 self.emails.remove(&identity.value.to_lowercase());
@@ -911,20 +890,15 @@ impl Store {
     fn add_identity(&mut self, user_id: u64, email: &str, verified: bool, primary: bool) -> u64 {
         let id = self.next_id();
         let now = now();
-        let has_primary = self
-            .identities
-            .values()
-            .any(|i| i.user_id == user_id && i.primary);
+        let own = self.identity_ids(user_id);
+        let has_primary = own.iter().any(|i| self.identities[i].primary);
         let primary = primary || !has_primary;
         if primary {
-            for identity in self
-                .identities
-                .values_mut()
-                .filter(|i| i.user_id == user_id)
-            {
-                identity.primary = false;
+            for i in &own {
+                self.identities.get_mut(i).expect("indexed").primary = false;
             }
         }
+        self.identities_by_user.entry(user_id).or_default().push(id);
         self.identities.insert(
             id,
             Identity {
@@ -949,11 +923,19 @@ impl Store {
         id
     }
 
+    fn identity_ids(&self, user_id: u64) -> Vec<u64> {
+        self.identities_by_user
+            .get(&user_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     fn sync_user_email(&mut self, user_id: u64) {
         let primary = self
-            .identities
-            .values()
-            .find(|i| i.user_id == user_id && i.primary)
+            .identity_ids(user_id)
+            .iter()
+            .map(|i| &self.identities[i])
+            .find(|i| i.primary)
             .map(|i| i.value.clone());
         if let Some(user) = self.users.get_mut(&user_id) {
             user.email = primary;
@@ -963,11 +945,11 @@ impl Store {
     /// A user's identities, primary first then by id (as recorded after `make_primary`).
     pub fn user_identities(&self, user_id: u64) -> Result<Vec<&Identity>, ApiError> {
         self.active_user(user_id)?;
-        let mut list: Vec<&Identity> = self
-            .identities
-            .values()
-            .filter(|i| i.user_id == user_id)
-            .collect();
+        let ids = self
+            .identities_by_user
+            .get(&user_id)
+            .map_or(&[][..], Vec::as_slice);
+        let mut list: Vec<&Identity> = ids.iter().map(|i| &self.identities[i]).collect();
         list.sort_by_key(|i| (!i.primary, i.id));
         Ok(list)
     }
@@ -1070,11 +1052,8 @@ impl Store {
     pub fn make_identity_primary(&mut self, user_id: u64, id: u64) -> Result<(), ApiError> {
         self.identity(user_id, id)?;
         let now = now();
-        for identity in self
-            .identities
-            .values_mut()
-            .filter(|i| i.user_id == user_id)
-        {
+        for i in self.identity_ids(user_id) {
+            let identity = self.identities.get_mut(&i).expect("indexed");
             identity.primary = identity.id == id;
             identity.updated_at.clone_from(&now);
         }
@@ -1086,9 +1065,9 @@ impl Store {
     pub fn delete_identity(&mut self, user_id: u64, id: u64) -> Result<(), ApiError> {
         let identity = self.identity(user_id, id)?;
         let others = self
-            .identities
-            .values()
-            .filter(|i| i.user_id == user_id && i.id != id)
+            .identity_ids(user_id)
+            .iter()
+            .filter(|i| **i != id)
             .count();
         if identity.primary && others > 0 {
             return Err(ApiError::invalid(
@@ -1099,6 +1078,9 @@ impl Store {
             ));
         }
         let identity = self.identities.remove(&id).expect("checked");
+        if let Some(ids) = self.identities_by_user.get_mut(&user_id) {
+            ids.retain(|i| *i != id);
+        }
         self.emails.remove(&identity.value.to_lowercase());
         self.sync_user_email(user_id);
         Ok(())

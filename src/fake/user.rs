@@ -119,6 +119,7 @@ impl User {
             shared: false,
             shared_agent: false,
             last_login_at: None,
+            // false in the 2021 and 2023 recordings (null in the 2024 ones).
             two_factor_auth_enabled: Some(false),
             signature: None,
             details: None,

@@ -161,3 +161,10 @@ fn a_bad_state_file_is_a_clear_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn zroster_fake_help() {
+    insta_cmd::assert_cmd_snapshot!(
+        Command::new(env!("CARGO_BIN_EXE_zroster")).args(["fake", "--help"])
+    );
+}

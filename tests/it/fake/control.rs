@@ -130,3 +130,31 @@ async fn the_state_round_trips_through_the_store() {
     rewrite(&mut reloaded, again.handle.base_url());
     assert_eq!(saved, reloaded);
 }
+
+#[tokio::test]
+async fn the_acme_example_state_loads() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme/zendesk-state.json");
+    let seed = zroster::fake::StateFile::load(&path).expect("example state parses");
+    let config = zroster::fake::Config {
+        email: "owner@acme.com".into(),
+        seed,
+        ..zroster::fake::Config::default()
+    };
+    let handle = zroster::fake::Server::start(config)
+        .await
+        .expect("example state is consistent");
+    let state = handle.state();
+    assert_eq!(
+        state.users.len(),
+        15,
+        "the configured owner already exists, no admin is added"
+    );
+    let jane = state
+        .users
+        .iter()
+        .find(|u| u["email"] == "jane.smith@acme.com")
+        .unwrap();
+    assert_eq!(jane["default_group_id"], 7_300_000_000_002_u64);
+    assert_eq!(jane["role_type"], 0);
+}

@@ -302,3 +302,18 @@ async fn latency_delays_answers() {
     fake.get("/api/v2/groups.json").await;
     assert!(start.elapsed() >= std::time::Duration::from_millis(150));
 }
+
+#[tokio::test]
+async fn creating_many_different_users_is_not_limited_per_user() {
+    avoid_minute_boundary(3).await;
+    let fake = Fake::start().await;
+    for n in 0..8 {
+        let answer = fake
+            .post(
+                "/api/v2/users/create_or_update.json",
+                json!({"user": {"name": format!("n{n}"), "email": format!("n{n}@x.com")}}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "user {n}");
+    }
+}

@@ -598,3 +598,39 @@ async fn incremental_export_walks_with_a_cursor_and_includes_deleted_users() {
             .all(|u| u.get("permanently_deleted").is_none())
     );
 }
+
+#[tokio::test]
+async fn time_based_incremental_export_never_splits_a_second() {
+    let seed = json!({"users": [
+        {"name": "a", "updated_at": "2024-01-01T00:00:00Z"},
+        {"name": "b", "updated_at": "2024-01-01T00:00:05Z"},
+        {"name": "c", "updated_at": "2024-01-01T00:00:05Z"},
+        {"name": "d", "updated_at": "2024-01-01T00:00:09Z"}
+    ]});
+    let fake = Fake::with(fast_knobs(), serde_json::from_value(seed).unwrap()).await;
+    let first = fake
+        .get("/api/v2/incremental/users.json?start_time=0&per_page=1")
+        .await;
+    assert_eq!(first.body["count"], 1);
+    assert_eq!(first.body["end_time"], 1_704_067_201_i64);
+    assert_eq!(first.body["end_of_stream"], false);
+    let next = first.body["next_page"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(fake.handle.base_url())
+        .to_owned();
+    assert!(next.ends_with("per_page=1&start_time=1704067201"), "{next}");
+    let second = fake.get(&next).await;
+    let names: Vec<&str> = second.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["b", "c"],
+        "both users of one second come together although per_page is 1"
+    );
+    assert_eq!(second.body["end_time"], 1_704_067_206_i64);
+}

@@ -544,3 +544,72 @@ async fn unknown_records_and_routes_are_404() {
         .await;
     assert_eq!(answer.status, 400);
 }
+
+#[tokio::test]
+async fn bad_input_gets_zendesk_errors_and_never_breaks_the_server() {
+    let fake = Fake::start().await;
+    let cases: Vec<(&str, &str, Option<Value>, u16)> = vec![
+        ("GET", "/api/v2/users.json?page=abc", None, 400),
+        (
+            "GET",
+            "/api/v2/users.json?page=18446744073709551615",
+            None,
+            400,
+        ),
+        (
+            "GET",
+            "/api/v2/users.json?page%5Bafter%5D=not-a-cursor",
+            None,
+            400,
+        ),
+        (
+            "GET",
+            "/api/v2/incremental/users/cursor.json?cursor=%%%",
+            None,
+            400,
+        ),
+        ("GET", "/api/v2/incremental/users/cursor.json", None, 400),
+        (
+            "PUT",
+            "/api/v2/users/abc.json",
+            Some(json!({"user": {}})),
+            404,
+        ),
+        (
+            "POST",
+            "/api/v2/users.json",
+            Some(json!({"user": "text"})),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v2/users.json",
+            Some(json!({"user": {"name": ["x"]}})),
+            422,
+        ),
+        (
+            "POST",
+            "/api/v2/users.json",
+            Some(json!({"user": {"name": "x", "role": "wizard"}})),
+            422,
+        ),
+        (
+            "POST",
+            "/api/v2/users/create_many.json",
+            Some(json!({"users": [1, 2]})),
+            400,
+        ),
+        ("DELETE", "/api/v2/users/destroy_many.json", None, 400),
+        ("GET", "/api/v2/job_statuses/V3-nope.json", None, 404),
+    ];
+    for (method, path, body, status) in cases {
+        let answer = fake.send(method, path, body).await;
+        assert_eq!(answer.status, status, "{method} {path}: {}", answer.text);
+        assert!(
+            answer.body.get("error").is_some(),
+            "{method} {path}: {}",
+            answer.text
+        );
+    }
+    assert_eq!(fake.get("/api/v2/users/me.json").await.status, 200);
+}
