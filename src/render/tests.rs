@@ -434,6 +434,7 @@ fn big_plan(n: usize) -> Plan {
         }],
         errors,
         touched: Vec::new(),
+        references: crate::plan::References::default(),
     }
 }
 
