@@ -144,7 +144,7 @@ fn set(state: &LiveState, user: &mut LiveUser, field: &str, value: &Value) {
         "suspended" => user.suspended = value.as_bool().unwrap(),
         "default_group" => {
             user.default_group_id =
-                text.and_then(|n| state.groups.iter().find(|g| g.name == n).map(|g| g.id))
+                text.and_then(|n| state.groups.iter().find(|g| g.name == n).map(|g| g.id));
         }
         "verified" => user.verified = value.as_bool().unwrap(),
         other => panic!("the generated rosters do not set `{other}`"),

@@ -199,7 +199,7 @@ impl<'a> Planner<'a> {
                 match field.field.as_str() {
                     "custom_role" => note(&mut references.custom_roles, &self.custom_roles, name),
                     "organization" => {
-                        note(&mut references.organizations, &self.organizations, name)
+                        note(&mut references.organizations, &self.organizations, name);
                     }
                     "default_group" => note(&mut references.groups, &self.groups, name),
                     _ => {}
