@@ -74,10 +74,8 @@ async fn three_thousand_agents_and_a_thousand_roster_end_users_cost_the_minimum(
     fetch_costs_the_minimum(2_999, 1_000).await;
 }
 
-/// The numbers: exactly 100 list requests and 50 `show_many`. The emulator seeds
-/// 16,000 users in about 40 s in a debug build, so this runs with `--ignored` (or `--release`).
+/// The numbers: exactly 100 list requests and 50 `show_many`.
 #[tokio::test]
-#[ignore = "slow emulator seeding in debug builds (40 s); run with --ignored"]
 async fn ten_thousand_agents_and_five_thousand_roster_end_users_cost_the_minimum() {
     fetch_costs_the_minimum(9_999, 5_000).await;
 }
