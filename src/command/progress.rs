@@ -63,12 +63,12 @@ impl Progress for FetchProgress {
 pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
     let stats = &live.cost.stats;
     let mut text = format!(
-        "fetched {} users, {} groups, {} organizations and {} custom roles in {seconds:.1} s with {} requests",
-        live.users.len(),
-        live.groups.len(),
-        live.organizations.len(),
-        live.custom_roles.len(),
-        stats.requests,
+        "fetched {}, {}, {} and {} in {seconds:.1} s with {}",
+        count(live.users.len() as u64, "user"),
+        count(live.groups.len() as u64, "group"),
+        count(live.organizations.len() as u64, "organization"),
+        count(live.custom_roles.len() as u64, "custom role"),
+        count(stats.requests, "request"),
     );
     if stats.retries > 0 {
         let _ = write!(text, " ({} retried)", stats.retries);
@@ -81,4 +81,13 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
         let _ = write!(text, "; {} roster emails {how}", lookup.emails);
     }
     let _ = writeln!(err, "{text}");
+}
+
+/// `1 user`, `2 users`.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
