@@ -544,7 +544,11 @@ impl<'a> Planner<'a> {
         let mut fields: Vec<FieldChange> = Vec::new();
         let mut escalation = None;
         let key = user_key(user);
-        let label = user_label(user);
+        // A roster entry with only a key reads better with the live user's name and email.
+        let label = match (live, &user.name) {
+            (Some(live), None) => live_label(live),
+            _ => user_label(user),
+        };
 
         if let Some(name) = &user.name {
             let before = live.map(|l| l.name.as_str());
