@@ -9,7 +9,7 @@ mod safety;
 #[cfg(test)]
 mod convergence;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -881,92 +881,63 @@ impl<'a> Planner<'a> {
     /// `organizations`.
     fn memberships(&mut self, user: &User, live: Option<&LiveUser>) {
         let defaults = &self.roster.defaults;
-        let source = user.source;
         if let Some(groups) = user.profile.groups.as_ref().or(defaults.groups.as_ref()) {
-            let have: Vec<LiveMembership> = live
-                .and_then(|l| self.group_memberships.get(&l.id).cloned())
-                .unwrap_or_default();
-            let mut wanted_ids = BTreeSet::new();
-            for name in &groups.value {
-                let Some(resolved) = self.resolve("group", source, name, Self::group) else {
-                    continue;
-                };
-                if let Some(id) = resolved.id {
-                    wanted_ids.insert(id);
-                    if have.iter().any(|m| m.target_id == id) {
-                        continue;
-                    }
-                }
-                self.membership(
-                    Kind::GroupMembership,
-                    Action::Add,
-                    user,
-                    live,
-                    resolved.name,
-                    resolved.id,
-                );
-            }
-            for membership in have.iter().filter(|m| !wanted_ids.contains(&m.target_id)) {
-                let name = self
-                    .group_name(Some(membership.target_id))
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                self.membership(
-                    Kind::GroupMembership,
-                    Action::Remove,
-                    user,
-                    live,
-                    name,
-                    Some(membership.target_id),
-                );
-            }
+            self.exact_set(Kind::GroupMembership, user, live, &groups.value);
         }
-        if let Some(organizations) = user
-            .profile
-            .organizations
-            .as_ref()
-            .or(defaults.organizations.as_ref())
-        {
-            let have: Vec<LiveMembership> = live
-                .and_then(|l| self.organization_memberships.get(&l.id).cloned())
-                .unwrap_or_default();
-            let mut wanted_ids = BTreeSet::new();
-            for name in &organizations.value {
-                let Some(resolved) = self.resolve("organization", source, name, Self::organization)
-                else {
+        let organizations = user.profile.organizations.as_ref();
+        if let Some(organizations) = organizations.or(defaults.organizations.as_ref()) {
+            self.exact_set(
+                Kind::OrganizationMembership,
+                user,
+                live,
+                &organizations.value,
+            );
+        }
+    }
+
+    /// Adds and removes memberships of one kind until the user belongs to exactly `names`.
+    fn exact_set(
+        &mut self,
+        kind: Kind,
+        user: &User,
+        live: Option<&LiveUser>,
+        names: &[Located<String>],
+    ) {
+        let (what, lookup, memberships): (_, fn(&Self, &str) -> Option<Resolved>, _) =
+            if kind == Kind::GroupMembership {
+                ("group", Self::group, &self.group_memberships)
+            } else {
+                (
+                    "organization",
+                    Self::organization,
+                    &self.organization_memberships,
+                )
+            };
+        let have: Vec<LiveMembership> = live
+            .and_then(|l| memberships.get(&l.id).cloned())
+            .unwrap_or_default();
+        let mut wanted_ids = BTreeSet::new();
+        for name in names {
+            let Some(resolved) = self.resolve(what, user.source, name, lookup) else {
+                continue;
+            };
+            if let Some(id) = resolved.id {
+                wanted_ids.insert(id);
+                if have.iter().any(|m| m.target_id == id) {
                     continue;
-                };
-                if let Some(id) = resolved.id {
-                    wanted_ids.insert(id);
-                    if have.iter().any(|m| m.target_id == id) {
-                        continue;
-                    }
                 }
-                self.membership(
-                    Kind::OrganizationMembership,
-                    Action::Add,
-                    user,
-                    live,
-                    resolved.name,
-                    resolved.id,
-                );
             }
-            for membership in have.iter().filter(|m| !wanted_ids.contains(&m.target_id)) {
-                let name = self
-                    .organization_name(Some(membership.target_id))
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                self.membership(
-                    Kind::OrganizationMembership,
-                    Action::Remove,
-                    user,
-                    live,
-                    name,
-                    Some(membership.target_id),
-                );
-            }
+            self.membership(kind, Action::Add, user, live, resolved.name, resolved.id);
+        }
+        for membership in have.iter().filter(|m| !wanted_ids.contains(&m.target_id)) {
+            let target = Some(membership.target_id);
+            let name = if kind == Kind::GroupMembership {
+                self.group_name(target)
+            } else {
+                self.organization_name(target)
+            };
+            let name = name.as_str().unwrap_or_default().to_owned();
+            self.membership(kind, Action::Remove, user, live, name, target);
         }
     }
 

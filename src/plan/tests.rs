@@ -16,12 +16,12 @@ fn admin() -> Value {
 }
 
 /// Live state from Zendesk-shaped JSON, as the fetch would normalise it.
-pub(super) fn state_from(json: &Value) -> LiveState {
+pub(crate) fn state_from(json: &Value) -> LiveState {
     state(json)
 }
 
 /// A plan of a roster text against a state.
-pub(super) fn plan_with(roster: &str, state: &LiveState) -> Plan {
+pub(crate) fn plan_with(roster: &str, state: &LiveState) -> Plan {
     let loaded = load_texts(&[("roster.yaml", roster)]);
     assert!(!loaded.has_errors(), "{roster}\n{:#?}", loaded.diagnostics);
     Planner::build(&loaded.roster, state, "sha256:test")

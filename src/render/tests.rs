@@ -8,71 +8,14 @@ use serde_json::{Value, json};
 
 use super::markdown::MAX_CHARS;
 use super::{Format, RenderOptions, renderer};
+use crate::plan::tests::{plan_with, state_from};
 use crate::plan::{
-    Action, Change, Drift, FieldChange, Kind, Plan, PlanError, Planner, Refusal, Summary, UserRef,
+    Action, Change, Drift, FieldChange, Kind, Plan, PlanError, Refusal, Summary, UserRef,
 };
-use crate::roster::load_texts;
-use crate::state::{FetchCost, LiveMembership, LiveState, LiveUser};
-use crate::zendesk::{AuthenticatedUser, wire};
-
-/// The admin the plan is made as: id 1, `admin@acme.com`.
-fn admin() -> Value {
-    json!({"id": 1, "name": "Ada Admin", "email": "admin@acme.com", "role": "admin", "active": true})
-}
-
-/// Live state from Zendesk-shaped JSON, as the fetch would normalise it.
-fn state(json: &Value) -> LiveState {
-    let list = |key: &str| json.get(key).cloned().unwrap_or_else(|| json!([]));
-    let mut users: Vec<wire::User> = serde_json::from_value(list("users")).unwrap();
-    if !users.iter().any(|u| u.id == 1) {
-        users.push(serde_json::from_value(admin()).unwrap());
-    }
-    let custom_roles: Vec<wire::CustomRole> = serde_json::from_value(list("custom_roles")).unwrap();
-    let organizations: Vec<wire::Organization> =
-        serde_json::from_value(list("organizations")).unwrap();
-    let groups: Vec<wire::Group> = serde_json::from_value(list("groups")).unwrap();
-    let group_memberships: Vec<wire::GroupMembership> =
-        serde_json::from_value(list("group_memberships")).unwrap();
-    let organization_memberships: Vec<wire::OrganizationMembership> =
-        serde_json::from_value(list("organization_memberships")).unwrap();
-    LiveState {
-        account: "https://acme.zendesk.com".into(),
-        me: AuthenticatedUser {
-            id: 1,
-            name: "Ada Admin".into(),
-            email: Some("admin@acme.com".into()),
-            role: wire::Role::Admin,
-        },
-        users: users
-            .into_iter()
-            .map(|u| (u.id, LiveUser::from(u)))
-            .collect(),
-        custom_roles: custom_roles.into_iter().map(Into::into).collect(),
-        custom_roles_available: true,
-        organizations: organizations.into_iter().map(Into::into).collect(),
-        groups: groups.into_iter().map(Into::into).collect(),
-        group_memberships: group_memberships
-            .into_iter()
-            .map(LiveMembership::from)
-            .collect(),
-        organization_memberships: Some(
-            organization_memberships
-                .into_iter()
-                .map(LiveMembership::from)
-                .collect(),
-        ),
-        cost: FetchCost {
-            stats: crate::zendesk::RequestStats::default(),
-            email_lookup: None,
-        },
-    }
-}
 
 /// The plan of `roster` (one file, `roster.yaml`) against `live`.
 fn plan(roster: &str, live: &Value) -> Plan {
-    let loaded = load_texts(&[("roster.yaml", roster)]);
-    assert!(!loaded.has_errors(), "{:#?}", loaded.diagnostics);
-    Planner::build(&loaded.roster, &state(live), "sha256:test")
+    plan_with(roster, &state_from(live))
 }
 
 /// `plan` rendered in `format`.
