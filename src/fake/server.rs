@@ -373,7 +373,8 @@ fn handle_api(
     let limit = core.knobs.rate_limit;
     let authenticated = authenticate(shared, authorization);
     let is_me = method == "GET" && segments == ["users", "me"];
-    let account = core.limiter.draw(Bucket::Account, limit, now);
+    let window = core.knobs.rate_limit_window_s;
+    let account = core.limiter.draw(Bucket::Account, limit, now, window);
     let headers = |mut response: Response<Body>, remaining: u32, reset: u64| {
         let h = response.headers_mut();
         h.insert("x-rate-limit", HeaderValue::from(limit));
@@ -453,7 +454,7 @@ fn handle_api(
         _ => None,
     };
     if let Some((bucket, bucket_limit, per_user)) = special {
-        let draw = core.limiter.draw(bucket, bucket_limit, now);
+        let draw = core.limiter.draw(bucket, bucket_limit, now, window);
         if !draw.allowed {
             let error = if per_user {
                 ApiError::user_update_limited(draw.reset)
