@@ -84,6 +84,7 @@ fn not_yet_available(
 mod export;
 mod fake;
 mod plan;
+mod progress;
 mod schema;
 mod validate;
 

@@ -8,7 +8,7 @@ use crate::cli::{ConnectionArgs, PlanArgs, PlanFormat};
 use crate::plan::{Plan, Planner};
 use crate::render::{self, Format, RenderOptions};
 use crate::roster::{self, diagnostic};
-use crate::state::{self, NoProgress, StateQuery};
+use crate::state::{self, StateQuery};
 use crate::zendesk::{Auth, ConnectionSettings, ReadClient, Secret, ZendeskError};
 use crate::{env_vars, fake};
 
@@ -69,10 +69,17 @@ pub(super) fn run(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         Ok(runtime) => runtime,
         Err(error) => return report(err, &error),
     };
-    let plan = match runtime.block_on(build(args, &loaded.roster)) {
-        Ok(plan) => plan,
+    let started = std::time::Instant::now();
+    let live = match runtime.block_on(fetch(
+        args.sandbox.as_deref(),
+        &args.connection,
+        &StateQuery::from_roster(&loaded.roster),
+    )) {
+        Ok(live) => live,
         Err(error) => return report(err, &error),
     };
+    super::progress::summary(err, &live, started.elapsed().as_secs_f64());
+    let plan = Planner::build(&loaded.roster, &live, &loaded.roster.digest);
     let options = RenderOptions {
         color: super::use_color(args.color, std::io::stdout().is_terminal()),
         mask_emails: args.mask_emails,
@@ -125,12 +132,6 @@ fn save(plan: &Plan, path: &std::path::Path) -> Result<(), PlanFailure> {
     })
 }
 
-async fn build(args: &PlanArgs, roster: &roster::Roster) -> Result<Plan, PlanFailure> {
-    let query = StateQuery::from_roster(roster);
-    let live = fetch(args.sandbox.as_deref(), &args.connection, &query).await?;
-    Ok(Planner::build(roster, &live, &roster.digest))
-}
-
 /// Fetches the live state for `query`, from the sandbox emulator when a state file is given.
 pub(super) async fn fetch(
     sandbox: Option<&std::path::Path>,
@@ -156,7 +157,9 @@ pub(super) async fn fetch(
         None => connection_settings(connection, |name| std::env::var(name).ok())?,
     };
     let client = ReadClient::connect(settings)?;
-    let fetched = state::fetch(&client, query, &NoProgress).await;
+    let progress = super::progress::FetchProgress::new();
+    let fetched = state::fetch(&client, query, &progress).await;
+    progress.finish();
     if let Some((handle, ..)) = sandbox {
         handle.shutdown().await;
     }

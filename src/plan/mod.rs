@@ -7,6 +7,8 @@ mod planner;
 mod safety;
 
 #[cfg(test)]
+mod convergence;
+#[cfg(test)]
 mod tests;
 
 use schemars::JsonSchema;
@@ -52,6 +54,9 @@ pub struct Plan {
     /// Every live object a change touches, with the `updated_at` seen when planning; a
     /// saved plan is refused if any of them changed since.
     pub touched: Vec<Touched>,
+    /// The ids of the custom roles, organizations and groups the changes name; `null` for
+    /// those the plan creates (the executor learns their ids when it creates them).
+    pub references: References,
     /// Counts, seats and API cost.
     pub summary: Summary,
 }
@@ -228,6 +233,17 @@ pub struct Touched {
     pub id: u64,
     /// Its `updated_at` when planning.
     pub updated_at: Option<String>,
+}
+
+/// Names used by the changes, with their live ids (`null`: created by this plan).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct References {
+    /// Custom roles by name.
+    pub custom_roles: std::collections::BTreeMap<String, Option<u64>>,
+    /// Organizations by name.
+    pub organizations: std::collections::BTreeMap<String, Option<u64>>,
+    /// Groups by name.
+    pub groups: std::collections::BTreeMap<String, Option<u64>>,
 }
 
 /// Counts, seats and API cost.

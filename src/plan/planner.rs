@@ -128,6 +128,7 @@ impl<'a> Planner<'a> {
         let matched = planner.users();
         let drift = planner.prune(&matched);
         planner.protect_users();
+        let references = planner.references();
         let Planner {
             mut changes,
             errors,
@@ -151,8 +152,61 @@ impl<'a> Planner<'a> {
             refusals,
             errors,
             touched,
+            references,
             summary,
         }
+    }
+
+    /// The ids of every custom role, organization and group the changes name.
+    fn references(&self) -> super::References {
+        let mut references = super::References::default();
+        let note = |map: &mut std::collections::BTreeMap<String, Option<u64>>,
+                    resolved: &HashMap<String, Resolved>,
+                    name: &str| {
+            if let Some(r) = resolved.get(&name.to_lowercase()) {
+                map.insert(r.name.clone(), r.id);
+            }
+        };
+        for change in &self.changes {
+            match change.kind {
+                Kind::CustomRole => note(
+                    &mut references.custom_roles,
+                    &self.custom_roles,
+                    &change.label,
+                ),
+                Kind::Organization => note(
+                    &mut references.organizations,
+                    &self.organizations,
+                    &change.label,
+                ),
+                Kind::Group => note(&mut references.groups, &self.groups, &change.label),
+                Kind::GroupMembership => {
+                    if let Some(target) = &change.target {
+                        note(&mut references.groups, &self.groups, target);
+                    }
+                }
+                Kind::OrganizationMembership => {
+                    if let Some(target) = &change.target {
+                        note(&mut references.organizations, &self.organizations, target);
+                    }
+                }
+                Kind::User | Kind::Identity => {}
+            }
+            for field in &change.fields {
+                let Some(name) = field.after.as_str() else {
+                    continue;
+                };
+                match field.field.as_str() {
+                    "custom_role" => note(&mut references.custom_roles, &self.custom_roles, name),
+                    "organization" => {
+                        note(&mut references.organizations, &self.organizations, name);
+                    }
+                    "default_group" => note(&mut references.groups, &self.groups, name),
+                    _ => {}
+                }
+            }
+        }
+        references
     }
 
     fn locate(&self, source: Source) -> String {
@@ -921,11 +975,16 @@ impl<'a> Planner<'a> {
         target: String,
         target_id: Option<u64>,
     ) {
+        // A roster entry with only a key reads better with the live user's name and email.
+        let label = match (live, &user.name) {
+            (Some(live), None) => live_label(live),
+            _ => user_label(user),
+        };
         self.changes.push(Change {
             kind,
             action,
             key: user_key(user),
-            label: user_label(user),
+            label,
             id: live.map(|l| l.id),
             target: Some(target),
             target_id,

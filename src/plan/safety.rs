@@ -93,7 +93,7 @@ fn threshold(
     verb: &str,
 ) -> Option<Refusal> {
     let (allowed, written) = match limit.value {
-        Threshold::Count(n) => (n as usize, format!("{n}")),
+        Threshold::Count(n) => (n as usize, String::new()),
         Threshold::Percent(p) => (
             {
                 // Percentages round down: "10%" of 15 users allows 1, never 2. Both factors are
@@ -102,13 +102,13 @@ fn threshold(
                 let allowed = ((in_scope as f64) * p.0 / 100.0).floor() as usize;
                 allowed
             },
-            format!("{}% of {in_scope} in-scope users", p.0),
+            format!(" ({}% of {in_scope} in-scope users)", p.0),
         ),
     };
     (planned > allowed).then(|| Refusal {
         rule: rule.to_owned(),
         message: format!(
-            "the plan {verb} {planned} user{}; `{rule}` allows {allowed} ({written}), {} over",
+            "the plan {verb} {planned} user{}; `{rule}` allows {allowed}{written}, {} over",
             if planned == 1 { "" } else { "s" },
             planned - allowed
         ),

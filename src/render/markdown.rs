@@ -237,7 +237,7 @@ impl Markdown {
     fn headline(&self, change: &Change, with_action: bool, out: &mut String) {
         out.push_str("**");
         if with_action {
-            out.push_str(&section_title(change.action).to_lowercase());
+            out.push_str(verb(change.action));
             out.push(' ');
         }
         out.push_str(kind_name(change.kind));
@@ -618,6 +618,21 @@ fn write_sections(sections: &[Section]) -> String {
         );
     }
     out
+}
+
+/// An action as the verb before a kind: `suspend user`, `add group membership`.
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Unsuspend => "unsuspend",
+        Action::MakePrimary => "make primary",
+        Action::Add => "add",
+        Action::Remove => "remove",
+        Action::Suspend => "suspend",
+        Action::Downgrade => "downgrade",
+        Action::Delete => "delete",
+    }
 }
 
 /// `text` cut to [`MAX_TEXT_CHARS`] characters, with `…` when cut.

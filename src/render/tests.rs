@@ -434,6 +434,7 @@ fn big_plan(n: usize) -> Plan {
         }],
         errors,
         touched: Vec::new(),
+        references: crate::plan::References::default(),
     }
 }
 
@@ -503,9 +504,24 @@ fn one_enormous_value_cannot_break_the_limit() {
 #[allow(clippy::print_stderr)]
 fn timing() {
     let p = big_plan(100_000);
-    for format in [Format::Human, Format::Markdown, Format::Json] {
+    for (format, mask_emails) in [
+        (Format::Human, false),
+        (Format::Human, true),
+        (Format::Markdown, false),
+        (Format::Markdown, true),
+        (Format::Json, false),
+    ] {
+        let options = RenderOptions {
+            color: false,
+            mask_emails,
+        };
         let start = Instant::now();
-        let text = render_with(&p, format, RenderOptions::default());
-        eprintln!("{format:?}: {:?} for {} bytes", start.elapsed(), text.len());
+        let text = render_with(&p, format, options);
+        eprintln!(
+            "{format:?}{}: {:?} for {} bytes",
+            if mask_emails { " (masked)" } else { "" },
+            start.elapsed(),
+            text.len()
+        );
     }
 }

@@ -35,9 +35,9 @@ struct Outstanding {
 }
 
 impl BulkJob<'_> {
-    /// Submits every chunk and waits for every job. A 401 or 403 is returned as an error (on
-    /// the first submission the caller may fall back to single requests); other failed
-    /// submissions are recorded per item.
+    /// Submits every chunk and waits for every job. A 401, or a 403 on the first submission
+    /// (the caller may then fall back to single requests), is returned as an error; other
+    /// failed submissions are recorded per item.
     pub(crate) async fn run(&self, client: &ReadClient) -> Result<BulkOutcome, ZendeskError> {
         let transport = &client.transport;
         let max_jobs = transport.settings().effective_max_jobs();
@@ -67,10 +67,10 @@ impl BulkJob<'_> {
                             });
                         }
                     }
-                    Err(
-                        error @ (ZendeskError::Forbidden { .. }
-                        | ZendeskError::Authentication { .. }),
-                    ) => {
+                    Err(error @ ZendeskError::Authentication { .. }) => return Err(error),
+                    // Only a refusal of the first job means "bulk imports disabled": the
+                    // caller then runs every item as a single request.
+                    Err(error @ ZendeskError::Forbidden { .. }) if next_chunk == 1 => {
                         return Err(error);
                     }
                     Err(error) => fill(&mut items, &range, &error),
@@ -213,6 +213,11 @@ fn fill(items: &mut [Option<ItemOutcome>], range: &Range<usize>, error: &Zendesk
         ZendeskError::Invalid { error: code, .. } => ItemOutcome::Failed {
             id: None,
             error: code.clone(),
+            details: error.to_string(),
+        },
+        ZendeskError::Forbidden { .. } => ItemOutcome::Failed {
+            id: None,
+            error: "Forbidden".to_owned(),
             details: error.to_string(),
         },
         ZendeskError::Rejected { status, .. } => ItemOutcome::Failed {

@@ -16,6 +16,10 @@ struct Sandbox {
 
 impl Sandbox {
     fn start(state: &Value) -> Self {
+        Self::start_with_token(state, "fake-token")
+    }
+
+    fn start_with_token(state: &Value, token: &str) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -25,6 +29,7 @@ impl Sandbox {
         let handle = runtime
             .block_on(Server::start(Config {
                 seed,
+                token: token.to_owned(),
                 ..Config::default()
             }))
             .unwrap();
@@ -127,6 +132,11 @@ fn a_roster_identical_to_the_account_plans_nothing_and_only_reads() {
     );
     let plan: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(plan["changes"], json!([]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("fetched 3 users, 1 group, 0 organizations and 0 custom roles in "),
+        "{stderr}"
+    );
     let requests = sandbox.requests();
     assert_eq!(writes(&requests), 0, "{requests:#}");
     assert!(
@@ -376,4 +386,47 @@ fn export_is_deterministic() {
     let first = run();
     assert!(!first.is_empty());
     assert_eq!(first, run());
+}
+
+#[test]
+fn the_token_appears_in_no_output_plan_or_error() {
+    const CANARY: &str = "canary-token-5d2c81";
+    let sandbox = Sandbox::start_with_token(&serde_json::from_str(STATE).unwrap(), CANARY);
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergström"));
+    let out = dir.path().join("plan.json");
+    let mut seen = Vec::new();
+    for token in [CANARY, "canary-token-wrong-5d2c81"] {
+        for format in ["human", "markdown", "json"] {
+            let output = sandbox
+                .zplan()
+                .env("ZENDESK_API_TOKEN", token)
+                .args(["--format", format, "--out", out.to_str().unwrap(), &roster])
+                .output()
+                .unwrap();
+            seen.push(String::from_utf8_lossy(&output.stdout).into_owned());
+            seen.push(String::from_utf8_lossy(&output.stderr).into_owned());
+        }
+        let output = bin("zroster")
+            .env("ZENDESK_URL", sandbox.url())
+            .env("ZENDESK_EMAIL", "admin@example.com")
+            .env("ZENDESK_API_TOKEN", token)
+            .env("ZROSTER_TEST_NO_DELAY", "1")
+            .args(["export", "--scope", "all"])
+            .output()
+            .unwrap();
+        seen.push(String::from_utf8_lossy(&output.stdout).into_owned());
+        seen.push(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    let saved = std::fs::read_to_string(&out);
+    assert!(saved.is_ok(), "zplan saved no plan:\n{seen:#?}");
+    seen.push(saved.unwrap());
+    // The wrong token failed with a clear authentication error that names the variables.
+    assert!(
+        seen.iter().any(|s| s.contains("ZENDESK_API_TOKEN")),
+        "{seen:#?}"
+    );
+    for text in &seen {
+        assert!(!text.contains("canary-token"), "a token leaked:\n{text}");
+    }
 }

@@ -1,8 +1,10 @@
 //! Bulk jobs: chunking, polling together, every result shape, failures, expiry, job limits.
 
 use serde_json::{Map, Value, json};
+use std::sync::{Arc, Mutex};
 use zroster::fake::Knobs;
-use zroster::zendesk::{ItemOutcome, WriteClient};
+
+use zroster::zendesk::{ClientEvent, ItemOutcome, Observer, WriteClient};
 
 use super::{count, emulator, settings, traffic, writer};
 
@@ -179,6 +181,21 @@ async fn no_more_than_max_jobs_are_outstanding() {
     assert_eq!(client.stats().jobs_submitted, 6);
 }
 
+/// Keeps the fallback events it sees.
+#[derive(Default)]
+struct Fallbacks(Mutex<Vec<(String, usize)>>);
+
+impl Observer for Fallbacks {
+    fn on_event(&self, event: &ClientEvent<'_>) {
+        if let ClientEvent::Fallback { endpoint, requests } = event {
+            self.0
+                .lock()
+                .unwrap()
+                .push(((*endpoint).to_owned(), *requests));
+        }
+    }
+}
+
 #[tokio::test]
 async fn bulk_imports_disabled_falls_back_to_single_requests() {
     let knobs = Knobs {
@@ -186,7 +203,9 @@ async fn bulk_imports_disabled_falls_back_to_single_requests() {
         ..fast()
     };
     let handle = emulator(0, 0, knobs).await;
-    let client = writer(&handle);
+    let observer = Arc::new(Fallbacks::default());
+    let client =
+        WriteClient::with_observer(settings(&handle, super::TOKEN), observer.clone()).unwrap();
     let outcome = client
         .create_or_update_many_users(&users(3, "single"))
         .await
@@ -205,6 +224,11 @@ async fn bulk_imports_disabled_falls_back_to_single_requests() {
     assert_eq!(
         count(&handle, "POST /api/v2/users/create_or_update").await,
         3
+    );
+    assert_eq!(
+        *observer.0.lock().unwrap(),
+        vec![("POST /api/v2/users/create_or_update_many".to_owned(), 3)],
+        "the fallback is said"
     );
 }
 
