@@ -80,8 +80,6 @@ impl Reply {
 pub(crate) struct Context<'a> {
     pub(crate) knobs: &'a Knobs,
     pub(crate) faults: &'a mut FaultInjector,
-    /// The authenticated user (`/users/me`).
-    pub(crate) me: Option<u64>,
 }
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -178,23 +176,30 @@ impl Context<'_> {
         )
         .map(Reply::ok)
     }
+}
 
+/// What the read-only routes need besides the store.
+pub(crate) struct ReadContext<'a> {
+    pub(crate) knobs: &'a Knobs,
+    /// The authenticated user (`/users/me`).
+    pub(crate) me: Option<u64>,
+}
+
+impl ReadContext<'_> {
     fn ttl(&self) -> Duration {
         Duration::from_secs(self.knobs.job_ttl_s)
     }
 }
 
-/// Routes one request.
-pub(crate) fn dispatch(
-    store: &mut Store,
-    ctx: &mut Context<'_>,
+/// Routes one `GET` request; it only reads the store, so many run at once.
+pub(crate) fn dispatch_get(
+    store: &Store,
+    ctx: &ReadContext<'_>,
     req: &ApiRequest,
 ) -> Result<Reply> {
     let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
-    let body = req.body.as_ref();
     let q = &req.query;
     match (req.method.as_str(), segs.as_slice()) {
-        // ------------------------------------------------------------------ users
         ("GET", ["users"]) => list_users(store, q),
         ("GET", ["users", "me"]) => {
             let id = ctx.me.ok_or_else(ApiError::unauthorized)?;
@@ -223,6 +228,198 @@ pub(crate) fn dispatch(
         }
         ("GET", ["users", "search"]) => search_users(store, q),
         ("GET", ["users", id]) => Ok(Reply::ok(json!({"user": store.user_json(parse_id(id)?)?}))),
+        ("GET", ["users", uid, "identities"]) => {
+            let list: Vec<Value> = store
+                .user_identities(parse_id(uid)?)?
+                .into_iter()
+                .map(to_json)
+                .collect();
+            Ok(Reply::ok(offset_envelope("identities", list)))
+        }
+        ("GET", ["users", uid, "identities", id]) => Ok(Reply::ok(
+            json!({"identity": to_json(store.identity(parse_id(uid)?, parse_id(id)?)?)}),
+        )),
+        ("GET", ["users", uid, "organization_memberships"]) => {
+            let uid = parse_id(uid)?;
+            store.user(uid)?;
+            list_organization_memberships(
+                store,
+                q,
+                |m| m.user_id == uid,
+                "users/{}/organization_memberships",
+                uid,
+            )
+        }
+        ("GET", ["users", uid, "group_memberships"]) => {
+            let uid = parse_id(uid)?;
+            store.user(uid)?;
+            list_group_memberships(
+                store,
+                q,
+                |m| m.user_id == uid,
+                &format!("users/{uid}/group_memberships"),
+            )
+        }
+        ("GET", ["job_statuses"]) => {
+            let ttl = ctx.ttl();
+            let mut jobs: Vec<Value> = store
+                .jobs
+                .iter()
+                .filter(|j| j.created.elapsed() < ttl)
+                .rev()
+                .map(to_json)
+                .collect();
+            jobs.truncate(100);
+            Ok(Reply::ok(offset_envelope("job_statuses", jobs)))
+        }
+        ("GET", ["job_statuses", "show_many"]) => {
+            let ids = q.list("ids").unwrap_or_default();
+            if ids.len() > 100 {
+                return Err(ApiError::too_many_values());
+            }
+            let ttl = ctx.ttl();
+            let jobs: Vec<Value> = ids
+                .iter()
+                .filter_map(|id| JobWorker::find(store, id, ttl))
+                .map(to_json)
+                .collect();
+            Ok(Reply::ok(json!({"job_statuses": jobs})))
+        }
+        ("GET", ["job_statuses", id]) => {
+            let job = JobWorker::find(store, id, ctx.ttl()).ok_or_else(ApiError::not_found)?;
+            Ok(Reply::ok(json!({"job_status": to_json(job)})))
+        }
+        ("GET", ["custom_roles"]) => {
+            let ids: Vec<u64> = store.custom_roles.keys().copied().collect();
+            let roles: Vec<Value> = ids
+                .into_iter()
+                .filter_map(|id| store.custom_role(id).ok())
+                .map(|r| to_json(&r))
+                .collect();
+            Ok(Reply::ok(json!({"custom_roles": roles})))
+        }
+        ("GET", ["custom_roles", id]) => Ok(Reply::ok(
+            json!({"custom_role": to_json(&store.custom_role(parse_id(id)?)?)}),
+        )),
+        ("GET", ["organizations"]) => list_organizations(store, q),
+        ("GET", ["organizations", "show_many"]) => {
+            let keys = ids_or_external_ids(q)?.unwrap_or_default();
+            let mut orgs: Vec<_> = keys
+                .iter()
+                .filter_map(|k| match k {
+                    UserKey::Id(id) => store.organizations.get(id),
+                    UserKey::ExternalId(e) => store
+                        .organization_by_external_id(e)
+                        .and_then(|id| store.organizations.get(&id)),
+                    UserKey::Missing => None,
+                })
+                .collect();
+            orgs.sort_by(|a, b| {
+                a.name
+                    .to_lowercase()
+                    .cmp(&b.name.to_lowercase())
+                    .then(a.id.cmp(&b.id))
+            });
+            orgs.dedup_by_key(|o| o.id);
+            Ok(Reply::ok(offset_envelope(
+                "organizations",
+                orgs.into_iter().map(to_json).collect(),
+            )))
+        }
+        ("GET", ["organizations", "search"]) => {
+            let found: Vec<Value> = if let Some(ext) = q.get("external_id") {
+                store
+                    .organization_by_external_id(ext)
+                    .and_then(|id| store.organizations.get(&id))
+                    .map(to_json)
+                    .into_iter()
+                    .collect()
+            } else if let Some(name) = q.get("name") {
+                store
+                    .organizations
+                    .values()
+                    .filter(|o| o.name.eq_ignore_ascii_case(name.trim()))
+                    .map(to_json)
+                    .collect()
+            } else {
+                return Err(ApiError::parameter_missing("name"));
+            };
+            Ok(Reply::ok(offset_envelope("organizations", found)))
+        }
+        ("GET", ["organizations", id]) => Ok(Reply::ok(
+            json!({"organization": to_json(store.organization(parse_id(id)?)?)}),
+        )),
+        ("GET", ["organizations", oid, "organization_memberships"]) => {
+            let oid = parse_id(oid)?;
+            store.organization(oid)?;
+            list_organization_memberships(
+                store,
+                q,
+                |m| m.organization_id == oid,
+                "organizations/{}/organization_memberships",
+                oid,
+            )
+        }
+        ("GET", ["organization_memberships"]) => {
+            list_organization_memberships(store, q, |_| true, "organization_memberships", 0)
+        }
+        ("GET", ["organization_memberships", id]) => Ok(Reply::ok(
+            json!({"organization_membership": to_json(store.organization_membership(parse_id(id)?)?)}),
+        )),
+        ("GET", ["groups"]) => {
+            let request = PageRequest::parse(q, 100)?;
+            // By name case-insensitively, then id, in both modes (as recorded).
+            let mut items: Vec<_> = store
+                .groups
+                .values()
+                .map(|g| (SortKey::NameId(g.name.clone(), g.id), g))
+                .collect();
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+            let items = items.into_iter();
+            Ok(Reply::raw(render_page(
+                "groups",
+                items,
+                &request,
+                &store.url("groups"),
+                &extra_params(q),
+            )))
+        }
+        ("GET", ["groups", id]) => Ok(Reply::ok(
+            json!({"group": to_json(store.group(parse_id(id)?)?)}),
+        )),
+        ("GET", ["groups", gid, "memberships"]) => {
+            let gid = parse_id(gid)?;
+            store.group(gid)?;
+            list_group_memberships(
+                store,
+                q,
+                |m| m.group_id == gid,
+                &format!("groups/{gid}/memberships"),
+            )
+        }
+        ("GET", ["group_memberships"]) => {
+            list_group_memberships(store, q, |_| true, "group_memberships")
+        }
+        ("GET", ["group_memberships", id]) => Ok(Reply::ok(
+            json!({"group_membership": to_json(store.group_membership(parse_id(id)?)?)}),
+        )),
+        ("GET", ["incremental", "users", "cursor"]) => incremental_users(store, q),
+        ("GET", ["incremental", "users"]) => incremental_users_by_time(store, q),
+        _ => Err(ApiError::invalid_endpoint()),
+    }
+}
+
+/// Routes one request that may change the store (every method but `GET`).
+pub(crate) fn dispatch(
+    store: &mut Store,
+    ctx: &mut Context<'_>,
+    req: &ApiRequest,
+) -> Result<Reply> {
+    let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    let body = req.body.as_ref();
+    let q = &req.query;
+    match (req.method.as_str(), segs.as_slice()) {
+        // ------------------------------------------------------------------ users
         ("POST", ["users"]) => {
             let id = store.create_user(root(body, "user")?)?;
             Ok(Reply::created(
@@ -307,14 +504,6 @@ pub(crate) fn dispatch(
             Ok(Reply::ok(json!({"user": store.user_json(id)?})))
         }
         // ------------------------------------------------------------------ identities
-        ("GET", ["users", uid, "identities"]) => {
-            let list: Vec<Value> = store
-                .user_identities(parse_id(uid)?)?
-                .into_iter()
-                .map(to_json)
-                .collect();
-            Ok(Reply::ok(offset_envelope("identities", list)))
-        }
         ("POST", ["users", uid, "identities"]) => {
             let uid = parse_id(uid)?;
             let id = store.create_identity(uid, root(body, "identity")?)?;
@@ -324,9 +513,6 @@ pub(crate) fn dispatch(
                 store.url(&format!("users/{uid}/identities/{id}")),
             ))
         }
-        ("GET", ["users", uid, "identities", id]) => Ok(Reply::ok(
-            json!({"identity": to_json(store.identity(parse_id(uid)?, parse_id(id)?)?)}),
-        )),
         ("PUT", ["users", uid, "identities", id]) => {
             let (uid, id) = (parse_id(uid)?, parse_id(id)?);
             store.update_identity(uid, id, root(body, "identity")?)?;
@@ -349,17 +535,6 @@ pub(crate) fn dispatch(
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ org memberships via users
-        ("GET", ["users", uid, "organization_memberships"]) => {
-            let uid = parse_id(uid)?;
-            store.user(uid)?;
-            list_organization_memberships(
-                store,
-                q,
-                |m| m.user_id == uid,
-                "users/{}/organization_memberships",
-                uid,
-            )
-        }
         ("POST", ["users", uid, "organization_memberships"]) => {
             let mut map = root(body, "organization_membership")?.clone();
             map.insert("user_id".into(), json!(parse_id(uid)?));
@@ -399,16 +574,6 @@ pub(crate) fn dispatch(
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ group memberships via users
-        ("GET", ["users", uid, "group_memberships"]) => {
-            let uid = parse_id(uid)?;
-            store.user(uid)?;
-            list_group_memberships(
-                store,
-                q,
-                |m| m.user_id == uid,
-                &format!("users/{uid}/group_memberships"),
-            )
-        }
         ("POST", ["users", uid, "group_memberships"]) => {
             let mut map = root(body, "group_membership")?.clone();
             map.insert("user_id".into(), json!(parse_id(uid)?));
@@ -434,48 +599,7 @@ pub(crate) fn dispatch(
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ job statuses
-        ("GET", ["job_statuses"]) => {
-            let ttl = ctx.ttl();
-            let mut jobs: Vec<Value> = store
-                .jobs
-                .iter()
-                .filter(|j| j.created.elapsed() < ttl)
-                .rev()
-                .map(to_json)
-                .collect();
-            jobs.truncate(100);
-            Ok(Reply::ok(offset_envelope("job_statuses", jobs)))
-        }
-        ("GET", ["job_statuses", "show_many"]) => {
-            let ids = q.list("ids").unwrap_or_default();
-            if ids.len() > 100 {
-                return Err(ApiError::too_many_values());
-            }
-            let ttl = ctx.ttl();
-            let jobs: Vec<Value> = ids
-                .iter()
-                .filter_map(|id| JobWorker::find(store, id, ttl))
-                .map(to_json)
-                .collect();
-            Ok(Reply::ok(json!({"job_statuses": jobs})))
-        }
-        ("GET", ["job_statuses", id]) => {
-            let job = JobWorker::find(store, id, ctx.ttl()).ok_or_else(ApiError::not_found)?;
-            Ok(Reply::ok(json!({"job_status": to_json(job)})))
-        }
         // ------------------------------------------------------------------ custom roles
-        ("GET", ["custom_roles"]) => {
-            let ids: Vec<u64> = store.custom_roles.keys().copied().collect();
-            let roles: Vec<Value> = ids
-                .into_iter()
-                .filter_map(|id| store.custom_role(id).ok())
-                .map(|r| to_json(&r))
-                .collect();
-            Ok(Reply::ok(json!({"custom_roles": roles})))
-        }
-        ("GET", ["custom_roles", id]) => Ok(Reply::ok(
-            json!({"custom_role": to_json(&store.custom_role(parse_id(id)?)?)}),
-        )),
         ("POST" | "PUT" | "DELETE", ["custom_roles", ..]) if ctx.knobs.plan != Plan::Enterprise => {
             Err(ApiError::forbidden(
                 "Custom roles can only be managed on the Enterprise plan",
@@ -499,54 +623,6 @@ pub(crate) fn dispatch(
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ organizations
-        ("GET", ["organizations"]) => list_organizations(store, q),
-        ("GET", ["organizations", "show_many"]) => {
-            let keys = ids_or_external_ids(q)?.unwrap_or_default();
-            let mut orgs: Vec<_> = keys
-                .iter()
-                .filter_map(|k| match k {
-                    UserKey::Id(id) => store.organizations.get(id),
-                    UserKey::ExternalId(e) => store
-                        .organization_by_external_id(e)
-                        .and_then(|id| store.organizations.get(&id)),
-                    UserKey::Missing => None,
-                })
-                .collect();
-            orgs.sort_by(|a, b| {
-                a.name
-                    .to_lowercase()
-                    .cmp(&b.name.to_lowercase())
-                    .then(a.id.cmp(&b.id))
-            });
-            orgs.dedup_by_key(|o| o.id);
-            Ok(Reply::ok(offset_envelope(
-                "organizations",
-                orgs.into_iter().map(to_json).collect(),
-            )))
-        }
-        ("GET", ["organizations", "search"]) => {
-            let found: Vec<Value> = if let Some(ext) = q.get("external_id") {
-                store
-                    .organization_by_external_id(ext)
-                    .and_then(|id| store.organizations.get(&id))
-                    .map(to_json)
-                    .into_iter()
-                    .collect()
-            } else if let Some(name) = q.get("name") {
-                store
-                    .organizations
-                    .values()
-                    .filter(|o| o.name.eq_ignore_ascii_case(name.trim()))
-                    .map(to_json)
-                    .collect()
-            } else {
-                return Err(ApiError::parameter_missing("name"));
-            };
-            Ok(Reply::ok(offset_envelope("organizations", found)))
-        }
-        ("GET", ["organizations", id]) => Ok(Reply::ok(
-            json!({"organization": to_json(store.organization(parse_id(id)?)?)}),
-        )),
         ("POST", ["organizations"]) => {
             let id = store.create_organization(root(body, "organization")?)?;
             let org = to_json(store.organization(id)?);
@@ -621,24 +697,7 @@ pub(crate) fn dispatch(
             store.delete_organization(parse_id(id)?)?;
             Ok(Reply::no_content())
         }
-        ("GET", ["organizations", oid, "organization_memberships"]) => {
-            let oid = parse_id(oid)?;
-            store.organization(oid)?;
-            list_organization_memberships(
-                store,
-                q,
-                |m| m.organization_id == oid,
-                "organizations/{}/organization_memberships",
-                oid,
-            )
-        }
         // ------------------------------------------------------------------ organization memberships
-        ("GET", ["organization_memberships"]) => {
-            list_organization_memberships(store, q, |_| true, "organization_memberships", 0)
-        }
-        ("GET", ["organization_memberships", id]) => Ok(Reply::ok(
-            json!({"organization_membership": to_json(store.organization_membership(parse_id(id)?)?)}),
-        )),
         ("POST", ["organization_memberships"]) => {
             create_organization_membership(store, root(body, "organization_membership")?)
         }
@@ -676,27 +735,6 @@ pub(crate) fn dispatch(
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ groups
-        ("GET", ["groups"]) => {
-            let request = PageRequest::parse(q, 100)?;
-            // By name case-insensitively, then id, in both modes (as recorded).
-            let mut items: Vec<_> = store
-                .groups
-                .values()
-                .map(|g| (SortKey::NameId(g.name.clone(), g.id), g))
-                .collect();
-            items.sort_by(|a, b| a.0.cmp(&b.0));
-            let items = items.into_iter();
-            Ok(Reply::raw(render_page(
-                "groups",
-                items,
-                &request,
-                &store.url("groups"),
-                &extra_params(q),
-            )))
-        }
-        ("GET", ["groups", id]) => Ok(Reply::ok(
-            json!({"group": to_json(store.group(parse_id(id)?)?)}),
-        )),
         ("POST", ["groups"]) => {
             let id = store.create_group(root(body, "group")?)?;
             Ok(Reply::created(
@@ -718,23 +756,7 @@ pub(crate) fn dispatch(
             store.delete_group(parse_id(id)?)?;
             Ok(Reply::no_content())
         }
-        ("GET", ["groups", gid, "memberships"]) => {
-            let gid = parse_id(gid)?;
-            store.group(gid)?;
-            list_group_memberships(
-                store,
-                q,
-                |m| m.group_id == gid,
-                &format!("groups/{gid}/memberships"),
-            )
-        }
         // ------------------------------------------------------------------ group memberships
-        ("GET", ["group_memberships"]) => {
-            list_group_memberships(store, q, |_| true, "group_memberships")
-        }
-        ("GET", ["group_memberships", id]) => Ok(Reply::ok(
-            json!({"group_membership": to_json(store.group_membership(parse_id(id)?)?)}),
-        )),
         ("POST", ["group_memberships"]) => {
             create_group_membership(store, root(body, "group_membership")?)
         }
@@ -772,8 +794,6 @@ pub(crate) fn dispatch(
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ incremental export
-        ("GET", ["incremental", "users", "cursor"]) => incremental_users(store, q),
-        ("GET", ["incremental", "users"]) => incremental_users_by_time(store, q),
         _ => Err(ApiError::invalid_endpoint()),
     }
 }

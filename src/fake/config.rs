@@ -27,6 +27,9 @@ pub struct Knobs {
     pub user_update_rate_limit: u32,
     /// Requests a minute to the incremental export.
     pub incremental_rate_limit: u32,
+    /// Length of the rate-limit windows in seconds: 60 like Zendesk (aligned to wall-clock
+    /// minutes); tests that must not straddle a window make it long.
+    pub rate_limit_window_s: u64,
     /// Bulk job items processed per second (per job); 0 pauses the job worker.
     pub job_items_per_second: f64,
     /// Queued plus running jobs allowed at once; one more answers 429.
@@ -60,6 +63,7 @@ impl Default for Knobs {
             rate_limit: 700,
             user_update_rate_limit: 5,
             incremental_rate_limit: 10,
+            rate_limit_window_s: 60,
             job_items_per_second: 50.0,
             max_jobs: 30,
             job_ttl_s: 3600,
@@ -87,6 +91,7 @@ impl Knobs {
             rate_limit,
             user_update_rate_limit,
             incremental_rate_limit,
+            rate_limit_window_s,
             job_items_per_second,
             max_jobs,
             job_ttl_s,
@@ -111,6 +116,7 @@ impl Knobs {
             rate_limit: Some(self.rate_limit),
             user_update_rate_limit: Some(self.user_update_rate_limit),
             incremental_rate_limit: Some(self.incremental_rate_limit),
+            rate_limit_window_s: Some(self.rate_limit_window_s),
             latency_ms: Some(self.latency_ms),
             job_items_per_second: Some(self.job_items_per_second),
             max_jobs: Some(self.max_jobs),

@@ -17,7 +17,9 @@
 //!   wire shape (missing fields take Zendesk's defaults, missing ids are assigned; a user's
 //!   `email` becomes its primary identity, `organization_id` / `default_group_id` become
 //!   default memberships) and an optional `account` object with the knobs ([`AccountSettings`]).
-//!   Flags override the file's `account`.
+//!   Flags override the file's `account`, which also takes `user_update_rate_limit`,
+//!   `incremental_rate_limit` and `rate_limit_window_s` (60; tests that must not straddle a
+//!   minute make it long).
 //! - Credentials: Basic `admin@example.com/token:fake-token` or `Bearer fake-oauth-token`;
 //!   the configured admin is created when the state lacks it.
 //! - Control endpoints (no auth, not counted, not rate limited): `GET /__fake/requests`

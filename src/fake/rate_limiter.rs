@@ -34,13 +34,22 @@ pub(crate) struct Draw {
 
 impl RateLimiter {
     /// Counts one request against `bucket` at `unix_seconds`.
-    pub(crate) fn draw(&mut self, bucket: Bucket, limit: u32, unix_seconds: u64) -> Draw {
-        let minute = unix_seconds / 60;
+    /// `window` is the window length in seconds (60 for Zendesk); windows are aligned to
+    /// multiples of it since the epoch.
+    pub(crate) fn draw(
+        &mut self,
+        bucket: Bucket,
+        limit: u32,
+        unix_seconds: u64,
+        window: u64,
+    ) -> Draw {
+        let window = window.max(1);
+        let minute = unix_seconds / window;
         if minute != self.minute {
             self.minute = minute;
             self.counts.clear();
         }
-        let reset = 60 - unix_seconds % 60;
+        let reset = window - unix_seconds % window;
         let count = self.counts.entry(bucket).or_insert(0);
         if *count >= limit {
             return Draw {
@@ -67,15 +76,15 @@ mod tests {
         let mut limiter = RateLimiter::default();
         let t = 1_700_000_080; // 40 s into a minute
         assert_eq!(
-            limiter.draw(Bucket::Account, 2, t),
+            limiter.draw(Bucket::Account, 2, t, 60),
             Draw {
                 allowed: true,
                 remaining: 1,
                 reset: 20
             }
         );
-        assert!(limiter.draw(Bucket::Account, 2, t + 1).allowed);
-        assert!(!limiter.draw(Bucket::Account, 2, t + 2).allowed);
-        assert!(limiter.draw(Bucket::Account, 2, t + 20).allowed);
+        assert!(limiter.draw(Bucket::Account, 2, t + 1, 60).allowed);
+        assert!(!limiter.draw(Bucket::Account, 2, t + 2, 60).allowed);
+        assert!(limiter.draw(Bucket::Account, 2, t + 20, 60).allowed);
     }
 }

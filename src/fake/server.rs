@@ -3,7 +3,7 @@
 //! the request itself ([`api::dispatch`]), response headers and request counting.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use super::api::{self, ApiRequest, Context, Reply, ReplyBody};
+use super::api::{self, ApiRequest, Context, ReadContext, Reply, ReplyBody};
 use super::api_error::{ApiError, ErrorBody};
 use super::config::{Config, Knobs};
 use super::error::Error;
@@ -32,10 +32,9 @@ use super::request_log::{RequestCounts, endpoint_key};
 use super::state_file::StateFile;
 use super::store::Store;
 
-/// Everything behind the one lock.
+/// Everything but the store, behind one lock (taken before the store's when both are).
 #[derive(Debug)]
 struct Core {
-    store: Store,
     knobs: Knobs,
     faults: FaultInjector,
     limiter: RateLimiter,
@@ -45,6 +44,8 @@ struct Core {
 #[derive(Debug)]
 struct Shared {
     core: Mutex<Core>,
+    /// Read-locked by `GET`s, so they run in parallel; written by everything else.
+    store: RwLock<Store>,
     base_url: String,
     email: String,
     token: String,
@@ -55,6 +56,18 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, Core> {
         self.core
             .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Store> {
+        self.store
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Store> {
+        self.store
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
@@ -100,8 +113,8 @@ impl Server {
         let base_url = format!("http://127.0.0.1:{}", addr.port());
         let store = Store::from_state_file(&base_url, &config.seed, &config.email)?;
         let shared = Arc::new(Shared {
+            store: RwLock::new(store),
             core: Mutex::new(Core {
-                store,
                 faults: FaultInjector::new(config.knobs.fault_seed),
                 knobs: config.knobs,
                 limiter: RateLimiter::default(),
@@ -139,9 +152,9 @@ impl Handle {
     /// A snapshot of the state in the state-file format, with the current knobs as `account`.
     #[must_use]
     pub fn state(&self) -> StateFile {
-        let core = self.shared.lock();
-        let mut state = core.store.to_state_file();
-        state.account = Some(core.knobs.to_settings());
+        let account = self.shared.lock().knobs.to_settings();
+        let mut state = self.shared.read().to_state_file();
+        state.account = Some(account);
         state
     }
 
@@ -194,10 +207,14 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot:
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tick.tick().await;
-            let mut core = worker_shared.lock();
-            let rate = core.knobs.job_items_per_second;
-            let ttl = Duration::from_secs(core.knobs.job_ttl_s);
-            JobWorker::advance(&mut core.store, Instant::now(), rate, ttl);
+            let (rate, ttl) = {
+                let core = worker_shared.lock();
+                (
+                    core.knobs.job_items_per_second,
+                    Duration::from_secs(core.knobs.job_ttl_s),
+                )
+            };
+            JobWorker::advance(&mut worker_shared.write(), Instant::now(), rate, ttl);
         }
     });
     loop {
@@ -373,7 +390,8 @@ fn handle_api(
     let limit = core.knobs.rate_limit;
     let authenticated = authenticate(shared, authorization);
     let is_me = method == "GET" && segments == ["users", "me"];
-    let account = core.limiter.draw(Bucket::Account, limit, now);
+    let window = core.knobs.rate_limit_window_s;
+    let account = core.limiter.draw(Bucket::Account, limit, now, window);
     let headers = |mut response: Response<Body>, remaining: u32, reset: u64| {
         let h = response.headers_mut();
         h.insert("x-rate-limit", HeaderValue::from(limit));
@@ -435,7 +453,7 @@ fn handle_api(
                     .map(|v| v.to_string().to_lowercase())
                     .unwrap_or_default()
             };
-            let key = user.and_then(|u| core.store.match_user(u)).map_or_else(
+            let key = user.and_then(|u| shared.read().match_user(u)).map_or_else(
                 || format!("new:{}|{}", field("external_id"), field("email")),
                 |id| format!("id:{id}"),
             );
@@ -453,7 +471,7 @@ fn handle_api(
         _ => None,
     };
     if let Some((bucket, bucket_limit, per_user)) = special {
-        let draw = core.limiter.draw(bucket, bucket_limit, now);
+        let draw = core.limiter.draw(bucket, bucket_limit, now, window);
         if !draw.allowed {
             let error = if per_user {
                 ApiError::user_update_limited(draw.reset)
@@ -480,17 +498,28 @@ fn handle_api(
         body: body_json,
     };
     let mut outcome = None;
-    if applies {
-        let me = core.store.user_by_email(&shared.email);
-        let mut ctx = Context {
-            knobs: &core.knobs,
-            faults: &mut core.faults,
-            me,
+    if applies && request.method == "GET" {
+        // Reads share the store: the account lock is released first.
+        let knobs = core.knobs.clone();
+        drop(guard);
+        let store = shared.read();
+        let ctx = ReadContext {
+            knobs: &knobs,
+            me: store.user_by_email(&shared.email),
         };
-        outcome = Some(api::dispatch(&mut core.store, &mut ctx, &request));
+        outcome = Some(api::dispatch_get(&store, &ctx, &request));
+    } else {
+        if applies {
+            let mut store = shared.write();
+            let mut ctx = Context {
+                knobs: &core.knobs,
+                faults: &mut core.faults,
+            };
+            outcome = Some(api::dispatch(&mut store, &mut ctx, &request));
+        }
+        drop(guard);
     }
-    // The answer is serialised without holding the lock.
-    drop(guard);
+    // The answer is serialised without holding a lock.
     let response = match fault {
         Fault::None => match outcome? {
             Ok(reply) => reply_response(reply),
@@ -518,7 +547,7 @@ fn handle_control(shared: &Shared, method: &str, path: &str, body: &Bytes) -> Re
             )
         }
         ("GET", "state") => {
-            let mut state = core.store.to_state_file();
+            let mut state = shared.read().to_state_file();
             state.account = Some(core.knobs.to_settings());
             json_response(200, &serde_json::to_value(&state).unwrap_or(Value::Null))
         }
@@ -531,12 +560,13 @@ fn handle_control(shared: &Shared, method: &str, path: &str, body: &Bytes) -> Re
                 });
             match parsed {
                 Ok((state, store)) => {
-                    core.store = store;
+                    let mut current = shared.write();
+                    *current = store;
                     if let Some(account) = &state.account {
                         core.knobs.apply(account);
                         core.faults = FaultInjector::new(core.knobs.fault_seed);
                     }
-                    let mut saved = core.store.to_state_file();
+                    let mut saved = current.to_state_file();
                     saved.account = Some(core.knobs.to_settings());
                     json_response(200, &serde_json::to_value(&saved).unwrap_or(Value::Null))
                 }

@@ -27,6 +27,8 @@ pub struct AccountSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incremental_rate_limit: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit_window_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_items_per_second: Option<f64>,

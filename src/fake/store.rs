@@ -16,7 +16,7 @@ use super::error::Error;
 use super::group::Group;
 use super::group_membership::GroupMembership;
 use super::identity::Identity;
-use super::input::{Input, title};
+use super::input::Input;
 use super::job_status::JobStatus;
 use super::organization::Organization;
 use super::organization_membership::OrganizationMembership;
@@ -1858,12 +1858,6 @@ impl Store {
         }
         self.custom_roles.remove(&id);
         Ok(())
-    }
-
-    /// Titles a field the way Zendesk's messages do (`External id`).
-    #[must_use]
-    pub fn field_title(field: &str) -> String {
-        title(field)
     }
 }
 

@@ -16,7 +16,7 @@ fn seed() -> StateFile {
 async fn create_many_goes_queued_working_completed_and_applies_items_when_processed() {
     let fake = Fake::with(
         Knobs {
-            job_items_per_second: 40.0,
+            job_items_per_second: 20.0,
             ..Knobs::default()
         },
         seed(),
