@@ -178,6 +178,17 @@ async fn start_sandbox(
     }
     // The sandbox shows the flow, not the account's pace: no latency, no faults.
     config.knobs.latency_ms = 0;
+    // Authenticate as the state's first admin, as a real run would with an admin's token,
+    // rather than adding an admin the account does not have.
+    if let Some(email) = seed
+        .users
+        .iter()
+        .filter(|u| u.get("role").and_then(|r| r.as_str()) == Some("admin"))
+        .filter(|u| u.get("active").and_then(serde_json::Value::as_bool) != Some(false))
+        .find_map(|u| u.get("email").and_then(|e| e.as_str()))
+    {
+        config.email = email.to_owned();
+    }
     config.seed = seed;
     let (email, token) = (config.email.clone(), config.token.clone());
     let handle = fake::Server::start(config).await?;
