@@ -115,7 +115,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The document of a whole file.
-    pub(crate) fn document(&mut self, root: &Node) -> Document {
+    pub(crate) fn document(&mut self, root: &mut Node) -> Document {
         let mut document = Document::default();
         if matches!(root.kind, NodeKind::Null) {
             self.error(
@@ -171,20 +171,20 @@ impl<'a> Builder<'a> {
     /// that is not a mapping, non-text keys, duplicate keys and unknown keys.
     fn mapping<'n>(
         &mut self,
-        node: &'n Node,
+        node: &'n mut Node,
         what: &str,
         known: &[&'static str],
-    ) -> Option<Vec<(&'static str, &'n Node)>> {
+    ) -> Option<Vec<(&'static str, &'n mut Node)>> {
         self.mapping_with(node, what, &[known])
     }
 
     fn mapping_with<'n>(
         &mut self,
-        node: &'n Node,
+        node: &'n mut Node,
         what: &str,
         known: &[&[&'static str]],
-    ) -> Option<Vec<(&'static str, &'n Node)>> {
-        let NodeKind::Map(entries) = &node.kind else {
+    ) -> Option<Vec<(&'static str, &'n mut Node)>> {
+        if !matches!(node.kind, NodeKind::Map(_)) {
             let found = describe(node);
             self.error(
                 node.pos,
@@ -192,10 +192,14 @@ impl<'a> Builder<'a> {
                 format!("{what} must be a mapping of keys to values, found {found}"),
             );
             return None;
+        }
+        let NodeKind::Map(entries) = &mut node.kind else {
+            unreachable!("checked above");
         };
         let mut seen: BTreeMap<&str, Pos> = BTreeMap::new();
         let mut result = Vec::with_capacity(entries.len());
         for (key, value) in entries {
+            let key: &Node = key;
             let Some(name) = key.as_str() else {
                 let found = describe(key);
                 self.error(
@@ -245,23 +249,28 @@ impl<'a> Builder<'a> {
 
     fn list<T>(
         &mut self,
-        node: &Node,
+        node: &mut Node,
         key: &str,
-        mut item: impl FnMut(&mut Self, &Node) -> Option<T>,
+        mut item: impl FnMut(&mut Self, &mut Node) -> Option<T>,
     ) -> Vec<T> {
-        match &node.kind {
-            NodeKind::Seq(items) => items.iter().filter_map(|i| item(self, i)).collect(),
-            NodeKind::Null => Vec::new(),
-            _ => {
-                self.type_error(node, key, "a list");
-                Vec::new()
+        match &mut node.kind {
+            NodeKind::Seq(items) => {
+                return items.iter_mut().filter_map(|i| item(self, i)).collect();
             }
+            NodeKind::Null => return Vec::new(),
+            _ => {}
         }
+        self.type_error(node, key, "a list");
+        Vec::new()
     }
 
-    fn string(&mut self, node: &Node, key: &str) -> Option<Located<String>> {
+    fn string(&mut self, node: &mut Node, key: &str) -> Option<Located<String>> {
+        let pos = node.pos;
+        if let NodeKind::Str(s) = &mut node.kind {
+            // Each value is read once: the model takes the text, no copy.
+            return Some(Located::new(std::mem::take(s), pos));
+        }
         match &node.kind {
-            NodeKind::Str(s) => Some(Located::new(s.clone(), node.pos)),
             // A number written without quotes where text is expected (an employee id, a phone
             // number) means the text of that number.
             NodeKind::Int(n) => Some(Located::new(n.to_string(), node.pos)),
@@ -272,7 +281,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn non_empty_string(&mut self, node: &Node, key: &str) -> Option<Located<String>> {
+    fn non_empty_string(&mut self, node: &mut Node, key: &str) -> Option<Located<String>> {
         let value = self.string(node, key)?;
         if value.value.trim().is_empty() {
             self.error(
@@ -285,14 +294,14 @@ impl<'a> Builder<'a> {
         Some(value)
     }
 
-    fn nullable_string(&mut self, node: &Node, key: &str) -> Field<String> {
+    fn nullable_string(&mut self, node: &mut Node, key: &str) -> Field<String> {
         if matches!(node.kind, NodeKind::Null) {
             return Field::Null(node.pos);
         }
         self.string(node, key).map_or(Field::Absent, Field::Value)
     }
 
-    fn boolean(&mut self, node: &Node, key: &str) -> Option<Located<bool>> {
+    fn boolean(&mut self, node: &mut Node, key: &str) -> Option<Located<bool>> {
         if let NodeKind::Bool(b) = node.kind {
             return Some(Located::new(b, node.pos));
         }
@@ -319,7 +328,7 @@ impl<'a> Builder<'a> {
 
     fn enumeration<T: Copy>(
         &mut self,
-        node: &Node,
+        node: &mut Node,
         key: &str,
         values: &[(&str, T)],
     ) -> Option<Located<T>> {
@@ -346,13 +355,13 @@ impl<'a> Builder<'a> {
         None
     }
 
-    fn string_list(&mut self, node: &Node, key: &str) -> Option<Located<Vec<Located<String>>>> {
+    fn string_list(&mut self, node: &mut Node, key: &str) -> Option<Located<Vec<Located<String>>>> {
         self.checked_list(node, key, |b, item| b.non_empty_string(item, key))
     }
 
     /// A list of tags: like other lists, plus Zendesk's rules for a tag; duplicates compare
     /// case-insensitively because Zendesk stores tags in lower case.
-    fn tag_list(&mut self, node: &Node) -> Option<Located<Vec<Located<String>>>> {
+    fn tag_list(&mut self, node: &mut Node) -> Option<Located<Vec<Located<String>>>> {
         if let NodeKind::Str(text) = &node.kind {
             let items = text
                 .split([' ', ','])
@@ -372,38 +381,40 @@ impl<'a> Builder<'a> {
 
     fn checked_list(
         &mut self,
-        node: &Node,
+        node: &mut Node,
         key: &str,
-        mut item_of: impl FnMut(&mut Self, &Node) -> Option<Located<String>>,
+        mut item_of: impl FnMut(&mut Self, &mut Node) -> Option<Located<String>>,
     ) -> Option<Located<Vec<Located<String>>>> {
+        let pos = node.pos;
+        if let NodeKind::Seq(items) = &mut node.kind {
+            let mut values = Vec::with_capacity(items.len());
+            let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
+            for item in items {
+                let item_pos = item.pos;
+                let Some(value) = item_of(self, item) else {
+                    continue;
+                };
+                let folded = value.value.to_lowercase();
+                if let Some(first) = seen.get(&folded) {
+                    let line = first.line;
+                    self.error(
+                        item_pos,
+                        "duplicate-item",
+                        format!(
+                            "`{}` is listed twice in `{key}` (first on line {line})",
+                            value.value
+                        ),
+                    );
+                    continue;
+                }
+                seen.insert(folded, item_pos);
+                values.push(value);
+            }
+            return Some(Located::new(values, pos));
+        }
         match &node.kind {
             // `null` clears every membership: the same as an empty list.
             NodeKind::Null => Some(Located::new(Vec::new(), node.pos)),
-            NodeKind::Seq(items) => {
-                let mut values = Vec::with_capacity(items.len());
-                let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
-                for item in items {
-                    let Some(value) = item_of(self, item) else {
-                        continue;
-                    };
-                    let folded = value.value.to_lowercase();
-                    if let Some(first) = seen.get(&folded) {
-                        let line = first.line;
-                        self.error(
-                            item.pos,
-                            "duplicate-item",
-                            format!(
-                                "`{}` is listed twice in `{key}` (first on line {line})",
-                                value.value
-                            ),
-                        );
-                        continue;
-                    }
-                    seen.insert(folded, item.pos);
-                    values.push(value);
-                }
-                Some(Located::new(values, node.pos))
-            }
             // A single name where a list is expected is a common slip worth a precise hint.
             NodeKind::Str(s) => {
                 self.type_error(node, key, "a list");
@@ -421,7 +432,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn settings(&mut self, node: &Node) -> Option<Settings> {
+    fn settings(&mut self, node: &mut Node) -> Option<Settings> {
         let entries = self.mapping(node, "`settings`", SETTINGS_KEYS)?;
         let mut settings = Settings::default();
         for (key, value) in entries {
@@ -449,7 +460,7 @@ impl<'a> Builder<'a> {
         Some(settings)
     }
 
-    fn manage(&mut self, node: &Node) -> Option<Manage> {
+    fn manage(&mut self, node: &mut Node) -> Option<Manage> {
         let entries = self.mapping(node, "`settings.manage`", MANAGE_KEYS)?;
         let mut manage = Manage::default();
         for (key, value) in entries {
@@ -478,11 +489,11 @@ impl<'a> Builder<'a> {
         Some(manage)
     }
 
-    fn patterns(&mut self, node: &Node, key: &str) -> Vec<Located<String>> {
+    fn patterns(&mut self, node: &mut Node, key: &str) -> Vec<Located<String>> {
         self.list(node, key, |b, item| b.string(item, key))
     }
 
-    fn safety(&mut self, node: &Node) -> Option<Safety> {
+    fn safety(&mut self, node: &mut Node) -> Option<Safety> {
         let entries = self.mapping(node, "`settings.safety`", SAFETY_KEYS)?;
         let mut safety = Safety::default();
         for (key, value) in entries {
@@ -505,7 +516,7 @@ impl<'a> Builder<'a> {
         Some(safety)
     }
 
-    fn threshold(&mut self, node: &Node, key: &str) -> Option<Located<Threshold>> {
+    fn threshold(&mut self, node: &mut Node, key: &str) -> Option<Located<Threshold>> {
         match &node.kind {
             NodeKind::Int(n) if *n >= 0 => Some(Located::new(
                 Threshold::Count(u32::try_from(*n).unwrap_or(u32::MAX)),
@@ -552,7 +563,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn tag(&mut self, node: &Node) -> Option<Located<String>> {
+    fn tag(&mut self, node: &mut Node) -> Option<Located<String>> {
         let tag = self.non_empty_string(node, "tags")?;
         if tag.value.chars().any(|c| c.is_whitespace() || c == ',') {
             self.error(
@@ -570,7 +581,7 @@ impl<'a> Builder<'a> {
         Some(tag)
     }
 
-    fn defaults(&mut self, node: &Node) -> Option<Profile> {
+    fn defaults(&mut self, node: &mut Node) -> Option<Profile> {
         let entries = self.mapping_with(node, "`defaults`", &[PROFILE_KEYS, USER_IDENTITY_KEYS])?;
         let mut profile = Profile::default();
         for (key, value) in entries {
@@ -589,15 +600,12 @@ impl<'a> Builder<'a> {
         Some(profile)
     }
 
-    fn user(&mut self, node: &Node) -> Option<User> {
-        let entries = self.mapping_with(node, "a user", &[USER_IDENTITY_KEYS, PROFILE_KEYS])?;
+    fn user(&mut self, node: &mut Node) -> Option<User> {
         let mut user = User {
-            source: Source {
-                file: self.file_id,
-                pos: node.pos,
-            },
+            source: self.source(node),
             ..User::default()
         };
+        let entries = self.mapping_with(node, "a user", &[USER_IDENTITY_KEYS, PROFILE_KEYS])?;
         for (key, value) in entries {
             match key {
                 "name" => user.name = self.non_empty_string(value, key),
@@ -609,7 +617,7 @@ impl<'a> Builder<'a> {
         Some(user)
     }
 
-    fn profile_field(&mut self, profile: &mut Profile, key: &str, value: &Node) {
+    fn profile_field(&mut self, profile: &mut Profile, key: &str, value: &mut Node) {
         match key {
             "role" => profile.role = self.enumeration(value, "role", ROLE_VALUES),
             "custom_role" => profile.custom_role = self.nullable_name(value, key),
@@ -642,7 +650,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn nullable_name(&mut self, node: &Node, key: &str) -> Field<String> {
+    fn nullable_name(&mut self, node: &mut Node, key: &str) -> Field<String> {
         if matches!(node.kind, NodeKind::Null) {
             return Field::Null(node.pos);
         }
@@ -650,7 +658,7 @@ impl<'a> Builder<'a> {
             .map_or(Field::Absent, Field::Value)
     }
 
-    fn locale(&mut self, node: &Node) -> Option<Located<String>> {
+    fn locale(&mut self, node: &mut Node) -> Option<Located<String>> {
         let locale = self.non_empty_string(node, "locale")?;
         let mut parts = locale.value.split('-');
         let language_ok = parts.next().is_some_and(|p| {
@@ -671,7 +679,7 @@ impl<'a> Builder<'a> {
         Some(locale)
     }
 
-    fn user_fields(&mut self, node: &Node) -> BTreeMap<String, Located<serde_json::Value>> {
+    fn user_fields(&mut self, node: &mut Node) -> BTreeMap<String, Located<serde_json::Value>> {
         let mut fields = BTreeMap::new();
         let NodeKind::Map(entries) = &node.kind else {
             self.type_error(node, "user_fields", "a mapping of field keys to values");
@@ -716,13 +724,13 @@ impl<'a> Builder<'a> {
         fields
     }
 
-    fn custom_role(&mut self, node: &Node) -> Option<CustomRole> {
-        let entries = self.mapping(node, "a custom role", CUSTOM_ROLE_KEYS)?;
-        let mut name = None;
+    fn custom_role(&mut self, node: &mut Node) -> Option<CustomRole> {
         let mut role = CustomRole {
             source: self.source(node),
             ..CustomRole::default()
         };
+        let entries = self.mapping(node, "a custom role", CUSTOM_ROLE_KEYS)?;
+        let mut name = None;
         for (key, value) in entries {
             match key {
                 "name" => name = self.non_empty_string(value, key),
@@ -735,7 +743,7 @@ impl<'a> Builder<'a> {
         Some(role)
     }
 
-    fn configuration(&mut self, node: &Node) -> BTreeMap<String, Located<serde_json::Value>> {
+    fn configuration(&mut self, node: &mut Node) -> BTreeMap<String, Located<serde_json::Value>> {
         let mut configuration = BTreeMap::new();
         let NodeKind::Map(entries) = &node.kind else {
             self.type_error(node, "configuration", "a mapping of permissions to values");
@@ -773,13 +781,13 @@ impl<'a> Builder<'a> {
         configuration
     }
 
-    fn organization(&mut self, node: &Node) -> Option<Organization> {
-        let entries = self.mapping(node, "an organization", ORGANIZATION_KEYS)?;
-        let mut name = None;
+    fn organization(&mut self, node: &mut Node) -> Option<Organization> {
         let mut organization = Organization {
             source: self.source(node),
             ..Organization::default()
         };
+        let entries = self.mapping(node, "an organization", ORGANIZATION_KEYS)?;
+        let mut name = None;
         for (key, value) in entries {
             match key {
                 "name" => name = self.non_empty_string(value, key),
@@ -797,13 +805,13 @@ impl<'a> Builder<'a> {
         Some(organization)
     }
 
-    fn group(&mut self, node: &Node) -> Option<Group> {
-        let entries = self.mapping(node, "a group", GROUP_KEYS)?;
-        let mut name = None;
+    fn group(&mut self, node: &mut Node) -> Option<Group> {
         let mut group = Group {
             source: self.source(node),
             ..Group::default()
         };
+        let entries = self.mapping(node, "a group", GROUP_KEYS)?;
+        let mut name = None;
         for (key, value) in entries {
             match key {
                 "name" => name = self.non_empty_string(value, key),
@@ -818,7 +826,7 @@ impl<'a> Builder<'a> {
 
     fn required_name(
         &mut self,
-        node: &Node,
+        node: &mut Node,
         name: Option<Located<String>>,
         what: &str,
     ) -> Option<Located<String>> {

@@ -222,10 +222,10 @@ where
         max_depth: MAX_DEPTH,
         max_alias_nodes: MAX_ALIAS_VALUES,
     };
-    let root =
+    let mut root =
         node::parse(&file.text, limits).map_err(|e| Box::new(yaml_error(&file.display, &e)))?;
     let mut builder = Builder::new(&file.display, FileId::try_from(id).unwrap_or(FileId::MAX));
-    let document = builder.document(&root);
+    let document = builder.document(&mut root);
     let diagnostics = builder.diagnostics;
     drop(root);
     let digest: [u8; 32] = {
