@@ -270,15 +270,13 @@ impl<'a> Builder<'a> {
             // Each value is read once: the model takes the text, no copy.
             return Some(Located::new(std::mem::take(s), pos));
         }
-        match &node.kind {
-            // A number written without quotes where text is expected (an employee id, a phone
-            // number) means the text of that number.
-            NodeKind::Int(n) => Some(Located::new(n.to_string(), node.pos)),
-            _ => {
-                self.type_error(node, key, "text");
-                None
-            }
+        // A number written without quotes where text is expected (an employee id, a phone
+        // number) means the text of that number.
+        if let NodeKind::Int(n) = node.kind {
+            return Some(Located::new(n.to_string(), pos));
         }
+        self.type_error(node, key, "text");
+        None
     }
 
     fn non_empty_string(&mut self, node: &mut Node, key: &str) -> Option<Located<String>> {
