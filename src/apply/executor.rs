@@ -13,7 +13,7 @@
 //! re-reads the memberships of each user that loses one (`users/{id}/group_memberships`,
 //! `users/{id}/organization_memberships`), so the ids are current when they are deleted.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use futures_util::{StreamExt as _, stream};
 use serde_json::{Map, Value};
@@ -63,6 +63,8 @@ struct Run<'p> {
     names: Names,
     /// Users created by this run, by lowercased match key.
     created: HashMap<String, u64>,
+    /// Memberships Zendesk made itself for users created by this run: (user, kind, target).
+    implied: HashSet<(u64, Kind, u64)>,
     jobs: usize,
     fell_back: bool,
 }
@@ -93,6 +95,7 @@ impl<'c> Executor<'c> {
             results: plan.changes.iter().map(ChangeResult::pending).collect(),
             names,
             created: HashMap::new(),
+            implied: HashSet::new(),
             jobs: 0,
             fell_back: false,
         };
@@ -170,10 +173,19 @@ impl<'c> Executor<'c> {
         let outcome = self.client.create_or_update_many_users(&bodies).await;
         let unknown = run.record(&items, outcome);
         self.resolve_users(run, &unknown).await;
-        for &i in &items {
+        for (&i, body) in items.iter().zip(&bodies) {
             if let (Status::Applied, Some(id)) = (run.results[i].status, run.results[i].id) {
                 run.created
                     .insert(run.plan.changes[i].key.to_lowercase(), id);
+                // Zendesk makes a new user's default organization and group memberships.
+                for (key, kind) in [
+                    ("organization_id", Kind::OrganizationMembership),
+                    ("default_group_id", Kind::GroupMembership),
+                ] {
+                    if let Some(target) = body.get(key).and_then(Value::as_u64) {
+                        run.implied.insert((id, kind, target));
+                    }
+                }
             }
         }
     }
@@ -255,6 +267,9 @@ impl<'c> Executor<'c> {
                 (None, None) => Err("the membership names no target".to_owned()),
             };
             match (user, target) {
+                (Ok(user), Ok(target)) if run.implied.contains(&(user, kind, target)) => {
+                    run.applied(i, Some(user));
+                }
                 (Ok(user), Ok(target)) => {
                     let mut body = Fields::new();
                     body.insert("user_id".to_owned(), Value::from(user));
@@ -783,6 +798,7 @@ mod tests {
             results: plan.changes.iter().map(ChangeResult::pending).collect(),
             names: Names::default(),
             created: HashMap::new(),
+            implied: HashSet::new(),
             jobs: 0,
             fell_back: false,
         };

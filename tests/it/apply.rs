@@ -1,0 +1,151 @@
+//! `zapply` end to end: the real binary against the project's emulator over loopback,
+//! asserting the exit code, the report and the API traffic.
+
+use std::fmt::Write as _;
+use std::process::Output;
+
+use serde_json::{Value, json};
+
+use crate::common::{Sandbox, roster_file, run, writes};
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// An emulator that runs bulk jobs fast, so tests do not wait on the job queue.
+fn sandbox(state: &Value) -> Sandbox {
+    Sandbox::start_with(state, "fake-token", |knobs| {
+        knobs.job_items_per_second = 100_000.0;
+    })
+}
+
+/// `zplan --format json` of `roster`: the plan.
+fn plan(sandbox: &Sandbox, roster: &str) -> Value {
+    let (output, stdout) = run(sandbox.zplan().args(["--format", "json", roster]));
+    assert!(output.status.success(), "{stdout}\n{}", stderr(&output));
+    serde_json::from_str(&stdout).unwrap()
+}
+
+fn user<'s>(state: &'s Value, email: &str) -> &'s Value {
+    state["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"].as_str() == Some(email))
+        .unwrap_or_else(|| panic!("no user `{email}` in {state:#}"))
+}
+
+fn id_of(state: &Value, collection: &str, name: &str) -> u64 {
+    state[collection]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no `{name}` in {collection}"))["id"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Target ids of a user's memberships in `collection` (`group_memberships`, …).
+fn memberships(state: &Value, collection: &str, target: &str, user_id: u64) -> Vec<u64> {
+    let mut ids: Vec<u64> = state[collection]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["user_id"].as_u64() == Some(user_id))
+        .map(|m| m[target].as_u64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+const STATE: &str = r#"{"users": [
+  {"id": 10, "name": "Jane Smith", "email": "jane@acme.com", "external_id": "emp-1", "role": "agent"},
+  {"id": 11, "name": "Bo Berg", "email": "bo@acme.com", "external_id": "emp-2", "role": "agent"},
+  {"id": 12, "name": "Cy Gone", "email": "cy@acme.com", "external_id": "emp-3", "role": "agent"},
+  {"id": 13, "name": "Dee Doe", "email": "dee@acme.com", "external_id": "emp-4", "role": "agent"}
+], "groups": [{"id": 20, "name": "Support"}, {"id": 21, "name": "Old"}],
+ "organizations": [{"id": 30, "name": "Acme"}, {"id": 31, "name": "Legacy"}],
+ "group_memberships": [
+  {"id": 40, "user_id": 10, "group_id": 20}, {"id": 41, "user_id": 10, "group_id": 21},
+  {"id": 42, "user_id": 11, "group_id": 21}
+ ],
+ "organization_memberships": [
+  {"id": 50, "user_id": 10, "organization_id": 30}, {"id": 51, "user_id": 10, "organization_id": 31}
+ ]}"#;
+
+const ROSTER: &str = "settings:
+  manage: { roles: [agent] }
+  prune: delete
+  safety: { max_deletes: 5 }
+groups:
+  - name: Support
+  - name: Old
+  - name: Tier 2
+organizations:
+  - name: Acme
+  - name: Legacy
+  - name: Globex
+users:
+  - { name: Jane Smith, email: jane@acme.com, external_id: emp-1, role: agent, groups: [Support, Tier 2], organizations: [Acme, Globex], tags: [vip], alias: JS }
+  - { name: Bo Berg, email: bo.berg@acme.com, external_id: emp-2, role: agent, groups: [] }
+  - { name: Dee Doe, email: dee@acme.com, external_id: emp-4, role: agent, suspended: true }
+  - { name: New Person, email: new@acme.com, external_id: emp-5, role: agent, groups: [Tier 2], organization: Globex, organizations: [Globex], default_group: Tier 2 }
+";
+
+#[test]
+fn apply_then_plan_is_empty_and_the_account_matches_the_roster() {
+    let sandbox = sandbox(&serde_json::from_str(STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, ROSTER);
+    let report = dir.path().join("report.json");
+    let (output, stdout) = run(sandbox.zapply().args([
+        "--auto-approve",
+        "--report",
+        report.to_str().unwrap(),
+        &roster,
+    ]));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    for result in report["results"].as_array().unwrap() {
+        assert_eq!(result["status"], "applied", "{result:#}");
+    }
+    assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
+
+    let state = sandbox.state();
+    let (support, tier2) = (id_of(&state, "groups", "Support"), id_of(&state, "groups", "Tier 2"));
+    let (acme, globex) = (
+        id_of(&state, "organizations", "Acme"),
+        id_of(&state, "organizations", "Globex"),
+    );
+    let jane = user(&state, "jane@acme.com");
+    assert_eq!(jane["alias"], "JS");
+    assert_eq!(jane["tags"], json!(["vip"]));
+    let mut want = vec![support, tier2];
+    want.sort_unstable();
+    assert_eq!(memberships(&state, "group_memberships", "group_id", 10), want);
+    let mut want = vec![acme, globex];
+    want.sort_unstable();
+    assert_eq!(
+        memberships(&state, "organization_memberships", "organization_id", 10),
+        want
+    );
+    let bo = user(&state, "bo.berg@acme.com");
+    assert_eq!(bo["id"], 11);
+    assert_eq!(memberships(&state, "group_memberships", "group_id", 11), Vec::<u64>::new());
+    assert_eq!(user(&state, "dee@acme.com")["suspended"], true);
+    let new = user(&state, "new@acme.com");
+    assert_eq!(new["external_id"], "emp-5");
+    assert_eq!(new["role"], "agent");
+    assert_eq!(new["organization_id"], globex);
+    assert_eq!(new["default_group_id"], tier2);
+    let cy = state["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == 12);
+    assert!(
+        cy.is_none_or(|cy| cy["active"] == false),
+        "pruned with delete: {cy:#?}"
+    );
+}
