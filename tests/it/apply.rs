@@ -149,3 +149,104 @@ fn apply_then_plan_is_empty_and_the_account_matches_the_roster() {
         "pruned with delete: {cy:#?}"
     );
 }
+
+const SAME_STATE: &str = r#"{"users": [
+  {"id": 10, "name": "Jane Smith", "email": "jane@acme.com", "external_id": "emp-1", "role": "agent"},
+  {"id": 11, "name": "Bo Berg", "email": "bo@acme.com", "external_id": "emp-2", "role": "agent"}
+]}"#;
+
+const SAME: &str = "settings:\n  manage: { roles: [agent] }\nusers:\n  - { name: Jane Smith, email: jane@acme.com, external_id: emp-1, role: agent }\n  - { name: Bo Berg, email: bo@acme.com, external_id: emp-2, role: agent }\n";
+
+#[test]
+fn an_unchanged_roster_applies_with_no_write_at_all() {
+    let sandbox = sandbox(&serde_json::from_str(SAME_STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, SAME);
+    let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    assert!(stdout.contains("Nothing to apply."), "{stdout}");
+    let requests = sandbox.requests();
+    assert_eq!(writes(&requests), 0, "{requests:#}");
+}
+
+#[test]
+fn a_roster_needs_auto_approve_when_stdin_is_not_a_terminal() {
+    let sandbox = sandbox(&serde_json::from_str(SAME_STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergman"));
+    let (output, _) = run(sandbox.zapply().arg(&roster).stdin(std::process::Stdio::null()));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("--auto-approve"), "{}", stderr(&output));
+    assert_eq!(writes(&sandbox.requests()), 0);
+}
+
+fn many_users(n: usize, name: &str) -> (Value, String) {
+    let users: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"id": 1000 + i, "name": format!("User {i}"), "email": format!("u{i}@acme.com"),
+                   "external_id": format!("emp-{i}"), "role": "agent"})
+        })
+        .collect();
+    let mut roster = String::from("settings:\n  manage: { roles: [agent] }\nusers:\n");
+    for i in 0..n {
+        writeln!(
+            roster,
+            "  - {{ name: {name} {i}, email: u{i}@acme.com, external_id: emp-{i}, role: agent }}"
+        )
+        .unwrap();
+    }
+    (json!({ "users": users }), roster)
+}
+
+/// Job polls go through `job_statuses/show_many`, never one request per job.
+fn assert_polls_are_batched(requests: &Value) {
+    let single = requests["by_endpoint"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| k.starts_with("GET /api/v2/job_statuses/") && !k.ends_with("/show_many"))
+        .count();
+    assert_eq!(single, 0, "{requests:#}");
+}
+
+fn count(requests: &Value, endpoint: &str) -> u64 {
+    requests["by_endpoint"][endpoint].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn two_hundred_fifty_new_users_take_three_create_or_update_many_requests() {
+    let sandbox = sandbox(&json!({}));
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = many_users(250, "User");
+    let roster = roster_file(&dir, &text);
+    let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    let requests = sandbox.requests();
+    assert_eq!(
+        count(&requests, "POST /api/v2/users/create_or_update_many"),
+        3,
+        "{requests:#}"
+    );
+    assert_eq!(writes(&requests), 3, "{requests:#}");
+    assert!(count(&requests, "GET /api/v2/job_statuses/show_many") >= 1);
+    assert_polls_are_batched(&requests);
+    assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
+    assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 251);
+}
+
+#[test]
+fn a_thousand_updates_take_ten_update_many_requests() {
+    let (state, _) = many_users(1000, "User");
+    let sandbox = sandbox(&state);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = many_users(1000, "Renamed");
+    let roster = roster_file(&dir, &text);
+    let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    let requests = sandbox.requests();
+    assert_eq!(count(&requests, "PUT /api/v2/users/update_many"), 10, "{requests:#}");
+    assert_eq!(writes(&requests), 10, "{requests:#}");
+    assert_polls_are_batched(&requests);
+    assert!(count(&requests, "GET /api/v2/job_statuses/show_many") >= 1);
+    assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
+}
