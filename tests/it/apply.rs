@@ -250,3 +250,71 @@ fn a_thousand_updates_take_ten_update_many_requests() {
     assert!(count(&requests, "GET /api/v2/job_statuses/show_many") >= 1);
     assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
 }
+
+const DATED_STATE: &str = r#"{"users": [
+  {"id": 10, "name": "Jane Smith", "email": "jane@acme.com", "external_id": "emp-1", "role": "agent", "updated_at": "2020-01-01T00:00:00Z"},
+  {"id": 11, "name": "Bo Berg", "email": "bo@acme.com", "external_id": "emp-2", "role": "agent", "updated_at": "2020-01-01T00:00:00Z"}
+]}"#;
+
+/// Saves the plan of `roster` as `name` in `dir`; returns its path.
+fn save_plan(sandbox: &Sandbox, dir: &tempfile::TempDir, roster: &str, name: &str) -> String {
+    let path = dir.path().join(name).display().to_string();
+    let (output, stdout) = run(sandbox.zplan().args(["--out", &path, roster]));
+    assert!(output.status.success(), "{stdout}\n{}", stderr(&output));
+    path
+}
+
+#[test]
+fn a_saved_plan_applies_when_only_untouched_users_changed() {
+    let sandbox = sandbox(&serde_json::from_str(DATED_STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergman"));
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    // Jane is not in the plan: someone changing her does not make it stale.
+    sandbox.api_put("users/10", &json!({"user": {"alias": "J"}}));
+    sandbox.reset_requests();
+    let (output, stdout) = run(sandbox.zapply().arg(&saved));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    let requests = sandbox.requests();
+    assert_eq!(count(&requests, "GET /api/v2/users/show_many"), 1, "{requests:#}");
+    assert_eq!(count(&requests, "PUT /api/v2/users/update_many"), 1, "{requests:#}");
+    assert_eq!(user(&sandbox.state(), "bo@acme.com")["name"], "Bo Bergman");
+}
+
+#[test]
+fn a_stale_saved_plan_is_refused_naming_what_changed_and_writes_nothing() {
+    let sandbox = sandbox(&serde_json::from_str(DATED_STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergman"));
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    sandbox.api_put("users/11", &json!({"user": {"alias": "B"}}));
+    sandbox.reset_requests();
+    let (output, stdout) = run(sandbox.zapply().arg(&saved));
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stderr.contains("user 11 `bo@acme.com`"), "{stderr}");
+    assert!(stderr.contains("planned at 2020-01-01T00:00:00Z"), "{stderr}");
+    let requests = sandbox.requests();
+    assert_eq!(writes(&requests), 0, "{requests:#}");
+    assert_eq!(user(&sandbox.state(), "bo@acme.com")["name"], "Bo Berg");
+}
+
+#[test]
+fn a_saved_plan_for_another_account_or_version_is_refused() {
+    let sandbox = sandbox(&serde_json::from_str(DATED_STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergman"));
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    let mut plan: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    plan["account"] = json!("https://other.zendesk.com");
+    std::fs::write(&saved, plan.to_string()).unwrap();
+    let (output, _) = run(sandbox.zapply().arg(&saved));
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("`https://other.zendesk.com`"), "{}", stderr(&output));
+    plan["format_version"] = json!(99);
+    std::fs::write(&saved, plan.to_string()).unwrap();
+    let (output, _) = run(sandbox.zapply().arg(&saved));
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("`format_version` 99"), "{}", stderr(&output));
+    assert_eq!(writes(&sandbox.requests()), 0);
+}

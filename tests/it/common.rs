@@ -146,6 +146,22 @@ impl Sandbox {
         });
     }
 
+    /// A `PUT` to the emulator's API as the admin, like another integration would send.
+    pub(crate) fn api_put(&self, path: &str, body: &Value) {
+        let url = format!("{}/api/v2/{path}", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let answer = reqwest::Client::new()
+                .put(url)
+                .basic_auth("admin@example.com/token", Some("fake-token"))
+                .json(body)
+                .send()
+                .await
+                .unwrap();
+            assert!(answer.status().is_success(), "{}", answer.text().await.unwrap());
+        });
+    }
+
     /// The emulator's request counters.
     pub(crate) fn requests(&self) -> Value {
         let url = format!("{}/__fake/requests", self.url());
