@@ -318,3 +318,94 @@ fn a_saved_plan_for_another_account_or_version_is_refused() {
     assert!(stderr(&output).contains("`format_version` 99"), "{}", stderr(&output));
     assert_eq!(writes(&sandbox.requests()), 0);
 }
+
+#[test]
+fn failed_items_are_reported_with_their_roster_lines_and_a_second_apply_finishes() {
+    let sandbox = Sandbox::start_with(&json!({}), "fake-token", |knobs| {
+        knobs.job_items_per_second = 100_000.0;
+        knobs.fault_item = 0.1;
+        knobs.fault_seed = 7;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = many_users(150, "User");
+    let roster = roster_file(&dir, &text);
+    let report = dir.path().join("report.json");
+    let (output, stdout) = run(sandbox.zapply().args([
+        "--auto-approve",
+        "--report",
+        report.to_str().unwrap(),
+        &roster,
+    ]));
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{}", stderr(&output));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let results = report["results"].as_array().unwrap();
+    let failed: Vec<&Value> = results.iter().filter(|r| r["status"] == "failed").collect();
+    let applied = results.iter().filter(|r| r["status"] == "applied").count();
+    assert!(!failed.is_empty(), "the fault knob fails some items");
+    assert_eq!(failed.len() + applied, 150, "{report:#}");
+    for result in &failed {
+        // The roster line of `- { name: User {i}, … }` is the entry's line: 4 + i.
+        let i: usize = result["key"].as_str().unwrap()["external_id:emp-".len()..]
+            .parse()
+            .unwrap();
+        let source = result["source"].as_str().unwrap();
+        assert!(source.ends_with(&format!("roster.yaml:{}:5", 4 + i)), "{result:#}");
+        assert!(result["error"].as_str().is_some_and(|e| !e.is_empty()), "{result:#}");
+        assert!(result["details"].as_str().is_some_and(|d| !d.is_empty()), "{result:#}");
+        assert!(stdout.contains(&format!("failed: Create User User {i} ")), "{stdout}");
+    }
+    let users = sandbox.state()["users"].as_array().unwrap().len();
+    assert_eq!(users, 1 + applied, "the other items were applied");
+
+    sandbox.handle().update_knobs(|knobs| knobs.fault_item = 0.0);
+    let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    assert!(stdout.contains(&format!("Applied {} changes", failed.len())), "{stdout}");
+    assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
+    assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 151, "no duplicate");
+}
+
+#[test]
+fn the_acme_example_applies_and_then_plans_only_what_is_blocked() {
+    let text = std::fs::read_to_string(crate::common::root().join("examples/acme/zendesk-state.json"))
+        .unwrap();
+    let sandbox = sandbox(&serde_json::from_str(&text).unwrap());
+    let (output, stdout) = run(sandbox.zapply().args([
+        "--auto-approve",
+        "--allow-mass-changes",
+        "examples/acme/roster",
+    ]));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    let after = plan(&sandbox, "examples/acme/roster");
+    for change in after["changes"].as_array().unwrap() {
+        assert!(change["blocked"].is_string(), "left over: {change:#}");
+    }
+}
+
+#[test]
+fn the_token_appears_in_no_output_or_report() {
+    const CANARY: &str = "canary-token-5f1c9e";
+    let sandbox = Sandbox::start_with(&json!({}), CANARY, |knobs| {
+        knobs.job_items_per_second = 100_000.0;
+        knobs.fault_item = 0.2;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = many_users(20, "User");
+    let roster = roster_file(&dir, &text);
+    let report = dir.path().join("report.json");
+    let (output, stdout) = run(sandbox
+        .zapply()
+        .env("ZENDESK_API_TOKEN", CANARY)
+        .args(["--auto-approve", "--report", report.to_str().unwrap(), &roster]));
+    assert!(output.status.code().is_some_and(|c| c <= 1), "{stdout}\n{}", stderr(&output));
+    assert!(!stdout.contains(CANARY));
+    assert!(!stderr(&output).contains(CANARY));
+    assert!(!std::fs::read_to_string(&report).unwrap().contains(CANARY));
+    // A rejected token: the error says so without repeating it.
+    let (output, stdout) = run(sandbox
+        .zapply()
+        .env("ZENDESK_API_TOKEN", format!("{CANARY}-wrong"))
+        .args(["--auto-approve", &roster]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!stdout.contains(CANARY) && !stderr(&output).contains(CANARY));
+}
