@@ -335,7 +335,8 @@ pub struct ApplyArgs {
     /// Write the outcome of every change as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Apply to a local emulator seeded from this state file instead of a real account.
+    /// Plan and apply a roster against a local emulator seeded from this state file instead
+    /// of a real account (a saved plan names its account, so it is refused there).
     #[arg(long, value_name = "STATE_FILE")]
     pub sandbox: Option<PathBuf>,
     /// When to use colours.

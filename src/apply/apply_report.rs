@@ -1,6 +1,8 @@
 //! What applying a plan did, change by change: applied, failed (with Zendesk's reason and the
 //! roster line), unresolved (the outcome could not be learned), or blocked (not attempted).
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use crate::plan::{Action, Change, Kind};
@@ -14,8 +16,10 @@ pub struct ApplyReport {
     pub results: Vec<ChangeResult>,
     /// Bulk jobs submitted.
     pub jobs: usize,
-    /// Requests made (job polls and re-reads included).
+    /// Requests made, job polls aside (re-reads included).
     pub requests: u64,
+    /// Job status polls (`job_statuses/show_many`, all outstanding jobs at once).
+    pub job_polls: u64,
     /// Whether the account refused bulk endpoints and single requests were used instead.
     pub fell_back_to_single_requests: bool,
 }
@@ -102,17 +106,19 @@ impl ApplyReport {
         self.count(Status::Failed) == 0 && self.count(Status::Unresolved) == 0
     }
 
-    /// A one-line summary: `Applied 12 changes in 2 jobs (9 requests); 1 failed`.
+    /// A one-line summary: `Applied 12 changes in 2 jobs (9 requests, 4 job polls); 1 failed`.
     #[must_use]
     pub fn summary(&self) -> String {
         let mut line = format!(
-            "Applied {} change{} in {} job{} ({} request{})",
+            "Applied {} change{} in {} job{} ({} request{}, {} job poll{})",
             self.count(Status::Applied),
             plural(self.count(Status::Applied)),
             self.jobs,
             plural(self.jobs),
             self.requests,
             plural(usize::try_from(self.requests).unwrap_or(usize::MAX)),
+            self.job_polls,
+            plural(usize::try_from(self.job_polls).unwrap_or(usize::MAX)),
         );
         for (status, word) in [
             (Status::Failed, "failed"),
@@ -121,7 +127,7 @@ impl ApplyReport {
         ] {
             let n = self.count(status);
             if n > 0 {
-                line.push_str(&format!("; {n} {word}"));
+                let _ = write!(line, "; {n} {word}");
             }
         }
         line

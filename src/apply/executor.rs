@@ -23,6 +23,9 @@ use crate::plan::{Action, Change, Kind, Plan};
 use crate::zendesk::wire::{Fields, User};
 use crate::zendesk::{BulkOutcome, ItemOutcome, WriteClient, ZendeskError};
 
+/// The endpoint that polls job statuses, as [`crate::zendesk::RequestStats`] counts it.
+const JOB_POLLS: &str = "GET /api/v2/job_statuses/show_many";
+
 /// Applies plans through one client.
 #[derive(Debug)]
 pub struct Executor<'c> {
@@ -117,11 +120,14 @@ impl<'c> Executor<'c> {
         });
         self.user_updates(&mut run, &lowering).await;
         self.user_deletes(&mut run).await;
+        let stats = self.client.stats().since(&before);
+        let job_polls = stats.count(JOB_POLLS);
         ApplyReport {
             account: plan.account.clone(),
             results: run.results,
             jobs: run.jobs,
-            requests: self.client.stats().since(&before).requests,
+            requests: stats.requests - job_polls,
+            job_polls,
             fell_back_to_single_requests: run.fell_back,
         }
     }
@@ -137,9 +143,7 @@ impl<'c> Executor<'c> {
                 (Kind::CustomRole, Some(id)) => {
                     client.update_custom_role(id, &body).await.map(|o| o.id)
                 }
-                (Kind::Organization, None) => {
-                    client.create_organization(&body).await.map(|o| o.id)
-                }
+                (Kind::Organization, None) => client.create_organization(&body).await.map(|o| o.id),
                 (Kind::Organization, Some(id)) => {
                     client.update_organization(id, &body).await.map(|o| o.id)
                 }
@@ -225,7 +229,11 @@ impl<'c> Executor<'c> {
                 .find(|f| f.field == "email")
                 .and_then(|f| f.after.as_str());
             let (Some(user_id), Some(email)) = (change.id, email) else {
-                run.fail(i, "MissingId", "an identity change names no user or email".to_owned());
+                run.fail(
+                    i,
+                    "MissingId",
+                    "an identity change names no user or email".to_owned(),
+                );
                 continue;
             };
             match self.make_primary(user_id, email).await {
@@ -285,7 +293,9 @@ impl<'c> Executor<'c> {
         let outcome = if kind == Kind::GroupMembership {
             self.client.create_many_group_memberships(&bodies).await
         } else {
-            self.client.create_many_organization_memberships(&bodies).await
+            self.client
+                .create_many_organization_memberships(&bodies)
+                .await
         };
         let unknown = run.record(&items, outcome);
         self.resolve_memberships(run, kind, &unknown, &bodies, &items)
@@ -304,7 +314,11 @@ impl<'c> Executor<'c> {
         for i in selected {
             let change = &run.plan.changes[i];
             let (Some(user), Some(target)) = (change.id, change.target_id) else {
-                run.fail(i, "MissingId", "a removal names no user or target".to_owned());
+                run.fail(
+                    i,
+                    "MissingId",
+                    "a removal names no user or target".to_owned(),
+                );
                 continue;
             };
             match live.get(&user) {
@@ -479,30 +493,33 @@ impl<'c> Executor<'c> {
         }
         for &i in unknown {
             let change = &run.plan.changes[i];
-            let found = users.iter().find(|u| match (change.id, change.key.split_once(':')) {
-                (Some(id), _) => u.id == id,
-                (None, Some(("external_id", v))) => u
-                    .external_id
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(v)),
-                (None, Some(("email", v))) => {
-                    u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(v))
-                }
-                _ => false,
-            });
+            let found = users
+                .iter()
+                .find(|u| match (change.id, change.key.split_once(':')) {
+                    (Some(id), _) => u.id == id,
+                    (None, Some(("external_id", v))) => u
+                        .external_id
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(v)),
+                    (None, Some(("email", v))) => u
+                        .email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(v)),
+                    _ => false,
+                });
             let holds = match (change.action, found) {
                 (Action::Delete, None) => true,
                 (Action::Delete, Some(user)) => !user.active,
-                (_, Some(user)) => {
-                    user.active && fields_hold(change, user, &mut run.names)
-                }
+                (_, Some(user)) => user.active && fields_hold(change, user, &mut run.names),
                 (_, None) => false,
             };
             if holds {
                 run.applied(i, found.map(|u| u.id));
-                run.results[i].details = Some("outcome unknown; confirmed by re-reading".to_owned());
+                run.results[i].details =
+                    Some("outcome unknown; confirmed by re-reading".to_owned());
             } else if let Some(reason) = &read_error {
-                run.results[i].details = Some(format!("outcome unknown and re-reading failed: {reason}"));
+                run.results[i].details =
+                    Some(format!("outcome unknown and re-reading failed: {reason}"));
             } else {
                 run.fail(
                     i,
@@ -671,26 +688,25 @@ fn fields_hold(change: &Change, user: &User, names: &mut Names) -> bool {
     let Ok(wire) = serde_json::to_value(user) else {
         return false;
     };
-    let body = match user_body(change, names) {
-        Ok(body) => body,
-        Err(_) => return false,
+    let Ok(body) = user_body(change, names) else {
+        return false;
     };
     body.iter().all(|(key, want)| {
         let have = &wire[key.as_str()];
         match (key.as_str(), want) {
             ("tags", Value::Array(want)) => {
                 let sort = |v: &[Value]| {
-                    let mut v: Vec<String> =
-                        v.iter().filter_map(|t| t.as_str().map(str::to_lowercase)).collect();
+                    let mut v: Vec<String> = v
+                        .iter()
+                        .filter_map(|t| t.as_str().map(str::to_lowercase))
+                        .collect();
                     v.sort();
                     v
                 };
                 sort(want) == sort(have.as_array().map_or(&[][..], Vec::as_slice))
             }
             (_, Value::Object(want)) => want.iter().all(|(k, v)| &have[k.as_str()] == v),
-            (_, Value::String(want)) => have
-                .as_str()
-                .is_some_and(|h| h.eq_ignore_ascii_case(want)),
+            (_, Value::String(want)) => have.as_str().is_some_and(|h| h.eq_ignore_ascii_case(want)),
             _ => have == want,
         }
     })
@@ -830,4 +846,3 @@ mod tests {
         assert_eq!(run.jobs, 1);
     }
 }
-

@@ -48,7 +48,11 @@ enum ApplyFailure {
 /// Whether the arguments name a saved plan rather than roster paths.
 fn saved_plan(paths: &[PathBuf]) -> Option<&Path> {
     match paths {
-        [path] if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) => {
+        [path]
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json")) =>
+        {
             Some(path)
         }
         _ => None,
@@ -64,19 +68,18 @@ pub(super) fn run(args: &ApplyArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         Ok(runtime) => runtime,
         Err(error) => return report(err, &error),
     };
-    let source = match saved_plan(&args.paths) {
-        Some(path) => match read_plan(path) {
+    let source = if let Some(path) = saved_plan(&args.paths) {
+        match read_plan(path) {
             Ok(plan) => Source::Saved(Box::new(plan)),
             Err(error) => return report(err, &error),
-        },
-        None => {
-            let loaded = roster::load(&args.paths);
-            if loaded.has_errors() {
-                let _ = diagnostic::write_human(err, &loaded.diagnostics, false, false);
-                return ExitStatus::Failure;
-            }
-            Source::Roster(Box::new(loaded.roster))
         }
+    } else {
+        let loaded = roster::load(&args.paths);
+        if loaded.has_errors() {
+            let _ = diagnostic::write_human(err, &loaded.diagnostics, false, false);
+            return ExitStatus::Failure;
+        }
+        Source::Roster(Box::new(loaded.roster))
     };
     runtime.block_on(apply(args, source, out, err))
 }

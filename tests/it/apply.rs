@@ -105,7 +105,12 @@ fn apply_then_plan_is_empty_and_the_account_matches_the_roster() {
         report.to_str().unwrap(),
         &roster,
     ]));
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     for result in report["results"].as_array().unwrap() {
         assert_eq!(result["status"], "applied", "{result:#}");
@@ -113,7 +118,10 @@ fn apply_then_plan_is_empty_and_the_account_matches_the_roster() {
     assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
 
     let state = sandbox.state();
-    let (support, tier2) = (id_of(&state, "groups", "Support"), id_of(&state, "groups", "Tier 2"));
+    let (support, tier2) = (
+        id_of(&state, "groups", "Support"),
+        id_of(&state, "groups", "Tier 2"),
+    );
     let (acme, globex) = (
         id_of(&state, "organizations", "Acme"),
         id_of(&state, "organizations", "Globex"),
@@ -123,7 +131,10 @@ fn apply_then_plan_is_empty_and_the_account_matches_the_roster() {
     assert_eq!(jane["tags"], json!(["vip"]));
     let mut want = vec![support, tier2];
     want.sort_unstable();
-    assert_eq!(memberships(&state, "group_memberships", "group_id", 10), want);
+    assert_eq!(
+        memberships(&state, "group_memberships", "group_id", 10),
+        want
+    );
     let mut want = vec![acme, globex];
     want.sort_unstable();
     assert_eq!(
@@ -132,7 +143,10 @@ fn apply_then_plan_is_empty_and_the_account_matches_the_roster() {
     );
     let bo = user(&state, "bo.berg@acme.com");
     assert_eq!(bo["id"], 11);
-    assert_eq!(memberships(&state, "group_memberships", "group_id", 11), Vec::<u64>::new());
+    assert_eq!(
+        memberships(&state, "group_memberships", "group_id", 11),
+        Vec::<u64>::new()
+    );
     assert_eq!(user(&state, "dee@acme.com")["suspended"], true);
     let new = user(&state, "new@acme.com");
     assert_eq!(new["external_id"], "emp-5");
@@ -163,7 +177,12 @@ fn an_unchanged_roster_applies_with_no_write_at_all() {
     let dir = tempfile::tempdir().unwrap();
     let roster = roster_file(&dir, SAME);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     assert!(stdout.contains("Nothing to apply."), "{stdout}");
     let requests = sandbox.requests();
     assert_eq!(writes(&requests), 0, "{requests:#}");
@@ -174,9 +193,16 @@ fn a_roster_needs_auto_approve_when_stdin_is_not_a_terminal() {
     let sandbox = sandbox(&serde_json::from_str(SAME_STATE).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergman"));
-    let (output, _) = run(sandbox.zapply().arg(&roster).stdin(std::process::Stdio::null()));
+    let (output, _) = run(sandbox
+        .zapply()
+        .arg(&roster)
+        .stdin(std::process::Stdio::null()));
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("--auto-approve"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--auto-approve"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(writes(&sandbox.requests()), 0);
 }
 
@@ -220,7 +246,12 @@ fn two_hundred_fifty_new_users_take_three_create_or_update_many_requests() {
     let (_, text) = many_users(250, "User");
     let roster = roster_file(&dir, &text);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     let requests = sandbox.requests();
     assert_eq!(
         count(&requests, "POST /api/v2/users/create_or_update_many"),
@@ -242,9 +273,18 @@ fn a_thousand_updates_take_ten_update_many_requests() {
     let (_, text) = many_users(1000, "Renamed");
     let roster = roster_file(&dir, &text);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     let requests = sandbox.requests();
-    assert_eq!(count(&requests, "PUT /api/v2/users/update_many"), 10, "{requests:#}");
+    assert_eq!(
+        count(&requests, "PUT /api/v2/users/update_many"),
+        10,
+        "{requests:#}"
+    );
     assert_eq!(writes(&requests), 10, "{requests:#}");
     assert_polls_are_batched(&requests);
     assert!(count(&requests, "GET /api/v2/job_statuses/show_many") >= 1);
@@ -274,10 +314,23 @@ fn a_saved_plan_applies_when_only_untouched_users_changed() {
     sandbox.api_put("users/10", &json!({"user": {"alias": "J"}}));
     sandbox.reset_requests();
     let (output, stdout) = run(sandbox.zapply().arg(&saved));
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     let requests = sandbox.requests();
-    assert_eq!(count(&requests, "GET /api/v2/users/show_many"), 1, "{requests:#}");
-    assert_eq!(count(&requests, "PUT /api/v2/users/update_many"), 1, "{requests:#}");
+    assert_eq!(
+        count(&requests, "GET /api/v2/users/show_many"),
+        1,
+        "{requests:#}"
+    );
+    assert_eq!(
+        count(&requests, "PUT /api/v2/users/update_many"),
+        1,
+        "{requests:#}"
+    );
     assert_eq!(user(&sandbox.state(), "bo@acme.com")["name"], "Bo Bergman");
 }
 
@@ -293,7 +346,10 @@ fn a_stale_saved_plan_is_refused_naming_what_changed_and_writes_nothing() {
     let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
     assert!(stderr.contains("user 11 `bo@acme.com`"), "{stderr}");
-    assert!(stderr.contains("planned at 2020-01-01T00:00:00Z"), "{stderr}");
+    assert!(
+        stderr.contains("planned at 2020-01-01T00:00:00Z"),
+        "{stderr}"
+    );
     let requests = sandbox.requests();
     assert_eq!(writes(&requests), 0, "{requests:#}");
     assert_eq!(user(&sandbox.state(), "bo@acme.com")["name"], "Bo Berg");
@@ -310,12 +366,20 @@ fn a_saved_plan_for_another_account_or_version_is_refused() {
     std::fs::write(&saved, plan.to_string()).unwrap();
     let (output, _) = run(sandbox.zapply().arg(&saved));
     assert_eq!(output.status.code(), Some(3));
-    assert!(stderr(&output).contains("`https://other.zendesk.com`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("`https://other.zendesk.com`"),
+        "{}",
+        stderr(&output)
+    );
     plan["format_version"] = json!(99);
     std::fs::write(&saved, plan.to_string()).unwrap();
     let (output, _) = run(sandbox.zapply().arg(&saved));
     assert_eq!(output.status.code(), Some(3));
-    assert!(stderr(&output).contains("`format_version` 99"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("`format_version` 99"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(writes(&sandbox.requests()), 0);
 }
 
@@ -336,7 +400,12 @@ fn failed_items_are_reported_with_their_roster_lines_and_a_second_apply_finishes
         report.to_str().unwrap(),
         &roster,
     ]));
-    assert_eq!(output.status.code(), Some(1), "{stdout}\n{}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let results = report["results"].as_array().unwrap();
     let failed: Vec<&Value> = results.iter().filter(|r| r["status"] == "failed").collect();
@@ -349,33 +418,65 @@ fn failed_items_are_reported_with_their_roster_lines_and_a_second_apply_finishes
             .parse()
             .unwrap();
         let source = result["source"].as_str().unwrap();
-        assert!(source.ends_with(&format!("roster.yaml:{}:5", 4 + i)), "{result:#}");
-        assert!(result["error"].as_str().is_some_and(|e| !e.is_empty()), "{result:#}");
-        assert!(result["details"].as_str().is_some_and(|d| !d.is_empty()), "{result:#}");
-        assert!(stdout.contains(&format!("failed: Create User User {i} ")), "{stdout}");
+        assert!(
+            source.ends_with(&format!("roster.yaml:{}:5", 4 + i)),
+            "{result:#}"
+        );
+        assert!(
+            result["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{result:#}"
+        );
+        assert!(
+            result["details"].as_str().is_some_and(|d| !d.is_empty()),
+            "{result:#}"
+        );
+        assert!(
+            stdout.contains(&format!("failed: Create User User {i} ")),
+            "{stdout}"
+        );
     }
     let users = sandbox.state()["users"].as_array().unwrap().len();
     assert_eq!(users, 1 + applied, "the other items were applied");
 
-    sandbox.handle().update_knobs(|knobs| knobs.fault_item = 0.0);
+    sandbox
+        .handle()
+        .update_knobs(|knobs| knobs.fault_item = 0.0);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
-    assert!(stdout.contains(&format!("Applied {} changes", failed.len())), "{stdout}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout.contains(&format!("Applied {} changes", failed.len())),
+        "{stdout}"
+    );
     assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
-    assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 151, "no duplicate");
+    assert_eq!(
+        sandbox.state()["users"].as_array().unwrap().len(),
+        151,
+        "no duplicate"
+    );
 }
 
 #[test]
 fn the_acme_example_applies_and_then_plans_only_what_is_blocked() {
-    let text = std::fs::read_to_string(crate::common::root().join("examples/acme/zendesk-state.json"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(crate::common::root().join("examples/acme/zendesk-state.json"))
+            .unwrap();
     let sandbox = sandbox(&serde_json::from_str(&text).unwrap());
     let (output, stdout) = run(sandbox.zapply().args([
         "--auto-approve",
         "--allow-mass-changes",
         "examples/acme/roster",
     ]));
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     let after = plan(&sandbox, "examples/acme/roster");
     for change in after["changes"].as_array().unwrap() {
         assert!(change["blocked"].is_string(), "left over: {change:#}");
@@ -393,11 +494,17 @@ fn the_token_appears_in_no_output_or_report() {
     let (_, text) = many_users(20, "User");
     let roster = roster_file(&dir, &text);
     let report = dir.path().join("report.json");
-    let (output, stdout) = run(sandbox
-        .zapply()
-        .env("ZENDESK_API_TOKEN", CANARY)
-        .args(["--auto-approve", "--report", report.to_str().unwrap(), &roster]));
-    assert!(output.status.code().is_some_and(|c| c <= 1), "{stdout}\n{}", stderr(&output));
+    let (output, stdout) = run(sandbox.zapply().env("ZENDESK_API_TOKEN", CANARY).args([
+        "--auto-approve",
+        "--report",
+        report.to_str().unwrap(),
+        &roster,
+    ]));
+    assert!(
+        output.status.code().is_some_and(|c| c <= 1),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     assert!(!stdout.contains(CANARY));
     assert!(!stderr(&output).contains(CANARY));
     assert!(!std::fs::read_to_string(&report).unwrap().contains(CANARY));

@@ -136,16 +136,6 @@ impl Sandbox {
         })
     }
 
-    /// Replaces the emulator's state (`PUT /__fake/state`).
-    pub(crate) fn put_state(&self, state: &Value) {
-        let url = format!("{}/__fake/state", self.url());
-        self.runtime.block_on(async {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let answer = reqwest::Client::new().put(url).json(state).send().await.unwrap();
-            assert!(answer.status().is_success(), "{}", answer.text().await.unwrap());
-        });
-    }
-
     /// A `PUT` to the emulator's API as the admin, like another integration would send.
     pub(crate) fn api_put(&self, path: &str, body: &Value) {
         let url = format!("{}/api/v2/{path}", self.url());
@@ -158,7 +148,11 @@ impl Sandbox {
                 .send()
                 .await
                 .unwrap();
-            assert!(answer.status().is_success(), "{}", answer.text().await.unwrap());
+            assert!(
+                answer.status().is_success(),
+                "{}",
+                answer.text().await.unwrap()
+            );
         });
     }
 
@@ -209,4 +203,3 @@ pub(crate) fn roster_file(dir: &tempfile::TempDir, text: &str) -> String {
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
 }
-

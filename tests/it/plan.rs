@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Sandbox, bin, roster_file, root, run, writes};
+use crate::common::{Sandbox, bin, root, roster_file, run, writes};
 
 const STATE: &str = r#"{"users": [
   {"id": 10, "name": "Jane Smith", "email": "jane@acme.com", "external_id": "emp-1", "role": "agent"},
