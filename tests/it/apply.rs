@@ -516,3 +516,75 @@ fn the_token_appears_in_no_output_or_report() {
     assert_eq!(output.status.code(), Some(1));
     assert!(!stdout.contains(CANARY) && !stderr(&output).contains(CANARY));
 }
+
+#[test]
+fn items_of_a_killed_job_are_resolved_by_re_reading_never_resubmitted() {
+    let sandbox = sandbox(&json!({}));
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = many_users(4, "User");
+    let roster = roster_file(&dir, &text);
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    // Users 2 and 3 appear as planned (as if their items ran and only the answer was lost).
+    let mut state = sandbox.state();
+    let (seeded, _) = many_users(4, "User");
+    let seeded = seeded["users"].as_array().unwrap()[2..].to_vec();
+    state["users"].as_array_mut().unwrap().extend(seeded);
+    state.as_object_mut().unwrap().remove("account");
+    sandbox.put_state(&state);
+    // The job is killed half-way: items 0 and 1 report results, items 2 and 3 do not.
+    sandbox.handle().update_knobs(|knobs| knobs.fault_job_killed = 1.0);
+    sandbox.reset_requests();
+    let report = dir.path().join("report.json");
+    let (output, stdout) = run(sandbox
+        .zapply()
+        .args(["--report", report.to_str().unwrap(), &saved]));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let results = report["results"].as_array().unwrap();
+    assert!(results.iter().all(|r| r["status"] == "applied"), "{report:#}");
+    let requests = sandbox.requests();
+    assert_eq!(
+        count(&requests, "POST /api/v2/users/create_or_update_many"),
+        1,
+        "never resubmitted: {requests:#}"
+    );
+    assert!(count(&requests, "GET /api/v2/users/show_many") >= 1, "{requests:#}");
+    assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn items_of_a_killed_job_that_did_not_happen_fail_and_the_next_run_finishes() {
+    let sandbox = Sandbox::start_with(&json!({}), "fake-token", |knobs| {
+        knobs.job_items_per_second = 100_000.0;
+        knobs.fault_job_killed = 1.0;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = many_users(4, "User");
+    let roster = roster_file(&dir, &text);
+    let report = dir.path().join("report.json");
+    let (output, stdout) = run(sandbox.zapply().args([
+        "--auto-approve",
+        "--report",
+        report.to_str().unwrap(),
+        &roster,
+    ]));
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{}", stderr(&output));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let statuses: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["applied", "applied", "failed", "failed"], "{report:#}");
+    assert_eq!(report["results"][2]["error"], "NotApplied");
+    assert_eq!(
+        count(&sandbox.requests(), "POST /api/v2/users/create_or_update_many"),
+        1
+    );
+    sandbox.handle().update_knobs(|knobs| knobs.fault_job_killed = 0.0);
+    let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
+    assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 5);
+}

@@ -136,6 +136,16 @@ impl Sandbox {
         })
     }
 
+    /// Replaces the emulator's state (`PUT /__fake/state`).
+    pub(crate) fn put_state(&self, state: &Value) {
+        let url = format!("{}/__fake/state", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let answer = reqwest::Client::new().put(url).json(state).send().await.unwrap();
+            assert!(answer.status().is_success(), "{}", answer.text().await.unwrap());
+        });
+    }
+
     /// A `PUT` to the emulator's API as the admin, like another integration would send.
     pub(crate) fn api_put(&self, path: &str, body: &Value) {
         let url = format!("{}/api/v2/{path}", self.url());
