@@ -532,23 +532,37 @@ fn items_of_a_killed_job_are_resolved_by_re_reading_never_resubmitted() {
     state.as_object_mut().unwrap().remove("account");
     sandbox.put_state(&state);
     // The job is killed half-way: items 0 and 1 report results, items 2 and 3 do not.
-    sandbox.handle().update_knobs(|knobs| knobs.fault_job_killed = 1.0);
+    sandbox
+        .handle()
+        .update_knobs(|knobs| knobs.fault_job_killed = 1.0);
     sandbox.reset_requests();
     let report = dir.path().join("report.json");
-    let (output, stdout) = run(sandbox
-        .zapply()
-        .args(["--report", report.to_str().unwrap(), &saved]));
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    let (output, stdout) =
+        run(sandbox
+            .zapply()
+            .args(["--report", report.to_str().unwrap(), &saved]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let results = report["results"].as_array().unwrap();
-    assert!(results.iter().all(|r| r["status"] == "applied"), "{report:#}");
+    assert!(
+        results.iter().all(|r| r["status"] == "applied"),
+        "{report:#}"
+    );
     let requests = sandbox.requests();
     assert_eq!(
         count(&requests, "POST /api/v2/users/create_or_update_many"),
         1,
         "never resubmitted: {requests:#}"
     );
-    assert!(count(&requests, "GET /api/v2/users/show_many") >= 1, "{requests:#}");
+    assert!(
+        count(&requests, "GET /api/v2/users/show_many") >= 1,
+        "{requests:#}"
+    );
     assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 5);
 }
 
@@ -568,7 +582,12 @@ fn items_of_a_killed_job_that_did_not_happen_fail_and_the_next_run_finishes() {
         report.to_str().unwrap(),
         &roster,
     ]));
-    assert_eq!(output.status.code(), Some(1), "{stdout}\n{}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let statuses: Vec<&str> = report["results"]
         .as_array()
@@ -576,15 +595,73 @@ fn items_of_a_killed_job_that_did_not_happen_fail_and_the_next_run_finishes() {
         .iter()
         .map(|r| r["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["applied", "applied", "failed", "failed"], "{report:#}");
+    assert_eq!(
+        statuses,
+        ["applied", "applied", "failed", "failed"],
+        "{report:#}"
+    );
     assert_eq!(report["results"][2]["error"], "NotApplied");
     assert_eq!(
-        count(&sandbox.requests(), "POST /api/v2/users/create_or_update_many"),
+        count(
+            &sandbox.requests(),
+            "POST /api/v2/users/create_or_update_many"
+        ),
         1
     );
-    sandbox.handle().update_knobs(|knobs| knobs.fault_job_killed = 0.0);
+    sandbox
+        .handle()
+        .update_knobs(|knobs| knobs.fault_job_killed = 0.0);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
     assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
     assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn with_bulk_imports_disabled_creates_fall_back_to_single_requests() {
+    let sandbox = Sandbox::start_with(
+        &serde_json::from_str(SAME_STATE).unwrap(),
+        "fake-token",
+        |knobs| {
+            knobs.job_items_per_second = 100_000.0;
+            knobs.bulk_imports = false;
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}  - {{ name: Cy New, email: cy@acme.com, external_id: emp-3, role: agent }}\n",
+        SAME.replace("Bo Berg", "Bo Bergman")
+    );
+    let roster = roster_file(&dir, &text);
+    let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    assert!(stdout.contains("bulk imports disabled"), "{stdout}");
+    let requests = sandbox.requests();
+    assert_eq!(
+        count(&requests, "POST /api/v2/users/create_or_update"),
+        1,
+        "{requests:#}"
+    );
+    // The refused job, once; the emulator refuses user imports only, so updates stay bulk.
+    assert_eq!(
+        count(&requests, "POST /api/v2/users/create_or_update_many"),
+        1,
+        "{requests:#}"
+    );
+    assert_eq!(
+        count(&requests, "PUT /api/v2/users/update_many"),
+        1,
+        "{requests:#}"
+    );
+    assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
 }

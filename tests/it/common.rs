@@ -141,8 +141,17 @@ impl Sandbox {
         let url = format!("{}/__fake/state", self.url());
         self.runtime.block_on(async {
             let _ = rustls::crypto::ring::default_provider().install_default();
-            let answer = reqwest::Client::new().put(url).json(state).send().await.unwrap();
-            assert!(answer.status().is_success(), "{}", answer.text().await.unwrap());
+            let answer = reqwest::Client::new()
+                .put(url)
+                .json(state)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                answer.status().is_success(),
+                "{}",
+                answer.text().await.unwrap()
+            );
         });
     }
 
