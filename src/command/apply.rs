@@ -270,9 +270,9 @@ fn write_outcome(outcome: &ApplyReport, out: &mut dyn Write) -> std::io::Result<
             .unwrap_or_default();
         writeln!(
             out,
-            "{word}: {:?} {:?} {}{target} ({}, {}): {}: {}",
-            result.action,
-            result.kind,
+            "{word}: {} {} {}{target} ({}, {}): {}: {}",
+            snake(&result.action),
+            snake(&result.kind).replace('_', " "),
             result.label,
             result.source.as_deref().unwrap_or("pruned"),
             result.key,
@@ -281,6 +281,14 @@ fn write_outcome(outcome: &ApplyReport, out: &mut dyn Write) -> std::io::Result<
         )?;
     }
     writeln!(out, "{}", outcome.summary())
+}
+
+/// The JSON name of a plan enum (`create`, `group_membership`).
+fn snake(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn save_report(outcome: &ApplyReport, path: &Path) -> Result<(), ApplyFailure> {
@@ -294,4 +302,20 @@ fn save_report(outcome: &ApplyReport, path: &Path) -> Result<(), ApplyFailure> {
         path: path.display().to_string(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::saved_plan;
+
+    #[test]
+    fn one_json_file_is_a_saved_plan_and_anything_else_is_a_roster() {
+        let paths = |p: &[&str]| p.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert!(saved_plan(&paths(&["plan.json"])).is_some());
+        assert!(saved_plan(&paths(&["out/PLAN.JSON"])).is_some());
+        assert!(saved_plan(&paths(&["roster/"])).is_none());
+        assert!(saved_plan(&paths(&["a.yaml", "plan.json"])).is_none());
+    }
 }

@@ -431,7 +431,7 @@ fn failed_items_are_reported_with_their_roster_lines_and_a_second_apply_finishes
             "{result:#}"
         );
         assert!(
-            stdout.contains(&format!("failed: Create User User {i} ")),
+            stdout.contains(&format!("failed: create user User {i} ")),
             "{stdout}"
         );
     }
