@@ -665,3 +665,38 @@ fn with_bulk_imports_disabled_creates_fall_back_to_single_requests() {
     );
     assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
 }
+
+#[test]
+fn a_primary_email_change_reuses_an_existing_secondary_address() {
+    let mut state: Value = serde_json::from_str(SAME_STATE).unwrap();
+    state["identities"] = json!([
+        {"id": 69, "user_id": 11, "type": "email", "value": "bo@acme.com", "primary": true},
+        {"id": 70, "user_id": 11, "type": "email", "value": "bo.berg@acme.com", "primary": false}
+    ]);
+    let sandbox = sandbox(&state);
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, &SAME.replace("bo@acme.com", "bo.berg@acme.com"));
+    let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    let requests = sandbox.requests();
+    assert_eq!(
+        count(&requests, "POST /api/v2/users/{id}/identities"),
+        0,
+        "{requests:#}"
+    );
+    assert_eq!(
+        count(
+            &requests,
+            "PUT /api/v2/users/{id}/identities/{id}/make_primary"
+        ),
+        1,
+        "{requests:#}"
+    );
+    assert_eq!(user(&sandbox.state(), "bo.berg@acme.com")["id"], 11);
+    assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
+}
