@@ -700,3 +700,45 @@ fn a_primary_email_change_reuses_an_existing_secondary_address() {
     assert_eq!(user(&sandbox.state(), "bo.berg@acme.com")["id"], 11);
     assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
 }
+
+#[test]
+fn a_new_custom_role_id_reaches_the_users_and_prune_downgrade_applies() {
+    let mut state: Value = serde_json::from_str(SAME_STATE).unwrap();
+    state["groups"] = json!([{"id": 20, "name": "Support"}]);
+    state["group_memberships"] = json!([{"id": 40, "user_id": 11, "group_id": 20}]);
+    let sandbox = sandbox(&state);
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "settings:
+  manage: { roles: [agent] }
+  prune: downgrade
+  safety: { max_role_changes: 5 }
+custom_roles:
+  - name: Tier 1
+    description: First line
+    configuration: { ticket_access: within-groups, ticket_deletion: false }
+users:
+  - { name: Jane Smith, email: jane@acme.com, external_id: emp-1, role: agent, custom_role: Tier 1 }
+  - { name: Cy New, email: cy@acme.com, external_id: emp-3, role: agent, custom_role: Tier 1 }
+",
+    );
+    let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    let state = sandbox.state();
+    let tier1 = id_of(&state, "custom_roles", "Tier 1");
+    assert_eq!(user(&state, "jane@acme.com")["custom_role_id"], tier1);
+    assert_eq!(user(&state, "cy@acme.com")["custom_role_id"], tier1);
+    let bo = user(&state, "bo@acme.com");
+    assert_eq!(bo["role"], "end-user", "pruned by downgrade: {bo:#}");
+    assert_eq!(
+        memberships(&state, "group_memberships", "group_id", 11),
+        Vec::<u64>::new()
+    );
+    assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
+}
