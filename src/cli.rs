@@ -20,8 +20,8 @@ pub struct ZrosterCli {
 pub enum Command {
     /// Check roster files offline: syntax, keys, values and cross-file rules. No network.
     Validate(ValidateArgs),
-    /// Print a JSON Schema: of a roster file (`schema/roster.schema.json`) or of a saved plan
-    /// (`schema/plan.schema.json`).
+    /// Print a JSON Schema: of a roster file (`schema/roster.schema.json`), a saved plan
+    /// (`schema/plan.schema.json`) or an apply report (`schema/report.schema.json`).
     Schema(SchemaArgs),
     /// Show what applying the roster would change in Zendesk (the same as `zplan`).
     Plan(PlanArgs),
@@ -65,6 +65,8 @@ pub enum SchemaKind {
     Roster,
     /// A saved plan (`zplan --out`).
     Plan,
+    /// An apply report (`zapply --report`).
+    Report,
 }
 
 /// Output format of diagnostics.

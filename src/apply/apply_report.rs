@@ -3,12 +3,14 @@
 
 use std::fmt::Write as _;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::plan::{Action, Change, Kind};
 
 /// The outcome of one apply run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(title = "zroster apply report")]
 pub struct ApplyReport {
     /// The account written to (its base URL).
     pub account: String,
@@ -25,7 +27,7 @@ pub struct ApplyReport {
 }
 
 /// What happened to one change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Zendesk made the change.
@@ -39,7 +41,7 @@ pub enum Status {
 }
 
 /// One change and its outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ChangeResult {
     /// What kind of object.
     pub kind: Kind,
@@ -132,6 +134,18 @@ impl ApplyReport {
         }
         line
     }
+}
+
+/// Where the checked-in report schema lives, relative to the repository root.
+pub const SCHEMA_PATH: &str = "schema/report.schema.json";
+
+/// The JSON Schema of `--report`, pretty-printed with a trailing newline.
+#[must_use]
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(ApplyReport);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
+    text.push('\n');
+    text
 }
 
 fn plural(n: usize) -> &'static str {

@@ -7,5 +7,5 @@ mod apply_report;
 mod executor;
 pub mod staleness;
 
-pub use apply_report::{ApplyReport, ChangeResult, Status};
+pub use apply_report::{ApplyReport, ChangeResult, SCHEMA_PATH, Status, schema_json};
 pub use executor::Executor;

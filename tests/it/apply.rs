@@ -407,6 +407,12 @@ fn failed_items_are_reported_with_their_roster_lines_and_a_second_apply_finishes
         stderr(&output)
     );
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(&zroster::apply::schema_json()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(
+        validator.is_valid(&report),
+        "the report follows schema/report.schema.json"
+    );
     let results = report["results"].as_array().unwrap();
     let failed: Vec<&Value> = results.iter().filter(|r| r["status"] == "failed").collect();
     let applied = results.iter().filter(|r| r["status"] == "applied").count();
