@@ -584,10 +584,15 @@ impl Run<'_> {
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(error) => {
+                // Lost answers (a poll that gave up, say) are settled by re-reading.
                 for &i in items {
                     self.error(i, &error);
                 }
-                return Vec::new();
+                return items
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.results[i].status == Status::Unresolved)
+                    .collect();
             }
         };
         self.jobs += outcome.jobs;
