@@ -337,6 +337,10 @@ pub struct ApplyArgs {
     /// Write the outcome of every change as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Write one JSON line per event (jobs submitted and finished, each item's result) to
+    /// this file [default: `.zroster/journal/<UTC time>.jsonl`].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Plan and apply a roster against a local emulator seeded from this state file instead
     /// of a real account (a saved plan names its account, so it is refused there).
     #[arg(long, value_name = "STATE_FILE")]

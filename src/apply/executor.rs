@@ -14,11 +14,12 @@
 //! `users/{id}/organization_memberships`), so the ids are current when they are deleted.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use futures_util::{StreamExt as _, stream};
 use serde_json::{Map, Value};
 
-use super::{ApplyReport, ChangeResult, Status};
+use super::{ApplyReport, ChangeResult, Journal, Status};
 use crate::plan::{Action, Change, Kind, Plan};
 use crate::zendesk::wire::{Fields, User};
 use crate::zendesk::{BulkOutcome, ItemOutcome, WriteClient, ZendeskError};
@@ -30,6 +31,7 @@ const JOB_POLLS: &str = "GET /api/v2/job_statuses/show_many";
 #[derive(Debug)]
 pub struct Executor<'c> {
     client: &'c WriteClient,
+    journal: Option<Arc<Journal>>,
 }
 
 /// Ids of the custom roles, organizations and groups by lowercased name.
@@ -70,13 +72,35 @@ struct Run<'p> {
     implied: HashSet<(u64, Kind, u64)>,
     jobs: usize,
     fell_back: bool,
+    journal: Option<Arc<Journal>>,
+    /// The status last written to the journal for each change.
+    journaled: Vec<Option<Status>>,
 }
 
 impl<'c> Executor<'c> {
     /// An executor writing through `client`.
     #[must_use]
     pub fn new(client: &'c WriteClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            journal: None,
+        }
+    }
+
+    /// Also writes every event to `journal` (which should be the client's observer too, to
+    /// see each job).
+    #[must_use]
+    pub fn with_journal(mut self, journal: Arc<Journal>) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// Names the changes of the bulk operation about to be submitted, for the journal.
+    fn begin(&self, run: &mut Run<'_>, operation: &str, items: &[usize]) {
+        run.flush_journal();
+        if let Some(journal) = &self.journal {
+            journal.begin(operation, run.plan, items);
+        }
     }
 
     /// Applies every applicable change of `plan`. Never fails as a whole: each change's
@@ -101,7 +125,12 @@ impl<'c> Executor<'c> {
             implied: HashSet::new(),
             jobs: 0,
             fell_back: false,
+            journal: self.journal.clone(),
+            journaled: vec![None; plan.changes.len()],
         };
+        if let Some(journal) = &self.journal {
+            journal.plan_accepted(plan);
+        }
         for kind in [Kind::CustomRole, Kind::Organization, Kind::Group] {
             self.named_objects(&mut run, kind).await;
         }
@@ -120,16 +149,21 @@ impl<'c> Executor<'c> {
         });
         self.user_updates(&mut run, &lowering).await;
         self.user_deletes(&mut run).await;
+        run.flush_journal();
         let stats = self.client.stats().since(&before);
         let job_polls = stats.count(JOB_POLLS);
-        ApplyReport {
+        let report = ApplyReport {
             account: plan.account.clone(),
             results: run.results,
             jobs: run.jobs,
             requests: stats.requests - job_polls,
             job_polls,
             fell_back_to_single_requests: run.fell_back,
+        };
+        if let Some(journal) = &self.journal {
+            journal.run_finished(&report);
         }
+        report
     }
 
     /// Custom roles, organizations or groups: few, so one request each, in plan order.
@@ -174,6 +208,7 @@ impl<'c> Executor<'c> {
                 Err(reason) => run.fail(i, "UnresolvedReference", reason),
             }
         }
+        self.begin(run, "users/create_or_update_many", &items);
         let outcome = self.client.create_or_update_many_users(&bodies).await;
         let unknown = run.record(&items, outcome);
         self.resolve_users(run, &unknown).await;
@@ -213,6 +248,7 @@ impl<'c> Executor<'c> {
                 Err(reason) => run.fail(i, "UnresolvedReference", reason),
             }
         }
+        self.begin(run, "users/update_many", &items);
         let outcome = self.client.update_many_users(&bodies).await;
         let unknown = run.record(&items, outcome);
         self.resolve_users(run, &unknown).await;
@@ -290,6 +326,7 @@ impl<'c> Executor<'c> {
                 }
             }
         }
+        self.begin(run, &format!("{}/create_many", collection(kind)), &items);
         let outcome = if kind == Kind::GroupMembership {
             self.client.create_many_group_memberships(&bodies).await
         } else {
@@ -334,6 +371,7 @@ impl<'c> Executor<'c> {
                 None => run.fail(i, "ReadFailed", "memberships not read".to_owned()),
             }
         }
+        self.begin(run, &format!("{}/destroy_many", collection(kind)), &items);
         let outcome = if kind == Kind::GroupMembership {
             self.client.destroy_many_group_memberships(&ids).await
         } else {
@@ -445,6 +483,7 @@ impl<'c> Executor<'c> {
                 None => run.fail(i, "MissingId", "a delete names no live user".to_owned()),
             }
         }
+        self.begin(run, "users/destroy_many", &items);
         let outcome = self.client.destroy_many_users(&ids).await;
         let unknown = run.record(&items, outcome);
         self.resolve_users(run, &unknown).await;
@@ -532,6 +571,30 @@ impl<'c> Executor<'c> {
 }
 
 impl Run<'_> {
+    /// Writes to the journal every result that is settled and not written yet, and every
+    /// unresolved one settled since by re-reading.
+    fn flush_journal(&mut self) {
+        let Some(journal) = &self.journal else {
+            return;
+        };
+        for (i, result) in self.results.iter().enumerate() {
+            let pending = result.status == Status::Unresolved && result.error.is_none();
+            if pending
+                || result.status == Status::Blocked
+                || self.journaled[i] == Some(result.status)
+            {
+                continue;
+            }
+            let event = if self.journaled[i] == Some(Status::Unresolved) {
+                "item_resolved"
+            } else {
+                "item_result"
+            };
+            journal.result(event, i, &self.plan.changes[i], result);
+            self.journaled[i] = Some(result.status);
+        }
+    }
+
     /// Indices of the applicable changes that `pick` selects, in plan order.
     fn select(&self, pick: impl Fn(&Change) -> bool) -> Vec<usize> {
         self.plan
@@ -588,6 +651,7 @@ impl Run<'_> {
                 for &i in items {
                     self.error(i, &error);
                 }
+                self.flush_journal();
                 return items
                     .iter()
                     .copied()
@@ -619,7 +683,17 @@ impl Run<'_> {
                 }
             }
         }
+        // Results go to the journal as soon as they are known, before any re-read.
+        self.flush_journal();
         unknown
+    }
+}
+
+fn collection(kind: Kind) -> &'static str {
+    if kind == Kind::GroupMembership {
+        "group_memberships"
+    } else {
+        "organization_memberships"
     }
 }
 
@@ -822,6 +896,8 @@ mod tests {
             implied: HashSet::new(),
             jobs: 0,
             fell_back: false,
+            journal: None,
+            journaled: vec![None; 3],
         };
         let unknown = run.record(
             &[0, 1, 2],

@@ -5,7 +5,9 @@
 
 mod apply_report;
 mod executor;
+mod journal;
 pub mod staleness;
 
 pub use apply_report::{ApplyReport, ChangeResult, SCHEMA_PATH, Status, schema_json};
 pub use executor::Executor;
+pub use journal::Journal;

@@ -8,17 +8,18 @@
 
 use std::io::{BufRead as _, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::plan::{PlanFailure, connection_settings, start_sandbox};
 use super::{ExitStatus, report};
 use crate::apply::staleness::{self, CheckError};
-use crate::apply::{ApplyReport, Executor, Status};
+use crate::apply::{ApplyReport, Executor, Journal, Status};
 use crate::cli::ApplyArgs;
 use crate::plan::{Plan, Planner};
 use crate::render::{self, Format, RenderOptions};
 use crate::roster::{self, diagnostic};
 use crate::state::{self, NoProgress, StateQuery};
-use crate::zendesk::{Auth, ConnectionSettings, Secret, WriteClient};
+use crate::zendesk::{Auth, ConnectionSettings, Observer, Secret, WriteClient};
 
 /// What went wrong before or after applying.
 #[derive(Debug, thiserror::Error)]
@@ -136,8 +137,15 @@ async fn apply(
         }),
         None => connection_settings(&args.connection, |name| std::env::var(name).ok()),
     };
-    let status = match settings.and_then(WriteClient::connect) {
-        Ok(client) => apply_with(args, source, &client, out, err).await,
+    let path = args.journal.clone().unwrap_or_else(|| {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        PathBuf::from(format!(".zroster/journal/{stamp}.jsonl"))
+    });
+    let journal = Arc::new(Journal::create(&path));
+    let observer: Arc<dyn Observer> = journal.clone();
+    let connected = settings.and_then(|s| WriteClient::with_observer(s, observer));
+    let status = match connected {
+        Ok(client) => apply_with(args, source, &client, journal, out, err).await,
         Err(error) => report(err, &error),
     };
     if let Some((handle, ..)) = sandbox {
@@ -150,6 +158,7 @@ async fn apply_with(
     args: &ApplyArgs,
     source: Source,
     client: &WriteClient,
+    journal: Arc<Journal>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> ExitStatus {
@@ -231,7 +240,10 @@ async fn apply_with(
             return ExitStatus::Failure;
         }
     }
-    let outcome = Executor::new(client).execute(&plan).await;
+    let outcome = Executor::new(client)
+        .with_journal(journal)
+        .execute(&plan)
+        .await;
     let _ = write_outcome(&outcome, out);
     if let Some(path) = &args.report
         && let Err(error) = save_report(&outcome, path)

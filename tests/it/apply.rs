@@ -472,18 +472,19 @@ fn the_acme_example_applies_and_then_plans_only_what_is_blocked() {
         std::fs::read_to_string(crate::common::root().join("examples/acme/zendesk-state.json"))
             .unwrap();
     let sandbox = sandbox(&serde_json::from_str(&text).unwrap());
-    let (output, stdout) = run(sandbox.zapply().args([
-        "--auto-approve",
-        "--allow-mass-changes",
-        "examples/acme/roster",
-    ]));
+    let roster = crate::common::root().join("examples/acme/roster");
+    let roster = roster.to_str().unwrap();
+    let (output, stdout) =
+        run(sandbox
+            .zapply()
+            .args(["--auto-approve", "--allow-mass-changes", roster]));
     assert_eq!(
         output.status.code(),
         Some(0),
         "{stdout}\n{}",
         stderr(&output)
     );
-    let after = plan(&sandbox, "examples/acme/roster");
+    let after = plan(&sandbox, roster);
     for change in after["changes"].as_array().unwrap() {
         assert!(change["blocked"].is_string(), "left over: {change:#}");
     }
@@ -514,6 +515,9 @@ fn the_token_appears_in_no_output_or_report() {
     assert!(!stdout.contains(CANARY));
     assert!(!stderr(&output).contains(CANARY));
     assert!(!std::fs::read_to_string(&report).unwrap().contains(CANARY));
+    let journal = journal_lines(sandbox.work_dir());
+    assert!(!journal.is_empty());
+    assert!(!journal.iter().any(|line| line.to_string().contains(CANARY)));
     // A rejected token: the error says so without repeating it.
     let (output, stdout) = run(sandbox
         .zapply()
@@ -570,6 +574,14 @@ fn items_of_a_killed_job_are_resolved_by_re_reading_never_resubmitted() {
         "{requests:#}"
     );
     assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 5);
+    // The journal (default path) says which items were settled by re-reading.
+    let resolved: Vec<Value> = journal_lines(sandbox.work_dir())
+        .into_iter()
+        .filter(|l| l["event"] == "item_resolved")
+        .collect();
+    let changes: Vec<&Value> = resolved.iter().map(|l| &l["change"]).collect();
+    assert_eq!(changes, [2, 3], "{resolved:#?}");
+    assert!(resolved.iter().all(|l| l["status"] == "applied"));
 }
 
 #[test]
@@ -747,4 +759,94 @@ users:
         Vec::<u64>::new()
     );
     assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
+}
+
+/// The lines of the only journal below `work/.zroster/journal`.
+fn journal_lines(work: &std::path::Path) -> Vec<Value> {
+    let dir = work.join(".zroster/journal");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(
+        files[0].extension().is_some_and(|e| e == "jsonl"),
+        "{files:?}"
+    );
+    std::fs::read_to_string(&files[0])
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_journal_records_jobs_with_their_items_and_every_result() {
+    let sandbox = Sandbox::start_with(&json!({}), "fake-token", |knobs| {
+        knobs.job_items_per_second = 100_000.0;
+        knobs.fault_item = 0.1;
+        knobs.fault_seed = 7;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = many_users(150, "User");
+    let roster = roster_file(&dir, &text);
+    let journal = dir.path().join("run.jsonl");
+    let (output, stdout) = run(sandbox.zapply().args([
+        "--auto-approve",
+        "--journal",
+        journal.to_str().unwrap(),
+        &roster,
+    ]));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    let lines: Vec<Value> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(events[0], "plan_accepted");
+    assert_eq!(lines[0]["changes"], 150);
+    assert_eq!(events.last(), Some(&"run_finished"));
+    let submitted: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["event"] == "job_submitted")
+        .collect();
+    assert_eq!(submitted.len(), 2, "150 items, 100 a job");
+    assert_eq!(submitted[0]["items"].as_array().unwrap().len(), 100);
+    assert_eq!(submitted[1]["items"][0]["key"], "external_id:emp-100");
+    for job in &submitted {
+        let id = &job["job_id"];
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["event"] == "job_finished" && &l["job_id"] == id),
+            "{id} finished"
+        );
+    }
+    let results: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["event"] == "item_result")
+        .collect();
+    assert_eq!(results.len(), 150);
+    let failed = results.iter().filter(|r| r["status"] == "failed").count();
+    assert!(failed > 0);
+    assert_eq!(lines.last().unwrap()["failed"], failed);
+    assert!(results.iter().all(|r| r["source"].as_str().is_some()));
+    // Nothing in the working directory: the journal went where it was told.
+    assert!(!sandbox.work_dir().join(".zroster").exists());
+}
+
+#[test]
+fn a_run_that_applies_nothing_leaves_no_journal() {
+    let sandbox = sandbox(&serde_json::from_str(SAME_STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, SAME);
+    let (output, _) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!sandbox.work_dir().join(".zroster").exists());
 }

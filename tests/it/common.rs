@@ -53,6 +53,8 @@ pub(crate) fn roster_examples() -> Vec<PathBuf> {
 pub(crate) struct Sandbox {
     runtime: tokio::runtime::Runtime,
     handle: Option<Handle>,
+    /// The working directory of `zapply` (its default journal goes below it).
+    work: tempfile::TempDir,
 }
 
 impl Sandbox {
@@ -89,6 +91,7 @@ impl Sandbox {
         Self {
             runtime,
             handle: Some(handle),
+            work: tempfile::tempdir().unwrap(),
         }
     }
 
@@ -118,8 +121,16 @@ impl Sandbox {
     }
 
     /// `zapply` pointed at the emulator.
+    /// `zapply` pointed at the emulator, run in [`Sandbox::work_dir`].
     pub(crate) fn zapply(&self) -> Command {
-        self.command("zapply")
+        let mut command = self.command("zapply");
+        command.current_dir(self.work.path());
+        command
+    }
+
+    /// Where `zapply` runs.
+    pub(crate) fn work_dir(&self) -> &Path {
+        self.work.path()
     }
 
     /// The handle of the running emulator (knobs, state).
