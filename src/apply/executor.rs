@@ -193,6 +193,7 @@ impl<'c> Executor<'c> {
                 }
                 Err(error) => run.error(i, &error),
             }
+            run.flush_journal();
         }
     }
 
@@ -276,6 +277,7 @@ impl<'c> Executor<'c> {
                 Ok(()) => run.applied(i, Some(user_id)),
                 Err(error) => run.error(i, &error),
             }
+            run.flush_journal();
         }
     }
 
