@@ -20,7 +20,7 @@ use futures_util::{StreamExt as _, stream};
 use serde_json::{Map, Value};
 
 use super::{ApplyReport, ChangeResult, Journal, Status};
-use crate::plan::{Action, Change, Kind, Plan};
+use crate::plan::{Action, Change, Kind, Plan, normalize};
 use crate::zendesk::wire::{Fields, User};
 use crate::zendesk::{BulkOutcome, ItemOutcome, WriteClient, ZendeskError};
 
@@ -764,7 +764,9 @@ fn nest<'v>(fields: impl Iterator<Item = (&'v str, &'v Value)>) -> Fields {
     body
 }
 
-/// Whether every field of `change` holds its planned value on the re-read `user`.
+/// Whether every field of `change` holds its planned value on the re-read `user`, with the
+/// planner's allowances for Zendesk's normalisations (case, time-zone and locale spellings,
+/// empty text, custom-field types).
 fn fields_hold(change: &Change, user: &User, names: &mut Names) -> bool {
     let Ok(wire) = serde_json::to_value(user) else {
         return false;
@@ -776,18 +778,27 @@ fn fields_hold(change: &Change, user: &User, names: &mut Names) -> bool {
         let have = &wire[key.as_str()];
         match (key.as_str(), want) {
             ("tags", Value::Array(want)) => {
-                let sort = |v: &[Value]| {
-                    let mut v: Vec<String> = v
-                        .iter()
-                        .filter_map(|t| t.as_str().map(str::to_lowercase))
-                        .collect();
-                    v.sort();
-                    v
+                let text = |v: &[Value]| -> Vec<String> {
+                    v.iter()
+                        .filter_map(|t| t.as_str().map(str::to_owned))
+                        .collect()
                 };
-                sort(want) == sort(have.as_array().map_or(&[][..], Vec::as_slice))
+                let have = have.as_array().map_or(&[][..], Vec::as_slice);
+                normalize::same_tags(&text(want), &text(have))
             }
-            (_, Value::Object(want)) => want.iter().all(|(k, v)| &have[k.as_str()] == v),
-            (_, Value::String(want)) => have.as_str().is_some_and(|h| h.eq_ignore_ascii_case(want)),
+            ("time_zone", Value::String(want)) => {
+                normalize::same_time_zone(want, have.as_str(), wire["iana_time_zone"].as_str())
+            }
+            ("locale", Value::String(want)) => normalize::same_locale(want, have.as_str()),
+            ("email" | "external_id", Value::String(want)) => {
+                normalize::same_key(want, have.as_str())
+            }
+            (_, Value::Object(want)) => want
+                .iter()
+                .all(|(k, v)| normalize::same_field_value(v, have.get(k.as_str()))),
+            (_, Value::String(_) | Value::Null) if have.is_string() || have.is_null() => {
+                normalize::same_text(want.as_str(), have.as_str())
+            }
             _ => have == want,
         }
     })
@@ -873,6 +884,22 @@ mod tests {
         assert!(fields_hold(&holds, &user, &mut names));
         let differs = change(&[("name", json!("Ten"))]);
         assert!(!fields_hold(&differs, &user, &mut names));
+        let zoned: User = serde_json::from_value(json!({
+            "id": 5, "external_id": "EMP-9", "time_zone": "Berlin",
+            "iana_time_zone": "Europe/Berlin", "locale": "en-US",
+            "alias": null, "organization_id": 30
+        }))
+        .unwrap();
+        names.organizations.insert("acme".to_owned(), Some(30));
+        let normalised = change(&[
+            ("time_zone", json!("Europe/Berlin")),
+            ("locale", json!("en_US")),
+            ("alias", json!("")),
+            ("organization", json!("Acme")),
+        ]);
+        assert!(fields_hold(&normalised, &zoned, &mut names));
+        let other_org = change(&[("organization", Value::Null)]);
+        assert!(!fields_hold(&other_org, &zoned, &mut names));
     }
 
     #[test]
