@@ -20,11 +20,13 @@ pub struct ZrosterCli {
 pub enum Command {
     /// Check roster files offline: syntax, keys, values and cross-file rules. No network.
     Validate(ValidateArgs),
-    /// Print a JSON Schema: of a roster file (`schema/roster.schema.json`) or of a saved plan
-    /// (`schema/plan.schema.json`).
+    /// Print a JSON Schema: of a roster file (`schema/roster.schema.json`), a saved plan
+    /// (`schema/plan.schema.json`) or an apply report (`schema/report.schema.json`).
     Schema(SchemaArgs),
     /// Show what applying the roster would change in Zendesk (the same as `zplan`).
     Plan(PlanArgs),
+    /// Make Zendesk match a saved plan or a roster (the same as `zapply`).
+    Apply(ApplyArgs),
     /// Write the live account as a roster, to start a repository from.
     Export(ExportArgs),
     /// Run the local Zendesk emulator on 127.0.0.1 until SIGINT or SIGTERM.
@@ -63,6 +65,8 @@ pub enum SchemaKind {
     Roster,
     /// A saved plan (`zplan --out`).
     Plan,
+    /// An apply report (`zapply --report`).
+    Report,
 }
 
 /// Output format of diagnostics.
@@ -311,7 +315,40 @@ pub enum PlanFormat {
 #[derive(Debug, Parser)]
 #[command(name = "zapply", version, long_about = None, max_term_width = 100)]
 pub struct ZapplyCli {
-    /// Roster files or directories (every `*.yaml` / `*.yml` below a directory).
-    #[arg(required = true, value_name = "PATH")]
+    /// The apply's arguments.
+    #[command(flatten)]
+    pub args: ApplyArgs,
+}
+
+/// Arguments of `zapply` / `zroster apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A saved plan (one `*.json` file from `zplan --out`), applied exactly after checking
+    /// that nothing it touches changed; or roster files or directories, planned and applied.
+    #[arg(required = true, value_name = "PLAN_FILE | PATH")]
     pub paths: Vec<PathBuf>,
+    /// Apply a roster's plan without asking (required when standard input is not a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Apply even when the plan exceeds a safety limit (`max_deletes`, `max_suspends`,
+    /// `max_role_changes`); `min_admins` still holds.
+    #[arg(long)]
+    pub allow_mass_changes: bool,
+    /// Write the outcome of every change as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Write one JSON line per event (jobs submitted and finished, each item's result) to
+    /// this file [default: `.zroster/journal/<UTC time>.jsonl`].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Plan and apply a roster against a local emulator seeded from this state file instead
+    /// of a real account (a saved plan names its account, so it is refused there).
+    #[arg(long, value_name = "STATE_FILE")]
+    pub sandbox: Option<PathBuf>,
+    /// When to use colours.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Where and how to reach Zendesk.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }

@@ -7,6 +7,7 @@
 //! Library code never prints: it writes to the writers it is given.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod apply;
 pub mod cli;
 pub mod command;
 pub mod env_vars;

@@ -38,6 +38,7 @@ pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitSta
         Command::Validate(args) => validate::run(&args, out, err),
         Command::Schema(args) => schema::run(&args, out, err),
         Command::Plan(args) => plan::run(&args, out, err),
+        Command::Apply(args) => apply::run(&args, out, err),
         Command::Export(args) => export::run(&args, out, err),
         Command::Fake(args) => fake::run(&args, out, err),
     }
@@ -52,35 +53,16 @@ pub fn run_plan(
     plan::run(&cli.args, out, err)
 }
 
-/// Runs `zapply`: the roster is loaded and checked first.
+/// Runs `zapply`.
 pub fn run_apply(
     cli: &crate::cli::ZapplyCli,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> ExitStatus {
-    not_yet_available("zapply", &cli.paths, out, err)
+    apply::run(&cli.args, out, err)
 }
 
-/// Applying is not built yet. Until it is, `zapply` checks the roster (its real first step)
-/// and then says plainly that it cannot go further; nothing is sent anywhere.
-fn not_yet_available(
-    name: &str,
-    paths: &[std::path::PathBuf],
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> ExitStatus {
-    let loaded = crate::roster::load(paths);
-    if loaded.has_errors() {
-        let _ = crate::roster::diagnostic::write_human(out, &loaded.diagnostics, false, false);
-        return ExitStatus::Failure;
-    }
-    let _ = writeln!(
-        err,
-        "error: `{name}` cannot apply in this release: the roster is valid, but applying is not built yet\n  hint: `zplan` shows what applying would change"
-    );
-    ExitStatus::Failure
-}
-
+mod apply;
 mod export;
 mod fake;
 mod plan;

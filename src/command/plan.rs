@@ -168,7 +168,7 @@ pub(super) async fn fetch(
 
 /// Starts the in-process emulator seeded from a state file; returns it with the
 /// credentials it accepts.
-async fn start_sandbox(
+pub(super) async fn start_sandbox(
     path: &std::path::Path,
 ) -> Result<(fake::Handle, String, String), PlanFailure> {
     let seed = fake::StateFile::load(path)?;

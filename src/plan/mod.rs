@@ -2,7 +2,7 @@
 //! roster with the live state (pure, no I/O); renderers read a [`Plan`], the executor
 //! applies one, and `--out` saves one as JSON (`"format_version": 1`).
 
-mod normalize;
+pub(crate) mod normalize;
 mod planner;
 mod safety;
 

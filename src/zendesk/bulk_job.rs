@@ -57,8 +57,13 @@ impl BulkJob<'_> {
                 match self.submit_chunk(transport, range.clone()).await {
                     Ok(status) => {
                         transport.with_stats(|stats| stats.jobs_submitted += 1);
+                        transport.observer().on_event(&ClientEvent::JobSubmitted {
+                            id: &status.id,
+                            items: range.clone(),
+                        });
                         if status.status.is_finished() {
                             record(&mut items, &range, &status);
+                            finished_event(transport, &status);
                             finished += 1;
                         } else {
                             outstanding.push(Outstanding {
@@ -130,6 +135,18 @@ impl BulkJob<'_> {
     }
 }
 
+/// Tells the observer that a job ended, and how.
+fn finished_event(transport: &Transport, status: &JobStatus) {
+    let word = serde_json::to_value(status.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    transport.observer().on_event(&ClientEvent::JobFinished {
+        id: &status.id,
+        status: &word,
+    });
+}
+
 /// Polls every outstanding job in one `show_many` request (they are at most
 /// [`ACCOUNT_JOB_LIMIT`](super::ACCOUNT_JOB_LIMIT), below its 100 ids), asks separately about
 /// jobs missing from the answer, and records finished ones. Returns the ids of finished jobs.
@@ -149,6 +166,7 @@ async fn poll(
         match status {
             Some(status) if status.status.is_finished() => {
                 record(items, &job.range, &status);
+                finished_event(&client.transport, &status);
                 done.push(job.id.clone());
             }
             Some(_) => {}
@@ -162,6 +180,13 @@ async fn poll(
                         reason: reason.clone(),
                     });
                 }
+                client
+                    .transport
+                    .observer()
+                    .on_event(&ClientEvent::JobFinished {
+                        id: &job.id,
+                        status: "expired",
+                    });
                 done.push(job.id.clone());
             }
         }

@@ -39,6 +39,21 @@ pub enum ClientEvent<'a> {
         /// Jobs this operation needs in all.
         total: usize,
     },
+    /// A bulk job was accepted.
+    JobSubmitted {
+        /// Zendesk's job id.
+        id: &'a str,
+        /// The indices, within the bulk operation, of the items the job carries.
+        items: std::ops::Range<usize>,
+    },
+    /// A bulk job ended: `completed`, `failed`, `killed`, or `expired` when it vanished before
+    /// reporting.
+    JobFinished {
+        /// Zendesk's job id.
+        id: &'a str,
+        /// How it ended.
+        status: &'a str,
+    },
     /// A bulk endpoint is forbidden on this account; the client uses single requests instead.
     Fallback {
         /// The refused bulk endpoint.

@@ -1,7 +1,10 @@
 //! Shared helpers of the integration tests.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use zroster::fake::{Config, Handle, Server, StateFile};
 
 /// The repository root (where Cargo.toml is).
 pub(crate) fn root() -> PathBuf {
@@ -44,4 +47,189 @@ pub(crate) fn roster_examples() -> Vec<PathBuf> {
         .into_iter()
         .filter(|path| !path.starts_with(root().join("examples/github")))
         .collect()
+}
+
+/// An emulator running on its own runtime while the test runs the binary.
+pub(crate) struct Sandbox {
+    runtime: tokio::runtime::Runtime,
+    handle: Option<Handle>,
+    /// The working directory of `zapply` (its default journal goes below it).
+    work: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub(crate) fn start(state: &Value) -> Self {
+        Self::start_with_token(state, "fake-token")
+    }
+
+    pub(crate) fn start_with_token(state: &Value, token: &str) -> Self {
+        Self::start_with(state, token, |_| {})
+    }
+
+    /// An emulator whose knobs `tune` changes (job speed, faults).
+    pub(crate) fn start_with(
+        state: &Value,
+        token: &str,
+        tune: impl FnOnce(&mut zroster::fake::Knobs),
+    ) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let seed: StateFile = serde_json::from_value(state.clone()).unwrap();
+        let mut knobs = zroster::fake::Knobs::default();
+        tune(&mut knobs);
+        let handle = runtime
+            .block_on(Server::start(Config {
+                seed,
+                token: token.to_owned(),
+                knobs,
+                ..Config::default()
+            }))
+            .unwrap();
+        Self {
+            runtime,
+            handle: Some(handle),
+            work: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub(crate) fn from_file(path: &str) -> Self {
+        let text = std::fs::read_to_string(root().join(path)).unwrap();
+        Self::start(&serde_json::from_str(&text).unwrap())
+    }
+
+    pub(crate) fn url(&self) -> String {
+        self.handle.as_ref().unwrap().base_url().to_owned()
+    }
+
+    pub(crate) fn zplan(&self) -> Command {
+        self.command("zplan")
+    }
+
+    fn command(&self, name: &str) -> Command {
+        let mut command = bin(name);
+        command
+            .env("ZENDESK_URL", self.url())
+            .env("ZENDESK_EMAIL", "admin@example.com")
+            .env("ZENDESK_API_TOKEN", "fake-token")
+            .env("ZROSTER_TEST_NO_DELAY", "1")
+            .env_remove("ZENDESK_SUBDOMAIN")
+            .env_remove("ZENDESK_OAUTH_TOKEN");
+        command
+    }
+
+    /// `zapply` pointed at the emulator.
+    /// `zapply` pointed at the emulator, run in [`Sandbox::work_dir`].
+    pub(crate) fn zapply(&self) -> Command {
+        let mut command = self.command("zapply");
+        command.current_dir(self.work.path());
+        command
+    }
+
+    /// Where `zapply` runs.
+    pub(crate) fn work_dir(&self) -> &Path {
+        self.work.path()
+    }
+
+    /// The handle of the running emulator (knobs, state).
+    pub(crate) fn handle(&self) -> &Handle {
+        self.handle.as_ref().unwrap()
+    }
+
+    /// The emulator's state (`GET /__fake/state`).
+    pub(crate) fn state(&self) -> Value {
+        let url = format!("{}/__fake/state", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::get(url).await.unwrap().json().await.unwrap()
+        })
+    }
+
+    /// Replaces the emulator's state (`PUT /__fake/state`).
+    pub(crate) fn put_state(&self, state: &Value) {
+        let url = format!("{}/__fake/state", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let answer = reqwest::Client::new()
+                .put(url)
+                .json(state)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                answer.status().is_success(),
+                "{}",
+                answer.text().await.unwrap()
+            );
+        });
+    }
+
+    /// A `PUT` to the emulator's API as the admin, like another integration would send.
+    pub(crate) fn api_put(&self, path: &str, body: &Value) {
+        let url = format!("{}/api/v2/{path}", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let answer = reqwest::Client::new()
+                .put(url)
+                .basic_auth("admin@example.com/token", Some("fake-token"))
+                .json(body)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                answer.status().is_success(),
+                "{}",
+                answer.text().await.unwrap()
+            );
+        });
+    }
+
+    /// The emulator's request counters.
+    pub(crate) fn requests(&self) -> Value {
+        let url = format!("{}/__fake/requests", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::get(url).await.unwrap().json().await.unwrap()
+        })
+    }
+
+    pub(crate) fn reset_requests(&self) {
+        let url = format!("{}/__fake/requests/reset", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::Client::new().post(url).send().await.unwrap();
+        });
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.runtime.block_on(handle.shutdown());
+        }
+    }
+}
+
+pub(crate) fn writes(requests: &Value) -> u64 {
+    requests["by_endpoint"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(endpoint, _)| !endpoint.starts_with("GET "))
+        .map(|(_, n)| n.as_u64().unwrap())
+        .sum()
+}
+
+pub(crate) fn run(command: &mut Command) -> (Output, String) {
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    (output, stdout)
+}
+
+pub(crate) fn roster_file(dir: &tempfile::TempDir, text: &str) -> String {
+    let path = dir.path().join("roster.yaml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
 }

@@ -1,5 +1,6 @@
 //! Integration tests: the real binaries and the library's public API, one module per feature.
 
+mod apply;
 mod cli;
 mod client;
 mod common;

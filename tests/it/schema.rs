@@ -87,3 +87,12 @@ fn checked_in_plan_schema_is_current() {
         "schema/plan.schema.json is out of date; regenerate it with:\n    cargo run --bin zroster -- schema plan > schema/plan.schema.json"
     );
 }
+
+#[test]
+fn checked_in_report_schema_is_current() {
+    let on_disk = std::fs::read_to_string(root().join(zroster::apply::SCHEMA_PATH)).unwrap();
+    assert!(
+        on_disk == zroster::apply::schema_json(),
+        "schema/report.schema.json is out of date; regenerate it with:\n    cargo run --bin zroster -- schema report > schema/report.schema.json"
+    );
+}

@@ -1,0 +1,153 @@
+//! What applying a plan did, change by change: applied, failed (with Zendesk's reason and the
+//! roster line), unresolved (the outcome could not be learned), or blocked (not attempted).
+
+use std::fmt::Write as _;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::plan::{Action, Change, Kind};
+
+/// The outcome of one apply run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(title = "zroster apply report")]
+pub struct ApplyReport {
+    /// The account written to (its base URL).
+    pub account: String,
+    /// One result per change of the plan, in the plan's order.
+    pub results: Vec<ChangeResult>,
+    /// Bulk jobs submitted.
+    pub jobs: usize,
+    /// Requests made, job polls aside (re-reads included).
+    pub requests: u64,
+    /// Job status polls (`job_statuses/show_many`, all outstanding jobs at once).
+    pub job_polls: u64,
+    /// Whether the account refused bulk endpoints and single requests were used instead.
+    pub fell_back_to_single_requests: bool,
+}
+
+/// What happened to one change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Zendesk made the change.
+    Applied,
+    /// Zendesk refused the change; `error` and `details` say why.
+    Failed,
+    /// Nobody knows whether it happened, even after re-reading; a fresh plan will show it.
+    Unresolved,
+    /// The plan blocked the change; it was not attempted.
+    Blocked,
+}
+
+/// One change and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ChangeResult {
+    /// What kind of object.
+    pub kind: Kind,
+    /// What was done to it.
+    pub action: Action,
+    /// The match key (`external_id:emp-1`, `email:jane@acme.com`, `name:Billing`).
+    pub key: String,
+    /// A readable name.
+    pub label: String,
+    /// For memberships: the group or organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The roster entry (`file:line:column`); none for pruned users.
+    pub source: Option<String>,
+    /// The object's id, when known (for creates: the new id).
+    pub id: Option<u64>,
+    /// The outcome.
+    pub status: Status,
+    /// Zendesk's error code (or ours), for failed and unresolved changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Zendesk's reason, for failed and unresolved changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+}
+
+impl ChangeResult {
+    /// A result for `change`, not yet known to be applied.
+    pub(crate) fn pending(change: &Change) -> Self {
+        Self {
+            kind: change.kind,
+            action: change.action,
+            key: change.key.clone(),
+            label: change.label.clone(),
+            target: change.target.clone(),
+            source: change.source.clone(),
+            id: change.id,
+            status: if change.blocked.is_some() {
+                Status::Blocked
+            } else {
+                Status::Unresolved
+            },
+            error: None,
+            details: change.blocked.clone(),
+        }
+    }
+}
+
+impl ApplyReport {
+    /// Results with `status`.
+    pub fn with_status(&self, status: Status) -> impl Iterator<Item = &ChangeResult> {
+        self.results.iter().filter(move |r| r.status == status)
+    }
+
+    /// How many changes have `status`.
+    #[must_use]
+    pub fn count(&self, status: Status) -> usize {
+        self.with_status(status).count()
+    }
+
+    /// Whether every attempted change was applied.
+    #[must_use]
+    pub fn is_success(&self) -> bool {
+        self.count(Status::Failed) == 0 && self.count(Status::Unresolved) == 0
+    }
+
+    /// A one-line summary: `Applied 12 changes in 2 jobs (9 requests, 4 job polls); 1 failed`.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let mut line = format!(
+            "Applied {} change{} in {} job{} ({} request{}, {} job poll{})",
+            self.count(Status::Applied),
+            plural(self.count(Status::Applied)),
+            self.jobs,
+            plural(self.jobs),
+            self.requests,
+            plural(usize::try_from(self.requests).unwrap_or(usize::MAX)),
+            self.job_polls,
+            plural(usize::try_from(self.job_polls).unwrap_or(usize::MAX)),
+        );
+        for (status, word) in [
+            (Status::Failed, "failed"),
+            (Status::Unresolved, "unresolved"),
+            (Status::Blocked, "blocked"),
+        ] {
+            let n = self.count(status);
+            if n > 0 {
+                let _ = write!(line, "; {n} {word}");
+            }
+        }
+        line
+    }
+}
+
+/// Where the checked-in report schema lives, relative to the repository root.
+pub const SCHEMA_PATH: &str = "schema/report.schema.json";
+
+/// The JSON Schema of `--report`, pretty-printed with a trailing newline.
+#[must_use]
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(ApplyReport);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
+    text.push('\n');
+    text
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
