@@ -40,12 +40,16 @@ pub(crate) fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Every roster file of `examples/` (the CI workflow examples under `examples/github` are not
-/// rosters).
+/// Every roster file of `examples/` (the CI pipeline examples under `examples/github` and
+/// `examples/gitlab` are not rosters).
 pub(crate) fn roster_examples() -> Vec<PathBuf> {
+    let pipelines = [
+        root().join("examples/github"),
+        root().join("examples/gitlab"),
+    ];
     yaml_files(&root().join("examples"))
         .into_iter()
-        .filter(|path| !path.starts_with(root().join("examples/github")))
+        .filter(|path| !pipelines.iter().any(|dir| path.starts_with(dir)))
         .collect()
 }
 
