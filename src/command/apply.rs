@@ -10,7 +10,7 @@ use std::io::{BufRead as _, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::plan::{PlanFailure, connection_settings, start_sandbox};
+use super::plan::{PlanFailure, connection_settings, sandbox_no_delay, start_sandbox};
 use super::{ExitStatus, report};
 use crate::apply::staleness::{self, CheckError};
 use crate::apply::{ApplyReport, Executor, Journal, Status};
@@ -132,7 +132,9 @@ async fn apply(
             },
         )
         .map(|mut settings| {
-            settings.no_delay = true;
+            // Polls keep their backoff against the sandbox too (a tight loop of job polls
+            // helps nobody); only the test switch turns the waits off.
+            settings.no_delay = sandbox_no_delay();
             settings
         }),
         None => connection_settings(&args.connection, |name| std::env::var(name).ok()),

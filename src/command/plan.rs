@@ -151,7 +151,7 @@ pub(super) async fn fetch(
                     token: Secret::new(token.clone()),
                 },
             )?;
-            settings.no_delay = true;
+            settings.no_delay = sandbox_no_delay();
             settings
         }
         None => connection_settings(connection, |name| std::env::var(name).ok())?,
@@ -164,6 +164,12 @@ pub(super) async fn fetch(
         handle.shutdown().await;
     }
     Ok(fetched?)
+}
+
+/// Whether the sandbox skips retry, pacing and polling waits: only under the test switch
+/// ([`env_vars::ZROSTER_TEST_NO_DELAY`]), so that job polls keep their backoff.
+pub(crate) fn sandbox_no_delay() -> bool {
+    std::env::var(env_vars::ZROSTER_TEST_NO_DELAY).as_deref() == Ok("1")
 }
 
 /// Starts the in-process emulator seeded from a state file; returns it with the

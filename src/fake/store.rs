@@ -381,6 +381,16 @@ impl Store {
             self.emails.insert(value.to_lowercase(), id);
             self.identities.insert(id, identity);
         }
+        // A saved identity keeps its timestamps, so that a state loads back unchanged.
+        let final_id = self.emails.get(&value.to_lowercase()).copied();
+        if let Some(identity) = final_id.and_then(|id| self.identities.get_mut(&id)) {
+            if let Some(Some(v)) = input.string("created_at")? {
+                identity.created_at = v;
+            }
+            if let Some(Some(v)) = input.string("updated_at")? {
+                identity.updated_at = v;
+            }
+        }
         Ok(())
     }
 
