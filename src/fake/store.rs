@@ -1442,6 +1442,15 @@ impl Store {
         }
         let default = input.boolean("default")?.unwrap_or(false);
         let id = self.insert_organization_membership(user_id, org_id, default);
+        if seeding && let Some(m) = self.organization_memberships.get_mut(&id) {
+            // A saved membership keeps its timestamps, so that a state loads back unchanged.
+            if let Some(Some(v)) = input.string("created_at")? {
+                m.created_at = v;
+            }
+            if let Some(Some(v)) = input.string("updated_at")? {
+                m.updated_at = v;
+            }
+        }
         if seeding
             && let Some(Some(seed_id)) = input.id("id")?
             && let Some(mut m) = self.organization_memberships.remove(&id)
@@ -1569,6 +1578,15 @@ impl Store {
         if let Err(e) = self.apply_group(id, map, true) {
             self.groups.remove(&id);
             return Err(e);
+        }
+        if seeding && let Some(group) = self.groups.get_mut(&id) {
+            // A saved group keeps its timestamps, so that a state loads back unchanged.
+            if let Some(Some(v)) = input.string("created_at")? {
+                group.created_at = v;
+            }
+            if let Some(Some(v)) = input.string("updated_at")? {
+                group.updated_at = v;
+            }
         }
         Ok(id)
     }
@@ -1715,6 +1733,15 @@ impl Store {
         }
         let default = input.boolean("default")?.unwrap_or(false);
         let id = self.insert_group_membership(user_id, group_id, default);
+        if seeding && let Some(m) = self.group_memberships.get_mut(&id) {
+            // A saved membership keeps its timestamps, so that a state loads back unchanged.
+            if let Some(Some(v)) = input.string("created_at")? {
+                m.created_at = v;
+            }
+            if let Some(Some(v)) = input.string("updated_at")? {
+                m.updated_at = v;
+            }
+        }
         if seeding
             && let Some(Some(seed_id)) = input.id("id")?
             && let Some(mut m) = self.group_memberships.remove(&id)
