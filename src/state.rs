@@ -237,11 +237,13 @@ async fn search_emails(
 }
 
 async fn drain(
-    mut pager: Pager<User>,
+    pager: Pager<User>,
     users: &mut Users,
     stage: Stage,
     progress: &dyn Progress,
 ) -> Result<(), ZendeskError> {
+    // Every page is read: ask for the next while this one is decoded.
+    let mut pager = pager.prefetching();
     while let Some(page) = pager.next_page().await? {
         add(users, page);
         progress.on_stage(stage, users.len());

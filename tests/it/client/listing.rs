@@ -198,3 +198,33 @@ async fn groups_organizations_roles_and_memberships_are_listed() {
     assert_eq!(identities[0].value, "agent0@example.com");
     assert!(identities[0].primary);
 }
+
+#[tokio::test]
+async fn a_prefetching_pager_makes_the_same_requests_and_stops_asking_when_dropped() {
+    let handle = emulator(298, 0, Knobs::default()).await;
+    let client = reader(&handle);
+    reset(&handle).await;
+    let users = client
+        .users_by_roles(&[Role::Agent, Role::Admin])
+        .prefetching()
+        .collect_all()
+        .await
+        .unwrap();
+    let ids: BTreeSet<u64> = users.iter().map(|user| user.id).collect();
+    assert_eq!((users.len(), ids.len()), (299, 299), "every user once");
+    assert_eq!(
+        count(&handle, "GET /api/v2/users").await,
+        3,
+        "no page asked for twice or past the end"
+    );
+
+    // Reading one page and dropping the pager: at most the one page asked for in advance.
+    reset(&handle).await;
+    let mut pager = client
+        .users_by_roles(&[Role::Agent, Role::Admin])
+        .prefetching();
+    assert_eq!(pager.next_page().await.unwrap().unwrap().len(), 100);
+    drop(pager);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(count(&handle, "GET /api/v2/users").await <= 2);
+}
