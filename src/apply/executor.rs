@@ -13,7 +13,7 @@
 //! re-reads the memberships of each user that loses one (`users/{id}/group_memberships`,
 //! `users/{id}/organization_memberships`), so the ids are current when they are deleted.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use futures_util::{StreamExt as _, stream};
@@ -68,8 +68,6 @@ struct Run<'p> {
     names: Names,
     /// Users created by this run, by lowercased match key.
     created: HashMap<String, u64>,
-    /// Memberships Zendesk made itself for users created by this run: (user, kind, target).
-    implied: HashSet<(u64, Kind, u64)>,
     jobs: usize,
     fell_back: bool,
     journal: Option<Arc<Journal>>,
@@ -122,7 +120,6 @@ impl<'c> Executor<'c> {
             results: plan.changes.iter().map(ChangeResult::pending).collect(),
             names,
             created: HashMap::new(),
-            implied: HashSet::new(),
             jobs: 0,
             fell_back: false,
             journal: self.journal.clone(),
@@ -213,19 +210,12 @@ impl<'c> Executor<'c> {
         let outcome = self.client.create_or_update_many_users(&bodies).await;
         let unknown = run.record(&items, outcome);
         self.resolve_users(run, &unknown).await;
-        for (&i, body) in items.iter().zip(&bodies) {
+        // Zendesk makes a new user's default organization and group memberships itself; the
+        // planner leaves them out of the plan.
+        for &i in &items {
             if let (Status::Applied, Some(id)) = (run.results[i].status, run.results[i].id) {
                 run.created
                     .insert(run.plan.changes[i].key.to_lowercase(), id);
-                // Zendesk makes a new user's default organization and group memberships.
-                for (key, kind) in [
-                    ("organization_id", Kind::OrganizationMembership),
-                    ("default_group_id", Kind::GroupMembership),
-                ] {
-                    if let Some(target) = body.get(key).and_then(Value::as_u64) {
-                        run.implied.insert((id, kind, target));
-                    }
-                }
             }
         }
     }
@@ -313,9 +303,6 @@ impl<'c> Executor<'c> {
                 (None, None) => Err("the membership names no target".to_owned()),
             };
             match (user, target) {
-                (Ok(user), Ok(target)) if run.implied.contains(&(user, kind, target)) => {
-                    run.applied(i, Some(user));
-                }
                 (Ok(user), Ok(target)) => {
                     let mut body = Fields::new();
                     body.insert("user_id".to_owned(), Value::from(user));
@@ -922,7 +909,6 @@ mod tests {
             results: plan.changes.iter().map(ChangeResult::pending).collect(),
             names: Names::default(),
             created: HashMap::new(),
-            implied: HashSet::new(),
             jobs: 0,
             fell_back: false,
             journal: None,

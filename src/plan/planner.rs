@@ -916,11 +916,27 @@ impl<'a> Planner<'a> {
         let have: Vec<LiveMembership> = live
             .and_then(|l| memberships.get(&l.id).cloned())
             .unwrap_or_default();
+        // Zendesk itself makes a new user's membership of the default organization and
+        // default group given at creation: no change of its own.
+        let defaults = &self.roster.defaults;
+        let implied = match (live, kind) {
+            (Some(_), _) => None,
+            (None, Kind::GroupMembership) => user
+                .profile
+                .default_group
+                .or(&defaults.default_group)
+                .value(),
+            (None, _) => user.profile.organization.or(&defaults.organization).value(),
+        }
+        .map(|name| name.to_lowercase());
         let mut wanted_ids = BTreeSet::new();
         for name in names {
             let Some(resolved) = self.resolve(what, user.source, name, lookup) else {
                 continue;
             };
+            if implied.as_deref() == Some(resolved.name.to_lowercase().as_str()) {
+                continue;
+            }
             if let Some(id) = resolved.id {
                 wanted_ids.insert(id);
                 if have.iter().any(|m| m.target_id == id) {

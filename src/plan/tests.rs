@@ -522,3 +522,20 @@ fn every_scenario_renders_in_every_format() {
         }
     }
 }
+
+#[test]
+fn a_new_users_default_group_and_organization_are_not_separate_membership_changes() {
+    let live = json!({"groups": [{"id": 20, "name": "Support"}, {"id": 21, "name": "Sales"}], "organizations": [{"id": 30, "name": "Acme"}, {"id": 31, "name": "Partners"}]});
+    let p = plan(
+        "users:\n  - { name: Omar, email: omar@acme.com, role: agent, groups: [Support, Sales], default_group: Support, organizations: [Acme, Partners], organization: Acme }\n",
+        &live,
+    );
+    let memberships: Vec<_> = p
+        .changes
+        .iter()
+        .filter(|c| c.target.is_some())
+        .map(|c| c.target.clone().unwrap())
+        .collect();
+    // Zendesk makes the memberships of the default group and organization given at creation.
+    assert_eq!(memberships, ["Sales", "Partners"], "{}", brief(&p));
+}
