@@ -1093,34 +1093,38 @@ fn name_of(names: &HashMap<u64, String>, id: Option<u64>) -> Value {
     })
 }
 
-/// Custom role names: the roster's section first (with the live id when the role exists),
-/// then the account's.
-fn resolve_custom_roles(roster: &Roster, state: &LiveState) -> HashMap<String, Resolved> {
-    let mut resolved: HashMap<String, Resolved> = state
-        .custom_roles
-        .iter()
-        .map(|r| {
-            (
-                r.name.to_lowercase(),
-                Resolved {
-                    name: r.name.clone(),
-                    id: Some(r.id),
-                },
-            )
+/// Names of one kind: the account's, overridden by the roster's section (which keeps the
+/// live id of the object it names, or none when the plan creates it).
+fn resolve_names<'a>(
+    live: impl Iterator<Item = (&'a str, u64)>,
+    roster: impl Iterator<Item = &'a str>,
+) -> HashMap<String, Resolved> {
+    let mut resolved: HashMap<String, Resolved> = live
+        .map(|(name, id)| {
+            let name = name.to_owned();
+            (name.to_lowercase(), Resolved { name, id: Some(id) })
         })
         .collect();
-    for role in &roster.custom_roles {
-        let key = role.name.value.to_lowercase();
+    for name in roster {
+        let key = name.to_lowercase();
         let id = resolved.get(&key).and_then(|r| r.id);
         resolved.insert(
             key,
             Resolved {
-                name: role.name.value.clone(),
+                name: name.to_owned(),
                 id,
             },
         );
     }
     resolved
+}
+
+/// Custom role names: the roster's section first, then the account's.
+fn resolve_custom_roles(roster: &Roster, state: &LiveState) -> HashMap<String, Resolved> {
+    resolve_names(
+        state.custom_roles.iter().map(|r| (r.name.as_str(), r.id)),
+        roster.custom_roles.iter().map(|r| r.name.value.as_str()),
+    )
 }
 
 /// Organization names: the roster's section first (matched to the account by external id,
@@ -1164,31 +1168,10 @@ fn resolve_organizations(roster: &Roster, state: &LiveState) -> HashMap<String, 
 
 /// Group names: the roster's section first, then the account's.
 fn resolve_groups(roster: &Roster, state: &LiveState) -> HashMap<String, Resolved> {
-    let mut resolved: HashMap<String, Resolved> = state
-        .groups
-        .iter()
-        .map(|g| {
-            (
-                g.name.to_lowercase(),
-                Resolved {
-                    name: g.name.clone(),
-                    id: Some(g.id),
-                },
-            )
-        })
-        .collect();
-    for group in &roster.groups {
-        let key = group.name.value.to_lowercase();
-        let id = resolved.get(&key).and_then(|r| r.id);
-        resolved.insert(
-            key,
-            Resolved {
-                name: group.name.value.clone(),
-                id,
-            },
-        );
-    }
-    resolved
+    resolve_names(
+        state.groups.iter().map(|g| (g.name.as_str(), g.id)),
+        roster.groups.iter().map(|g| g.name.value.as_str()),
+    )
 }
 
 /// Whether a change demotes, suspends or deletes the user.

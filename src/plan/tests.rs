@@ -530,12 +530,7 @@ fn a_new_users_default_group_and_organization_are_not_separate_membership_change
         "users:\n  - { name: Omar, email: omar@acme.com, role: agent, groups: [Support, Sales], default_group: Support, organizations: [Acme, Partners], organization: Acme }\n",
         &live,
     );
-    let memberships: Vec<_> = p
-        .changes
-        .iter()
-        .filter(|c| c.target.is_some())
-        .map(|c| c.target.clone().unwrap())
-        .collect();
+    let memberships: Vec<_> = p.changes.iter().filter_map(|c| c.target.clone()).collect();
     // Zendesk makes the memberships of the default group and organization given at creation.
     assert_eq!(memberships, ["Sales", "Partners"], "{}", brief(&p));
 }
