@@ -273,12 +273,11 @@ impl<'a> Planner<'a> {
 
     fn organizations(&mut self) {
         for organization in &self.roster.organizations {
-            let live = self.state.organizations.iter().find(|o| {
-                match (&organization.external_id, &o.external_id) {
-                    (Some(want), Some(have)) if want.value.eq_ignore_ascii_case(have) => true,
-                    _ => o.name.eq_ignore_ascii_case(&organization.name.value),
-                }
-            });
+            // The live organization the roster's entry names (by external id, else by name).
+            let live_id = self
+                .organization(&organization.name.value)
+                .and_then(|r| r.id);
+            let live = live_id.and_then(|id| self.state.organizations.iter().find(|o| o.id == id));
             let mut fields = Vec::new();
             if let Some(live) = live
                 && live.name != organization.name.value
