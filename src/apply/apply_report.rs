@@ -24,6 +24,8 @@ pub struct ApplyReport {
     pub job_polls: u64,
     /// Whether the account refused bulk endpoints and single requests were used instead.
     pub fell_back_to_single_requests: bool,
+    /// Planned values that do not hold when the written users are read back afterwards.
+    pub diverged: Vec<super::Divergence>,
 }
 
 /// What happened to one change.
@@ -102,10 +104,12 @@ impl ApplyReport {
         self.with_status(status).count()
     }
 
-    /// Whether every attempted change was applied.
+    /// Whether every attempted change was applied and every planned value holds.
     #[must_use]
     pub fn is_success(&self) -> bool {
-        self.count(Status::Failed) == 0 && self.count(Status::Unresolved) == 0
+        self.count(Status::Failed) == 0
+            && self.count(Status::Unresolved) == 0
+            && self.diverged.is_empty()
     }
 
     /// A one-line summary: `Applied 12 changes in 2 jobs (9 requests, 4 job polls); 1 failed`.
@@ -131,6 +135,10 @@ impl ApplyReport {
             if n > 0 {
                 let _ = write!(line, "; {n} {word}");
             }
+        }
+        let n = self.diverged.len();
+        if n > 0 {
+            let _ = write!(line, "; {n} field{} did not converge", plural(n));
         }
         line
     }

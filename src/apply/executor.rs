@@ -19,8 +19,9 @@ use std::sync::Arc;
 use futures_util::{StreamExt as _, stream};
 use serde_json::{Map, Value};
 
+use super::convergence::{self, NameIds, reference};
 use super::{ApplyReport, ChangeResult, Journal, Status};
-use crate::plan::{Action, Change, Kind, Plan, normalize};
+use crate::plan::{Action, Change, Kind, Plan};
 use crate::zendesk::wire::{Fields, User};
 use crate::zendesk::{BulkOutcome, ItemOutcome, WriteClient, ZendeskError};
 
@@ -32,6 +33,7 @@ const JOB_POLLS: &str = "GET /api/v2/job_statuses/show_many";
 pub struct Executor<'c> {
     client: &'c WriteClient,
     journal: Option<Arc<Journal>>,
+    check_convergence: bool,
 }
 
 /// Ids of the custom roles, organizations and groups by lowercased name.
@@ -40,6 +42,12 @@ struct Names {
     custom_roles: HashMap<String, Option<u64>>,
     organizations: HashMap<String, Option<u64>>,
     groups: HashMap<String, Option<u64>>,
+}
+
+impl NameIds for Names {
+    fn id_of(&mut self, kind: Kind, name: &str) -> Option<u64> {
+        self.id(kind, name).ok()
+    }
 }
 
 impl Names {
@@ -82,7 +90,15 @@ impl<'c> Executor<'c> {
         Self {
             client,
             journal: None,
+            check_convergence: true,
         }
+    }
+
+    /// Skips the convergence re-read after applying (benchmarks of the writes alone).
+    #[must_use]
+    pub fn without_convergence_check(mut self) -> Self {
+        self.check_convergence = false;
+        self
     }
 
     /// Also writes every event to `journal` (which should be the client's observer too, to
@@ -105,6 +121,7 @@ impl<'c> Executor<'c> {
     /// outcome, failures included, is in the report.
     pub async fn execute(&self, plan: &Plan) -> ApplyReport {
         let before = self.client.stats();
+        let started = chrono::Utc::now().timestamp();
         let mut names = Names::default();
         for (kind, map) in [
             (Kind::CustomRole, &plan.references.custom_roles),
@@ -147,6 +164,11 @@ impl<'c> Executor<'c> {
         self.user_updates(&mut run, &lowering).await;
         self.user_deletes(&mut run).await;
         run.flush_journal();
+        let diverged = if self.check_convergence {
+            self.converge(&mut run, started).await
+        } else {
+            Vec::new()
+        };
         let stats = self.client.stats().since(&before);
         let job_polls = stats.count(JOB_POLLS);
         let report = ApplyReport {
@@ -156,11 +178,36 @@ impl<'c> Executor<'c> {
             requests: stats.requests - job_polls,
             job_polls,
             fell_back_to_single_requests: run.fell_back,
+            diverged,
         };
         if let Some(journal) = &self.journal {
             journal.run_finished(&report);
         }
         report
+    }
+
+    /// Re-reads the users this run wrote and returns every planned field that does not hold
+    /// (see [`convergence`]).
+    async fn converge(&self, run: &mut Run<'_>, started: i64) -> Vec<convergence::Divergence> {
+        let written: Vec<(&Change, u64)> = run
+            .plan
+            .changes
+            .iter()
+            .zip(&run.results)
+            .filter(|(c, r)| {
+                matches!(c.kind, Kind::User | Kind::Identity) && r.status == Status::Applied
+            })
+            .filter_map(|(c, r)| Some((c, r.id.or(c.id)?)))
+            .collect();
+        if written.is_empty() {
+            return Vec::new();
+        }
+        let (diverged, _) =
+            convergence::check(self.client, &written, &mut run.names, started).await;
+        if let Some(journal) = &self.journal {
+            journal.converged(written.len(), &diverged);
+        }
+        diverged
     }
 
     /// Custom roles, organizations or groups: few, so one request each, in plan order.
@@ -535,12 +582,7 @@ impl<'c> Executor<'c> {
                         .is_some_and(|e| e.eq_ignore_ascii_case(v)),
                     _ => false,
                 });
-            let holds = match (change.action, found) {
-                (Action::Delete, None) => true,
-                (Action::Delete, Some(user)) => !user.active,
-                (_, Some(user)) => user.active && fields_hold(change, user, &mut run.names),
-                (_, None) => false,
-            };
+            let holds = convergence::diverging(change, found, &mut run.names, None).is_empty();
             if holds {
                 run.applied(i, found.map(|u| u.id));
                 run.results[i].details =
@@ -694,16 +736,6 @@ fn target_key(kind: Kind) -> &'static str {
     }
 }
 
-/// The wire field a plan's reference field sets, with the kind of object it names.
-fn reference(field: &str) -> Option<(&'static str, Kind)> {
-    match field {
-        "custom_role" => Some(("custom_role_id", Kind::CustomRole)),
-        "organization" => Some(("organization_id", Kind::Organization)),
-        "default_group" => Some(("default_group_id", Kind::Group)),
-        _ => None,
-    }
-}
-
 /// A user's JSON for Zendesk from a change's fields: reference names become ids, dotted
 /// fields (`user_fields.code`) nest.
 fn user_body(change: &Change, names: &mut Names) -> Result<Fields, String> {
@@ -749,46 +781,6 @@ fn nest<'v>(fields: impl Iterator<Item = (&'v str, &'v Value)>) -> Fields {
         }
     }
     body
-}
-
-/// Whether every field of `change` holds its planned value on the re-read `user`, with the
-/// planner's allowances for Zendesk's normalisations (case, time-zone and locale spellings,
-/// empty text, custom-field types).
-fn fields_hold(change: &Change, user: &User, names: &mut Names) -> bool {
-    let Ok(wire) = serde_json::to_value(user) else {
-        return false;
-    };
-    let Ok(body) = user_body(change, names) else {
-        return false;
-    };
-    body.iter().all(|(key, want)| {
-        let have = &wire[key.as_str()];
-        match (key.as_str(), want) {
-            ("tags", Value::Array(want)) => {
-                let text = |v: &[Value]| -> Vec<String> {
-                    v.iter()
-                        .filter_map(|t| t.as_str().map(str::to_owned))
-                        .collect()
-                };
-                let have = have.as_array().map_or(&[][..], Vec::as_slice);
-                normalize::same_tags(&text(want), &text(have))
-            }
-            ("time_zone", Value::String(want)) => {
-                normalize::same_time_zone(want, have.as_str(), wire["iana_time_zone"].as_str())
-            }
-            ("locale", Value::String(want)) => normalize::same_locale(want, have.as_str()),
-            ("email" | "external_id", Value::String(want)) => {
-                normalize::same_key(want, have.as_str())
-            }
-            (_, Value::Object(want)) => want
-                .iter()
-                .all(|(k, v)| normalize::same_field_value(v, have.get(k.as_str()))),
-            (_, Value::String(_) | Value::Null) if have.is_string() || have.is_null() => {
-                normalize::same_text(want.as_str(), have.as_str())
-            }
-            _ => have == want,
-        }
-    })
 }
 
 #[cfg(test)]
@@ -854,6 +846,10 @@ mod tests {
         names.groups.insert("new".to_owned(), None);
         let error = user_body(&change(&[("default_group", json!("New"))]), &mut names);
         assert_eq!(error, Err("`New` was not created".to_owned()));
+    }
+
+    fn fields_hold(change: &Change, user: &User, names: &mut Names) -> bool {
+        convergence::diverging(change, Some(user), names, None).is_empty()
     }
 
     #[test]

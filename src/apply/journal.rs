@@ -145,6 +145,12 @@ impl Journal {
         Self::write(&mut self.lock(), event, fields);
     }
 
+    /// The convergence check: how many users were re-read and what did not hold.
+    pub(crate) fn converged(&self, users: usize, diverged: &[super::Divergence]) {
+        let fields = json!({ "users": users, "diverged": diverged });
+        Self::write(&mut self.lock(), "convergence_checked", fields);
+    }
+
     pub(crate) fn run_finished(&self, report: &ApplyReport) {
         let fields = json!({
             "applied": report.count(Status::Applied),

@@ -4,10 +4,12 @@
 //! before anything is written.
 
 mod apply_report;
+mod convergence;
 mod executor;
 mod journal;
 pub mod staleness;
 
 pub use apply_report::{ApplyReport, ChangeResult, SCHEMA_PATH, Status, schema_json};
+pub use convergence::Divergence;
 pub use executor::Executor;
 pub use journal::Journal;

@@ -294,6 +294,18 @@ fn write_outcome(outcome: &ApplyReport, out: &mut dyn Write) -> std::io::Result<
             result.details.as_deref().unwrap_or(""),
         )?;
     }
+    for divergence in &outcome.diverged {
+        writeln!(
+            out,
+            "did not converge: {} ({}, {}): {}: planned {}, Zendesk has {}",
+            divergence.label,
+            divergence.source.as_deref().unwrap_or("pruned"),
+            divergence.key,
+            divergence.field,
+            divergence.planned,
+            divergence.live,
+        )?;
+    }
     writeln!(out, "{}", outcome.summary())
 }
 

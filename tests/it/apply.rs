@@ -288,7 +288,47 @@ fn a_thousand_updates_take_ten_update_many_requests() {
     assert_eq!(writes(&requests), 10, "{requests:#}");
     assert_polls_are_batched(&requests);
     assert!(count(&requests, "GET /api/v2/job_statuses/show_many") >= 1);
+    // The convergence check re-reads the thousand users with `show_many`: ten requests,
+    // fewer than the incremental export could promise.
+    assert_eq!(
+        count(&requests, "GET /api/v2/users/show_many"),
+        10,
+        "{requests:#}"
+    );
     assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
+}
+
+#[test]
+fn many_written_users_are_re_read_with_the_incremental_export() {
+    let (mut state, _) = many_users(1500, "User");
+    for user in state["users"].as_array_mut().unwrap() {
+        user["updated_at"] = json!("2020-01-01T00:00:00Z");
+    }
+    let sandbox = sandbox(&state);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = many_users(1500, "Renamed");
+    let roster = roster_file(&dir, &text);
+    let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    let requests = sandbox.requests();
+    // 1,500 users updated since the run began: two pages of the export instead of fifteen
+    // `show_many` requests, and none of those.
+    assert_eq!(
+        count(&requests, "GET /api/v2/incremental/users/cursor"),
+        2,
+        "{requests:#}"
+    );
+    assert_eq!(
+        count(&requests, "GET /api/v2/users/show_many"),
+        0,
+        "{requests:#}"
+    );
+    assert!(stdout.contains("Applied 1500 changes"), "{stdout}");
 }
 
 const DATED_STATE: &str = r#"{"users": [
@@ -321,9 +361,10 @@ fn a_saved_plan_applies_when_only_untouched_users_changed() {
         stderr(&output)
     );
     let requests = sandbox.requests();
+    // One re-read for the staleness check, one for the convergence check.
     assert_eq!(
         count(&requests, "GET /api/v2/users/show_many"),
-        1,
+        2,
         "{requests:#}"
     );
     assert_eq!(
@@ -849,4 +890,54 @@ fn a_run_that_applies_nothing_leaves_no_journal() {
     let (output, _) = run(sandbox.zapply().args(["--auto-approve", &roster]));
     assert_eq!(output.status.code(), Some(0));
     assert!(!sandbox.work_dir().join(".zroster").exists());
+}
+
+#[test]
+fn a_value_zendesk_does_not_keep_is_reported_as_not_converged() {
+    // Zendesk coerces an agent-only ticket restriction on an end user to `requested`
+    // (API.md §1.13): the write succeeds, the value does not hold.
+    let sandbox = sandbox(&json!({"users": [
+        {"id": 1, "name": "Ad Min", "email": "admin@acme.com", "role": "admin"}
+    ]}));
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "users:\n  - email: eve@acme.com\n    name: Eve End\n    role: end-user\n    ticket_restriction: assigned\n",
+    );
+    let report = dir.path().join("report.json");
+    let (output, stdout) = run(sandbox.zapply().args([
+        "--auto-approve",
+        "--report",
+        report.to_str().unwrap(),
+        &roster,
+    ]));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "did not converge: Eve End <eve@acme.com> ({roster}:2:5, email:eve@acme.com): ticket_restriction: planned \"assigned\", Zendesk has \"requested\""
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 field did not converge"), "{stdout}");
+    let report: Value = serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap();
+    assert_eq!(
+        report["diverged"],
+        json!([{
+            "key": "email:eve@acme.com", "label": "Eve End <eve@acme.com>",
+            "source": format!("{roster}:2:5"), "field": "ticket_restriction",
+            "planned": "assigned", "live": "requested"
+        }])
+    );
+    // The re-read is one `show_many` for the one user written.
+    let requests = sandbox.requests();
+    assert_eq!(
+        count(&requests, "GET /api/v2/users/show_many"),
+        1,
+        "{requests:#}"
+    );
 }
