@@ -341,6 +341,11 @@ pub struct ApplyArgs {
     /// this file [default: `.zroster/journal/<UTC time>.jsonl`].
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// Continue a run that was interrupted, from its journal: wait for the jobs it left
+    /// open and read their results first; with the same saved plan, apply only what that
+    /// run did not; with a roster, plan afresh once those jobs are done.
+    #[arg(long, value_name = "JOURNAL")]
+    pub resume: Option<PathBuf>,
     /// Plan and apply a roster against a local emulator seeded from this state file instead
     /// of a real account (a saved plan names its account, so it is refused there).
     #[arg(long, value_name = "STATE_FILE")]

@@ -20,7 +20,7 @@ use futures_util::{StreamExt as _, stream};
 use serde_json::{Map, Value};
 
 use super::convergence::{self, NameIds, reference};
-use super::{ApplyReport, ChangeResult, Journal, Status};
+use super::{ApplyReport, ChangeResult, Interrupted, Journal, Status};
 use crate::plan::{Action, Change, Kind, Plan};
 use crate::zendesk::wire::{Fields, User};
 use crate::zendesk::{BulkOutcome, ItemOutcome, WriteClient, ZendeskError};
@@ -69,6 +69,23 @@ impl Names {
     }
 }
 
+/// Why changes are being settled by re-reading, which decides what happens when the
+/// planned values are not there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    /// Their outcome is unknown: missing values mean the change failed.
+    Unknown,
+    /// Zendesk refused them: present values mean the end state holds anyway (a membership
+    /// that exists already, a user deleted already); missing ones keep the refusal.
+    Refused,
+    /// An interrupted run may have made them (`--resume`): present values are adopted,
+    /// missing ones are applied again.
+    Resumed,
+}
+
+/// What a change applied by an interrupted run says in the report.
+const ADOPTED: &str = "applied by the interrupted run";
+
 /// One apply run's working state.
 struct Run<'p> {
     plan: &'p Plan,
@@ -81,6 +98,8 @@ struct Run<'p> {
     journal: Option<Arc<Journal>>,
     /// The status last written to the journal for each change.
     journaled: Vec<Option<Status>>,
+    /// Whether an interrupted run may have made some changes already.
+    resuming: bool,
 }
 
 impl<'c> Executor<'c> {
@@ -120,6 +139,18 @@ impl<'c> Executor<'c> {
     /// Applies every applicable change of `plan`. Never fails as a whole: each change's
     /// outcome, failures included, is in the report.
     pub async fn execute(&self, plan: &Plan) -> ApplyReport {
+        self.apply(plan, None).await
+    }
+
+    /// Continues `plan` where an interrupted run of it (`previous`, read from its journal)
+    /// stopped: first the jobs it left open are waited for and read; changes it applied are
+    /// adopted; changes whose outcome it never learned are settled by re-reading; everything
+    /// else is applied as usual. The report covers the whole plan.
+    pub async fn resume(&self, plan: &Plan, previous: &Interrupted) -> ApplyReport {
+        self.apply(plan, Some(previous)).await
+    }
+
+    async fn apply(&self, plan: &Plan, previous: Option<&Interrupted>) -> ApplyReport {
         let before = self.client.stats();
         let started = chrono::Utc::now().timestamp();
         let mut names = Names::default();
@@ -141,9 +172,13 @@ impl<'c> Executor<'c> {
             fell_back: false,
             journal: self.journal.clone(),
             journaled: vec![None; plan.changes.len()],
+            resuming: previous.is_some(),
         };
         if let Some(journal) = &self.journal {
             journal.plan_accepted(plan);
+        }
+        if let Some(previous) = previous {
+            self.adopt(&mut run, previous).await;
         }
         for kind in [Kind::CustomRole, Kind::Organization, Kind::Group] {
             self.named_objects(&mut run, kind).await;
@@ -186,6 +221,146 @@ impl<'c> Executor<'c> {
         report
     }
 
+    /// Takes over what an interrupted run did (see [`Executor::resume`]).
+    async fn adopt(&self, run: &mut Run<'_>, previous: &Interrupted) {
+        let count = run.plan.changes.len();
+        let applicable = |i: usize| i < count && run.plan.changes[i].blocked.is_none();
+        let mut unknown = BTreeSet::new();
+        for (&i, &(status, id)) in &previous.results {
+            if !applicable(i) {
+                continue;
+            }
+            match status {
+                Status::Applied => {
+                    run.applied(i, id);
+                    run.results[i].details = Some(ADOPTED.to_owned());
+                }
+                Status::Unresolved => {
+                    unknown.insert(i);
+                }
+                // Refused before: tried again, for a fresh answer.
+                Status::Failed | Status::Blocked => {}
+            }
+        }
+        // Started with no result written: perhaps made, perhaps not.
+        unknown.extend(previous.unsettled().filter(|&i| applicable(i)));
+        let jobs: Vec<(String, usize)> = previous
+            .open_jobs
+            .iter()
+            .map(|job| (job.id.clone(), job.changes.len()))
+            .collect();
+        for job in &previous.open_jobs {
+            for i in &job.changes {
+                unknown.remove(i);
+            }
+        }
+        if !jobs.is_empty() {
+            match self.client.await_jobs(&jobs).await {
+                Ok(outcomes) => {
+                    for (job, items) in previous.open_jobs.iter().zip(outcomes) {
+                        let (changes, items): (Vec<usize>, Vec<ItemOutcome>) = job
+                            .changes
+                            .iter()
+                            .copied()
+                            .zip(items)
+                            .filter(|(i, _)| applicable(*i))
+                            .unzip();
+                        let outcome = BulkOutcome {
+                            items,
+                            jobs: 0,
+                            fell_back_to_single_requests: false,
+                        };
+                        unknown.extend(run.record(&changes, Ok(outcome)));
+                        for i in changes {
+                            match run.results[i].status {
+                                Status::Applied => {
+                                    run.results[i].details = Some(ADOPTED.to_owned());
+                                }
+                                Status::Failed => run.retry(i),
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                Err(_) => unknown.extend(
+                    previous
+                        .open_jobs
+                        .iter()
+                        .flat_map(|job| job.changes.iter().copied())
+                        .filter(|&i| applicable(i)),
+                ),
+            }
+        }
+        for (i, change) in run.plan.changes.iter().enumerate() {
+            if run.results[i].status != Status::Applied {
+                continue;
+            }
+            let id = run.results[i].id;
+            match (change.kind, change.action) {
+                (Kind::CustomRole | Kind::Organization | Kind::Group, _) => {
+                    run.names
+                        .map(change.kind)
+                        .insert(change.label.to_lowercase(), id);
+                }
+                (Kind::User, Action::Create) => {
+                    if let Some(id) = id {
+                        run.created.insert(change.key.to_lowercase(), id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Users are re-read before anything is sent again; the other writes are guarded
+        // where they are made (duplicate memberships are refused and then confirmed,
+        // removals re-read the memberships, named objects are looked up by name first).
+        let (users, others): (Vec<usize>, Vec<usize>) = unknown
+            .into_iter()
+            .partition(|&i| matches!(run.plan.changes[i].kind, Kind::User | Kind::Identity));
+        for i in others {
+            run.retry(i);
+        }
+        self.resolve_users(run, &users, Settle::Resumed).await;
+        for i in users {
+            if run.results[i].status == Status::Applied {
+                run.results[i].details = Some(format!("{ADOPTED}; confirmed by re-reading"));
+                let change = &run.plan.changes[i];
+                if let (Action::Create, Some(id)) = (change.action, run.results[i].id) {
+                    run.created.insert(change.key.to_lowercase(), id);
+                }
+            }
+        }
+        run.flush_journal();
+    }
+
+    /// The id of the live custom role, organization or group named `name`, if any.
+    async fn find_named(&self, kind: Kind, name: &str) -> Option<u64> {
+        let client = self.client;
+        match kind {
+            Kind::CustomRole => client
+                .custom_roles()
+                .await
+                .ok()?
+                .into_iter()
+                .find(|r| r.name.eq_ignore_ascii_case(name))
+                .map(|r| r.id),
+            Kind::Organization => client
+                .search_organizations_by_name(name)
+                .await
+                .ok()?
+                .into_iter()
+                .find(|o| o.name.eq_ignore_ascii_case(name))
+                .map(|o| o.id),
+            _ => client
+                .groups()
+                .collect_all()
+                .await
+                .ok()?
+                .into_iter()
+                .find(|g| !g.deleted && g.name.eq_ignore_ascii_case(name))
+                .map(|g| g.id),
+        }
+    }
+
     /// Re-reads the users this run wrote and returns every planned field that does not hold
     /// (see [`convergence`]).
     async fn converge(&self, run: &mut Run<'_>, started: i64) -> Vec<convergence::Divergence> {
@@ -202,10 +377,10 @@ impl<'c> Executor<'c> {
         if written.is_empty() {
             return Vec::new();
         }
-        let (diverged, _) =
+        let (diverged, reads) =
             convergence::check(self.client, &written, &mut run.names, started).await;
         if let Some(journal) = &self.journal {
-            journal.converged(written.len(), &diverged);
+            journal.converged(written.len(), reads, &diverged);
         }
         diverged
     }
@@ -213,10 +388,23 @@ impl<'c> Executor<'c> {
     /// Custom roles, organizations or groups: few, so one request each, in plan order.
     async fn named_objects(&self, run: &mut Run<'_>, kind: Kind) {
         for i in run.select(|c| c.kind == kind) {
+            let operation = match kind {
+                Kind::CustomRole => "custom_roles",
+                Kind::Organization => "organizations",
+                _ => "groups",
+            };
+            self.begin(run, operation, &[i]);
             let change = &run.plan.changes[i];
             let body = nest(change.fields.iter().map(|f| (f.field.as_str(), &f.after)));
             let client = self.client;
-            let result = match (kind, change.id) {
+            // The interrupted run may have created it: update that one rather than make a
+            // second.
+            let existing = if run.resuming && change.id.is_none() {
+                self.find_named(kind, &change.label).await
+            } else {
+                None
+            };
+            let result = match (kind, change.id.or(existing)) {
                 (Kind::CustomRole, None) => client.create_custom_role(&body).await.map(|o| o.id),
                 (Kind::CustomRole, Some(id)) => {
                     client.update_custom_role(id, &body).await.map(|o| o.id)
@@ -256,7 +444,7 @@ impl<'c> Executor<'c> {
         self.begin(run, "users/create_or_update_many", &items);
         let outcome = self.client.create_or_update_many_users(&bodies).await;
         let unknown = run.record(&items, outcome);
-        self.resolve_users(run, &unknown).await;
+        self.resolve_users(run, &unknown, Settle::Unknown).await;
         // Zendesk makes a new user's default organization and group memberships itself; the
         // planner leaves them out of the plan.
         for &i in &items {
@@ -289,13 +477,14 @@ impl<'c> Executor<'c> {
         self.begin(run, "users/update_many", &items);
         let outcome = self.client.update_many_users(&bodies).await;
         let unknown = run.record(&items, outcome);
-        self.resolve_users(run, &unknown).await;
+        self.resolve_users(run, &unknown, Settle::Unknown).await;
     }
 
     /// Primary-email changes: reuse the address's identity when the user has it already
     /// (a re-run after a half-done change), otherwise create it; then make it primary.
     async fn identities(&self, run: &mut Run<'_>) {
         for i in run.select(|c| c.kind == Kind::Identity) {
+            self.begin(run, "identities/make_primary", &[i]);
             let change = &run.plan.changes[i];
             let email = change
                 .fields
@@ -371,7 +560,16 @@ impl<'c> Executor<'c> {
                 .await
         };
         let unknown = run.record(&items, outcome);
-        self.resolve_memberships(run, kind, &unknown, &bodies, &items)
+        self.resolve_memberships(run, kind, &unknown, &bodies, &items, Settle::Unknown)
+            .await;
+        // A membership that exists already (made by an interrupted run, or by someone else
+        // since the plan) is refused: re-reading confirms the end state holds.
+        let refused: Vec<usize> = items
+            .iter()
+            .copied()
+            .filter(|&i| run.results[i].status == Status::Failed)
+            .collect();
+        self.resolve_memberships(run, kind, &refused, &bodies, &items, Settle::Refused)
             .await;
     }
 
@@ -476,6 +674,7 @@ impl<'c> Executor<'c> {
         unknown: &[usize],
         bodies: &[Fields],
         items: &[usize],
+        why: Settle,
     ) {
         if unknown.is_empty() {
             return;
@@ -493,11 +692,17 @@ impl<'c> Executor<'c> {
         let users: BTreeSet<u64> = wanted.values().map(|(u, _)| *u).collect();
         let live = self.memberships_of(kind, &users).await;
         for (i, (user, target)) in wanted {
-            match live.get(&user) {
-                Some(Ok(memberships)) if memberships.contains_key(&target) => {
+            match (live.get(&user), why) {
+                (Some(Ok(memberships)), _) if memberships.contains_key(&target) => {
+                    let refusal = run.results[i].details.take();
                     run.applied(i, Some(user));
+                    if let (Settle::Refused, Some(refusal)) = (why, refusal) {
+                        run.results[i].details = Some(format!(
+                            "already a member: re-reading confirms it (Zendesk answered: {refusal})"
+                        ));
+                    }
                 }
-                Some(Ok(_)) => run.fail(
+                (Some(Ok(_)), Settle::Unknown) => run.fail(
                     i,
                     "NotApplied",
                     "the job's outcome was unknown and the membership is not there".to_owned(),
@@ -522,12 +727,20 @@ impl<'c> Executor<'c> {
         self.begin(run, "users/destroy_many", &items);
         let outcome = self.client.destroy_many_users(&ids).await;
         let unknown = run.record(&items, outcome);
-        self.resolve_users(run, &unknown).await;
+        self.resolve_users(run, &unknown, Settle::Unknown).await;
+        // A user deleted already (by an interrupted run, by someone else) is refused with a
+        // 404: the plan's end state holds.
+        let refused: Vec<usize> = items
+            .iter()
+            .copied()
+            .filter(|&i| run.results[i].status == Status::Failed)
+            .collect();
+        self.resolve_users(run, &refused, Settle::Refused).await;
     }
 
     /// User changes whose outcome is unknown: re-read the users (`show_many`) and see whether
     /// the planned values hold. Nothing is resubmitted.
-    async fn resolve_users(&self, run: &mut Run<'_>, unknown: &[usize]) {
+    async fn resolve_users(&self, run: &mut Run<'_>, unknown: &[usize], why: Settle) {
         if unknown.is_empty() {
             return;
         }
@@ -584,18 +797,28 @@ impl<'c> Executor<'c> {
                 });
             let holds = convergence::diverging(change, found, &mut run.names, None).is_empty();
             if holds {
+                let refusal = run.results[i].details.take();
                 run.applied(i, found.map(|u| u.id));
-                run.results[i].details =
-                    Some("outcome unknown; confirmed by re-reading".to_owned());
-            } else if let Some(reason) = &read_error {
-                run.results[i].details =
-                    Some(format!("outcome unknown and re-reading failed: {reason}"));
-            } else {
-                run.fail(
+                run.results[i].details = Some(match (why, refusal) {
+                    (Settle::Refused, Some(refusal)) => {
+                        format!("already so: re-reading confirms it (Zendesk answered: {refusal})")
+                    }
+                    _ => "outcome unknown; confirmed by re-reading".to_owned(),
+                });
+                continue;
+            }
+            match (why, &read_error) {
+                (Settle::Refused, _) => {}
+                (Settle::Resumed, _) => run.retry(i),
+                (Settle::Unknown, Some(reason)) => {
+                    run.results[i].details =
+                        Some(format!("outcome unknown and re-reading failed: {reason}"));
+                }
+                (Settle::Unknown, None) => run.fail(
                     i,
                     "NotApplied",
                     "the job's outcome was unknown and re-reading shows the change did not take effect; a fresh plan will redo it".to_owned(),
-                );
+                ),
             }
         }
     }
@@ -626,15 +849,29 @@ impl Run<'_> {
         }
     }
 
-    /// Indices of the applicable changes that `pick` selects, in plan order.
+    /// Indices of the changes still to make that `pick` selects, in plan order.
     fn select(&self, pick: impl Fn(&Change) -> bool) -> Vec<usize> {
         self.plan
             .changes
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.blocked.is_none() && pick(c))
+            .filter(|&(i, c)| c.blocked.is_none() && self.is_pending(i) && pick(c))
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// Whether change `i` is still to be made.
+    fn is_pending(&self, i: usize) -> bool {
+        let result = &self.results[i];
+        result.status == Status::Unresolved && result.error.is_none()
+    }
+
+    /// Puts change `i` back among the changes to make.
+    fn retry(&mut self, i: usize) {
+        let result = &mut self.results[i];
+        result.status = Status::Unresolved;
+        result.error = None;
+        result.details = None;
     }
 
     fn applied(&mut self, i: usize, id: Option<u64>) {
@@ -909,6 +1146,7 @@ mod tests {
             fell_back: false,
             journal: None,
             journaled: vec![None; 3],
+            resuming: false,
         };
         let unknown = run.record(
             &[0, 1, 2],

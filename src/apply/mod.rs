@@ -12,4 +12,4 @@ pub mod staleness;
 pub use apply_report::{ApplyReport, ChangeResult, SCHEMA_PATH, Status, schema_json};
 pub use convergence::Divergence;
 pub use executor::Executor;
-pub use journal::Journal;
+pub use journal::{Interrupted, Journal, JournalError, OpenJob};

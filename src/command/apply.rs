@@ -13,13 +13,13 @@ use std::sync::Arc;
 use super::plan::{PlanFailure, connection_settings, sandbox_no_delay, start_sandbox};
 use super::{ExitStatus, report};
 use crate::apply::staleness::{self, CheckError};
-use crate::apply::{ApplyReport, Executor, Journal, Status};
+use crate::apply::{ApplyReport, Executor, Interrupted, Journal, Status};
 use crate::cli::ApplyArgs;
-use crate::plan::{Plan, Planner};
+use crate::plan::{Kind, Plan, Planner};
 use crate::render::{self, Format, RenderOptions};
 use crate::roster::{self, diagnostic};
 use crate::state::{self, NoProgress, StateQuery};
-use crate::zendesk::{Auth, ConnectionSettings, Observer, Secret, WriteClient};
+use crate::zendesk::{Auth, ConnectionSettings, ItemOutcome, Observer, Secret, WriteClient};
 
 /// What went wrong before or after applying.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,20 @@ enum ApplyFailure {
         #[source]
         source: serde_json::Error,
     },
+    #[error(transparent)]
+    Journal(#[from] crate::apply::JournalError),
+    #[error(
+        "the journal `{path}` is of another plan; resume with the plan that run applied, or make a new plan"
+    )]
+    OtherPlan { path: String },
+    #[error("the journal `{path}` is of a run against `{journal}`, not `{connected}`")]
+    OtherAccount {
+        path: String,
+        journal: String,
+        connected: String,
+    },
+    #[error("cannot read the results of the interrupted run's open jobs")]
+    OpenJobs(#[source] crate::zendesk::ZendeskError),
     #[error("cannot write the report `{path}`")]
     Report {
         path: String,
@@ -82,7 +96,11 @@ pub(super) fn run(args: &ApplyArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         }
         Source::Roster(Box::new(loaded.roster))
     };
-    runtime.block_on(apply(args, source, out, err))
+    let previous = match args.resume.as_deref().map(Interrupted::read).transpose() {
+        Ok(previous) => previous,
+        Err(error) => return report(err, &error),
+    };
+    runtime.block_on(apply(args, source, previous.as_ref(), out, err))
 }
 
 enum Source {
@@ -113,6 +131,7 @@ fn read_plan(path: &Path) -> Result<Result<Plan, u32>, ApplyFailure> {
 async fn apply(
     args: &ApplyArgs,
     source: Source,
+    previous: Option<&Interrupted>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> ExitStatus {
@@ -147,7 +166,15 @@ async fn apply(
     let observer: Arc<dyn Observer> = journal.clone();
     let connected = settings.and_then(|s| WriteClient::with_observer(s, observer));
     let status = match connected {
-        Ok(client) => apply_with(args, source, &client, journal, out, err).await,
+        Ok(client) => {
+            let run = Run {
+                args,
+                client: &client,
+                journal,
+                previous,
+            };
+            run.apply(source, out, err).await
+        }
         Err(error) => report(err, &error),
     };
     if let Some((handle, ..)) = sandbox {
@@ -156,107 +183,234 @@ async fn apply(
     status
 }
 
-async fn apply_with(
-    args: &ApplyArgs,
-    source: Source,
-    client: &WriteClient,
+/// One apply: the arguments, the connection, the journal, and the interrupted run it
+/// resumes, if any.
+struct Run<'a> {
+    args: &'a ApplyArgs,
+    client: &'a WriteClient,
     journal: Arc<Journal>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> ExitStatus {
-    let plan = match source {
-        Source::Saved(plan) => match *plan {
-            Err(found) => {
-                let refusal = staleness::Refusal::FormatVersion { found };
-                let _ = writeln!(err, "error: {refusal}");
-                return ExitStatus::Refused;
+    previous: Option<&'a Interrupted>,
+}
+
+impl Run<'_> {
+    /// The resumed journal's path, for messages.
+    fn journal_name(&self) -> String {
+        self.args
+            .resume
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Refuses a journal of another account.
+    fn check_account(&self, previous: &Interrupted, account: &str) -> Result<(), ApplyFailure> {
+        let same = |a: &str| a.trim_end_matches('/').to_owned();
+        if same(&previous.account) == same(account) {
+            Ok(())
+        } else {
+            Err(ApplyFailure::OtherAccount {
+                path: self.journal_name(),
+                journal: previous.account.clone(),
+                connected: account.to_owned(),
+            })
+        }
+    }
+
+    /// A saved plan resumed: the journal must be this plan's; the staleness check leaves
+    /// out what the interrupted run wrote itself.
+    async fn check_saved(&self, plan: &Plan, err: &mut dyn Write) -> Result<(), ExitStatus> {
+        let mut checked = std::borrow::Cow::Borrowed(plan);
+        if let Some(previous) = self.previous {
+            let refused = if previous.plan_digest.as_deref() == Some(&plan.digest()) {
+                self.check_account(previous, &plan.account).err()
+            } else {
+                Some(ApplyFailure::OtherPlan {
+                    path: self.journal_name(),
+                })
+            };
+            if let Some(error) = refused {
+                return Err(report(err, &error));
             }
-            Ok(plan) => match staleness::check(&plan, client).await {
-                Ok(()) => plan,
-                Err(CheckError::Refused(refusal)) => {
+            let written: std::collections::HashSet<(bool, u64)> = previous
+                .results
+                .keys()
+                .copied()
+                .chain(previous.attempted.iter().copied())
+                .filter_map(|i| plan.changes.get(i))
+                .filter_map(|c| Some((is_named(c.kind), c.id?)))
+                .collect();
+            checked
+                .to_mut()
+                .touched
+                .retain(|t| !written.contains(&(is_named(t.kind), t.id)));
+        }
+        match staleness::check(&checked, self.client).await {
+            Ok(()) => Ok(()),
+            Err(CheckError::Refused(refusal)) => {
+                let _ = writeln!(err, "error: {refusal}");
+                Err(ExitStatus::Refused)
+            }
+            Err(error) => Err(report(err, &error)),
+        }
+    }
+
+    /// A roster resumed: the jobs the interrupted run left open finish before the account
+    /// is read, so that the fresh plan sees what they did.
+    async fn finish_open_jobs(&self, out: &mut dyn Write) -> Result<(), ApplyFailure> {
+        let Some(previous) = self.previous else {
+            return Ok(());
+        };
+        self.check_account(previous, self.client.settings().base_url.as_str())?;
+        let jobs: Vec<(String, usize)> = previous
+            .open_jobs
+            .iter()
+            .map(|job| (job.id.clone(), job.changes.len()))
+            .collect();
+        let outcomes = self
+            .client
+            .await_jobs(&jobs)
+            .await
+            .map_err(ApplyFailure::OpenJobs)?;
+        let items: Vec<&ItemOutcome> = outcomes.iter().flatten().collect();
+        let unknown = items
+            .iter()
+            .filter(|i| matches!(i, ItemOutcome::Unknown { .. }))
+            .count();
+        let failed = items
+            .iter()
+            .filter(|i| matches!(i, ItemOutcome::Failed { .. }))
+            .count();
+        let _ = writeln!(
+            out,
+            "Resuming {}: {} open job{} of the interrupted run finished ({} item{}: {} done, {failed} failed, {unknown} unknown); planning afresh.",
+            self.journal_name(),
+            jobs.len(),
+            if jobs.len() == 1 { "" } else { "s" },
+            items.len(),
+            if items.len() == 1 { "" } else { "s" },
+            items.len() - failed - unknown,
+        );
+        Ok(())
+    }
+
+    async fn apply(&self, source: Source, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+        let (args, client) = (self.args, self.client);
+        let plan = match source {
+            Source::Saved(plan) => match *plan {
+                Err(found) => {
+                    let refusal = staleness::Refusal::FormatVersion { found };
                     let _ = writeln!(err, "error: {refusal}");
                     return ExitStatus::Refused;
                 }
-                Err(error) => return report(err, &error),
+                Ok(plan) => match self.check_saved(&plan, err).await {
+                    Ok(()) => plan,
+                    Err(status) => return status,
+                },
             },
-        },
-        Source::Roster(roster) => {
-            let query = StateQuery::from_roster(&roster);
-            let live = match state::fetch(client, &query, &NoProgress).await {
-                Ok(live) => live,
-                Err(error) => return report(err, &error),
-            };
-            let plan = Planner::build(&roster, &live, &roster.digest);
-            let options = RenderOptions {
-                color: super::use_color(args.color, std::io::stdout().is_terminal()),
-                mask_emails: false,
-            };
-            let _ = render::renderer(Format::Human, options).render(&plan, out);
-            plan
-        }
-    };
-    if !plan.errors.is_empty() {
-        let _ = writeln!(err, "error: the plan has errors and cannot be applied");
-        return ExitStatus::Failure;
-    }
-    let held: Vec<_> = plan
-        .refusals
-        .iter()
-        .filter(|r| !(args.allow_mass_changes && r.overridable))
-        .collect();
-    if !held.is_empty() {
-        for refusal in held {
-            let _ = writeln!(err, "error: refused: {}", refusal.message);
-        }
-        if plan.refusals.iter().all(|r| r.overridable) {
-            let _ = writeln!(
-                err,
-                "hint: review the plan, then pass `--allow-mass-changes` to apply it anyway"
-            );
-        }
-        return ExitStatus::Refused;
-    }
-    let count = plan.applicable().count();
-    if count == 0 {
-        let _ = writeln!(out, "Nothing to apply.");
-        return ExitStatus::Success;
-    }
-    if saved_plan(&args.paths).is_none() && !args.auto_approve {
-        if !std::io::stdin().is_terminal() {
-            let _ = writeln!(
-                err,
-                "error: not applying without confirmation\nhint: pass `--auto-approve` to apply a roster from a script, or apply a reviewed plan with `zapply plan.json`"
-            );
+            Source::Roster(roster) => {
+                if let Err(error) = self.finish_open_jobs(out).await {
+                    return report(err, &error);
+                }
+                let query = StateQuery::from_roster(&roster);
+                let live = match state::fetch(client, &query, &NoProgress).await {
+                    Ok(live) => live,
+                    Err(error) => return report(err, &error),
+                };
+                let plan = Planner::build(&roster, &live, &roster.digest);
+                let options = RenderOptions {
+                    color: super::use_color(args.color, std::io::stdout().is_terminal()),
+                    mask_emails: false,
+                };
+                let _ = render::renderer(Format::Human, options).render(&plan, out);
+                plan
+            }
+        };
+        if !plan.errors.is_empty() {
+            let _ = writeln!(err, "error: the plan has errors and cannot be applied");
             return ExitStatus::Failure;
         }
-        let _ = write!(
-            out,
-            "Apply these {count} changes to {}? [y/N] ",
-            plan.account
-        );
-        let _ = out.flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
-            let _ = writeln!(out, "Not applied.");
-            return ExitStatus::Failure;
+        let held: Vec<_> = plan
+            .refusals
+            .iter()
+            .filter(|r| !(args.allow_mass_changes && r.overridable))
+            .collect();
+        if !held.is_empty() {
+            for refusal in held {
+                let _ = writeln!(err, "error: refused: {}", refusal.message);
+            }
+            if plan.refusals.iter().all(|r| r.overridable) {
+                let _ = writeln!(
+                    err,
+                    "hint: review the plan, then pass `--allow-mass-changes` to apply it anyway"
+                );
+            }
+            return ExitStatus::Refused;
+        }
+        let count = plan.applicable().count();
+        let resuming_saved = self.previous.is_some() && saved_plan(&args.paths).is_some();
+        if count == 0 && !resuming_saved {
+            let _ = writeln!(out, "Nothing to apply.");
+            return ExitStatus::Success;
+        }
+        if saved_plan(&args.paths).is_none() && !args.auto_approve {
+            if !std::io::stdin().is_terminal() {
+                let _ = writeln!(
+                    err,
+                    "error: not applying without confirmation\nhint: pass `--auto-approve` to apply a roster from a script, or apply a reviewed plan with `zapply plan.json`"
+                );
+                return ExitStatus::Failure;
+            }
+            let _ = write!(
+                out,
+                "Apply these {count} changes to {}? [y/N] ",
+                plan.account
+            );
+            let _ = out.flush();
+            let mut answer = String::new();
+            let _ = std::io::stdin().lock().read_line(&mut answer);
+            if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+                let _ = writeln!(out, "Not applied.");
+                return ExitStatus::Failure;
+            }
+        }
+        let executor = Executor::new(client).with_journal(self.journal.clone());
+        let outcome = match self.previous {
+            Some(previous) if resuming_saved => {
+                let adopted = previous.applied().count();
+                let _ = writeln!(
+                    out,
+                    "Resuming {}: {adopted} change{} applied by the interrupted run, {} job{} left open.",
+                    self.journal_name(),
+                    if adopted == 1 { "" } else { "s" },
+                    previous.open_jobs.len(),
+                    if previous.open_jobs.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                );
+                executor.resume(&plan, previous).await
+            }
+            _ => executor.execute(&plan).await,
+        };
+        let _ = write_outcome(&outcome, out);
+        if let Some(path) = &args.report
+            && let Err(error) = save_report(&outcome, path)
+        {
+            return report(err, &error);
+        }
+        if outcome.is_success() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
         }
     }
-    let outcome = Executor::new(client)
-        .with_journal(journal)
-        .execute(&plan)
-        .await;
-    let _ = write_outcome(&outcome, out);
-    if let Some(path) = &args.report
-        && let Err(error) = save_report(&outcome, path)
-    {
-        return report(err, &error);
-    }
-    if outcome.is_success() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    }
+}
+
+/// Whether `kind` is a named object (custom role, organization, group) rather than a user or
+/// one of a user's memberships: the two kinds of id the staleness check names.
+fn is_named(kind: Kind) -> bool {
+    matches!(kind, Kind::CustomRole | Kind::Organization | Kind::Group)
 }
 
 /// The summary line, then one line per change that did not apply.

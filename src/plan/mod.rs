@@ -78,6 +78,20 @@ impl Plan {
     pub fn applicable(&self) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(|c| c.blocked.is_none())
     }
+
+    /// SHA-256 (hex) of the plan's JSON: names this exact plan in an apply journal, so that
+    /// `--resume` continues the plan it was started with and no other.
+    #[must_use]
+    pub fn digest(&self) -> String {
+        use sha2::Digest as _;
+        use std::fmt::Write as _;
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        let hash = sha2::Sha256::digest(&json);
+        hash.iter().fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+    }
 }
 
 /// A user as a plan names it.

@@ -135,6 +135,52 @@ impl BulkJob<'_> {
     }
 }
 
+impl ReadClient {
+    /// Waits for jobs submitted earlier (by a run that was interrupted) and returns each
+    /// job's item outcomes, in submission order. `jobs` pairs each job id with the number of
+    /// items it carried. A job Zendesk no longer knows (expired, vanished) gives `Unknown`
+    /// items: the caller re-reads rather than guesses.
+    pub async fn await_jobs(
+        &self,
+        jobs: &[(String, usize)],
+    ) -> Result<Vec<Vec<ItemOutcome>>, ZendeskError> {
+        let mut outstanding = Vec::new();
+        let mut start = 0;
+        for (id, count) in jobs {
+            outstanding.push(Outstanding {
+                id: id.clone(),
+                range: start..start + count,
+            });
+            start += count;
+        }
+        let mut items: Vec<Option<ItemOutcome>> = vec![None; start];
+        let mut poll_wait = POLL_FIRST;
+        while !outstanding.is_empty() {
+            let done = poll(self, &outstanding, &mut items).await?;
+            outstanding.retain(|job| !done.contains(&job.id));
+            if outstanding.is_empty() {
+                break;
+            }
+            let wait = if self.transport.settings().no_delay {
+                POLL_NO_DELAY
+            } else {
+                poll_wait
+            };
+            tokio::time::sleep(wait).await;
+            poll_wait = (poll_wait.mul_f64(1.5)).min(POLL_MAX);
+        }
+        let mut items = items.into_iter().map(|item| {
+            item.unwrap_or_else(|| ItemOutcome::Unknown {
+                reason: "no result was reported".to_owned(),
+            })
+        });
+        Ok(jobs
+            .iter()
+            .map(|(_, count)| items.by_ref().take(*count).collect())
+            .collect())
+    }
+}
+
 /// Tells the observer that a job ended, and how.
 fn finished_event(transport: &Transport, status: &JobStatus) {
     let word = serde_json::to_value(status.status)

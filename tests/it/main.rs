@@ -6,6 +6,7 @@ mod client;
 mod common;
 mod examples;
 mod fake;
+mod interrupt;
 mod plan;
 mod schema;
 mod validate;

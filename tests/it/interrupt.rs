@@ -1,0 +1,245 @@
+//! Interrupted and disturbed applies: `zapply` killed (SIGKILL) at several points of a
+//! 2,000-user apply, and an apply through injected faults. After each, `zplan` shows only
+//! what is left, a second `zapply` (fresh, or `--resume JOURNAL`) converges, and the
+//! emulator holds no duplicate and has lost no one.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::common::{Sandbox, run, writes};
+
+/// Users already in the account (each gets renamed and joins `Tier 2`).
+const EXISTING: usize = 1_000;
+/// Users the roster adds.
+const NEW: usize = 1_000;
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The account: an admin, `EXISTING` agents last updated long ago, and two groups.
+fn state() -> Value {
+    let mut users = vec![
+        json!({"id": 1, "name": "Ad Min", "email": "admin@example.com",
+        "role": "admin", "updated_at": "2020-01-01T00:00:00Z"}),
+    ];
+    users.extend((0..EXISTING).map(|i| {
+        json!({"id": 1000 + i, "name": format!("User {i}"), "email": format!("u{i}@acme.com"),
+               "external_id": format!("emp-{i}"), "role": "agent",
+               "updated_at": "2020-01-01T00:00:00Z"})
+    }));
+    json!({"users": users, "groups": [{"id": 20, "name": "Support"}, {"id": 21, "name": "Tier 2"}]})
+}
+
+/// The roster: every existing agent renamed and in `Tier 2`, and `NEW` new agents.
+fn roster(dir: &Path) -> String {
+    let mut text = String::from("version: 1\nsettings:\n  manage: { roles: [agent] }\nusers:\n");
+    for i in 0..EXISTING {
+        writeln!(
+            text,
+            "  - {{ name: Renamed {i}, email: u{i}@acme.com, external_id: emp-{i}, role: agent, groups: [Tier 2] }}"
+        )
+        .unwrap();
+    }
+    for i in EXISTING..EXISTING + NEW {
+        writeln!(
+            text,
+            "  - {{ name: New {i}, email: u{i}@acme.com, external_id: emp-{i}, role: agent }}"
+        )
+        .unwrap();
+    }
+    let path = dir.join("roster.yaml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// `zplan --format json`: the plan's changes as `kind action key target` lines.
+fn plan_lines(sandbox: &Sandbox, roster: &str) -> HashSet<String> {
+    let (output, stdout) = run(sandbox.zplan().args(["--format", "json", roster]));
+    assert!(output.status.success(), "{stdout}\n{}", stderr(&output));
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {} {} {}", c["kind"], c["action"], c["key"], c["target"]))
+        .collect()
+}
+
+/// No two users share an email or an external id, and every roster user is there once.
+fn assert_no_duplicates_and_none_lost(sandbox: &Sandbox) {
+    let state = sandbox.state();
+    let users = state["users"].as_array().unwrap();
+    let mut emails = HashSet::new();
+    let mut external_ids = HashSet::new();
+    for user in users.iter().filter(|u| u["active"] != json!(false)) {
+        if let Some(email) = user["email"].as_str() {
+            assert!(emails.insert(email.to_lowercase()), "duplicate {email}");
+        }
+        if let Some(id) = user["external_id"].as_str() {
+            assert!(external_ids.insert(id.to_lowercase()), "duplicate {id}");
+        }
+    }
+    for i in 0..EXISTING + NEW {
+        assert!(emails.contains(&format!("u{i}@acme.com")), "lost u{i}");
+    }
+    assert_eq!(emails.len(), 1 + EXISTING + NEW);
+}
+
+/// An emulator slow enough that an apply can be stopped part-way: every request takes a few
+/// milliseconds and a job of 100 items about 20.
+fn slow_sandbox() -> Sandbox {
+    Sandbox::start_with(&state(), "fake-token", |knobs| {
+        knobs.latency_ms = 3;
+        knobs.job_items_per_second = 5_000.0;
+    })
+}
+
+/// Starts `command` and kills it (SIGKILL) once the emulator has seen `after_writes` write
+/// requests; panics if it finished first.
+fn kill_after(sandbox: &Sandbox, command: &mut Command, after_writes: u64) {
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("zapply ended ({status}) before its {after_writes}th write");
+        }
+        if writes(&sandbox.requests()) >= after_writes {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {after_writes}th write in time"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// How the second run picks up after the kill.
+#[derive(Debug, Clone, Copy)]
+enum Recovery {
+    /// `zapply --auto-approve ROSTER`: plan afresh.
+    Fresh,
+    /// `zapply --resume JOURNAL ROSTER --auto-approve`.
+    ResumeRoster,
+    /// `zapply --resume JOURNAL PLAN`: the saved plan the killed run applied.
+    ResumePlan,
+}
+
+fn killed_then_recovered(after_writes: u64, recovery: Recovery) {
+    let sandbox = slow_sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster(dir.path());
+    let full = plan_lines(&sandbox, &roster);
+    assert_eq!(full.len(), 3 * EXISTING, "renames, memberships, creates");
+    let journal = dir.path().join("killed.jsonl");
+    let journal = journal.to_str().unwrap();
+    let saved = dir.path().join("plan.json");
+    let saved = saved.to_str().unwrap();
+    let (output, _) = run(sandbox.zplan().args(["--out", saved, &roster]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    sandbox.reset_requests();
+    let mut first = sandbox.zapply();
+    match recovery {
+        Recovery::ResumePlan => first.args(["--journal", journal, saved]),
+        _ => first.args(["--journal", journal, "--auto-approve", &roster]),
+    };
+    kill_after(&sandbox, &mut first, after_writes);
+
+    // What is left is part of the original plan, and less than all of it.
+    let left = plan_lines(&sandbox, &roster);
+    assert!(
+        left.is_subset(&full),
+        "{:?}",
+        left.difference(&full).take(5).collect::<Vec<_>>()
+    );
+    assert!(left.len() < full.len(), "the killed run changed nothing");
+
+    let mut second = sandbox.zapply();
+    match recovery {
+        Recovery::Fresh => second.args(["--auto-approve", &roster]),
+        Recovery::ResumeRoster => second.args(["--resume", journal, "--auto-approve", &roster]),
+        Recovery::ResumePlan => second.args(["--resume", journal, saved]),
+    };
+    let (output, stdout) = run(&mut second);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{recovery:?} after {after_writes} writes:\n{}\n{}",
+        stdout.lines().rev().take(20).collect::<Vec<_>>().join("\n"),
+        stderr(&output)
+    );
+    if !matches!(recovery, Recovery::Fresh) {
+        assert!(stdout.contains("Resuming"), "{stdout}");
+    }
+    assert!(
+        plan_lines(&sandbox, &roster).is_empty(),
+        "{recovery:?} after {after_writes} writes did not converge"
+    );
+    assert_no_duplicates_and_none_lost(&sandbox);
+}
+
+#[test]
+fn killed_while_creating_then_resumed_with_the_saved_plan() {
+    // Writes 1–10 are the ten `create_or_update_many` jobs.
+    killed_then_recovered(4, Recovery::ResumePlan);
+}
+
+#[test]
+fn killed_while_updating_then_planned_afresh() {
+    // Writes 11–20 are the ten `update_many` jobs.
+    killed_then_recovered(14, Recovery::Fresh);
+}
+
+#[test]
+fn killed_while_adding_memberships_then_resumed_with_the_roster() {
+    // Writes 21–30 are the ten group-membership `create_many` jobs.
+    killed_then_recovered(24, Recovery::ResumeRoster);
+}
+
+#[test]
+fn killed_while_adding_memberships_then_resumed_with_the_saved_plan() {
+    killed_then_recovered(23, Recovery::ResumePlan);
+}
+
+#[test]
+fn a_two_thousand_user_apply_through_faults_converges_without_duplicates() {
+    let sandbox = Sandbox::start_with(&state(), "fake-token", |knobs| {
+        knobs.job_items_per_second = 100_000.0;
+        knobs.fault_5xx = 0.1;
+        knobs.fault_429 = 0.05;
+        knobs.fault_drop = 0.02;
+        knobs.fault_seed = 7;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster(dir.path());
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+        if output.status.success() {
+            break;
+        }
+        assert!(
+            runs < 2,
+            "a re-run did not converge:\n{}\n{}",
+            stdout.lines().rev().take(20).collect::<Vec<_>>().join("\n"),
+            stderr(&output)
+        );
+    }
+    // The faults stay on while checking: the plan is read through them too.
+    let left = plan_lines(&sandbox, &roster);
+    assert!(left.is_empty(), "{left:?}");
+    assert_no_duplicates_and_none_lost(&sandbox);
+}
