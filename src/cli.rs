@@ -311,6 +311,16 @@ pub enum PlanFormat {
     Json,
 }
 
+/// Output format of `zapply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplyFormat {
+    /// Lines for people: each change that did not apply, then a summary line.
+    Human,
+    /// Markdown for a pipeline's job summary (`$GITHUB_STEP_SUMMARY`): counts, then tables
+    /// of what did not apply or converge.
+    Markdown,
+}
+
 /// `zapply`: make Zendesk match the roster.
 #[derive(Debug, Parser)]
 #[command(name = "zapply", version, long_about = None, max_term_width = 100)]
@@ -350,6 +360,10 @@ pub struct ApplyArgs {
     /// of a real account (a saved plan names its account, so it is refused there).
     #[arg(long, value_name = "STATE_FILE")]
     pub sandbox: Option<PathBuf>,
+    /// How to print the plan (of a roster) and the outcome: for people, or markdown for a
+    /// pipeline's job summary.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Human)]
+    pub format: ApplyFormat,
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -1,8 +1,6 @@
 //! What applying a plan did, change by change: applied, failed (with Zendesk's reason and the
 //! roster line), unresolved (the outcome could not be learned), or blocked (not attempted).
 
-use std::fmt::Write as _;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +24,8 @@ pub struct ApplyReport {
     pub fell_back_to_single_requests: bool,
     /// Planned values that do not hold when the written users are read back afterwards.
     pub diverged: Vec<super::Divergence>,
+    /// How long applying took, in milliseconds (the staleness check and planning aside).
+    pub elapsed_ms: u64,
 }
 
 /// What happened to one change.
@@ -111,37 +111,6 @@ impl ApplyReport {
             && self.count(Status::Unresolved) == 0
             && self.diverged.is_empty()
     }
-
-    /// A one-line summary: `Applied 12 changes in 2 jobs (9 requests, 4 job polls); 1 failed`.
-    #[must_use]
-    pub fn summary(&self) -> String {
-        let mut line = format!(
-            "Applied {} change{} in {} job{} ({} request{}, {} job poll{})",
-            self.count(Status::Applied),
-            plural(self.count(Status::Applied)),
-            self.jobs,
-            plural(self.jobs),
-            self.requests,
-            plural(usize::try_from(self.requests).unwrap_or(usize::MAX)),
-            self.job_polls,
-            plural(usize::try_from(self.job_polls).unwrap_or(usize::MAX)),
-        );
-        for (status, word) in [
-            (Status::Failed, "failed"),
-            (Status::Unresolved, "unresolved"),
-            (Status::Blocked, "blocked"),
-        ] {
-            let n = self.count(status);
-            if n > 0 {
-                let _ = write!(line, "; {n} {word}");
-            }
-        }
-        let n = self.diverged.len();
-        if n > 0 {
-            let _ = write!(line, "; {n} field{} did not converge", plural(n));
-        }
-        line
-    }
 }
 
 /// Where the checked-in report schema lives, relative to the repository root.
@@ -154,8 +123,4 @@ pub fn schema_json() -> String {
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
     text.push('\n');
     text
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

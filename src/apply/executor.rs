@@ -152,6 +152,7 @@ impl<'c> Executor<'c> {
 
     async fn apply(&self, plan: &Plan, previous: Option<&Interrupted>) -> ApplyReport {
         let before = self.client.stats();
+        let clock = std::time::Instant::now();
         let started = chrono::Utc::now().timestamp();
         let mut names = Names::default();
         for (kind, map) in [
@@ -214,6 +215,7 @@ impl<'c> Executor<'c> {
             job_polls,
             fell_back_to_single_requests: run.fell_back,
             diverged,
+            elapsed_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         if let Some(journal) = &self.journal {
             journal.run_finished(&report);

@@ -9,7 +9,9 @@ fn main() -> ExitCode {
     let status = zroster::command::run_plan(
         &cli,
         &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
+        // Not locked for the whole run: progress lines and bars are written from other
+        // threads while the command runs.
+        &mut std::io::stderr(),
     );
     ExitCode::from(status.code())
 }

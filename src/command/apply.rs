@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::plan::{PlanFailure, connection_settings, sandbox_no_delay, start_sandbox};
+use super::progress::{ApplyProgress, Tee};
 use super::{ExitStatus, report};
 use crate::apply::staleness::{self, CheckError};
-use crate::apply::{ApplyReport, Executor, Interrupted, Journal, Status};
-use crate::cli::ApplyArgs;
+use crate::apply::{ApplyReport, Executor, Interrupted, Journal};
+use crate::cli::{ApplyArgs, ApplyFormat};
 use crate::plan::{Kind, Plan, Planner};
 use crate::render::{self, Format, RenderOptions};
 use crate::roster::{self, diagnostic};
@@ -163,7 +164,8 @@ async fn apply(
         PathBuf::from(format!(".zroster/journal/{stamp}.jsonl"))
     });
     let journal = Arc::new(Journal::create(&path));
-    let observer: Arc<dyn Observer> = journal.clone();
+    let progress = Arc::new(ApplyProgress::new());
+    let observer: Arc<dyn Observer> = Arc::new(Tee(vec![journal.clone(), progress.clone()]));
     let connected = settings.and_then(|s| WriteClient::with_observer(s, observer));
     let status = match connected {
         Ok(client) => {
@@ -171,6 +173,7 @@ async fn apply(
                 args,
                 client: &client,
                 journal,
+                progress,
                 previous,
             };
             run.apply(source, out, err).await
@@ -189,6 +192,7 @@ struct Run<'a> {
     args: &'a ApplyArgs,
     client: &'a WriteClient,
     journal: Arc<Journal>,
+    progress: Arc<ApplyProgress>,
     previous: Option<&'a Interrupted>,
 }
 
@@ -321,7 +325,11 @@ impl Run<'_> {
                     color: super::use_color(args.color, std::io::stdout().is_terminal()),
                     mask_emails: false,
                 };
-                let _ = render::renderer(Format::Human, options).render(&plan, out);
+                let format = match args.format {
+                    ApplyFormat::Human => Format::Human,
+                    ApplyFormat::Markdown => Format::Markdown,
+                };
+                let _ = render::renderer(format, options).render(&plan, out);
                 plan
             }
         };
@@ -374,6 +382,7 @@ impl Run<'_> {
             }
         }
         let executor = Executor::new(client).with_journal(self.journal.clone());
+        self.progress.start(count);
         let outcome = match self.previous {
             Some(previous) if resuming_saved => {
                 let adopted = previous.applied().count();
@@ -393,7 +402,11 @@ impl Run<'_> {
             }
             _ => executor.execute(&plan).await,
         };
-        let _ = write_outcome(&outcome, out);
+        self.progress.finish();
+        let _ = match args.format {
+            ApplyFormat::Human => render::outcome_human(&outcome, out),
+            ApplyFormat::Markdown => render::outcome_markdown(&outcome, out),
+        };
         if let Some(path) = &args.report
             && let Err(error) = save_report(&outcome, path)
         {
@@ -411,64 +424,6 @@ impl Run<'_> {
 /// one of a user's memberships: the two kinds of id the staleness check names.
 fn is_named(kind: Kind) -> bool {
     matches!(kind, Kind::CustomRole | Kind::Organization | Kind::Group)
-}
-
-/// The summary line, then one line per change that did not apply.
-fn write_outcome(outcome: &ApplyReport, out: &mut dyn Write) -> std::io::Result<()> {
-    if outcome.fell_back_to_single_requests {
-        writeln!(
-            out,
-            "note: the account has bulk imports disabled; single requests were used instead"
-        )?;
-    }
-    for result in outcome
-        .results
-        .iter()
-        .filter(|r| matches!(r.status, Status::Failed | Status::Unresolved))
-    {
-        let word = if result.status == Status::Failed {
-            "failed"
-        } else {
-            "unresolved"
-        };
-        let target = result
-            .target
-            .as_deref()
-            .map(|t| format!(" → {t}"))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "{word}: {} {} {}{target} ({}, {}): {}: {}",
-            snake(&result.action),
-            snake(&result.kind).replace('_', " "),
-            result.label,
-            result.source.as_deref().unwrap_or("pruned"),
-            result.key,
-            result.error.as_deref().unwrap_or("Error"),
-            result.details.as_deref().unwrap_or(""),
-        )?;
-    }
-    for divergence in &outcome.diverged {
-        writeln!(
-            out,
-            "did not converge: {} ({}, {}): {}: planned {}, Zendesk has {}",
-            divergence.label,
-            divergence.source.as_deref().unwrap_or("pruned"),
-            divergence.key,
-            divergence.field,
-            divergence.planned,
-            divergence.live,
-        )?;
-    }
-    writeln!(out, "{}", outcome.summary())
-}
-
-/// The JSON name of a plan enum (`create`, `group_membership`).
-fn snake(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn save_report(outcome: &ApplyReport, path: &Path) -> Result<(), ApplyFailure> {

@@ -1,13 +1,17 @@
-//! Fetch progress for people: a spinner with the stage and the items so far on a terminal
-//! (indicatif), and one summary line on standard error either way.
+//! Progress for people. Fetching: a spinner with the stage and the items so far on a terminal
+//! (indicatif), and one summary line on standard error either way. Applying: a bar on a
+//! terminal, log lines elsewhere.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::state::{EmailStrategy, LiveState, Progress, Stage};
+use crate::zendesk::{ClientEvent, Observer};
 
 /// Shows fetch progress on standard error when it is a terminal; silent otherwise.
 pub(crate) struct FetchProgress {
@@ -89,5 +93,158 @@ fn count(n: u64, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
+    }
+}
+
+/// Apply progress for people: on a terminal a bar (changes done of all, jobs in flight, time
+/// spent waiting for the rate limit); elsewhere one log line per finished job, retry, long
+/// wait and fallback, on standard error.
+pub(crate) struct ApplyProgress {
+    bar: Option<ProgressBar>,
+    inner: Mutex<ApplyState>,
+}
+
+#[derive(Default)]
+struct ApplyState {
+    total: usize,
+    done: usize,
+    in_flight: usize,
+    /// Items of each job in flight.
+    jobs: HashMap<String, usize>,
+    waited: Duration,
+}
+
+impl ApplyProgress {
+    /// A bar on a terminal, log lines elsewhere.
+    pub(crate) fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::hidden();
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30.cyan/blue} {pos}/{len} changes · {msg} ({elapsed})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Self {
+            bar,
+            inner: Mutex::new(ApplyState::default()),
+        }
+    }
+
+    /// Applying starts: `total` changes to make.
+    pub(crate) fn start(&self, total: usize) {
+        self.lock().total = total;
+        if let Some(bar) = &self.bar {
+            bar.set_length(total as u64);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.enable_steady_tick(Duration::from_millis(120));
+        }
+    }
+
+    /// Removes the bar.
+    pub(crate) fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ApplyState> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Shows the state: on the bar, or as a log line when `line` is given.
+    fn show(&self, state: &ApplyState, line: Option<String>) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(state.done.min(state.total) as u64);
+                bar.set_message(format!(
+                    "{} in flight, {:.0} s waiting for the rate limit",
+                    count(state.in_flight as u64, "job"),
+                    state.waited.as_secs_f64()
+                ));
+            }
+            None => {
+                if let Some(line) = line {
+                    let _ = writeln!(std::io::stderr().lock(), "{line}");
+                }
+            }
+        }
+    }
+}
+
+impl Observer for ApplyProgress {
+    fn on_event(&self, event: &ClientEvent<'_>) {
+        let mut state = self.lock();
+        let line = match event {
+            ClientEvent::JobSubmitted { id, items } => {
+                state.in_flight += 1;
+                state.jobs.insert((*id).to_owned(), items.len());
+                None
+            }
+            ClientEvent::JobFinished { id, status } => {
+                state.in_flight = state.in_flight.saturating_sub(1);
+                let items = state.jobs.remove(*id).unwrap_or_default();
+                state.done += items;
+                Some(format!(
+                    "job {id} {status}: {} ({} of {} changes done)",
+                    count(items as u64, "item"),
+                    state.done.min(state.total),
+                    state.total
+                ))
+            }
+            ClientEvent::Response {
+                endpoint, status, ..
+            } if !endpoint.starts_with("GET ")
+                && !endpoint.contains("_many")
+                && (200..300).contains(status) =>
+            {
+                // A single request: a custom role, organization, group, identity, or an
+                // item when bulk imports are off.
+                state.done += 1;
+                None
+            }
+            ClientEvent::Paced { wait } => {
+                state.waited += *wait;
+                (*wait >= Duration::from_secs(1)).then(|| {
+                    format!(
+                        "waiting {:.1} s to stay within the rate-limit share",
+                        wait.as_secs_f64()
+                    )
+                })
+            }
+            ClientEvent::Retry {
+                endpoint,
+                attempt,
+                reason,
+                wait,
+            } => {
+                state.waited += *wait;
+                Some(format!(
+                    "retrying {endpoint} in {:.1} s (attempt {attempt} failed: {reason})",
+                    wait.as_secs_f64()
+                ))
+            }
+            ClientEvent::Fallback { endpoint, requests } => Some(format!(
+                "{endpoint} is refused (bulk imports disabled): sending {} instead",
+                count(*requests as u64, "single request")
+            )),
+            _ => None,
+        };
+        self.show(&state, line);
+    }
+}
+
+/// Passes every event to several observers (the journal and the progress display).
+pub(crate) struct Tee(pub(crate) Vec<Arc<dyn Observer>>);
+
+impl Observer for Tee {
+    fn on_event(&self, event: &ClientEvent<'_>) {
+        for observer in &self.0 {
+            observer.on_event(event);
+        }
     }
 }

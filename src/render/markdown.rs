@@ -337,20 +337,7 @@ impl Markdown {
     /// `text` as literal text in a paragraph, list item or table cell: HTML and markdown
     /// punctuation escaped, line breaks as spaces, GitHub's `#123` links defused.
     fn plain(&self, text: &str, out: &mut String) {
-        let masked = self.mask(text);
-        for c in truncate(&masked).chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                '\n' | '\r' => out.push(' '),
-                c => out.push(c),
-            }
-        }
+        plain(&self.mask(text), out);
     }
 
     /// `text` as an inline code span, with enough backticks around it to hold any it
@@ -391,6 +378,25 @@ impl Markdown {
             } else {
                 self.plain(part, out);
             }
+        }
+    }
+}
+
+/// `text` (long text shortened) as literal text in a paragraph, list item or table cell:
+/// HTML and markdown punctuation escaped, line breaks as spaces, GitHub's `#123` links
+/// defused.
+pub(super) fn plain(text: &str, out: &mut String) {
+    for c in truncate(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
         }
     }
 }

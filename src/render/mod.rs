@@ -6,11 +6,14 @@ mod human;
 mod json;
 mod markdown;
 mod mask;
+mod outcome;
 
 #[cfg(test)]
 mod tests;
 
 use std::io::{self, Write};
+
+pub use outcome::{outcome_human, outcome_markdown, summary as outcome_summary};
 
 use serde_json::Value;
 

@@ -252,6 +252,17 @@ fn two_hundred_fifty_new_users_take_three_create_or_update_many_requests() {
         "{stdout}\n{}",
         stderr(&output)
     );
+    // Not on a terminal: a log line per finished job instead of a progress bar.
+    let log = stderr(&output);
+    let finished: Vec<&str> = log.lines().filter(|l| l.starts_with("job ")).collect();
+    assert_eq!(finished.len(), 3, "{log}");
+    assert!(
+        finished.iter().any(
+            |l| l.ends_with("completed: 50 items (250 of 250 changes done)")
+                || l.ends_with("completed: 100 items (250 of 250 changes done)")
+        ),
+        "{log}"
+    );
     let requests = sandbox.requests();
     assert_eq!(
         count(&requests, "POST /api/v2/users/create_or_update_many"),
@@ -328,7 +339,7 @@ fn many_written_users_are_re_read_with_the_incremental_export() {
         0,
         "{requests:#}"
     );
-    assert!(stdout.contains("Applied 1500 changes"), "{stdout}");
+    assert!(stdout.contains("Applied 1,500 changes"), "{stdout}");
 }
 
 const DATED_STATE: &str = r#"{"users": [
@@ -939,5 +950,40 @@ fn a_value_zendesk_does_not_keep_is_reported_as_not_converged() {
         count(&requests, "GET /api/v2/users/show_many"),
         1,
         "{requests:#}"
+    );
+}
+
+#[test]
+fn format_markdown_prints_the_plan_and_the_outcome_for_a_job_summary() {
+    let sandbox = sandbox(&json!({"users": [
+        {"id": 1, "name": "Ad Min", "email": "admin@acme.com", "role": "admin"}
+    ]}));
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "users:\n  - email: eve@acme.com\n    name: Eve End\n    role: end-user\n    ticket_restriction: assigned\n",
+    );
+    let (output, stdout) =
+        run(sandbox
+            .zapply()
+            .args(["--auto-approve", "--format", "markdown", &roster]));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    // The plan, as the pull-request comment shows it, then the outcome.
+    let plan_at = stdout
+        .find("<details><summary>Create (1)</summary>")
+        .expect(&stdout);
+    let outcome_at = stdout.find("## ❌ zapply").expect(&stdout);
+    assert!(plan_at < outcome_at, "{stdout}");
+    assert!(stdout.contains("| applied | 1 |"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "| Eve End &lt;eve@acme.com&gt; | {roster}:2:5 | email:eve@acme.com | ticket\\_restriction | \"assigned\" | \"requested\" |"
+        )),
+        "{stdout}"
     );
 }

@@ -226,10 +226,53 @@ pub(crate) fn writes(requests: &Value) -> u64 {
         .sum()
 }
 
+/// How long a binary may run in a test before it is taken for hung and killed.
+const HUNG_AFTER: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Runs `command` to the end with its output captured, like [`Command::output`], but kills
+/// it and fails the test if it runs longer than [`HUNG_AFTER`]: a hang (a deadlock, say)
+/// fails CI instead of stalling it.
 pub(crate) fn run(command: &mut Command) -> (Output, String) {
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
-    (output, stdout)
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > HUNG_AFTER {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{command:?} hung for {} s; killed.\nstderr:\n{}",
+                HUNG_AFTER.as_secs(),
+                String::from_utf8_lossy(&stderr.join().unwrap())
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let output = Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    let text = String::from_utf8(output.stdout.clone()).unwrap();
+    (output, text)
 }
 
 pub(crate) fn roster_file(dir: &tempfile::TempDir, text: &str) -> String {

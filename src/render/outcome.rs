@@ -1,0 +1,346 @@
+//! What an apply did, for people: plain lines (a terminal, a log) or markdown (a pipeline's
+//! job summary, `$GITHUB_STEP_SUMMARY`). Failures, unresolved changes and fields that did not
+//! converge each name the roster entry and Zendesk's reason.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::time::Duration;
+
+use super::count;
+use super::markdown::plain;
+use crate::apply::{ApplyReport, ChangeResult, Status};
+
+/// Rows of a markdown table beyond which the rest is counted, not listed: a job summary is
+/// read by a person, and GitHub caps it at 1 MiB.
+const MAX_ROWS: usize = 200;
+
+/// The outcome as lines: one per change that did not apply, one per field that did not
+/// converge, then the summary line.
+pub fn outcome_human(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()> {
+    if report.fell_back_to_single_requests {
+        writeln!(
+            out,
+            "note: the account has bulk imports disabled; single requests were used instead"
+        )?;
+    }
+    for result in unsuccessful(report) {
+        let word = if result.status == Status::Failed {
+            "failed"
+        } else {
+            "unresolved"
+        };
+        let target = result
+            .target
+            .as_deref()
+            .map(|t| format!(" → {t}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{word}: {} {} {}{target} ({}, {}): {}: {}",
+            snake(&result.action),
+            snake(&result.kind).replace('_', " "),
+            result.label,
+            result.source.as_deref().unwrap_or("pruned"),
+            result.key,
+            result.error.as_deref().unwrap_or("Error"),
+            result.details.as_deref().unwrap_or(""),
+        )?;
+    }
+    for divergence in &report.diverged {
+        writeln!(
+            out,
+            "did not converge: {} ({}, {}): {}: planned {}, Zendesk has {}",
+            divergence.label,
+            divergence.source.as_deref().unwrap_or("pruned"),
+            divergence.key,
+            divergence.field,
+            divergence.planned,
+            divergence.live,
+        )?;
+    }
+    writeln!(out, "{}", summary(report))
+}
+
+/// The outcome as markdown: a heading with the summary, a table of counts, then tables of
+/// failed and unresolved changes and of fields that did not converge.
+pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut text = String::new();
+    let mark = if report.is_success() { "✅" } else { "❌" };
+    let _ = writeln!(text, "## {mark} zapply\n");
+    plain(&summary(report), &mut text);
+    text.push_str("\n\n| Outcome | Changes |\n|---|--:|\n");
+    for (status, word) in [
+        (Status::Applied, "applied"),
+        (Status::Failed, "failed"),
+        (Status::Unresolved, "unresolved"),
+        (Status::Blocked, "blocked (not attempted)"),
+    ] {
+        let _ = writeln!(text, "| {word} | {} |", count(report.count(status)));
+    }
+    let _ = writeln!(
+        text,
+        "| fields that did not converge | {} |",
+        count(report.diverged.len())
+    );
+    text.push_str("\nAccount: ");
+    plain(&report.account, &mut text);
+    text.push('\n');
+    if report.fell_back_to_single_requests {
+        text.push_str(
+            "\n> **Note:** the account has bulk imports disabled; single requests were used instead.\n",
+        );
+    }
+    let failures: Vec<&ChangeResult> = unsuccessful(report).collect();
+    if !failures.is_empty() {
+        text.push_str(
+            "\n### Not applied\n\n| Outcome | Change | Roster | Key | Error | Zendesk's reason |\n|---|---|---|---|---|---|\n",
+        );
+        for result in failures.iter().take(MAX_ROWS) {
+            let word = if result.status == Status::Failed {
+                "failed"
+            } else {
+                "unresolved"
+            };
+            let mut change = format!(
+                "{} {} {}",
+                snake(&result.action),
+                snake(&result.kind).replace('_', " "),
+                result.label
+            );
+            if let Some(target) = &result.target {
+                let _ = write!(change, " → {target}");
+            }
+            row(
+                &mut text,
+                &[
+                    word,
+                    &change,
+                    result.source.as_deref().unwrap_or("pruned"),
+                    &result.key,
+                    result.error.as_deref().unwrap_or("Error"),
+                    result.details.as_deref().unwrap_or(""),
+                ],
+            );
+        }
+        more(&mut text, failures.len());
+    }
+    if !report.diverged.is_empty() {
+        text.push_str(
+            "\n### Did not converge\n\n| User | Roster | Key | Field | Planned | Zendesk has |\n|---|---|---|---|---|---|\n",
+        );
+        for divergence in report.diverged.iter().take(MAX_ROWS) {
+            row(
+                &mut text,
+                &[
+                    &divergence.label,
+                    divergence.source.as_deref().unwrap_or("pruned"),
+                    &divergence.key,
+                    &divergence.field,
+                    &divergence.planned.to_string(),
+                    &divergence.live.to_string(),
+                ],
+            );
+        }
+        more(&mut text, report.diverged.len());
+    }
+    out.write_all(text.as_bytes())
+}
+
+/// `Applied 2,031 changes in 14 jobs (87 requests, 12 job polls) in 41.2 s; 2 failed`.
+#[must_use]
+pub fn summary(report: &ApplyReport) -> String {
+    let applied = report.count(Status::Applied);
+    let mut line = format!(
+        "Applied {} change{} in {} job{} ({} request{}, {} job poll{}) in {:.1} s",
+        count(applied),
+        plural(applied),
+        count(report.jobs),
+        plural(report.jobs),
+        count(to_usize(report.requests)),
+        plural(to_usize(report.requests)),
+        count(to_usize(report.job_polls)),
+        plural(to_usize(report.job_polls)),
+        Duration::from_millis(report.elapsed_ms).as_secs_f64(),
+    );
+    for (status, word) in [
+        (Status::Failed, "failed"),
+        (Status::Unresolved, "unresolved"),
+        (Status::Blocked, "blocked"),
+    ] {
+        let n = report.count(status);
+        if n > 0 {
+            let _ = write!(line, "; {} {word}", count(n));
+        }
+    }
+    let n = report.diverged.len();
+    if n > 0 {
+        let _ = write!(line, "; {} field{} did not converge", count(n), plural(n));
+    }
+    line
+}
+
+fn unsuccessful(report: &ApplyReport) -> impl Iterator<Item = &ChangeResult> {
+    report
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Failed | Status::Unresolved))
+}
+
+fn row(text: &mut String, cells: &[&str]) {
+    text.push('|');
+    for cell in cells {
+        text.push(' ');
+        plain(cell, text);
+        text.push_str(" |");
+    }
+    text.push('\n');
+}
+
+fn more(text: &mut String, total: usize) {
+    if total > MAX_ROWS {
+        let _ = writeln!(
+            text,
+            "\n…and {} more; the full list is in the report (`--report`).",
+            count(total - MAX_ROWS)
+        );
+    }
+}
+
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The JSON name of a plan enum (`create`, `group_membership`).
+fn snake(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{outcome_human, outcome_markdown};
+    use crate::apply::{ApplyReport, ChangeResult, Divergence, Status};
+    use crate::plan::{Action, Kind};
+
+    fn result(status: Status, action: Action, key: &str, label: &str) -> ChangeResult {
+        ChangeResult {
+            kind: Kind::User,
+            action,
+            key: key.to_owned(),
+            label: label.to_owned(),
+            target: None,
+            source: Some("roster/agents.yaml:12:5".to_owned()),
+            id: Some(7),
+            status,
+            error: None,
+            details: None,
+        }
+    }
+
+    fn report() -> ApplyReport {
+        let mut failed = result(
+            Status::Failed,
+            Action::Create,
+            "email:ann@acme.com",
+            "Ann | Ops <ann@acme.com>",
+        );
+        failed.error = Some("RecordInvalid".to_owned());
+        failed.details =
+            Some("Email: ann@acme.com is already being used by another user".to_owned());
+        let mut lost = result(
+            Status::Unresolved,
+            Action::Add,
+            "external_id:emp-4",
+            "Dee Doe",
+        );
+        lost.kind = Kind::GroupMembership;
+        lost.target = Some("Tier 2".to_owned());
+        lost.error = Some("OutcomeUnknown".to_owned());
+        lost.details =
+            Some("job `j1` expired or vanished before it reported its results".to_owned());
+        let mut results = vec![failed, lost];
+        results.extend((0..2030).map(|i| {
+            result(
+                Status::Applied,
+                Action::Update,
+                &format!("external_id:emp-{i}"),
+                "U",
+            )
+        }));
+        ApplyReport {
+            account: "https://acme.zendesk.com".to_owned(),
+            results,
+            jobs: 21,
+            requests: 87,
+            job_polls: 12,
+            fell_back_to_single_requests: false,
+            diverged: vec![Divergence {
+                key: "email:eve@acme.com".to_owned(),
+                label: "Eve End <eve@acme.com>".to_owned(),
+                source: Some("roster/end-users.yaml:3:5".to_owned()),
+                field: "ticket_restriction".to_owned(),
+                planned: json!("assigned"),
+                live: json!("requested"),
+            }],
+            elapsed_ms: 41_230,
+        }
+    }
+
+    #[test]
+    fn human_outcome_lists_what_did_not_apply_then_the_summary() {
+        let mut out = Vec::new();
+        outcome_human(&report(), &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
+    fn markdown_outcome_has_counts_and_tables_with_escaped_cells() {
+        let mut out = Vec::new();
+        outcome_markdown(&report(), &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
+    fn long_tables_are_cut_and_say_how_many_more() {
+        let mut many = report();
+        for result in &mut many.results {
+            result.status = Status::Failed;
+        }
+        let mut out = Vec::new();
+        outcome_markdown(&many, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches("\n| failed |").count(), 1 + super::MAX_ROWS);
+        assert!(
+            text.contains("…and 1,832 more; the full list is in the report (`--report`)."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_clean_run_is_one_line_and_a_tick() {
+        let clean = ApplyReport {
+            results: vec![result(Status::Applied, Action::Create, "email:a@b.c", "A")],
+            diverged: Vec::new(),
+            ..report()
+        };
+        let mut out = Vec::new();
+        outcome_human(&clean, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "Applied 1 change in 21 jobs (87 requests, 12 job polls) in 41.2 s\n"
+        );
+        let mut out = Vec::new();
+        outcome_markdown(&clean, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("## ✅ zapply\n"), "{text}");
+        assert!(!text.contains("### "), "{text}");
+    }
+}
