@@ -3,7 +3,7 @@
 //! every item's result mapped back to its index in the submission.
 
 use std::ops::Range;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url};
 
@@ -97,9 +97,12 @@ impl BulkJob<'_> {
             } else {
                 poll_wait
             };
+            let waiting = Instant::now();
             tokio::time::sleep(wait).await;
             poll_wait = (poll_wait.mul_f64(1.5)).min(POLL_MAX);
-            let done = poll(client, &outstanding, &mut items).await?;
+            let polled = poll(client, &outstanding, &mut items).await;
+            transport.with_stats(|stats| stats.job_wait += waiting.elapsed());
+            let done = polled?;
             if !done.is_empty() {
                 poll_wait = POLL_FIRST;
                 finished += done.len();

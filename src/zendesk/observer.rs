@@ -25,7 +25,8 @@ pub enum ClientEvent<'a> {
         /// How long the client waits before the next attempt.
         wait: Duration,
     },
-    /// A request waits for the rate-limit share.
+    /// A request waits for the rate limit: the run's share of the account's limit, or the
+    /// incremental export's spacing.
     Paced {
         /// How long.
         wait: Duration,

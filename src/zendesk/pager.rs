@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 use serde::de::IgnoredAny;
 use tokio::task::JoinHandle;
 
-use super::ZendeskError;
 use super::transport::{Answer, Repeat, Transport};
 use super::wire::Page;
+use super::{ClientEvent, ZendeskError};
 
 /// Which pagination style a listing uses, which decides how the next page is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +109,13 @@ impl<T: DeserializeOwned> Pager<T> {
             // Zendesk allows 10 incremental-export requests a minute: keep 6 s apart rather
             // than collect 429s.
             let wait = INCREMENTAL_INTERVAL.saturating_sub(last.elapsed());
+            if !wait.is_zero() && !self.transport.settings().no_delay {
+                self.transport
+                    .with_stats(|stats| stats.rate_limit_wait += wait);
+                self.transport
+                    .observer()
+                    .on_event(&ClientEvent::Paced { wait });
+            }
             self.transport.sleep(wait).await;
         }
         self.last_sent = Some(Instant::now());

@@ -19,10 +19,14 @@ pub struct RequestStats {
     pub by_status: BTreeMap<u16, u64>,
     /// Attempts that failed without an HTTP answer (refused, reset, timed out).
     pub connection_errors: u64,
-    /// Time spent waiting for the rate limit (pacing and `Retry-After`), summed over requests.
+    /// Time spent waiting for the rate limit (pacing, the incremental export's spacing and
+    /// `Retry-After`), summed over requests.
     pub rate_limit_wait: Duration,
     /// Bulk jobs submitted.
     pub jobs_submitted: u64,
+    /// Time bulk operations spent waiting for their jobs (the sleeps between polls and the
+    /// polls themselves), summed over operations.
+    pub job_wait: Duration,
 }
 
 impl RequestStats {
@@ -37,6 +41,7 @@ impl RequestStats {
             connection_errors: self.connection_errors - earlier.connection_errors,
             rate_limit_wait: self.rate_limit_wait.saturating_sub(earlier.rate_limit_wait),
             jobs_submitted: self.jobs_submitted - earlier.jobs_submitted,
+            job_wait: self.job_wait.saturating_sub(earlier.job_wait),
         }
     }
 
