@@ -2,7 +2,6 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
@@ -26,9 +25,6 @@ pub(crate) enum PageStyle {
     Incremental,
 }
 
-/// The spacing of incremental-export requests (Zendesk allows 10 a minute).
-pub(crate) const INCREMENTAL_INTERVAL: Duration = Duration::from_secs(6);
-
 /// An async iterator over the pages of one listing. Each [`Pager::next_page`] is one request
 /// (plus retries); nothing is fetched before it is asked for, unless the pager was made
 /// [`prefetching`](Pager::prefetching).
@@ -39,7 +35,6 @@ pub struct Pager<T> {
     next: Option<Url>,
     last_cursor: Option<String>,
     pages: u64,
-    last_sent: Option<Instant>,
     /// Request the next cursor page while the current one is being decoded.
     prefetch: bool,
     /// The request for the next page, already sent.
@@ -81,7 +76,6 @@ impl<T: DeserializeOwned> Pager<T> {
             next: Some(first),
             last_cursor: None,
             pages: 0,
-            last_sent: None,
             prefetch: false,
             pending: None,
             marker: PhantomData,
@@ -103,22 +97,18 @@ impl<T: DeserializeOwned> Pager<T> {
         let Some(url) = self.next.take() else {
             return Ok(None);
         };
-        if self.style == PageStyle::Incremental
-            && let Some(last) = self.last_sent
-        {
-            // Zendesk allows 10 incremental-export requests a minute: keep 6 s apart rather
-            // than collect 429s.
-            let wait = INCREMENTAL_INTERVAL.saturating_sub(last.elapsed());
-            if !wait.is_zero() && !self.transport.settings().no_delay {
+        if self.style == PageStyle::Incremental {
+            // Zendesk allows 10 incremental-export requests a minute, for the whole account:
+            // wait for a slot rather than collect 429s.
+            let wait = self.transport.incremental_slot().await;
+            if !wait.is_zero() {
                 self.transport
                     .with_stats(|stats| stats.rate_limit_wait += wait);
                 self.transport
                     .observer()
                     .on_event(&ClientEvent::Paced { wait });
             }
-            self.transport.sleep(wait).await;
         }
-        self.last_sent = Some(Instant::now());
         let endpoint = self.transport.endpoint(&Method::GET, &url);
         let answer = match self.pending.take() {
             Some(pending) => match pending.await {

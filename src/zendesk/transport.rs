@@ -44,7 +44,16 @@ pub(crate) struct Transport {
     pacer: Mutex<Pacer>,
     stats: Mutex<RequestStats>,
     observer: Arc<dyn Observer>,
+    /// When the last incremental-export requests were sent (at most
+    /// [`INCREMENTAL_PER_WINDOW`]), shared by every listing of this client.
+    incremental_sent: Mutex<std::collections::VecDeque<tokio::time::Instant>>,
 }
+
+/// Incremental-export requests Zendesk allows in [`INCREMENTAL_WINDOW`].
+const INCREMENTAL_PER_WINDOW: usize = 10;
+/// Zendesk's window for the incremental export is a minute; a second more absorbs the
+/// difference between when a request leaves and when Zendesk counts it.
+const INCREMENTAL_WINDOW: Duration = Duration::from_secs(61);
 
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -84,6 +93,7 @@ impl Transport {
             stats: Mutex::new(RequestStats::default()),
             observer,
             settings,
+            incremental_sent: Mutex::new(std::collections::VecDeque::new()),
         })
     }
 
@@ -273,6 +283,55 @@ impl Transport {
     }
 
     /// Sleeps unless the test switch turned delays off.
+    /// Waits until an incremental-export request may go: at most
+    /// [`INCREMENTAL_PER_WINDOW`] in any [`INCREMENTAL_WINDOW`] (a sliding window, so never
+    /// more within any of Zendesk's minutes either), and records it. Returns how long it
+    /// waited. A fresh client sends its first ten pages at once rather than 6 s apart.
+    pub(crate) async fn incremental_slot(&self) -> Duration {
+        let mut waited = Duration::ZERO;
+        loop {
+            let wait = {
+                let mut sent = self
+                    .incremental_sent
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let now = tokio::time::Instant::now();
+                while sent
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= INCREMENTAL_WINDOW)
+                {
+                    sent.pop_front();
+                }
+                if sent.len() < INCREMENTAL_PER_WINDOW || self.settings.no_delay {
+                    sent.push_back(now);
+                    if sent.len() > INCREMENTAL_PER_WINDOW {
+                        sent.pop_front();
+                    }
+                    return waited;
+                }
+                sent.front().map_or(Duration::ZERO, |t| {
+                    INCREMENTAL_WINDOW.saturating_sub(now.duration_since(*t))
+                })
+            };
+            tokio::time::sleep(wait).await;
+            waited += wait;
+        }
+    }
+
+    /// How many incremental-export requests could go now without waiting.
+    pub(crate) fn incremental_slots_free(&self) -> usize {
+        let sent = self
+            .incremental_sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let now = tokio::time::Instant::now();
+        let recent = sent
+            .iter()
+            .filter(|t| now.duration_since(**t) < INCREMENTAL_WINDOW)
+            .count();
+        INCREMENTAL_PER_WINDOW.saturating_sub(recent)
+    }
+
     pub(crate) async fn sleep(&self, wait: Duration) {
         if !self.settings.no_delay && !wait.is_zero() {
             tokio::time::sleep(wait).await;
@@ -483,7 +542,33 @@ fn describe(error: &reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{field_errors, message_of, snippet};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::{Transport, field_errors, message_of, snippet};
+    use crate::zendesk::{Auth, ConnectionSettings, Secret, Silent};
+
+    #[tokio::test(start_paused = true)]
+    async fn the_eleventh_export_request_in_a_minute_waits_for_the_first_to_age_out() {
+        let settings = ConnectionSettings::new(
+            "http://127.0.0.1:9",
+            Auth::OAuth {
+                token: Secret::new("t".to_owned()),
+            },
+        )
+        .unwrap();
+        let transport = Transport::new(settings, Arc::new(Silent)).unwrap();
+        for _ in 0..10 {
+            assert_eq!(transport.incremental_slot().await, Duration::ZERO);
+        }
+        assert_eq!(transport.incremental_slot().await, Duration::from_secs(61));
+        // All ten aged out together: nine more go at once, then the window is full again.
+        for _ in 0..9 {
+            assert_eq!(transport.incremental_slot().await, Duration::ZERO);
+        }
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert_eq!(transport.incremental_slot().await, Duration::from_secs(31));
+    }
 
     #[test]
     fn messages_from_every_error_body_shape() {
