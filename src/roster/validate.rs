@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::Roster;
 use super::diagnostic::Diagnostic;
-use super::model::{Field, Located, Role, Source};
+use super::model::{Field, Located, Role, Source, TicketRestriction};
 use super::node::Pos;
 use super::pattern::why_unmatchable;
 use super::suggest::closest;
@@ -223,6 +223,32 @@ impl<'a> Checker<'a> {
                 .hints
                 .push(
                     "only agents and admins belong to groups: change `role`, or remove `groups`"
+                        .into(),
+                );
+            }
+            if let (Field::Value(restriction), Some(role)) = (
+                profile.ticket_restriction.or(&defaults.ticket_restriction),
+                role,
+            ) && role.value == Role::EndUser
+                && matches!(
+                    restriction.value,
+                    TicketRestriction::Groups | TicketRestriction::Assigned
+                )
+            {
+                // Zendesk accepts the value and stores `requested` (API.md §1.13): the roster
+                // would never converge.
+                self.error(
+                    source,
+                    restriction.pos,
+                    "ticket-restriction-on-end-user",
+                    format!(
+                        "{who} is an end-user but has `ticket_restriction: {}`",
+                        restriction.value.as_str()
+                    ),
+                )
+                .hints
+                .push(
+                    "end users can see the tickets they `requested` or their `organization`'s; Zendesk would store `requested`"
                         .into(),
                 );
             }

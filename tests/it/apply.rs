@@ -906,14 +906,17 @@ fn a_run_that_applies_nothing_leaves_no_journal() {
 #[test]
 fn a_value_zendesk_does_not_keep_is_reported_as_not_converged() {
     // Zendesk coerces an agent-only ticket restriction on an end user to `requested`
-    // (API.md §1.13): the write succeeds, the value does not hold.
+    // (API.md §1.13): the write succeeds, the value does not hold. (`validate` refuses it
+    // when the roster says `role: end-user`; here the role is Zendesk's.)
     let sandbox = sandbox(&json!({"users": [
-        {"id": 1, "name": "Ad Min", "email": "admin@acme.com", "role": "admin"}
+        {"id": 1, "name": "Ad Min", "email": "admin@acme.com", "role": "admin"},
+        {"id": 2, "name": "Eve End", "email": "eve@acme.com", "role": "end-user",
+         "ticket_restriction": "requested"}
     ]}));
     let dir = tempfile::tempdir().unwrap();
     let roster = roster_file(
         &dir,
-        "users:\n  - email: eve@acme.com\n    name: Eve End\n    role: end-user\n    ticket_restriction: assigned\n",
+        "users:\n  - email: eve@acme.com\n    name: Eve End\n    ticket_restriction: assigned\n",
     );
     let report = dir.path().join("report.json");
     let (output, stdout) = run(sandbox.zapply().args([
@@ -956,12 +959,14 @@ fn a_value_zendesk_does_not_keep_is_reported_as_not_converged() {
 #[test]
 fn format_markdown_prints_the_plan_and_the_outcome_for_a_job_summary() {
     let sandbox = sandbox(&json!({"users": [
-        {"id": 1, "name": "Ad Min", "email": "admin@acme.com", "role": "admin"}
+        {"id": 1, "name": "Ad Min", "email": "admin@acme.com", "role": "admin"},
+        {"id": 2, "name": "Eve End", "email": "eve@acme.com", "role": "end-user",
+         "ticket_restriction": "requested"}
     ]}));
     let dir = tempfile::tempdir().unwrap();
     let roster = roster_file(
         &dir,
-        "users:\n  - email: eve@acme.com\n    name: Eve End\n    role: end-user\n    ticket_restriction: assigned\n",
+        "users:\n  - email: eve@acme.com\n    name: Eve End\n    ticket_restriction: assigned\n",
     );
     let (output, stdout) =
         run(sandbox
@@ -975,7 +980,7 @@ fn format_markdown_prints_the_plan_and_the_outcome_for_a_job_summary() {
     );
     // The plan, as the pull-request comment shows it, then the outcome.
     let plan_at = stdout
-        .find("<details><summary>Create (1)</summary>")
+        .find("<details><summary>Update (1)</summary>")
         .expect(&stdout);
     let outcome_at = stdout.find("## ❌ zapply").expect(&stdout);
     assert!(plan_at < outcome_at, "{stdout}");
