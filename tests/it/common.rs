@@ -59,6 +59,8 @@ pub(crate) struct Sandbox {
     handle: Option<Handle>,
     /// The working directory of `zapply` (its default journal goes below it).
     work: tempfile::TempDir,
+    /// Whom the binaries authenticate as.
+    email: String,
 }
 
 impl Sandbox {
@@ -76,6 +78,17 @@ impl Sandbox {
         token: &str,
         tune: impl FnOnce(&mut zroster::fake::Knobs),
     ) -> Self {
+        Self::start_as(state, "admin@example.com", token, tune)
+    }
+
+    /// An emulator the binaries reach as `email` (a user of `state`, or one the emulator
+    /// makes).
+    pub(crate) fn start_as(
+        state: &Value,
+        email: &str,
+        token: &str,
+        tune: impl FnOnce(&mut zroster::fake::Knobs),
+    ) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -87,6 +100,7 @@ impl Sandbox {
         let handle = runtime
             .block_on(Server::start(Config {
                 seed,
+                email: email.to_owned(),
                 token: token.to_owned(),
                 knobs,
                 ..Config::default()
@@ -96,6 +110,7 @@ impl Sandbox {
             runtime,
             handle: Some(handle),
             work: tempfile::tempdir().unwrap(),
+            email: email.to_owned(),
         }
     }
 
@@ -116,7 +131,7 @@ impl Sandbox {
         let mut command = bin(name);
         command
             .env("ZENDESK_URL", self.url())
-            .env("ZENDESK_EMAIL", "admin@example.com")
+            .env("ZENDESK_EMAIL", &self.email)
             .env("ZENDESK_API_TOKEN", "fake-token")
             .env("ZROSTER_TEST_NO_DELAY", "1")
             .env_remove("ZENDESK_SUBDOMAIN")

@@ -8,5 +8,6 @@ mod examples;
 mod fake;
 mod interrupt;
 mod plan;
+mod scenarios;
 mod schema;
 mod validate;
