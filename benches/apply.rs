@@ -538,7 +538,7 @@ fn write_large(out: &mut String, scenario: Scenario, run: &Run) {
         .unwrap_or(0);
     writeln!(
         out,
-        "| waiting on the limit (pacing, `Retry-After`, the incremental export's 6 s spacing) | {} ({:.0}%): fetch {} ({export_pages} export pages), apply {} | |",
+        "| waiting on the limit (pacing, `Retry-After`, the incremental export's 10-a-minute window) | {} ({:.0}%): fetch {} ({export_pages} export pages), apply {} | |",
         s(run.limit_wait()),
         share(run.limit_wait()),
         s(run.fetch_limit_wait),

@@ -199,13 +199,6 @@ impl ReadClient {
         )
     }
 
-    /// How many incremental-export pages this client could request now without waiting for
-    /// Zendesk's 10-a-minute window.
-    #[must_use]
-    pub fn incremental_pages_available(&self) -> usize {
-        self.transport.incremental_slots_free()
-    }
-
     /// All custom roles (one request; Enterprise plans, 403/404 elsewhere).
     pub async fn custom_roles(&self) -> Result<Vec<CustomRole>, ZendeskError> {
         self.pager("custom_roles", &[], "custom_roles", PageStyle::Offset)

@@ -318,20 +318,6 @@ impl Transport {
         }
     }
 
-    /// How many incremental-export requests could go now without waiting.
-    pub(crate) fn incremental_slots_free(&self) -> usize {
-        let sent = self
-            .incremental_sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let now = tokio::time::Instant::now();
-        let recent = sent
-            .iter()
-            .filter(|t| now.duration_since(**t) < INCREMENTAL_WINDOW)
-            .count();
-        INCREMENTAL_PER_WINDOW.saturating_sub(recent)
-    }
-
     pub(crate) async fn sleep(&self, wait: Duration) {
         if !self.settings.no_delay && !wait.is_zero() {
             tokio::time::sleep(wait).await;
