@@ -6,7 +6,7 @@ use std::process::Output;
 
 use serde_json::{Value, json};
 
-use crate::common::{Sandbox, roster_file, run, writes};
+use crate::common::{Sandbox, assert_code, roster_file, run, writes};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -105,12 +105,7 @@ fn apply_then_plan_is_empty_and_the_account_matches_the_roster() {
         report.to_str().unwrap(),
         &roster,
     ]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     for result in report["results"].as_array().unwrap() {
         assert_eq!(result["status"], "applied", "{result:#}");
@@ -177,12 +172,7 @@ fn an_unchanged_roster_applies_with_no_write_at_all() {
     let dir = tempfile::tempdir().unwrap();
     let roster = roster_file(&dir, SAME);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     assert!(stdout.contains("Nothing to apply."), "{stdout}");
     let requests = sandbox.requests();
     assert_eq!(writes(&requests), 0, "{requests:#}");
@@ -246,12 +236,7 @@ fn two_hundred_fifty_new_users_take_three_create_or_update_many_requests() {
     let (_, text) = many_users(250, "User");
     let roster = roster_file(&dir, &text);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     // Not on a terminal: a log line per finished job instead of a progress bar.
     let log = stderr(&output);
     let finished: Vec<&str> = log.lines().filter(|l| l.starts_with("job ")).collect();
@@ -284,12 +269,7 @@ fn a_thousand_updates_take_ten_update_many_requests() {
     let (_, text) = many_users(1000, "Renamed");
     let roster = roster_file(&dir, &text);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     let requests = sandbox.requests();
     assert_eq!(
         count(&requests, "PUT /api/v2/users/update_many"),
@@ -320,12 +300,7 @@ fn many_written_users_are_re_read_with_the_incremental_export() {
     let (_, text) = many_users(1500, "Renamed");
     let roster = roster_file(&dir, &text);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     let requests = sandbox.requests();
     // 1,500 users updated since the run began: two pages of the export instead of fifteen
     // `show_many` requests, and none of those.
@@ -365,12 +340,7 @@ fn a_saved_plan_applies_when_only_untouched_users_changed() {
     sandbox.api_put("users/10", &json!({"user": {"alias": "J"}}));
     sandbox.reset_requests();
     let (output, stdout) = run(sandbox.zapply().arg(&saved));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     let requests = sandbox.requests();
     // One re-read for the staleness check, one for the convergence check.
     assert_eq!(
@@ -452,12 +422,7 @@ fn failed_items_are_reported_with_their_roster_lines_and_a_second_apply_finishes
         report.to_str().unwrap(),
         &roster,
     ]));
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 1);
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let schema: Value = serde_json::from_str(&zroster::apply::schema_json()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
@@ -500,12 +465,7 @@ fn failed_items_are_reported_with_their_roster_lines_and_a_second_apply_finishes
         .handle()
         .update_knobs(|knobs| knobs.fault_item = 0.0);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     assert!(
         stdout.contains(&format!("Applied {} changes", failed.len())),
         "{stdout}"
@@ -530,12 +490,7 @@ fn the_acme_example_applies_and_then_plans_only_what_is_blocked() {
         run(sandbox
             .zapply()
             .args(["--auto-approve", "--allow-mass-changes", roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     let after = plan(&sandbox, roster);
     for change in after["changes"].as_array().unwrap() {
         assert!(change["blocked"].is_string(), "left over: {change:#}");
@@ -603,12 +558,7 @@ fn items_of_a_killed_job_are_resolved_by_re_reading_never_resubmitted() {
         run(sandbox
             .zapply()
             .args(["--report", report.to_str().unwrap(), &saved]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let results = report["results"].as_array().unwrap();
     assert!(
@@ -652,12 +602,7 @@ fn items_of_a_killed_job_that_did_not_happen_fail_and_the_next_run_finishes() {
         report.to_str().unwrap(),
         &roster,
     ]));
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 1);
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let statuses: Vec<&str> = report["results"]
         .as_array()
@@ -682,12 +627,7 @@ fn items_of_a_killed_job_that_did_not_happen_fail_and_the_next_run_finishes() {
         .handle()
         .update_knobs(|knobs| knobs.fault_job_killed = 0.0);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
     assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 5);
 }
@@ -709,12 +649,7 @@ fn with_bulk_imports_disabled_creates_fall_back_to_single_requests() {
     );
     let roster = roster_file(&dir, &text);
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     assert!(stdout.contains("bulk imports disabled"), "{stdout}");
     let requests = sandbox.requests();
     assert_eq!(
@@ -747,12 +682,7 @@ fn a_primary_email_change_reuses_an_existing_secondary_address() {
     let dir = tempfile::tempdir().unwrap();
     let roster = roster_file(&dir, &SAME.replace("bo@acme.com", "bo.berg@acme.com"));
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     let requests = sandbox.requests();
     assert_eq!(
         count(&requests, "POST /api/v2/users/{id}/identities"),
@@ -794,12 +724,7 @@ users:
 ",
     );
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 0);
     let state = sandbox.state();
     let tier1 = id_of(&state, "custom_roles", "Tier 1");
     assert_eq!(user(&state, "jane@acme.com")["custom_role_id"], tier1);
@@ -849,12 +774,7 @@ fn the_journal_records_jobs_with_their_items_and_every_result() {
         journal.to_str().unwrap(),
         &roster,
     ]));
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 1);
     let lines: Vec<Value> = std::fs::read_to_string(&journal)
         .unwrap()
         .lines()
@@ -925,12 +845,7 @@ fn a_value_zendesk_does_not_keep_is_reported_as_not_converged() {
         report.to_str().unwrap(),
         &roster,
     ]));
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 1);
     assert!(
         stdout.contains(&format!(
             "did not converge: Eve End <eve@acme.com> ({roster}:2:5, email:eve@acme.com): ticket_restriction: planned \"assigned\", Zendesk has \"requested\""
@@ -972,12 +887,7 @@ fn format_markdown_prints_the_plan_and_the_outcome_for_a_job_summary() {
         run(sandbox
             .zapply()
             .args(["--auto-approve", "--format", "markdown", &roster]));
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        stderr(&output)
-    );
+    assert_code(&output, &stdout, 1);
     // The plan, as the pull-request comment shows it, then the outcome.
     let plan_at = stdout
         .find("<details><summary>Update (1)</summary>")

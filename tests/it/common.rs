@@ -290,6 +290,16 @@ pub(crate) fn run(command: &mut Command) -> (Output, String) {
     (output, text)
 }
 
+/// Fails with the binary's output unless it exited with `code`.
+pub(crate) fn assert_code(output: &Output, stdout: &str, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 pub(crate) fn roster_file(dir: &tempfile::TempDir, text: &str) -> String {
     let path = dir.path().join("roster.yaml");
     std::fs::write(&path, text).unwrap();
