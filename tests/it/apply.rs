@@ -823,21 +823,27 @@ fn a_run_that_applies_nothing_leaves_no_journal() {
     assert!(!sandbox.work_dir().join(".zroster").exists());
 }
 
-#[test]
-fn a_value_zendesk_does_not_keep_is_reported_as_not_converged() {
-    // Zendesk coerces an agent-only ticket restriction on an end user to `requested`
-    // (API.md §1.13): the write succeeds, the value does not hold. (`validate` refuses it
-    // when the roster says `role: end-user`; here the role is Zendesk's.)
+/// An end user and a roster that restricts her to `assigned` tickets. Zendesk coerces an
+/// agent-only ticket restriction on an end user to `requested` (API.md §1.13): the write
+/// succeeds, the value does not hold. (`validate` refuses it when the roster says
+/// `role: end-user`; here the role is Zendesk's.)
+fn end_user_restricted_to_assigned(dir: &tempfile::TempDir) -> (Sandbox, String) {
     let sandbox = sandbox(&json!({"users": [
         {"id": 1, "name": "Ad Min", "email": "admin@acme.com", "role": "admin"},
         {"id": 2, "name": "Eve End", "email": "eve@acme.com", "role": "end-user",
          "ticket_restriction": "requested"}
     ]}));
-    let dir = tempfile::tempdir().unwrap();
     let roster = roster_file(
-        &dir,
+        dir,
         "users:\n  - email: eve@acme.com\n    name: Eve End\n    ticket_restriction: assigned\n",
     );
+    (sandbox, roster)
+}
+
+#[test]
+fn a_value_zendesk_does_not_keep_is_reported_as_not_converged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, roster) = end_user_restricted_to_assigned(&dir);
     let report = dir.path().join("report.json");
     let (output, stdout) = run(sandbox.zapply().args([
         "--auto-approve",
@@ -873,16 +879,8 @@ fn a_value_zendesk_does_not_keep_is_reported_as_not_converged() {
 
 #[test]
 fn format_markdown_prints_the_plan_and_the_outcome_for_a_job_summary() {
-    let sandbox = sandbox(&json!({"users": [
-        {"id": 1, "name": "Ad Min", "email": "admin@acme.com", "role": "admin"},
-        {"id": 2, "name": "Eve End", "email": "eve@acme.com", "role": "end-user",
-         "ticket_restriction": "requested"}
-    ]}));
     let dir = tempfile::tempdir().unwrap();
-    let roster = roster_file(
-        &dir,
-        "users:\n  - email: eve@acme.com\n    name: Eve End\n    ticket_restriction: assigned\n",
-    );
+    let (sandbox, roster) = end_user_restricted_to_assigned(&dir);
     let (output, stdout) =
         run(sandbox
             .zapply()
