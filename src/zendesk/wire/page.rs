@@ -58,6 +58,36 @@ impl<T: DeserializeOwned> Page<T> {
     }
 }
 
+impl Page<IgnoredAny> {
+    /// The pagination fields of a page whose items sit under `key`, the items neither built
+    /// nor, in the usual case, even read. For finding the next cursor before the page is
+    /// decoded: the same `meta` as [`Page::from_json`] reads, but the rest of the body is not
+    /// checked (the full decode does that).
+    ///
+    /// Zendesk puts `meta` after the items, so it is first looked for at the end of the body
+    /// ([`trailing_meta`]); a body where that does not work is skimmed from the start.
+    pub(crate) fn skim(bytes: &[u8], key: &str) -> Result<Self, serde_json::Error> {
+        if let Some(meta) = trailing_meta(bytes) {
+            return Ok(Page {
+                items: Vec::new(),
+                meta,
+                next_page: None,
+                count: None,
+                end_of_stream: None,
+                after_cursor: None,
+            });
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let page = PageSeed {
+            key,
+            marker: PhantomData,
+        }
+        .deserialize(&mut deserializer)?;
+        deserializer.end()?;
+        Ok(page)
+    }
+}
+
 impl<T> Page<T> {
     /// Cursor style: the cursor of the next page, `None` when `meta.has_more` is false.
     #[must_use]
@@ -85,6 +115,36 @@ impl<T> Page<T> {
         self.after_cursor
             .as_deref()
             .or_else(|| self.meta.as_ref()?.after_cursor.as_deref())
+    }
+}
+
+/// The top-level `meta` of a compact JSON object, read from its end: the last `"meta":`
+/// that starts a key (after `,` or `{`: those two bytes cannot stand before an unescaped
+/// quote inside a string), its value, and then nothing but the end of the object or more
+/// members and the end of the object. That rest parses only if the value closed at the top
+/// level, so a `meta` nested anywhere deeper is never taken; and a repeated top-level `meta`
+/// reads as its last one, as in [`Page::from_json`]. `None` when the body is not of that
+/// shape (pretty-printed, no `meta`, `meta` before the items): the caller reads it all.
+fn trailing_meta(bytes: &[u8]) -> Option<Option<CursorMeta>> {
+    const KEY: &[u8] = b"\"meta\":";
+    let at = bytes.windows(KEY.len()).rposition(|window| window == KEY)?;
+    if !matches!(bytes.get(at.checked_sub(1)?), Some(b',' | b'{')) {
+        return None;
+    }
+    let value = &bytes[at + KEY.len()..];
+    let mut stream = serde_json::Deserializer::from_slice(value).into_iter::<Option<CursorMeta>>();
+    let meta = stream.next()?.ok()?;
+    let rest = value.get(stream.byte_offset()..)?.trim_ascii();
+    match rest.split_first()? {
+        (b'}', after) if after.is_empty() => Some(meta),
+        (b',', members) => {
+            let mut object = Vec::with_capacity(members.len() + 1);
+            object.push(b'{');
+            object.extend_from_slice(members);
+            serde_json::from_slice::<IgnoredAny>(&object).ok()?;
+            Some(meta)
+        }
+        _ => None,
     }
 }
 
@@ -211,8 +271,44 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectSeed<'_, T> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Page, parse_object};
+    use serde::de::IgnoredAny;
+
+    use super::{CursorMeta, Page, parse_object};
     use crate::zendesk::wire::{Group, Role, User};
+
+    #[test]
+    fn skimming_reads_the_same_meta_as_parsing() {
+        let bodies: [&[u8]; 10] = [
+            br#"{"users":[{"id":1,"meta":{"has_more":true,"after_cursor":"no"}}],"meta":{"has_more":true,"after_cursor":"c2","before_cursor":"c1"},"links":{"prev":"p","next":"n"}}"#,
+            br#"{"users":[],"meta":{"has_more":false,"after_cursor":"c2"}}"#,
+            br#"{"users":[],"meta":null}"#,
+            br#"{"meta":{"has_more":true,"after_cursor":"first"},"users":[{"id":1,"user_fields":{"meta":{"has_more":true,"after_cursor":"nested"}}}]}"#,
+            br#"{"users":[],"meta":{"has_more":true,"after_cursor":"top"},"links":{"meta":{"has_more":true,"after_cursor":"deeper"}}}"#,
+            br#"{"users":[],"x\"meta":{"has_more":true,"after_cursor":"key with a quote"}}"#,
+            br#"{"users":[],"meta":{"has_more":true,"after_cursor":"one"},"meta":{"has_more":true,"after_cursor":"two"}}"#,
+            br#"{"users":[], "meta": {"has_more": true, "after_cursor": "spaced"}}"#,
+            br#"{"users":[],"meta":{"has_more":true,"after_cursor":"a"},"links":{"next":"n"}}]"#,
+            br#"{"users":[{"id":1}],"note":"a,\"meta\":{\"has_more\":true}"}"#,
+        ];
+        for body in bodies {
+            let skimmed = Page::skim(body, "users").ok().map(|page| page.meta);
+            let parsed = Page::<IgnoredAny>::from_json(body, "users")
+                .ok()
+                .map(|page| page.meta);
+            if parsed.is_some() {
+                assert_eq!(skimmed, parsed, "{}", String::from_utf8_lossy(body));
+            }
+        }
+        assert_eq!(
+            super::trailing_meta(bodies[0]),
+            Some(Some(CursorMeta {
+                has_more: true,
+                after_cursor: Some("c2".to_owned()),
+                before_cursor: Some("c1".to_owned()),
+            }))
+        );
+        assert_eq!(super::trailing_meta(bodies[4]), None);
+    }
 
     #[test]
     fn text_and_bytes_parse_alike() {
