@@ -227,7 +227,8 @@ impl Run {
         let started = Instant::now();
         let state = fetch(&client, query, &NoProgress).await.expect("fetch");
         let ended = Instant::now();
-        let (cpu, emulator_cpu) = (own_cpu() - cpu_before, emulator.cpu() - emulator_before);
+        let cpu = own_cpu().saturating_sub(cpu_before);
+        let emulator_cpu = emulator.cpu().saturating_sub(emulator_before);
         assert_eq!(state.users.len(), users);
         drop(state);
         Self {

@@ -171,15 +171,14 @@ impl<T: DeserializeOwned> Pager<T> {
             Some(ahead) => ahead.answer(&url).await,
             None => None,
         };
-        let answer = match ahead {
-            Some(answer) => answer?,
-            None => {
-                // Not prefetched, or the look-ahead went another way: stop it, ask directly.
-                self.ahead = None;
-                self.transport
-                    .send(Method::GET, url.clone(), None, Repeat::Safe)
-                    .await?
-            }
+        let answer = if let Some(answer) = ahead {
+            answer?
+        } else {
+            // Not prefetched, or the look-ahead went another way: stop it, ask directly.
+            self.ahead = None;
+            self.transport
+                .send(Method::GET, url.clone(), None, Repeat::Safe)
+                .await?
         };
         let page: Page<T> =
             Transport::decode(&endpoint, &answer, |body| Page::from_json(body, key))?;

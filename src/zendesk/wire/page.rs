@@ -67,15 +67,8 @@ impl Page<IgnoredAny> {
     /// Zendesk puts `meta` after the items, so it is first looked for at the end of the body
     /// ([`trailing_meta`]); a body where that does not work is skimmed from the start.
     pub(crate) fn skim(bytes: &[u8], key: &str) -> Result<Self, serde_json::Error> {
-        if let Some(meta) = trailing_meta(bytes) {
-            return Ok(Page {
-                items: Vec::new(),
-                meta,
-                next_page: None,
-                count: None,
-                end_of_stream: None,
-                after_cursor: None,
-            });
+        if let Some(page) = trailing_meta(bytes) {
+            return Ok(page);
         }
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         let page = PageSeed {
@@ -123,9 +116,10 @@ impl<T> Page<T> {
 /// quote inside a string), its value, and then nothing but the end of the object or more
 /// members and the end of the object. That rest parses only if the value closed at the top
 /// level, so a `meta` nested anywhere deeper is never taken; and a repeated top-level `meta`
-/// reads as its last one, as in [`Page::from_json`]. `None` when the body is not of that
-/// shape (pretty-printed, no `meta`, `meta` before the items): the caller reads it all.
-fn trailing_meta(bytes: &[u8]) -> Option<Option<CursorMeta>> {
+/// reads as its last one, as in [`Page::from_json`]. Gives a page with that `meta` and
+/// nothing else, or `None` when the body is not of that shape (pretty-printed, no `meta`,
+/// `meta` before the items): the caller reads it all.
+fn trailing_meta(bytes: &[u8]) -> Option<Page<IgnoredAny>> {
     const KEY: &[u8] = b"\"meta\":";
     let at = bytes.windows(KEY.len()).rposition(|window| window == KEY)?;
     if !matches!(bytes.get(at.checked_sub(1)?), Some(b',' | b'{')) {
@@ -136,16 +130,23 @@ fn trailing_meta(bytes: &[u8]) -> Option<Option<CursorMeta>> {
     let meta = stream.next()?.ok()?;
     let rest = value.get(stream.byte_offset()..)?.trim_ascii();
     match rest.split_first()? {
-        (b'}', after) if after.is_empty() => Some(meta),
+        (b'}', []) => {}
         (b',', members) => {
             let mut object = Vec::with_capacity(members.len() + 1);
             object.push(b'{');
             object.extend_from_slice(members);
             serde_json::from_slice::<IgnoredAny>(&object).ok()?;
-            Some(meta)
         }
-        _ => None,
+        _ => return None,
     }
+    Some(Page {
+        items: Vec::new(),
+        meta,
+        next_page: None,
+        count: None,
+        end_of_stream: None,
+        after_cursor: None,
+    })
 }
 
 struct PageSeed<'k, T> {
@@ -300,14 +301,14 @@ mod tests {
             }
         }
         assert_eq!(
-            super::trailing_meta(bodies[0]),
-            Some(Some(CursorMeta {
+            super::trailing_meta(bodies[0]).and_then(|page| page.meta),
+            Some(CursorMeta {
                 has_more: true,
                 after_cursor: Some("c2".to_owned()),
                 before_cursor: Some("c1".to_owned()),
-            }))
+            })
         );
-        assert_eq!(super::trailing_meta(bodies[4]), None);
+        assert!(super::trailing_meta(bodies[4]).is_none());
     }
 
     #[test]
