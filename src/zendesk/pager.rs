@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
-
-use serde::de::IgnoredAny;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::transport::{Answer, Repeat, Transport};
@@ -25,6 +24,10 @@ pub(crate) enum PageStyle {
     Incremental,
 }
 
+/// Answers a prefetching pager may hold that its caller has not taken yet (a page of 100
+/// users is about 80 KB).
+const AHEAD: usize = 8;
+
 /// An async iterator over the pages of one listing. Each [`Pager::next_page`] is one request
 /// (plus retries); nothing is fetched before it is asked for, unless the pager was made
 /// [`prefetching`](Pager::prefetching).
@@ -35,18 +38,63 @@ pub struct Pager<T> {
     next: Option<Url>,
     last_cursor: Option<String>,
     pages: u64,
-    /// Request the next cursor page while the current one is being decoded.
+    /// Request the next cursor pages while the current one is being decoded.
     prefetch: bool,
-    /// The request for the next page, already sent.
-    pending: Option<JoinHandle<Result<Answer, ZendeskError>>>,
+    /// The pages requested ahead, once the first page is asked for.
+    ahead: Option<Ahead>,
     marker: PhantomData<fn() -> T>,
 }
 
-impl<T> Drop for Pager<T> {
+/// A task that walks a cursor listing ahead of the caller: it reads each answer's cursor
+/// (skipping the items), sends the next request at once, and queues the answers in order.
+struct Ahead {
+    task: JoinHandle<()>,
+    answers: mpsc::Receiver<(Url, Result<Answer, ZendeskError>)>,
+}
+
+impl Drop for Ahead {
     fn drop(&mut self) {
-        // A caller that stops early does not want the page asked for in advance.
-        if let Some(pending) = self.pending.take() {
-            pending.abort();
+        // A caller that stops early does not want the pages asked for in advance.
+        self.task.abort();
+    }
+}
+
+impl Ahead {
+    fn start(transport: Arc<Transport>, first: Url, key: &'static str) -> Self {
+        let (queue, answers) = mpsc::channel(AHEAD);
+        let task = tokio::spawn(async move {
+            let mut url = first;
+            loop {
+                let answer = transport
+                    .send(Method::GET, url.clone(), None, Repeat::Safe)
+                    .await;
+                let next = answer.as_ref().ok().and_then(|answer| {
+                    let cursor = Page::skim(&answer.body, key)
+                        .ok()?
+                        .next_cursor()?
+                        .to_owned();
+                    let next = with_param(&url, "page[after]", &cursor, &[]);
+                    // A cursor that repeats: the caller reports it; stop here.
+                    (next != url).then_some(next)
+                });
+                if queue.send((url, answer)).await.is_err() {
+                    return;
+                }
+                match next {
+                    Some(next) => url = next,
+                    None => return,
+                }
+            }
+        });
+        Self { task, answers }
+    }
+
+    /// The answer for `url`, or `None` when the task did not ask for it (it stopped, or its
+    /// reading of a cursor differed from the caller's).
+    async fn answer(&mut self, url: &Url) -> Option<Result<Answer, ZendeskError>> {
+        match self.answers.recv().await {
+            Some((asked, answer)) if asked == *url => Some(answer),
+            _ => None,
         }
     }
 }
@@ -77,15 +125,16 @@ impl<T: DeserializeOwned> Pager<T> {
             last_cursor: None,
             pages: 0,
             prefetch: false,
-            pending: None,
+            ahead: None,
             marker: PhantomData,
         }
     }
 
     /// For callers that read every page: each cursor page's successor is requested as soon as
-    /// its cursor is known, so the answer travels while the current page is decoded. The
-    /// requests are the same as without prefetching; only their timing changes. Offset and
-    /// incremental listings are not prefetched.
+    /// its cursor is known, by a task that reads only the cursor and runs up to
+    /// 8 answers ahead of the caller, so the next pages travel while the current one
+    /// is decoded. The requests are the same as without prefetching; only their timing
+    /// changes. Offset and incremental listings are not prefetched.
     #[must_use]
     pub fn prefetching(mut self) -> Self {
         self.prefetch = self.style == PageStyle::Cursor;
@@ -110,35 +159,23 @@ impl<T: DeserializeOwned> Pager<T> {
             }
         }
         let endpoint = self.transport.endpoint(&Method::GET, &url);
-        let answer = match self.pending.take() {
-            Some(pending) => match pending.await {
-                Ok(answer) => answer?,
-                Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-                // Only `Drop` aborts the task, and then nobody awaits it.
-                Err(_) => unreachable!("a pending page is aborted only when the pager is dropped"),
-            },
-            None => {
-                self.transport
-                    .send(Method::GET, url.clone(), None, Repeat::Safe)
-                    .await?
-            }
-        };
         let key = self.key;
-        if self.prefetch {
-            // Read only the cursor (the items are skipped, not built), send the next request,
-            // then decode the items while it is under way.
-            let meta: Page<IgnoredAny> =
-                Transport::decode(&endpoint, &answer, |body| Page::from_json(body, key))?;
-            if let Some(cursor) = meta.next_cursor()
-                && self.last_cursor.as_deref() != Some(cursor)
-            {
-                let next = with_param(&url, "page[after]", cursor, &[]);
-                let transport = Arc::clone(&self.transport);
-                self.pending = Some(tokio::spawn(async move {
-                    transport.send(Method::GET, next, None, Repeat::Safe).await
-                }));
-            }
+        if self.prefetch && self.pages == 0 && self.ahead.is_none() {
+            self.ahead = Some(Ahead::start(Arc::clone(&self.transport), url.clone(), key));
         }
+        let ahead = match &mut self.ahead {
+            Some(ahead) => ahead.answer(&url).await,
+            None => None,
+        };
+        let answer = if let Some(answer) = ahead {
+            answer?
+        } else {
+            // Not prefetched, or the look-ahead went another way: stop it, ask directly.
+            self.ahead = None;
+            self.transport
+                .send(Method::GET, url.clone(), None, Repeat::Safe)
+                .await?
+        };
         let page: Page<T> =
             Transport::decode(&endpoint, &answer, |body| Page::from_json(body, key))?;
         self.pages += 1;

@@ -183,10 +183,11 @@ impl Transport {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
+                    // `Vec::from` takes over the buffer when it is not shared: no copy.
                     response.bytes().await.map(|body| Answer {
                         status,
                         headers,
-                        body: body.to_vec(),
+                        body: Vec::from(body),
                     })
                 }
                 Err(error) => Err(error),

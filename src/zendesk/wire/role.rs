@@ -2,11 +2,12 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A user's `role`. Values Zendesk may add later are kept as [`Role::Other`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(into = "String")]
 pub enum Role {
     /// `end-user`.
     EndUser,
@@ -39,6 +40,43 @@ impl From<String> for Role {
             "admin" => Self::Admin,
             _ => Self::Other(value),
         }
+    }
+}
+
+impl Role {
+    fn from_str_ref(value: &str) -> Self {
+        match value {
+            "end-user" => Self::EndUser,
+            "agent" => Self::Agent,
+            "admin" => Self::Admin,
+            _ => Self::Other(value.to_owned()),
+        }
+    }
+}
+
+/// Reads the role from a borrowed string: the three known roles allocate nothing (a
+/// 100,000-user fetch reads 100,000 roles).
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RoleVisitor;
+
+        impl Visitor<'_> for RoleVisitor {
+            type Value = Role;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Role, E> {
+                Ok(Role::from_str_ref(value))
+            }
+
+            fn visit_string<E: de::Error>(self, value: String) -> Result<Role, E> {
+                Ok(Role::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(RoleVisitor)
     }
 }
 

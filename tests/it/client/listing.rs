@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use zroster::fake::Knobs;
 use zroster::zendesk::wire::Role;
 
-use super::{count, emulator, reader, reset, traffic};
+use super::{count, emulator, emulator_without_ids, reader, reset, traffic};
 
 #[tokio::test]
 async fn agents_are_listed_in_ceil_n_over_100_requests() {
@@ -199,9 +199,9 @@ async fn groups_organizations_roles_and_memberships_are_listed() {
     assert!(identities[0].primary);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prefetching_pager_makes_the_same_requests_and_stops_asking_when_dropped() {
-    let handle = emulator(298, 0, Knobs::default()).await;
+    let handle = emulator_without_ids(2_999, 0, Knobs::default()).await;
     let client = reader(&handle);
     reset(&handle).await;
     let users = client
@@ -211,20 +211,28 @@ async fn a_prefetching_pager_makes_the_same_requests_and_stops_asking_when_dropp
         .await
         .unwrap();
     let ids: BTreeSet<u64> = users.iter().map(|user| user.id).collect();
-    assert_eq!((users.len(), ids.len()), (299, 299), "every user once");
+    assert_eq!((users.len(), ids.len()), (3_000, 3_000), "every user once");
     assert_eq!(
         count(&handle, "GET /api/v2/users").await,
-        3,
+        30,
         "no page asked for twice or past the end"
     );
 
-    // Reading one page and dropping the pager: at most the one page asked for in advance.
+    // Reading one page and dropping the pager: the look-ahead stops, with at most its queue
+    // of 8 answers and one request in flight asked for in advance (of 30 pages).
     reset(&handle).await;
     let mut pager = client
         .users_by_roles(&[Role::Agent, Role::Admin])
         .prefetching();
     assert_eq!(pager.next_page().await.unwrap().unwrap().len(), 100);
-    drop(pager);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert!(count(&handle, "GET /api/v2/users").await <= 2);
+    drop(pager);
+    let asked = count(&handle, "GET /api/v2/users").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        count(&handle, "GET /api/v2/users").await,
+        asked,
+        "nothing after the drop"
+    );
+    assert!(asked <= 1 + 8 + 1, "{asked} pages asked for");
 }
