@@ -80,6 +80,7 @@ fn main() {
                 (user.id, LiveUser::from(user))
             })
             .collect(),
+        secondary_emails: std::collections::BTreeMap::new(),
         custom_roles: Vec::new(),
         custom_roles_available: false,
         organizations: Vec::new(),

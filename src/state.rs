@@ -9,11 +9,17 @@
 //!    request;
 //! 4. roster emails still not seen, by search or by the incremental export, whichever the cost
 //!    model in [`EmailLookup`] says takes fewer requests;
-//! 5. custom roles, groups, organizations (full listings, 100 a page), group memberships and,
+//! 5. roster emails that no live user has as its primary address (users to create, primary
+//!    emails to change) may still be another user's *secondary* address, a conflict
+//!    (DESIGN.md §3): each such email is searched (the search of step 4 is reused; after the
+//!    export, which shows primary addresses only, one search per such email), and a hit whose
+//!    primary address differs is confirmed by reading that user's identities. Roster users
+//!    matched by their primary email, the usual case, cost nothing here;
+//! 6. custom roles, groups, organizations (full listings, 100 a page), group memberships and,
 //!    when the roster manages them, organization memberships (full listings, filtered to the
 //!    users in play).
 //!
-//! Step 5 runs concurrently with steps 2–4, so latency is paid once, not per stage.
+//! Step 6 runs concurrently with steps 2–5, so latency is paid once, not per stage.
 
 mod email_lookup;
 mod live;
@@ -75,7 +81,14 @@ pub async fn fetch(
     let me = client.me().await?;
     let users_and_lookup = fetch_users(client, query, progress);
     let account = fetch_account(client, query.organization_memberships, progress);
-    let ((users, email_lookup), account) = tokio::try_join!(users_and_lookup, account)?;
+    let (
+        FoundUsers {
+            users,
+            email_lookup,
+            secondary_emails,
+        },
+        account,
+    ) = tokio::try_join!(users_and_lookup, account)?;
     let (
         custom_roles,
         custom_roles_available,
@@ -92,6 +105,7 @@ pub async fn fetch(
         account: client.settings().base_url.to_string(),
         me,
         users,
+        secondary_emails,
         custom_roles,
         custom_roles_available,
         organizations,
@@ -107,12 +121,21 @@ pub async fn fetch(
 
 type Users = BTreeMap<u64, LiveUser>;
 
-/// Steps 2–4: users in scope, then roster users by external id, then by email.
+/// What steps 2–5 found.
+struct FoundUsers {
+    users: Users,
+    email_lookup: Option<EmailLookup>,
+    /// Lower-case roster email → the live user holding it as a secondary address.
+    secondary_emails: BTreeMap<String, u64>,
+}
+
+/// Steps 2–5: users in scope, then roster users by external id, then by email, then the
+/// owners of roster emails held as secondary addresses.
 async fn fetch_users(
     client: &ReadClient,
     query: &StateQuery,
     progress: &dyn Progress,
-) -> Result<(Users, Option<EmailLookup>), ZendeskError> {
+) -> Result<FoundUsers, ZendeskError> {
     let mut users = Users::new();
     progress.on_stage(Stage::ScopeUsers, 0);
     if !query.manage_roles.is_empty() {
@@ -179,7 +202,11 @@ async fn fetch_users(
         .filter(|email| !seen.contains(email))
         .collect();
     if emails.is_empty() {
-        return Ok((users, None));
+        return Ok(FoundUsers {
+            users,
+            email_lookup: None,
+            secondary_emails: BTreeMap::new(),
+        });
     }
     let count = emails.len() as u64;
     let account_users = if EmailLookup::needs_count(count) {
@@ -189,8 +216,14 @@ async fn fetch_users(
     };
     let lookup = EmailLookup::decide(count, account_users);
     progress.on_stage(Stage::Emails(lookup.strategy), 0);
-    let found = match lookup.strategy {
-        EmailStrategy::Search => search_emails(client, &emails).await?,
+    let searched = match lookup.strategy {
+        EmailStrategy::Search => {
+            let searched = search_emails(client, &emails).await?;
+            for user in searched.iter().flat_map(|(_, hits)| hits) {
+                add_if_primary(&mut users, user, &emails);
+            }
+            Some(searched)
+        }
         EmailStrategy::IncrementalExport => {
             let mut all = Users::new();
             drain(
@@ -200,40 +233,133 @@ async fn fetch_users(
                 progress,
             )
             .await?;
-            all.into_values().map(|user| (user.id, user)).collect()
+            for user in all.into_values() {
+                let wanted = user.active
+                    && user
+                        .email
+                        .as_deref()
+                        .is_some_and(|email| emails.contains(&email.to_lowercase()));
+                if wanted {
+                    users.entry(user.id).or_insert(user);
+                }
+            }
+            None
         }
     };
-    for (id, user) in found {
-        let wanted = user.active
-            && user
-                .email
-                .as_deref()
-                .is_some_and(|email| emails.contains(&email.to_lowercase()));
-        if wanted {
-            users.entry(id).or_insert(user);
-        }
-    }
     progress.on_stage(Stage::Emails(lookup.strategy), users.len());
-    Ok((users, Some(lookup)))
+
+    // Step 5: emails no live user has as its primary address.
+    let primaries: BTreeSet<String> = users
+        .values()
+        .filter(|user| user.active)
+        .filter_map(|user| user.email.as_deref().map(str::to_lowercase))
+        .collect();
+    let unowned: BTreeSet<String> = emails
+        .into_iter()
+        .filter(|email| !primaries.contains(email))
+        .collect();
+    let searched = match searched {
+        Some(searched) => searched
+            .into_iter()
+            .filter(|(email, _)| unowned.contains(email))
+            .collect(),
+        None => search_emails(client, &unowned).await?,
+    };
+    let secondary_emails = secondary_owners(client, searched, &mut users).await?;
+    Ok(FoundUsers {
+        users,
+        email_lookup: Some(lookup),
+        secondary_emails,
+    })
 }
 
-/// One `users/search?query=email:…` per email, several in flight.
+/// Adds a search hit whose primary address is one of the roster's emails.
+fn add_if_primary(users: &mut Users, user: &User, emails: &BTreeSet<String>) {
+    let wanted = user.active
+        && user
+            .email
+            .as_deref()
+            .is_some_and(|email| emails.contains(&email.to_lowercase()));
+    if wanted {
+        users
+            .entry(user.id)
+            .or_insert_with(|| LiveUser::from(user.clone()));
+    }
+}
+
+/// One `users/search?query=email:…` per email, several in flight: each email with its hits.
 async fn search_emails(
     client: &ReadClient,
     emails: &BTreeSet<String>,
-) -> Result<Users, ZendeskError> {
-    let searches = emails
-        .iter()
-        .map(|email| client.search_users(&format!("email:{email}")).collect_all());
-    let pages: Vec<Vec<User>> = stream::iter(searches)
+) -> Result<Vec<(String, Vec<User>)>, ZendeskError> {
+    let searches = emails.iter().map(|email| async move {
+        let hits = client
+            .search_users(&format!("email:{email}"))
+            .collect_all()
+            .await?;
+        Ok::<_, ZendeskError>((email.clone(), hits))
+    });
+    stream::iter(searches)
+        .buffered(client.settings().concurrency)
+        .try_collect()
+        .await
+}
+
+/// Step 5's confirmation: of the searches for emails no live user has as its primary
+/// address, the hits that are active users with another primary address. Whether the search
+/// matches secondary addresses at all, and whether it matches whole addresses only, is
+/// UNCERTAIN (API.md §1.4), so a hit proves nothing by itself: its identities are read (one
+/// request per such user, which only a conflict or a partial match produces) and only an
+/// email identity with exactly that address counts. The owners join `users`, so the plan
+/// can name them.
+async fn secondary_owners(
+    client: &ReadClient,
+    searched: Vec<(String, Vec<User>)>,
+    users: &mut Users,
+) -> Result<BTreeMap<String, u64>, ZendeskError> {
+    let mut candidates: BTreeMap<u64, (User, Vec<String>)> = BTreeMap::new();
+    for (email, hits) in searched {
+        for hit in hits {
+            let primary = hit
+                .email
+                .as_deref()
+                .is_some_and(|primary| primary.eq_ignore_ascii_case(&email));
+            if hit.active && !primary {
+                candidates
+                    .entry(hit.id)
+                    .or_insert_with(|| (hit, Vec::new()))
+                    .1
+                    .push(email.clone());
+            }
+        }
+    }
+    let reads = candidates.into_values().map(|(user, emails)| async move {
+        let identities = client.identities(user.id).collect_all().await?;
+        Ok::<_, ZendeskError>((user, emails, identities))
+    });
+    let read: Vec<_> = stream::iter(reads)
         .buffered(client.settings().concurrency)
         .try_collect()
         .await?;
-    Ok(pages
-        .into_iter()
-        .flatten()
-        .map(|user| (user.id, LiveUser::from(user)))
-        .collect())
+    let mut owners = BTreeMap::new();
+    for (user, emails, identities) in read {
+        let owned: Vec<String> = emails
+            .into_iter()
+            .filter(|email| {
+                identities.iter().any(|identity| {
+                    identity.kind == "email" && identity.value.eq_ignore_ascii_case(email)
+                })
+            })
+            .collect();
+        if owned.is_empty() {
+            continue;
+        }
+        for email in owned {
+            owners.insert(email, user.id);
+        }
+        users.entry(user.id).or_insert_with(|| LiveUser::from(user));
+    }
+    Ok(owners)
 }
 
 async fn drain(

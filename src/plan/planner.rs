@@ -510,6 +510,12 @@ impl<'a> Planner<'a> {
                 matched.insert(id);
             }
             let live = live_id.and_then(|id| self.state.users.get(&id));
+            if let Some(owner) = self.secondary_owner(user, live) {
+                // The owner may be whom the entry means: it is not pruned either.
+                matched.insert(owner);
+                self.secondary_conflict(user, live, owner);
+                continue;
+            }
             self.user(user, live);
         }
         matched
@@ -531,6 +537,47 @@ impl<'a> Planner<'a> {
             source: Some(self.locate(user.source)),
             blocked: Some(format!(
                 "conflict: external_id `{external_id}` belongs to user #{by_external_id} but email `{email}` to user #{by_email}"
+            )),
+            escalation: None,
+        });
+    }
+
+    /// Another live user holding the roster email as a secondary address, when the plan
+    /// would create the user with that email or make it the matched user's primary one
+    /// (`create_or_update` would find that other user; adding the identity would fail).
+    fn secondary_owner(&self, user: &User, live: Option<&LiveUser>) -> Option<u64> {
+        let email = &user.email.as_ref()?.value;
+        if live.is_some_and(|live| same_key(email, live.email.as_deref())) {
+            return None;
+        }
+        let owner = self.state.secondary_email_owner(email)?;
+        (live.map(|l| l.id) != Some(owner.id)).then_some(owner.id)
+    }
+
+    fn secondary_conflict(&mut self, user: &User, live: Option<&LiveUser>, owner: u64) {
+        let email = user.email.as_ref().map_or("", |e| e.value.as_str());
+        let owner_label = self
+            .state
+            .users
+            .get(&owner)
+            .map_or_else(|| format!("#{owner}"), live_label);
+        let action = if live.is_some() {
+            Action::Update
+        } else {
+            Action::Create
+        };
+        self.changes.push(Change {
+            kind: Kind::User,
+            action,
+            key: user_key(user),
+            label: user_label(user),
+            id: live.map(|l| l.id),
+            target: None,
+            target_id: None,
+            fields: Vec::new(),
+            source: Some(self.locate(user.source)),
+            blocked: Some(format!(
+                "conflict: email `{email}` is a secondary email of user #{owner} ({owner_label})"
             )),
             escalation: None,
         });

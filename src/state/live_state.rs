@@ -17,6 +17,10 @@ pub struct LiveState {
     pub me: AuthenticatedUser,
     /// Users by id: in scope by role or tag, or found by a roster user's keys.
     pub users: BTreeMap<u64, LiveUser>,
+    /// Roster emails (lower-case) that a live user holds as a secondary address, with that
+    /// user's id (in `users`). Only emails no live user has as its primary address are
+    /// checked: those of users to create and of primary emails to change.
+    pub secondary_emails: BTreeMap<String, u64>,
     /// Custom roles; empty when the plan has none (`custom_roles_available` false).
     pub custom_roles: Vec<LiveCustomRole>,
     /// Whether the account has custom roles (Enterprise).
@@ -53,6 +57,15 @@ impl LiveState {
                     .as_deref()
                     .is_some_and(|id| id.eq_ignore_ascii_case(external_id))
         })
+    }
+
+    /// The live user holding `email` (case-insensitive) as a secondary address, when the
+    /// fetch checked it.
+    #[must_use]
+    pub fn secondary_email_owner(&self, email: &str) -> Option<&LiveUser> {
+        self.secondary_emails
+            .get(&email.to_lowercase())
+            .and_then(|id| self.users.get(id))
     }
 
     /// The active user whose primary email is `email` (case-insensitive).
