@@ -328,7 +328,13 @@ fn merge(roster: &mut Roster, file: FileId, document: Document, diagnostics: &mu
     roster.custom_roles.extend(document.custom_roles);
     roster.organizations.extend(document.organizations);
     roster.groups.extend(document.groups);
-    roster.users.extend(document.users);
+    // The first file's list is taken as it is, not copied: with one large file the model
+    // is never held twice.
+    if roster.users.is_empty() {
+        roster.users = document.users;
+    } else {
+        roster.users.extend(document.users);
+    }
 }
 
 #[cfg(test)]
