@@ -78,6 +78,7 @@ pub fn to_document(state: &LiveState, scope: ExportScope) -> Document {
         .users
         .values()
         .filter(|u| u.active && roles.contains(&u.role))
+        .map(AsRef::as_ref)
         .collect();
     users.sort_by(|a, b| {
         (

@@ -119,7 +119,7 @@ pub async fn fetch(
     })
 }
 
-type Users = BTreeMap<u64, LiveUser>;
+type Users = BTreeMap<u64, Box<LiveUser>>;
 
 /// What steps 2–5 found.
 struct FoundUsers {
@@ -186,7 +186,10 @@ async fn fetch_users(
     if !missing.is_empty() {
         progress.on_stage(Stage::ExternalIds, 0);
         let missing: Vec<String> = missing.into_iter().collect();
-        add(&mut users, client.users_by_external_ids(&missing).await?);
+        // Each answer is converted as it arrives: the wire users are never all held at once.
+        client
+            .each_user_by_external_ids(&missing, |page| add(&mut users, page))
+            .await?;
         progress.on_stage(Stage::ExternalIds, missing.len());
     }
 
@@ -225,23 +228,13 @@ async fn fetch_users(
             Some(searched)
         }
         EmailStrategy::IncrementalExport => {
-            let mut all = Users::new();
-            drain(
-                client.incremental_users(0),
-                &mut all,
-                Stage::Emails(lookup.strategy),
-                progress,
-            )
-            .await?;
-            for user in all.into_values() {
-                let wanted = user.active
-                    && user
-                        .email
-                        .as_deref()
-                        .is_some_and(|email| emails.contains(&email.to_lowercase()));
-                if wanted {
-                    users.entry(user.id).or_insert(user);
+            // The whole account passes by; only the roster's users are kept, page by page.
+            let mut pager = client.incremental_users(0).prefetching();
+            while let Some(page) = pager.next_page().await? {
+                for user in &page {
+                    add_if_primary(&mut users, user, &emails);
                 }
+                progress.on_stage(Stage::Emails(lookup.strategy), users.len());
             }
             None
         }
@@ -283,7 +276,7 @@ fn add_if_primary(users: &mut Users, user: &User, emails: &BTreeSet<String>) {
     if wanted {
         users
             .entry(user.id)
-            .or_insert_with(|| LiveUser::from(user.clone()));
+            .or_insert_with(|| Box::new(LiveUser::from(user.clone())));
     }
 }
 
@@ -357,7 +350,9 @@ async fn secondary_owners(
         for email in owned {
             owners.insert(email, user.id);
         }
-        users.entry(user.id).or_insert_with(|| LiveUser::from(user));
+        users
+            .entry(user.id)
+            .or_insert_with(|| Box::new(LiveUser::from(user)));
     }
     Ok(owners)
 }
@@ -379,7 +374,7 @@ async fn drain(
 
 fn add(users: &mut Users, page: Vec<User>) {
     for user in page {
-        users.insert(user.id, LiveUser::from(user));
+        users.insert(user.id, Box::new(LiveUser::from(user)));
     }
 }
 

@@ -509,7 +509,9 @@ impl<'a> Planner<'a> {
             if let Some(id) = live_id {
                 matched.insert(id);
             }
-            let live = live_id.and_then(|id| self.state.users.get(&id));
+            let live = live_id
+                .and_then(|id| self.state.users.get(&id))
+                .map(AsRef::as_ref);
             if let Some(owner) = self.secondary_owner(user, live) {
                 // The owner may be whom the entry means: it is not pruned either.
                 matched.insert(owner);
@@ -560,7 +562,7 @@ impl<'a> Planner<'a> {
             .state
             .users
             .get(&owner)
-            .map_or_else(|| format!("#{owner}"), live_label);
+            .map_or_else(|| format!("#{owner}"), |live| live_label(live));
         let action = if live.is_some() {
             Action::Update
         } else {
@@ -767,18 +769,23 @@ impl<'a> Planner<'a> {
             _ => None,
         };
 
-        let change = |action, fields, escalation| Change {
-            kind: Kind::User,
-            action,
-            key: key.clone(),
-            label: label.clone(),
-            id: live.map(|l| l.id),
-            target: None,
-            target_id: None,
-            fields,
-            source: Some(self.roster.locate(source)),
-            blocked: None,
-            escalation,
+        let change = |action, mut fields: Vec<FieldChange>, escalation| {
+            // A pushed-to list holds room for four fields; most changes have one or two, and
+            // a plan can hold 100,000 of them.
+            fields.shrink_to_fit();
+            Change {
+                kind: Kind::User,
+                action,
+                key: key.clone(),
+                label: label.clone(),
+                id: live.map(|l| l.id),
+                target: None,
+                target_id: None,
+                fields,
+                source: Some(self.roster.locate(source)),
+                blocked: None,
+                escalation,
+            }
         };
         let mut new_changes = Vec::new();
         match live {

@@ -59,7 +59,7 @@ fn state(json: &Value) -> LiveState {
         },
         users: users
             .into_iter()
-            .map(|u| (u.id, LiveUser::from(u)))
+            .map(|u| (u.id, Box::new(LiveUser::from(u))))
             .collect(),
         secondary_emails,
         custom_roles: custom_roles.into_iter().map(Into::into).collect(),
