@@ -603,7 +603,7 @@ impl<'a> Builder<'a> {
         Some(profile)
     }
 
-    fn user(&mut self, node: &mut Node) -> Option<User> {
+    pub(crate) fn user(&mut self, node: &mut Node) -> Option<User> {
         let mut user = User {
             source: self.source(node),
             ..User::default()
