@@ -1,5 +1,6 @@
 //! `Planner::build`: the pure comparison of a roster with the live state (DESIGN.md §3–§5).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
@@ -23,8 +24,10 @@ pub struct Planner<'a> {
     state: &'a LiveState,
     ignore: PatternSet,
     protect: PatternSet,
-    by_external_id: HashMap<String, u64>,
-    by_email: HashMap<String, u64>,
+    /// Live users by lower-case external id and primary email (borrowed when the live
+    /// value is lower-case already, as nearly all are).
+    by_external_id: HashMap<Cow<'a, str>, u64>,
+    by_email: HashMap<Cow<'a, str>, u64>,
     /// Names resolved once: lower-case name → the roster's or the account's object.
     custom_roles: HashMap<String, Resolved>,
     organizations: HashMap<String, Resolved>,
@@ -68,14 +71,14 @@ impl<'a> Planner<'a> {
     /// Compares `roster` with `state`; `roster_digest` identifies the roster files.
     #[must_use]
     pub fn build(roster: &'a Roster, state: &'a LiveState, roster_digest: &str) -> Plan {
-        let mut by_external_id = HashMap::new();
-        let mut by_email = HashMap::new();
+        let mut by_external_id = HashMap::with_capacity(state.users.len());
+        let mut by_email = HashMap::with_capacity(state.users.len());
         for user in state.users.values().filter(|u| u.active) {
             if let Some(id) = &user.external_id {
-                by_external_id.insert(id.to_lowercase(), user.id);
+                by_external_id.insert(lower(id), user.id);
             }
             if let Some(email) = &user.email {
-                by_email.insert(email.to_lowercase(), user.id);
+                by_email.insert(lower(email), user.id);
             }
         }
         let mut group_memberships: HashMap<u64, Vec<LiveMembership>> = HashMap::new();
@@ -491,11 +494,11 @@ impl<'a> Planner<'a> {
             let by_external_id = user
                 .external_id
                 .as_ref()
-                .and_then(|e| self.by_external_id.get(&e.value.to_lowercase()).copied());
+                .and_then(|e| self.by_external_id.get(lower(&e.value).as_ref()).copied());
             let by_email = user
                 .email
                 .as_ref()
-                .and_then(|e| self.by_email.get(&e.value.to_lowercase()).copied());
+                .and_then(|e| self.by_email.get(lower(&e.value).as_ref()).copied());
             let live_id = match (by_external_id, by_email) {
                 (Some(a), Some(b)) if a != b => {
                     matched.insert(a);
@@ -1137,6 +1140,19 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// `text` in lower case (as `str::to_lowercase`), borrowed when it is already.
+fn lower(text: &str) -> Cow<'_, str> {
+    let unchanged = |c: char| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(c) && lower.next().is_none()
+    };
+    if text.chars().all(unchanged) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
+    }
+}
+
 /// The live name of an id as a plan shows it: the name, `#id` when unknown, `null` for none.
 fn name_of(names: &HashMap<u64, String>, id: Option<u64>) -> Value {
     id.map_or(Value::Null, |id| {
@@ -1322,7 +1338,8 @@ fn live_ref(live: &LiveUser) -> UserRef {
 
 /// Every live object a change touches, with the `updated_at` seen when planning.
 fn touched(state: &LiveState, changes: &[Change]) -> Vec<Touched> {
-    let mut touched = BTreeSet::new();
+    // A sorted list, not a set: a B-tree filled in order would be half empty.
+    let mut touched = Vec::new();
     for change in changes.iter().filter(|c| c.blocked.is_none()) {
         let Some(id) = change.id else { continue };
         let (kind, updated_at) = match change.kind {
@@ -1355,13 +1372,16 @@ fn touched(state: &LiveState, changes: &[Change]) -> Vec<Touched> {
                     .and_then(|g| g.updated_at.clone()),
             ),
         };
-        touched.insert(Touched {
+        touched.push(Touched {
             kind,
             id,
             updated_at,
         });
     }
-    touched.into_iter().collect()
+    touched.sort_unstable();
+    touched.dedup();
+    touched.shrink_to_fit();
+    touched
 }
 
 /// Counts, the agent-seat delta and the estimated API cost.
