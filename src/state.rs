@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 
 pub use email_lookup::{EXPORT_PAGE, EmailLookup, EmailStrategy};
-pub use live::{LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
+pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
 pub use live_state::{FetchCost, LiveState};
 pub use state_query::StateQuery;
 
@@ -137,6 +137,7 @@ async fn fetch_users(
     progress: &dyn Progress,
 ) -> Result<FoundUsers, ZendeskError> {
     let mut users = Users::new();
+    let mut interner = Interner::default();
     progress.on_stage(Stage::ScopeUsers, 0);
     if !query.manage_roles.is_empty() {
         let roles: Vec<wire::Role> = query
@@ -147,6 +148,7 @@ async fn fetch_users(
         drain(
             client.users_by_roles(&roles),
             &mut users,
+            &mut interner,
             Stage::ScopeUsers,
             progress,
         )
@@ -158,6 +160,7 @@ async fn fetch_users(
         drain(
             client.users_by_roles(&[wire::Role::Admin]),
             &mut users,
+            &mut interner,
             Stage::ScopeUsers,
             progress,
         )
@@ -167,6 +170,7 @@ async fn fetch_users(
         drain(
             client.search_users(&format!("tags:{tag}")),
             &mut users,
+            &mut interner,
             Stage::ScopeUsers,
             progress,
         )
@@ -188,7 +192,7 @@ async fn fetch_users(
         let missing: Vec<String> = missing.into_iter().collect();
         // Each answer is converted as it arrives: the wire users are never all held at once.
         client
-            .each_user_by_external_ids(&missing, |page| add(&mut users, page))
+            .each_user_by_external_ids(&missing, |page| add(&mut users, page, &mut interner))
             .await?;
         progress.on_stage(Stage::ExternalIds, missing.len());
     }
@@ -223,7 +227,7 @@ async fn fetch_users(
         EmailStrategy::Search => {
             let searched = search_emails(client, &emails).await?;
             for user in searched.iter().flat_map(|(_, hits)| hits) {
-                add_if_primary(&mut users, user, &emails);
+                add_if_primary(&mut users, user, &emails, &mut interner);
             }
             Some(searched)
         }
@@ -232,7 +236,7 @@ async fn fetch_users(
             let mut pager = client.incremental_users(0).prefetching();
             while let Some(page) = pager.next_page().await? {
                 for user in &page {
-                    add_if_primary(&mut users, user, &emails);
+                    add_if_primary(&mut users, user, &emails, &mut interner);
                 }
                 progress.on_stage(Stage::Emails(lookup.strategy), users.len());
             }
@@ -258,7 +262,7 @@ async fn fetch_users(
             .collect(),
         None => search_emails(client, &unowned).await?,
     };
-    let secondary_emails = secondary_owners(client, searched, &mut users).await?;
+    let secondary_emails = secondary_owners(client, searched, &mut users, &mut interner).await?;
     Ok(FoundUsers {
         users,
         email_lookup: Some(lookup),
@@ -267,7 +271,12 @@ async fn fetch_users(
 }
 
 /// Adds a search hit whose primary address is one of the roster's emails.
-fn add_if_primary(users: &mut Users, user: &User, emails: &BTreeSet<String>) {
+fn add_if_primary(
+    users: &mut Users,
+    user: &User,
+    emails: &BTreeSet<String>,
+    interner: &mut Interner,
+) {
     let wanted = user.active
         && user
             .email
@@ -276,7 +285,7 @@ fn add_if_primary(users: &mut Users, user: &User, emails: &BTreeSet<String>) {
     if wanted {
         users
             .entry(user.id)
-            .or_insert_with(|| Box::new(LiveUser::from(user.clone())));
+            .or_insert_with(|| Box::new(LiveUser::from_wire(user.clone(), interner)));
     }
 }
 
@@ -309,6 +318,7 @@ async fn secondary_owners(
     client: &ReadClient,
     searched: Vec<(String, Vec<User>)>,
     users: &mut Users,
+    interner: &mut Interner,
 ) -> Result<BTreeMap<String, u64>, ZendeskError> {
     let mut candidates: BTreeMap<u64, (User, Vec<String>)> = BTreeMap::new();
     for (email, hits) in searched {
@@ -352,7 +362,7 @@ async fn secondary_owners(
         }
         users
             .entry(user.id)
-            .or_insert_with(|| Box::new(LiveUser::from(user)));
+            .or_insert_with(|| Box::new(LiveUser::from_wire(user, interner)));
     }
     Ok(owners)
 }
@@ -360,21 +370,22 @@ async fn secondary_owners(
 async fn drain(
     pager: Pager<User>,
     users: &mut Users,
+    interner: &mut Interner,
     stage: Stage,
     progress: &dyn Progress,
 ) -> Result<(), ZendeskError> {
     // Every page is read: ask for the next while this one is decoded.
     let mut pager = pager.prefetching();
     while let Some(page) = pager.next_page().await? {
-        add(users, page);
+        add(users, page, interner);
         progress.on_stage(stage, users.len());
     }
     Ok(())
 }
 
-fn add(users: &mut Users, page: Vec<User>) {
+fn add(users: &mut Users, page: Vec<User>, interner: &mut Interner) {
     for user in page {
-        users.insert(user.id, Box::new(LiveUser::from(user)));
+        users.insert(user.id, Box::new(LiveUser::from_wire(user, interner)));
     }
 }
 
