@@ -172,8 +172,14 @@ impl ReadClient {
         let (plain, with_comma): (Vec<&String>, Vec<&String>) =
             external_ids.iter().partition(|id| !id.contains(','));
         let plain: Vec<String> = plain.into_iter().cloned().collect();
-        self.each_show_many("users/show_many", "external_ids", &plain, "users", &mut each)
-            .await?;
+        self.each_show_many(
+            "users/show_many",
+            "external_ids",
+            &plain,
+            "users",
+            &mut each,
+        )
+        .await?;
         for external_id in with_comma {
             let found = self.pager::<User>(
                 "users/search",
