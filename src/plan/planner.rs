@@ -1146,7 +1146,12 @@ fn lower(text: &str) -> Cow<'_, str> {
         let mut lower = c.to_lowercase();
         lower.next() == Some(c) && lower.next().is_none()
     };
-    if text.chars().all(unchanged) {
+    let is_lower = if text.is_ascii() {
+        !text.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        text.chars().all(unchanged)
+    };
+    if is_lower {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(text.to_lowercase())
