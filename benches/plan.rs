@@ -295,12 +295,32 @@ fn main() {
     ));
     drop(emulator);
 
-    let (plan, planning, memory) =
+    // Planned three times on a machine shared with other work: the median time is reported,
+    // and the memory of the first run (the others reuse what it freed).
+    let (plan, first, memory) =
         measured(|| Planner::build(&loaded.roster, &state, &loaded.roster.digest));
     assert_eq!(plan.changes.len(), USERS, "one change per user");
     let planning_peak = memory.process_peak;
+    let mut times = vec![first];
+    let mut plan = Some(plan);
+    for _ in 0..2 {
+        drop(plan.take());
+        let start = Instant::now();
+        plan = Some(Planner::build(
+            &loaded.roster,
+            &state,
+            &loaded.roster.digest,
+        ));
+        times.push(start.elapsed().as_secs_f64());
+    }
+    let plan = plan.expect("planned");
+    times.sort_by(f64::total_cmp);
+    let planning = times[1];
     rows.push((
-        format!("plan {USERS} roster users vs {USERS} live users"),
+        format!(
+            "plan {USERS} roster users vs {USERS} live users (median of 3; best {:.3} s)",
+            times[0]
+        ),
         plan.changes.len().to_string(),
         planning,
         memory,
