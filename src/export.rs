@@ -78,6 +78,7 @@ pub fn to_document(state: &LiveState, scope: ExportScope) -> Document {
         .users
         .values()
         .filter(|u| u.active && roles.contains(&u.role))
+        .map(AsRef::as_ref)
         .collect();
     users.sort_by(|a, b| {
         (
@@ -138,8 +139,8 @@ pub fn to_document(state: &LiveState, scope: ExportScope) -> Document {
                 notes: text(live.notes.as_deref()),
                 signature: text(live.signature.as_deref()),
                 phone: text(live.phone.as_deref()),
-                locale: live.locale.clone().map(located),
-                time_zone: live.time_zone.clone().map(located),
+                locale: live.locale.as_deref().map(str::to_owned).map(located),
+                time_zone: live.time_zone.as_deref().map(str::to_owned).map(located),
                 moderator: live.moderator.then(|| located(true)),
                 ticket_restriction: Field::Absent,
                 only_private_comments: live.only_private_comments.then(|| located(true)),

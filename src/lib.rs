@@ -6,6 +6,7 @@
 //! endpoints. `fake` is a local Zendesk emulator used by the tests and the sandbox mode.
 //! Library code never prints: it writes to the writers it is given.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+#![forbid(unsafe_code)]
 
 pub mod apply;
 pub mod cli;

@@ -9,11 +9,17 @@
 //!    request;
 //! 4. roster emails still not seen, by search or by the incremental export, whichever the cost
 //!    model in [`EmailLookup`] says takes fewer requests;
-//! 5. custom roles, groups, organizations (full listings, 100 a page), group memberships and,
+//! 5. roster emails that no live user has as its primary address (users to create, primary
+//!    emails to change) may still be another user's *secondary* address, a conflict
+//!    (DESIGN.md §3): each such email is searched (the search of step 4 is reused; after the
+//!    export, which shows primary addresses only, one search per such email), and a hit whose
+//!    primary address differs is confirmed by reading that user's identities. Roster users
+//!    matched by their primary email, the usual case, cost nothing here;
+//! 6. custom roles, groups, organizations (full listings, 100 a page), group memberships and,
 //!    when the roster manages them, organization memberships (full listings, filtered to the
 //!    users in play).
 //!
-//! Step 5 runs concurrently with steps 2–4, so latency is paid once, not per stage.
+//! Step 6 runs concurrently with steps 2–5, so latency is paid once, not per stage.
 
 mod email_lookup;
 mod live;
@@ -25,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 
 pub use email_lookup::{EXPORT_PAGE, EmailLookup, EmailStrategy};
-pub use live::{LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
+pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
 pub use live_state::{FetchCost, LiveState};
 pub use state_query::StateQuery;
 
@@ -75,7 +81,15 @@ pub async fn fetch(
     let me = client.me().await?;
     let users_and_lookup = fetch_users(client, query, progress);
     let account = fetch_account(client, query.organization_memberships, progress);
-    let ((users, email_lookup), account) = tokio::try_join!(users_and_lookup, account)?;
+    let (
+        FoundUsers {
+            users,
+            email_lookup,
+            secondary_emails,
+            secondary_emails_unchecked,
+        },
+        account,
+    ) = tokio::try_join!(users_and_lookup, account)?;
     let (
         custom_roles,
         custom_roles_available,
@@ -92,6 +106,8 @@ pub async fn fetch(
         account: client.settings().base_url.to_string(),
         me,
         users,
+        secondary_emails,
+        secondary_emails_unchecked,
         custom_roles,
         custom_roles_available,
         organizations,
@@ -105,15 +121,33 @@ pub async fn fetch(
     })
 }
 
-type Users = BTreeMap<u64, LiveUser>;
+type Users = BTreeMap<u64, Box<LiveUser>>;
 
-/// Steps 2–4: users in scope, then roster users by external id, then by email.
+/// The most searches the fetch makes, after an incremental export, to learn whether roster
+/// emails no live user has as its primary address are another user's secondary address.
+/// The export shows primary addresses only; above this many (a mass onboarding, say) the
+/// check would cost one request per new user, so it is skipped and the plan says so.
+pub const SECONDARY_SEARCHES_AT_MOST: usize = 100;
+
+/// What steps 2–5 found.
+struct FoundUsers {
+    users: Users,
+    email_lookup: Option<EmailLookup>,
+    /// Lower-case roster email → the live user holding it as a secondary address.
+    secondary_emails: BTreeMap<String, u64>,
+    /// Emails not checked for secondary owners (too many to search one by one).
+    secondary_emails_unchecked: usize,
+}
+
+/// Steps 2–5: users in scope, then roster users by external id, then by email, then the
+/// owners of roster emails held as secondary addresses.
 async fn fetch_users(
     client: &ReadClient,
     query: &StateQuery,
     progress: &dyn Progress,
-) -> Result<(Users, Option<EmailLookup>), ZendeskError> {
+) -> Result<FoundUsers, ZendeskError> {
     let mut users = Users::new();
+    let mut interner = Interner::default();
     progress.on_stage(Stage::ScopeUsers, 0);
     if !query.manage_roles.is_empty() {
         let roles: Vec<wire::Role> = query
@@ -124,6 +158,7 @@ async fn fetch_users(
         drain(
             client.users_by_roles(&roles),
             &mut users,
+            &mut interner,
             Stage::ScopeUsers,
             progress,
         )
@@ -135,6 +170,7 @@ async fn fetch_users(
         drain(
             client.users_by_roles(&[wire::Role::Admin]),
             &mut users,
+            &mut interner,
             Stage::ScopeUsers,
             progress,
         )
@@ -144,6 +180,7 @@ async fn fetch_users(
         drain(
             client.search_users(&format!("tags:{tag}")),
             &mut users,
+            &mut interner,
             Stage::ScopeUsers,
             progress,
         )
@@ -163,7 +200,10 @@ async fn fetch_users(
     if !missing.is_empty() {
         progress.on_stage(Stage::ExternalIds, 0);
         let missing: Vec<String> = missing.into_iter().collect();
-        add(&mut users, client.users_by_external_ids(&missing).await?);
+        // Each answer is converted as it arrives: the wire users are never all held at once.
+        client
+            .each_user_by_external_ids(&missing, |page| add(&mut users, page, &mut interner))
+            .await?;
         progress.on_stage(Stage::ExternalIds, missing.len());
     }
 
@@ -179,7 +219,12 @@ async fn fetch_users(
         .filter(|email| !seen.contains(email))
         .collect();
     if emails.is_empty() {
-        return Ok((users, None));
+        return Ok(FoundUsers {
+            users,
+            email_lookup: None,
+            secondary_emails: BTreeMap::new(),
+            secondary_emails_unchecked: 0,
+        });
     }
     let count = emails.len() as u64;
     let account_users = if EmailLookup::needs_count(count) {
@@ -189,71 +234,175 @@ async fn fetch_users(
     };
     let lookup = EmailLookup::decide(count, account_users);
     progress.on_stage(Stage::Emails(lookup.strategy), 0);
-    let found = match lookup.strategy {
-        EmailStrategy::Search => search_emails(client, &emails).await?,
+    let searched = match lookup.strategy {
+        EmailStrategy::Search => {
+            let searched = search_emails(client, &emails).await?;
+            for user in searched.iter().flat_map(|(_, hits)| hits) {
+                add_if_primary(&mut users, user, &emails, &mut interner);
+            }
+            Some(searched)
+        }
         EmailStrategy::IncrementalExport => {
-            let mut all = Users::new();
-            drain(
-                client.incremental_users(0),
-                &mut all,
-                Stage::Emails(lookup.strategy),
-                progress,
-            )
-            .await?;
-            all.into_values().map(|user| (user.id, user)).collect()
+            // The whole account passes by; only the roster's users are kept, page by page.
+            let mut pager = client.incremental_users(0).prefetching();
+            while let Some(page) = pager.next_page().await? {
+                for user in &page {
+                    add_if_primary(&mut users, user, &emails, &mut interner);
+                }
+                progress.on_stage(Stage::Emails(lookup.strategy), users.len());
+            }
+            None
         }
     };
-    for (id, user) in found {
-        let wanted = user.active
-            && user
-                .email
-                .as_deref()
-                .is_some_and(|email| emails.contains(&email.to_lowercase()));
-        if wanted {
-            users.entry(id).or_insert(user);
-        }
-    }
     progress.on_stage(Stage::Emails(lookup.strategy), users.len());
-    Ok((users, Some(lookup)))
+
+    // Step 5: emails no live user has as its primary address.
+    let primaries: BTreeSet<String> = users
+        .values()
+        .filter(|user| user.active)
+        .filter_map(|user| user.email.as_deref().map(str::to_lowercase))
+        .collect();
+    let unowned: BTreeSet<String> = emails
+        .into_iter()
+        .filter(|email| !primaries.contains(email))
+        .collect();
+    let mut unchecked = 0;
+    let searched = match searched {
+        Some(searched) => searched
+            .into_iter()
+            .filter(|(email, _)| unowned.contains(email))
+            .collect(),
+        None if unowned.len() > SECONDARY_SEARCHES_AT_MOST => {
+            unchecked = unowned.len();
+            Vec::new()
+        }
+        None => search_emails(client, &unowned).await?,
+    };
+    let secondary_emails = secondary_owners(client, searched, &mut users, &mut interner).await?;
+    Ok(FoundUsers {
+        users,
+        email_lookup: Some(lookup),
+        secondary_emails,
+        secondary_emails_unchecked: unchecked,
+    })
 }
 
-/// One `users/search?query=email:…` per email, several in flight.
+/// Adds a search hit whose primary address is one of the roster's emails.
+fn add_if_primary(
+    users: &mut Users,
+    user: &User,
+    emails: &BTreeSet<String>,
+    interner: &mut Interner,
+) {
+    let wanted = user.active
+        && user
+            .email
+            .as_deref()
+            .is_some_and(|email| emails.contains(&email.to_lowercase()));
+    if wanted {
+        users
+            .entry(user.id)
+            .or_insert_with(|| Box::new(LiveUser::from_wire(user.clone(), interner)));
+    }
+}
+
+/// One `users/search?query=email:…` per email, several in flight: each email with its hits.
 async fn search_emails(
     client: &ReadClient,
     emails: &BTreeSet<String>,
-) -> Result<Users, ZendeskError> {
-    let searches = emails
-        .iter()
-        .map(|email| client.search_users(&format!("email:{email}")).collect_all());
-    let pages: Vec<Vec<User>> = stream::iter(searches)
+) -> Result<Vec<(String, Vec<User>)>, ZendeskError> {
+    let searches = emails.iter().map(|email| async move {
+        let hits = client
+            .search_users(&format!("email:{email}"))
+            .collect_all()
+            .await?;
+        Ok::<_, ZendeskError>((email.clone(), hits))
+    });
+    stream::iter(searches)
+        .buffered(client.settings().concurrency)
+        .try_collect()
+        .await
+}
+
+/// Step 5's confirmation: of the searches for emails no live user has as its primary
+/// address, the hits that are active users with another primary address. Whether the search
+/// matches secondary addresses at all, and whether it matches whole addresses only, is
+/// UNCERTAIN (API.md §1.4), so a hit proves nothing by itself: its identities are read (one
+/// request per such user, which only a conflict or a partial match produces) and only an
+/// email identity with exactly that address counts. The owners join `users`, so the plan
+/// can name them.
+async fn secondary_owners(
+    client: &ReadClient,
+    searched: Vec<(String, Vec<User>)>,
+    users: &mut Users,
+    interner: &mut Interner,
+) -> Result<BTreeMap<String, u64>, ZendeskError> {
+    let mut candidates: BTreeMap<u64, (User, Vec<String>)> = BTreeMap::new();
+    for (email, hits) in searched {
+        for hit in hits {
+            let primary = hit
+                .email
+                .as_deref()
+                .is_some_and(|primary| primary.eq_ignore_ascii_case(&email));
+            if hit.active && !primary {
+                candidates
+                    .entry(hit.id)
+                    .or_insert_with(|| (hit, Vec::new()))
+                    .1
+                    .push(email.clone());
+            }
+        }
+    }
+    let reads = candidates.into_values().map(|(user, emails)| async move {
+        let identities = client.identities(user.id).collect_all().await?;
+        Ok::<_, ZendeskError>((user, emails, identities))
+    });
+    let read: Vec<_> = stream::iter(reads)
         .buffered(client.settings().concurrency)
         .try_collect()
         .await?;
-    Ok(pages
-        .into_iter()
-        .flatten()
-        .map(|user| (user.id, LiveUser::from(user)))
-        .collect())
+    let mut owners = BTreeMap::new();
+    for (user, emails, identities) in read {
+        let owned: Vec<String> = emails
+            .into_iter()
+            .filter(|email| {
+                identities.iter().any(|identity| {
+                    identity.kind == "email" && identity.value.eq_ignore_ascii_case(email)
+                })
+            })
+            .collect();
+        if owned.is_empty() {
+            continue;
+        }
+        for email in owned {
+            owners.insert(email, user.id);
+        }
+        users
+            .entry(user.id)
+            .or_insert_with(|| Box::new(LiveUser::from_wire(user, interner)));
+    }
+    Ok(owners)
 }
 
 async fn drain(
     pager: Pager<User>,
     users: &mut Users,
+    interner: &mut Interner,
     stage: Stage,
     progress: &dyn Progress,
 ) -> Result<(), ZendeskError> {
     // Every page is read: ask for the next while this one is decoded.
     let mut pager = pager.prefetching();
     while let Some(page) = pager.next_page().await? {
-        add(users, page);
+        add(users, page, interner);
         progress.on_stage(stage, users.len());
     }
     Ok(())
 }
 
-fn add(users: &mut Users, page: Vec<User>) {
+fn add(users: &mut Users, page: Vec<User>, interner: &mut Interner) {
     for user in page {
-        users.insert(user.id, LiveUser::from(user));
+        users.insert(user.id, Box::new(LiveUser::from_wire(user, interner)));
     }
 }
 

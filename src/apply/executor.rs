@@ -1138,6 +1138,7 @@ mod tests {
             touched: Vec::new(),
             references: crate::plan::References::default(),
             summary: crate::plan::Summary::default(),
+            notes: Vec::new(),
         };
         let mut run = Run {
             plan: &plan,

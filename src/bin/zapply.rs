@@ -1,4 +1,5 @@
 //! `zapply`: the same as `zroster apply`.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

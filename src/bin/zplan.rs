@@ -1,4 +1,5 @@
 //! `zplan`: the same as `zroster plan`.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

@@ -1,4 +1,5 @@
 //! `zroster`: validate, plan, apply, export, schema, fake.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

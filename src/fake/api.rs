@@ -970,7 +970,14 @@ fn list_users(store: &Store, q: &Query) -> Result<Reply> {
 }
 
 /// One term of a user search query.
-fn term_matches(user: &User, term: &str) -> bool {
+///
+/// `email:` (and a bare term) match every email identity of the user, not only the primary
+/// address. API.md §1.4 says only that `query` matches "email"; whether secondary addresses
+/// count is UNCERTAIN. The emulator takes the reading in which a search can find the owner of
+/// a secondary address (Zendesk's agent search does), and zroster's fetch never trusts a hit
+/// whose primary address differs without reading that user's identities, so neither reading
+/// can make it report a conflict that is not there.
+fn term_matches(store: &Store, user: &User, term: &str) -> bool {
     fn wild(value: &str, pattern: &str) -> bool {
         let value = value.to_lowercase();
         let pattern = pattern.to_lowercase();
@@ -984,7 +991,7 @@ fn term_matches(user: &User, term: &str) -> bool {
     if let Some((key, value)) = term.split_once(':') {
         let value = value.trim_matches('"');
         return match key {
-            "email" => user.email.as_deref().is_some_and(|e| wild(e, value)),
+            "email" => store.emails_of(user.id).any(|e| wild(e, value)),
             "external_id" => user.external_id.as_deref().is_some_and(|e| wild(e, value)),
             "name" => {
                 wild(&user.name, value) || user.name.to_lowercase().contains(&value.to_lowercase())
@@ -997,10 +1004,9 @@ fn term_matches(user: &User, term: &str) -> bool {
     }
     let needle = term.trim_matches('"').to_lowercase();
     user.name.to_lowercase().contains(&needle)
-        || user
-            .email
-            .as_deref()
-            .is_some_and(|e| e.to_lowercase().contains(&needle))
+        || store
+            .emails_of(user.id)
+            .any(|e| e.to_lowercase().contains(&needle))
         || user
             .notes
             .as_deref()
@@ -1061,10 +1067,27 @@ fn search_users(store: &Store, q: &Query) -> Result<Reply> {
     }
     let query = q.get("query").unwrap_or_default();
     let terms = split_terms(query);
-    let items = store
-        .users
-        .values()
-        .filter(|u| u.active && !terms.is_empty() && terms.iter().all(|t| term_matches(u, t)))
+    // One exact address (what zroster's fetch asks): the email index, not a scan.
+    let exact = match terms.as_slice() {
+        [term] => term
+            .strip_prefix("email:")
+            .map(|value| value.trim_matches('"'))
+            .filter(|value| !value.contains('*')),
+        _ => None,
+    };
+    let candidates: Box<dyn Iterator<Item = &User>> = match exact {
+        Some(email) => Box::new(
+            store
+                .user_by_email(email)
+                .and_then(|id| store.users.get(&id))
+                .into_iter(),
+        ),
+        None => Box::new(store.users.values()),
+    };
+    let items = candidates
+        .filter(|u| {
+            u.active && !terms.is_empty() && terms.iter().all(|t| term_matches(store, u, t))
+        })
         .map(|u| (SortKey::Id(u.id), u));
     Ok(Reply::raw(render_page(
         "users", items, &request, &url, &extra,

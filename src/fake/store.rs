@@ -933,6 +933,16 @@ impl Store {
         id
     }
 
+    /// Every email address of a user: its email identities, primary or not.
+    pub(crate) fn emails_of(&self, user_id: u64) -> impl Iterator<Item = &str> {
+        self.identities_by_user
+            .get(&user_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.identities.get(id))
+            .map(|identity| identity.value.as_str())
+    }
+
     fn identity_ids(&self, user_id: u64) -> Vec<u64> {
         self.identities_by_user
             .get(&user_id)

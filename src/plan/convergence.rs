@@ -38,7 +38,7 @@ fn apply(plan: &Plan, state: &mut LiveState) {
                 for field in &change.fields {
                     set(state, &mut user, &field.field, &field.after);
                 }
-                state.users.insert(id, user);
+                state.users.insert(id, Box::new(user));
             }
             (
                 Kind::User,

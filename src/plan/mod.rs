@@ -59,6 +59,9 @@ pub struct Plan {
     pub references: References,
     /// Counts, seats and API cost.
     pub summary: Summary,
+    /// What the plan could not check and the reviewer should know.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Plan {

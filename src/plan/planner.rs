@@ -1,5 +1,6 @@
 //! `Planner::build`: the pure comparison of a roster with the live state (DESIGN.md §3–§5).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
@@ -23,8 +24,10 @@ pub struct Planner<'a> {
     state: &'a LiveState,
     ignore: PatternSet,
     protect: PatternSet,
-    by_external_id: HashMap<String, u64>,
-    by_email: HashMap<String, u64>,
+    /// Live users by lower-case external id and primary email (borrowed when the live
+    /// value is lower-case already, as nearly all are).
+    by_external_id: HashMap<Cow<'a, str>, u64>,
+    by_email: HashMap<Cow<'a, str>, u64>,
     /// Names resolved once: lower-case name → the roster's or the account's object.
     custom_roles: HashMap<String, Resolved>,
     organizations: HashMap<String, Resolved>,
@@ -68,14 +71,14 @@ impl<'a> Planner<'a> {
     /// Compares `roster` with `state`; `roster_digest` identifies the roster files.
     #[must_use]
     pub fn build(roster: &'a Roster, state: &'a LiveState, roster_digest: &str) -> Plan {
-        let mut by_external_id = HashMap::new();
-        let mut by_email = HashMap::new();
+        let mut by_external_id = HashMap::with_capacity(state.users.len());
+        let mut by_email = HashMap::with_capacity(state.users.len());
         for user in state.users.values().filter(|u| u.active) {
             if let Some(id) = &user.external_id {
-                by_external_id.insert(id.to_lowercase(), user.id);
+                by_external_id.insert(lower(id), user.id);
             }
             if let Some(email) = &user.email {
-                by_email.insert(email.to_lowercase(), user.id);
+                by_email.insert(lower(email), user.id);
             }
         }
         let mut group_memberships: HashMap<u64, Vec<LiveMembership>> = HashMap::new();
@@ -154,6 +157,7 @@ impl<'a> Planner<'a> {
             touched,
             references,
             summary,
+            notes: notes(state),
         }
     }
 
@@ -491,11 +495,11 @@ impl<'a> Planner<'a> {
             let by_external_id = user
                 .external_id
                 .as_ref()
-                .and_then(|e| self.by_external_id.get(&e.value.to_lowercase()).copied());
+                .and_then(|e| self.by_external_id.get(lower(&e.value).as_ref()).copied());
             let by_email = user
                 .email
                 .as_ref()
-                .and_then(|e| self.by_email.get(&e.value.to_lowercase()).copied());
+                .and_then(|e| self.by_email.get(lower(&e.value).as_ref()).copied());
             let live_id = match (by_external_id, by_email) {
                 (Some(a), Some(b)) if a != b => {
                     matched.insert(a);
@@ -509,7 +513,15 @@ impl<'a> Planner<'a> {
             if let Some(id) = live_id {
                 matched.insert(id);
             }
-            let live = live_id.and_then(|id| self.state.users.get(&id));
+            let live = live_id
+                .and_then(|id| self.state.users.get(&id))
+                .map(AsRef::as_ref);
+            if let Some(owner) = self.secondary_owner(user, live) {
+                // The owner may be whom the entry means: it is not pruned either.
+                matched.insert(owner);
+                self.secondary_conflict(user, live, owner);
+                continue;
+            }
             self.user(user, live);
         }
         matched
@@ -531,6 +543,47 @@ impl<'a> Planner<'a> {
             source: Some(self.locate(user.source)),
             blocked: Some(format!(
                 "conflict: external_id `{external_id}` belongs to user #{by_external_id} but email `{email}` to user #{by_email}"
+            )),
+            escalation: None,
+        });
+    }
+
+    /// Another live user holding the roster email as a secondary address, when the plan
+    /// would create the user with that email or make it the matched user's primary one
+    /// (`create_or_update` would find that other user; adding the identity would fail).
+    fn secondary_owner(&self, user: &User, live: Option<&LiveUser>) -> Option<u64> {
+        let email = &user.email.as_ref()?.value;
+        if live.is_some_and(|live| same_key(email, live.email.as_deref())) {
+            return None;
+        }
+        let owner = self.state.secondary_email_owner(email)?;
+        (live.map(|l| l.id) != Some(owner.id)).then_some(owner.id)
+    }
+
+    fn secondary_conflict(&mut self, user: &User, live: Option<&LiveUser>, owner: u64) {
+        let email = user.email.as_ref().map_or("", |e| e.value.as_str());
+        let owner_label = self
+            .state
+            .users
+            .get(&owner)
+            .map_or_else(|| format!("#{owner}"), |live| live_label(live));
+        let action = if live.is_some() {
+            Action::Update
+        } else {
+            Action::Create
+        };
+        self.changes.push(Change {
+            kind: Kind::User,
+            action,
+            key: user_key(user),
+            label: user_label(user),
+            id: live.map(|l| l.id),
+            target: None,
+            target_id: None,
+            fields: Vec::new(),
+            source: Some(self.locate(user.source)),
+            blocked: Some(format!(
+                "conflict: email `{email}` is a secondary email of user #{owner} ({owner_label})"
             )),
             escalation: None,
         });
@@ -720,18 +773,23 @@ impl<'a> Planner<'a> {
             _ => None,
         };
 
-        let change = |action, fields, escalation| Change {
-            kind: Kind::User,
-            action,
-            key: key.clone(),
-            label: label.clone(),
-            id: live.map(|l| l.id),
-            target: None,
-            target_id: None,
-            fields,
-            source: Some(self.roster.locate(source)),
-            blocked: None,
-            escalation,
+        let change = |action, mut fields: Vec<FieldChange>, escalation| {
+            // A pushed-to list holds room for four fields; most changes have one or two, and
+            // a plan can hold 100,000 of them.
+            fields.shrink_to_fit();
+            Change {
+                kind: Kind::User,
+                action,
+                key: key.clone(),
+                label: label.clone(),
+                id: live.map(|l| l.id),
+                target: None,
+                target_id: None,
+                fields,
+                source: Some(self.roster.locate(source)),
+                blocked: None,
+                escalation,
+            }
         };
         let mut new_changes = Vec::new();
         match live {
@@ -1083,6 +1141,24 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// `text` in lower case (as `str::to_lowercase`), borrowed when it is already.
+fn lower(text: &str) -> Cow<'_, str> {
+    let unchanged = |c: char| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(c) && lower.next().is_none()
+    };
+    let is_lower = if text.is_ascii() {
+        !text.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        text.chars().all(unchanged)
+    };
+    if is_lower {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
+    }
+}
+
 /// The live name of an id as a plan shows it: the name, `#id` when unknown, `null` for none.
 fn name_of(names: &HashMap<u64, String>, id: Option<u64>) -> Value {
     id.map_or(Value::Null, |id| {
@@ -1268,7 +1344,8 @@ fn live_ref(live: &LiveUser) -> UserRef {
 
 /// Every live object a change touches, with the `updated_at` seen when planning.
 fn touched(state: &LiveState, changes: &[Change]) -> Vec<Touched> {
-    let mut touched = BTreeSet::new();
+    // A sorted list, not a set: a B-tree filled in order would be half empty.
+    let mut touched = Vec::new();
     for change in changes.iter().filter(|c| c.blocked.is_none()) {
         let Some(id) = change.id else { continue };
         let (kind, updated_at) = match change.kind {
@@ -1301,13 +1378,16 @@ fn touched(state: &LiveState, changes: &[Change]) -> Vec<Touched> {
                     .and_then(|g| g.updated_at.clone()),
             ),
         };
-        touched.insert(Touched {
+        touched.push(Touched {
             kind,
             id,
             updated_at,
         });
     }
-    touched.into_iter().collect()
+    touched.sort_unstable();
+    touched.dedup();
+    touched.shrink_to_fit();
+    touched
 }
 
 /// Counts, the agent-seat delta and the estimated API cost.
@@ -1385,4 +1465,17 @@ fn seat_change(state: &LiveState, change: &Change) -> i64 {
         }
         _ => 0,
     }
+}
+
+/// What the fetch could not check: roster emails no live user has as its primary address,
+/// too many to search one by one for a secondary owner.
+fn notes(state: &LiveState) -> Vec<String> {
+    let n = state.secondary_emails_unchecked;
+    if n == 0 {
+        return Vec::new();
+    }
+    vec![format!(
+        "{n} roster emails that no Zendesk user has as its primary address were not checked against other users' secondary addresses (that takes one search each, more than {}); if one is another user's, applying updates that user instead of creating a new one",
+        crate::state::SECONDARY_SEARCHES_AT_MOST
+    )]
 }

@@ -42,6 +42,13 @@ fn state(json: &Value) -> LiveState {
         serde_json::from_value(list("group_memberships")).unwrap();
     let organization_memberships: Vec<wire::OrganizationMembership> =
         serde_json::from_value(list("organization_memberships")).unwrap();
+    // Secondary email identities, as the fetch records them for the roster's emails.
+    let identities: Vec<wire::Identity> = serde_json::from_value(list("identities")).unwrap();
+    let secondary_emails = identities
+        .iter()
+        .filter(|i| i.kind == "email" && !i.primary)
+        .filter_map(|i| Some((i.value.to_lowercase(), i.user_id?)))
+        .collect();
     LiveState {
         account: "https://acme.zendesk.com".into(),
         me: AuthenticatedUser {
@@ -52,8 +59,10 @@ fn state(json: &Value) -> LiveState {
         },
         users: users
             .into_iter()
-            .map(|u| (u.id, LiveUser::from(u)))
+            .map(|u| (u.id, Box::new(LiveUser::from(u))))
             .collect(),
+        secondary_emails,
+        secondary_emails_unchecked: 0,
         custom_roles: custom_roles.into_iter().map(Into::into).collect(),
         custom_roles_available: true,
         organizations: organizations.into_iter().map(Into::into).collect(),
@@ -234,6 +243,46 @@ fn keys_pointing_at_two_users_are_a_conflict_that_blocks_only_that_user() {
         email: null -> "new@acme.com"
     update user external_id:emp-1 [BLOCKED: conflict: external_id `emp-1` belongs to user #10 but email `omar@acme.com` to user #11]
     summary: 1 create, 0 update, 0 suspend, 0 downgrade, 0 delete, 1 blocked; seats +0; 1 requests, 1 jobs
+    "#);
+}
+
+/// Bo (#11) holds `bo.berg@` and `robert@` as secondary addresses, Jane (#10) `jane.smith@`.
+fn secondary_emails_state() -> Value {
+    json!({
+        "users": [jane(), {"id": 11, "name": "Bo Berg", "email": "bo@acme.com", "role": "agent", "active": true}],
+        "identities": [
+            {"id": 70, "user_id": 11, "type": "email", "value": "bo@acme.com", "primary": true},
+            {"id": 71, "user_id": 11, "type": "email", "value": "bo.berg@acme.com", "primary": false},
+            {"id": 72, "user_id": 11, "type": "email", "value": "robert@acme.com", "primary": false},
+            {"id": 73, "user_id": 10, "type": "email", "value": "jane.smith@acme.com", "primary": false}
+        ]
+    })
+}
+
+const SECONDARY_EMAILS_ROSTER: &str = "settings:\n  manage: { roles: [agent] }\n  prune: suspend\nusers:\n  - { name: New Person, email: Bo.Berg@acme.com }\n  - { external_id: emp-1, email: robert@acme.com }\n  - { name: Ann, email: ann@acme.com }\n";
+
+#[test]
+fn an_email_another_user_holds_as_a_secondary_address_is_a_conflict_that_blocks_only_that_user() {
+    // A new user and a primary-email change both name Bo's secondary addresses: blocked, and
+    // Bo, whom the entries may mean, is not pruned. Ann is created as usual.
+    let p = plan(SECONDARY_EMAILS_ROSTER, &secondary_emails_state());
+    insta::assert_snapshot!(brief(&p), @r#"
+    create user email:Bo.Berg@acme.com [BLOCKED: conflict: email `Bo.Berg@acme.com` is a secondary email of user #11 (Bo Berg <bo@acme.com>)]
+    create user email:ann@acme.com
+        name: null -> "Ann"
+        email: null -> "ann@acme.com"
+    update user external_id:emp-1 [BLOCKED: conflict: email `robert@acme.com` is a secondary email of user #11 (Bo Berg <bo@acme.com>)]
+    summary: 1 create, 0 update, 0 suspend, 0 downgrade, 0 delete, 2 blocked; seats +0; 1 requests, 1 jobs
+    "#);
+    // A user's own secondary address becomes its primary one: no conflict.
+    let p = plan(
+        "users:\n  - { external_id: emp-1, email: Jane.Smith@acme.com }\n",
+        &secondary_emails_state(),
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    make_primary identity external_id:emp-1
+        email: "jane@acme.com" -> "Jane.Smith@acme.com"
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 2 requests, 0 jobs
     "#);
 }
 
@@ -472,7 +521,7 @@ fn every_scenario_renders_in_every_format() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 23, "{names:?}");
+    assert_eq!(names.len(), 24, "{names:?}");
     let scenarios = names.into_iter().map(|name| {
         let dir = root.join(&name);
         let roster = std::fs::read_to_string(dir.join("roster.yaml")).unwrap();
@@ -512,4 +561,30 @@ fn a_new_users_default_group_and_organization_are_not_separate_membership_change
     let memberships: Vec<_> = p.changes.iter().filter_map(|c| c.target.clone()).collect();
     // Zendesk makes the memberships of the default group and organization given at creation.
     assert_eq!(memberships, ["Sales", "Partners"], "{}", brief(&p));
+}
+
+#[test]
+fn emails_the_fetch_could_not_check_for_secondary_owners_are_noted_in_every_format() {
+    use crate::render::{self, Format, RenderOptions};
+    let mut live = state(&json!({}));
+    live.secondary_emails_unchecked = 150;
+    let plan = plan_with("users:\n  - { name: New, email: new@acme.com }\n", &live);
+    assert_eq!(plan.notes.len(), 1);
+    assert!(plan.notes[0].starts_with("150 roster emails that no Zendesk user has"));
+    let rendered = |format| {
+        let mut out = Vec::new();
+        render::renderer(format, RenderOptions::default())
+            .render(&plan, &mut out)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert!(rendered(Format::Human).contains("note: 150 roster emails"));
+    assert!(rendered(Format::Markdown).contains("> **Note:** 150 roster emails"));
+    assert!(rendered(Format::Json).contains("\"notes\": [\n    \"150 roster emails"));
+    // Nothing to note: no `notes` key at all, so plans stay as they were.
+    let quiet = plan_with(
+        "users:\n  - { name: New, email: new@acme.com }\n",
+        &state(&json!({})),
+    );
+    assert!(!serde_json::to_string(&quiet).unwrap().contains("notes"));
 }

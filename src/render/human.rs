@@ -117,6 +117,11 @@ impl Human<'_> {
             writeln!(self.out, " {}: {}", error.source, error.message)?;
             gap = true;
         }
+        for note in &plan.notes {
+            self.paint(Style::Bold, "note:")?;
+            writeln!(self.out, " {note}")?;
+            gap = true;
+        }
 
         let escalations: Vec<&Change> = plan
             .changes

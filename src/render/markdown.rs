@@ -149,6 +149,11 @@ impl Markdown {
             }
             heading.push_str(".\n\n");
         }
+        for note in &plan.notes {
+            heading.push_str("> **Note:** ");
+            self.message(note, &mut heading);
+            heading.push_str("\n\n");
+        }
         let mut sections = sections(plan, heading);
         let fixed: usize = sections
             .iter()

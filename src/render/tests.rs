@@ -378,6 +378,7 @@ fn big_plan(n: usize) -> Plan {
         errors,
         touched: Vec::new(),
         references: crate::plan::References::default(),
+        notes: Vec::new(),
     }
 }
 

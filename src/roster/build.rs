@@ -255,7 +255,12 @@ impl<'a> Builder<'a> {
     ) -> Vec<T> {
         match &mut node.kind {
             NodeKind::Seq(items) => {
-                return items.iter_mut().filter_map(|i| item(self, i)).collect();
+                // Each item's subtree is dropped once built, so the tree shrinks as the model
+                // grows instead of both being whole at once.
+                let items = std::mem::take(items);
+                let mut built = Vec::with_capacity(items.len());
+                built.extend(items.into_iter().filter_map(|mut i| item(self, &mut i)));
+                return built;
             }
             NodeKind::Null => return Vec::new(),
             _ => {}
@@ -598,7 +603,7 @@ impl<'a> Builder<'a> {
         Some(profile)
     }
 
-    fn user(&mut self, node: &mut Node) -> Option<User> {
+    pub(crate) fn user(&mut self, node: &mut Node) -> Option<User> {
         let mut user = User {
             source: self.source(node),
             ..User::default()

@@ -222,12 +222,23 @@ where
         max_depth: MAX_DEPTH,
         max_alias_nodes: MAX_ALIAS_VALUES,
     };
-    let mut root =
-        node::parse(&file.text, limits).map_err(|e| Box::new(yaml_error(&file.display, &e)))?;
     let mut builder = Builder::new(&file.display, FileId::try_from(id).unwrap_or(FileId::MAX));
-    let document = builder.document(&mut root);
-    let diagnostics = builder.diagnostics;
+    // Users are built as the parser completes each one, so the YAML tree of the users is
+    // never whole; the rest of the file is built from its tree.
+    let mut users = Vec::new();
+    let mut root = node::parse_streaming(&file.text, limits, "users", &mut |mut item| {
+        users.extend(builder.user(&mut item));
+    })
+    .map_err(|e| Box::new(yaml_error(&file.display, &e)))?;
+    let mut document = builder.document(&mut root);
     drop(root);
+    if !users.is_empty() {
+        // The tree's `users` list was left empty, so `document.users` is too. The list grew
+        // by doubling: give back the room it will not use (a quarter, on average).
+        users.shrink_to_fit();
+        document.users = users;
+    }
+    let diagnostics = builder.diagnostics;
     let digest: [u8; 32] = {
         use sha2::Digest as _;
         let mut hasher = sha2::Sha256::new();
@@ -328,7 +339,13 @@ fn merge(roster: &mut Roster, file: FileId, document: Document, diagnostics: &mu
     roster.custom_roles.extend(document.custom_roles);
     roster.organizations.extend(document.organizations);
     roster.groups.extend(document.groups);
-    roster.users.extend(document.users);
+    // The first file's list is taken as it is, not copied: with one large file the model
+    // is never held twice.
+    if roster.users.is_empty() {
+        roster.users = document.users;
+    } else {
+        roster.users.extend(document.users);
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,12 @@
 //! - export: one `users?per_page=1` to count the account's users `U`, then
 //!   `ceil(U / 1000)` incremental pages → `1 + ceil(U / 1000)` requests.
 //!
+//! Either way, the emails then found nowhere as a primary address (users to create, primary
+//! emails to change) are checked for being another user's secondary address: the search has
+//! already asked, the export has not (it shows primary addresses only), so after the export
+//! each of those emails costs one search. The decision does not count these, since their
+//! number is known only afterwards; in a roster whose users mostly exist they are few.
+//!
 //! The export is chosen only when it takes fewer requests. With `n ≤ 2` the search always
 //! wins (the export needs at least two), so the count is not even asked for. The export's
 //! own limit (10 requests a minute) is honoured by spacing its pages 6 s apart; the search

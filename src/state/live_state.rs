@@ -15,8 +15,18 @@ pub struct LiveState {
     pub account: String,
     /// Who the credentials belong to (never demoted by a plan).
     pub me: AuthenticatedUser,
-    /// Users by id: in scope by role or tag, or found by a roster user's keys.
-    pub users: BTreeMap<u64, LiveUser>,
+    /// Users by id: in scope by role or tag, or found by a roster user's keys. Each is boxed:
+    /// users arrive in id order, and a B-tree filled in order leaves its nodes about half
+    /// empty, which costs little for an id and a pointer but some 35 MB for 100,000 users
+    /// held inline.
+    pub users: BTreeMap<u64, Box<LiveUser>>,
+    /// Roster emails (lower-case) that a live user holds as a secondary address, with that
+    /// user's id (in `users`). Only emails no live user has as its primary address are
+    /// checked: those of users to create and of primary emails to change.
+    pub secondary_emails: BTreeMap<String, u64>,
+    /// How many such emails were not checked, because it would have taken one search each
+    /// beyond [`super::SECONDARY_SEARCHES_AT_MOST`]; the plan says so.
+    pub secondary_emails_unchecked: usize,
     /// Custom roles; empty when the plan has none (`custom_roles_available` false).
     pub custom_roles: Vec<LiveCustomRole>,
     /// Whether the account has custom roles (Enterprise).
@@ -46,7 +56,7 @@ impl LiveState {
     /// The active user whose external id is `external_id` (case-insensitive).
     #[must_use]
     pub fn user_by_external_id(&self, external_id: &str) -> Option<&LiveUser> {
-        self.users.values().find(|user| {
+        self.users.values().map(AsRef::as_ref).find(|user| {
             user.active
                 && user
                     .external_id
@@ -55,10 +65,20 @@ impl LiveState {
         })
     }
 
+    /// The live user holding `email` (case-insensitive) as a secondary address, when the
+    /// fetch checked it.
+    #[must_use]
+    pub fn secondary_email_owner(&self, email: &str) -> Option<&LiveUser> {
+        self.secondary_emails
+            .get(&email.to_lowercase())
+            .and_then(|id| self.users.get(id))
+            .map(AsRef::as_ref)
+    }
+
     /// The active user whose primary email is `email` (case-insensitive).
     #[must_use]
     pub fn user_by_email(&self, email: &str) -> Option<&LiveUser> {
-        self.users.values().find(|user| {
+        self.users.values().map(AsRef::as_ref).find(|user| {
             user.active
                 && user
                     .email

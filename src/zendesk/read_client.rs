@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use futures_util::{StreamExt as _, TryStreamExt as _, stream};
+use futures_util::{StreamExt as _, stream};
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -156,12 +156,30 @@ impl ReadClient {
         &self,
         external_ids: &[String],
     ) -> Result<Vec<User>, ZendeskError> {
+        let mut users = Vec::new();
+        self.each_user_by_external_ids(external_ids, |page| users.extend(page))
+            .await?;
+        Ok(users)
+    }
+
+    /// [`ReadClient::users_by_external_ids`], handing each answer's users to `each` as it
+    /// arrives (in request order), so that a caller converting them never holds them all.
+    pub async fn each_user_by_external_ids(
+        &self,
+        external_ids: &[String],
+        mut each: impl FnMut(Vec<User>),
+    ) -> Result<(), ZendeskError> {
         let (plain, with_comma): (Vec<&String>, Vec<&String>) =
             external_ids.iter().partition(|id| !id.contains(','));
         let plain: Vec<String> = plain.into_iter().cloned().collect();
-        let mut users = self
-            .show_many("users/show_many", "external_ids", &plain, "users")
-            .await?;
+        self.each_show_many(
+            "users/show_many",
+            "external_ids",
+            &plain,
+            "users",
+            &mut each,
+        )
+        .await?;
         for external_id in with_comma {
             let found = self.pager::<User>(
                 "users/search",
@@ -169,9 +187,9 @@ impl ReadClient {
                 "users",
                 PageStyle::Offset,
             );
-            users.extend(found.collect_all().await?);
+            each(found.collect_all().await?);
         }
-        Ok(users)
+        Ok(())
     }
 
     /// User search (`GET /users/search?query=`), offset pages of 100, at most 10,000 results.
@@ -388,6 +406,22 @@ impl ReadClient {
         values: &[String],
         key: &'static str,
     ) -> Result<Vec<T>, ZendeskError> {
+        let mut all = Vec::new();
+        self.each_show_many(path, param, values, key, |page| all.extend(page))
+            .await?;
+        Ok(all)
+    }
+
+    /// `show_many` requests of 100 values, several in flight; each answer's items go to
+    /// `each` in request order.
+    async fn each_show_many<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        param: &str,
+        values: &[String],
+        key: &'static str,
+        mut each: impl FnMut(Vec<T>),
+    ) -> Result<(), ZendeskError> {
         let include_deleted = path == "users/show_many";
         let requests = values.chunks(PAGE_SIZE).map(|chunk| {
             let joined = chunk.join(",");
@@ -404,11 +438,11 @@ impl ReadClient {
                     .map(|page| page.items)
             }
         });
-        let pages: Vec<Vec<T>> = stream::iter(requests)
-            .buffered(self.settings().concurrency)
-            .try_collect()
-            .await?;
-        Ok(pages.into_iter().flatten().collect())
+        let mut pages = stream::iter(requests).buffered(self.settings().concurrency);
+        while let Some(page) = pages.next().await {
+            each(page?);
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,8 @@
 //! `zplan` end to end: the real binary against the project's emulator over loopback,
 //! asserting the output, the exit code and the API traffic.
 
+use std::fmt::Write as _;
+
 use serde_json::{Value, json};
 
 use crate::common::{Sandbox, bin, root, roster_file, run, writes};
@@ -325,5 +327,120 @@ fn the_token_appears_in_no_output_plan_or_error() {
     );
     for text in &seen {
         assert!(!text.contains("canary-token"), "a token leaked:\n{text}");
+    }
+}
+
+/// Bo holds `bo.berg@acme.com` and `robert@acme.com` as secondary addresses.
+const SECONDARY_STATE: &str = r#"{"users": [
+  {"id": 10, "name": "Jane Smith", "email": "jane@acme.com", "external_id": "emp-1", "role": "agent"},
+  {"id": 11, "name": "Bo Berg", "email": "bo@acme.com", "external_id": "emp-2", "role": "agent"}
+], "identities": [
+  {"id": 70, "user_id": 10, "type": "email", "value": "jane@acme.com", "primary": true},
+  {"id": 71, "user_id": 11, "type": "email", "value": "bo@acme.com", "primary": true},
+  {"id": 72, "user_id": 11, "type": "email", "value": "bo.berg@acme.com", "primary": false},
+  {"id": 73, "user_id": 11, "type": "email", "value": "robert@acme.com", "primary": false}
+]}"#;
+
+/// Requests to one endpoint (normalised as the emulator counts them).
+fn count(requests: &Value, endpoint: &str) -> u64 {
+    requests["by_endpoint"][endpoint].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn an_email_another_user_holds_as_a_secondary_address_blocks_that_user_at_a_minimal_cost() {
+    const SEARCH: &str = "GET /api/v2/users/search";
+    const IDENTITIES: &str = "GET /api/v2/users/{id}/identities";
+    let sandbox = Sandbox::start(&serde_json::from_str(SECONDARY_STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let plan = |text: &str| {
+        sandbox.reset_requests();
+        let roster = roster_file(&dir, text);
+        let (output, stdout) =
+            run(sandbox
+                .zplan()
+                .args(["--format", "json", "--detailed-exitcode", &roster]));
+        let plan: Value = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+        (output.status.code(), plan, sandbox.requests())
+    };
+
+    // Every roster user matched by its primary email: no search, no identity read.
+    let (code, _, requests) = plan(SAME);
+    assert_eq!(code, Some(0));
+    assert_eq!(count(&requests, SEARCH), 0, "{requests:#}");
+    assert_eq!(count(&requests, IDENTITIES), 0, "{requests:#}");
+
+    // A new user whose email nobody holds: one search, still no identity read.
+    let (code, plan_json, requests) = plan(&format!(
+        "{SAME}  - {{ name: New Person, email: new@acme.com, role: agent }}\n"
+    ));
+    assert_eq!(code, Some(2), "{plan_json:#}");
+    assert_eq!(count(&requests, SEARCH), 1, "{requests:#}");
+    assert_eq!(count(&requests, IDENTITIES), 0, "{requests:#}");
+
+    // A new user and a primary-email change naming Bo's secondary addresses: each blocked,
+    // naming Bo; one search per email and one identity read for Bo, found by both.
+    let (code, plan_json, requests) = plan(
+        "settings:\n  manage: { roles: [agent] }\nusers:\n  - { name: Bo Berg, email: bo@acme.com, external_id: emp-2, role: agent }\n  - { external_id: emp-1, email: Robert@acme.com }\n  - { name: New Person, email: bo.berg@acme.com, role: agent }\n",
+    );
+    assert_eq!(code, Some(1), "{plan_json:#}");
+    let blocked: Vec<(&str, &str)> = plan_json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| Some((c["action"].as_str()?, c["blocked"].as_str()?)))
+        .collect();
+    assert_eq!(
+        blocked,
+        [
+            (
+                "create",
+                "conflict: email `bo.berg@acme.com` is a secondary email of user #11 (Bo Berg <bo@acme.com>)"
+            ),
+            (
+                "update",
+                "conflict: email `Robert@acme.com` is a secondary email of user #11 (Bo Berg <bo@acme.com>)"
+            ),
+        ],
+        "{plan_json:#}"
+    );
+    assert_eq!(plan_json["summary"]["blocked"], 2);
+    assert_eq!(count(&requests, SEARCH), 2, "{requests:#}");
+    assert_eq!(count(&requests, IDENTITIES), 1, "{requests:#}");
+    assert_eq!(writes(&requests), 0);
+}
+
+#[test]
+fn a_mass_onboarding_skips_the_secondary_address_check_and_says_so() {
+    // New users' emails are no one's primary address; after the export, checking each for
+    // a secondary owner costs one search. Up to 100 are searched; above that, none are, and
+    // the plan says so.
+    let sandbox = Sandbox::start(&serde_json::from_str(STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = |n: usize| {
+        let mut text = String::from("users:\n");
+        for i in 0..n {
+            let _ = writeln!(text, "  - {{ name: New {i}, email: new{i}@acme.com }}");
+        }
+        roster_file(&dir, &text)
+    };
+    for (n, searches, noted) in [(100, 100, false), (101, 0, true)] {
+        sandbox.reset_requests();
+        let (output, stdout) = run(sandbox.zplan().arg(roster(n)));
+        assert!(output.status.success(), "{stdout}");
+        let requests = sandbox.requests();
+        assert_eq!(
+            count(&requests, "GET /api/v2/incremental/users/cursor"),
+            1,
+            "{n}: {requests:#}"
+        );
+        assert_eq!(
+            count(&requests, "GET /api/v2/users/search"),
+            searches,
+            "{n}: {requests:#}"
+        );
+        let note = format!(
+            "note: {n} roster emails that no Zendesk user has as its primary address were not checked against other users' secondary addresses"
+        );
+        assert_eq!(stdout.contains(&note), noted, "{n}: {stdout}");
     }
 }

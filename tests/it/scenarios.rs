@@ -23,7 +23,7 @@ fn every_planner_scenario_applies_and_then_plans_nothing_left_to_apply() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 23);
+    assert_eq!(names.len(), 24);
     for name in names {
         let roster = dir.join(&name).join("roster.yaml");
         let roster = roster.to_str().unwrap();

@@ -6,7 +6,7 @@ use zroster::fake::Knobs;
 use zroster::roster::Role;
 use zroster::state::{EmailStrategy, NoProgress, StateQuery, fetch};
 
-use super::{emulator, emulator_without_ids, reader, traffic};
+use super::{emulator, emulator_without_ids, reader, reset, traffic, writer};
 
 fn scope() -> StateQuery {
     StateQuery {
@@ -114,6 +114,45 @@ async fn email_only_users_in_a_small_account_come_from_the_export() {
     let by = &traffic(&handle).await["by_endpoint"];
     assert_eq!(by["GET /api/v2/incremental/users/cursor"], 1);
     assert_eq!(by["GET /api/v2/users/search"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn after_the_export_only_emails_nobody_holds_as_primary_are_searched_and_owners_confirmed() {
+    let handle = emulator(5, 40, Knobs::default()).await;
+    let customer3 = handle
+        .state()
+        .users
+        .iter()
+        .find(|u| u["email"] == "customer3@example.com")
+        .and_then(|u| u["id"].as_u64())
+        .unwrap();
+    writer(&handle)
+        .create_identity(customer3, "second@example.com")
+        .await
+        .unwrap();
+    reset(&handle).await;
+    let mut query = scope();
+    query.users = (0..10)
+        .map(|i| (None, Some(format!("customer{i}@example.com"))))
+        .collect();
+    query.users.push((None, Some("Second@example.com".into())));
+    query.users.push((None, Some("nobody@example.com".into())));
+    let state = fetch(&reader(&handle), &query, &NoProgress).await.unwrap();
+    let lookup = state.cost.email_lookup.unwrap();
+    assert_eq!(lookup.strategy, EmailStrategy::IncrementalExport);
+    assert_eq!(
+        state
+            .secondary_email_owner("second@EXAMPLE.com")
+            .map(|u| u.id),
+        Some(customer3)
+    );
+    assert_eq!(state.secondary_emails.len(), 1);
+    let by = &traffic(&handle).await["by_endpoint"];
+    assert_eq!(by["GET /api/v2/incremental/users/cursor"], 1);
+    // The export shows primary addresses only: the two emails it did not find are searched,
+    // and the one hit with another primary address has its identities read.
+    assert_eq!(by["GET /api/v2/users/search"], 2);
+    assert_eq!(by["GET /api/v2/users/{id}/identities"], 1);
 }
 
 #[tokio::test]

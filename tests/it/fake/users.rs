@@ -469,6 +469,39 @@ async fn search_understands_terms_and_external_id() {
     );
 }
 
+/// API.md §1.4 leaves open whether `email:` finds secondary addresses (UNCERTAIN); the
+/// emulator's pinned reading: it does, exactly and case-insensitively, and the hit shows its
+/// primary address.
+#[tokio::test]
+async fn email_search_finds_a_user_by_a_secondary_address() {
+    let fake = Fake::start().await;
+    let carol = 360_000_001_003_u64;
+    let answer = fake
+        .put(
+            &format!("/api/v2/users/{carol}.json"),
+            json!({"user": {"email": "carol@new.org"}}),
+        )
+        .await;
+    assert_eq!(answer.status, 200);
+    for query in [
+        "email%3Acarol%40new.org",
+        "email%3ACAROL%40New.org",
+        "carol%40new",
+    ] {
+        let found = fake
+            .get(&format!("/api/v2/users/search.json?query={query}"))
+            .await;
+        let users = found.body["users"].as_array().unwrap();
+        assert_eq!(users.len(), 1, "{query}");
+        assert_eq!(users[0]["id"], carol);
+        assert_eq!(users[0]["email"], "carol@example.org");
+    }
+    let partial = fake
+        .get("/api/v2/users/search.json?query=email%3Acarol%40new")
+        .await;
+    assert_eq!(partial.body["count"], 0, "`email:` takes a whole address");
+}
+
 #[tokio::test]
 async fn me_is_the_admin_and_anonymous_without_credentials() {
     let fake = Fake::start().await;
