@@ -37,7 +37,7 @@ use crate::zendesk::ReadClient;
 use crate::zendesk::wire::User;
 
 /// Above this many users, the incremental export may be cheaper than `show_many`.
-pub(crate) const INCREMENTAL_ABOVE: usize = 1_000;
+pub const INCREMENTAL_ABOVE: usize = 1_000;
 /// Export pages Zendesk allows a minute: the most the check reads.
 const INCREMENTAL_PER_WINDOW: usize = 10;
 /// The export's `start_time` must be at least this many seconds in the past.

@@ -280,7 +280,10 @@ pub struct Summary {
     pub blocked: usize,
     /// Agent seats the plan takes (positive) or frees (negative).
     pub seat_delta: i64,
-    /// Estimated API requests to apply the plan (job polls not counted).
+    /// Estimated API requests to apply the plan: the bulk jobs, single requests for custom
+    /// roles, organizations, groups and primary emails, a read of each user's memberships
+    /// before removing any, and the convergence re-read of the users written (job polls not
+    /// counted).
     pub requests: usize,
     /// Estimated bulk jobs to apply the plan.
     pub jobs: usize,

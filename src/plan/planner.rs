@@ -1394,6 +1394,10 @@ fn touched(state: &LiveState, changes: &[Change]) -> Vec<Touched> {
 fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
     let mut summary = Summary::default();
     let mut bulk: BTreeMap<&str, usize> = BTreeMap::new();
+    // Users whose memberships of a kind are read before removing (the executor needs the
+    // membership ids), and users written (re-read by the convergence check).
+    let mut removals: BTreeSet<(bool, &str)> = BTreeSet::new();
+    let mut written: BTreeSet<&str> = BTreeSet::new();
     for change in changes {
         if change.blocked.is_some() {
             summary.blocked += 1;
@@ -1407,12 +1411,19 @@ fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
             _ => summary.update += 1,
         }
         summary.seat_delta += seat_change(state, change);
+        match (change.kind, change.action) {
+            (Kind::User | Kind::Identity, _) => {
+                written.insert(&change.key);
+            }
+            (kind @ (Kind::GroupMembership | Kind::OrganizationMembership), Action::Remove) => {
+                removals.insert((kind == Kind::GroupMembership, &change.key));
+            }
+            _ => {}
+        }
         let endpoint = match (change.kind, change.action) {
             (Kind::User, Action::Create) => Some("users/create_or_update_many"),
             (Kind::User, Action::Delete) => Some("users/destroy_many"),
             (Kind::User, _) => Some("users/update_many"),
-            (Kind::Organization, Action::Create) => Some("organizations/create_many"),
-            (Kind::Organization, _) => Some("organizations/update_many"),
             (Kind::GroupMembership, Action::Add) => Some("group_memberships/create_many"),
             (Kind::GroupMembership, _) => Some("group_memberships/destroy_many"),
             (Kind::OrganizationMembership, Action::Add) => {
@@ -1423,7 +1434,7 @@ fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
                 summary.requests += 2; // create the identity, make it primary
                 None
             }
-            (Kind::CustomRole | Kind::Group, _) => {
+            (Kind::CustomRole | Kind::Organization | Kind::Group, _) => {
                 summary.requests += 1;
                 None
             }
@@ -1437,6 +1448,14 @@ fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
         summary.jobs += jobs;
         summary.requests += jobs;
     }
+    summary.requests += removals.len();
+    // The convergence check: `show_many` (100 a request), or above 1,000 users the
+    // incremental export (1,000 a page) when the account is quiet.
+    summary.requests += if written.len() > crate::apply::INCREMENTAL_ABOVE {
+        written.len().div_ceil(1000)
+    } else {
+        written.len().div_ceil(100)
+    };
     summary
 }
 
