@@ -24,6 +24,8 @@
 
 #[path = "baseline/create_or_update_each.rs"]
 mod baseline;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader};
@@ -340,7 +342,7 @@ async fn zapply(url: &str, roster: &Path, journal: &Path) -> Run {
         .execute(&plan)
         .await;
     let apply_wall = applying.elapsed();
-    let peak_mib = status_mib("VmHWM:");
+    let peak_mib = support::status_mib("self", "VmHWM:");
     let applied = client.stats().since(&before);
     let users = |action: Action| {
         plan.applicable()
@@ -667,18 +669,4 @@ fn write_comparison(
 
 fn pass(ok: bool) -> &'static str {
     if ok { "PASS" } else { "FAIL" }
-}
-
-/// A memory figure of `/proc/self/status`, in MiB.
-fn status_mib(key: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }

@@ -10,6 +10,9 @@
 //! `users/me` 23,573/s, cursor pages of 10 users 17,599/s and of 100 users 5,404/s (p99
 //! 17 ms); start-up with the 100,000-user state 1.1 s; RSS 398 MiB, peak (`VmHWM`) 405 MiB.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -33,17 +36,11 @@ fn cursor(id: u64) -> String {
 }
 
 fn memory_mib(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| -> f64 {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    let pid = pid.to_string();
+    (
+        support::status_mib(&pid, "VmRSS:"),
+        support::status_mib(&pid, "VmHWM:"),
+    )
 }
 
 fn generate(path: &std::path::Path) {

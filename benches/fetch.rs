@@ -30,6 +30,9 @@
 //!
 //! Run with `cargo bench --bench fetch`; prints a Markdown table.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
 use std::path::Path;
@@ -160,7 +163,7 @@ impl Emulator {
     }
 
     fn peak_memory_mib(&self) -> f64 {
-        peak_memory_mib(&format!("/proc/{}/status", self.child.id()))
+        support::status_mib(&self.child.id().to_string(), "VmHWM:")
     }
 }
 
@@ -192,21 +195,6 @@ fn own_cpu() -> Duration {
         };
         micros(usage.user_time()) + micros(usage.system_time())
     })
-}
-
-fn peak_memory_mib(status_file: &str) -> f64 {
-    let status = std::fs::read_to_string(status_file).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
 /// One zero-latency fetch.
@@ -280,7 +268,7 @@ fn main() {
             share(run.cpu, run.wall),
             share(run.emulator_cpu, run.wall),
             run.throttled,
-            peak_memory_mib("/proc/self/status"),
+            support::status_mib("self", "VmHWM:"),
             emulator.peak_memory_mib(),
         )
         .unwrap();
@@ -312,7 +300,7 @@ fn main() {
                 ((users as u64).div_ceil(100) + 5) * rounds as u64,
                 waiting.throttled(),
                 100.0 * rate / 700.0,
-                peak_memory_mib("/proc/self/status"),
+                support::status_mib("self", "VmHWM:"),
                 emulator.peak_memory_mib(),
             )
             .unwrap();

@@ -17,6 +17,9 @@
 
 #![allow(unsafe_code)] // the counting global allocator below; nothing else
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
@@ -240,7 +243,7 @@ fn measured<T>(step: impl FnOnce() -> T) -> (T, f64, Memory) {
     let memory = Memory {
         heap: mib(Counting::current_usage()),
         heap_peak: mib(Counting::peak_usage()),
-        process_peak: status_mib("VmHWM:"),
+        process_peak: support::status_mib("self", "VmHWM:"),
     };
     (value, took, memory)
 }
@@ -251,7 +254,7 @@ fn main() {
     let start = Instant::now();
     let emulator = Emulator::start(&state_path);
     let emulator_start = start.elapsed().as_secs_f64();
-    let baseline = status_mib("VmHWM:");
+    let baseline = support::status_mib("self", "VmHWM:");
 
     let mut rows = Vec::new();
     let (loaded, took, memory) = measured(|| roster::load(std::slice::from_ref(&roster_path)));
@@ -386,18 +389,4 @@ fn verdict(ok: bool) -> &'static str {
 
 fn mib(bytes: usize) -> f64 {
     bytes as f64 / 1_048_576.0
-}
-
-/// A memory figure of `/proc/self/status`, in MiB.
-fn status_mib(key: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }
