@@ -28,10 +28,8 @@ mod baseline;
 mod support;
 
 use std::fmt::Write as _;
-use std::io::{BufRead as _, BufReader};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -142,53 +140,20 @@ impl Scenario {
     }
 }
 
-/// `zroster fake` in a child process, stopped when dropped.
-struct Emulator {
-    child: Child,
-    url: String,
-    // Kept open so the emulator never writes to a closed pipe.
-    _stdout: BufReader<ChildStdout>,
+/// The emulator of one scenario: `zroster fake` seeded with its state.
+fn emulator(dir: &Path, name: &str, state: &Value) -> support::Fake {
+    let path = dir.join(format!("{name}-state.json"));
+    std::fs::write(&path, serde_json::to_vec(state).expect("state serialises"))
+        .expect("state file written");
+    support::Fake::start(&[], &path)
 }
 
-impl Emulator {
-    fn start(dir: &Path, name: &str, state: &Value) -> Self {
-        let path = dir.join(format!("{name}-state.json"));
-        std::fs::write(&path, serde_json::to_vec(state).expect("state serialises"))
-            .expect("state file written");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zroster"))
-            .args(["fake", "--port", "0", "--state"])
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("`zroster fake` starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("first line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("`listening on URL`")
-            .to_owned();
-        Self {
-            child,
-            url,
-            _stdout: stdout,
-        }
-    }
-
-    async fn requests(&self) -> RequestCounts {
-        let url = format!("{}/__fake/requests", self.url);
-        match reqwest::get(&url).await {
-            Ok(answer) => answer.json().await.unwrap_or_default(),
-            Err(_) => RequestCounts::default(),
-        }
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// The emulator's request counters (`/__fake/requests`).
+async fn requests(emulator: &support::Fake) -> RequestCounts {
+    let url = format!("{}/__fake/requests", emulator.url);
+    match reqwest::get(&url).await {
+        Ok(answer) => answer.json().await.unwrap_or_default(),
+        Err(_) => RequestCounts::default(),
     }
 }
 
@@ -403,12 +368,12 @@ fn main() {
         let large_run = measure(dir.path(), "large", large).await;
         write_large(&mut out, large, &large_run);
         let small_run = measure(dir.path(), "small", small).await;
-        let emulator = Emulator::start(dir.path(), "baseline", &small.state());
+        let emulator = emulator(dir.path(), "baseline", &small.state());
         let recorder = Arc::new(Recorder::new(None));
         let baseline_client = client(&emulator.url, recorder.clone());
         let users = small.roster_users();
         let outcome = baseline::run(&baseline_client, &users).await;
-        let counted = emulator.requests().await;
+        let counted = requests(&emulator).await;
         drop(emulator);
         let stats = baseline_client.stats();
         write_comparison(
@@ -427,14 +392,14 @@ fn main() {
 async fn measure(dir: &Path, name: &str, scenario: Scenario) -> Run {
     let roster: PathBuf = dir.join(format!("{name}-roster.yaml"));
     std::fs::write(&roster, scenario.roster_yaml()).expect("roster written");
-    let emulator = Emulator::start(dir, name, &scenario.state());
+    let emulator = emulator(dir, name, &scenario.state());
     let mut run = zapply(
         &emulator.url,
         &roster,
         &dir.join(format!("{name}-journal.jsonl")),
     )
     .await;
-    run.emulator = emulator.requests().await;
+    run.emulator = requests(&emulator).await;
     run
 }
 

@@ -34,9 +34,8 @@
 mod support;
 
 use std::fmt::Write as _;
-use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
+use std::io::{BufWriter, Write as _};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -99,8 +98,8 @@ fn users_from_env(name: &str, default: usize) -> usize {
 
 /// `zroster fake` with `agents` agents, serving on a free loopback port.
 struct Emulator {
-    child: Child,
-    base_url: String,
+    fake: support::Fake,
+    /// How long writing the state and starting the emulator took.
     seed: Duration,
 }
 
@@ -121,26 +120,9 @@ impl Emulator {
         file.flush().expect("write state");
         drop(file);
         let started = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zroster"))
-            .args(["fake", "--port", "0"])
-            .args(flags)
-            .arg("--state")
-            .arg(&state)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn zroster fake");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("listening line");
-        let base_url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("listening on …")
-            .to_owned();
+        let fake = support::Fake::start(flags, &state);
         Self {
-            child,
-            base_url,
+            fake,
             seed: started.elapsed(),
         }
     }
@@ -148,7 +130,7 @@ impl Emulator {
     /// User plus system CPU time so far (`/proc/PID/stat`, in the kernel's fixed 1/100 s).
     fn cpu(&self) -> Duration {
         let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+            std::fs::read_to_string(format!("/proc/{}/stat", self.fake.pid())).unwrap_or_default();
         // The fields after the command name, which is in parentheses and may hold spaces.
         let fields: Vec<&str> = stat
             .rsplit_once(')')
@@ -163,16 +145,7 @@ impl Emulator {
     }
 
     fn peak_memory_mib(&self) -> f64 {
-        support::status_mib(&self.child.id().to_string(), "VmHWM:")
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
+        support::status_mib(&self.fake.pid(), "VmHWM:")
     }
 }
 
@@ -210,7 +183,7 @@ struct Run {
 impl Run {
     async fn measure(emulator: &Emulator, query: &StateQuery, users: usize) -> Self {
         let waiting = std::sync::Arc::new(Waiting::default());
-        let client = connect(&emulator.base_url, 1.0, waiting.clone());
+        let client = connect(&emulator.fake.url, 1.0, waiting.clone());
         let (cpu_before, emulator_before) = (own_cpu(), emulator.cpu());
         let started = Instant::now();
         let state = fetch(&client, query, &NoProgress).await.expect("fetch");
@@ -283,7 +256,7 @@ fn main() {
                 &["--rate-limit", "700", "--latency-ms", "50"],
             );
             let waiting = std::sync::Arc::new(Waiting::default());
-            let client = connect(&emulator.base_url, 1.0, waiting.clone());
+            let client = connect(&emulator.fake.url, 1.0, waiting.clone());
             let started = Instant::now();
             for _ in 0..rounds {
                 let state = fetch(&client, &query, &NoProgress).await.expect("fetch");

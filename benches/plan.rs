@@ -22,9 +22,8 @@ mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
-use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
+use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -184,48 +183,6 @@ fn write_inputs(dir: &Path) -> std::io::Result<(PathBuf, PathBuf, u64)> {
     Ok((roster_path, state_path, size))
 }
 
-/// `zroster fake` as a child process: the account, out of the tool's process.
-struct Emulator {
-    child: Child,
-    url: String,
-}
-
-impl Emulator {
-    fn start(state: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zroster"))
-            .args([
-                "fake",
-                "--port",
-                "0",
-                "--rate-limit",
-                "100000000",
-                "--state",
-            ])
-            .arg(state)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("zroster fake starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("zroster fake says where it listens");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("the first line names the address")
-            .to_owned();
-        Self { child, url }
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// One row's memory figures: heap after the step and at most during it, and the process's
 /// peak so far.
 struct Memory {
@@ -252,7 +209,8 @@ fn main() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (roster_path, state_path, roster_size) = write_inputs(dir.path()).expect("inputs written");
     let start = Instant::now();
-    let emulator = Emulator::start(&state_path);
+    // The account, out of the tool's process.
+    let emulator = support::Fake::start(&["--rate-limit", "100000000"], &state_path);
     let emulator_start = start.elapsed().as_secs_f64();
     let baseline = support::status_mib("self", "VmHWM:");
 
