@@ -9,8 +9,11 @@ use serde_json::{Map, Value, json};
 use super::api_error::ApiError;
 use super::config::{Knobs, Plan};
 use super::fault_injector::FaultInjector;
+use super::group_membership::GroupMembership;
 use super::job_status::{JobItem, UserKey};
 use super::job_worker::{JobRequest, JobWorker};
+use super::membership::Membership;
+use super::organization_membership::OrganizationMembership;
 use super::page::{PageRequest, Query, SortKey, percent_encode, render_page};
 use super::store::Store;
 use super::user::{Role, User};
@@ -242,18 +245,17 @@ pub(crate) fn dispatch_get(
         ("GET", ["users", uid, "organization_memberships"]) => {
             let uid = parse_id(uid)?;
             store.user(uid)?;
-            list_organization_memberships(
+            list_memberships::<OrganizationMembership>(
                 store,
                 q,
                 |m| m.user_id == uid,
-                "users/{}/organization_memberships",
-                uid,
+                &format!("users/{uid}/organization_memberships"),
             )
         }
         ("GET", ["users", uid, "group_memberships"]) => {
             let uid = parse_id(uid)?;
             store.user(uid)?;
-            list_group_memberships(
+            list_memberships::<GroupMembership>(
                 store,
                 q,
                 |m| m.user_id == uid,
@@ -352,20 +354,22 @@ pub(crate) fn dispatch_get(
         ("GET", ["organizations", oid, "organization_memberships"]) => {
             let oid = parse_id(oid)?;
             store.organization(oid)?;
-            list_organization_memberships(
+            list_memberships::<OrganizationMembership>(
                 store,
                 q,
                 |m| m.organization_id == oid,
-                "organizations/{}/organization_memberships",
-                oid,
+                &format!("organizations/{oid}/organization_memberships"),
             )
         }
-        ("GET", ["organization_memberships"]) => {
-            list_organization_memberships(store, q, |_| true, "organization_memberships", 0)
+        ("GET", ["organization_memberships"]) => list_memberships::<OrganizationMembership>(
+            store,
+            q,
+            |_| true,
+            "organization_memberships",
+        ),
+        ("GET", ["organization_memberships", id]) => {
+            show_membership::<OrganizationMembership>(store, parse_id(id)?)
         }
-        ("GET", ["organization_memberships", id]) => Ok(Reply::ok(
-            json!({"organization_membership": to_json(store.organization_membership(parse_id(id)?)?)}),
-        )),
         ("GET", ["groups"]) => {
             let request = PageRequest::parse(q, 100)?;
             // By name case-insensitively, then id, in both modes (as recorded).
@@ -390,7 +394,7 @@ pub(crate) fn dispatch_get(
         ("GET", ["groups", gid, "memberships"]) => {
             let gid = parse_id(gid)?;
             store.group(gid)?;
-            list_group_memberships(
+            list_memberships::<GroupMembership>(
                 store,
                 q,
                 |m| m.group_id == gid,
@@ -398,11 +402,11 @@ pub(crate) fn dispatch_get(
             )
         }
         ("GET", ["group_memberships"]) => {
-            list_group_memberships(store, q, |_| true, "group_memberships")
+            list_memberships::<GroupMembership>(store, q, |_| true, "group_memberships")
         }
-        ("GET", ["group_memberships", id]) => Ok(Reply::ok(
-            json!({"group_membership": to_json(store.group_membership(parse_id(id)?)?)}),
-        )),
+        ("GET", ["group_memberships", id]) => {
+            show_membership::<GroupMembership>(store, parse_id(id)?)
+        }
         ("GET", ["incremental", "users", "cursor"]) => incremental_users(store, q),
         ("GET", ["incremental", "users"]) => incremental_users_by_time(store, q),
         _ => Err(ApiError::invalid_endpoint()),
@@ -536,9 +540,7 @@ pub(crate) fn dispatch(
         }
         // ------------------------------------------------------------------ org memberships via users
         ("POST", ["users", uid, "organization_memberships"]) => {
-            let mut map = root(body, "organization_membership")?.clone();
-            map.insert("user_id".into(), json!(parse_id(uid)?));
-            create_organization_membership(store, &map)
+            create_user_membership::<OrganizationMembership>(store, parse_id(uid)?, body)
         }
         (
             "PUT",
@@ -550,52 +552,32 @@ pub(crate) fn dispatch(
                 "make_default",
             ],
         ) => {
-            let uid = parse_id(uid)?;
-            store.set_default_organization_membership(uid, parse_id(mid)?)?;
-            let list: Vec<Value> = store
-                .organization_memberships
-                .values()
-                .filter(|m| m.user_id == uid)
-                .map(to_json)
-                .collect();
-            Ok(Reply::ok(offset_envelope("organization_memberships", list)))
+            make_default_membership::<OrganizationMembership>(store, parse_id(uid)?, parse_id(mid)?)
         }
         ("PUT", ["users", uid, "organizations", oid, "make_default"]) => {
             let (uid, oid) = (parse_id(uid)?, parse_id(oid)?);
             let mid = membership_of(store, uid, oid)?;
-            store.set_default_organization_membership(uid, mid)?;
-            Ok(Reply::ok(
-                json!({"organization_membership": to_json(store.organization_membership(mid)?)}),
-            ))
+            store.set_default_membership::<OrganizationMembership>(uid, mid)?;
+            show_membership::<OrganizationMembership>(store, mid)
         }
         ("DELETE", ["users", uid, "organizations", oid]) => {
             let mid = membership_of(store, parse_id(uid)?, parse_id(oid)?)?;
-            store.delete_organization_membership(mid)?;
+            store.delete_membership::<OrganizationMembership>(mid)?;
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ group memberships via users
         ("POST", ["users", uid, "group_memberships"]) => {
-            let mut map = root(body, "group_membership")?.clone();
-            map.insert("user_id".into(), json!(parse_id(uid)?));
-            create_group_membership(store, &map)
+            create_user_membership::<GroupMembership>(store, parse_id(uid)?, body)
         }
         ("PUT", ["users", uid, "group_memberships", mid, "make_default"]) => {
-            let uid = parse_id(uid)?;
-            store.set_default_group_membership(uid, parse_id(mid)?)?;
-            let list: Vec<Value> = store
-                .group_memberships
-                .values()
-                .filter(|m| m.user_id == uid)
-                .map(to_json)
-                .collect();
-            Ok(Reply::ok(offset_envelope("group_memberships", list)))
+            make_default_membership::<GroupMembership>(store, parse_id(uid)?, parse_id(mid)?)
         }
         ("DELETE", ["users", uid, "group_memberships", mid]) => {
             let (uid, mid) = (parse_id(uid)?, parse_id(mid)?);
-            if store.group_membership(mid)?.user_id != uid {
+            if store.membership::<GroupMembership>(mid)?.user_id != uid {
                 return Err(ApiError::not_found());
             }
-            store.delete_group_membership(mid)?;
+            store.delete_membership::<GroupMembership>(mid)?;
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ job statuses
@@ -698,40 +680,18 @@ pub(crate) fn dispatch(
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ organization memberships
-        ("POST", ["organization_memberships"]) => {
-            create_organization_membership(store, root(body, "organization_membership")?)
-        }
+        ("POST", ["organization_memberships"]) => create_membership::<OrganizationMembership>(
+            store,
+            root(body, "organization_membership")?,
+        ),
         ("POST", ["organization_memberships", "create_many"]) => {
-            let list = root_list(body, "organization_memberships")?;
-            if list.len() > 100 {
-                return Err(ApiError::too_many_values());
-            }
-            let items = objects(list, "organization_memberships")?
-                .into_iter()
-                .map(JobItem::CreateOrganizationMembership)
-                .collect();
-            ctx.submit(
-                store,
-                "Bulk Create Organization Membership",
-                "Creating organization membership",
-                items,
-            )
+            create_many_memberships::<OrganizationMembership>(store, ctx, body)
         }
         ("DELETE", ["organization_memberships", "destroy_many"]) => {
-            let ids = numeric_ids(q)?;
-            let items = ids
-                .into_iter()
-                .map(JobItem::DeleteOrganizationMembership)
-                .collect();
-            ctx.submit(
-                store,
-                "Bulk Delete Organization Membership",
-                "Deleting organization membership",
-                items,
-            )
+            destroy_many_memberships::<OrganizationMembership>(store, ctx, q)
         }
         ("DELETE", ["organization_memberships", id]) => {
-            store.delete_organization_membership(parse_id(id)?)?;
+            store.delete_membership::<OrganizationMembership>(parse_id(id)?)?;
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ groups
@@ -758,39 +718,16 @@ pub(crate) fn dispatch(
         }
         // ------------------------------------------------------------------ group memberships
         ("POST", ["group_memberships"]) => {
-            create_group_membership(store, root(body, "group_membership")?)
+            create_membership::<GroupMembership>(store, root(body, "group_membership")?)
         }
         ("POST", ["group_memberships", "create_many"]) => {
-            let list = root_list(body, "group_memberships")?;
-            if list.len() > 100 {
-                return Err(ApiError::too_many_values());
-            }
-            let items = objects(list, "group_memberships")?
-                .into_iter()
-                .map(JobItem::CreateGroupMembership)
-                .collect();
-            ctx.submit(
-                store,
-                "Bulk Create Group Membership",
-                "Creating group membership",
-                items,
-            )
+            create_many_memberships::<GroupMembership>(store, ctx, body)
         }
         ("DELETE", ["group_memberships", "destroy_many"]) => {
-            let ids = numeric_ids(q)?;
-            let items = ids
-                .into_iter()
-                .map(JobItem::DeleteGroupMembership)
-                .collect();
-            ctx.submit(
-                store,
-                "Bulk Delete Group Membership",
-                "Deleting group membership",
-                items,
-            )
+            destroy_many_memberships::<GroupMembership>(store, ctx, q)
         }
         ("DELETE", ["group_memberships", id]) => {
-            store.delete_group_membership(parse_id(id)?)?;
+            store.delete_membership::<GroupMembership>(parse_id(id)?)?;
             Ok(Reply::no_content())
         }
         // ------------------------------------------------------------------ incremental export
@@ -826,68 +763,138 @@ fn numeric_ids(q: &Query) -> Result<Vec<u64>> {
 
 fn membership_of(store: &Store, user_id: u64, organization_id: u64) -> Result<u64> {
     store
-        .organization_memberships
-        .values()
-        .find(|m| m.user_id == user_id && m.organization_id == organization_id)
-        .map(|m| m.id)
+        .membership_of::<OrganizationMembership>(user_id, organization_id)
         .ok_or_else(ApiError::not_found)
 }
 
-fn create_organization_membership(store: &mut Store, map: &Map<String, Value>) -> Result<Reply> {
-    let id = store.create_organization_membership(map)?;
-    let m = to_json(store.organization_membership(id)?);
-    Ok(Reply::created(
-        json!({"organization_membership": m}),
-        store.url(&format!("organization_memberships/{id}")),
+/// The bulk jobs of a membership kind: their job items, types and item verbs.
+trait MembershipJobs: Membership {
+    /// `Bulk Create … Membership` and `Creating … membership`.
+    const CREATE_JOB: (&'static str, &'static str);
+    /// `Bulk Delete … Membership` and `Deleting … membership`.
+    const DELETE_JOB: (&'static str, &'static str);
+    /// The job item that creates one membership.
+    fn create_item(map: Map<String, Value>) -> JobItem;
+    /// The job item that deletes one membership.
+    fn delete_item(id: u64) -> JobItem;
+}
+
+impl MembershipJobs for OrganizationMembership {
+    const CREATE_JOB: (&'static str, &'static str) = (
+        "Bulk Create Organization Membership",
+        "Creating organization membership",
+    );
+    const DELETE_JOB: (&'static str, &'static str) = (
+        "Bulk Delete Organization Membership",
+        "Deleting organization membership",
+    );
+    fn create_item(map: Map<String, Value>) -> JobItem {
+        JobItem::CreateOrganizationMembership(map)
+    }
+    fn delete_item(id: u64) -> JobItem {
+        JobItem::DeleteOrganizationMembership(id)
+    }
+}
+
+impl MembershipJobs for GroupMembership {
+    const CREATE_JOB: (&'static str, &'static str) =
+        ("Bulk Create Group Membership", "Creating group membership");
+    const DELETE_JOB: (&'static str, &'static str) =
+        ("Bulk Delete Group Membership", "Deleting group membership");
+    fn create_item(map: Map<String, Value>) -> JobItem {
+        JobItem::CreateGroupMembership(map)
+    }
+    fn delete_item(id: u64) -> JobItem {
+        JobItem::DeleteGroupMembership(id)
+    }
+}
+
+/// `GET /{collection}/{id}` and the answers that show one membership.
+fn show_membership<K: Membership>(store: &Store, id: u64) -> Result<Reply> {
+    Ok(Reply::ok(
+        json!({ K::ROOT: to_json(store.membership::<K>(id)?) }),
     ))
 }
 
-fn create_group_membership(store: &mut Store, map: &Map<String, Value>) -> Result<Reply> {
-    let id = store.create_group_membership(map)?;
-    let m = to_json(store.group_membership(id)?);
+/// `POST /{collection}`: 201 with the membership and its `Location`.
+fn create_membership<K: Membership>(store: &mut Store, map: &Map<String, Value>) -> Result<Reply> {
+    let id = store.create_membership::<K>(map)?;
+    let m = to_json(store.membership::<K>(id)?);
     Ok(Reply::created(
-        json!({"group_membership": m}),
-        store.url(&format!("group_memberships/{id}")),
+        json!({ K::ROOT: m }),
+        store.url(&format!("{}/{id}", K::COLLECTION)),
     ))
 }
 
-fn list_organization_memberships(
-    store: &Store,
-    q: &Query,
-    keep: impl Fn(&super::OrganizationMembership) -> bool,
-    path: &str,
+/// `POST /users/{id}/{collection}`: the path's user wins over the body's `user_id`.
+fn create_user_membership<K: Membership>(
+    store: &mut Store,
+    user_id: u64,
+    body: Option<&Value>,
+) -> Result<Reply> {
+    let mut map = root(body, K::ROOT)?.clone();
+    map.insert("user_id".into(), json!(user_id));
+    create_membership::<K>(store, &map)
+}
+
+/// `PUT /users/{id}/{collection}/{id}/make_default`: answers the user's memberships.
+fn make_default_membership<K: Membership>(
+    store: &mut Store,
+    user_id: u64,
     id: u64,
 ) -> Result<Reply> {
-    let request = PageRequest::parse(q, 100)?;
-    let items = store
-        .organization_memberships
+    store.set_default_membership::<K>(user_id, id)?;
+    let list: Vec<Value> = K::collection(store)
         .values()
-        .filter(|m| keep(m))
-        .map(|m| (SortKey::Id(m.id), m));
-    let url = store.url(&path.replace("{}", &id.to_string()));
-    Ok(Reply::raw(render_page(
-        "organization_memberships",
-        items,
-        &request,
-        &url,
-        &extra_params(q),
-    )))
+        .filter(|m| m.user_id() == user_id)
+        .map(to_json)
+        .collect();
+    Ok(Reply::ok(offset_envelope(K::COLLECTION, list)))
 }
 
-fn list_group_memberships(
+/// `POST /{collection}/create_many`: at most 100 memberships, as a job.
+fn create_many_memberships<K: MembershipJobs>(
+    store: &mut Store,
+    ctx: &mut Context<'_>,
+    body: Option<&Value>,
+) -> Result<Reply> {
+    let list = root_list(body, K::COLLECTION)?;
+    if list.len() > 100 {
+        return Err(ApiError::too_many_values());
+    }
+    let items = objects(list, K::COLLECTION)?
+        .into_iter()
+        .map(K::create_item)
+        .collect();
+    let (job_type, verb) = K::CREATE_JOB;
+    ctx.submit(store, job_type, verb, items)
+}
+
+/// `DELETE /{collection}/destroy_many?ids=`, as a job.
+fn destroy_many_memberships<K: MembershipJobs>(
+    store: &mut Store,
+    ctx: &mut Context<'_>,
+    q: &Query,
+) -> Result<Reply> {
+    let items = numeric_ids(q)?.into_iter().map(K::delete_item).collect();
+    let (job_type, verb) = K::DELETE_JOB;
+    ctx.submit(store, job_type, verb, items)
+}
+
+/// A page of memberships of one kind, in id order, at `path` (`users/{id}/group_memberships`).
+fn list_memberships<K: Membership>(
     store: &Store,
     q: &Query,
-    keep: impl Fn(&super::GroupMembership) -> bool,
+    keep: impl Fn(&K) -> bool,
     path: &str,
 ) -> Result<Reply> {
     let request = PageRequest::parse(q, 100)?;
-    let items = store
-        .group_memberships
+    let items = K::collection(store)
         .values()
         .filter(|m| keep(m))
-        .map(|m| (SortKey::Id(m.id), m));
+        .map(|m| (SortKey::Id(m.id()), m));
     Ok(Reply::raw(render_page(
-        "group_memberships",
+        K::COLLECTION,
         items,
         &request,
         &store.url(path),

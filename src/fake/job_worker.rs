@@ -10,7 +10,9 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::api_error::ApiError;
+use super::group_membership::GroupMembership;
 use super::job_status::{JobFate, JobItem, JobStatus, UserKey};
+use super::organization_membership::OrganizationMembership;
 use super::store::Store;
 
 /// What a bulk request asks for, before it becomes a job.
@@ -265,7 +267,7 @@ impl JobWorker {
                 },
             },
             JobItem::CreateOrganizationMembership(map) => {
-                match store.create_organization_membership(&map) {
+                match store.create_membership::<OrganizationMembership>(&map) {
                     Ok(id) => json!({"id": id, "status": "Created"}),
                     Err(e) => failure(
                         index,
@@ -276,7 +278,7 @@ impl JobWorker {
                 }
             }
             JobItem::DeleteOrganizationMembership(id) => {
-                match store.delete_organization_membership(id) {
+                match store.delete_membership::<OrganizationMembership>(id) {
                     Ok(()) => {
                         json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
                     }
@@ -288,21 +290,25 @@ impl JobWorker {
                     ),
                 }
             }
-            JobItem::CreateGroupMembership(map) => match store.create_group_membership(&map) {
-                Ok(id) => json!({"id": id, "status": "Created"}),
-                Err(e) => failure(index, "GroupMembershipCreateFailed", None, &e.detail_text()),
-            },
-            JobItem::DeleteGroupMembership(id) => match store.delete_group_membership(id) {
-                Ok(()) => {
-                    json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+            JobItem::CreateGroupMembership(map) => {
+                match store.create_membership::<GroupMembership>(&map) {
+                    Ok(id) => json!({"id": id, "status": "Created"}),
+                    Err(e) => failure(index, "GroupMembershipCreateFailed", None, &e.detail_text()),
                 }
-                Err(e) => failure(
-                    index,
-                    "GroupMembershipDeleteFailed",
-                    Some(id),
-                    &e.detail_text(),
-                ),
-            },
+            }
+            JobItem::DeleteGroupMembership(id) => {
+                match store.delete_membership::<GroupMembership>(id) {
+                    Ok(()) => {
+                        json!({"id": id, "action": "delete", "status": "Deleted", "success": true})
+                    }
+                    Err(e) => failure(
+                        index,
+                        "GroupMembershipDeleteFailed",
+                        Some(id),
+                        &e.detail_text(),
+                    ),
+                }
+            }
         }
     }
 

@@ -63,6 +63,7 @@ mod identity;
 mod input;
 mod job_status;
 mod job_worker;
+mod membership;
 mod organization;
 mod organization_membership;
 mod page;

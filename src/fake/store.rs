@@ -18,6 +18,7 @@ use super::group_membership::GroupMembership;
 use super::identity::Identity;
 use super::input::Input;
 use super::job_status::JobStatus;
+use super::membership::Membership;
 use super::organization::Organization;
 use super::organization_membership::OrganizationMembership;
 use super::state_file::StateFile;
@@ -228,13 +229,13 @@ impl Store {
         for value in &state.organization_memberships {
             let map = object("organization membership", value)?;
             store
-                .create_organization_membership_with(&map, true)
+                .create_membership_with::<OrganizationMembership>(&map, true)
                 .map_err(|e| bad("organization membership", e))?;
         }
         for value in &state.group_memberships {
             let map = object("group membership", value)?;
             store
-                .create_group_membership_with(&map, true)
+                .create_membership_with::<GroupMembership>(&map, true)
                 .map_err(|e| bad("group membership", e))?;
         }
         if store.user_by_email(admin_email).is_none() {
@@ -755,16 +756,7 @@ impl Store {
             }
         }
         match changes.organization_id {
-            Some(Some(org_id)) => {
-                let existing = self
-                    .organization_memberships
-                    .values()
-                    .find(|m| m.user_id == id && m.organization_id == org_id)
-                    .map(|m| m.id);
-                let mid = existing
-                    .unwrap_or_else(|| self.insert_organization_membership(id, org_id, false));
-                self.make_default_organization_membership(id, mid);
-            }
+            Some(Some(org_id)) => self.join_as_default::<OrganizationMembership>(id, org_id),
             Some(None) => {
                 if let Some(mid) = self
                     .organization_memberships
@@ -772,22 +764,13 @@ impl Store {
                     .find(|m| m.user_id == id && m.default == Some(true))
                     .map(|m| m.id)
                 {
-                    self.remove_organization_membership(mid);
+                    self.remove_membership::<OrganizationMembership>(mid);
                 }
             }
             None => {}
         }
         match changes.default_group_id {
-            Some(Some(group_id)) => {
-                let existing = self
-                    .group_memberships
-                    .values()
-                    .find(|m| m.user_id == id && m.group_id == group_id)
-                    .map(|m| m.id);
-                let mid =
-                    existing.unwrap_or_else(|| self.insert_group_membership(id, group_id, false));
-                self.make_default_group_membership(id, mid);
-            }
+            Some(Some(group_id)) => self.join_as_default::<GroupMembership>(id, group_id),
             Some(None) => {
                 for m in self
                     .group_memberships
@@ -1314,107 +1297,110 @@ impl Store {
     /// Deletes an organization and its memberships.
     pub fn delete_organization(&mut self, id: u64) -> Result<(), ApiError> {
         self.organization(id)?;
-        let memberships: Vec<u64> = self
-            .organization_memberships
-            .values()
-            .filter(|m| m.organization_id == id)
-            .map(|m| m.id)
-            .collect();
-        for mid in memberships {
-            self.remove_organization_membership(mid);
-        }
+        self.remove_memberships_of::<OrganizationMembership>(id);
         self.organizations.remove(&id);
         Ok(())
     }
 
     // ----------------------------------------------------------------------------------
-    // Organization memberships
+    // Memberships
+    //
+    // Memberships of both kinds ([`Membership`]) keep one default per user, mirrored in the
+    // user's `organization_id` / `default_group_id`.
 
-    fn insert_organization_membership(
+    /// The user's membership of this target, if any.
+    pub(crate) fn membership_of<K: Membership>(&self, user_id: u64, target_id: u64) -> Option<u64> {
+        K::collection(self)
+            .values()
+            .find(|m| m.user_id() == user_id && m.target_id() == target_id)
+            .map(K::id)
+    }
+
+    /// Adds a membership; the user's first (or a `default` one) becomes the default.
+    fn insert_membership<K: Membership>(
         &mut self,
         user_id: u64,
-        organization_id: u64,
+        target_id: u64,
         default: bool,
     ) -> u64 {
         let id = self.next_id();
-        let now = now();
-        let organization_name = self
-            .organizations
-            .get(&organization_id)
-            .map(|o| o.name.clone())
-            .unwrap_or_default();
-        self.organization_memberships.insert(
-            id,
-            OrganizationMembership {
-                url: self.url(&format!("organization_memberships/{id}")),
-                id,
-                user_id,
-                organization_id,
-                default: None,
-                organization_name,
-                view_tickets: true,
-                created_at: now.clone(),
-                updated_at: now,
-            },
-        );
-        let first = !self
-            .organization_memberships
+        let membership = K::new(self, id, user_id, target_id);
+        K::collection_mut(self).insert(id, membership);
+        let first = !K::collection(self)
             .values()
-            .any(|m| m.user_id == user_id && m.id != id);
+            .any(|m| m.user_id() == user_id && m.id() != id);
         if default || first {
-            self.make_default_organization_membership(user_id, id);
+            self.make_default_membership::<K>(user_id, id);
         }
         id
     }
 
-    fn make_default_organization_membership(&mut self, user_id: u64, id: u64) {
-        let mut org = None;
-        for m in self
-            .organization_memberships
+    /// Makes the user a member of the target (unless already) and that membership the default.
+    fn join_as_default<K: Membership>(&mut self, user_id: u64, target_id: u64) {
+        let id = self
+            .membership_of::<K>(user_id, target_id)
+            .unwrap_or_else(|| self.insert_membership::<K>(user_id, target_id, false));
+        self.make_default_membership::<K>(user_id, id);
+    }
+
+    /// Makes membership `id` the user's only default and mirrors its target into the user.
+    fn make_default_membership<K: Membership>(&mut self, user_id: u64, id: u64) {
+        let mut target = None;
+        for m in K::collection_mut(self)
             .values_mut()
-            .filter(|m| m.user_id == user_id)
+            .filter(|m| m.user_id() == user_id)
         {
-            if m.id == id {
-                m.default = Some(true);
-                org = Some(m.organization_id);
-            } else {
-                m.default = None;
+            m.set_default(m.id() == id);
+            if m.id() == id {
+                target = Some(m.target_id());
             }
         }
         if let Some(user) = self.users.get_mut(&user_id) {
-            user.organization_id = org;
+            K::set_user_default(user, target);
         }
     }
 
-    fn remove_organization_membership(&mut self, id: u64) {
-        let Some(m) = self.organization_memberships.remove(&id) else {
+    /// Removes a membership; if it was the default, the user's next one takes over.
+    fn remove_membership<K: Membership>(&mut self, id: u64) {
+        let Some(m) = K::collection_mut(self).remove(&id) else {
             return;
         };
-        if m.default == Some(true) {
-            let next = self
-                .organization_memberships
+        if m.is_default() {
+            let next = K::collection(self)
                 .values()
-                .find(|o| o.user_id == m.user_id)
-                .map(|o| o.id);
+                .find(|o| o.user_id() == m.user_id())
+                .map(K::id);
             match next {
-                Some(next) => self.make_default_organization_membership(m.user_id, next),
+                Some(next) => self.make_default_membership::<K>(m.user_id(), next),
                 None => {
-                    if let Some(user) = self.users.get_mut(&m.user_id) {
-                        user.organization_id = None;
+                    if let Some(user) = self.users.get_mut(&m.user_id()) {
+                        K::set_user_default(user, None);
                     }
                 }
             }
         }
     }
 
-    /// The organization membership with this id.
-    pub fn organization_membership(&self, id: u64) -> Result<&OrganizationMembership, ApiError> {
-        self.organization_memberships
-            .get(&id)
-            .ok_or_else(ApiError::not_found)
+    /// Removes every membership of a target that is going away.
+    fn remove_memberships_of<K: Membership>(&mut self, target_id: u64) {
+        let memberships: Vec<u64> = K::collection(self)
+            .values()
+            .filter(|m| m.target_id() == target_id)
+            .map(K::id)
+            .collect();
+        for id in memberships {
+            self.remove_membership::<K>(id);
+        }
     }
 
-    pub(crate) fn create_organization_membership_with(
+    /// The membership with this id.
+    pub(crate) fn membership<K: Membership>(&self, id: u64) -> Result<&K, ApiError> {
+        K::collection(self).get(&id).ok_or_else(ApiError::not_found)
+    }
+
+    /// Creates a membership; `seeding` (a state file) keeps its id and times and skips
+    /// duplicates instead of refusing them.
+    pub(crate) fn create_membership_with<K: Membership>(
         &mut self,
         map: &Map<String, Value>,
         seeding: bool,
@@ -1427,84 +1413,77 @@ impl Store {
                 Some("BlankValue"),
             )
         })?;
-        let org_id = input.id("organization_id")?.flatten().ok_or_else(|| {
-            ApiError::invalid(
-                "organization_id",
-                "Organization: cannot be blank".into(),
-                Some("BlankValue"),
-            )
+        let target_id = input.id(K::TARGET_KEY)?.flatten().ok_or_else(|| {
+            ApiError::invalid(K::TARGET_KEY, K::TARGET_BLANK.into(), Some("BlankValue"))
         })?;
-        self.active_user(user_id)?;
-        self.organization(org_id)?;
-        if self
-            .organization_memberships
-            .values()
-            .any(|m| m.user_id == user_id && m.organization_id == org_id)
-        {
+        let user = self.active_user(user_id)?;
+        K::check(self, user, target_id)?;
+        if self.membership_of::<K>(user_id, target_id).is_some() {
             if seeding {
                 return Ok(0);
             }
             return Err(ApiError::invalid(
                 "user_id",
-                "User is already a member of this organization".into(),
+                K::DUPLICATE.into(),
                 Some("DuplicateValue"),
             ));
         }
         let default = input.boolean("default")?.unwrap_or(false);
-        let id = self.insert_organization_membership(user_id, org_id, default);
-        if seeding && let Some(m) = self.organization_memberships.get_mut(&id) {
+        let id = self.insert_membership::<K>(user_id, target_id, default);
+        if seeding && let Some(m) = K::collection_mut(self).get_mut(&id) {
             // A saved membership keeps its timestamps, so that a state loads back unchanged.
+            let (created_at, updated_at) = m.times_mut();
             if let Some(Some(v)) = input.string("created_at")? {
-                m.created_at = v;
+                *created_at = v;
             }
             if let Some(Some(v)) = input.string("updated_at")? {
-                m.updated_at = v;
+                *updated_at = v;
             }
         }
         if seeding
             && let Some(Some(seed_id)) = input.id("id")?
-            && let Some(mut m) = self.organization_memberships.remove(&id)
+            && let Some(mut m) = K::collection_mut(self).remove(&id)
         {
-            m.id = seed_id;
-            m.url = self.url(&format!("organization_memberships/{seed_id}"));
-            self.organization_memberships.insert(seed_id, m);
+            m.set_id(seed_id, self.url(&format!("{}/{seed_id}", K::COLLECTION)));
+            K::collection_mut(self).insert(seed_id, m);
             return Ok(seed_id);
         }
         Ok(id)
     }
 
-    /// Creates an organization membership (422 if the user already is a member).
-    pub fn create_organization_membership(
+    /// Creates a membership (422 if the user already is a member; group members are agents).
+    pub(crate) fn create_membership<K: Membership>(
         &mut self,
         map: &Map<String, Value>,
     ) -> Result<u64, ApiError> {
-        self.create_organization_membership_with(map, false)
+        self.create_membership_with::<K>(map, false)
     }
 
-    /// Deletes an organization membership; another membership becomes the default.
-    pub fn delete_organization_membership(&mut self, id: u64) -> Result<(), ApiError> {
-        self.organization_membership(id)?;
-        self.remove_organization_membership(id);
+    /// Deletes a membership; another membership becomes the default.
+    pub(crate) fn delete_membership<K: Membership>(&mut self, id: u64) -> Result<(), ApiError> {
+        self.membership::<K>(id)?;
+        self.remove_membership::<K>(id);
         Ok(())
     }
 
-    /// Makes a membership the user's default (its organization becomes `organization_id`).
-    pub fn set_default_organization_membership(
+    /// Makes a membership the user's default (its target becomes `organization_id` or
+    /// `default_group_id`).
+    pub(crate) fn set_default_membership<K: Membership>(
         &mut self,
         user_id: u64,
         id: u64,
     ) -> Result<(), ApiError> {
         self.active_user(user_id)?;
-        let m = self.organization_membership(id)?;
-        if m.user_id != user_id {
+        let m = self.membership::<K>(id)?;
+        if m.user_id() != user_id {
             return Err(ApiError::not_found());
         }
-        self.make_default_organization_membership(user_id, id);
+        self.make_default_membership::<K>(user_id, id);
         Ok(())
     }
 
     // ----------------------------------------------------------------------------------
-    // Groups and group memberships
+    // Groups
 
     /// The group with this id.
     pub fn group(&self, id: u64) -> Result<&Group, ApiError> {
@@ -1615,175 +1594,8 @@ impl Store {
     /// Deletes a group and its memberships.
     pub fn delete_group(&mut self, id: u64) -> Result<(), ApiError> {
         self.group(id)?;
-        let memberships: Vec<u64> = self
-            .group_memberships
-            .values()
-            .filter(|m| m.group_id == id)
-            .map(|m| m.id)
-            .collect();
-        for mid in memberships {
-            self.remove_group_membership(mid);
-        }
+        self.remove_memberships_of::<GroupMembership>(id);
         self.groups.remove(&id);
-        Ok(())
-    }
-
-    fn insert_group_membership(&mut self, user_id: u64, group_id: u64, default: bool) -> u64 {
-        let id = self.next_id();
-        let now = now();
-        self.group_memberships.insert(
-            id,
-            GroupMembership {
-                url: self.url(&format!("group_memberships/{id}")),
-                id,
-                user_id,
-                group_id,
-                default: false,
-                created_at: now.clone(),
-                updated_at: now,
-            },
-        );
-        let first = !self
-            .group_memberships
-            .values()
-            .any(|m| m.user_id == user_id && m.id != id);
-        if default || first {
-            self.make_default_group_membership(user_id, id);
-        }
-        id
-    }
-
-    fn make_default_group_membership(&mut self, user_id: u64, id: u64) {
-        let mut group = None;
-        for m in self
-            .group_memberships
-            .values_mut()
-            .filter(|m| m.user_id == user_id)
-        {
-            m.default = m.id == id;
-            if m.default {
-                group = Some(m.group_id);
-            }
-        }
-        if let Some(user) = self.users.get_mut(&user_id) {
-            user.default_group_id = group;
-        }
-    }
-
-    fn remove_group_membership(&mut self, id: u64) {
-        let Some(m) = self.group_memberships.remove(&id) else {
-            return;
-        };
-        if m.default {
-            let next = self
-                .group_memberships
-                .values()
-                .find(|o| o.user_id == m.user_id)
-                .map(|o| o.id);
-            match next {
-                Some(next) => self.make_default_group_membership(m.user_id, next),
-                None => {
-                    if let Some(user) = self.users.get_mut(&m.user_id) {
-                        user.default_group_id = None;
-                    }
-                }
-            }
-        }
-    }
-
-    /// The group membership with this id.
-    pub fn group_membership(&self, id: u64) -> Result<&GroupMembership, ApiError> {
-        self.group_memberships
-            .get(&id)
-            .ok_or_else(ApiError::not_found)
-    }
-
-    pub(crate) fn create_group_membership_with(
-        &mut self,
-        map: &Map<String, Value>,
-        seeding: bool,
-    ) -> Result<u64, ApiError> {
-        let input = Input(map);
-        let user_id = input.id("user_id")?.flatten().ok_or_else(|| {
-            ApiError::invalid(
-                "user_id",
-                "User: cannot be blank".into(),
-                Some("BlankValue"),
-            )
-        })?;
-        let group_id = input.id("group_id")?.flatten().ok_or_else(|| {
-            ApiError::invalid(
-                "group_id",
-                "Group: cannot be blank".into(),
-                Some("BlankValue"),
-            )
-        })?;
-        let user = self.active_user(user_id)?;
-        self.group(group_id)?;
-        if !user.role.is_staff() {
-            return Err(ApiError::invalid(
-                "user_id",
-                "User: must be an agent to be a member of a group".into(),
-                Some("InvalidValue"),
-            ));
-        }
-        if self
-            .group_memberships
-            .values()
-            .any(|m| m.user_id == user_id && m.group_id == group_id)
-        {
-            if seeding {
-                return Ok(0);
-            }
-            return Err(ApiError::invalid(
-                "user_id",
-                "User is already a member of this group".into(),
-                Some("DuplicateValue"),
-            ));
-        }
-        let default = input.boolean("default")?.unwrap_or(false);
-        let id = self.insert_group_membership(user_id, group_id, default);
-        if seeding && let Some(m) = self.group_memberships.get_mut(&id) {
-            // A saved membership keeps its timestamps, so that a state loads back unchanged.
-            if let Some(Some(v)) = input.string("created_at")? {
-                m.created_at = v;
-            }
-            if let Some(Some(v)) = input.string("updated_at")? {
-                m.updated_at = v;
-            }
-        }
-        if seeding
-            && let Some(Some(seed_id)) = input.id("id")?
-            && let Some(mut m) = self.group_memberships.remove(&id)
-        {
-            m.id = seed_id;
-            m.url = self.url(&format!("group_memberships/{seed_id}"));
-            self.group_memberships.insert(seed_id, m);
-            return Ok(seed_id);
-        }
-        Ok(id)
-    }
-
-    /// Creates a group membership (agents only).
-    pub fn create_group_membership(&mut self, map: &Map<String, Value>) -> Result<u64, ApiError> {
-        self.create_group_membership_with(map, false)
-    }
-
-    /// Deletes a group membership; another membership becomes the default.
-    pub fn delete_group_membership(&mut self, id: u64) -> Result<(), ApiError> {
-        self.group_membership(id)?;
-        self.remove_group_membership(id);
-        Ok(())
-    }
-
-    /// Makes a group membership the user's default.
-    pub fn set_default_group_membership(&mut self, user_id: u64, id: u64) -> Result<(), ApiError> {
-        self.active_user(user_id)?;
-        let m = self.group_membership(id)?;
-        if m.user_id != user_id {
-            return Err(ApiError::not_found());
-        }
-        self.make_default_group_membership(user_id, id);
         Ok(())
     }
 
@@ -2029,10 +1841,13 @@ mod tests {
             .create_user(&obj(json!({"name": "A", "organization_id": o1})))
             .unwrap();
         let m2 = s
-            .create_organization_membership(&obj(json!({"user_id": id, "organization_id": o2})))
+            .create_membership::<OrganizationMembership>(&obj(
+                json!({"user_id": id, "organization_id": o2}),
+            ))
             .unwrap();
         assert_eq!(s.user(id).unwrap().organization_id, Some(o1));
-        s.set_default_organization_membership(id, m2).unwrap();
+        s.set_default_membership::<OrganizationMembership>(id, m2)
+            .unwrap();
         assert_eq!(s.user(id).unwrap().organization_id, Some(o2));
         s.delete_organization(o2).unwrap();
         assert_eq!(s.user(id).unwrap().organization_id, Some(o1));
