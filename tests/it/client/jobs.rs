@@ -233,6 +233,34 @@ async fn bulk_imports_disabled_falls_back_to_single_requests() {
 }
 
 #[tokio::test]
+async fn bulk_creates_fall_back_to_single_creates() {
+    let knobs = Knobs {
+        bulk_imports: false,
+        ..fast()
+    };
+    let handle = emulator(0, 0, knobs).await;
+    let observer = Arc::new(Fallbacks::default());
+    let client =
+        WriteClient::with_observer(settings(&handle, super::TOKEN), observer.clone()).unwrap();
+    let outcome = client.create_many_users(&users(2, "one")).await.unwrap();
+    assert!(outcome.fell_back_to_single_requests);
+    assert!(
+        outcome
+            .items
+            .iter()
+            .all(|item| matches!(item, ItemOutcome::Created { id: Some(_) })),
+        "{:?}",
+        outcome.items
+    );
+    assert_eq!(count(&handle, "POST /api/v2/users").await, 2);
+    assert_eq!(
+        *observer.0.lock().unwrap(),
+        vec![("POST /api/v2/users/create_many".to_owned(), 2)],
+        "the fallback is said"
+    );
+}
+
+#[tokio::test]
 async fn memberships_and_identities() {
     let handle = emulator(2, 0, fast()).await;
     let client = writer(&handle);
