@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use futures_util::{StreamExt as _, stream};
 use reqwest::{Method, Url};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -61,40 +62,22 @@ impl WriteClient {
     /// `POST /users`: creates one user. Not repeated after a lost answer
     /// ([`ZendeskError::OutcomeUnknown`]); prefer [`WriteClient::create_or_update_user`].
     pub async fn create_user(&self, user: &Fields) -> Result<User, ZendeskError> {
-        self.write(
-            Method::POST,
-            "users",
-            &json!({ "user": user }),
-            Repeat::Unsafe,
-            "user",
-        )
-        .await
+        self.post_object("users", "user", user).await
     }
 
     /// `POST /users/create_or_update`: matched by external id or email, so repeating it
     /// cannot duplicate the user.
     pub async fn create_or_update_user(&self, user: &Fields) -> Result<User, ZendeskError> {
-        self.write(
-            Method::POST,
-            "users/create_or_update",
-            &json!({ "user": user }),
-            Repeat::Safe,
-            "user",
-        )
-        .await
+        let path = "users/create_or_update";
+        self.write(Method::POST, path, "user", user, Repeat::Safe)
+            .await
     }
 
     /// `PUT /users/{id}`. Note: an `email` here adds a secondary identity; change the primary
     /// address with [`WriteClient::create_identity`] and [`WriteClient::make_identity_primary`].
     pub async fn update_user(&self, id: u64, fields: &Fields) -> Result<User, ZendeskError> {
-        self.write(
-            Method::PUT,
-            &format!("users/{id}"),
-            &json!({ "user": fields }),
-            Repeat::Safe,
-            "user",
-        )
-        .await
+        self.put_object(&format!("users/{id}"), "user", fields)
+            .await
     }
 
     /// `POST /users/{id}/identities` with an email address. Not repeated after a lost answer.
@@ -103,14 +86,11 @@ impl WriteClient {
         user_id: u64,
         email: &str,
     ) -> Result<Identity, ZendeskError> {
-        let body =
-            json!({ "identity": { "type": "email", "value": email, "skip_verify_email": true } });
-        self.write(
-            Method::POST,
+        let identity = json!({ "type": "email", "value": email, "skip_verify_email": true });
+        self.post_object(
             &format!("users/{user_id}/identities"),
-            &body,
-            Repeat::Unsafe,
             "identity",
+            &identity,
         )
         .await
     }
@@ -138,14 +118,7 @@ impl WriteClient {
 
     /// `POST /custom_roles`. Not repeated after a lost answer.
     pub async fn create_custom_role(&self, role: &Fields) -> Result<CustomRole, ZendeskError> {
-        self.write(
-            Method::POST,
-            "custom_roles",
-            &json!({ "custom_role": role }),
-            Repeat::Unsafe,
-            "custom_role",
-        )
-        .await
+        self.post_object("custom_roles", "custom_role", role).await
     }
 
     /// `PUT /custom_roles/{id}`.
@@ -154,15 +127,8 @@ impl WriteClient {
         id: u64,
         role: &Fields,
     ) -> Result<CustomRole, ZendeskError> {
-        let path = format!("custom_roles/{id}");
-        self.write(
-            Method::PUT,
-            &path,
-            &json!({ "custom_role": role }),
-            Repeat::Safe,
-            "custom_role",
-        )
-        .await
+        self.put_object(&format!("custom_roles/{id}"), "custom_role", role)
+            .await
     }
 
     /// `POST /organizations`. Not repeated after a lost answer.
@@ -170,15 +136,8 @@ impl WriteClient {
         &self,
         organization: &Fields,
     ) -> Result<Organization, ZendeskError> {
-        let body = json!({ "organization": organization });
-        self.write(
-            Method::POST,
-            "organizations",
-            &body,
-            Repeat::Unsafe,
-            "organization",
-        )
-        .await
+        self.post_object("organizations", "organization", organization)
+            .await
     }
 
     /// `PUT /organizations/{id}` (`domain_names` replaces the whole list).
@@ -187,73 +146,46 @@ impl WriteClient {
         id: u64,
         organization: &Fields,
     ) -> Result<Organization, ZendeskError> {
-        let body = json!({ "organization": organization });
-        self.write(
-            Method::PUT,
-            &format!("organizations/{id}"),
-            &body,
-            Repeat::Safe,
-            "organization",
-        )
-        .await
+        let path = format!("organizations/{id}");
+        self.put_object(&path, "organization", organization).await
     }
 
     /// `POST /groups`. Not repeated after a lost answer.
     pub async fn create_group(&self, group: &Fields) -> Result<Group, ZendeskError> {
-        self.write(
-            Method::POST,
-            "groups",
-            &json!({ "group": group }),
-            Repeat::Unsafe,
-            "group",
-        )
-        .await
+        self.post_object("groups", "group", group).await
     }
 
     /// `PUT /groups/{id}`.
     pub async fn update_group(&self, id: u64, group: &Fields) -> Result<Group, ZendeskError> {
-        self.write(
-            Method::PUT,
-            &format!("groups/{id}"),
-            &json!({ "group": group }),
-            Repeat::Safe,
-            "group",
-        )
-        .await
+        self.put_object(&format!("groups/{id}"), "group", group)
+            .await
     }
 
-    /// `POST /organization_memberships` (422 when the user is already a member).
+    /// `POST /organization_memberships` (422 when the user is already a member). Not repeated
+    /// after a lost answer.
     pub async fn create_organization_membership(
         &self,
         user_id: u64,
         organization_id: u64,
     ) -> Result<OrganizationMembership, ZendeskError> {
-        let body = json!({ "organization_membership": { "user_id": user_id, "organization_id": organization_id } });
-        self.write(
-            Method::POST,
+        let membership = json!({ "user_id": user_id, "organization_id": organization_id });
+        self.post_object(
             "organization_memberships",
-            &body,
-            Repeat::Unsafe,
             "organization_membership",
+            &membership,
         )
         .await
     }
 
-    /// `POST /group_memberships`.
+    /// `POST /group_memberships`. Not repeated after a lost answer.
     pub async fn create_group_membership(
         &self,
         user_id: u64,
         group_id: u64,
     ) -> Result<GroupMembership, ZendeskError> {
-        let body = json!({ "group_membership": { "user_id": user_id, "group_id": group_id } });
-        self.write(
-            Method::POST,
-            "group_memberships",
-            &body,
-            Repeat::Unsafe,
-            "group_membership",
-        )
-        .await
+        let membership = json!({ "user_id": user_id, "group_id": group_id });
+        self.post_object("group_memberships", "group_membership", &membership)
+            .await
     }
 
     /// `DELETE /{path}`; the body, if any, is not read.
@@ -265,31 +197,65 @@ impl WriteClient {
             .map(drop)
     }
 
+    /// `POST /{path}` with `{"{key}": object}`, answered by `{"{key}": …}`. Creates, so it is
+    /// not repeated after a lost answer.
+    async fn post_object<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        object: &(impl Serialize + ?Sized),
+    ) -> Result<T, ZendeskError> {
+        self.write(Method::POST, path, key, object, Repeat::Unsafe)
+            .await
+    }
+
+    /// `PUT /{path}` with `{"{key}": object}`, answered by `{"{key}": …}`. Sets fields, so it
+    /// is repeated after a lost answer.
+    async fn put_object<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        object: &(impl Serialize + ?Sized),
+    ) -> Result<T, ZendeskError> {
+        self.write(Method::PUT, path, key, object, Repeat::Safe)
+            .await
+    }
+
+    /// `method /{path}` with `{"{key}": object}`, decoding the `key` member of the answer.
+    async fn write<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        object: &(impl Serialize + ?Sized),
+        repeat: Repeat,
+    ) -> Result<T, ZendeskError> {
+        let body = json!({ key: object });
+        let url = self.transport.url(path, &[]);
+        let endpoint = self.transport.endpoint(&method, &url);
+        let answer = self
+            .transport
+            .send(method, url, Some(&body), repeat)
+            .await?;
+        Transport::decode(&endpoint, &answer, |body| parse_object(body, key))
+    }
+
     // ---- bulk jobs -------------------------------------------------------------------
 
     /// `POST /users/create_many`, 100 a job. A submission whose answer is lost is not
     /// repeated: its items are [`ItemOutcome::Unknown`]. Falls back to single `POST /users`
     /// when the account has bulk imports disabled (403).
     pub async fn create_many_users(&self, users: &[Fields]) -> Result<BulkOutcome, ZendeskError> {
-        let submit = |range: Range<usize>| {
-            (
-                Method::POST,
-                self.transport.url("users/create_many", &[]),
-                Some(json!({ "users": &users[range] })),
-            )
-        };
-        self.bulk(
-            &submit,
+        let path = "users/create_many";
+        self.bulk_objects(
+            Method::POST,
+            path,
+            "users",
+            users,
             Repeat::Unsafe,
-            users.len(),
-            "POST /api/v2/users/create_many",
-            |client, i| {
-                Box::pin(async move {
-                    client
-                        .create_user(&users[i])
-                        .await
-                        .map(|user| ItemOutcome::Created { id: Some(user.id) })
-                })
+            |client, user| async move {
+                let user = client.create_user(user).await?;
+                Ok(ItemOutcome::Created { id: Some(user.id) })
             },
         )
         .await
@@ -301,22 +267,16 @@ impl WriteClient {
         &self,
         users: &[Fields],
     ) -> Result<BulkOutcome, ZendeskError> {
-        let submit = |range: Range<usize>| {
-            let url = self.transport.url("users/create_or_update_many", &[]);
-            (Method::POST, url, Some(json!({ "users": &users[range] })))
-        };
-        self.bulk(
-            &submit,
+        let path = "users/create_or_update_many";
+        self.bulk_objects(
+            Method::POST,
+            path,
+            "users",
+            users,
             Repeat::Safe,
-            users.len(),
-            "POST /api/v2/users/create_or_update_many",
-            |client, i| {
-                Box::pin(async move {
-                    client
-                        .create_or_update_user(&users[i])
-                        .await
-                        .map(|user| ItemOutcome::Done { id: Some(user.id) })
-                })
+            |client, user| async move {
+                let user = client.create_or_update_user(user).await?;
+                Ok(ItemOutcome::Done { id: Some(user.id) })
             },
         )
         .await
@@ -325,34 +285,25 @@ impl WriteClient {
     /// `PUT /users/update_many` in the batch form (`{"users":[{"id":…}]}`, each item carrying
     /// its `id`), 100 a job. Falls back to single `PUT /users/{id}` on 403.
     pub async fn update_many_users(&self, users: &[Fields]) -> Result<BulkOutcome, ZendeskError> {
-        let submit = |range: Range<usize>| {
-            (
-                Method::PUT,
-                self.transport.url("users/update_many", &[]),
-                Some(json!({ "users": &users[range] })),
-            )
-        };
-        self.bulk(
-            &submit,
+        let path = "users/update_many";
+        self.bulk_objects(
+            Method::PUT,
+            path,
+            "users",
+            users,
             Repeat::Safe,
-            users.len(),
-            "PUT /api/v2/users/update_many",
-            |client, i| {
-                Box::pin(async move {
-                    let Some(id) = users[i].get("id").and_then(Value::as_u64) else {
-                        return Ok(ItemOutcome::Failed {
-                            id: None,
-                            error: "MissingId".to_owned(),
-                            details: "an update_many item needs an `id`".to_owned(),
-                        });
-                    };
-                    let mut fields = users[i].clone();
-                    fields.remove("id");
-                    client
-                        .update_user(id, &fields)
-                        .await
-                        .map(|user| ItemOutcome::Updated { id: Some(user.id) })
-                })
+            |client, user| async move {
+                let Some(id) = user.get("id").and_then(Value::as_u64) else {
+                    return Ok(ItemOutcome::Failed {
+                        id: None,
+                        error: "MissingId".to_owned(),
+                        details: "an update_many item needs an `id`".to_owned(),
+                    });
+                };
+                let mut fields = user.clone();
+                fields.remove("id");
+                let user = client.update_user(id, &fields).await?;
+                Ok(ItemOutcome::Updated { id: Some(user.id) })
             },
         )
         .await
@@ -365,36 +316,20 @@ impl WriteClient {
     }
 
     /// `POST /organization_memberships/create_many` (`user_id`, `organization_id` per item).
+    /// Falls back to single `POST /organization_memberships` on 403.
     pub async fn create_many_organization_memberships(
         &self,
         memberships: &[Fields],
     ) -> Result<BulkOutcome, ZendeskError> {
-        let submit = |range: Range<usize>| {
-            let url = self
-                .transport
-                .url("organization_memberships/create_many", &[]);
-            (
-                Method::POST,
-                url,
-                Some(json!({ "organization_memberships": &memberships[range] })),
-            )
-        };
-        let endpoint = "POST /api/v2/organization_memberships/create_many";
-        self.bulk(
-            &submit,
-            Repeat::Safe,
-            memberships.len(),
-            endpoint,
-            |client, i| {
-                Box::pin(async move {
-                    let (user, organization) = ids_of(&memberships[i], "organization_id")?;
-                    client
-                        .create_organization_membership(user, organization)
-                        .await
-                        .map(|membership| ItemOutcome::Created {
-                            id: Some(membership.id),
-                        })
-                })
+        self.create_many_memberships(
+            "organization_memberships",
+            "organization_id",
+            memberships,
+            |client, user, organization| async move {
+                let membership = client
+                    .create_organization_membership(user, organization)
+                    .await?;
+                Ok(membership.id)
             },
         )
         .await
@@ -408,35 +343,18 @@ impl WriteClient {
         self.destroy_many("organization_memberships", ids).await
     }
 
-    /// `POST /group_memberships/create_many` (`user_id`, `group_id` per item).
+    /// `POST /group_memberships/create_many` (`user_id`, `group_id` per item). Falls back to
+    /// single `POST /group_memberships` on 403.
     pub async fn create_many_group_memberships(
         &self,
         memberships: &[Fields],
     ) -> Result<BulkOutcome, ZendeskError> {
-        let submit = |range: Range<usize>| {
-            let url = self.transport.url("group_memberships/create_many", &[]);
-            (
-                Method::POST,
-                url,
-                Some(json!({ "group_memberships": &memberships[range] })),
-            )
-        };
-        let endpoint = "POST /api/v2/group_memberships/create_many";
-        self.bulk(
-            &submit,
-            Repeat::Safe,
-            memberships.len(),
-            endpoint,
-            |client, i| {
-                Box::pin(async move {
-                    let (user, group) = ids_of(&memberships[i], "group_id")?;
-                    client
-                        .create_group_membership(user, group)
-                        .await
-                        .map(|membership| ItemOutcome::Created {
-                            id: Some(membership.id),
-                        })
-                })
+        self.create_many_memberships(
+            "group_memberships",
+            "group_id",
+            memberships,
+            |client, user, group| async move {
+                Ok(client.create_group_membership(user, group).await?.id)
             },
         )
         .await
@@ -450,6 +368,41 @@ impl WriteClient {
         self.destroy_many("group_memberships", ids).await
     }
 
+    /// `POST /{collection}/create_many` (`user_id` and `target_key` per item), repeated after
+    /// a lost answer. Falls back to `create` (user id, target id → membership id) per item.
+    async fn create_many_memberships<'s, F, Fut>(
+        &'s self,
+        collection: &str,
+        target_key: &str,
+        memberships: &'s [Fields],
+        create: F,
+    ) -> Result<BulkOutcome, ZendeskError>
+    where
+        F: Fn(&'s Self, u64, u64) -> Fut,
+        Fut: Future<Output = Result<u64, ZendeskError>>,
+    {
+        let path = format!("{collection}/create_many");
+        let single = |client, item| {
+            let create = &create;
+            async move {
+                let (user, target) = ids_of(item, target_key)?;
+                let id = create(client, user, target).await?;
+                Ok(ItemOutcome::Created { id: Some(id) })
+            }
+        };
+        self.bulk_objects(
+            Method::POST,
+            &path,
+            collection,
+            memberships,
+            Repeat::Safe,
+            single,
+        )
+        .await
+    }
+
+    /// `DELETE /{collection}/destroy_many?ids=`, repeated after a lost answer. Falls back to
+    /// `DELETE /{collection}/{id}` per item.
     async fn destroy_many(
         &self,
         collection: &str,
@@ -469,34 +422,55 @@ impl WriteClient {
             )
         };
         let endpoint = format!("DELETE /api/v2/{path}");
-        self.bulk(&submit, Repeat::Safe, ids.len(), &endpoint, |client, i| {
-            let path = format!("{collection}/{}", ids[i]);
-            Box::pin(async move {
-                client
-                    .delete(&path)
-                    .await
-                    .map(|()| ItemOutcome::Deleted { id: Some(ids[i]) })
-            })
+        self.bulk(ids, &submit, Repeat::Safe, &endpoint, |client, &id| {
+            let path = format!("{collection}/{id}");
+            async move {
+                client.delete(&path).await?;
+                Ok(ItemOutcome::Deleted { id: Some(id) })
+            }
         })
         .await
     }
 
+    /// A bulk operation whose body is `{"{key}": [items]}`: `method /{path}` per job of
+    /// `items`, repeated after a lost answer as `repeat` allows; `single` runs one item when
+    /// bulk imports are disabled (see [`WriteClient::bulk`]).
+    async fn bulk_objects<'s, F, Fut>(
+        &'s self,
+        method: Method,
+        path: &str,
+        key: &str,
+        items: &'s [Fields],
+        repeat: Repeat,
+        single: F,
+    ) -> Result<BulkOutcome, ZendeskError>
+    where
+        F: Fn(&'s Self, &'s Fields) -> Fut,
+        Fut: Future<Output = Result<ItemOutcome, ZendeskError>>,
+    {
+        let submit = |range: Range<usize>| {
+            let url = self.transport.url(path, &[]);
+            (method.clone(), url, Some(json!({ key: &items[range] })))
+        };
+        let endpoint = format!("{method} /api/v2/{path}");
+        self.bulk(items, &submit, repeat, &endpoint, single).await
+    }
+
     /// Runs a bulk operation as jobs; on 403 for the first job, runs `single` for every item
     /// instead (bounded concurrency) and says so in the outcome and to the observer.
-    async fn bulk<'s, F>(
+    async fn bulk<'s, I, F, Fut>(
         &'s self,
+        items: &'s [I],
         submit: &(dyn Fn(Range<usize>) -> (Method, Url, Option<Value>) + Sync),
         repeat: Repeat,
-        count: usize,
         endpoint: &str,
         single: F,
     ) -> Result<BulkOutcome, ZendeskError>
     where
-        F: Fn(
-            &'s Self,
-            usize,
-        ) -> futures_util::future::BoxFuture<'s, Result<ItemOutcome, ZendeskError>>,
+        F: Fn(&'s Self, &'s I) -> Fut,
+        Fut: Future<Output = Result<ItemOutcome, ZendeskError>>,
     {
+        let count = items.len();
         if count == 0 {
             return Ok(BulkOutcome {
                 items: Vec::new(),
@@ -521,7 +495,7 @@ impl WriteClient {
         });
         let concurrency = self.settings().concurrency;
         let results: Vec<Result<ItemOutcome, ZendeskError>> =
-            stream::iter((0..count).map(|i| single(self, i)))
+            stream::iter(items.iter().map(|item| single(self, item)))
                 .buffered(concurrency)
                 .collect()
                 .await;
@@ -568,20 +542,6 @@ impl WriteClient {
             jobs: 0,
             fell_back_to_single_requests: true,
         })
-    }
-
-    async fn write<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        body: &Value,
-        repeat: Repeat,
-        key: &str,
-    ) -> Result<T, ZendeskError> {
-        let url = self.transport.url(path, &[]);
-        let endpoint = self.transport.endpoint(&method, &url);
-        let answer = self.transport.send(method, url, Some(body), repeat).await?;
-        Transport::decode(&endpoint, &answer, |body| parse_object(body, key))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 use std::sync::{Arc, Mutex};
-use zroster::fake::Knobs;
+use zroster::fake::{Handle, Knobs};
 
 use zroster::zendesk::{ClientEvent, ItemOutcome, Observer, WriteClient};
 
@@ -196,8 +196,8 @@ impl Observer for Fallbacks {
     }
 }
 
-#[tokio::test]
-async fn bulk_imports_disabled_falls_back_to_single_requests() {
+/// An empty account with bulk imports disabled, and a client that records fallbacks.
+async fn without_bulk_imports() -> (Handle, Arc<Fallbacks>, WriteClient) {
     let knobs = Knobs {
         bulk_imports: false,
         ..fast()
@@ -206,6 +206,12 @@ async fn bulk_imports_disabled_falls_back_to_single_requests() {
     let observer = Arc::new(Fallbacks::default());
     let client =
         WriteClient::with_observer(settings(&handle, super::TOKEN), observer.clone()).unwrap();
+    (handle, observer, client)
+}
+
+#[tokio::test]
+async fn bulk_imports_disabled_falls_back_to_single_requests() {
+    let (handle, observer, client) = without_bulk_imports().await;
     let outcome = client
         .create_or_update_many_users(&users(3, "single"))
         .await
@@ -228,6 +234,27 @@ async fn bulk_imports_disabled_falls_back_to_single_requests() {
     assert_eq!(
         *observer.0.lock().unwrap(),
         vec![("POST /api/v2/users/create_or_update_many".to_owned(), 3)],
+        "the fallback is said"
+    );
+}
+
+#[tokio::test]
+async fn bulk_creates_fall_back_to_single_creates() {
+    let (handle, observer, client) = without_bulk_imports().await;
+    let outcome = client.create_many_users(&users(2, "one")).await.unwrap();
+    assert!(outcome.fell_back_to_single_requests);
+    assert!(
+        outcome
+            .items
+            .iter()
+            .all(|item| matches!(item, ItemOutcome::Created { id: Some(_) })),
+        "{:?}",
+        outcome.items
+    );
+    assert_eq!(count(&handle, "POST /api/v2/users").await, 2);
+    assert_eq!(
+        *observer.0.lock().unwrap(),
+        vec![("POST /api/v2/users/create_many".to_owned(), 2)],
         "the fallback is said"
     );
 }
