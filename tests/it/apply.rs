@@ -900,3 +900,39 @@ fn format_markdown_prints_the_plan_and_the_outcome_for_a_job_summary() {
         "{stdout}"
     );
 }
+
+#[test]
+fn resume_refuses_a_journal_of_another_plan_or_account_and_writes_nothing() {
+    let sandbox = sandbox(&serde_json::from_str(DATED_STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergman"));
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    let journal = dir.path().join("other.jsonl");
+    let line = |account: &str| {
+        format!(
+            "{{\"event\":\"plan_accepted\",\"account\":\"{account}\",\"plan_digest\":\"0000\",\"changes\":1}}\n"
+        )
+    };
+    sandbox.reset_requests();
+    std::fs::write(&journal, line(&sandbox.url())).unwrap();
+    let journal = journal.to_str().unwrap();
+    let (output, stdout) = run(sandbox.zapply().args(["--resume", journal, &saved]));
+    assert_code(&output, &stdout, 1);
+    assert!(
+        stderr(&output).contains("is of another plan"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::write(journal, line("https://elsewhere.zendesk.com")).unwrap();
+    let (output, stdout) =
+        run(sandbox
+            .zapply()
+            .args(["--resume", journal, "--auto-approve", &roster]));
+    assert_code(&output, &stdout, 1);
+    assert!(
+        stderr(&output).contains("is of a run against `https://elsewhere.zendesk.com`"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(writes(&sandbox.requests()), 0);
+}
