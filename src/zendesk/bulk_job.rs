@@ -15,6 +15,8 @@ use super::{BulkOutcome, ClientEvent, ItemOutcome, ReadClient, ZendeskError};
 /// First wait between polls; it grows by half each poll up to [`POLL_MAX`].
 const POLL_FIRST: Duration = Duration::from_millis(500);
 const POLL_MAX: Duration = Duration::from_secs(5);
+/// The shortest wait between polls, whatever progress predicts.
+const POLL_MIN: Duration = Duration::from_millis(250);
 /// With delays turned off (tests), polls still leave the emulator a moment to work.
 const POLL_NO_DELAY: Duration = Duration::from_millis(2);
 
@@ -32,6 +34,61 @@ pub(crate) struct BulkJob<'a> {
 struct Outstanding {
     id: String,
     range: Range<usize>,
+    /// The first answer that showed progress, and the latest: `(when, progress, total)`.
+    first: Option<(Instant, u64)>,
+    latest: Option<(Instant, u64, u64)>,
+}
+
+impl Outstanding {
+    fn new(id: String, range: Range<usize>) -> Self {
+        Self {
+            id,
+            range,
+            first: None,
+            latest: None,
+        }
+    }
+
+    /// Notes a poll's answer about this unfinished job.
+    fn observe(&mut self, status: &JobStatus) {
+        let (Some(progress), Some(total)) = (status.progress, status.total) else {
+            return;
+        };
+        let now = Instant::now();
+        if progress > 0 && self.first.is_none() {
+            self.first = Some((now, progress));
+        }
+        self.latest = Some((now, progress, total));
+    }
+
+    /// When the job should be done, from the rate its progress moved at between two polls.
+    fn expected_done(&self) -> Option<Instant> {
+        let ((t0, p0), (t1, p1, total)) = (self.first?, self.latest?);
+        let elapsed = t1.duration_since(t0).as_secs_f64();
+        if p1 <= p0 || elapsed <= 0.0 {
+            return None;
+        }
+        let per_second = (p1 - p0) as f64 / elapsed;
+        Some(t1 + Duration::from_secs_f64(total.saturating_sub(p1) as f64 / per_second))
+    }
+}
+
+/// The wait before the next poll: the backoff, shortened to just after the moment the first
+/// outstanding job should finish at the rate its progress has moved (so a finished job's slot
+/// is refilled soon), never below [`POLL_MIN`].
+fn next_poll(outstanding: &[Outstanding], backoff: Duration) -> Duration {
+    let now = Instant::now();
+    outstanding
+        .iter()
+        .filter_map(Outstanding::expected_done)
+        .min()
+        .map_or(backoff, |done| {
+            // A tenth more, for progress that is reported in steps.
+            let until = done.saturating_duration_since(now);
+            (until + until / 10 + Duration::from_millis(50))
+                .min(backoff)
+                .max(POLL_MIN.min(backoff))
+        })
 }
 
 impl BulkJob<'_> {
@@ -66,10 +123,9 @@ impl BulkJob<'_> {
                             finished_event(transport, &status);
                             finished += 1;
                         } else {
-                            outstanding.push(Outstanding {
-                                id: status.id,
-                                range,
-                            });
+                            let mut job = Outstanding::new(status.id.clone(), range);
+                            job.observe(&status);
+                            outstanding.push(job);
                         }
                     }
                     Err(error @ ZendeskError::Authentication { .. }) => return Err(error),
@@ -95,12 +151,12 @@ impl BulkJob<'_> {
             let wait = if transport.settings().no_delay {
                 POLL_NO_DELAY
             } else {
-                poll_wait
+                next_poll(&outstanding, poll_wait)
             };
             let waiting = Instant::now();
             tokio::time::sleep(wait).await;
             poll_wait = (poll_wait.mul_f64(1.5)).min(POLL_MAX);
-            let polled = poll(client, &outstanding, &mut items).await;
+            let polled = poll(client, &mut outstanding, &mut items).await;
             transport.with_stats(|stats| stats.job_wait += waiting.elapsed());
             let done = polled?;
             if !done.is_empty() {
@@ -150,16 +206,13 @@ impl ReadClient {
         let mut outstanding = Vec::new();
         let mut start = 0;
         for (id, count) in jobs {
-            outstanding.push(Outstanding {
-                id: id.clone(),
-                range: start..start + count,
-            });
+            outstanding.push(Outstanding::new(id.clone(), start..start + count));
             start += count;
         }
         let mut items: Vec<Option<ItemOutcome>> = vec![None; start];
         let mut poll_wait = POLL_FIRST;
         while !outstanding.is_empty() {
-            let done = poll(self, &outstanding, &mut items).await?;
+            let done = poll(self, &mut outstanding, &mut items).await?;
             outstanding.retain(|job| !done.contains(&job.id));
             if outstanding.is_empty() {
                 break;
@@ -167,7 +220,7 @@ impl ReadClient {
             let wait = if self.transport.settings().no_delay {
                 POLL_NO_DELAY
             } else {
-                poll_wait
+                next_poll(&outstanding, poll_wait)
             };
             tokio::time::sleep(wait).await;
             poll_wait = (poll_wait.mul_f64(1.5)).min(POLL_MAX);
@@ -201,7 +254,7 @@ fn finished_event(transport: &Transport, status: &JobStatus) {
 /// jobs missing from the answer, and records finished ones. Returns the ids of finished jobs.
 async fn poll(
     client: &ReadClient,
-    outstanding: &[Outstanding],
+    outstanding: &mut [Outstanding],
     items: &mut [Option<ItemOutcome>],
 ) -> Result<Vec<String>, ZendeskError> {
     let ids: Vec<String> = outstanding.iter().map(|job| job.id.clone()).collect();
@@ -218,7 +271,7 @@ async fn poll(
                 finished_event(&client.transport, &status);
                 done.push(job.id.clone());
             }
-            Some(_) => {}
+            Some(status) => job.observe(&status),
             None => {
                 let reason = format!(
                     "job `{}` expired or vanished before it reported its results",
@@ -310,7 +363,37 @@ fn fill(items: &mut [Option<ItemOutcome>], range: &Range<usize>, error: &Zendesk
 
 #[cfg(test)]
 mod tests {
-    use super::record;
+    use std::time::{Duration, Instant};
+
+    use super::{Outstanding, POLL_MIN, next_poll, record};
+
+    #[test]
+    fn polls_come_just_after_the_job_should_finish_at_its_rate_of_progress() {
+        let now = Instant::now();
+        let job = Outstanding::new("j".to_owned(), 0..100);
+        // No progress seen yet: the backoff.
+        assert_eq!(
+            next_poll(&[job], Duration::from_secs(5)),
+            Duration::from_secs(5)
+        );
+        let mut job = Outstanding::new("j".to_owned(), 0..100);
+        job.first = Some((now.checked_sub(Duration::from_secs(1)).unwrap(), 25));
+        job.latest = Some((now, 75, 100));
+        // 50 items a second, 25 left: done in half a second; polled a little after.
+        let wait = next_poll(std::slice::from_ref(&job), Duration::from_secs(5));
+        assert!(
+            wait > Duration::from_millis(500) && wait < Duration::from_millis(700),
+            "{wait:?}"
+        );
+        // Never later than the backoff, never sooner than the floor.
+        assert_eq!(
+            next_poll(std::slice::from_ref(&job), Duration::from_millis(400)),
+            Duration::from_millis(400)
+        );
+        job.latest = Some((now, 100, 100));
+        assert_eq!(next_poll(&[job], Duration::from_secs(5)), POLL_MIN);
+    }
+
     use crate::zendesk::ItemOutcome;
     use crate::zendesk::wire::JobStatus;
 
