@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::render::plural;
 use crate::state::{EmailStrategy, LiveState, Progress, Stage};
 use crate::zendesk::{ClientEvent, Observer};
 
@@ -68,11 +69,14 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
     let stats = &live.cost.stats;
     let mut text = format!(
         "fetched {}, {}, {} and {} in {seconds:.1} s with {}",
-        count(live.users.len() as u64, "user"),
-        count(live.groups.len() as u64, "group"),
-        count(live.organizations.len() as u64, "organization"),
-        count(live.custom_roles.len() as u64, "custom role"),
-        count(stats.requests, "request"),
+        plural(live.users.len(), "user"),
+        plural(live.groups.len(), "group"),
+        plural(live.organizations.len(), "organization"),
+        plural(live.custom_roles.len(), "custom role"),
+        plural(
+            usize::try_from(stats.requests).unwrap_or(usize::MAX),
+            "request"
+        ),
     );
     if stats.retries > 0 {
         let _ = write!(text, " ({} retried)", stats.retries);
@@ -85,15 +89,6 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
         let _ = write!(text, "; {} roster emails {how}", lookup.emails);
     }
     let _ = writeln!(err, "{text}");
-}
-
-/// `1 user`, `2 users`.
-fn count(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// Apply progress for people: on a terminal a bar (changes done of all, jobs in flight, time
@@ -163,7 +158,7 @@ impl ApplyProgress {
                 bar.set_position(state.done.min(state.total) as u64);
                 bar.set_message(format!(
                     "{} in flight, {:.0} s waiting for the rate limit",
-                    count(state.in_flight as u64, "job"),
+                    plural(state.in_flight, "job"),
                     state.waited.as_secs_f64()
                 ));
             }
@@ -191,7 +186,7 @@ impl Observer for ApplyProgress {
                 state.done += items;
                 Some(format!(
                     "job {id} {status}: {} ({} of {} changes done)",
-                    count(items as u64, "item"),
+                    plural(items, "item"),
                     state.done.min(state.total),
                     state.total
                 ))
@@ -230,7 +225,7 @@ impl Observer for ApplyProgress {
             }
             ClientEvent::Fallback { endpoint, requests } => Some(format!(
                 "{endpoint} is refused (bulk imports disabled): sending {} instead",
-                count(*requests as u64, "single request")
+                plural(*requests, "single request")
             )),
             _ => None,
         };

@@ -13,7 +13,7 @@ use similar::{ChangeTag, TextDiff};
 use super::mask::mask_emails;
 use super::{
     NO_CHANGES, RenderOptions, Renderer, api_cost, by_action, count, is_membership, is_multiline,
-    is_quiet, kind_name, plural, section_title, shown_key, source_line,
+    is_quiet, kind_name, plural, section_title, shown_key, source_line, verb,
 };
 use crate::plan::{Action, Change, Drift, FieldChange, Plan, PlanError, Refusal};
 
@@ -629,21 +629,6 @@ fn write_sections(sections: &[Section]) -> String {
         );
     }
     out
-}
-
-/// An action as the verb before a kind: `suspend user`, `add group membership`.
-fn verb(action: Action) -> &'static str {
-    match action {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Unsuspend => "unsuspend",
-        Action::MakePrimary => "make primary",
-        Action::Add => "add",
-        Action::Remove => "remove",
-        Action::Suspend => "suspend",
-        Action::Downgrade => "downgrade",
-        Action::Delete => "delete",
-    }
 }
 
 /// `text` cut to [`MAX_TEXT_CHARS`] characters, with `…` when cut.

@@ -112,6 +112,21 @@ fn section_title(action: Action) -> &'static str {
     }
 }
 
+/// An action as the verb before a kind: `suspend user`, `add group membership`.
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Unsuspend => "unsuspend",
+        Action::MakePrimary => "make primary",
+        Action::Add => "add",
+        Action::Remove => "remove",
+        Action::Suspend => "suspend",
+        Action::Downgrade => "downgrade",
+        Action::Delete => "delete",
+    }
+}
+
 /// A kind as a reader says it.
 fn kind_name(kind: Kind) -> &'static str {
     match kind {
@@ -186,8 +201,8 @@ fn count(n: usize) -> String {
     out
 }
 
-/// `n thing` or `n things`.
-fn plural(n: usize, thing: &str) -> String {
+/// `n thing` or `n things`, with thousands separators.
+pub(crate) fn plural(n: usize, thing: &str) -> String {
     format!("{} {thing}{}", count(n), if n == 1 { "" } else { "s" })
 }
 

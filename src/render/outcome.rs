@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use super::count;
 use super::markdown::plain;
+use super::{count, kind_name, plural, verb};
 use crate::apply::{ApplyReport, ChangeResult, Status};
 
 /// Rows of a markdown table beyond which the rest is counted, not listed: a job summary is
@@ -37,8 +37,8 @@ pub fn outcome_human(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
         writeln!(
             out,
             "{word}: {} {} {}{target} ({}, {}): {}: {}",
-            snake(&result.action),
-            snake(&result.kind).replace('_', " "),
+            verb(result.action),
+            kind_name(result.kind),
             result.label,
             result.source.as_deref().unwrap_or("pruned"),
             result.key,
@@ -103,8 +103,8 @@ pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result
             };
             let mut change = format!(
                 "{} {} {}",
-                snake(&result.action),
-                snake(&result.kind).replace('_', " "),
+                verb(result.action),
+                kind_name(result.kind),
                 result.label
             );
             if let Some(target) = &result.target {
@@ -151,15 +151,11 @@ pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result
 pub fn summary(report: &ApplyReport) -> String {
     let applied = report.count(Status::Applied);
     let mut line = format!(
-        "Applied {} change{} in {} job{} ({} request{}, {} job poll{}) in {:.1} s",
-        count(applied),
-        plural(applied),
-        count(report.jobs),
-        plural(report.jobs),
-        count(to_usize(report.requests)),
-        plural(to_usize(report.requests)),
-        count(to_usize(report.job_polls)),
-        plural(to_usize(report.job_polls)),
+        "Applied {} in {} ({}, {}) in {:.1} s",
+        plural(applied, "change"),
+        plural(report.jobs, "job"),
+        plural(to_usize(report.requests), "request"),
+        plural(to_usize(report.job_polls), "job poll"),
         Duration::from_millis(report.elapsed_ms).as_secs_f64(),
     );
     for (status, word) in [
@@ -174,7 +170,7 @@ pub fn summary(report: &ApplyReport) -> String {
     }
     let n = report.diverged.len();
     if n > 0 {
-        let _ = write!(line, "; {} field{} did not converge", count(n), plural(n));
+        let _ = write!(line, "; {} did not converge", plural(n, "field"));
     }
     line
 }
@@ -208,18 +204,6 @@ fn more(text: &mut String, total: usize) {
 
 fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-/// The JSON name of a plan enum (`create`, `group_membership`).
-fn snake(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
