@@ -405,16 +405,22 @@ fn a_saved_plan_for_another_account_or_version_is_refused() {
     assert_eq!(writes(&sandbox.requests()), 0);
 }
 
-#[test]
-fn failed_items_are_reported_with_their_roster_lines_and_a_second_apply_finishes() {
+/// 150 new users against an emulator that fails one job item in ten (the same ones every
+/// run, by its seed).
+fn new_users_some_of_which_fail(dir: &tempfile::TempDir) -> (Sandbox, String) {
     let sandbox = Sandbox::start_with(&json!({}), "fake-token", |knobs| {
         knobs.job_items_per_second = 100_000.0;
         knobs.fault_item = 0.1;
         knobs.fault_seed = 7;
     });
-    let dir = tempfile::tempdir().unwrap();
     let (_, text) = many_users(150, "User");
-    let roster = roster_file(&dir, &text);
+    (sandbox, roster_file(dir, &text))
+}
+
+#[test]
+fn failed_items_are_reported_with_their_roster_lines_and_a_second_apply_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, roster) = new_users_some_of_which_fail(&dir);
     let report = dir.path().join("report.json");
     let (output, stdout) = run(sandbox.zapply().args([
         "--auto-approve",
@@ -750,7 +756,12 @@ fn journal_lines(work: &std::path::Path) -> Vec<Value> {
         files[0].extension().is_some_and(|e| e == "jsonl"),
         "{files:?}"
     );
-    std::fs::read_to_string(&files[0])
+    read_journal(&files[0])
+}
+
+/// A journal's events.
+fn read_journal(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
         .unwrap()
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
@@ -759,14 +770,8 @@ fn journal_lines(work: &std::path::Path) -> Vec<Value> {
 
 #[test]
 fn the_journal_records_jobs_with_their_items_and_every_result() {
-    let sandbox = Sandbox::start_with(&json!({}), "fake-token", |knobs| {
-        knobs.job_items_per_second = 100_000.0;
-        knobs.fault_item = 0.1;
-        knobs.fault_seed = 7;
-    });
     let dir = tempfile::tempdir().unwrap();
-    let (_, text) = many_users(150, "User");
-    let roster = roster_file(&dir, &text);
+    let (sandbox, roster) = new_users_some_of_which_fail(&dir);
     let journal = dir.path().join("run.jsonl");
     let (output, stdout) = run(sandbox.zapply().args([
         "--auto-approve",
@@ -775,11 +780,7 @@ fn the_journal_records_jobs_with_their_items_and_every_result() {
         &roster,
     ]));
     assert_code(&output, &stdout, 1);
-    let lines: Vec<Value> = std::fs::read_to_string(&journal)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let lines = read_journal(&journal);
     let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
     assert_eq!(events[0], "plan_accepted");
     assert_eq!(lines[0]["changes"], 150);
