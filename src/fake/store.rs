@@ -1497,24 +1497,7 @@ impl Store {
         creating: bool,
     ) -> Result<(), ApiError> {
         let input = Input(map);
-        let name = match input.string("name")? {
-            Some(Some(name)) if !name.trim().is_empty() => Some(name.trim().to_owned()),
-            Some(_) => {
-                return Err(ApiError::invalid(
-                    "name",
-                    "Name: cannot be blank".into(),
-                    Some("BlankValue"),
-                ));
-            }
-            None if creating => {
-                return Err(ApiError::invalid(
-                    "name",
-                    "Name: cannot be blank".into(),
-                    Some("BlankValue"),
-                ));
-            }
-            None => None,
-        };
+        let name = named(input, creating)?;
         let description = input.string("description")?;
         let is_public = input.boolean("is_public")?;
         let group = self.groups.get_mut(&id).expect("exists");
@@ -1624,24 +1607,7 @@ impl Store {
         creating: bool,
     ) -> Result<(), ApiError> {
         let input = Input(map);
-        let name = match input.string("name")? {
-            Some(Some(name)) if !name.trim().is_empty() => Some(name.trim().to_owned()),
-            Some(_) => {
-                return Err(ApiError::invalid(
-                    "name",
-                    "Name: cannot be blank".into(),
-                    Some("BlankValue"),
-                ));
-            }
-            None if creating => {
-                return Err(ApiError::invalid(
-                    "name",
-                    "Name: cannot be blank".into(),
-                    Some("BlankValue"),
-                ));
-            }
-            None => None,
-        };
+        let name = named(input, creating)?;
         if let Some(name) = &name
             && self
                 .custom_roles
@@ -1717,6 +1683,20 @@ impl Store {
         }
         self.custom_roles.remove(&id);
         Ok(())
+    }
+}
+
+/// The trimmed `name` of a custom role or group being written: required when creating, and
+/// never blank (422 `BlankValue`, as Zendesk answers).
+fn named(input: Input<'_>, creating: bool) -> Result<Option<String>, ApiError> {
+    match input.string("name")? {
+        Some(Some(name)) if !name.trim().is_empty() => Ok(Some(name.trim().to_owned())),
+        None if !creating => Ok(None),
+        _ => Err(ApiError::invalid(
+            "name",
+            "Name: cannot be blank".into(),
+            Some("BlankValue"),
+        )),
     }
 }
 
