@@ -634,3 +634,40 @@ async fn time_based_incremental_export_never_splits_a_second() {
     );
     assert_eq!(second.body["end_time"], 1_704_067_206_i64);
 }
+
+#[tokio::test]
+async fn groups_and_custom_roles_need_a_name_that_is_not_blank() {
+    let fake = Fake::start().await;
+    let blank = fake
+        .post("/api/v2/groups", json!({"group": {"name": "  "}}))
+        .await;
+    assert_eq!(blank.status, 422);
+    assert_eq!(blank.body["details"]["name"][0]["error"], "BlankValue");
+    let missing = fake
+        .post(
+            "/api/v2/custom_roles",
+            json!({"custom_role": {"role_type": 0}}),
+        )
+        .await;
+    assert_eq!(missing.status, 422);
+    assert_eq!(
+        missing.body["details"]["name"][0]["description"],
+        "Name: cannot be blank"
+    );
+    // An update may leave the name out; the name it gives is trimmed.
+    let kept = fake
+        .put(
+            &format!("/api/v2/groups/{SUPPORT}"),
+            json!({"group": {"description": "Front line"}}),
+        )
+        .await;
+    assert_eq!(kept.status, 200);
+    assert_eq!(kept.body["group"]["name"], "Support");
+    let trimmed = fake
+        .put(
+            &format!("/api/v2/groups/{SUPPORT}"),
+            json!({"group": {"name": " Front "}}),
+        )
+        .await;
+    assert_eq!(trimmed.body["group"]["name"], "Front");
+}
