@@ -246,18 +246,13 @@ impl<'c> Executor<'c> {
         }
         // Started with no result written: perhaps made, perhaps not.
         unknown.extend(previous.unsettled().filter(|&i| applicable(i)));
-        let jobs: Vec<(String, usize)> = previous
-            .open_jobs
-            .iter()
-            .map(|job| (job.id.clone(), job.changes.len()))
-            .collect();
         for job in &previous.open_jobs {
             for i in &job.changes {
                 unknown.remove(i);
             }
         }
-        if !jobs.is_empty() {
-            match self.client.await_jobs(&jobs).await {
+        if !previous.open_jobs.is_empty() {
+            match previous.finish_open_jobs(self.client).await {
                 Ok(outcomes) => {
                     for (job, items) in previous.open_jobs.iter().zip(outcomes) {
                         let (changes, items): (Vec<usize>, Vec<ItemOutcome>) = job

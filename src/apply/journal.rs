@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use serde_json::{Value, json};
 
 use crate::plan::{Change, Plan};
-use crate::zendesk::{ClientEvent, Observer};
+use crate::zendesk::{ClientEvent, ItemOutcome, Observer, ReadClient, ZendeskError};
 
 use super::{ApplyReport, ChangeResult, Status};
 
@@ -361,6 +361,20 @@ impl Interrupted {
             .iter()
             .copied()
             .filter(|i| !self.results.contains_key(i))
+    }
+
+    /// Waits for the jobs the run left open and returns their item outcomes, job by job (see
+    /// [`ReadClient::await_jobs`]).
+    pub async fn finish_open_jobs(
+        &self,
+        client: &ReadClient,
+    ) -> Result<Vec<Vec<ItemOutcome>>, ZendeskError> {
+        let jobs: Vec<(String, usize)> = self
+            .open_jobs
+            .iter()
+            .map(|job| (job.id.clone(), job.changes.len()))
+            .collect();
+        client.await_jobs(&jobs).await
     }
 
     /// The changes the interrupted run applied.

@@ -17,7 +17,7 @@ use crate::apply::staleness::{self, CheckError};
 use crate::apply::{ApplyReport, Executor, Interrupted, Journal};
 use crate::cli::{ApplyArgs, ApplyFormat};
 use crate::plan::{Kind, Plan, Planner};
-use crate::render::{self, Format, RenderOptions};
+use crate::render::{self, Format, RenderOptions, plural};
 use crate::roster::{self, diagnostic};
 use crate::state::{self, NoProgress, StateQuery};
 use crate::zendesk::{Auth, ConnectionSettings, ItemOutcome, Observer, Secret, WriteClient};
@@ -265,14 +265,8 @@ impl Run<'_> {
             return Ok(());
         };
         self.check_account(previous, self.client.settings().base_url.as_str())?;
-        let jobs: Vec<(String, usize)> = previous
-            .open_jobs
-            .iter()
-            .map(|job| (job.id.clone(), job.changes.len()))
-            .collect();
-        let outcomes = self
-            .client
-            .await_jobs(&jobs)
+        let outcomes = previous
+            .finish_open_jobs(self.client)
             .await
             .map_err(ApplyFailure::OpenJobs)?;
         let items: Vec<&ItemOutcome> = outcomes.iter().flatten().collect();
@@ -286,12 +280,10 @@ impl Run<'_> {
             .count();
         let _ = writeln!(
             out,
-            "Resuming {}: {} open job{} of the interrupted run finished ({} item{}: {} done, {failed} failed, {unknown} unknown); planning afresh.",
+            "Resuming {}: {} of the interrupted run finished ({}: {} done, {failed} failed, {unknown} unknown); planning afresh.",
             self.journal_name(),
-            jobs.len(),
-            if jobs.len() == 1 { "" } else { "s" },
-            items.len(),
-            if items.len() == 1 { "" } else { "s" },
+            plural(outcomes.len(), "open job"),
+            plural(items.len(), "item"),
             items.len() - failed - unknown,
         );
         Ok(())
@@ -388,15 +380,10 @@ impl Run<'_> {
                 let adopted = previous.applied().count();
                 let _ = writeln!(
                     out,
-                    "Resuming {}: {adopted} change{} applied by the interrupted run, {} job{} left open.",
+                    "Resuming {}: {} applied by the interrupted run, {} left open.",
                     self.journal_name(),
-                    if adopted == 1 { "" } else { "s" },
-                    previous.open_jobs.len(),
-                    if previous.open_jobs.len() == 1 {
-                        ""
-                    } else {
-                        "s"
-                    },
+                    plural(adopted, "change"),
+                    plural(previous.open_jobs.len(), "job"),
                 );
                 executor.resume(&plan, previous).await
             }
