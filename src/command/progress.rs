@@ -243,3 +243,45 @@ impl Observer for Tee {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::ApplyProgress;
+    use crate::zendesk::{ClientEvent, Observer};
+
+    #[test]
+    fn apply_progress_counts_job_items_and_single_writes_and_waits() {
+        let progress = ApplyProgress::new();
+        progress.start(7);
+        progress.on_event(&ClientEvent::JobSubmitted {
+            id: "j1",
+            items: 0..5,
+        });
+        progress.on_event(&ClientEvent::JobSubmitted {
+            id: "j2",
+            items: 5..6,
+        });
+        assert_eq!(progress.lock().in_flight, 2);
+        progress.on_event(&ClientEvent::JobFinished {
+            id: "j1",
+            status: "completed",
+        });
+        // A single write (a group), and a read that is not progress.
+        for endpoint in ["POST /api/v2/groups", "GET /api/v2/users"] {
+            progress.on_event(&ClientEvent::Response {
+                endpoint,
+                status: 201,
+                elapsed: Duration::ZERO,
+            });
+        }
+        progress.on_event(&ClientEvent::Paced {
+            wait: Duration::from_secs(2),
+        });
+        let state = progress.lock();
+        assert_eq!((state.done, state.in_flight), (6, 1));
+        assert_eq!(state.waited, Duration::from_secs(2));
+        assert!(state.jobs.contains_key("j2") && !state.jobs.contains_key("j1"));
+    }
+}
