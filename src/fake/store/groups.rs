@@ -46,6 +46,7 @@ impl Store {
         Ok(())
     }
 
+    /// Creates a group; `seeding` (a state file) keeps its id, `default` flag and times.
     pub(crate) fn create_group_with(
         &mut self,
         map: &Map<String, Value>,

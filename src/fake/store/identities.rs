@@ -9,6 +9,8 @@ use crate::fake::identity::Identity;
 use crate::fake::input::Input;
 
 impl Store {
+    /// Adds and indexes an email identity; a user's first one (or a `primary` one) becomes
+    /// primary, and the user's `email` follows.
     pub(super) fn add_identity(
         &mut self,
         user_id: u64,

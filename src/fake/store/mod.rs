@@ -140,11 +140,13 @@ mod fixtures {
     use super::Store;
     use crate::fake::state_file::StateFile;
 
+    /// A `json!` object as a map.
     #[allow(clippy::needless_pass_by_value)] // keeps the json! call sites short
     pub(super) fn obj(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap()
     }
 
+    /// A store seeded from an empty state file: only the admin.
     pub(super) fn store() -> Store {
         Store::from_state_file(
             "http://127.0.0.1:1",

@@ -151,6 +151,7 @@ impl Store {
         Ok(())
     }
 
+    /// Creates an organization; `seeding` (a state file) keeps its id and times.
     pub(crate) fn create_organization_with(
         &mut self,
         map: &Map<String, Value>,

@@ -38,6 +38,8 @@ impl Store {
         self.custom_roles.get(&id).map(|r| (r.id, r.role_type))
     }
 
+    /// Checks a user body (`existing`: the user being updated, none when creating); every
+    /// problem found goes into one 422.
     pub(super) fn parse_user_changes(
         &self,
         map: &Map<String, Value>,
@@ -224,6 +226,9 @@ impl Store {
         Ok(changes)
     }
 
+    /// Applies checked changes to user `id`: its fields, new email identities, and the
+    /// memberships behind `organization_id` / `default_group_id` (a downgrade to end user
+    /// drops the group memberships).
     pub(super) fn apply_user_changes(&mut self, id: u64, changes: UserChanges, creating: bool) {
         let now = now();
         let admin_role_id = self.admin_role_id;

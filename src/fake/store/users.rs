@@ -15,6 +15,7 @@ impl Store {
         self.users.get(&id).ok_or_else(ApiError::not_found)
     }
 
+    /// The user with this id unless deleted (404 otherwise).
     pub(super) fn active_user(&self, id: u64) -> Result<&User, ApiError> {
         self.users
             .get(&id)
@@ -47,6 +48,7 @@ impl Store {
         self.create_user_with(map, None)
     }
 
+    /// Creates a user under `id` (a seed's) or a fresh id.
     pub(super) fn create_user_with(
         &mut self,
         map: &Map<String, Value>,
@@ -99,6 +101,7 @@ impl Store {
         }
     }
 
+    /// Deactivates a user: its identities, external id and memberships go, the record stays.
     pub(super) fn soft_delete_user(&mut self, id: u64) {
         let identity_ids = self.identities_by_user.remove(&id).unwrap_or_default();
         for iid in identity_ids {
