@@ -5,6 +5,13 @@
 //! request counting), the in-memory [`Store`] (collections and their invariants, pure and
 //! synchronous) and the job worker that advances bulk jobs in the background.
 //!
+//! The routes (`api/`) and the store (`store/`) hold one file per Zendesk resource, mirrored:
+//! `api/users.rs` answers `/users` from the `impl Store` block in `store/users.rs`, and so on
+//! for identities, organizations, memberships, groups and custom roles. A new resource is a
+//! new pair of files, one line in each dispatcher of `api/mod.rs` and its `mod` lines. The
+//! model types (`user.rs`, `group.rs`, …) stay here, shared by the routes, the store and the
+//! job worker.
+//!
 //! # Stable interface
 //! - `zroster fake [--port N] [--state FILE] [--save FILE] [--email E --token T]` plus the
 //!   knobs (`--latency-ms`, `--rate-limit`, `--job-items-per-second` (0 pauses jobs),

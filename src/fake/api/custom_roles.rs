@@ -1,0 +1,71 @@
+//! `/custom_roles`: list, one role, and the writes, which only the Enterprise plan allows.
+
+use serde_json::{Value, json};
+
+use super::{Context, ReadContext, Reply, Result, parse_id, root, to_json};
+use crate::fake::api_error::ApiError;
+use crate::fake::config::Plan;
+use crate::fake::page::Query;
+use crate::fake::store::Store;
+
+/// Answers `GET /custom_roles…`; `None` for a path that is not a custom role route.
+pub(super) fn get(
+    store: &Store,
+    _ctx: &ReadContext<'_>,
+    segments: &[&str],
+    _q: &Query,
+) -> Result<Option<Reply>> {
+    let reply = match segments {
+        ["custom_roles"] => {
+            let ids: Vec<u64> = store.custom_roles.keys().copied().collect();
+            let roles: Vec<Value> = ids
+                .into_iter()
+                .filter_map(|id| store.custom_role(id).ok())
+                .map(|r| to_json(&r))
+                .collect();
+            Ok(Reply::ok(json!({"custom_roles": roles})))
+        }
+        ["custom_roles", id] => Ok(Reply::ok(
+            json!({"custom_role": to_json(&store.custom_role(parse_id(id)?)?)}),
+        )),
+        _ => return Ok(None),
+    };
+    reply.map(Some)
+}
+
+/// Answers the custom role writes (403 off Enterprise); `None` for a path that is not one.
+pub(super) fn write(
+    store: &mut Store,
+    ctx: &mut Context<'_>,
+    method: &str,
+    segments: &[&str],
+    _q: &Query,
+    body: Option<&Value>,
+) -> Result<Option<Reply>> {
+    let reply = match (method, segments) {
+        ("POST" | "PUT" | "DELETE", ["custom_roles", ..]) if ctx.knobs.plan != Plan::Enterprise => {
+            Err(ApiError::forbidden(
+                "Custom roles can only be managed on the Enterprise plan",
+            ))
+        }
+        ("POST", ["custom_roles"]) => {
+            let id = store.create_custom_role(root(body, "custom_role")?)?;
+            Ok(Reply::ok(
+                json!({"custom_role": to_json(&store.custom_role(id)?)}),
+            ))
+        }
+        ("PUT", ["custom_roles", id]) => {
+            let id = parse_id(id)?;
+            store.update_custom_role(id, root(body, "custom_role")?)?;
+            Ok(Reply::ok(
+                json!({"custom_role": to_json(&store.custom_role(id)?)}),
+            ))
+        }
+        ("DELETE", ["custom_roles", id]) => {
+            store.delete_custom_role(parse_id(id)?)?;
+            Ok(Reply::no_content())
+        }
+        _ => return Ok(None),
+    };
+    reply.map(Some)
+}

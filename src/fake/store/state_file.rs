@@ -1,0 +1,319 @@
+//! The store's side of the state file ([`StateFile`]): seeding a [`Store`] from one (missing
+//! ids assigned, shortcut fields such as a user's `email` turned into identities and
+//! memberships, saved ids and times kept) and saving it back to one.
+
+use serde_json::{Map, Value, json};
+
+use super::Store;
+use crate::fake::api_error::ApiError;
+use crate::fake::error::Error;
+use crate::fake::group_membership::GroupMembership;
+use crate::fake::input::Input;
+use crate::fake::organization_membership::OrganizationMembership;
+use crate::fake::state_file::StateFile;
+use crate::fake::user::Role;
+
+impl Store {
+    /// Builds a store from a state file; `admin_email` is created as an admin if missing.
+    pub fn from_state_file(
+        base_url: &str,
+        state: &StateFile,
+        admin_email: &str,
+    ) -> Result<Self, Error> {
+        let mut store = Self::new(base_url);
+        let max_id = [
+            &state.users,
+            &state.identities,
+            &state.organizations,
+            &state.organization_memberships,
+            &state.groups,
+            &state.group_memberships,
+            &state.custom_roles,
+        ]
+        .iter()
+        .flat_map(|list| list.iter())
+        .filter_map(|v| v.get("id").and_then(Value::as_u64))
+        .max()
+        .unwrap_or(0);
+        store.next_id = store.next_id.max(max_id + 1);
+        let bad = |what: &str, e: ApiError| Error::State(format!("{what}: {}", e.detail_text()));
+        let object = |what: &str, v: &Value| -> Result<Map<String, Value>, Error> {
+            v.as_object()
+                .cloned()
+                .ok_or_else(|| Error::State(format!("{what} must be a JSON object")))
+        };
+        for value in &state.custom_roles {
+            let map = object("custom role", value)?;
+            store
+                .seed_custom_role(&map)
+                .map_err(|e| bad("custom role", e))?;
+        }
+        store.admin_role_id = state
+            .users
+            .iter()
+            .find(|u| u.get("role").and_then(Value::as_str) == Some("admin"))
+            .and_then(|u| u.get("custom_role_id").and_then(Value::as_u64))
+            .unwrap_or(0);
+        if store.admin_role_id == 0 {
+            store.admin_role_id = store.next_id();
+        }
+        for value in &state.organizations {
+            let map = object("organization", value)?;
+            store
+                .create_organization_with(&map, true)
+                .map_err(|e| bad("organization", e))?;
+        }
+        for value in &state.groups {
+            let map = object("group", value)?;
+            store
+                .create_group_with(&map, true)
+                .map_err(|e| bad("group", e))?;
+        }
+        // Memberships and identities listed explicitly win over the user's shortcut fields,
+        // so that a saved state loads back with the same ids.
+        let listed = |list: &[Value], a: &str, b: &str| -> Vec<(u64, u64)> {
+            list.iter()
+                .filter_map(|v| {
+                    Some((
+                        v.get(a)?.as_u64()?,
+                        v.get(b).and_then(Value::as_u64).unwrap_or(0),
+                    ))
+                })
+                .collect()
+        };
+        let with_identities = listed(&state.identities, "user_id", "id");
+        let org_pairs = listed(
+            &state.organization_memberships,
+            "user_id",
+            "organization_id",
+        );
+        let group_pairs = listed(&state.group_memberships, "user_id", "group_id");
+        for value in &state.users {
+            let mut map = object("user", value)?;
+            let id = map.get("id").and_then(Value::as_u64);
+            if let Some(id) = id {
+                if with_identities.iter().any(|(u, _)| *u == id) {
+                    map.remove("email");
+                }
+                let org = map.get("organization_id").and_then(Value::as_u64);
+                if org.is_some_and(|o| org_pairs.contains(&(id, o))) {
+                    map.remove("organization_id");
+                }
+                let group = map.get("default_group_id").and_then(Value::as_u64);
+                if group.is_some_and(|g| group_pairs.contains(&(id, g))) {
+                    map.remove("default_group_id");
+                }
+            }
+            store.seed_user(&map).map_err(|e| bad("user", e))?;
+        }
+        for value in &state.identities {
+            let map = object("identity", value)?;
+            store.seed_identity(&map).map_err(|e| bad("identity", e))?;
+        }
+        for value in &state.organization_memberships {
+            let map = object("organization membership", value)?;
+            store
+                .create_membership_with::<OrganizationMembership>(&map, true)
+                .map_err(|e| bad("organization membership", e))?;
+        }
+        for value in &state.group_memberships {
+            let map = object("group membership", value)?;
+            store
+                .create_membership_with::<GroupMembership>(&map, true)
+                .map_err(|e| bad("group membership", e))?;
+        }
+        if store.user_by_email(admin_email).is_none() {
+            let mut admin = Map::new();
+            admin.insert("name".into(), json!("Admin"));
+            admin.insert("email".into(), json!(admin_email));
+            admin.insert("role".into(), json!("admin"));
+            admin.insert("verified".into(), json!(true));
+            store.create_user(&admin).map_err(|e| bad("admin", e))?;
+        }
+        Ok(store)
+    }
+
+    /// The state in the state-file format (without the `account` object).
+    #[must_use]
+    pub fn to_state_file(&self) -> StateFile {
+        fn values<T: serde::Serialize>(items: impl Iterator<Item = T>) -> Vec<Value> {
+            items
+                .map(|item| serde_json::to_value(item).unwrap_or(Value::Null))
+                .collect()
+        }
+        StateFile {
+            account: None,
+            users: values(self.users.values()),
+            identities: values(self.identities.values()),
+            organizations: values(self.organizations.values()),
+            organization_memberships: values(self.organization_memberships.values()),
+            groups: values(self.groups.values()),
+            group_memberships: values(self.group_memberships.values()),
+            custom_roles: values(
+                self.custom_roles
+                    .keys()
+                    .filter_map(|id| self.custom_role(*id).ok()),
+            ),
+        }
+    }
+
+    fn seed_user(&mut self, map: &Map<String, Value>) -> Result<u64, ApiError> {
+        let seed_id = Input(map).id("id")?.flatten();
+        if seed_id.is_some_and(|id| self.users.contains_key(&id)) {
+            return Err(ApiError::invalid("id", "Id: is used twice".into(), None));
+        }
+        let id = self.create_user_with(map, seed_id)?;
+        self.seed_user_read_only(id, map)
+    }
+
+    /// Applies the read-only fields a seed may carry (timestamps, `active`, …).
+    fn seed_user_read_only(&mut self, id: u64, map: &Map<String, Value>) -> Result<u64, ApiError> {
+        let input = Input(map);
+        let admin_role_id = self.admin_role_id;
+        let user = self.users.get_mut(&id).expect("seeded");
+        for (key, slot) in [
+            ("created_at", &mut user.created_at),
+            ("updated_at", &mut user.updated_at),
+        ] {
+            if let Some(Some(v)) = input.string(key)? {
+                *slot = v;
+            }
+        }
+        if let Some(Some(v)) = input.string("iana_time_zone")? {
+            user.iana_time_zone = v;
+        }
+        if let Some(Some(v)) = input.string("last_login_at")? {
+            user.last_login_at = Some(v);
+        }
+        if let Some(v) = input.boolean("report_csv")? {
+            user.report_csv = v;
+        }
+        if input.has("two_factor_auth_enabled") {
+            user.two_factor_auth_enabled = input.boolean("two_factor_auth_enabled")?;
+        }
+        if input.has("photo") {
+            user.photo = map.get("photo").cloned().filter(|p| !p.is_null());
+        }
+        if user.role == Role::Admin {
+            if let Some(Some(role_id)) = input.id("custom_role_id")? {
+                user.custom_role_id = Some(role_id);
+            } else {
+                user.custom_role_id = Some(admin_role_id);
+            }
+        }
+        if input.boolean("active")? == Some(false) {
+            self.soft_delete_user(id);
+            if let Some(Some(v)) = input.string("updated_at")? {
+                self.users.get_mut(&id).expect("seeded").updated_at = v;
+            }
+        }
+        Ok(id)
+    }
+
+    fn seed_identity(&mut self, map: &Map<String, Value>) -> Result<(), ApiError> {
+        let input = Input(map);
+        let user_id = input
+            .id("user_id")?
+            .flatten()
+            .ok_or_else(|| ApiError::invalid("user_id", "User: is required".into(), None))?;
+        let value = input
+            .string("value")?
+            .flatten()
+            .ok_or_else(|| ApiError::invalid("value", "Value: is required".into(), None))?;
+        if let Some(&existing) = self.emails.get(&value.to_lowercase()) {
+            if self
+                .identities
+                .get(&existing)
+                .is_some_and(|i| i.user_id == user_id)
+            {
+                return Ok(());
+            }
+            return Err(ApiError::invalid(
+                "value",
+                format!("Value: {value} is already being used by another user"),
+                Some("DuplicateValue"),
+            ));
+        }
+        if !self.users.contains_key(&user_id) {
+            return Err(ApiError::invalid(
+                "user_id",
+                format!("User: {user_id} does not exist"),
+                None,
+            ));
+        }
+        let verified = input.boolean("verified")?.unwrap_or(false);
+        let identity_id = self.add_identity(
+            user_id,
+            &value,
+            verified,
+            input.boolean("primary")?.unwrap_or(false),
+        );
+        if let Some(Some(id)) = input.id("id")?
+            && id != identity_id
+            && !self.identities.contains_key(&id)
+        {
+            let mut identity = self.identities.remove(&identity_id).expect("just added");
+            if let Some(ids) = self.identities_by_user.get_mut(&user_id) {
+                for slot in ids.iter_mut().filter(|slot| **slot == identity_id) {
+                    *slot = id;
+                }
+            }
+            identity.id = id;
+            identity.url = format!(
+                "{}/api/v2/users/{user_id}/identities/{id}.json",
+                self.base_url
+            );
+            self.emails.insert(value.to_lowercase(), id);
+            self.identities.insert(id, identity);
+        }
+        // A saved identity keeps its timestamps, so that a state loads back unchanged.
+        let final_id = self.emails.get(&value.to_lowercase()).copied();
+        if let Some(identity) = final_id.and_then(|id| self.identities.get_mut(&id)) {
+            if let Some(Some(v)) = input.string("created_at")? {
+                identity.created_at = v;
+            }
+            if let Some(Some(v)) = input.string("updated_at")? {
+                identity.updated_at = v;
+            }
+        }
+        Ok(())
+    }
+
+    fn seed_custom_role(&mut self, map: &Map<String, Value>) -> Result<(), ApiError> {
+        let id = self.create_custom_role(map)?;
+        let input = Input(map);
+        if let Some(Some(seed_id)) = input.id("id")? {
+            let mut role = self.custom_roles.remove(&id).expect("just created");
+            role.id = seed_id;
+            if let Some(Some(v)) = input.string("created_at")? {
+                role.created_at = v;
+            }
+            if let Some(Some(v)) = input.string("updated_at")? {
+                role.updated_at = v;
+            }
+            if let Some(Some(v)) = input.id("role_type")? {
+                role.role_type = u8::try_from(v).unwrap_or(0);
+            }
+            self.custom_roles.insert(seed_id, role);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fake::store::fixtures::store;
+    use crate::fake::user::Role;
+
+    #[test]
+    fn seed_creates_the_admin() {
+        let s = store();
+        let admin = s
+            .user(s.user_by_email("ADMIN@example.com").unwrap())
+            .unwrap();
+        assert_eq!(admin.role, Role::Admin);
+        assert_eq!(admin.role_type, Some(4));
+        assert!(admin.custom_role_id.is_some());
+        assert!(admin.id > 10_000_000_000_000);
+    }
+}

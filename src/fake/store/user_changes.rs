@@ -1,0 +1,432 @@
+//! The body of a user write (POST/PUT /users, the bulk user jobs) checked as a whole into
+//! [`UserChanges`], then applied to the user, its identities and its memberships.
+// `Option<Option<T>>` in `UserChanges`: field absent (keep), null (clear), or a new value.
+#![allow(clippy::option_option)]
+
+use serde_json::{Map, Value};
+
+use super::{Store, is_valid_email, now};
+use crate::fake::api_error::{ApiError, Details};
+use crate::fake::group_membership::GroupMembership;
+use crate::fake::input::Input;
+use crate::fake::organization_membership::OrganizationMembership;
+use crate::fake::user::{Role, User};
+
+/// Validated changes to a user, applied only once every check passed.
+#[derive(Debug, Default)]
+pub(super) struct UserChanges {
+    name: Option<String>,
+    emails: Vec<String>,
+    external_id: Option<Option<String>>,
+    role: Option<Role>,
+    custom_role_id: Option<Option<u64>>,
+    organization_id: Option<Option<u64>>,
+    default_group_id: Option<Option<u64>>,
+    verified: Option<bool>,
+    flags: Vec<(&'static str, bool)>,
+    texts: Vec<(&'static str, Option<String>)>,
+    shared_phone_number: Option<Option<bool>>,
+    time_zone: Option<String>,
+    locale: Option<String>,
+    locale_id: Option<u64>,
+    tags: Option<Vec<String>>,
+    user_fields: Option<Map<String, Value>>,
+}
+
+impl Store {
+    fn custom_role_ref(&self, id: u64) -> Option<(u64, u8)> {
+        self.custom_roles.get(&id).map(|r| (r.id, r.role_type))
+    }
+
+    /// Checks a user body (`existing`: the user being updated, none when creating); every
+    /// problem found goes into one 422.
+    pub(super) fn parse_user_changes(
+        &self,
+        map: &Map<String, Value>,
+        existing: Option<&User>,
+    ) -> Result<UserChanges, ApiError> {
+        let input = Input(map);
+        let mut changes = UserChanges::default();
+        let mut details = Details::default();
+        let own = existing.map(|u| u.id);
+        match input.string("name")? {
+            Some(Some(name)) if !name.trim().is_empty() => {
+                changes.name = Some(name.trim().to_owned());
+            }
+            Some(_) => details.push(
+                "name",
+                "Name: is too short (minimum is 1 characters)".into(),
+                None,
+            ),
+            None if existing.is_none() => details.push(
+                "name",
+                "Name: is too short (minimum is 1 characters)".into(),
+                None,
+            ),
+            None => {}
+        }
+        let mut emails = Vec::new();
+        if let Some(Some(email)) = input.string("email")? {
+            emails.push(email);
+        }
+        if existing.is_none()
+            && let Some(Value::Array(items)) = map.get("identities")
+        {
+            for item in items {
+                if item.get("type").and_then(Value::as_str) == Some("email")
+                    && let Some(v) = item.get("value").and_then(Value::as_str)
+                {
+                    emails.push(v.to_owned());
+                }
+            }
+        }
+        for email in emails {
+            let email = email.trim().to_owned();
+            if !is_valid_email(&email) {
+                details.push(
+                    "email",
+                    format!("Email: {email} is not properly formatted"),
+                    None,
+                );
+            } else if self
+                .user_by_email(&email)
+                .is_some_and(|uid| Some(uid) != own)
+            {
+                details.push(
+                    "email",
+                    format!("Email: {email} is already being used by another user"),
+                    Some("DuplicateValue"),
+                );
+            } else if !changes
+                .emails
+                .iter()
+                .any(|e: &String| e.eq_ignore_ascii_case(&email))
+            {
+                changes.emails.push(email);
+            }
+        }
+        if let Some(external_id) = input.string("external_id")? {
+            let external_id = external_id.filter(|e| !e.is_empty());
+            if let Some(ext) = &external_id
+                && self
+                    .user_by_external_id(ext)
+                    .is_some_and(|uid| Some(uid) != own)
+            {
+                details.push(
+                    "external_id",
+                    format!("External ID: {ext} has already been taken"),
+                    Some("DuplicateValue"),
+                );
+            }
+            changes.external_id = Some(external_id);
+        }
+        if let Some(role) = input.string("role")? {
+            match role.as_deref().and_then(Role::parse) {
+                Some(role) => changes.role = Some(role),
+                None => details.push(
+                    "role",
+                    format!("Role: {} is not a valid role", role.unwrap_or_default()),
+                    Some("InvalidValue"),
+                ),
+            }
+        }
+        let final_role = changes
+            .role
+            .or(existing.map(|u| u.role))
+            .unwrap_or(Role::EndUser);
+        if let Some(custom_role_id) = input.id("custom_role_id")? {
+            if let Some(role_id) = custom_role_id {
+                if final_role == Role::Admin && role_id == self.admin_role_id {
+                    // An admin echoing its system role back is fine.
+                } else if final_role != Role::Agent {
+                    details.push(
+                        "custom_role_id",
+                        "Custom role: can only be set for agents".into(),
+                        Some("InvalidValue"),
+                    );
+                } else if !self.custom_roles.contains_key(&role_id) {
+                    details.push(
+                        "custom_role_id",
+                        format!("Custom role: {role_id} does not exist"),
+                        Some("InvalidValue"),
+                    );
+                }
+            }
+            changes.custom_role_id = Some(custom_role_id);
+        }
+        if let Some(org) = input.id("organization_id")? {
+            if let Some(org_id) = org
+                && !self.organizations.contains_key(&org_id)
+            {
+                details.push(
+                    "organization_id",
+                    format!("Organization: {org_id} does not exist"),
+                    Some("InvalidValue"),
+                );
+            }
+            changes.organization_id = Some(org);
+        }
+        let group = match input.id("default_group_id")? {
+            Some(g) => Some(g),
+            None => input.id("group_id")?,
+        };
+        if let Some(group) = group {
+            if let Some(group_id) = group {
+                if !self.groups.contains_key(&group_id) {
+                    details.push(
+                        "default_group_id",
+                        format!("Default group: {group_id} does not exist"),
+                        Some("InvalidValue"),
+                    );
+                } else if !final_role.is_staff() {
+                    details.push(
+                        "default_group_id",
+                        "Default group: can only be set for agents".into(),
+                        Some("InvalidValue"),
+                    );
+                }
+            }
+            changes.default_group_id = Some(group);
+        }
+        changes.verified = input.boolean("verified")?;
+        for key in ["suspended", "moderator", "only_private_comments"] {
+            if let Some(v) = input.boolean(key)? {
+                changes.flags.push((key, v));
+            }
+        }
+        if input.has("shared_phone_number") {
+            changes.shared_phone_number = Some(input.boolean("shared_phone_number")?);
+        }
+        for key in [
+            "alias",
+            "details",
+            "notes",
+            "signature",
+            "phone",
+            "ticket_restriction",
+        ] {
+            if let Some(v) = input.string(key)? {
+                changes.texts.push((key, v));
+            }
+        }
+        if let Some(Some(tz)) = input.string("time_zone")? {
+            changes.time_zone = Some(tz);
+        }
+        if let Some(Some(locale)) = input.string("locale")? {
+            changes.locale = Some(locale);
+        }
+        if let Some(Some(locale_id)) = input.id("locale_id")? {
+            changes.locale_id = Some(locale_id);
+        }
+        changes.tags = input.string_list("tags")?;
+        changes.user_fields = input.object("user_fields")?;
+        if !details.is_empty() {
+            return Err(ApiError::record_invalid(details));
+        }
+        Ok(changes)
+    }
+
+    /// Applies checked changes to user `id`: its fields, new email identities, and the
+    /// memberships behind `organization_id` / `default_group_id` (a downgrade to end user
+    /// drops the group memberships).
+    pub(super) fn apply_user_changes(&mut self, id: u64, changes: UserChanges, creating: bool) {
+        let now = now();
+        let admin_role_id = self.admin_role_id;
+        let custom_role = match changes.custom_role_id {
+            Some(Some(rid)) => self.custom_role_ref(rid),
+            Some(None) => None,
+            None => self.users[&id]
+                .custom_role_id
+                .and_then(|rid| self.custom_role_ref(rid)),
+        };
+        let old_role = self.users[&id].role;
+        {
+            let user = self.users.get_mut(&id).expect("exists");
+            if let Some(name) = changes.name {
+                user.name = name;
+            }
+            if let Some(ext) = &changes.external_id {
+                if let Some(old) = &user.external_id {
+                    self.external_ids.remove(&old.to_lowercase());
+                }
+                if let Some(new) = ext {
+                    self.external_ids.insert(new.to_lowercase(), id);
+                }
+                user.external_id.clone_from(ext);
+            }
+            let role = changes.role.unwrap_or(user.role);
+            if changes.role.is_some() || changes.custom_role_id.is_some() || creating {
+                user.set_role(
+                    role,
+                    admin_role_id,
+                    if role == Role::Agent {
+                        custom_role
+                    } else {
+                        None
+                    },
+                );
+            }
+            if let Some(v) = changes.verified {
+                user.verified = v;
+            }
+            for (key, value) in changes.flags {
+                match key {
+                    "suspended" => user.suspended = value,
+                    "moderator" => user.moderator = value,
+                    _ => user.only_private_comments = value,
+                }
+            }
+            if let Some(v) = changes.shared_phone_number {
+                user.shared_phone_number = v;
+            }
+            for (key, value) in changes.texts {
+                match key {
+                    // Zendesk stores a cleared alias as "" (grouparoo #22/#23).
+                    "alias" if creating => user.alias = value,
+                    "alias" => user.alias = Some(value.unwrap_or_default()),
+                    "details" => user.details = value,
+                    "notes" => user.notes = value,
+                    "signature" => user.signature = value,
+                    "phone" => user.phone = value,
+                    _ => {
+                        user.ticket_restriction = if user.role == Role::EndUser {
+                            // Invalid values for end users coerce to "requested" (API.md §1.13).
+                            Some(
+                                value
+                                    .filter(|v| v == "organization")
+                                    .unwrap_or_else(|| "requested".into()),
+                            )
+                        } else {
+                            value
+                        };
+                    }
+                }
+            }
+            if let Some(tz) = changes.time_zone {
+                user.iana_time_zone = User::iana_for(&tz);
+                user.time_zone = tz;
+            }
+            if let Some(locale) = changes.locale {
+                user.locale = locale;
+            } else if let Some(locale_id) = changes.locale_id {
+                user.locale_id = locale_id;
+            }
+            if let Some(mut tags) = changes.tags {
+                tags.dedup();
+                user.tags = tags;
+            }
+            if let Some(fields) = changes.user_fields {
+                for (k, v) in fields {
+                    user.user_fields.insert(k, v);
+                }
+            }
+            user.updated_at.clone_from(&now);
+        }
+        let verified = self.users[&id].verified;
+        for (n, email) in changes.emails.iter().enumerate() {
+            let primary = creating && n == 0;
+            self.add_identity(
+                id,
+                email,
+                verified && (primary || changes.verified == Some(true)),
+                primary,
+            );
+        }
+        let new_role = self.users[&id].role;
+        if old_role.is_staff() && new_role == Role::EndUser {
+            let ids: Vec<u64> = self
+                .group_memberships
+                .values()
+                .filter(|m| m.user_id == id)
+                .map(|m| m.id)
+                .collect();
+            for mid in ids {
+                self.group_memberships.remove(&mid);
+            }
+        }
+        match changes.organization_id {
+            Some(Some(org_id)) => self.join_as_default::<OrganizationMembership>(id, org_id),
+            Some(None) => {
+                if let Some(mid) = self
+                    .organization_memberships
+                    .values()
+                    .find(|m| m.user_id == id && m.default == Some(true))
+                    .map(|m| m.id)
+                {
+                    self.remove_membership::<OrganizationMembership>(mid);
+                }
+            }
+            None => {}
+        }
+        match changes.default_group_id {
+            Some(Some(group_id)) => self.join_as_default::<GroupMembership>(id, group_id),
+            Some(None) => {
+                for m in self
+                    .group_memberships
+                    .values_mut()
+                    .filter(|m| m.user_id == id)
+                {
+                    m.default = false;
+                }
+                self.users.get_mut(&id).expect("exists").default_group_id = None;
+            }
+            None => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::fake::store::fixtures::{obj, store};
+
+    #[test]
+    fn email_is_unique_case_insensitively() {
+        let mut s = store();
+        s.create_user(&obj(json!({"name": "A", "email": "a@x.com"})))
+            .unwrap();
+        let err = s
+            .create_user(&obj(json!({"name": "B", "email": "A@X.com"})))
+            .unwrap_err();
+        assert_eq!(err.status, 422);
+        assert_eq!(
+            err.detail_text(),
+            "Email: A@X.com is already being used by another user"
+        );
+    }
+
+    #[test]
+    fn downgrade_removes_group_memberships() {
+        let mut s = store();
+        let g = s.create_group(&obj(json!({"name": "G"}))).unwrap();
+        let id = s
+            .create_user(&obj(
+                json!({"name": "A", "role": "agent", "default_group_id": g}),
+            ))
+            .unwrap();
+        assert_eq!(s.user(id).unwrap().default_group_id, Some(g));
+        s.update_user(id, &obj(json!({"role": "end-user"})))
+            .unwrap();
+        assert!(s.group_memberships.values().all(|m| m.user_id != id));
+        assert_eq!(s.user(id).unwrap().default_group_id, None);
+    }
+
+    #[test]
+    fn custom_role_only_on_agents() {
+        let mut s = store();
+        let r = s
+            .create_custom_role(&obj(json!({"name": "Tier 1"})))
+            .unwrap();
+        let err = s
+            .create_user(&obj(json!({"name": "A", "custom_role_id": r})))
+            .unwrap_err();
+        assert_eq!(err.status, 422);
+        let id = s
+            .create_user(&obj(
+                json!({"name": "A", "role": "agent", "custom_role_id": r}),
+            ))
+            .unwrap();
+        assert_eq!(s.user(id).unwrap().role_type, Some(0));
+    }
+}
