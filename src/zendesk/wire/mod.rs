@@ -4,6 +4,7 @@
 //! model the planner compares. Fields Zendesk may send as `null` where a list, map or bool
 //! is expected (`tags: null`, `default: null` on memberships) read as empty/false.
 
+mod account_settings;
 mod custom_role;
 mod group;
 mod group_membership;
@@ -15,7 +16,9 @@ mod organization_membership;
 mod page;
 mod role;
 mod user;
+mod user_field;
 
+pub use account_settings::{AccountSettings, ActiveFeatures, UserSettings};
 pub use custom_role::CustomRole;
 pub use group::Group;
 pub use group_membership::GroupMembership;
@@ -27,6 +30,7 @@ pub use organization_membership::OrganizationMembership;
 pub use page::{CursorMeta, Page, parse_object};
 pub use role::Role;
 pub use user::User;
+pub use user_field::{FieldOption, UserField};
 
 use serde::{Deserialize, Deserializer};
 

@@ -10,8 +10,8 @@ use serde_json::Value;
 use zroster::env_vars;
 use zroster::zendesk::ZendeskError;
 use zroster::zendesk::wire::{
-    CustomRole, Group, GroupMembership, Identity, JobResult, JobResultOutcome, JobStatus, Me,
-    Organization, OrganizationMembership, Page, User, parse_object,
+    AccountSettings, CustomRole, Group, GroupMembership, Identity, JobResult, JobResultOutcome,
+    JobStatus, Me, Organization, OrganizationMembership, Page, User, UserField, parse_object,
 };
 
 /// What the walk parsed: shape tags seen, how many bodies, and which paths mapped to nothing.
@@ -197,6 +197,26 @@ fn parse_success(
             )?);
         }
         ("GET", ["custom_roles"]) => drop(page::<CustomRole>(bytes, "custom_roles", walk)?),
+        ("GET", ["user_fields"]) => {
+            let fields = page::<UserField>(bytes, "user_fields", walk)?;
+            if fields.iter().any(|f| f.tag.is_some()) {
+                walk.tags.insert("user_field:checkbox-tag".to_owned());
+            }
+            if fields.iter().any(|f| !f.custom_field_options.is_empty()) {
+                walk.tags.insert("user_field:dropdown-options".to_owned());
+            }
+        }
+        (_, ["user_fields"] | ["user_fields", _]) => {
+            drop(object::<UserField>(bytes, "user_field", bare, walk)?);
+        }
+        ("GET", ["account", "settings"]) => {
+            let settings = object::<AccountSettings>(bytes, "settings", bare, walk)?;
+            walk.tags.insert(format!(
+                "settings:tagging-{}:multiple-organizations-{}",
+                settings.user_tagging(),
+                settings.multiple_organizations()
+            ));
+        }
         (_, ["custom_roles"] | ["custom_roles", _]) => {
             drop(object::<CustomRole>(bytes, "custom_role", bare, walk)?);
         }
@@ -384,6 +404,14 @@ fn every_recorded_body_parses() {
     };
     let walk = walk_dir(Path::new(&dir));
     assert!(walk.failures.is_empty(), "{:#?}", walk.failures);
+    for tag in [
+        "user_field:checkbox-tag",
+        "user_field:dropdown-options",
+        "object:user_field",
+        "settings:tagging-true:multiple-organizations-false",
+    ] {
+        assert!(walk.tags.contains(tag), "no recording gave {tag}");
+    }
     // Only `GET /users/{id}/related` has no wire type (zroster never calls it).
     assert!(
         walk.unmapped
