@@ -178,6 +178,29 @@ impl ApiError {
         }
     }
 
+    /// The detail items of a 422: field, description and error code.
+    #[must_use]
+    pub fn details(&self) -> Vec<(String, String, Option<String>)> {
+        let ErrorBody::Json(body) = &self.body else {
+            return Vec::new();
+        };
+        let Some(details) = body.get("details").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        details
+            .iter()
+            .flat_map(|(field, items)| {
+                items.as_array().into_iter().flatten().map(move |item| {
+                    (
+                        field.clone(),
+                        item["description"].as_str().unwrap_or_default().to_owned(),
+                        item["error"].as_str().map(str::to_owned),
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// The first detail description, for a failed job item's `details`.
     #[must_use]
     pub fn detail_text(&self) -> String {

@@ -5,15 +5,40 @@ use serde::{Deserialize, Serialize};
 
 use super::state_file::{AccountSettings, StateFile};
 
-/// The Zendesk plan the emulated account is on; custom-role writes need Enterprise.
+/// The Zendesk plan the emulated account is on; custom-role writes need Enterprise. As a
+/// profile (`--profile`, `account.profile`) it also gives the defaults of a fresh account of
+/// that plan ([`Knobs::for_profile`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Plan {
-    /// Enterprise: custom roles can be created, updated and deleted.
+    /// Suite Team: 200 requests a minute, no custom roles.
+    Team,
+    /// Suite Growth: 400 requests a minute, no custom roles.
+    Growth,
+    /// Suite Professional: 400 requests a minute, no custom roles (writes answer 403).
+    Professional,
+    /// Suite Enterprise: 700 requests a minute; custom roles, with the predefined ones, and
+    /// every agent holds one.
     #[default]
     Enterprise,
-    /// Professional: custom roles are read-only (writes answer 403).
-    Professional,
+}
+
+impl Plan {
+    /// Whether the plan has custom agent roles (Enterprise and up).
+    #[must_use]
+    pub fn has_custom_roles(self) -> bool {
+        self == Plan::Enterprise
+    }
+
+    /// The account-wide requests a minute of the plan (API.md §6.1).
+    #[must_use]
+    pub fn rate_limit(self) -> u32 {
+        match self {
+            Plan::Team => 200,
+            Plan::Growth | Plan::Professional => 400,
+            Plan::Enterprise => 700,
+        }
+    }
 }
 
 /// Behaviour knobs, settable by flags and by the state file's `account` object.
@@ -40,6 +65,23 @@ pub struct Knobs {
     pub bulk_imports: bool,
     /// The account's plan.
     pub plan: Plan,
+    /// The plan whose fresh-account defaults the account was made with: it adds the default
+    /// group ("Support") when the state has none and, on Enterprise, the predefined roles.
+    /// `None` is the bare account of the emulator's first release, kept while the planner
+    /// learns account rules: no default group, no predefined roles.
+    pub profile: Option<Plan>,
+    /// Whether users carry tags (`settings.user.tagging`); off, `tags` is absent from user
+    /// answers, ignored in writes and `tags:` searches find nothing.
+    pub user_tagging: bool,
+    /// Whether a user can belong to several organizations (`settings.user.multiple_organizations`);
+    /// off, a second membership is refused and setting `organization_id` moves the user.
+    pub multiple_organizations: bool,
+    /// Seconds before a change of a user is visible to `users/search?query=` and `/search`
+    /// (the search index lags; `users/search?external_id=` does not).
+    pub search_lag_s: f64,
+    /// The account's time zone, which new users get (recorded accounts differ: `America/New_York`,
+    /// `Arizona`, `Osaka`).
+    pub time_zone: String,
     /// Share of API requests answered with a 500 or 503.
     pub fault_5xx: f64,
     /// Share of API requests answered with a 429.
@@ -69,6 +111,11 @@ impl Default for Knobs {
             job_ttl_s: 3600,
             bulk_imports: true,
             plan: Plan::Enterprise,
+            profile: None,
+            user_tagging: true,
+            multiple_organizations: true,
+            search_lag_s: 0.0,
+            time_zone: "America/New_York".to_owned(),
             fault_5xx: 0.0,
             fault_429: 0.0,
             fault_drop: 0.0,
@@ -81,10 +128,69 @@ impl Default for Knobs {
 }
 
 impl Knobs {
+    /// The knobs of a fresh account of `plan`: its rate limit, bulk imports off (Zendesk
+    /// enables them on request), user tagging off, one organization a user, a search index
+    /// that lags a few seconds.
+    #[must_use]
+    pub fn for_profile(plan: Plan) -> Self {
+        Self {
+            rate_limit: plan.rate_limit(),
+            bulk_imports: false,
+            plan,
+            profile: Some(plan),
+            user_tagging: false,
+            multiple_organizations: false,
+            search_lag_s: DEFAULT_SEARCH_LAG_S,
+            ..Self::default()
+        }
+    }
+
+    /// The knobs of an account described by a state file's `account` and by flags: the
+    /// profile the flags or the state name (Enterprise when neither does), then every knob
+    /// the state sets, then every knob the flags set.
+    #[must_use]
+    pub fn resolve(state: Option<&AccountSettings>, flags: &AccountSettings) -> Self {
+        let profile = flags
+            .profile
+            .or_else(|| state.and_then(|s| s.profile))
+            .unwrap_or_default();
+        let mut knobs = Self::for_profile(profile);
+        if let Some(state) = state {
+            knobs.apply(state);
+        }
+        knobs.apply(flags);
+        knobs
+    }
+
+    /// The knobs after a new state file replaces the account (`PUT /__fake/state`): a profile
+    /// it names resets the account's own settings to that profile's, then every knob it sets
+    /// applies; latency, job speed and faults stay.
+    #[must_use]
+    pub fn replaced_by(&self, account: Option<&AccountSettings>) -> Self {
+        let mut knobs = self.clone();
+        if let Some(profile) = account.and_then(|a| a.profile) {
+            let fresh = Self::for_profile(profile);
+            knobs.plan = fresh.plan;
+            knobs.profile = fresh.profile;
+            knobs.rate_limit = fresh.rate_limit;
+            knobs.bulk_imports = fresh.bulk_imports;
+            knobs.user_tagging = fresh.user_tagging;
+            knobs.multiple_organizations = fresh.multiple_organizations;
+            knobs.search_lag_s = fresh.search_lag_s;
+        }
+        if let Some(account) = account {
+            knobs.apply(account);
+        }
+        knobs
+    }
+
     /// Overrides every knob that `settings` sets.
     pub fn apply(&mut self, settings: &AccountSettings) {
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(v) = settings.$field.clone() { self.$field = v; } )* };
+        }
+        if let Some(profile) = settings.profile {
+            self.profile = Some(profile);
         }
         take!(
             latency_ms,
@@ -97,6 +203,10 @@ impl Knobs {
             job_ttl_s,
             bulk_imports,
             plan,
+            user_tagging,
+            multiple_organizations,
+            search_lag_s,
+            time_zone,
             fault_5xx,
             fault_429,
             fault_drop,
@@ -111,8 +221,13 @@ impl Knobs {
     #[must_use]
     pub fn to_settings(&self) -> AccountSettings {
         AccountSettings {
+            profile: self.profile,
             plan: Some(self.plan),
             bulk_imports: Some(self.bulk_imports),
+            user_tagging: Some(self.user_tagging),
+            multiple_organizations: Some(self.multiple_organizations),
+            search_lag_s: Some(self.search_lag_s),
+            time_zone: Some(self.time_zone.clone()),
             rate_limit: Some(self.rate_limit),
             user_update_rate_limit: Some(self.user_update_rate_limit),
             incremental_rate_limit: Some(self.incremental_rate_limit),
@@ -131,6 +246,11 @@ impl Knobs {
         }
     }
 }
+
+/// Seconds the search index lags in a fresh account of any profile: the recordings show
+/// `users/search` reflecting changes within 1-2 s and `/search` within 16-19 s; Zendesk
+/// documents "up to a few minutes".
+pub const DEFAULT_SEARCH_LAG_S: f64 = 3.0;
 
 /// Everything [`Server::start`](super::Server::start) needs.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api_error::ApiError;
 use super::membership::Membership;
-use super::store::{Store, now};
+use super::store::Store;
 use super::user::User;
 
 /// An agent's membership of a group.
@@ -38,7 +38,7 @@ impl Membership for GroupMembership {
     }
 
     fn new(store: &Store, id: u64, user_id: u64, group_id: u64) -> Self {
-        let now = now();
+        let now = store.now();
         Self {
             url: store.url(&format!("{}/{id}", Self::COLLECTION)),
             id,

@@ -18,4 +18,9 @@ pub struct Identity {
     pub updated_at: String,
     pub undeliverable_count: u64,
     pub deliverable_state: String,
+    /// When the identity last stopped being primary (a store-wide sequence number; 0 never):
+    /// Zendesk lists a user's identities primary first, then the ones most recently primary,
+    /// then the others by id (recorded, `grouparoo__users-export-record-2021-10.json` [72]-[73]).
+    #[serde(skip)]
+    pub demoted: u64,
 }

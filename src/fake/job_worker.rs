@@ -6,7 +6,6 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::api_error::ApiError;
@@ -29,8 +28,12 @@ pub(crate) struct JobRequest {
 #[derive(Debug)]
 pub(crate) struct JobWorker;
 
-fn stamp() -> String {
-    Utc::now().format("%Y-%m-%d %H:%M:%S +0000").to_string()
+fn stamp(store: &Store) -> String {
+    store
+        .clock
+        .now()
+        .format("%Y-%m-%d %H:%M:%S +0000")
+        .to_string()
 }
 
 fn failure(index: usize, error: &str, id: Option<u64>, details: &str) -> Value {
@@ -110,6 +113,7 @@ impl JobWorker {
     }
 
     fn step(store: &mut Store, index: usize) {
+        let stamp = stamp(store);
         let job = &mut store.jobs[index];
         let position = job.done.len();
         let halfway = job.total / 2;
@@ -120,7 +124,7 @@ impl JobWorker {
                 ("killed", "Killed")
             };
             status.clone_into(&mut job.status);
-            job.message = Some(format!("{word} at {}", stamp()));
+            job.message = Some(format!("{word} at {stamp}"));
             job.progress = Some(position);
             job.results = Some(std::mem::take(&mut job.done));
             job.items.clear();
@@ -129,7 +133,7 @@ impl JobWorker {
         let Some(item) = job.items.pop_front() else {
             "completed".clone_into(&mut job.status);
             job.progress = Some(job.total);
-            job.message = Some(format!("Completed at {}", stamp()));
+            job.message = Some(format!("Completed at {stamp}"));
             job.results = Some(std::mem::take(&mut job.done));
             return;
         };
@@ -148,7 +152,7 @@ impl JobWorker {
         job.message = Some(format!("{verb} #{n}"));
         if job.items.is_empty() {
             "completed".clone_into(&mut job.status);
-            job.message = Some(format!("Completed at {}", stamp()));
+            job.message = Some(format!("Completed at {stamp}"));
             job.results = Some(std::mem::take(&mut job.done));
         }
     }

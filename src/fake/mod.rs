@@ -60,6 +60,7 @@
 
 mod api;
 mod api_error;
+mod clock;
 mod config;
 mod custom_role;
 mod error;
@@ -76,13 +77,16 @@ mod organization_membership;
 mod page;
 mod rate_limiter;
 mod request_log;
+mod search_index;
 mod server;
 mod state_file;
 mod store;
 mod user;
+mod user_field;
 
 pub use api_error::ApiError;
-pub use config::{Config, Knobs, Plan};
+pub use clock::Clock;
+pub use config::{Config, DEFAULT_SEARCH_LAG_S, Knobs, Plan};
 pub use custom_role::CustomRole;
 pub use error::Error;
 pub use group::Group;
@@ -96,3 +100,4 @@ pub use server::{Handle, Server};
 pub use state_file::{AccountSettings, StateFile};
 pub use store::Store;
 pub use user::{Role, User};
+pub use user_field::{FieldOption, UserField};

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use base64::Engine as _;
@@ -22,6 +22,7 @@ use tokio::task::JoinSet;
 
 use super::api::{self, ApiRequest, Context, ReadContext, Reply, ReplyBody};
 use super::api_error::{ApiError, ErrorBody};
+use super::clock::Clock;
 use super::config::{Config, Knobs};
 use super::error::Error;
 use super::fault_injector::{Fault, FaultInjector};
@@ -30,7 +31,7 @@ use super::page::Query;
 use super::rate_limiter::{Bucket, RateLimiter};
 use super::request_log::{RequestCounts, endpoint_key};
 use super::state_file::StateFile;
-use super::store::Store;
+use super::store::{AccountRules, Store};
 
 /// Everything but the store, behind one lock (taken before the store's when both are).
 #[derive(Debug)]
@@ -46,6 +47,8 @@ struct Shared {
     core: Mutex<Core>,
     /// Read-locked by `GET`s, so they run in parallel; written by everything else.
     store: RwLock<Store>,
+    /// The emulator's clock, shared with the store.
+    clock: Arc<Clock>,
     base_url: String,
     email: String,
     token: String,
@@ -111,9 +114,17 @@ impl Server {
             source,
         })?;
         let base_url = format!("http://127.0.0.1:{}", addr.port());
-        let store = Store::from_state_file(&base_url, &config.seed, &config.email)?;
+        let clock = Arc::new(Clock::default());
+        let store = Store::from_state_file(
+            &base_url,
+            &config.seed,
+            &config.email,
+            &config.knobs,
+            Arc::clone(&clock),
+        )?;
         let shared = Arc::new(Shared {
             store: RwLock::new(store),
+            clock,
             core: Mutex::new(Core {
                 faults: FaultInjector::new(config.knobs.fault_seed),
                 knobs: config.knobs,
@@ -152,13 +163,15 @@ impl Handle {
     /// A snapshot of the state in the state-file format, with the current knobs as `account`.
     #[must_use]
     pub fn state(&self) -> StateFile {
-        let account = self.shared.lock().knobs.to_settings();
-        let mut state = self.shared.read().to_state_file();
-        state.account = Some(account);
+        let core = self.shared.lock();
+        let store = self.shared.read();
+        let mut state = store.to_state_file();
+        state.account = Some(core.knobs.to_settings());
         state
     }
 
-    /// Changes knobs while the server runs (a new `fault_seed` restarts the fault sequence).
+    /// Changes knobs while the server runs (a new `fault_seed` restarts the fault sequence;
+    /// the account settings take effect for the next request).
     pub fn update_knobs(&self, change: impl FnOnce(&mut Knobs)) {
         let mut core = self.shared.lock();
         let seed = core.knobs.fault_seed;
@@ -166,6 +179,13 @@ impl Handle {
         if core.knobs.fault_seed != seed {
             core.faults = FaultInjector::new(core.knobs.fault_seed);
         }
+        self.shared.write().rules = AccountRules::of(&core.knobs);
+    }
+
+    /// The emulator's clock: tests move it forward instead of sleeping.
+    #[must_use]
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
     }
 
     /// Forgets every rate-limit count, as if the next minute had begun (tests that replay a
@@ -234,12 +254,6 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot:
     }
     connections.abort_all();
     while connections.join_next().await.is_some() {}
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn json_response(status: u16, body: &Value) -> Response<Body> {
@@ -386,7 +400,7 @@ fn handle_api(
     };
     let mut guard = shared.lock();
     let core = &mut *guard;
-    let now = unix_now();
+    let now = u64::try_from(shared.clock.unix()).unwrap_or_default();
     let limit = core.knobs.rate_limit;
     let authenticated = authenticate(shared, authorization);
     let is_me = method == "GET" && segments == ["users", "me"];
@@ -516,6 +530,9 @@ fn handle_api(
                 faults: &mut core.faults,
             };
             outcome = Some(api::dispatch(&mut store, &mut ctx, &request));
+            // `PUT /account/settings` changes the account's switches.
+            core.knobs.user_tagging = store.rules.user_tagging;
+            core.knobs.multiple_organizations = store.rules.multiple_organizations;
         }
         drop(guard);
     }
@@ -546,6 +563,23 @@ fn handle_control(shared: &Shared, method: &str, path: &str, body: &Bytes) -> Re
                 &serde_json::to_value(&core.counts).unwrap_or(Value::Null),
             )
         }
+        ("GET", "clock") => json_response(200, &json!({"now": shared.clock.timestamp()})),
+        ("PUT", "clock") => {
+            // `{"now": "<RFC 3339>"}` moves the clock to that moment, `{"advance_s": n}` by n
+            // seconds; it never goes back.
+            let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            if let Some(moment) = body["now"].as_str().and_then(|t| t.parse().ok()) {
+                shared.clock.advance_to(moment);
+            } else if let Some(seconds) = body["advance_s"].as_f64() {
+                shared.clock.advance_by(seconds);
+            } else {
+                return json_response(
+                    400,
+                    &json!({"error": "InvalidClock", "description": "send {\"now\": \"<RFC 3339 time>\"} or {\"advance_s\": <seconds>}"}),
+                );
+            }
+            json_response(200, &json!({"now": shared.clock.timestamp()}))
+        }
         ("GET", "state") => {
             let mut state = shared.read().to_state_file();
             state.account = Some(core.knobs.to_settings());
@@ -555,17 +589,24 @@ fn handle_control(shared: &Shared, method: &str, path: &str, body: &Bytes) -> Re
             let text = String::from_utf8_lossy(body);
             let parsed =
                 StateFile::from_json(&text, std::path::Path::new("<request>")).and_then(|state| {
-                    Store::from_state_file(&shared.base_url, &state, &shared.email)
-                        .map(|store| (state, store))
+                    let knobs = core.knobs.replaced_by(state.account.as_ref());
+                    Store::from_state_file(
+                        &shared.base_url,
+                        &state,
+                        &shared.email,
+                        &knobs,
+                        Arc::clone(&shared.clock),
+                    )
+                    .map(|store| (knobs, store))
                 });
             match parsed {
-                Ok((state, store)) => {
+                Ok((knobs, store)) => {
                     let mut current = shared.write();
                     *current = store;
-                    if let Some(account) = &state.account {
-                        core.knobs.apply(account);
-                        core.faults = FaultInjector::new(core.knobs.fault_seed);
+                    if knobs.fault_seed != core.knobs.fault_seed {
+                        core.faults = FaultInjector::new(knobs.fault_seed);
                     }
+                    core.knobs = knobs;
                     let mut saved = current.to_state_file();
                     saved.account = Some(core.knobs.to_settings());
                     json_response(200, &serde_json::to_value(&saved).unwrap_or(Value::Null))

@@ -16,8 +16,19 @@ use super::error::Error;
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)] // each field is the knob of the same name in `Knobs`
 pub struct AccountSettings {
+    /// The plan whose fresh-account defaults the other knobs start from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Plan>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_tagging: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiple_organizations: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_lag_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bulk_imports: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,6 +91,9 @@ pub struct StateFile {
     /// Custom role objects.
     #[serde(default)]
     pub custom_roles: Vec<Value>,
+    /// Custom user field definitions (`key`, `type`, `title`, `tag`, `custom_field_options`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_fields: Vec<Value>,
 }
 
 impl StateFile {

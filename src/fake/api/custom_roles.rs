@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Context, ReadContext, Reply, Result, parse_id, root, to_json};
+use super::{Context, ReadContext, Reply, Result, offset_envelope, parse_id, root, to_json};
 use crate::fake::api_error::ApiError;
 use crate::fake::config::Plan;
 use crate::fake::page::Query;
@@ -17,13 +17,22 @@ pub(super) fn get(
 ) -> Result<Option<Reply>> {
     let reply = match segments {
         ["custom_roles"] => {
-            let ids: Vec<u64> = store.custom_roles.keys().copied().collect();
-            let roles: Vec<Value> = ids
-                .into_iter()
-                .filter_map(|id| store.custom_role(id).ok())
-                .map(|r| to_json(&r))
+            // By name (recorded), with the offset envelope.
+            let mut roles: Vec<_> = store
+                .custom_roles
+                .keys()
+                .filter_map(|id| store.custom_role(*id).ok())
                 .collect();
-            Ok(Reply::ok(json!({"custom_roles": roles})))
+            roles.sort_by(|a, b| {
+                a.name
+                    .to_lowercase()
+                    .cmp(&b.name.to_lowercase())
+                    .then(a.id.cmp(&b.id))
+            });
+            Ok(Reply::ok(offset_envelope(
+                "custom_roles",
+                roles.iter().map(to_json).collect(),
+            )))
         }
         ["custom_roles", id] => Ok(Reply::ok(
             json!({"custom_role": to_json(&store.custom_role(parse_id(id)?)?)}),

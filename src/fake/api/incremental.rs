@@ -40,7 +40,7 @@ fn exported(user: &User) -> Value {
 }
 
 /// `start_time` of an incremental export: a Unix time at least 60 seconds in the past.
-fn start_time(q: &Query) -> Result<i64> {
+fn start_time(store: &Store, q: &Query) -> Result<i64> {
     let start = q
         .get("start_time")
         .and_then(|s| s.parse::<i64>().ok())
@@ -50,7 +50,7 @@ fn start_time(q: &Query) -> Result<i64> {
                 "start_time is required and must be a Unix time",
             )
         })?;
-    if start > chrono::Utc::now().timestamp() - 60 {
+    if start > store.clock.unix() - 60 {
         return Err(ApiError::bad_request(
             "InvalidValue",
             "Too recent start_time. Use a start_time older than 60 seconds",
@@ -69,7 +69,7 @@ fn incremental_users_by_time(store: &Store, q: &Query) -> Result<Reply> {
             .map_err(|_| ApiError::bad_request("InvalidValue", "per_page must be a number"))?
             .clamp(1, 1000),
     };
-    let start = start_time(q)?;
+    let start = start_time(store, q)?;
     let mut users: Vec<(i64, &User)> = store
         .users
         .values()
@@ -141,7 +141,7 @@ fn incremental_users(store: &Store, q: &Query) -> Result<Reply> {
             }
         }
     } else {
-        let start = start_time(q)?;
+        let start = start_time(store, q)?;
         (start, None)
     };
     let mut users: Vec<(i64, &User)> = store

@@ -9,7 +9,9 @@
 //! types, the envelope helpers the resources share and the two dispatchers, which ask each
 //! resource in turn; a new resource is a new file and one line in [`GETS`] and [`WRITES`].
 
+mod account;
 mod custom_roles;
+mod deleted_users;
 mod group_memberships;
 mod groups;
 mod identities;
@@ -18,6 +20,8 @@ mod job_statuses;
 mod memberships;
 mod organization_memberships;
 mod organizations;
+mod search;
+mod user_fields;
 mod users;
 
 use std::time::Duration;
@@ -82,6 +86,11 @@ impl Reply {
             body: Some(ReplyBody::Json(body)),
             location: Some(location),
         }
+    }
+
+    fn with_location(mut self, location: String) -> Self {
+        self.location = Some(location);
+        self
     }
 
     fn no_content() -> Self {
@@ -234,6 +243,10 @@ const GETS: &[Get] = &[
     organizations::get,
     groups::get,
     incremental::get,
+    user_fields::get,
+    account::get,
+    search::get,
+    deleted_users::get,
 ];
 
 /// Every resource's write routes (job statuses and the incremental export are read-only).
@@ -245,6 +258,9 @@ const WRITES: &[Write] = &[
     custom_roles::write,
     organizations::write,
     groups::write,
+    user_fields::write,
+    account::write,
+    deleted_users::write,
 ];
 
 /// Routes one `GET` request; it only reads the store, so many run at once.

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Store, named, now};
+use super::{Store, named};
 use crate::fake::api_error::ApiError;
 use crate::fake::custom_role::CustomRole;
 use crate::fake::input::Input;
@@ -46,6 +46,7 @@ impl Store {
         }
         let description = input.string("description")?;
         let configuration = input.object("configuration")?;
+        let now = self.now();
         let role = self.custom_roles.get_mut(&id).expect("exists");
         if let Some(name) = name {
             role.name = name;
@@ -58,14 +59,14 @@ impl Store {
                 role.configuration.insert(k, v);
             }
         }
-        role.updated_at = now();
+        role.updated_at = now;
         Ok(())
     }
 
     /// Creates a custom role.
     pub fn create_custom_role(&mut self, map: &Map<String, Value>) -> Result<u64, ApiError> {
         let id = self.next_id();
-        let now = now();
+        let now = self.now();
         self.custom_roles.insert(
             id,
             CustomRole {

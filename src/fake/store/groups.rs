@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Store, named, now};
+use super::{Store, named};
 use crate::fake::api_error::ApiError;
 use crate::fake::group::Group;
 use crate::fake::group_membership::GroupMembership;
@@ -25,6 +25,7 @@ impl Store {
         let name = named(input, creating)?;
         let description = input.string("description")?;
         let is_public = input.boolean("is_public")?;
+        let now = self.now();
         let group = self.groups.get_mut(&id).expect("exists");
         if !creating && !group.is_public && is_public == Some(true) {
             return Err(ApiError::invalid(
@@ -42,7 +43,7 @@ impl Store {
         if let Some(p) = is_public {
             group.is_public = p;
         }
-        group.updated_at = now();
+        group.updated_at = now;
         Ok(())
     }
 
@@ -57,7 +58,7 @@ impl Store {
             Some(Some(id)) if seeding => id,
             _ => self.next_id(),
         };
-        let now = now();
+        let now = self.now();
         let default = seeding && input.boolean("default")?.unwrap_or(false);
         self.groups.insert(
             id,

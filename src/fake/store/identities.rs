@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Store, is_valid_email, now};
+use super::{Store, is_valid_email};
 use crate::fake::api_error::ApiError;
 use crate::fake::identity::Identity;
 use crate::fake::input::Input;
@@ -18,8 +18,11 @@ impl Store {
         verified: bool,
         primary: bool,
     ) -> u64 {
+        // Zendesk stores addresses lower-cased (recorded: `NewOne@…` became `newone@…`).
+        let email = email.to_lowercase();
+        let email = email.as_str();
         let id = self.next_id();
-        let now = now();
+        let now = self.now();
         let own = self.identity_ids(user_id);
         let has_primary = own.iter().any(|i| self.identities[i].primary);
         let primary = primary || !has_primary;
@@ -46,6 +49,7 @@ impl Store {
                 updated_at: now,
                 undeliverable_count: 0,
                 deliverable_state: "deliverable".into(),
+                demoted: 0,
             },
         );
         self.emails.insert(email.to_lowercase(), id);
@@ -80,6 +84,7 @@ impl Store {
         if let Some(user) = self.users.get_mut(&user_id) {
             user.email = primary;
         }
+        self.reindex(user_id);
     }
 
     /// A user's identities, primary first then by id (as recorded after `make_primary`).
@@ -90,7 +95,7 @@ impl Store {
             .get(&user_id)
             .map_or(&[][..], Vec::as_slice);
         let mut list: Vec<&Identity> = ids.iter().map(|i| &self.identities[i]).collect();
-        list.sort_by_key(|i| (!i.primary, i.id));
+        list.sort_by_key(|i| (!i.primary, std::cmp::Reverse(i.demoted), i.id));
         Ok(list)
     }
 
@@ -156,7 +161,7 @@ impl Store {
         let value = input
             .string("value")?
             .flatten()
-            .map(|v| v.trim().to_owned());
+            .map(|v| v.trim().to_lowercase());
         if let Some(value) = &value {
             if !is_valid_email(value) {
                 return Err(ApiError::invalid(
@@ -173,7 +178,7 @@ impl Store {
                 ));
             }
         }
-        let now = now();
+        let now = self.now();
         let identity = self.identities.get_mut(&id).expect("checked");
         if let Some(v) = verified {
             identity.verified = v;
@@ -191,9 +196,13 @@ impl Store {
     /// Makes an identity primary; the user's `email` follows.
     pub fn make_identity_primary(&mut self, user_id: u64, id: u64) -> Result<(), ApiError> {
         self.identity(user_id, id)?;
-        let now = now();
+        let now = self.now();
+        let sequence = self.next_id();
         for i in self.identity_ids(user_id) {
             let identity = self.identities.get_mut(&i).expect("indexed");
+            if identity.primary && identity.id != id {
+                identity.demoted = sequence;
+            }
             identity.primary = identity.id == id;
             identity.updated_at.clone_from(&now);
         }

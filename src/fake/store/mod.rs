@@ -12,15 +12,19 @@ mod groups;
 mod identities;
 mod memberships;
 mod organizations;
+mod profile;
+mod search;
 mod state_file;
 mod user_changes;
+mod user_fields;
 mod users;
 
 use std::collections::{BTreeMap, HashMap};
-
-use chrono::{SecondsFormat, Utc};
+use std::sync::Arc;
 
 use super::api_error::ApiError;
+use super::clock::Clock;
+use super::config::{Knobs, Plan};
 use super::custom_role::CustomRole;
 use super::group::Group;
 use super::group_membership::GroupMembership;
@@ -29,20 +33,51 @@ use super::input::Input;
 use super::job_status::JobStatus;
 use super::organization::Organization;
 use super::organization_membership::OrganizationMembership;
+use super::search_index::SearchIndex;
 use super::user::User;
+use super::user_field::UserField;
 
 /// The first id the emulator hands out: large like Zendesk's (about 10^13).
 const FIRST_ID: u64 = 10_000_000_000_001;
 
-/// The current time as Zendesk writes it (`2023-09-18T23:28:11Z`).
-pub(crate) fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+/// The account settings that change what the store does with a request: the plan, the
+/// profile it was made with, and the switches of `GET /account/settings`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AccountRules {
+    pub(crate) plan: Plan,
+    pub(crate) profile: Option<Plan>,
+    pub(crate) user_tagging: bool,
+    pub(crate) multiple_organizations: bool,
+    /// The time zone new users get.
+    pub(crate) time_zone: String,
+}
+
+impl AccountRules {
+    /// The rules the knobs describe.
+    pub(crate) fn of(knobs: &Knobs) -> Self {
+        Self {
+            plan: knobs.plan,
+            profile: knobs.profile,
+            user_tagging: knobs.user_tagging,
+            multiple_organizations: knobs.multiple_organizations,
+            time_zone: knobs.time_zone.clone(),
+        }
+    }
+
+    /// Whether every agent holds a role (a profile on a plan with custom roles).
+    pub(crate) fn agents_hold_roles(&self) -> bool {
+        self.profile.is_some() && self.plan.has_custom_roles()
+    }
 }
 
 /// The in-memory state of one emulated account.
 #[derive(Debug)]
 pub struct Store {
     base_url: String,
+    /// The emulator's clock, shared with the HTTP layer.
+    pub(crate) clock: Arc<Clock>,
+    /// The account settings requests are judged by.
+    pub(crate) rules: AccountRules,
     next_id: u64,
     pub(crate) admin_role_id: u64,
     pub(crate) users: BTreeMap<u64, User>,
@@ -58,7 +93,15 @@ pub struct Store {
     pub(crate) groups: BTreeMap<u64, Group>,
     pub(crate) group_memberships: BTreeMap<u64, GroupMembership>,
     pub(crate) custom_roles: BTreeMap<u64, CustomRole>,
+    pub(crate) user_fields: BTreeMap<u64, UserField>,
     pub(crate) jobs: Vec<JobStatus>,
+    /// What `users/search?query=` and `/search` see, and since when.
+    pub(crate) search: SearchIndex,
+    /// Deleted users' ids in deletion order, for `GET /deleted_users`.
+    pub(crate) deleted_users: Vec<u64>,
+    /// While a state file is loaded: agents join the default group only afterwards, when
+    /// the state gives them no group.
+    seeding: bool,
 }
 
 /// Whether an address is a well-formed email (one `@`, a dotted domain, no spaces, commas or
@@ -83,6 +126,8 @@ impl Store {
     pub fn new(base_url: &str) -> Self {
         Self {
             base_url: base_url.to_owned(),
+            clock: Arc::default(),
+            rules: AccountRules::of(&Knobs::default()),
             next_id: FIRST_ID,
             admin_role_id: 0,
             users: BTreeMap::new(),
@@ -95,8 +140,17 @@ impl Store {
             groups: BTreeMap::new(),
             group_memberships: BTreeMap::new(),
             custom_roles: BTreeMap::new(),
+            user_fields: BTreeMap::new(),
             jobs: Vec::new(),
+            search: SearchIndex::default(),
+            deleted_users: Vec::new(),
+            seeding: false,
         }
+    }
+
+    /// Now, as Zendesk writes timestamps (`2023-09-18T23:28:11Z`), on the emulator's clock.
+    pub(crate) fn now(&self) -> String {
+        self.clock.timestamp()
     }
 
     /// The base URL objects' `url` fields start with.
@@ -152,6 +206,20 @@ mod fixtures {
             "http://127.0.0.1:1",
             &StateFile::default(),
             "admin@example.com",
+            &crate::fake::config::Knobs::default(),
+            std::sync::Arc::default(),
+        )
+        .unwrap()
+    }
+
+    /// A store of a fresh account of `plan` (its default group, predefined roles, settings).
+    pub(super) fn profile_store(plan: crate::fake::config::Plan) -> Store {
+        Store::from_state_file(
+            "http://127.0.0.1:1",
+            &StateFile::default(),
+            "admin@example.com",
+            &crate::fake::config::Knobs::for_profile(plan),
+            std::sync::Arc::default(),
         )
         .unwrap()
     }

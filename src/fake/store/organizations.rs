@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Store, now};
+use super::Store;
 use crate::fake::api_error::{ApiError, Details};
 use crate::fake::input::Input;
 use crate::fake::organization::Organization;
@@ -102,7 +102,7 @@ impl Store {
         if !details.is_empty() {
             return Err(ApiError::record_invalid(details));
         }
-        let now = now();
+        let now = self.now();
         let org = self.organizations.get_mut(&id).expect("exists");
         if let Some(name) = name {
             org.name = name;
@@ -162,7 +162,7 @@ impl Store {
             Some(Some(id)) if seeding => id,
             _ => self.next_id(),
         };
-        let now = now();
+        let now = self.now();
         self.organizations.insert(
             id,
             Organization {

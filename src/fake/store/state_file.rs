@@ -4,8 +4,12 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Store;
+use std::sync::Arc;
+
+use super::{AccountRules, Store};
 use crate::fake::api_error::ApiError;
+use crate::fake::clock::Clock;
+use crate::fake::config::Knobs;
 use crate::fake::error::Error;
 use crate::fake::group_membership::GroupMembership;
 use crate::fake::input::Input;
@@ -14,13 +18,20 @@ use crate::fake::state_file::StateFile;
 use crate::fake::user::Role;
 
 impl Store {
-    /// Builds a store from a state file; `admin_email` is created as an admin if missing.
+    /// Builds a store from a state file for an account with `knobs` (its profile adds the
+    /// default group and predefined roles the state lacks); `admin_email` is created as an
+    /// admin if missing. Timestamps come from `clock`.
     pub fn from_state_file(
         base_url: &str,
         state: &StateFile,
         admin_email: &str,
+        knobs: &Knobs,
+        clock: Arc<Clock>,
     ) -> Result<Self, Error> {
         let mut store = Self::new(base_url);
+        store.clock = clock;
+        store.rules = AccountRules::of(knobs);
+        store.seeding = true;
         let max_id = [
             &state.users,
             &state.identities,
@@ -29,6 +40,7 @@ impl Store {
             &state.groups,
             &state.group_memberships,
             &state.custom_roles,
+            &state.user_fields,
         ]
         .iter()
         .flat_map(|list| list.iter())
@@ -48,14 +60,30 @@ impl Store {
                 .seed_custom_role(&map)
                 .map_err(|e| bad("custom role", e))?;
         }
+        store.add_predefined_roles();
+        // The admins' system role: a state role of type 4, else the one an admin carries.
         store.admin_role_id = state
-            .users
+            .custom_roles
             .iter()
-            .find(|u| u.get("role").and_then(Value::as_str) == Some("admin"))
-            .and_then(|u| u.get("custom_role_id").and_then(Value::as_u64))
+            .find(|r| r.get("role_type").and_then(Value::as_u64) == Some(4))
+            .and_then(|r| r.get("id").and_then(Value::as_u64))
+            .or_else(|| {
+                state
+                    .users
+                    .iter()
+                    .filter(|u| u.get("role").and_then(Value::as_str) == Some("admin"))
+                    .find_map(|u| u.get("custom_role_id").and_then(Value::as_u64))
+            })
             .unwrap_or(0);
         if store.admin_role_id == 0 {
             store.admin_role_id = store.next_id();
+        }
+        store.next_id = store.next_id.max(store.admin_role_id + 1);
+        for value in &state.user_fields {
+            let map = object("user field", value)?;
+            store
+                .seed_user_field(&map)
+                .map_err(|e| bad("user field", e))?;
         }
         for value in &state.organizations {
             let map = object("organization", value)?;
@@ -69,6 +97,7 @@ impl Store {
                 .create_group_with(&map, true)
                 .map_err(|e| bad("group", e))?;
         }
+        store.ensure_default_group();
         // Memberships and identities listed explicitly win over the user's shortcut fields,
         // so that a saved state loads back with the same ids.
         let listed = |list: &[Value], a: &str, b: &str| -> Vec<(u64, u64)> {
@@ -130,6 +159,15 @@ impl Store {
             admin.insert("verified".into(), json!(true));
             store.create_user(&admin).map_err(|e| bad("admin", e))?;
         }
+        store.seeding = false;
+        store.join_groupless_agents();
+        store.deleted_users = store
+            .users
+            .values()
+            .filter(|u| !u.active)
+            .map(|u| u.id)
+            .collect();
+        store.reindex_all_seeded();
         Ok(store)
     }
 
@@ -154,7 +192,41 @@ impl Store {
                     .keys()
                     .filter_map(|id| self.custom_role(*id).ok()),
             ),
+            user_fields: values(self.user_fields.values()),
         }
+    }
+
+    fn seed_user_field(&mut self, map: &Map<String, Value>) -> Result<(), ApiError> {
+        let input = Input(map);
+        let seed_id = input.id("id")?.flatten();
+        let id = self.create_user_field_with(map, seed_id)?;
+        let field = self.user_fields.get_mut(&id).expect("just created");
+        if let Some(Some(v)) = input.string("created_at")? {
+            field.created_at = v;
+        }
+        if let Some(Some(v)) = input.string("updated_at")? {
+            field.updated_at = v;
+        }
+        if let Some(options) = map.get("custom_field_options").and_then(Value::as_array) {
+            // A saved field keeps its options' ids and raw names.
+            for (option, saved) in field.custom_field_options.iter_mut().flatten().zip(options) {
+                if let Some(raw) = saved.get("raw_name").and_then(Value::as_str) {
+                    raw.clone_into(&mut option.raw_name);
+                }
+            }
+        }
+        for (key, slot) in [
+            ("raw_title", &mut field.raw_title),
+            ("raw_description", &mut field.raw_description),
+        ] {
+            if let Some(Some(v)) = input.string(key)? {
+                *slot = v;
+            }
+        }
+        if let Some(v) = input.boolean("system")? {
+            field.system = v;
+        }
+        Ok(())
     }
 
     fn seed_user(&mut self, map: &Map<String, Value>) -> Result<u64, ApiError> {

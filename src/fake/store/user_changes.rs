@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Store, is_valid_email, now};
+use super::{Store, is_valid_email};
 use crate::fake::api_error::{ApiError, Details};
 use crate::fake::group_membership::GroupMembership;
 use crate::fake::input::Input;
@@ -31,6 +31,8 @@ pub(super) struct UserChanges {
     locale_id: Option<u64>,
     tags: Option<Vec<String>>,
     user_fields: Option<Map<String, Value>>,
+    /// The new `organization_id` replaces the user's only organization.
+    moves_organization: bool,
 }
 
 impl Store {
@@ -88,6 +90,10 @@ impl Store {
                     format!("Email: {email} is not properly formatted"),
                     None,
                 );
+            } else if let Some(owner) = self.user_by_email(&email)
+                && Some(owner) == own
+            {
+                // The user's own address (any case): Zendesk adds no identity (recorded).
             } else if self
                 .user_by_email(&email)
                 .is_some_and(|uid| Some(uid) != own)
@@ -138,6 +144,12 @@ impl Store {
             if let Some(role_id) = custom_role_id {
                 if final_role == Role::Admin && role_id == self.admin_role_id {
                     // An admin echoing its system role back is fine.
+                } else if !self.rules.plan.has_custom_roles() && !self.seeding {
+                    details.push(
+                        "custom_role_id",
+                        "Custom role: custom roles are not available on this plan".into(),
+                        Some("InvalidValue"),
+                    );
                 } else if final_role != Role::Agent {
                     details.push(
                         "custom_role_id",
@@ -152,7 +164,27 @@ impl Store {
                     );
                 }
             }
-            changes.custom_role_id = Some(custom_role_id);
+            if custom_role_id.is_none()
+                && final_role == Role::Agent
+                && self.rules.agents_hold_roles()
+                && self.seeding
+            {
+                // A state file's agent without a role gets the default one.
+            } else if custom_role_id.is_none()
+                && final_role == Role::Agent
+                && self.rules.agents_hold_roles()
+            {
+                // Every agent holds a role here; whether Zendesk refuses `null` or ignores it is
+                // UNCERTAIN, and refusing says so where ignoring would hide it.
+                details.push(
+                    "custom_role_id",
+                    "Custom role: an agent must have a role on this account".into(),
+                    Some("InvalidValue"),
+                );
+            }
+            if custom_role_id.is_some() || !self.seeding {
+                changes.custom_role_id = Some(custom_role_id);
+            }
         }
         if let Some(org) = input.id("organization_id")? {
             if let Some(org_id) = org
@@ -219,7 +251,27 @@ impl Store {
             changes.locale_id = Some(locale_id);
         }
         changes.tags = input.string_list("tags")?;
-        changes.user_fields = input.object("user_fields")?;
+        if let Some(fields) = input.object("user_fields")? {
+            match self.checked_user_fields(fields) {
+                Ok(fields) => changes.user_fields = Some(fields),
+                Err(error) => {
+                    for (field, description, code) in error.details() {
+                        details.push(&field, description, code.as_deref());
+                    }
+                }
+            }
+        }
+        if let Some(Some(org_id)) = changes.organization_id
+            && !self.rules.multiple_organizations
+            && let Some(user) = existing
+            && self
+                .organization_memberships
+                .values()
+                .any(|m| m.user_id == user.id && m.organization_id != org_id)
+        {
+            // One organization a user: setting another moves the user (UNCERTAIN, API.md §12).
+            changes.moves_organization = true;
+        }
         if !details.is_empty() {
             return Err(ApiError::record_invalid(details));
         }
@@ -230,16 +282,30 @@ impl Store {
     /// memberships behind `organization_id` / `default_group_id` (a downgrade to end user
     /// drops the group memberships).
     pub(super) fn apply_user_changes(&mut self, id: u64, changes: UserChanges, creating: bool) {
-        let now = now();
+        let now = self.now();
         let admin_role_id = self.admin_role_id;
+        let old_role = self.users[&id].role;
+        let becomes_agent =
+            changes.role == Some(Role::Agent) && (creating || old_role != Role::Agent);
         let custom_role = match changes.custom_role_id {
             Some(Some(rid)) => self.custom_role_ref(rid),
             Some(None) => None,
             None => self.users[&id]
                 .custom_role_id
-                .and_then(|rid| self.custom_role_ref(rid)),
+                .and_then(|rid| self.custom_role_ref(rid))
+                .filter(|_| !becomes_agent || old_role == Role::Agent),
         };
-        let old_role = self.users[&id].role;
+        // Every agent holds a role on Enterprise: one created or promoted without gets the
+        // account's default agent role (which one is UNCERTAIN).
+        let custom_role = custom_role.or_else(|| {
+            if becomes_agent {
+                self.default_agent_role()
+            } else {
+                None
+            }
+        });
+        let field_tags_before = self.field_tags(&self.users[&id].user_fields);
+        let tagging = self.rules.user_tagging;
         {
             let user = self.users.get_mut(&id).expect("exists");
             if let Some(name) = changes.name {
@@ -302,6 +368,10 @@ impl Store {
                     }
                 }
             }
+            // An agent restricted to some tickets is a restricted agent (recorded: `groups`
+            // with `restricted_agent: true`); end users always are.
+            user.restricted_agent = user.role == Role::EndUser
+                || (user.role == Role::Agent && user.ticket_restriction.is_some());
             if let Some(tz) = changes.time_zone {
                 user.iana_time_zone = User::iana_for(&tz);
                 user.time_zone = tz;
@@ -311,16 +381,33 @@ impl Store {
             } else if let Some(locale_id) = changes.locale_id {
                 user.locale_id = locale_id;
             }
-            if let Some(mut tags) = changes.tags {
-                tags.dedup();
-                user.tags = tags;
+            if let Some(tags) = changes.tags.filter(|_| tagging) {
+                user.tags = replace_tags(&user.tags, &tags);
             }
             if let Some(fields) = changes.user_fields {
                 for (k, v) in fields {
                     user.user_fields.insert(k, v);
                 }
+                super::user_fields::sort_keys(&mut user.user_fields);
             }
             user.updated_at.clone_from(&now);
+        }
+        // A checkbox or dropdown value puts its tag on the user and takes the old one off,
+        // after the tags the request set (recorded: `tags: ["checkedbox"]` with the box
+        // cleared leaves no tag; `tags` without the box's tag leaves the box checked).
+        if tagging {
+            let field_tags_after = self.field_tags(&self.users[&id].user_fields);
+            let user = self.users.get_mut(&id).expect("exists");
+            for tag in &field_tags_before {
+                if !field_tags_after.contains(tag) {
+                    user.tags.retain(|t| t != tag);
+                }
+            }
+            for tag in field_tags_after {
+                if !field_tags_before.contains(&tag) && !user.tags.contains(&tag) {
+                    user.tags.push(tag);
+                }
+            }
         }
         let verified = self.users[&id].verified;
         for (n, email) in changes.emails.iter().enumerate() {
@@ -342,6 +429,19 @@ impl Store {
                 .collect();
             for mid in ids {
                 self.group_memberships.remove(&mid);
+            }
+        }
+        if changes.moves_organization {
+            let others: Vec<u64> = self
+                .organization_memberships
+                .values()
+                .filter(|m| {
+                    m.user_id == id && Some(m.organization_id) != changes.organization_id.flatten()
+                })
+                .map(|m| m.id)
+                .collect();
+            for mid in others {
+                self.remove_membership::<OrganizationMembership>(mid);
             }
         }
         match changes.organization_id {
@@ -372,7 +472,31 @@ impl Store {
             }
             None => {}
         }
+        // A new agent, or a user made one, joins the account's default group, which becomes
+        // their default unless the request named one (the promotion case is UNCERTAIN).
+        let staff_now = self.users[&id].role.is_staff();
+        if staff_now
+            && !self.seeding
+            && (creating || !old_role.is_staff())
+            && changes.default_group_id.is_none()
+            && let Some(group) = self.default_group()
+        {
+            self.join_as_default::<GroupMembership>(id, group);
+        }
+        self.reindex(id);
     }
+}
+
+/// The tags after a write of `new`: Zendesk keeps the tags the user had in their order and
+/// appends the new ones in the order sent (recorded), each once.
+fn replace_tags(old: &[String], new: &[String]) -> Vec<String> {
+    let mut tags: Vec<String> = old.iter().filter(|t| new.contains(t)).cloned().collect();
+    for tag in new {
+        if !tags.contains(tag) {
+            tags.push(tag.clone());
+        }
+    }
+    tags
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Store, now};
+use super::Store;
 use crate::fake::api_error::ApiError;
 use crate::fake::input::Input;
 use crate::fake::user::User;
@@ -60,7 +60,10 @@ impl Store {
             None => self.next_id(),
         };
         let url = format!("{}/api/v2/users/{id}.json", self.base_url);
-        let user = User::new(id, url, String::new(), &now());
+        let mut user = User::new(id, url, String::new(), &self.now());
+        user.user_fields = self.empty_user_fields();
+        user.iana_time_zone = User::iana_for(&self.rules.time_zone);
+        user.time_zone.clone_from(&self.rules.time_zone);
         self.users.insert(id, user);
         self.apply_user_changes(id, changes, true);
         Ok(id)
@@ -111,7 +114,7 @@ impl Store {
         }
         self.organization_memberships.retain(|_, m| m.user_id != id);
         self.group_memberships.retain(|_, m| m.user_id != id);
-        let now = now();
+        let now = self.now();
         let user = self.users.get_mut(&id).expect("exists");
         if let Some(ext) = user.external_id.take() {
             self.external_ids.remove(&ext.to_lowercase());
@@ -122,6 +125,8 @@ impl Store {
         user.organization_id = None;
         user.default_group_id = None;
         user.updated_at = now;
+        self.deleted_users.push(id);
+        self.reindex(id);
     }
 
     /// Soft-deletes an active user (DELETE /users/{id}): `active:false`, email and external id
@@ -130,6 +135,14 @@ impl Store {
         self.active_user(id)?;
         self.soft_delete_user(id);
         Ok(())
+    }
+
+    /// Forgets a deleted user for good (`DELETE /deleted_users/{id}`): the record goes, the
+    /// id is never listed again.
+    pub fn forget_user(&mut self, id: u64) {
+        self.users.remove(&id);
+        self.deleted_users.retain(|d| *d != id);
+        self.search.forget(id);
     }
 
     /// Users in id order, from `from` on.
