@@ -3,14 +3,14 @@
 
 use std::io::{IsTerminal, Write};
 
-use super::{ExitStatus, report};
+use super::ExitStatus;
 use crate::cli::{ConnectionArgs, PlanArgs, PlanFormat};
 use crate::plan::{Plan, Planner};
 use crate::render::{self, Format, RenderOptions};
-use crate::roster::{self, diagnostic};
+use crate::roster;
 use crate::state::{self, StateQuery};
 use crate::zendesk::{Auth, ConnectionSettings, ReadClient, Secret, ZendeskError};
-use crate::{env_vars, fake};
+use crate::{Error, env_vars, fake};
 
 /// Connection settings from the flags, falling back to the environment for what they do not
 /// give.
@@ -40,44 +40,22 @@ pub(crate) fn connection_settings(
     Ok(settings)
 }
 
-/// What went wrong before a plan could be shown.
-#[derive(Debug, thiserror::Error)]
-pub(super) enum PlanFailure {
-    #[error(transparent)]
-    Zendesk(#[from] ZendeskError),
-    #[error("cannot start the sandbox emulator")]
-    Sandbox(#[from] fake::Error),
-    #[error("cannot write `{path}`")]
-    Write {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-pub(super) fn run(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+pub(super) fn run(
+    args: &PlanArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
     let loaded = roster::load(&args.paths);
     if loaded.has_errors() {
-        let _ = diagnostic::write_human(err, &loaded.diagnostics, false, false);
-        return ExitStatus::Failure;
+        return Err(Error::InvalidRoster(loaded.diagnostics));
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => return report(err, &error),
-    };
+    let runtime = super::runtime()?;
     let started = std::time::Instant::now();
-    let live = match runtime.block_on(fetch(
+    let live = runtime.block_on(fetch(
         args.sandbox.as_deref(),
         &args.connection,
         &StateQuery::from_roster(&loaded.roster),
-    )) {
-        Ok(live) => live,
-        Err(error) => return report(err, &error),
-    };
+    ))?;
     super::progress::summary(err, &live, started.elapsed().as_secs_f64());
     let plan = Planner::build(&loaded.roster, &live, &loaded.roster.digest);
     let options = RenderOptions {
@@ -91,12 +69,10 @@ pub(super) fn run(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     };
     // A closed pipe (`zplan | head`) is not an error: the reader has what it wanted.
     let _ = render::renderer(format, options).render(&plan, out);
-    if let Some(path) = &args.out
-        && let Err(error) = save(&plan, path)
-    {
-        return report(err, &error);
+    if let Some(path) = &args.out {
+        save(&plan, path)?;
     }
-    exit_status(&plan, args.detailed_exitcode)
+    Ok(exit_status(&plan, args.detailed_exitcode))
 }
 
 /// The exit code of DESIGN.md §1 for a plan.
@@ -119,14 +95,14 @@ pub(crate) fn exit_status(plan: &Plan, detailed: bool) -> ExitStatus {
     }
 }
 
-fn save(plan: &Plan, path: &std::path::Path) -> Result<(), PlanFailure> {
+fn save(plan: &Plan, path: &std::path::Path) -> Result<(), Error> {
     let write = || -> std::io::Result<()> {
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
         serde_json::to_writer_pretty(&mut file, plan)?;
         writeln!(file)?;
         file.flush()
     };
-    write().map_err(|source| PlanFailure::Write {
+    write().map_err(|source| Error::Write {
         path: path.display().to_string(),
         source,
     })
@@ -137,7 +113,7 @@ pub(super) async fn fetch(
     sandbox: Option<&std::path::Path>,
     connection: &ConnectionArgs,
     query: &StateQuery,
-) -> Result<state::LiveState, PlanFailure> {
+) -> Result<state::LiveState, Error> {
     let sandbox = match sandbox {
         Some(path) => Some(start_sandbox(path).await?),
         None => None,
@@ -176,8 +152,8 @@ pub(crate) fn sandbox_no_delay() -> bool {
 /// credentials it accepts.
 pub(super) async fn start_sandbox(
     path: &std::path::Path,
-) -> Result<(fake::Handle, String, String), PlanFailure> {
-    let seed = fake::StateFile::load(path)?;
+) -> Result<(fake::Handle, String, String), Error> {
+    let seed = fake::StateFile::load(path).map_err(Error::Sandbox)?;
     let mut config = fake::Config::default();
     if let Some(account) = &seed.account {
         config.knobs.apply(account);
@@ -197,6 +173,6 @@ pub(super) async fn start_sandbox(
     }
     config.seed = seed;
     let (email, token) = (config.email.clone(), config.token.clone());
-    let handle = fake::Server::start(config).await?;
+    let handle = fake::Server::start(config).await.map_err(Error::Sandbox)?;
     Ok((handle, email, token))
 }
