@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::ExitStatus;
-use super::plan::{connection_settings, sandbox_no_delay, start_sandbox};
+use super::connect::Connection;
 use super::progress::{ApplyProgress, Tee};
 use crate::Error;
 use crate::apply::staleness;
@@ -21,7 +21,7 @@ use crate::plan::{Kind, Plan, Planner};
 use crate::render::{self, Format, RenderOptions, plural};
 use crate::roster;
 use crate::state::{self, NoProgress, StateQuery};
-use crate::zendesk::{Auth, ConnectionSettings, ItemOutcome, Observer, Secret, WriteClient};
+use crate::zendesk::{ItemOutcome, Observer, WriteClient};
 
 /// Whether the arguments name a saved plan rather than roster paths.
 fn saved_plan(paths: &[PathBuf]) -> Option<&Path> {
@@ -87,26 +87,7 @@ async fn apply(
     previous: Option<&Interrupted>,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let sandbox = match &args.sandbox {
-        Some(path) => Some(start_sandbox(path).await?),
-        None => None,
-    };
-    let settings = match &sandbox {
-        Some((handle, email, token)) => ConnectionSettings::new(
-            handle.base_url(),
-            Auth::ApiToken {
-                email: email.clone(),
-                token: Secret::new(token.clone()),
-            },
-        )
-        .map(|mut settings| {
-            // Polls keep their backoff against the sandbox too (a tight loop of job polls
-            // helps nobody); only the test switch turns the waits off.
-            settings.no_delay = sandbox_no_delay();
-            settings
-        }),
-        None => connection_settings(&args.connection, |name| std::env::var(name).ok()),
-    };
+    let connection = Connection::open(args.sandbox.as_deref(), &args.connection).await?;
     let path = args.journal.clone().unwrap_or_else(|| {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
         PathBuf::from(format!(".zroster/journal/{stamp}.jsonl"))
@@ -114,23 +95,19 @@ async fn apply(
     let journal = Arc::new(Journal::create(&path));
     let progress = Arc::new(ApplyProgress::new());
     let observer: Arc<dyn Observer> = Arc::new(Tee(vec![journal.clone(), progress.clone()]));
-    let connected = settings.and_then(|s| WriteClient::with_observer(s, observer));
-    let status = match connected {
-        Ok(client) => {
-            let run = Run {
-                args,
-                client: &client,
-                journal,
-                progress,
-                previous,
-            };
-            run.apply(source, out).await
-        }
-        Err(error) => Err(error.into()),
-    };
-    if let Some((handle, ..)) = sandbox {
-        handle.shutdown().await;
+    let status = async {
+        let client = connection.write_client(observer)?;
+        let run = Run {
+            args,
+            client: &client,
+            journal,
+            progress,
+            previous,
+        };
+        run.apply(source, out).await
     }
+    .await;
+    connection.close().await;
     status
 }
 

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::ExitStatus;
-use super::plan::fetch;
+use super::connect::fetch;
 use crate::Error;
 use crate::cli::{ExportArgs, ExportScopeArg};
 use crate::export::{self, ExportScope};

@@ -65,6 +65,7 @@ pub fn run_apply(
 }
 
 mod apply;
+mod connect;
 mod export;
 mod fake;
 mod plan;

@@ -4,41 +4,13 @@
 use std::io::{IsTerminal, Write};
 
 use super::ExitStatus;
-use crate::cli::{ConnectionArgs, PlanArgs, PlanFormat};
+use super::connect::fetch;
+use crate::Error;
+use crate::cli::{PlanArgs, PlanFormat};
 use crate::plan::{Plan, Planner};
 use crate::render::{self, Format, RenderOptions};
 use crate::roster;
-use crate::state::{self, StateQuery};
-use crate::zendesk::{Auth, ConnectionSettings, ReadClient, Secret, ZendeskError};
-use crate::{Error, env_vars, fake};
-
-/// Connection settings from the flags, falling back to the environment for what they do not
-/// give.
-pub(crate) fn connection_settings(
-    args: &ConnectionArgs,
-    lookup: impl Fn(&str) -> Option<String>,
-) -> Result<ConnectionSettings, ZendeskError> {
-    let overridden = |name: &str| -> Option<String> {
-        let flag = match name {
-            env_vars::ZENDESK_URL => args.url.clone(),
-            env_vars::ZENDESK_SUBDOMAIN => args.subdomain.clone(),
-            env_vars::ZENDESK_EMAIL => args.email.clone(),
-            env_vars::ZENDESK_API_TOKEN => args.api_token.clone(),
-            env_vars::ZENDESK_OAUTH_TOKEN => args.oauth_token.clone(),
-            _ => None,
-        };
-        // A URL flag wins over a subdomain from the environment, and the reverse.
-        if name == env_vars::ZENDESK_URL && args.subdomain.is_some() && args.url.is_none() {
-            return None;
-        }
-        flag.or_else(|| lookup(name))
-    };
-    let mut settings = ConnectionSettings::from_environment(overridden)?;
-    settings.rate_limit_share = args.rate_limit_share;
-    settings.deadline = std::time::Duration::from_secs(args.deadline);
-    settings.validate()?;
-    Ok(settings)
-}
+use crate::state::StateQuery;
 
 pub(super) fn run(
     args: &PlanArgs,
@@ -106,73 +78,4 @@ fn save(plan: &Plan, path: &std::path::Path) -> Result<(), Error> {
         path: path.display().to_string(),
         source,
     })
-}
-
-/// Fetches the live state for `query`, from the sandbox emulator when a state file is given.
-pub(super) async fn fetch(
-    sandbox: Option<&std::path::Path>,
-    connection: &ConnectionArgs,
-    query: &StateQuery,
-) -> Result<state::LiveState, Error> {
-    let sandbox = match sandbox {
-        Some(path) => Some(start_sandbox(path).await?),
-        None => None,
-    };
-    let settings = match &sandbox {
-        Some((handle, email, token)) => {
-            let mut settings = ConnectionSettings::new(
-                handle.base_url(),
-                Auth::ApiToken {
-                    email: email.clone(),
-                    token: Secret::new(token.clone()),
-                },
-            )?;
-            settings.no_delay = sandbox_no_delay();
-            settings
-        }
-        None => connection_settings(connection, |name| std::env::var(name).ok())?,
-    };
-    let client = ReadClient::connect(settings)?;
-    let progress = super::progress::FetchProgress::new();
-    let fetched = state::fetch(&client, query, &progress).await;
-    progress.finish();
-    if let Some((handle, ..)) = sandbox {
-        handle.shutdown().await;
-    }
-    Ok(fetched?)
-}
-
-/// Whether the sandbox skips retry, pacing and polling waits: only under the test switch
-/// ([`env_vars::ZROSTER_TEST_NO_DELAY`]), so that job polls keep their backoff.
-pub(crate) fn sandbox_no_delay() -> bool {
-    std::env::var(env_vars::ZROSTER_TEST_NO_DELAY).as_deref() == Ok("1")
-}
-
-/// Starts the in-process emulator seeded from a state file; returns it with the
-/// credentials it accepts.
-pub(super) async fn start_sandbox(
-    path: &std::path::Path,
-) -> Result<(fake::Handle, String, String), Error> {
-    let seed = fake::StateFile::load(path).map_err(Error::Sandbox)?;
-    let mut config = fake::Config::default();
-    if let Some(account) = &seed.account {
-        config.knobs.apply(account);
-    }
-    // The sandbox shows the flow, not the account's pace: no latency, no faults.
-    config.knobs.latency_ms = 0;
-    // Authenticate as the state's first admin, as a real run would with an admin's token,
-    // rather than adding an admin the account does not have.
-    if let Some(email) = seed
-        .users
-        .iter()
-        .filter(|u| u.get("role").and_then(|r| r.as_str()) == Some("admin"))
-        .filter(|u| u.get("active").and_then(serde_json::Value::as_bool) != Some(false))
-        .find_map(|u| u.get("email").and_then(|e| e.as_str()))
-    {
-        config.email = email.to_owned();
-    }
-    config.seed = seed;
-    let (email, token) = (config.email.clone(), config.token.clone());
-    let handle = fake::Server::start(config).await.map_err(Error::Sandbox)?;
-    Ok((handle, email, token))
 }
