@@ -10,9 +10,9 @@ use std::io::{BufRead as _, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::ExitStatus;
 use super::connect::Connection;
 use super::progress::{ApplyProgress, Tee};
+use super::{ExitStatus, write_out, written};
 use crate::Error;
 use crate::apply::staleness;
 use crate::apply::{ApplyReport, Executor, Interrupted, Journal};
@@ -192,15 +192,14 @@ impl Run<'_> {
             .iter()
             .filter(|i| matches!(i, ItemOutcome::Failed { .. }))
             .count();
-        let _ = writeln!(
-            out,
-            "Resuming {}: {} of the interrupted run finished ({}: {} done, {failed} failed, {unknown} unknown); planning afresh.",
+        let line = format!(
+            "Resuming {}: {} of the interrupted run finished ({}: {} done, {failed} failed, {unknown} unknown); planning afresh.\n",
             self.journal_name(),
             plural(outcomes.len(), "open job"),
             plural(items.len(), "item"),
             items.len() - failed - unknown,
         );
-        Ok(())
+        write_out(out, line.as_bytes())
     }
 
     async fn apply(&self, source: Source, out: &mut dyn Write) -> Result<ExitStatus, Error> {
@@ -226,7 +225,10 @@ impl Run<'_> {
                     ApplyFormat::Human => Format::Human,
                     ApplyFormat::Markdown => Format::Markdown,
                 };
-                let _ = render::renderer(format, options).render(&plan, out);
+                // Not applied when it cannot be shown, but applied when the reader of the
+                // output went away (a closed pipe).
+                let rendered = render::renderer(format, options).render(&plan, out);
+                written(rendered.and_then(|()| out.flush()))?;
                 plan
             }
         };
@@ -248,23 +250,19 @@ impl Run<'_> {
         let count = plan.applicable().count();
         let resuming_saved = self.previous.is_some() && saved_plan(&args.paths).is_some();
         if count == 0 && !resuming_saved {
-            let _ = writeln!(out, "Nothing to apply.");
+            write_out(out, b"Nothing to apply.\n")?;
             return Ok(ExitStatus::Success);
         }
         if saved_plan(&args.paths).is_none() && !args.auto_approve {
             if !std::io::stdin().is_terminal() {
                 return Err(Error::NotConfirmed);
             }
-            let _ = write!(
-                out,
-                "Apply these {count} changes to {}? [y/N] ",
-                plan.account
-            );
-            let _ = out.flush();
+            let question = format!("Apply these {count} changes to {}? [y/N] ", plan.account);
+            write_out(out, question.as_bytes())?;
             let mut answer = String::new();
             let _ = std::io::stdin().lock().read_line(&mut answer);
             if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
-                let _ = writeln!(out, "Not applied.");
+                write_out(out, b"Not applied.\n")?;
                 return Ok(ExitStatus::Failure);
             }
         }
@@ -273,25 +271,27 @@ impl Run<'_> {
         let outcome = match self.previous {
             Some(previous) if resuming_saved => {
                 let adopted = previous.applied().count();
-                let _ = writeln!(
-                    out,
-                    "Resuming {}: {} applied by the interrupted run, {} left open.",
+                let line = format!(
+                    "Resuming {}: {} applied by the interrupted run, {} left open.\n",
                     self.journal_name(),
                     plural(adopted, "change"),
                     plural(previous.open_jobs.len(), "job"),
                 );
+                write_out(out, line.as_bytes())?;
                 executor.resume(&plan, previous).await
             }
             _ => executor.execute(&plan).await,
         };
         self.progress.finish();
-        let _ = match args.format {
+        let rendered = match args.format {
             ApplyFormat::Human => render::outcome_human(&outcome, out),
             ApplyFormat::Markdown => render::outcome_markdown(&outcome, out),
         };
+        // The changes are made: the report is written even when the outcome cannot be shown.
         if let Some(path) = &args.report {
             save_report(&outcome, path)?;
         }
+        written(rendered.and_then(|()| out.flush()))?;
         Ok(if outcome.is_success() {
             ExitStatus::Success
         } else {

@@ -35,9 +35,7 @@ pub(super) fn run(
                 source,
             })?;
         }
-        None => {
-            let _ = out.write_all(yaml.as_bytes());
-        }
+        None => super::write_out(out, yaml.as_bytes())?,
     }
     Ok(ExitStatus::Success)
 }

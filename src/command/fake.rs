@@ -76,8 +76,11 @@ pub(crate) fn run(
         .map_err(Error::Runtime)?;
     runtime.block_on(async {
         let handle = Server::start(config).await?;
-        let _ = writeln!(out, "listening on {}", handle.base_url());
-        let _ = out.flush();
+        let line = format!("listening on {}\n", handle.base_url());
+        if let Err(error) = super::write_out(out, line.as_bytes()) {
+            handle.shutdown().await;
+            return Err(error);
+        }
         wait_for_signal().await;
         let state = handle.state();
         handle.shutdown().await;

@@ -3,7 +3,7 @@
 //! end returns its [`ExitStatus`]; one that is stopped returns the [`Error`] that stopped it.
 //! The binaries only parse arguments, print an error and turn either into the exit code.
 
-use std::io::Write;
+use std::io::{self, Write};
 
 use crate::Error;
 use crate::cli::{Command, ZrosterCli};
@@ -37,8 +37,8 @@ impl ExitStatus {
 /// Runs a `zroster` subcommand, writing its output to `out` and its diagnostics to `err`.
 pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus, Error> {
     match cli.command {
-        Command::Validate(args) => Ok(validate::run(&args, out, err)),
-        Command::Schema(args) => Ok(schema::run(&args, out, err)),
+        Command::Validate(args) => validate::run(&args, out, err),
+        Command::Schema(args) => schema::run(&args, out, err),
         Command::Plan(args) => plan::run(&args, out, err),
         Command::Apply(args) => apply::run(&args, out, err),
         Command::Export(args) => export::run(&args, out, err),
@@ -83,6 +83,21 @@ pub(crate) fn use_color(choice: crate::cli::ColorChoice, is_terminal: bool) -> b
             is_terminal && std::env::var_os(crate::env_vars::NO_COLOR).is_none_or(|v| v.is_empty())
         }
     }
+}
+
+/// The result of writing to the command's output (standard output). A closed pipe
+/// (`zplan | head`) is not an error: the reader has what it wanted, and the command goes on
+/// and ends with its usual exit code. Any other failure (a full disk) is.
+fn written(result: io::Result<()>) -> Result<(), Error> {
+    match result {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.map_err(Error::Output),
+    }
+}
+
+/// Writes all of `text` to the output and flushes it, through [`written`].
+fn write_out(out: &mut dyn Write, text: &[u8]) -> Result<(), Error> {
+    written(out.write_all(text).and_then(|()| out.flush()))
 }
 
 /// The runtime of the commands that talk to Zendesk: two worker threads are plenty for

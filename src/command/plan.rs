@@ -39,8 +39,8 @@ pub(super) fn run(
         PlanFormat::Markdown => Format::Markdown,
         PlanFormat::Json => Format::Json,
     };
-    // A closed pipe (`zplan | head`) is not an error: the reader has what it wanted.
-    let _ = render::renderer(format, options).render(&plan, out);
+    let rendered = render::renderer(format, options).render(&plan, out);
+    super::written(rendered.and_then(|()| out.flush()))?;
     if let Some(path) = &args.out {
         save(&plan, path)?;
     }
