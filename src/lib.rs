@@ -12,6 +12,7 @@ pub mod apply;
 pub mod cli;
 pub mod command;
 pub mod env_vars;
+mod error;
 pub mod export;
 pub mod fake;
 pub mod plan;
@@ -19,3 +20,5 @@ pub mod render;
 pub mod roster;
 pub mod state;
 pub mod zendesk;
+
+pub use error::Error;

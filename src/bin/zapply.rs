@@ -7,12 +7,16 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = zroster::cli::ZapplyCli::parse();
-    let status = zroster::command::run_apply(
-        &cli,
-        &mut std::io::stdout().lock(),
-        // Not locked for the whole run: progress lines and bars are written from other
-        // threads while the command runs.
-        &mut std::io::stderr(),
-    );
-    ExitCode::from(status.code())
+    // Not locked for the whole run: progress lines and bars are written from other threads
+    // while the command runs.
+    let mut err = std::io::stderr();
+    let result = zroster::command::run_apply(&cli, &mut std::io::stdout().lock(), &mut err);
+    match result {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(error) => {
+            // An error that cannot be printed still sets the exit code.
+            let _ = error.write(&mut err);
+            ExitCode::from(error.exit_code())
+        }
+    }
 }

@@ -10,56 +10,18 @@ use std::io::{BufRead as _, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::plan::{PlanFailure, connection_settings, sandbox_no_delay, start_sandbox};
+use super::connect::Connection;
 use super::progress::{ApplyProgress, Tee};
-use super::{ExitStatus, report};
-use crate::apply::staleness::{self, CheckError};
+use super::{ExitStatus, write_out, written};
+use crate::Error;
+use crate::apply::staleness;
 use crate::apply::{ApplyReport, Executor, Interrupted, Journal};
 use crate::cli::{ApplyArgs, ApplyFormat};
 use crate::plan::{Kind, Plan, Planner};
 use crate::render::{self, Format, RenderOptions, plural};
-use crate::roster::{self, diagnostic};
+use crate::roster;
 use crate::state::{self, NoProgress, StateQuery};
-use crate::zendesk::{Auth, ConnectionSettings, ItemOutcome, Observer, Secret, WriteClient};
-
-/// What went wrong before or after applying.
-#[derive(Debug, thiserror::Error)]
-enum ApplyFailure {
-    #[error(transparent)]
-    Setup(#[from] PlanFailure),
-    #[error("cannot read the saved plan `{path}`")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("`{path}` is not a saved plan")]
-    Parse {
-        path: String,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error(transparent)]
-    Journal(#[from] crate::apply::JournalError),
-    #[error(
-        "the journal `{path}` is of another plan; resume with the plan that run applied, or make a new plan"
-    )]
-    OtherPlan { path: String },
-    #[error("the journal `{path}` is of a run against `{journal}`, not `{connected}`")]
-    OtherAccount {
-        path: String,
-        journal: String,
-        connected: String,
-    },
-    #[error("cannot read the results of the interrupted run's open jobs")]
-    OpenJobs(#[source] crate::zendesk::ZendeskError),
-    #[error("cannot write the report `{path}`")]
-    Report {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-}
+use crate::zendesk::{ItemOutcome, Observer, WriteClient};
 
 /// Whether the arguments name a saved plan rather than roster paths.
 fn saved_plan(paths: &[PathBuf]) -> Option<&Path> {
@@ -75,33 +37,23 @@ fn saved_plan(paths: &[PathBuf]) -> Option<&Path> {
     }
 }
 
-pub(super) fn run(args: &ApplyArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => return report(err, &error),
-    };
+pub(super) fn run(
+    args: &ApplyArgs,
+    out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    let runtime = super::runtime()?;
     let source = if let Some(path) = saved_plan(&args.paths) {
-        match read_plan(path) {
-            Ok(plan) => Source::Saved(Box::new(plan)),
-            Err(error) => return report(err, &error),
-        }
+        Source::Saved(Box::new(read_plan(path)?))
     } else {
         let loaded = roster::load(&args.paths);
         if loaded.has_errors() {
-            let _ = diagnostic::write_human(err, &loaded.diagnostics, false, false);
-            return ExitStatus::Failure;
+            return Err(Error::InvalidRoster(loaded.diagnostics));
         }
         Source::Roster(Box::new(loaded.roster))
     };
-    let previous = match args.resume.as_deref().map(Interrupted::read).transpose() {
-        Ok(previous) => previous,
-        Err(error) => return report(err, &error),
-    };
-    runtime.block_on(apply(args, source, previous.as_ref(), out, err))
+    let previous = args.resume.as_deref().map(Interrupted::read).transpose()?;
+    runtime.block_on(apply(args, source, previous.as_ref(), out))
 }
 
 enum Source {
@@ -112,12 +64,12 @@ enum Source {
 
 /// Reads a saved plan; the version is checked before the rest is parsed, so a plan from
 /// another version is refused rather than misread.
-fn read_plan(path: &Path) -> Result<Result<Plan, u32>, ApplyFailure> {
-    let text = std::fs::read_to_string(path).map_err(|source| ApplyFailure::Read {
+fn read_plan(path: &Path) -> Result<Result<Plan, u32>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadPlan {
         path: path.display().to_string(),
         source,
     })?;
-    let parse = |source| ApplyFailure::Parse {
+    let parse = |source| Error::ParsePlan {
         path: path.display().to_string(),
         source,
     };
@@ -134,31 +86,8 @@ async fn apply(
     source: Source,
     previous: Option<&Interrupted>,
     out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> ExitStatus {
-    let sandbox = match &args.sandbox {
-        Some(path) => match start_sandbox(path).await {
-            Ok(sandbox) => Some(sandbox),
-            Err(error) => return report(err, &error),
-        },
-        None => None,
-    };
-    let settings = match &sandbox {
-        Some((handle, email, token)) => ConnectionSettings::new(
-            handle.base_url(),
-            Auth::ApiToken {
-                email: email.clone(),
-                token: Secret::new(token.clone()),
-            },
-        )
-        .map(|mut settings| {
-            // Polls keep their backoff against the sandbox too (a tight loop of job polls
-            // helps nobody); only the test switch turns the waits off.
-            settings.no_delay = sandbox_no_delay();
-            settings
-        }),
-        None => connection_settings(&args.connection, |name| std::env::var(name).ok()),
-    };
+) -> Result<ExitStatus, Error> {
+    let connection = Connection::open(args.sandbox.as_deref(), &args.connection).await?;
     let path = args.journal.clone().unwrap_or_else(|| {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
         PathBuf::from(format!(".zroster/journal/{stamp}.jsonl"))
@@ -166,23 +95,19 @@ async fn apply(
     let journal = Arc::new(Journal::create(&path));
     let progress = Arc::new(ApplyProgress::new());
     let observer: Arc<dyn Observer> = Arc::new(Tee(vec![journal.clone(), progress.clone()]));
-    let connected = settings.and_then(|s| WriteClient::with_observer(s, observer));
-    let status = match connected {
-        Ok(client) => {
-            let run = Run {
-                args,
-                client: &client,
-                journal,
-                progress,
-                previous,
-            };
-            run.apply(source, out, err).await
-        }
-        Err(error) => report(err, &error),
-    };
-    if let Some((handle, ..)) = sandbox {
-        handle.shutdown().await;
+    let status = async {
+        let client = connection.write_client(observer)?;
+        let run = Run {
+            args,
+            client: &client,
+            journal,
+            progress,
+            previous,
+        };
+        run.apply(source, out).await
     }
+    .await;
+    connection.close().await;
     status
 }
 
@@ -207,12 +132,12 @@ impl Run<'_> {
     }
 
     /// Refuses a journal of another account.
-    fn check_account(&self, previous: &Interrupted, account: &str) -> Result<(), ApplyFailure> {
+    fn check_account(&self, previous: &Interrupted, account: &str) -> Result<(), Error> {
         let same = |a: &str| a.trim_end_matches('/').to_owned();
         if same(&previous.account) == same(account) {
             Ok(())
         } else {
-            Err(ApplyFailure::OtherAccount {
+            Err(Error::OtherAccount {
                 path: self.journal_name(),
                 journal: previous.account.clone(),
                 connected: account.to_owned(),
@@ -222,19 +147,15 @@ impl Run<'_> {
 
     /// A saved plan resumed: the journal must be this plan's; the staleness check leaves
     /// out what the interrupted run wrote itself.
-    async fn check_saved(&self, plan: &Plan, err: &mut dyn Write) -> Result<(), ExitStatus> {
+    async fn check_saved(&self, plan: &Plan) -> Result<(), Error> {
         let mut checked = std::borrow::Cow::Borrowed(plan);
         if let Some(previous) = self.previous {
-            let refused = if previous.plan_digest.as_deref() == Some(&plan.digest()) {
-                self.check_account(previous, &plan.account).err()
-            } else {
-                Some(ApplyFailure::OtherPlan {
+            if previous.plan_digest.as_deref() != Some(&plan.digest()) {
+                return Err(Error::OtherPlan {
                     path: self.journal_name(),
-                })
-            };
-            if let Some(error) = refused {
-                return Err(report(err, &error));
+                });
             }
+            self.check_account(previous, &plan.account)?;
             let written: std::collections::HashSet<(bool, u64)> = previous
                 .results
                 .keys()
@@ -248,19 +169,12 @@ impl Run<'_> {
                 .touched
                 .retain(|t| !written.contains(&(is_named(t.kind), t.id)));
         }
-        match staleness::check(&checked, self.client).await {
-            Ok(()) => Ok(()),
-            Err(CheckError::Refused(refusal)) => {
-                let _ = writeln!(err, "error: {refusal}");
-                Err(ExitStatus::Refused)
-            }
-            Err(error) => Err(report(err, &error)),
-        }
+        Ok(staleness::check(&checked, self.client).await?)
     }
 
     /// A roster resumed: the jobs the interrupted run left open finish before the account
     /// is read, so that the fresh plan sees what they did.
-    async fn finish_open_jobs(&self, out: &mut dyn Write) -> Result<(), ApplyFailure> {
+    async fn finish_open_jobs(&self, out: &mut dyn Write) -> Result<(), Error> {
         let Some(previous) = self.previous else {
             return Ok(());
         };
@@ -268,7 +182,7 @@ impl Run<'_> {
         let outcomes = previous
             .finish_open_jobs(self.client)
             .await
-            .map_err(ApplyFailure::OpenJobs)?;
+            .map_err(Error::OpenJobs)?;
         let items: Vec<&ItemOutcome> = outcomes.iter().flatten().collect();
         let unknown = items
             .iter()
@@ -278,40 +192,30 @@ impl Run<'_> {
             .iter()
             .filter(|i| matches!(i, ItemOutcome::Failed { .. }))
             .count();
-        let _ = writeln!(
-            out,
-            "Resuming {}: {} of the interrupted run finished ({}: {} done, {failed} failed, {unknown} unknown); planning afresh.",
+        let line = format!(
+            "Resuming {}: {} of the interrupted run finished ({}: {} done, {failed} failed, {unknown} unknown); planning afresh.\n",
             self.journal_name(),
             plural(outcomes.len(), "open job"),
             plural(items.len(), "item"),
             items.len() - failed - unknown,
         );
-        Ok(())
+        write_out(out, line.as_bytes())
     }
 
-    async fn apply(&self, source: Source, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    async fn apply(&self, source: Source, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         let (args, client) = (self.args, self.client);
         let plan = match source {
             Source::Saved(plan) => match *plan {
-                Err(found) => {
-                    let refusal = staleness::Refusal::FormatVersion { found };
-                    let _ = writeln!(err, "error: {refusal}");
-                    return ExitStatus::Refused;
+                Err(found) => return Err(staleness::Refusal::FormatVersion { found }.into()),
+                Ok(plan) => {
+                    self.check_saved(&plan).await?;
+                    plan
                 }
-                Ok(plan) => match self.check_saved(&plan, err).await {
-                    Ok(()) => plan,
-                    Err(status) => return status,
-                },
             },
             Source::Roster(roster) => {
-                if let Err(error) = self.finish_open_jobs(out).await {
-                    return report(err, &error);
-                }
+                self.finish_open_jobs(out).await?;
                 let query = StateQuery::from_roster(&roster);
-                let live = match state::fetch(client, &query, &NoProgress).await {
-                    Ok(live) => live,
-                    Err(error) => return report(err, &error),
-                };
+                let live = state::fetch(client, &query, &NoProgress).await?;
                 let plan = Planner::build(&roster, &live, &roster.digest);
                 let options = RenderOptions {
                     color: super::use_color(args.color, std::io::stdout().is_terminal()),
@@ -321,56 +225,45 @@ impl Run<'_> {
                     ApplyFormat::Human => Format::Human,
                     ApplyFormat::Markdown => Format::Markdown,
                 };
-                let _ = render::renderer(format, options).render(&plan, out);
+                // Not applied when it cannot be shown, but applied when the reader of the
+                // output went away (a closed pipe).
+                let rendered = render::renderer(format, options).render(&plan, out);
+                written(rendered.and_then(|()| out.flush()))?;
                 plan
             }
         };
         if !plan.errors.is_empty() {
-            let _ = writeln!(err, "error: the plan has errors and cannot be applied");
-            return ExitStatus::Failure;
+            return Err(Error::PlanHasErrors);
         }
-        let held: Vec<_> = plan
+        let held: Vec<String> = plan
             .refusals
             .iter()
             .filter(|r| !(args.allow_mass_changes && r.overridable))
+            .map(|r| r.message.clone())
             .collect();
         if !held.is_empty() {
-            for refusal in held {
-                let _ = writeln!(err, "error: refused: {}", refusal.message);
-            }
-            if plan.refusals.iter().all(|r| r.overridable) {
-                let _ = writeln!(
-                    err,
-                    "hint: review the plan, then pass `--allow-mass-changes` to apply it anyway"
-                );
-            }
-            return ExitStatus::Refused;
+            return Err(Error::Refused {
+                messages: held,
+                overridable: plan.refusals.iter().all(|r| r.overridable),
+            });
         }
         let count = plan.applicable().count();
         let resuming_saved = self.previous.is_some() && saved_plan(&args.paths).is_some();
         if count == 0 && !resuming_saved {
-            let _ = writeln!(out, "Nothing to apply.");
-            return ExitStatus::Success;
+            write_out(out, b"Nothing to apply.\n")?;
+            return Ok(ExitStatus::Success);
         }
         if saved_plan(&args.paths).is_none() && !args.auto_approve {
             if !std::io::stdin().is_terminal() {
-                let _ = writeln!(
-                    err,
-                    "error: not applying without confirmation\nhint: pass `--auto-approve` to apply a roster from a script, or apply a reviewed plan with `zapply plan.json`"
-                );
-                return ExitStatus::Failure;
+                return Err(Error::NotConfirmed);
             }
-            let _ = write!(
-                out,
-                "Apply these {count} changes to {}? [y/N] ",
-                plan.account
-            );
-            let _ = out.flush();
+            let question = format!("Apply these {count} changes to {}? [y/N] ", plan.account);
+            write_out(out, question.as_bytes())?;
             let mut answer = String::new();
             let _ = std::io::stdin().lock().read_line(&mut answer);
             if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
-                let _ = writeln!(out, "Not applied.");
-                return ExitStatus::Failure;
+                write_out(out, b"Not applied.\n")?;
+                return Ok(ExitStatus::Failure);
             }
         }
         let executor = Executor::new(client).with_journal(self.journal.clone());
@@ -378,32 +271,32 @@ impl Run<'_> {
         let outcome = match self.previous {
             Some(previous) if resuming_saved => {
                 let adopted = previous.applied().count();
-                let _ = writeln!(
-                    out,
-                    "Resuming {}: {} applied by the interrupted run, {} left open.",
+                let line = format!(
+                    "Resuming {}: {} applied by the interrupted run, {} left open.\n",
                     self.journal_name(),
                     plural(adopted, "change"),
                     plural(previous.open_jobs.len(), "job"),
                 );
+                write_out(out, line.as_bytes())?;
                 executor.resume(&plan, previous).await
             }
             _ => executor.execute(&plan).await,
         };
         self.progress.finish();
-        let _ = match args.format {
+        let rendered = match args.format {
             ApplyFormat::Human => render::outcome_human(&outcome, out),
             ApplyFormat::Markdown => render::outcome_markdown(&outcome, out),
         };
-        if let Some(path) = &args.report
-            && let Err(error) = save_report(&outcome, path)
-        {
-            return report(err, &error);
+        // The changes are made: the report is written even when the outcome cannot be shown.
+        if let Some(path) = &args.report {
+            save_report(&outcome, path)?;
         }
-        if outcome.is_success() {
+        written(rendered.and_then(|()| out.flush()))?;
+        Ok(if outcome.is_success() {
             ExitStatus::Success
         } else {
             ExitStatus::Failure
-        }
+        })
     }
 }
 
@@ -413,14 +306,14 @@ fn is_named(kind: Kind) -> bool {
     matches!(kind, Kind::CustomRole | Kind::Organization | Kind::Group)
 }
 
-fn save_report(outcome: &ApplyReport, path: &Path) -> Result<(), ApplyFailure> {
+fn save_report(outcome: &ApplyReport, path: &Path) -> Result<(), Error> {
     let write = || -> std::io::Result<()> {
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
         serde_json::to_writer_pretty(&mut file, outcome)?;
         writeln!(file)?;
         file.flush()
     };
-    write().map_err(|source| ApplyFailure::Report {
+    write().map_err(|source| Error::Report {
         path: path.display().to_string(),
         source,
     })

@@ -2,13 +2,18 @@
 
 use std::io::Write;
 
-use super::plan::{PlanFailure, fetch};
-use super::{ExitStatus, report};
+use super::ExitStatus;
+use super::connect::fetch;
+use crate::Error;
 use crate::cli::{ExportArgs, ExportScopeArg};
 use crate::export::{self, ExportScope};
 use crate::state::StateQuery;
 
-pub(super) fn run(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+pub(super) fn run(
+    args: &ExportArgs,
+    out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
     let scope = match args.scope {
         ExportScopeArg::Agents => ExportScope::Agents,
         ExportScopeArg::All => ExportScope::All,
@@ -19,36 +24,18 @@ pub(super) fn run(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -
         users: Vec::new(),
         organization_memberships: true,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => return report(err, &error),
-    };
-    let live = match runtime.block_on(fetch(args.sandbox.as_deref(), &args.connection, &query)) {
-        Ok(live) => live,
-        Err(error) => return report(err, &error),
-    };
+    let runtime = super::runtime()?;
+    let live = runtime.block_on(fetch(args.sandbox.as_deref(), &args.connection, &query))?;
     let document = export::to_document(&live, scope);
-    let yaml = match export::to_yaml(&document, &args.schema) {
-        Ok(yaml) => yaml,
-        Err(error) => return report(err, &error),
-    };
+    let yaml = export::to_yaml(&document, &args.schema)?;
     match &args.out {
         Some(path) => {
-            if let Err(source) = std::fs::write(path, yaml) {
-                let error = PlanFailure::Write {
-                    path: path.display().to_string(),
-                    source,
-                };
-                return report(err, &error);
-            }
+            std::fs::write(path, yaml).map_err(|source| Error::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
         }
-        None => {
-            let _ = out.write_all(yaml.as_bytes());
-        }
+        None => super::write_out(out, yaml.as_bytes())?,
     }
-    ExitStatus::Success
+    Ok(ExitStatus::Success)
 }

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::ExitStatus;
+use crate::Error;
 use crate::cli::{FakeArgs, FakePlan, OnOff};
 use crate::fake::{AccountSettings, Config, Knobs, Plan, Server, StateFile};
 
@@ -31,16 +32,6 @@ fn settings_from(args: &FakeArgs) -> AccountSettings {
     }
 }
 
-fn report(err: &mut dyn Write, error: &dyn std::error::Error) -> ExitStatus {
-    let _ = writeln!(err, "error: {error}");
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let _ = writeln!(err, "caused by: {cause}");
-        source = cause.source();
-    }
-    ExitStatus::Failure
-}
-
 async fn wait_for_signal() {
     #[cfg(unix)]
     {
@@ -57,12 +48,13 @@ async fn wait_for_signal() {
 }
 
 /// Runs the emulator in the foreground.
-pub(crate) fn run(args: &FakeArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+pub(crate) fn run(
+    args: &FakeArgs,
+    out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
     let seed = match &args.state {
-        Some(path) => match StateFile::load(path) {
-            Ok(seed) => seed,
-            Err(error) => return report(err, &error),
-        },
+        Some(path) => StateFile::load(path)?,
         None => StateFile::default(),
     };
     let mut knobs = Knobs::default();
@@ -78,28 +70,23 @@ pub(crate) fn run(args: &FakeArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         knobs,
         seed,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => return report(err, &error),
-    };
+        .map_err(Error::Runtime)?;
     runtime.block_on(async {
-        let handle = match Server::start(config).await {
-            Ok(handle) => handle,
-            Err(error) => return report(err, &error),
-        };
-        let _ = writeln!(out, "listening on {}", handle.base_url());
-        let _ = out.flush();
+        let handle = Server::start(config).await?;
+        let line = format!("listening on {}\n", handle.base_url());
+        if let Err(error) = super::write_out(out, line.as_bytes()) {
+            handle.shutdown().await;
+            return Err(error);
+        }
         wait_for_signal().await;
         let state = handle.state();
         handle.shutdown().await;
-        if let Some(path) = &args.save
-            && let Err(error) = state.save(path)
-        {
-            return report(err, &error);
+        if let Some(path) = &args.save {
+            state.save(path)?;
         }
-        ExitStatus::Success
+        Ok(ExitStatus::Success)
     })
 }

@@ -1,9 +1,11 @@
 //! The commands behind the binaries: each takes parsed arguments, resolves them into
-//! settings, calls the library and writes to the given output. The binaries only parse
-//! arguments and turn the returned [`ExitStatus`] into the process exit code.
+//! settings, calls the library and writes to the given output. A command that runs to its
+//! end returns its [`ExitStatus`]; one that is stopped returns the [`Error`] that stopped it.
+//! The binaries only parse arguments, print an error and turn either into the exit code.
 
-use std::io::Write;
+use std::io::{self, Write};
 
+use crate::Error;
 use crate::cli::{Command, ZrosterCli};
 
 /// The exit codes of DESIGN.md §1.
@@ -33,7 +35,7 @@ impl ExitStatus {
 }
 
 /// Runs a `zroster` subcommand, writing its output to `out` and its diagnostics to `err`.
-pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, out, err),
         Command::Schema(args) => schema::run(&args, out, err),
@@ -49,7 +51,7 @@ pub fn run_plan(
     cli: &crate::cli::ZplanCli,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> ExitStatus {
+) -> Result<ExitStatus, Error> {
     plan::run(&cli.args, out, err)
 }
 
@@ -58,11 +60,12 @@ pub fn run_apply(
     cli: &crate::cli::ZapplyCli,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> ExitStatus {
+) -> Result<ExitStatus, Error> {
     apply::run(&cli.args, out, err)
 }
 
 mod apply;
+mod connect;
 mod export;
 mod fake;
 mod plan;
@@ -82,14 +85,27 @@ pub(crate) fn use_color(choice: crate::cli::ColorChoice, is_terminal: bool) -> b
     }
 }
 
-/// Prints an error and its causes (`error:` then `caused by:` lines); returns the failure
-/// exit status.
-pub(crate) fn report(err: &mut dyn Write, error: &dyn std::error::Error) -> ExitStatus {
-    let _ = writeln!(err, "error: {error}");
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let _ = writeln!(err, "caused by: {cause}");
-        source = cause.source();
+/// The result of writing to the command's output (standard output). A closed pipe
+/// (`zplan | head`) is not an error: the reader has what it wanted, and the command goes on
+/// and ends with its usual exit code. Any other failure (a full disk) is.
+fn written(result: io::Result<()>) -> Result<(), Error> {
+    match result {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.map_err(Error::Output),
     }
-    ExitStatus::Failure
+}
+
+/// Writes all of `text` to the output and flushes it, through [`written`].
+fn write_out(out: &mut dyn Write, text: &[u8]) -> Result<(), Error> {
+    written(out.write_all(text).and_then(|()| out.flush()))
+}
+
+/// The runtime of the commands that talk to Zendesk: two worker threads are plenty for
+/// requests that mostly wait.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
 }

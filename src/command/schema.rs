@@ -6,14 +6,18 @@ use crate::cli::{SchemaArgs, SchemaKind};
 use crate::roster::schema;
 
 use super::ExitStatus;
+use crate::Error;
 
-pub(super) fn run(args: &SchemaArgs, out: &mut dyn Write, _err: &mut dyn Write) -> ExitStatus {
+pub(super) fn run(
+    args: &SchemaArgs,
+    out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
     let text = match args.kind {
         SchemaKind::Roster => schema::to_json(),
         SchemaKind::Plan => crate::plan::schema_json(),
         SchemaKind::Report => crate::apply::schema_json(),
     };
-    // A closed pipe is not an error: the reader has what it wanted.
-    let _ = out.write_all(text.as_bytes());
-    ExitStatus::Success
+    super::write_out(out, text.as_bytes())?;
+    Ok(ExitStatus::Success)
 }

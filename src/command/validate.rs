@@ -6,8 +6,13 @@ use crate::cli::{DiagnosticFormat, ValidateArgs};
 use crate::roster::{self, diagnostic};
 
 use super::ExitStatus;
+use crate::Error;
 
-pub(super) fn run(args: &ValidateArgs, out: &mut dyn Write, _err: &mut dyn Write) -> ExitStatus {
+pub(super) fn run(
+    args: &ValidateArgs,
+    out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
     let loaded = roster::load(&args.paths);
     let written = match args.format {
         DiagnosticFormat::Human => {
@@ -25,14 +30,8 @@ pub(super) fn run(args: &ValidateArgs, out: &mut dyn Write, _err: &mut dyn Write
         }
         DiagnosticFormat::Github => diagnostic::write_github(out, &loaded.diagnostics),
     };
-    if written.is_err() {
-        // A closed pipe (`zroster validate … | head`) is not an error of the roster.
-        return if loaded.has_errors() {
-            ExitStatus::Failure
-        } else {
-            ExitStatus::Success
-        };
-    }
+    // A closed pipe (`zroster validate … | head`) is not an error of the roster.
+    super::written(written.and_then(|()| out.flush()))?;
     let status = if loaded.has_errors() {
         ExitStatus::Failure
     } else {
@@ -41,5 +40,5 @@ pub(super) fn run(args: &ValidateArgs, out: &mut dyn Write, _err: &mut dyn Write
     // The process ends right after this: freeing a large roster value by value (a few
     // million small strings for 100,000 users) only delays the exit, so leave it to the OS.
     std::mem::forget(loaded);
-    status
+    Ok(status)
 }

@@ -156,7 +156,14 @@ fn assemble(files: Vec<PathBuf>, parsed: Vec<Parsed>, mut diagnostics: Vec<Diagn
             }
         }
     }
-    roster.digest = format!("sha256:{:x}", hasher.finalize());
+    roster.digest = hasher
+        .finalize()
+        .iter()
+        .fold(String::from("sha256:"), |mut text, byte| {
+            use std::fmt::Write as _;
+            let _ = write!(text, "{byte:02x}");
+            text
+        });
     diagnostics.extend(validate::check(&roster));
     diagnostic::sort(&mut diagnostics);
     Loaded {

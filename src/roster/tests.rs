@@ -350,3 +350,13 @@ fn unresolved_references_are_notes_not_errors() {
     ]
     "#);
 }
+
+#[test]
+fn digest_is_the_sha256_of_each_file_name_and_content_digest() {
+    // sha256("roster.yaml" 0x00 sha256(text)), computed outside zroster.
+    let loaded = load_texts(&[("roster.yaml", "users:\n  - email: jane@acme.com\n")]);
+    assert_eq!(
+        loaded.roster.digest,
+        "sha256:7741d6285d75948a55cbe95661cc5604f3409400f16625d8dd610b1c270c999f"
+    );
+}

@@ -7,6 +7,7 @@ mod common;
 mod examples;
 mod fake;
 mod interrupt;
+mod output;
 mod plan;
 mod scenarios;
 mod schema;

@@ -1,6 +1,5 @@
-//! Fetching and normalising the live state (DESIGN.md §7): the pipeline's second stage,
-//! between `roster` and `plan`. It reads through a [`ReadClient`] only, with the fewest
-//! requests the rate limit allows and never one request per user:
+//! Fetching the live state (DESIGN.md §7). It reads through a [`ReadClient`] only, with the
+//! fewest requests the rate limit allows and never one request per user:
 //!
 //! 1. `GET /users/me` (who is applying; never demoted);
 //! 2. users in scope by role, `GET /users?role[]=…`, 100 a page by cursor; users in scope by
@@ -21,20 +20,14 @@
 //!
 //! Step 6 runs concurrently with steps 2–5, so latency is paid once, not per stage.
 
-mod email_lookup;
-mod live;
-mod live_state;
-mod state_query;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 
-pub use email_lookup::{EXPORT_PAGE, EmailLookup, EmailStrategy};
-pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
-pub use live_state::{FetchCost, LiveState};
-pub use state_query::StateQuery;
-
+use super::{
+    EmailLookup, EmailStrategy, FetchCost, Interner, LiveCustomRole, LiveGroup, LiveMembership,
+    LiveOrganization, LiveState, LiveUser, StateQuery,
+};
 use crate::roster::Role;
 use crate::zendesk::wire::{self, User};
 use crate::zendesk::{Pager, ReadClient, ZendeskError};

@@ -1,0 +1,208 @@
+//! The connection shared by the commands that talk to Zendesk (`plan`, `apply`, `export`):
+//! the account and credentials from the flags and the environment, or the in-process
+//! sandbox emulator seeded from a state file (`--sandbox`), and the read-only or writing
+//! client over it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::cli::ConnectionArgs;
+use crate::state::{self, LiveState, StateQuery};
+use crate::zendesk::{
+    Auth, ConnectionSettings, Observer, ReadClient, Secret, WriteClient, ZendeskError,
+};
+use crate::{Error, env_vars, fake};
+
+/// The account a command talks to, and the sandbox emulator serving it, if any.
+pub(super) struct Connection {
+    settings: ConnectionSettings,
+    sandbox: Option<fake::Handle>,
+}
+
+impl Connection {
+    /// With a state file, starts the sandbox emulator seeded from it and connects as the
+    /// state's first admin; otherwise the account of the flags and the environment.
+    pub(super) async fn open(sandbox: Option<&Path>, args: &ConnectionArgs) -> Result<Self, Error> {
+        let Some(path) = sandbox else {
+            let settings = connection_settings(args, |name| std::env::var(name).ok())?;
+            return Ok(Self {
+                settings,
+                sandbox: None,
+            });
+        };
+        let (handle, email, token) = start_sandbox(path).await?;
+        let auth = Auth::ApiToken {
+            email,
+            token: Secret::new(token),
+        };
+        match ConnectionSettings::new(handle.base_url(), auth) {
+            Ok(mut settings) => {
+                // Polls keep their backoff against the sandbox too (a tight loop of job polls
+                // helps nobody); only the test switch turns the waits off.
+                settings.no_delay = sandbox_no_delay();
+                Ok(Self {
+                    settings,
+                    sandbox: Some(handle),
+                })
+            }
+            Err(error) => {
+                handle.shutdown().await;
+                Err(error.into())
+            }
+        }
+    }
+
+    /// A read-only client (`zplan`, `zroster export`): it has no way to write to Zendesk.
+    pub(super) fn read_client(&self) -> Result<ReadClient, Error> {
+        Ok(ReadClient::connect(self.settings.clone())?)
+    }
+
+    /// A writing client (`zapply`) that reports its requests, retries and jobs to
+    /// `observer`.
+    pub(super) fn write_client(&self, observer: Arc<dyn Observer>) -> Result<WriteClient, Error> {
+        Ok(WriteClient::with_observer(self.settings.clone(), observer)?)
+    }
+
+    /// Stops the sandbox emulator, if one was started.
+    pub(super) async fn close(self) {
+        if let Some(handle) = self.sandbox {
+            handle.shutdown().await;
+        }
+    }
+}
+
+/// Fetches the live state for `query` through a read-only client, with a spinner on a
+/// terminal; from the sandbox emulator when a state file is given.
+pub(super) async fn fetch(
+    sandbox: Option<&Path>,
+    args: &ConnectionArgs,
+    query: &StateQuery,
+) -> Result<LiveState, Error> {
+    let connection = Connection::open(sandbox, args).await?;
+    let fetched = async {
+        let client = connection.read_client()?;
+        let progress = super::progress::FetchProgress::new();
+        let fetched = state::fetch(&client, query, &progress).await;
+        progress.finish();
+        Ok(fetched?)
+    }
+    .await;
+    connection.close().await;
+    fetched
+}
+
+/// Connection settings from the flags, falling back to the environment for what they do not
+/// give.
+fn connection_settings(
+    args: &ConnectionArgs,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<ConnectionSettings, ZendeskError> {
+    let overridden = |name: &str| -> Option<String> {
+        let flag = match name {
+            env_vars::ZENDESK_URL => args.url.clone(),
+            env_vars::ZENDESK_SUBDOMAIN => args.subdomain.clone(),
+            env_vars::ZENDESK_EMAIL => args.email.clone(),
+            env_vars::ZENDESK_API_TOKEN => args.api_token.clone(),
+            env_vars::ZENDESK_OAUTH_TOKEN => args.oauth_token.clone(),
+            _ => None,
+        };
+        // A URL flag wins over a subdomain from the environment, and the reverse.
+        if name == env_vars::ZENDESK_URL && args.subdomain.is_some() && args.url.is_none() {
+            return None;
+        }
+        flag.or_else(|| lookup(name))
+    };
+    let mut settings = ConnectionSettings::from_environment(overridden)?;
+    settings.rate_limit_share = args.rate_limit_share;
+    settings.deadline = std::time::Duration::from_secs(args.deadline);
+    settings.validate()?;
+    Ok(settings)
+}
+
+/// Whether the sandbox skips retry, pacing and polling waits: only under the test switch
+/// ([`env_vars::ZROSTER_TEST_NO_DELAY`]), so that job polls keep their backoff.
+fn sandbox_no_delay() -> bool {
+    std::env::var(env_vars::ZROSTER_TEST_NO_DELAY).as_deref() == Ok("1")
+}
+
+/// Starts the in-process emulator seeded from a state file; returns it with the
+/// credentials it accepts.
+async fn start_sandbox(path: &Path) -> Result<(fake::Handle, String, String), Error> {
+    let seed = fake::StateFile::load(path).map_err(Error::Sandbox)?;
+    let mut config = fake::Config::default();
+    if let Some(account) = &seed.account {
+        config.knobs.apply(account);
+    }
+    // The sandbox shows the flow, not the account's pace: no latency, no faults.
+    config.knobs.latency_ms = 0;
+    // Authenticate as the state's first admin, as a real run would with an admin's token,
+    // rather than adding an admin the account does not have.
+    if let Some(email) = seed
+        .users
+        .iter()
+        .filter(|u| u.get("role").and_then(|r| r.as_str()) == Some("admin"))
+        .filter(|u| u.get("active").and_then(serde_json::Value::as_bool) != Some(false))
+        .find_map(|u| u.get("email").and_then(|e| e.as_str()))
+    {
+        config.email = email.to_owned();
+    }
+    config.seed = seed;
+    let (email, token) = (config.email.clone(), config.token.clone());
+    let handle = fake::Server::start(config).await.map_err(Error::Sandbox)?;
+    Ok((handle, email, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connection_settings;
+    use crate::cli::ConnectionArgs;
+
+    fn args() -> ConnectionArgs {
+        ConnectionArgs {
+            url: None,
+            subdomain: None,
+            email: None,
+            api_token: None,
+            oauth_token: None,
+            rate_limit_share: 0.5,
+            deadline: 300,
+        }
+    }
+
+    /// The environment of a run with an account, an email and a token.
+    fn environment(name: &str) -> Option<String> {
+        match name {
+            "ZENDESK_URL" => Some("https://env.zendesk.com".into()),
+            "ZENDESK_EMAIL" => Some("env@acme.com".into()),
+            "ZENDESK_API_TOKEN" => Some("env-token".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn flags_win_over_the_environment_and_a_subdomain_flag_over_a_url_variable() {
+        let from_env = connection_settings(&args(), environment).unwrap();
+        assert_eq!(from_env.base_url.as_str(), "https://env.zendesk.com/");
+        let url_flag = ConnectionArgs {
+            url: Some("https://flag.zendesk.com".into()),
+            ..args()
+        };
+        let settings = connection_settings(&url_flag, environment).unwrap();
+        assert_eq!(settings.base_url.as_str(), "https://flag.zendesk.com/");
+        let subdomain_flag = ConnectionArgs {
+            subdomain: Some("acme".into()),
+            ..args()
+        };
+        let settings = connection_settings(&subdomain_flag, environment).unwrap();
+        assert_eq!(settings.base_url.as_str(), "https://acme.zendesk.com/");
+    }
+
+    #[test]
+    fn the_rate_limit_share_flag_is_checked() {
+        let share = ConnectionArgs {
+            rate_limit_share: 1.5,
+            ..args()
+        };
+        assert!(connection_settings(&share, environment).is_err());
+    }
+}

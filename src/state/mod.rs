@@ -1,0 +1,16 @@
+//! The live state: the pipeline's second stage, between `roster` and `plan`. [`fetch`]
+//! reads what the roster needs from the account through a read-only client (`fetch.rs`,
+//! DESIGN.md §7) and normalises it into the types the planner compares ([`LiveState`],
+//! [`LiveUser`], …), converted from the wire types in `live.rs` and nowhere else.
+
+mod email_lookup;
+mod fetch;
+mod live;
+mod live_state;
+mod state_query;
+
+pub use email_lookup::{EXPORT_PAGE, EmailLookup, EmailStrategy};
+pub use fetch::{NoProgress, Progress, SECONDARY_SEARCHES_AT_MOST, Stage, fetch};
+pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
+pub use live_state::{FetchCost, LiveState};
+pub use state_query::StateQuery;
