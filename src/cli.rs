@@ -136,6 +136,23 @@ pub struct FakeArgs {
     /// The account's plan; custom-role writes need enterprise [default: enterprise].
     #[arg(long, value_enum)]
     pub plan: Option<FakePlan>,
+    /// Start from a fresh account of this plan: its rate limit, default group ("Support"),
+    /// predefined roles on enterprise, bulk imports, user tagging and multiple organizations
+    /// off, a lagging search index. Knobs given as flags or in the state file win.
+    #[arg(long, value_enum)]
+    pub profile: Option<FakePlan>,
+    /// Whether users carry tags (the account's user tagging setting).
+    #[arg(long, value_enum)]
+    pub user_tagging: Option<OnOff>,
+    /// Whether a user can belong to several organizations.
+    #[arg(long, value_enum)]
+    pub multiple_organizations: Option<OnOff>,
+    /// Seconds a change of a user takes to reach `users/search?query=` and `/search`.
+    #[arg(long, value_name = "SECONDS")]
+    pub search_lag_s: Option<f64>,
+    /// The account's time zone, which new users get [default: `America/New_York`].
+    #[arg(long, value_name = "ZONE")]
+    pub time_zone: Option<String>,
     /// Share (0-1) of API requests answered with a 500 or 503.
     #[arg(long = "fault-5xx", value_name = "RATE", value_parser = parse_rate)]
     pub fault_5xx: Option<f64>,
@@ -171,10 +188,14 @@ pub enum OnOff {
 /// The plan of the emulated account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FakePlan {
-    /// Enterprise: custom roles can be managed.
-    Enterprise,
-    /// Professional: custom-role writes answer 403.
+    /// Suite Team: 200 requests a minute, no custom roles.
+    Team,
+    /// Suite Growth: 400 requests a minute, no custom roles.
+    Growth,
+    /// Suite Professional: 400 requests a minute, custom-role writes answer 403.
     Professional,
+    /// Suite Enterprise: 700 requests a minute, custom roles; every agent holds one.
+    Enterprise,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {

@@ -10,11 +10,19 @@ use crate::fake::{AccountSettings, Config, Knobs, Plan, Server, StateFile};
 
 /// The knobs the flags set (unset flags leave the state file's value).
 fn settings_from(args: &FakeArgs) -> AccountSettings {
+    let plan = |p: FakePlan| match p {
+        FakePlan::Team => Plan::Team,
+        FakePlan::Growth => Plan::Growth,
+        FakePlan::Professional => Plan::Professional,
+        FakePlan::Enterprise => Plan::Enterprise,
+    };
     AccountSettings {
-        plan: args.plan.map(|p| match p {
-            FakePlan::Enterprise => Plan::Enterprise,
-            FakePlan::Professional => Plan::Professional,
-        }),
+        profile: args.profile.map(plan),
+        plan: args.plan.map(plan),
+        user_tagging: args.user_tagging.map(|b| b == OnOff::On),
+        multiple_organizations: args.multiple_organizations.map(|b| b == OnOff::On),
+        search_lag_s: args.search_lag_s,
+        time_zone: args.time_zone.clone(),
         bulk_imports: args.bulk_imports.map(|b| b == OnOff::On),
         rate_limit: args.rate_limit,
         latency_ms: args.latency_ms,
@@ -57,11 +65,21 @@ pub(crate) fn run(
         Some(path) => StateFile::load(path)?,
         None => StateFile::default(),
     };
-    let mut knobs = Knobs::default();
-    if let Some(account) = &seed.account {
-        knobs.apply(account);
-    }
-    knobs.apply(&settings_from(args));
+    let flags = settings_from(args);
+    let profile = flags
+        .profile
+        .or_else(|| seed.account.as_ref().and_then(|a| a.profile));
+    let knobs = if profile.is_some() {
+        Knobs::resolve(seed.account.as_ref(), &flags)
+    } else {
+        // No profile named: the bare account of the first release (see `Knobs::profile`).
+        let mut knobs = Knobs::default();
+        if let Some(account) = &seed.account {
+            knobs.apply(account);
+        }
+        knobs.apply(&flags);
+        knobs
+    };
     let config = Config {
         port: args.port,
         email: args.email.clone(),

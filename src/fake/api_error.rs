@@ -62,6 +62,16 @@ impl ApiError {
         }
     }
 
+    /// 401 for an OAuth access token that is expired, revoked or unknown, in Zendesk's
+    /// OAuth error shape.
+    #[must_use]
+    pub fn invalid_token() -> Self {
+        Self::json(
+            401,
+            json!({"error": "invalid_token", "error_description": "The access token provided is expired, revoked, malformed or invalid for other reasons."}),
+        )
+    }
+
     /// 403 `Forbidden` with a description.
     #[must_use]
     pub fn forbidden(description: &str) -> Self {

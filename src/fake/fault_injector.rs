@@ -24,6 +24,9 @@ pub(crate) enum Fault {
 #[derive(Debug)]
 pub(crate) struct FaultInjector {
     rng: StdRng,
+    /// Mixed into job ids, so that ids never repeat across restarts of the emulator (the
+    /// seed alone would repeat them; the faults themselves stay the seed's).
+    salt: u64,
 }
 
 impl FaultInjector {
@@ -31,6 +34,7 @@ impl FaultInjector {
     pub(crate) fn new(seed: u64) -> Self {
         Self {
             rng: StdRng::seed_from_u64(seed),
+            salt: rand::random(),
         }
     }
 
@@ -73,7 +77,7 @@ impl FaultInjector {
 
     /// A job id like Zendesk's: `V3-` and 32 hex digits.
     pub(crate) fn job_id(&mut self) -> String {
-        let a: u64 = self.rng.random();
+        let a: u64 = self.rng.random::<u64>() ^ self.salt;
         let b: u64 = self.rng.random();
         format!("V3-{a:016x}{b:016x}")
     }

@@ -63,6 +63,31 @@ impl Membership for GroupMembership {
         Ok(())
     }
 
+    /// An agent's last group cannot be left on an account of a profile: "all team members
+    /// must belong to at least one group" (API.md §12). The answer is UNCERTAIN; the
+    /// emulator's is a 422 on `base`.
+    fn check_removal(store: &Store, id: u64) -> Result<(), ApiError> {
+        let Some(m) = store.group_memberships.get(&id) else {
+            return Ok(());
+        };
+        let staff = store
+            .users
+            .get(&m.user_id)
+            .is_some_and(|u| u.active && u.role.is_staff());
+        let others = store
+            .group_memberships
+            .values()
+            .any(|o| o.user_id == m.user_id && o.id != id);
+        if store.rules.profile.is_some() && staff && !others {
+            return Err(ApiError::invalid(
+                "base",
+                "Agents must belong to at least one group".into(),
+                Some("InvalidValue"),
+            ));
+        }
+        Ok(())
+    }
+
     fn set_user_default(user: &mut User, group_id: Option<u64>) {
         user.default_group_id = group_id;
     }

@@ -159,7 +159,15 @@ impl JobWorker {
 
     fn fault_result(index: usize, item: &JobItem) -> Value {
         let (error, id) = match item {
-            JobItem::CreateUser(_) | JobItem::CreateOrUpdateUser(_) => ("UserCreateFailed", None),
+            JobItem::CreateOrUpdateUser(_) => {
+                return json!({
+                    "id": index,
+                    "error": "UserCreateError",
+                    "details": "Injected fault: the item was not processed",
+                    "status": "Failed",
+                });
+            }
+            JobItem::CreateUser(_) => ("UserCreateFailed", None),
             JobItem::UpdateUser { key, .. } => ("UserUpdateFailed", key_id(key)),
             JobItem::DeleteUser(key) => ("UserDeleteFailed", key_id(key)),
             JobItem::CreateOrganization(_) => ("OrganizationCreateFailed", None),
@@ -206,18 +214,25 @@ impl JobWorker {
                 Ok(id) => json!({"id": id, "status": "Created"}),
                 Err(e) => failure(index, "UserCreateFailed", None, &e.detail_text()),
             },
-            JobItem::CreateOrUpdateUser(map) => match store.create_or_update_user(&map) {
-                Ok((id, true)) => json!({"id": id, "status": "Created"}),
-                Ok((id, false)) => {
-                    json!({"id": id, "action": "update", "status": "Updated", "success": true})
+            // `{"id", "status", "email"}`, and a failure `{"id": <position>, "error",
+            // "details", "status": "Failed"}` (API.md §12, reported rather than recorded; the
+            // error codes are UNCERTAIN: `UserUpdateError` is the one reported).
+            JobItem::CreateOrUpdateUser(map) => {
+                let matched = store.match_user(&map);
+                match store.create_or_update_user(&map) {
+                    Ok((id, created)) => json!({
+                        "id": id,
+                        "status": if created { "Created" } else { "Updated" },
+                        "email": store.users.get(&id).and_then(|u| u.email.clone()),
+                    }),
+                    Err(e) => json!({
+                        "id": index,
+                        "error": if matched.is_some() { "UserUpdateError" } else { "UserCreateError" },
+                        "details": e.detail_text(),
+                        "status": "Failed",
+                    }),
                 }
-                Err(e) => failure(
-                    index,
-                    "UserCreateFailed",
-                    store.match_user(&map),
-                    &e.detail_text(),
-                ),
-            },
+            }
             JobItem::UpdateUser { key, changes } => match Self::resolve_user(store, &key) {
                 None => not_found("UserUpdateFailed", &key),
                 Some(id) => match store.update_user(id, &changes) {

@@ -31,6 +31,10 @@ pub(crate) trait Membership: Serialize + Sized {
     fn new(store: &Store, id: u64, user_id: u64, target_id: u64) -> Self;
     /// Checks that the target exists and that `user` may join it (404 or 422 otherwise).
     fn check(store: &Store, user: &User, target_id: u64) -> Result<(), ApiError>;
+    /// Checks that membership `id` may be removed (422 otherwise); any may by default.
+    fn check_removal(_store: &Store, _id: u64) -> Result<(), ApiError> {
+        Ok(())
+    }
     /// Mirrors the default membership's target (or none) into the user.
     fn set_user_default(user: &mut User, target_id: Option<u64>);
 

@@ -99,5 +99,5 @@ pub use request_log::RequestCounts;
 pub use server::{Handle, Server};
 pub use state_file::{AccountSettings, StateFile};
 pub use store::Store;
-pub use user::{Role, User};
+pub use user::{Role, Tags, User};
 pub use user_field::{FieldOption, UserField};

@@ -58,8 +58,24 @@ impl Membership for OrganizationMembership {
         }
     }
 
-    fn check(store: &Store, _user: &User, organization_id: u64) -> Result<(), ApiError> {
-        store.organization(organization_id).map(drop)
+    /// Without multiple organizations a user belongs to one: a second is refused (the answer
+    /// is UNCERTAIN; the emulator's is a 422 on `organization_id`).
+    fn check(store: &Store, user: &User, organization_id: u64) -> Result<(), ApiError> {
+        store.organization(organization_id)?;
+        if !store.rules.multiple_organizations
+            && !store.is_seeding()
+            && store
+                .organization_memberships
+                .values()
+                .any(|m| m.user_id == user.id && m.organization_id != organization_id)
+        {
+            return Err(ApiError::invalid(
+                "organization_id",
+                "Organization: the user already belongs to an organization and this account does not allow multiple organizations".into(),
+                Some("InvalidValue"),
+            ));
+        }
+        Ok(())
     }
 
     fn set_user_default(user: &mut User, organization_id: Option<u64>) {

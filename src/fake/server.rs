@@ -179,7 +179,13 @@ impl Handle {
         if core.knobs.fault_seed != seed {
             core.faults = FaultInjector::new(core.knobs.fault_seed);
         }
-        self.shared.write().rules = AccountRules::of(&core.knobs);
+        let mut store = self.shared.write();
+        let tagging = core.knobs.user_tagging;
+        let tagging_changed = store.rules.user_tagging != tagging;
+        store.rules = AccountRules::of(&core.knobs);
+        if tagging_changed {
+            store.set_user_tagging(tagging);
+        }
     }
 
     /// The emulator's clock: tests move it forward instead of sleeping.
@@ -416,8 +422,12 @@ fn handle_api(
         response
     };
     if !authenticated {
-        let response = if is_me {
+        let bearer = authorization.is_some_and(|h| h.starts_with("Bearer "));
+        let response = if is_me && !bearer {
             json_response(200, &json!({"user": super::user::User::anonymous_json()}))
+        } else if bearer {
+            // An OAuth token Zendesk does not know: its `invalid_token` answer.
+            error_response(&ApiError::invalid_token())
         } else {
             error_response(&ApiError::unauthorized())
         };

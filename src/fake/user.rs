@@ -47,6 +47,53 @@ impl Role {
     }
 }
 
+/// A user's tags, left out of every answer while the account has user tagging off (the
+/// `OpenAPI` file: "only present if your account has user tagging enabled"). They are kept
+/// meanwhile and show again when tagging is turned back on (UNCERTAIN).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tags {
+    /// The tags, in the order Zendesk keeps them.
+    pub list: Vec<String>,
+    /// Whether answers leave them out.
+    pub hidden: bool,
+}
+
+impl Tags {
+    /// Whether answers leave the tags out (`skip_serializing_if`).
+    #[must_use]
+    pub fn is_hidden(&self) -> bool {
+        self.hidden
+    }
+}
+
+impl std::ops::Deref for Tags {
+    type Target = Vec<String>;
+    fn deref(&self) -> &Vec<String> {
+        &self.list
+    }
+}
+
+impl std::ops::DerefMut for Tags {
+    fn deref_mut(&mut self) -> &mut Vec<String> {
+        &mut self.list
+    }
+}
+
+impl Serialize for Tags {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.list.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self {
+            list: Vec::deserialize(deserializer)?,
+            hidden: false,
+        })
+    }
+}
+
 /// A Zendesk user, serialized in the recorded key order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)] // the fields are Zendesk's, documented in API.md §1.13
@@ -69,7 +116,8 @@ pub struct User {
     pub role: Role,
     pub verified: bool,
     pub external_id: Option<String>,
-    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Tags::is_hidden")]
+    pub tags: Tags,
     pub alias: Option<String>,
     pub active: bool,
     pub shared: bool,
@@ -113,7 +161,7 @@ impl User {
             role: Role::EndUser,
             verified: false,
             external_id: None,
-            tags: Vec::new(),
+            tags: Tags::default(),
             alias: None,
             active: true,
             shared: false,

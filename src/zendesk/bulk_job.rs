@@ -302,9 +302,9 @@ async fn poll(
 pub(crate) fn record(items: &mut [Option<ItemOutcome>], range: &Range<usize>, status: &JobStatus) {
     let chunk = &mut items[range.clone()];
     for (position, result) in status.results.iter().enumerate() {
-        let index = result.index.unwrap_or(position);
+        let index = result.position().unwrap_or(position);
         if let Some(slot) = chunk.get_mut(index)
-            && (slot.is_none() || result.index.is_some())
+            && (slot.is_none() || result.position().is_some())
         {
             *slot = Some(result.outcome().into());
         }

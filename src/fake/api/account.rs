@@ -61,7 +61,7 @@ pub(super) fn write(
         }
     };
     if let Some(tagging) = flag("user", "tagging")?.or(flag("active_features", "user_tagging")?) {
-        store.rules.user_tagging = tagging;
+        store.set_user_tagging(tagging);
     }
     if let Some(multiple) = flag("user", "multiple_organizations")? {
         store.rules.multiple_organizations = multiple;

@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{
-    Context, ReadContext, Reply, ReplyBody, Result, extra_params, parse_id, root, to_json,
+    Context, ReadContext, Reply, ReplyBody, Result, extra_params, offset_envelope, parse_id, root,
+    to_json,
 };
 use crate::fake::page::{PageRequest, Query, SortKey, render_page};
 use crate::fake::store::Store;
@@ -38,6 +39,24 @@ pub(super) fn get(
         ["groups", id] => Ok(Reply::ok(
             json!({"group": to_json(store.group(parse_id(id)?)?)}),
         )),
+        ["users", uid, "groups"] => {
+            // An agent's groups, by name like the listing.
+            let uid = parse_id(uid)?;
+            store.active_user_ref(uid)?;
+            let mut groups: Vec<_> = store
+                .group_memberships
+                .values()
+                .filter(|m| m.user_id == uid)
+                .filter_map(|m| store.groups.get(&m.group_id))
+                .collect();
+            groups.sort_by(|a, b| {
+                SortKey::NameId(a.name.clone(), a.id).cmp(&SortKey::NameId(b.name.clone(), b.id))
+            });
+            Ok(Reply::ok(offset_envelope(
+                "groups",
+                groups.into_iter().map(to_json).collect(),
+            )))
+        }
         _ => return Ok(None),
     };
     reply.map(Some)

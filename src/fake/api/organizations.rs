@@ -68,6 +68,27 @@ pub(super) fn get(
         ["organizations", id] => Ok(Reply::ok(
             json!({"organization": to_json(store.organization(parse_id(id)?)?)}),
         )),
+        ["users", uid, "organizations"] => {
+            // A user's organizations, by name like the offset listing.
+            let uid = parse_id(uid)?;
+            store.active_user_ref(uid)?;
+            let mut orgs: Vec<_> = store
+                .organization_memberships
+                .values()
+                .filter(|m| m.user_id == uid)
+                .filter_map(|m| store.organizations.get(&m.organization_id))
+                .collect();
+            orgs.sort_by(|a, b| {
+                a.name
+                    .to_lowercase()
+                    .cmp(&b.name.to_lowercase())
+                    .then(a.id.cmp(&b.id))
+            });
+            Ok(Reply::ok(offset_envelope(
+                "organizations",
+                orgs.into_iter().map(to_json).collect(),
+            )))
+        }
         _ => return Ok(None),
     };
     reply.map(Some)
@@ -90,6 +111,32 @@ pub(super) fn write(
                 json!({"organization": org}),
                 store.url(&format!("organizations/{id}")),
             ))
+        }
+        ("POST", ["organizations", "create_or_update"]) => {
+            // Matches by `id`, then `external_id` (Zendesk's documentation); 201 when created.
+            let map = root(body, "organization")?;
+            let input_id = map.get("id").and_then(Value::as_u64);
+            let matched = input_id
+                .filter(|id| store.organizations.contains_key(id))
+                .or_else(|| {
+                    map.get("external_id")
+                        .and_then(Value::as_str)
+                        .and_then(|e| store.organization_by_external_id(e))
+                });
+            if let Some(id) = matched {
+                let mut changes = map.clone();
+                changes.remove("id");
+                store.update_organization(id, &changes)?;
+                Ok(Reply::ok(
+                    json!({"organization": to_json(store.organization(id)?)}),
+                ))
+            } else {
+                let id = store.create_organization(map)?;
+                Ok(Reply::created(
+                    json!({"organization": to_json(store.organization(id)?)}),
+                    store.url(&format!("organizations/{id}")),
+                ))
+            }
         }
         ("POST", ["organizations", "create_many"]) => {
             let list = root_list(body, "organizations")?;

@@ -101,11 +101,20 @@ impl Store {
         self.apply_group(id, map, false)
     }
 
-    /// Deletes a group and its memberships.
+    /// Deletes a group and its memberships. The default group cannot be deleted, and agents
+    /// it leaves without a group join the default group (both UNCERTAIN: Zendesk asks an
+    /// admin deleting a group in its UI where its agents go).
     pub fn delete_group(&mut self, id: u64) -> Result<(), ApiError> {
-        self.group(id)?;
+        if self.group(id)?.default && self.rules.profile.is_some() {
+            return Err(ApiError::invalid(
+                "base",
+                "The default group cannot be deleted".into(),
+                Some("InvalidValue"),
+            ));
+        }
         self.remove_memberships_of::<GroupMembership>(id);
         self.groups.remove(&id);
+        self.join_groupless_agents();
         Ok(())
     }
 }

@@ -164,6 +164,7 @@ impl Store {
     /// Deletes a membership; another membership becomes the default.
     pub(crate) fn delete_membership<K: Membership>(&mut self, id: u64) -> Result<(), ApiError> {
         self.membership::<K>(id)?;
+        K::check_removal(self, id)?;
         self.remove_membership::<K>(id);
         Ok(())
     }

@@ -148,6 +148,11 @@ impl Store {
         }
     }
 
+    /// Whether a state file is being loaded (account rules are then not enforced on it).
+    pub(crate) fn is_seeding(&self) -> bool {
+        self.seeding
+    }
+
     /// Now, as Zendesk writes timestamps (`2023-09-18T23:28:11Z`), on the emulator's clock.
     pub(crate) fn now(&self) -> String {
         self.clock.timestamp()

@@ -181,7 +181,12 @@ impl Store {
         }
         StateFile {
             account: None,
-            users: values(self.users.values()),
+            // A state file keeps the tags an account with tagging off hides.
+            users: values(self.users.values().map(|u| {
+                let mut user = u.clone();
+                user.tags.hidden = false;
+                user
+            })),
             identities: values(self.identities.values()),
             organizations: values(self.organizations.values()),
             organization_memberships: values(self.organization_memberships.values()),

@@ -382,7 +382,7 @@ impl Store {
                 user.locale_id = locale_id;
             }
             if let Some(tags) = changes.tags.filter(|_| tagging) {
-                user.tags = replace_tags(&user.tags, &tags);
+                user.tags.list = replace_tags(&user.tags, &tags);
             }
             if let Some(fields) = changes.user_fields {
                 for (k, v) in fields {

@@ -23,6 +23,11 @@ impl Store {
             .ok_or_else(ApiError::not_found)
     }
 
+    /// The user with this id unless deleted (404 otherwise), for routes outside the store.
+    pub(crate) fn active_user_ref(&self, id: u64) -> Result<&User, ApiError> {
+        self.active_user(id)
+    }
+
     /// The active user owning this email (any identity), case-insensitively.
     #[must_use]
     pub fn user_by_email(&self, email: &str) -> Option<u64> {
@@ -62,6 +67,7 @@ impl Store {
         let url = format!("{}/api/v2/users/{id}.json", self.base_url);
         let mut user = User::new(id, url, String::new(), &self.now());
         user.user_fields = self.empty_user_fields();
+        user.tags.hidden = !self.rules.user_tagging;
         user.iana_time_zone = User::iana_for(&self.rules.time_zone);
         user.time_zone.clone_from(&self.rules.time_zone);
         self.users.insert(id, user);
@@ -143,6 +149,18 @@ impl Store {
         self.users.remove(&id);
         self.deleted_users.retain(|d| *d != id);
         self.search.forget(id);
+    }
+
+    /// Turns user tagging on or off (`PUT /account/settings`): users' tags show or hide.
+    pub(crate) fn set_user_tagging(&mut self, on: bool) {
+        self.rules.user_tagging = on;
+        for user in self.users.values_mut() {
+            user.tags.hidden = !on;
+        }
+        let ids: Vec<u64> = self.users.keys().copied().collect();
+        for id in ids {
+            self.reindex(id);
+        }
     }
 
     /// Users in id order, from `from` on.

@@ -137,10 +137,37 @@ pub enum JobResultOutcome {
 }
 
 impl JobResult {
+    /// Whether this is a `create_or_update_many` failure (`"status": "Failed"`), whose `id`
+    /// is the item's position in the request, not an object's id (reported by Zendesk staff
+    /// in the developer community; API.md §12).
+    fn is_positional_failure(&self) -> bool {
+        self.index.is_none()
+            && self
+                .status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("failed"))
+    }
+
+    /// The item this result is about, by its position in the request: `index` when the
+    /// result has one, the `id` of a positional failure, else none (results then come in
+    /// request order).
+    #[must_use]
+    pub fn position(&self) -> Option<usize> {
+        self.index.or_else(|| {
+            self.is_positional_failure()
+                .then(|| self.id.and_then(|id| usize::try_from(id).ok()))
+                .flatten()
+        })
+    }
+
     /// Classifies the result. Failure wins: an `error` key or `success:false`.
     #[must_use]
     pub fn outcome(&self) -> JobResultOutcome {
-        let id = self.id;
+        let id = if self.is_positional_failure() {
+            None
+        } else {
+            self.id
+        };
         let has_error = self.error.as_deref().is_some_and(|error| !error.is_empty());
         if has_error || self.success == Some(false) {
             let details = match &self.details {
@@ -177,6 +204,30 @@ mod tests {
 
     fn outcome(json: &str) -> JobResultOutcome {
         serde_json::from_str::<JobResult>(json).unwrap().outcome()
+    }
+
+    #[test]
+    fn a_create_or_update_many_failure_names_its_position_not_an_id() {
+        let result: JobResult = serde_json::from_str(
+            r#"{"id":2,"error":"UserUpdateError","details":"Email: x is not properly formatted","status":"Failed"}"#,
+        )
+        .unwrap();
+        assert_eq!(result.position(), Some(2));
+        assert_eq!(
+            result.outcome(),
+            JobResultOutcome::Failed {
+                id: None,
+                error: "UserUpdateError".into(),
+                details: "Email: x is not properly formatted".into()
+            }
+        );
+        let created: JobResult =
+            serde_json::from_str(r#"{"id":61640,"status":"Created","email":"a@x.com"}"#).unwrap();
+        assert_eq!(created.position(), None);
+        assert_eq!(
+            created.outcome(),
+            JobResultOutcome::Created { id: Some(61640) }
+        );
     }
 
     #[test]

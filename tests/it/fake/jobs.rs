@@ -124,11 +124,13 @@ async fn create_or_update_many_reports_created_and_updated() {
         .await;
     let done = fake.wait_job(&job.body).await;
     let results = done["results"].as_array().unwrap();
+    // As Zendesk sends them (API.md §12): `{"id", "status", "email"}` in request order.
     assert_eq!(
         results[0],
-        json!({"id": 360_000_001_001_u64, "action": "update", "status": "Updated", "success": true})
+        json!({"id": 360_000_001_001_u64, "status": "Updated", "email": "jane@acme.com"})
     );
     assert_eq!(results[1]["status"], "Created");
+    assert_eq!(results[1]["email"], "new@x.com");
     let jane = fake.get("/api/v2/users/360000001001.json").await;
     assert_eq!(jane.body["user"]["name"], "Jane Updated");
 }

@@ -196,14 +196,26 @@ pub(super) fn collect(file: &str, exchanges: &[Value]) -> Seeds {
                 "organizations" => seeds.placeholder("organizations", id, &json!({})),
                 "groups" => seeds.placeholder("groups", id, &json!({})),
                 // A membership deleted by id: an agent in a group, or a user in an organization.
+                // It was deleted (204), so the agent kept another group: agents must have one.
                 "group_memberships" if !seeds.has("group_memberships", id) => {
-                    let (user, group) = (seeds.invented_id(), seeds.invented_id());
+                    let (user, group, other, kept) = (
+                        seeds.invented_id(),
+                        seeds.invented_id(),
+                        seeds.invented_id(),
+                        seeds.invented_id(),
+                    );
                     seeds.placeholder("users", user, &json!({"role": "agent"}));
                     seeds.placeholder("groups", group, &json!({}));
+                    seeds.placeholder("groups", other, &json!({}));
                     seeds.unnamed(
                         "group_memberships",
                         id,
                         &json!({"user_id": user, "group_id": group}),
+                    );
+                    seeds.unnamed(
+                        "group_memberships",
+                        kept,
+                        &json!({"user_id": user, "group_id": other}),
                     );
                 }
                 "organization_memberships" if !seeds.has("organization_memberships", id) => {
