@@ -20,7 +20,7 @@ pub struct Identity {
     pub deliverable_state: String,
     /// When the identity last stopped being primary (a store-wide sequence number; 0 never):
     /// Zendesk lists a user's identities primary first, then the ones most recently primary,
-    /// then the others by id (recorded, `grouparoo__users-export-record-2021-10.json` [72]-[73]).
+    /// then the others by id (recorded, `grouparoo__users-export-record-2021-10.json`, exchanges 72 and 73).
     #[serde(skip)]
     pub demoted: u64,
 }

@@ -14,28 +14,45 @@
 //!
 //! # Stable interface
 //! - `zroster fake [--port N] [--state FILE] [--save FILE] [--email E --token T]` plus the
-//!   knobs (`--latency-ms`, `--rate-limit`, `--job-items-per-second` (0 pauses jobs),
-//!   `--max-jobs`, `--job-ttl-s`, `--bulk-imports on|off`, `--plan enterprise|professional`,
-//!   `--fault-5xx`, `--fault-429`, `--fault-drop`, `--fault-item`, `--fault-job-failed`,
+//!   knobs (`--profile team|growth|professional|enterprise`, `--user-tagging on|off`,
+//!   `--multiple-organizations on|off`, `--search-lag-s S`, `--time-zone Z`,
+//!   `--bulk-imports on|off`, `--plan …`, `--latency-ms`, `--rate-limit`,
+//!   `--job-items-per-second` (0 pauses jobs), `--max-jobs`, `--job-ttl-s`, `--fault-5xx`,
+//!   `--fault-429`, `--fault-drop`, `--fault-item`, `--fault-job-failed`,
 //!   `--fault-job-killed`, `--fault-seed`). The first stdout line is exactly
 //!   `listening on http://127.0.0.1:PORT`; SIGINT/SIGTERM stop it and write `--save`.
+//! - Profiles ([`Knobs::for_profile`]): a fresh account of that plan: its rate limit (200,
+//!   400, 400, 700 a minute), bulk imports off, user tagging off, one organization a user, a
+//!   search index that lags [`DEFAULT_SEARCH_LAG_S`] seconds, the default group "Support"
+//!   and, on Enterprise, the predefined roles Advisor, Light Agent, Staff and Team Leader.
+//!   The profile comes from `--profile` or the state's `account.profile`; every knob a flag
+//!   or the state's `account` sets wins over it. Without a profile the account is the bare
+//!   one of the first release (no default group or predefined roles, tagging, multiple
+//!   organizations and bulk imports on, no search lag, free-form user fields), which the
+//!   tests written before profiles still use.
 //! - The state file ([`StateFile`]): `users`, `identities`, `organizations`,
-//!   `organization_memberships`, `groups`, `group_memberships`, `custom_roles` in Zendesk's
-//!   wire shape (missing fields take Zendesk's defaults, missing ids are assigned; a user's
-//!   `email` becomes its primary identity, `organization_id` / `default_group_id` become
-//!   default memberships) and an optional `account` object with the knobs ([`AccountSettings`]).
-//!   Flags override the file's `account`, which also takes `user_update_rate_limit`,
-//!   `incremental_rate_limit` and `rate_limit_window_s` (60; tests that must not straddle a
-//!   minute make it long).
+//!   `organization_memberships`, `groups` (the default group is the one with
+//!   `"default": true`), `group_memberships`, `custom_roles` (predefined roles included),
+//!   `user_fields` (definitions) in Zendesk's wire shape (missing fields take Zendesk's
+//!   defaults, missing ids are assigned; a user's `email` becomes its primary identity,
+//!   `organization_id` / `default_group_id` become default memberships) and an optional
+//!   `account` object with the knobs ([`AccountSettings`]: `profile`, `user_tagging`,
+//!   `multiple_organizations`, `bulk_imports`, `search_lag_s`, `time_zone`, `plan`,
+//!   `rate_limit`, `user_update_rate_limit`, `incremental_rate_limit`, `rate_limit_window_s`
+//!   (60; tests that must not straddle a minute make it long), …). Flags override the file.
+//!   A state's agents without a group join the default group; its agents without a role get
+//!   the default role.
 //! - Credentials: Basic `admin@example.com/token:fake-token` or `Bearer fake-oauth-token`;
 //!   the configured admin is created when the state lacks it.
 //! - Control endpoints (no auth, not counted, not rate limited): `GET /__fake/requests`
 //!   (`{"total", "by_endpoint": {"GET /api/v2/users/{id}": n}, "by_status": {"200": n}}`,
 //!   a dropped connection counts as status `"dropped"`), `POST /__fake/requests/reset`,
 //!   `GET /__fake/state` (state-file format, with `account`), `PUT /__fake/state` (replaces
-//!   the state, applies its `account`, answers the new state; 400 `InvalidState` if invalid).
+//!   the state, applies its `account`, answers the new state; 400 `InvalidState` if invalid),
+//!   `GET /__fake/clock` and `PUT /__fake/clock` (`{"now": "<RFC 3339>"}` or
+//!   `{"advance_s": n}`; the clock never goes back).
 //! - In-process: [`Server::start`] → [`Handle`] (`base_url`, `state`, `requests`,
-//!   `update_knobs`, `reset_rate_limits`, `shutdown`).
+//!   `update_knobs`, `reset_rate_limits`, `clock`, `shutdown`).
 //!
 //! # Choices where Zendesk's behaviour is not documented (API.md "UNCERTAIN")
 //! - `create_or_update` matches `external_id` first, then any email identity.
@@ -53,10 +70,37 @@
 //! - Job messages and types not recorded: users `create_or_update_many` is
 //!   `Bulk Create Or Update User` / `Creating User #n`, users `destroy_many` says
 //!   `Updating user #n`, memberships `Creating organization membership #n` etc.; failed items
-//!   are `{"index", "error": "<Kind><Action>Failed", "id", "details"}`; `failed` / `killed`
-//!   jobs stop half-way with `Failed at …` / `Killed at …`.
+//!   are `{"index", "error": "<Kind><Action>Failed", "id", "details"}` except for
+//!   `create_or_update_many`, whose failures are `{"id": <position>, "error", "details",
+//!   "status": "Failed"}` with `UserUpdateError` (reported) or `UserCreateError` (chosen);
+//!   `failed` / `killed` jobs stop half-way with `Failed at …` / `Killed at …`.
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
+//! - Account realism (API.md §12):
+//!   - A user promoted to agent joins the default group like a new agent; an agent created
+//!     with a `default_group_id` joins that group only.
+//!   - Removing an agent's last group membership: 422 `details.base` "Agents must belong to
+//!     at least one group"; deleting the default group: 422; agents a deleted group leaves
+//!     groupless join the default group.
+//!   - An agent created or promoted without a role gets Staff (the community reports
+//!     Contributor for the Admin Center; the API's choice is not documented);
+//!     `custom_role_id: null` on an agent where every agent holds a role: 422 (refusing
+//!     shows the mistake where ignoring would hide it); a custom role below Enterprise: 422.
+//!   - User tagging off: tags are kept, left out of answers, ignored in writes and shown
+//!     again when tagging is turned on.
+//!   - A `user_fields` key no field defines is not stored (not refused); a value its field's
+//!     type refuses is a 422 naming the key; a dropdown value puts its option's value on the
+//!     user's tags, like a checkbox's tag (recorded for checkboxes only).
+//!   - Without multiple organizations a second membership is a 422 on `organization_id` and
+//!     setting `organization_id` moves the user.
+//!   - The search index: `users/search?query=` and `/search` see each user as it was
+//!     `search_lag_s` ago and answer with the user as it is now (`users/search` leaves
+//!     deleted users out, `/search` does not, as recorded); `external_id=` is not indexed.
+//!     Several values of one property match any of them (`email:a email:b`); different
+//!     properties must all match; a bare word matches the start of a name, address or
+//!     external id.
+//!   - `/deleted_users` lists soft-deleted users in the `DeletedUserObject` shape of the
+//!     `OpenAPI` file; its `DELETE` forgets the user for good.
 
 mod api;
 mod api_error;
