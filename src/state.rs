@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 
-pub use email_lookup::{EXPORT_PAGE, EmailLookup, EmailStrategy};
+pub use email_lookup::{EmailLookup, EmailStrategy};
 pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
 pub use live_state::{FetchCost, LiveState};
 pub use state_query::StateQuery;

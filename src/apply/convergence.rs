@@ -10,7 +10,7 @@
 //!   updated since, so at least `ceil(n / 1000)` pages, but more when the account is busy,
 //!   and Zendesk allows only 10 such requests a minute.
 //!
-//! Below [`INCREMENTAL_ABOVE`] users `show_many` is always as cheap; above it the export is
+//! Below [`EXPORT_CHEAPER_ABOVE`] users `show_many` is always as cheap; above it the export is
 //! read within a page budget (half what `show_many` would take, at most the 10 pages a
 //! minute Zendesk allows), and every user it did not return (budget spent, a replica
 //! lagging behind, an account that refuses the export) is read with `show_many` instead.
@@ -34,14 +34,10 @@ use serde_json::Value;
 
 use crate::plan::{Action, Change, Kind, normalize};
 use crate::zendesk::ReadClient;
+use crate::zendesk::limits::{
+    EXPORT_CHEAPER_ABOVE, EXPORT_MIN_AGE_S, EXPORT_PER_WINDOW, SHOW_MANY_LIMIT,
+};
 use crate::zendesk::wire::User;
-
-/// Above this many users, the incremental export may be cheaper than `show_many`.
-pub const INCREMENTAL_ABOVE: usize = 1_000;
-/// Export pages Zendesk allows a minute: the most the check reads.
-const INCREMENTAL_PER_WINDOW: usize = 10;
-/// The export's `start_time` must be at least this many seconds in the past.
-const INCREMENTAL_MIN_AGE_S: i64 = 61;
 
 /// A planned value that does not hold after applying.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -87,11 +83,11 @@ pub(crate) async fn check(
     let wanted: HashSet<u64> = changes.iter().map(|(_, id)| *id).collect();
     let mut reads = Reads::default();
     let mut found: HashMap<u64, User> = HashMap::new();
-    if wanted.len() > INCREMENTAL_ABOVE {
-        let show_many = wanted.len().div_ceil(100);
-        let budget = (show_many / 2).min(INCREMENTAL_PER_WINDOW);
+    if wanted.len() > EXPORT_CHEAPER_ABOVE {
+        let show_many = wanted.len().div_ceil(SHOW_MANY_LIMIT);
+        let budget = (show_many / 2).min(EXPORT_PER_WINDOW);
         let now = chrono::Utc::now().timestamp();
-        let start = run_started.min(now - INCREMENTAL_MIN_AGE_S);
+        let start = run_started.min(now - EXPORT_MIN_AGE_S);
         let mut pager = client.incremental_users(start);
         while reads.incremental_pages < budget as u64 {
             let Ok(Some(page)) = pager.next_page().await else {

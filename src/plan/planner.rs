@@ -16,6 +16,7 @@ use crate::roster::model::Prune;
 use crate::roster::pattern::PatternSet;
 use crate::roster::{Field, Located, Profile, Role, Roster, Source, User};
 use crate::state::{LiveMembership, LiveState, LiveUser};
+use crate::zendesk::limits::{BULK_LIMIT, EXPORT_CHEAPER_ABOVE, EXPORT_PAGE, SHOW_MANY_LIMIT};
 
 /// Builds a [`Plan`] from a roster and the live state. Pure: no I/O.
 #[derive(Debug)]
@@ -1444,17 +1445,17 @@ fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
         }
     }
     for items in bulk.values() {
-        let jobs = items.div_ceil(100);
+        let jobs = items.div_ceil(BULK_LIMIT);
         summary.jobs += jobs;
         summary.requests += jobs;
     }
     summary.requests += removals.len();
     // The convergence check: `show_many` (100 a request), or above 1,000 users the
     // incremental export (1,000 a page) when the account is quiet.
-    summary.requests += if written.len() > crate::apply::INCREMENTAL_ABOVE {
-        written.len().div_ceil(1000)
+    summary.requests += if written.len() > EXPORT_CHEAPER_ABOVE {
+        written.len().div_ceil(EXPORT_PAGE)
     } else {
-        written.len().div_ceil(100)
+        written.len().div_ceil(SHOW_MANY_LIMIT)
     };
     summary
 }
