@@ -32,7 +32,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::plan::{Action, Change, Kind, normalize};
+use crate::plan::{Action, Change, FieldValue, Kind, MatchKey, SourceRef, UserField, normalize};
 use crate::zendesk::ReadClient;
 use crate::zendesk::limits::{
     EXPORT_CHEAPER_ABOVE, EXPORT_MIN_AGE_S, EXPORT_PER_WINDOW, SHOW_MANY_LIMIT,
@@ -43,11 +43,13 @@ use crate::zendesk::wire::User;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Divergence {
     /// The match key of the change (`external_id:emp-1`).
-    pub key: String,
+    #[schemars(with = "String")]
+    pub key: MatchKey,
     /// A readable name.
     pub label: String,
     /// The roster entry (`file:line:column`); none for pruned users.
-    pub source: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub source: Option<SourceRef>,
     /// The field, as the plan names it (`role`, `user_fields.code`); `user` when the user
     /// itself is missing or was not deleted.
     pub field: String,
@@ -171,28 +173,37 @@ pub(crate) fn diverging(
         .fields
         .iter()
         .filter_map(|field| {
-            let (key, inner) = match field.field.split_once('.') {
-                Some((outer, inner)) => (outer, Some(inner)),
-                None => (field.field.as_str(), None),
+            let field_name = field.field.to_string();
+            let after = field.after.to_json();
+            let user_field = field.user_field()?;
+            let reference = match user_field {
+                UserField::CustomRole => Some(("custom_role_id", Kind::CustomRole)),
+                UserField::Organization => Some(("organization_id", Kind::Organization)),
+                UserField::DefaultGroup => Some(("default_group_id", Kind::Group)),
+                _ => None,
             };
-            if let Some((wire_key, kind)) = reference(key) {
-                let want = match field.after.as_str() {
-                    Some(name) => names.id_of(kind, name).map(Value::from),
-                    None => Some(Value::Null),
+            if let Some((wire_key, kind)) = reference {
+                let want = match &field.after {
+                    FieldValue::Text(name) => names.id_of(kind, name).map(Value::from),
+                    _ => Some(Value::Null),
                 };
                 let have = &wire[wire_key];
                 return match want {
                     Some(want) if *have == want => None,
-                    _ => Some(divergence(&field.field, field.after.clone(), have.clone())),
+                    _ => Some(divergence(&field_name, after, have.clone())),
                 };
             }
-            let have = match inner {
-                Some(inner) => wire[key].get(inner).cloned(),
-                None => wire.get(key).cloned(),
-            }
-            .unwrap_or(Value::Null);
-            (!holds(key, &field.after, &have, &wire))
-                .then(|| divergence(&field.field, field.after.clone(), have))
+            let (key, have) = match user_field {
+                UserField::Custom(inner) => {
+                    ("user_fields", wire["user_fields"].get(inner).cloned())
+                }
+                other => {
+                    let key = other.fixed_name().unwrap_or_default();
+                    (key, wire.get(key).cloned())
+                }
+            };
+            let have = have.unwrap_or(Value::Null);
+            (!holds(key, &after, &have, &wire)).then(|| divergence(&field_name, after, have))
         })
         .collect()
 }
@@ -221,15 +232,5 @@ pub(crate) fn holds(key: &str, want: &Value, have: &Value, wire: &Value) -> bool
             normalize::same_text(want.as_str(), have.as_str())
         }
         _ => have == want,
-    }
-}
-
-/// The wire field a plan's reference field sets, with the kind of object it names.
-pub(crate) fn reference(field: &str) -> Option<(&'static str, Kind)> {
-    match field {
-        "custom_role" => Some(("custom_role_id", Kind::CustomRole)),
-        "organization" => Some(("organization_id", Kind::Organization)),
-        "default_group" => Some(("default_group_id", Kind::Group)),
-        _ => None,
     }
 }

@@ -19,9 +19,11 @@ use std::sync::Arc;
 use futures_util::{StreamExt as _, stream};
 use serde_json::{Map, Value};
 
-use super::convergence::{self, NameIds, reference};
+use super::convergence::{self, NameIds};
 use super::{ApplyReport, ChangeResult, Interrupted, Journal, Status};
-use crate::plan::{Action, Change, Kind, Plan};
+use crate::plan::{
+    Action, Change, CustomRoleField, FieldName, FieldValue, Kind, MatchKey, Plan, UserField,
+};
 use crate::zendesk::wire::{Fields, User};
 use crate::zendesk::{BulkOutcome, ItemOutcome, WriteClient, ZendeskError};
 
@@ -59,9 +61,17 @@ impl Names {
         }
     }
 
+    fn get(&self, kind: Kind) -> &HashMap<String, Option<u64>> {
+        match kind {
+            Kind::CustomRole => &self.custom_roles,
+            Kind::Organization | Kind::OrganizationMembership => &self.organizations,
+            _ => &self.groups,
+        }
+    }
+
     /// The id of `name` of `kind`; an error when the plan was to create it and that failed.
-    fn id(&mut self, kind: Kind, name: &str) -> Result<u64, String> {
-        match self.map(kind).get(&name.to_lowercase()) {
+    fn id(&self, kind: Kind, name: &str) -> Result<u64, String> {
+        match self.get(kind).get(&name.to_lowercase()) {
             Some(Some(id)) => Ok(*id),
             Some(None) => Err(format!("`{name}` was not created")),
             None => Err(format!("`{name}` is not among the plan's references")),
@@ -92,7 +102,7 @@ struct Run<'p> {
     results: Vec<ChangeResult>,
     names: Names,
     /// Users created by this run, by lowercased match key.
-    created: HashMap<String, u64>,
+    created: HashMap<MatchKey, u64>,
     jobs: usize,
     fell_back: bool,
     journal: Option<Arc<Journal>>,
@@ -392,7 +402,7 @@ impl<'c> Executor<'c> {
             };
             self.begin(run, operation, &[i]);
             let change = &run.plan.changes[i];
-            let body = nest(change.fields.iter().map(|f| (f.field.as_str(), &f.after)));
+            let body = object_body(change);
             let client = self.client;
             // The interrupted run may have created it: update that one rather than make a
             // second.
@@ -486,8 +496,12 @@ impl<'c> Executor<'c> {
             let email = change
                 .fields
                 .iter()
-                .find(|f| f.field == "email")
-                .and_then(|f| f.after.as_str());
+                .find_map(|f| match (&f.field, &f.after) {
+                    (FieldName::User(UserField::Email), FieldValue::Text(email)) => {
+                        Some(email.as_str())
+                    }
+                    _ => None,
+                });
             let (Some(user_id), Some(email)) = (change.id, email) else {
                 run.fail(
                     i,
@@ -746,11 +760,11 @@ impl<'c> Executor<'c> {
         let mut emails = Vec::new();
         for &i in unknown {
             let change = &run.plan.changes[i];
-            match (change.id, change.key.split_once(':')) {
-                (Some(id), _) => ids.push(id),
-                (None, Some(("external_id", value))) => external_ids.push(value.to_owned()),
-                (None, Some(("email", value))) => emails.push(value.to_owned()),
-                _ => {}
+            match (change.id, &change.key) {
+                (Some(id), _) | (None, &MatchKey::Id(id)) => ids.push(id),
+                (None, MatchKey::ExternalId(value)) => external_ids.push(value.clone()),
+                (None, MatchKey::Email(value)) => emails.push(value.clone()),
+                (None, MatchKey::Name(_)) => {}
             }
         }
         let mut users: Vec<User> = Vec::new();
@@ -778,20 +792,18 @@ impl<'c> Executor<'c> {
         }
         for &i in unknown {
             let change = &run.plan.changes[i];
-            let found = users
-                .iter()
-                .find(|u| match (change.id, change.key.split_once(':')) {
-                    (Some(id), _) => u.id == id,
-                    (None, Some(("external_id", v))) => u
-                        .external_id
-                        .as_deref()
-                        .is_some_and(|e| e.eq_ignore_ascii_case(v)),
-                    (None, Some(("email", v))) => u
-                        .email
-                        .as_deref()
-                        .is_some_and(|e| e.eq_ignore_ascii_case(v)),
-                    _ => false,
-                });
+            let found = users.iter().find(|u| match (change.id, &change.key) {
+                (Some(id), _) | (None, &MatchKey::Id(id)) => u.id == id,
+                (None, MatchKey::ExternalId(v)) => u
+                    .external_id
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(v)),
+                (None, MatchKey::Email(v)) => u
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(v)),
+                (None, MatchKey::Name(_)) => false,
+            });
             let holds = convergence::diverging(change, found, &mut run.names, None).is_empty();
             if holds {
                 let refusal = run.results[i].details.take();
@@ -970,51 +982,99 @@ fn target_key(kind: Kind) -> &'static str {
     }
 }
 
-/// A user's JSON for Zendesk from a change's fields: reference names become ids, dotted
-/// fields (`user_fields.code`) nest.
+/// A user's JSON for Zendesk from a change's fields: reference names become ids, custom
+/// user fields go into `user_fields`.
 fn user_body(change: &Change, names: &mut Names) -> Result<Fields, String> {
-    let mut pairs: Vec<(String, Value)> = Vec::new();
+    let mut body = Fields::new();
     for field in &change.fields {
-        if let Some((wire, kind)) = reference(&field.field) {
-            let id = match field.after.as_str() {
-                Some(name) => Value::from(names.id(kind, name)?),
-                None => Value::Null,
-            };
-            pairs.push((wire.to_owned(), id));
-        } else {
-            pairs.push((field.field.clone(), field.after.clone()));
+        let value = field.after.to_json();
+        let reference = |kind| match &field.after {
+            FieldValue::Text(name) => names.id(kind, name).map(Value::from),
+            _ => Ok(Value::Null),
+        };
+        let FieldName::User(user_field) = &field.field else {
+            return Err(format!("`{}` is not a user field", field.field));
+        };
+        match user_field {
+            UserField::CustomRole => {
+                body.insert("custom_role_id".to_owned(), reference(Kind::CustomRole)?);
+            }
+            UserField::Organization => {
+                body.insert("organization_id".to_owned(), reference(Kind::Organization)?);
+            }
+            UserField::DefaultGroup => {
+                body.insert("default_group_id".to_owned(), reference(Kind::Group)?);
+            }
+            UserField::Custom(key) => nested(&mut body, "user_fields", key, value),
+            UserField::Name
+            | UserField::Email
+            | UserField::ExternalId
+            | UserField::Role
+            | UserField::Tags
+            | UserField::Alias
+            | UserField::Details
+            | UserField::Notes
+            | UserField::Signature
+            | UserField::Phone
+            | UserField::Locale
+            | UserField::TimeZone
+            | UserField::TicketRestriction
+            | UserField::Moderator
+            | UserField::OnlyPrivateComments
+            | UserField::Verified
+            | UserField::Suspended => {
+                body.insert(user_field.to_string(), value);
+            }
         }
     }
-    let mut body = nest(pairs.iter().map(|(k, v)| (k.as_str(), v)));
     if change.action == Action::Create {
         // The match keys go in even when the roster gives no other field.
-        if let Some((kind @ ("email" | "external_id"), value)) = change.key.split_once(':') {
-            body.entry(kind.to_owned())
-                .or_insert_with(|| Value::from(value));
+        match &change.key {
+            MatchKey::Email(email) => {
+                body.entry("email".to_owned())
+                    .or_insert_with(|| Value::from(email.as_str()));
+            }
+            MatchKey::ExternalId(id) => {
+                body.entry("external_id".to_owned())
+                    .or_insert_with(|| Value::from(id.as_str()));
+            }
+            MatchKey::Name(_) | MatchKey::Id(_) => {}
         }
     }
     Ok(body)
 }
 
-/// Fields as a JSON object; `a.b` sets key `b` of object `a`.
-fn nest<'v>(fields: impl Iterator<Item = (&'v str, &'v Value)>) -> Fields {
+/// A custom role's, organization's or group's JSON for Zendesk from a change's fields:
+/// permissions go into `configuration`.
+fn object_body(change: &Change) -> Fields {
     let mut body = Fields::new();
-    for (name, value) in fields {
-        match name.split_once('.') {
-            Some((outer, inner)) => {
-                let entry = body
-                    .entry(outer.to_owned())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(map) = entry {
-                    map.insert(inner.to_owned(), value.clone());
-                }
+    for field in &change.fields {
+        let value = field.after.to_json();
+        match &field.field {
+            FieldName::CustomRole(CustomRoleField::Configuration(key)) => {
+                nested(&mut body, "configuration", key, value);
             }
-            None => {
-                body.insert(name.to_owned(), value.clone());
+            other @ (FieldName::CustomRole(
+                CustomRoleField::Name | CustomRoleField::Description,
+            )
+            | FieldName::Organization(_)
+            | FieldName::Group(_)
+            | FieldName::User(_)) => {
+                body.insert(other.to_string(), value);
             }
         }
     }
     body
+}
+
+/// Sets key `inner` of the object `outer` of `body`.
+fn nested(body: &mut Fields, outer: &str, inner: &str, value: Value) {
+    let entry = body
+        .entry(outer.to_owned())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(map) = entry {
+        map.insert(inner.to_owned(), value);
+    }
 }
 
 #[cfg(test)]
@@ -1022,26 +1082,22 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::plan::FieldChange;
+    use crate::plan::tests::{source, user_field_change};
 
     fn change(fields: &[(&str, Value)]) -> Change {
         Change {
             kind: Kind::User,
             action: Action::Create,
-            key: "external_id:emp-9".to_owned(),
+            key: MatchKey::ExternalId("emp-9".to_owned()),
             label: "Nine".to_owned(),
             id: None,
             target: None,
             target_id: None,
             fields: fields
                 .iter()
-                .map(|(f, v)| FieldChange {
-                    field: (*f).to_owned(),
-                    before: Value::Null,
-                    after: v.clone(),
-                })
+                .map(|(f, v)| user_field_change(f, Value::Null, v.clone()))
                 .collect(),
-            source: Some("roster.yaml:3:5".to_owned()),
+            source: Some(source("roster.yaml", 3, 5)),
             blocked: None,
             escalation: None,
         }
@@ -1169,7 +1225,14 @@ mod tests {
         assert_eq!(run.results[0].id, Some(7));
         assert_eq!(run.results[1].status, Status::Failed);
         assert_eq!(run.results[1].details.as_deref(), Some("Email is invalid"));
-        assert_eq!(run.results[1].source.as_deref(), Some("roster.yaml:3:5"));
+        assert_eq!(
+            run.results[1]
+                .source
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("roster.yaml:3:5")
+        );
         assert_eq!(run.results[2].status, Status::Unresolved);
         assert_eq!(run.jobs, 1);
     }

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
-use crate::plan::{Change, Plan};
+use crate::plan::{Change, MatchKey, Plan};
 use crate::zendesk::{ClientEvent, ItemOutcome, Observer, ReadClient, ZendeskError};
 
 use super::{ApplyReport, ChangeResult, Status};
@@ -30,7 +30,7 @@ struct Inner {
     /// Where to open it.
     path: Option<std::path::PathBuf>,
     /// The changes of the running bulk operation, in submission order: (change index, key).
-    current: Vec<(usize, String)>,
+    current: Vec<(usize, MatchKey)>,
 }
 
 impl std::fmt::Debug for Journal {

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 
 use super::{ExitStatus, report};
 use crate::cli::{ConnectionArgs, PlanArgs, PlanFormat};
-use crate::plan::{Plan, Planner};
+use crate::plan::{Blocked, Plan, Planner};
 use crate::render::{self, Format, RenderOptions};
 use crate::roster::{self, diagnostic};
 use crate::state::{self, StateQuery};
@@ -101,11 +101,10 @@ pub(super) fn run(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
 
 /// The exit code of DESIGN.md §1 for a plan.
 pub(crate) fn exit_status(plan: &Plan, detailed: bool) -> ExitStatus {
-    let conflict = plan.changes.iter().any(|c| {
-        c.blocked
-            .as_deref()
-            .is_some_and(|b| b.starts_with("conflict"))
-    });
+    let conflict = plan
+        .changes
+        .iter()
+        .any(|c| c.blocked.as_ref().is_some_and(Blocked::is_error));
     if !plan.errors.is_empty() {
         ExitStatus::Failure
     } else if !plan.refusals.is_empty() {

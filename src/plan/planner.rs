@@ -3,14 +3,15 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::normalize::{
     same_field_value, same_key, same_locale, same_tags, same_text, same_time_zone, tag,
 };
 use super::{
-    Action, Change, Drift, FORMAT_VERSION, FieldChange, Kind, Plan, PlanError, Summary, Touched,
-    UserRef,
+    Action, Blocked, Change, Conflict, CustomRoleField, Drift, FORMAT_VERSION, FieldChange,
+    FieldName, FieldValue, GroupField, Kind, MatchKey, OrganizationField, Plan, PlanError,
+    SourceRef, Summary, Touched, UserField, UserRef,
 };
 use crate::roster::model::Prune;
 use crate::roster::pattern::PatternSet;
@@ -25,6 +26,8 @@ pub struct Planner<'a> {
     state: &'a LiveState,
     ignore: PatternSet,
     protect: PatternSet,
+    /// The roster's file names, shared by every place in them.
+    files: Vec<std::sync::Arc<str>>,
     /// Live users by lower-case external id and primary email (borrowed when the live
     /// value is lower-case already, as nearly all are).
     by_external_id: HashMap<Cow<'a, str>, u64>,
@@ -101,6 +104,9 @@ impl<'a> Planner<'a> {
             state,
             ignore: PatternSet::new(roster.settings.ignore.iter().map(|p| p.value.as_str())),
             protect: PatternSet::new(roster.settings.protect.iter().map(|p| p.value.as_str())),
+            files: (0..roster.files.len())
+                .map(|file| std::sync::Arc::from(roster.file_name(file as crate::roster::FileId)))
+                .collect(),
             by_external_id,
             by_email,
             custom_roles: resolve_custom_roles(roster, state),
@@ -198,15 +204,18 @@ impl<'a> Planner<'a> {
                 Kind::User | Kind::Identity => {}
             }
             for field in &change.fields {
-                let Some(name) = field.after.as_str() else {
+                let (Some(field_name), FieldValue::Text(name)) = (field.user_field(), &field.after)
+                else {
                     continue;
                 };
-                match field.field.as_str() {
-                    "custom_role" => note(&mut references.custom_roles, &self.custom_roles, name),
-                    "organization" => {
+                match field_name {
+                    UserField::CustomRole => {
+                        note(&mut references.custom_roles, &self.custom_roles, name);
+                    }
+                    UserField::Organization => {
                         note(&mut references.organizations, &self.organizations, name);
                     }
-                    "default_group" => note(&mut references.groups, &self.groups, name),
+                    UserField::DefaultGroup => note(&mut references.groups, &self.groups, name),
                     _ => {}
                 }
             }
@@ -214,12 +223,19 @@ impl<'a> Planner<'a> {
         references
     }
 
-    fn locate(&self, source: Source) -> String {
-        self.roster.locate(source)
+    fn locate(&self, source: Source) -> SourceRef {
+        SourceRef {
+            file: self.files.get(source.file as usize).map_or_else(
+                || std::sync::Arc::from(self.roster.file_name(source.file)),
+                std::sync::Arc::clone,
+            ),
+            line: source.pos.line,
+            column: source.pos.column,
+        }
     }
 
-    fn locate_at(&self, source: Source, pos: crate::roster::Pos) -> String {
-        self.roster.locate(Source {
+    fn locate_at(&self, source: Source, pos: crate::roster::Pos) -> SourceRef {
+        self.locate(Source {
             file: source.file,
             pos,
         })
@@ -233,37 +249,51 @@ impl<'a> Planner<'a> {
                 .iter()
                 .find(|r| r.name.eq_ignore_ascii_case(&role.name.value));
             let mut fields = Vec::new();
+            let field = |field, before, after| FieldChange {
+                field: FieldName::CustomRole(field),
+                before,
+                after,
+            };
             if let Some(description) = text_field(&role.description) {
                 let before = live.and_then(|l| l.description.as_deref());
                 if live.is_none() || !same_text(description, before) {
-                    fields.push(field("description", opt(before), opt(description)));
+                    fields.push(field(
+                        CustomRoleField::Description,
+                        FieldValue::text(before),
+                        FieldValue::text(description),
+                    ));
                 }
             }
             for (key, value) in &role.configuration {
                 let before = live.and_then(|l| l.configuration.get(key));
                 if live.is_none() || before != Some(&value.value) {
                     fields.push(field(
-                        &format!("configuration.{key}"),
-                        before.cloned().unwrap_or(Value::Null),
-                        value.value.clone(),
+                        CustomRoleField::Configuration(key.clone()),
+                        FieldValue::json(before.cloned().unwrap_or(Value::Null)),
+                        FieldValue::json(value.value.clone()),
                     ));
                 }
             }
             let (action, id) = match live {
                 None => {
-                    fields.insert(0, field("name", Value::Null, json!(role.name.value)));
+                    fields.insert(
+                        0,
+                        field(
+                            CustomRoleField::Name,
+                            FieldValue::Null,
+                            FieldValue::Text(role.name.value.clone()),
+                        ),
+                    );
                     (Action::Create, None)
                 }
                 Some(_) if fields.is_empty() => continue,
                 Some(live) => (Action::Update, Some(live.id)),
             };
-            let blocked = (!self.state.custom_roles_available).then(|| {
-                "the account has no custom roles (they need Zendesk Enterprise)".to_owned()
-            });
+            let blocked = (!self.state.custom_roles_available).then_some(Blocked::NoCustomRoles);
             self.changes.push(Change {
                 kind: Kind::CustomRole,
                 action,
-                key: format!("name:{}", role.name.value),
+                key: MatchKey::Name(role.name.value.clone()),
                 label: role.name.value.clone(),
                 id,
                 target: None,
@@ -283,20 +313,29 @@ impl<'a> Planner<'a> {
                 .organization(&organization.name.value)
                 .and_then(|r| r.id);
             let live = live_id.and_then(|id| self.state.organizations.iter().find(|o| o.id == id));
+            let field = |field, before, after| FieldChange {
+                field: FieldName::Organization(field),
+                before,
+                after,
+            };
             let mut fields = Vec::new();
             if let Some(live) = live
                 && live.name != organization.name.value
             {
                 fields.push(field(
-                    "name",
-                    json!(live.name),
-                    json!(organization.name.value),
+                    OrganizationField::Name,
+                    FieldValue::Text(live.name.clone()),
+                    FieldValue::Text(organization.name.value.clone()),
                 ));
             }
             if let Some(external_id) = &organization.external_id {
                 let before = live.and_then(|l| l.external_id.as_deref());
                 if live.is_none() || !same_key(&external_id.value, before) {
-                    fields.push(field("external_id", opt(before), json!(external_id.value)));
+                    fields.push(field(
+                        OrganizationField::ExternalId,
+                        FieldValue::text(before),
+                        FieldValue::Text(external_id.value.clone()),
+                    ));
                 }
             }
             if let Some(domains) = &organization.domain_names {
@@ -309,17 +348,21 @@ impl<'a> Planner<'a> {
                     .map(|l| l.domain_names.iter().map(|d| d.to_lowercase()).collect())
                     .unwrap_or_default();
                 if live.is_none() || sorted(&want) != sorted(&have) {
-                    fields.push(field("domain_names", json!(have), json!(want)));
+                    fields.push(field(
+                        OrganizationField::DomainNames,
+                        FieldValue::List(have),
+                        FieldValue::List(want),
+                    ));
                 }
             }
             for (name, roster_value, live_value) in [
                 (
-                    "details",
+                    OrganizationField::Details,
                     &organization.details,
                     live.and_then(|l| l.details.as_deref()),
                 ),
                 (
-                    "notes",
+                    OrganizationField::Notes,
                     &organization.notes,
                     live.and_then(|l| l.notes.as_deref()),
                 ),
@@ -328,24 +371,32 @@ impl<'a> Planner<'a> {
                     && ((live.is_none() && value.is_some())
                         || (live.is_some() && !same_text(value, live_value)))
                 {
-                    fields.push(field(name, opt(live_value), opt(value)));
+                    fields.push(field(
+                        name,
+                        FieldValue::text(live_value),
+                        FieldValue::text(value),
+                    ));
                 }
             }
             if let Some(tags) = &organization.tags {
                 let want: Vec<String> = tags.value.iter().map(|t| tag(&t.value)).collect();
                 let have = live.map(|l| l.tags.clone()).unwrap_or_default();
                 if !same_tags(&want, &have) {
-                    fields.push(field("tags", json!(have), json!(sorted(&want))));
+                    fields.push(field(
+                        OrganizationField::Tags,
+                        FieldValue::List(have),
+                        FieldValue::List(sorted(&want)),
+                    ));
                 }
             }
             for (name, roster_value, live_value) in [
                 (
-                    "shared_tickets",
+                    OrganizationField::SharedTickets,
                     &organization.shared_tickets,
                     live.map(|l| l.shared_tickets),
                 ),
                 (
-                    "shared_comments",
+                    OrganizationField::SharedComments,
                     &organization.shared_comments,
                     live.map(|l| l.shared_comments),
                 ),
@@ -353,14 +404,22 @@ impl<'a> Planner<'a> {
                 if let Some(value) = roster_value
                     && live_value != Some(value.value)
                 {
-                    fields.push(field(name, opt_bool(live_value), json!(value.value)));
+                    fields.push(field(
+                        name,
+                        FieldValue::flag(live_value),
+                        FieldValue::Flag(value.value),
+                    ));
                 }
             }
             let (action, id) = match live {
                 None => {
                     fields.insert(
                         0,
-                        field("name", Value::Null, json!(organization.name.value)),
+                        field(
+                            OrganizationField::Name,
+                            FieldValue::Null,
+                            FieldValue::Text(organization.name.value.clone()),
+                        ),
                     );
                     (Action::Create, None)
                 }
@@ -368,8 +427,8 @@ impl<'a> Planner<'a> {
                 Some(live) => (Action::Update, Some(live.id)),
             };
             let key = organization.external_id.as_ref().map_or_else(
-                || format!("name:{}", organization.name.value),
-                |e| format!("external_id:{}", e.value),
+                || MatchKey::Name(organization.name.value.clone()),
+                |e| MatchKey::ExternalId(e.value.clone()),
             );
             self.changes.push(Change {
                 kind: Kind::Organization,
@@ -394,13 +453,22 @@ impl<'a> Planner<'a> {
                 .groups
                 .iter()
                 .find(|g| g.name.eq_ignore_ascii_case(&group.name.value));
+            let field = |field, before, after| FieldChange {
+                field: FieldName::Group(field),
+                before,
+                after,
+            };
             let mut fields = Vec::new();
             if let Some(description) = text_field(&group.description) {
                 let before = live.and_then(|l| l.description.as_deref());
                 if (live.is_none() && description.is_some())
                     || (live.is_some() && !same_text(description, before))
                 {
-                    fields.push(field("description", opt(before), opt(description)));
+                    fields.push(field(
+                        GroupField::Description,
+                        FieldValue::text(before),
+                        FieldValue::text(description),
+                    ));
                 }
             }
             let mut blocked = None;
@@ -408,14 +476,25 @@ impl<'a> Planner<'a> {
                 let before = live.and_then(|l| l.is_public);
                 if before != Some(is_public.value) && (live.is_none() || before.is_some()) {
                     if live.is_some() && is_public.value {
-                        blocked = Some("Zendesk cannot make a private group public".to_owned());
+                        blocked = Some(Blocked::PrivateGroup);
                     }
-                    fields.push(field("is_public", opt_bool(before), json!(is_public.value)));
+                    fields.push(field(
+                        GroupField::IsPublic,
+                        FieldValue::flag(before),
+                        FieldValue::Flag(is_public.value),
+                    ));
                 }
             }
             let (action, id) = match live {
                 None => {
-                    fields.insert(0, field("name", Value::Null, json!(group.name.value)));
+                    fields.insert(
+                        0,
+                        field(
+                            GroupField::Name,
+                            FieldValue::Null,
+                            FieldValue::Text(group.name.value.clone()),
+                        ),
+                    );
                     (Action::Create, None)
                 }
                 Some(_) if fields.is_empty() => continue,
@@ -424,7 +503,7 @@ impl<'a> Planner<'a> {
             self.changes.push(Change {
                 kind: Kind::Group,
                 action,
-                key: format!("name:{}", group.name.value),
+                key: MatchKey::Name(group.name.value.clone()),
                 label: group.name.value.clone(),
                 id,
                 target: None,
@@ -470,15 +549,15 @@ impl<'a> Planner<'a> {
         resolved
     }
 
-    fn custom_role_name(&self, id: Option<u64>) -> Value {
+    fn custom_role_name(&self, id: Option<u64>) -> FieldValue {
         name_of(&self.custom_role_names, id)
     }
 
-    fn organization_name(&self, id: Option<u64>) -> Value {
+    fn organization_name(&self, id: Option<u64>) -> FieldValue {
         name_of(&self.organization_names, id)
     }
 
-    fn group_name(&self, id: Option<u64>) -> Value {
+    fn group_name(&self, id: Option<u64>) -> FieldValue {
         name_of(&self.group_names, id)
     }
 
@@ -493,6 +572,16 @@ impl<'a> Planner<'a> {
             if ignored.is_some() {
                 continue;
             }
+            let Some(key) = user_key(user) else {
+                self.errors.push(PlanError {
+                    source: self.locate(user.source),
+                    message: format!(
+                        "{} has neither `external_id` nor `email` to match it by",
+                        user_label(user)
+                    ),
+                });
+                continue;
+            };
             let by_external_id = user
                 .external_id
                 .as_ref()
@@ -505,7 +594,7 @@ impl<'a> Planner<'a> {
                 (Some(a), Some(b)) if a != b => {
                     matched.insert(a);
                     matched.insert(b);
-                    self.conflict(user, a, b);
+                    self.conflict(user, key, a, b);
                     continue;
                 }
                 (Some(id), _) | (None, Some(id)) => Some(id),
@@ -520,31 +609,34 @@ impl<'a> Planner<'a> {
             if let Some(owner) = self.secondary_owner(user, live) {
                 // The owner may be whom the entry means: it is not pruned either.
                 matched.insert(owner);
-                self.secondary_conflict(user, live, owner);
+                self.secondary_conflict(user, key, live, owner);
                 continue;
             }
-            self.user(user, live);
+            self.user(user, &key, live);
         }
         matched
     }
 
-    fn conflict(&mut self, user: &User, by_external_id: u64, by_email: u64) {
+    fn conflict(&mut self, user: &User, key: MatchKey, by_external_id: u64, by_email: u64) {
         let external_id = user.external_id.as_ref().map_or("", |e| e.value.as_str());
         let email = user.email.as_ref().map_or("", |e| e.value.as_str());
         let label = user_label(user);
         self.changes.push(Change {
             kind: Kind::User,
             action: Action::Update,
-            key: user_key(user),
+            key,
             label,
             id: Some(by_external_id),
             target: None,
             target_id: None,
             fields: Vec::new(),
             source: Some(self.locate(user.source)),
-            blocked: Some(format!(
-                "conflict: external_id `{external_id}` belongs to user #{by_external_id} but email `{email}` to user #{by_email}"
-            )),
+            blocked: Some(Blocked::Conflict(Conflict::TwoUsers {
+                external_id: external_id.to_owned(),
+                by_external_id,
+                email: email.to_owned(),
+                by_email,
+            })),
             escalation: None,
         });
     }
@@ -561,7 +653,13 @@ impl<'a> Planner<'a> {
         (live.map(|l| l.id) != Some(owner.id)).then_some(owner.id)
     }
 
-    fn secondary_conflict(&mut self, user: &User, live: Option<&LiveUser>, owner: u64) {
+    fn secondary_conflict(
+        &mut self,
+        user: &User,
+        key: MatchKey,
+        live: Option<&LiveUser>,
+        owner: u64,
+    ) {
         let email = user.email.as_ref().map_or("", |e| e.value.as_str());
         let owner_label = self
             .state
@@ -576,27 +674,29 @@ impl<'a> Planner<'a> {
         self.changes.push(Change {
             kind: Kind::User,
             action,
-            key: user_key(user),
+            key,
             label: user_label(user),
             id: live.map(|l| l.id),
             target: None,
             target_id: None,
             fields: Vec::new(),
             source: Some(self.locate(user.source)),
-            blocked: Some(format!(
-                "conflict: email `{email}` is a secondary email of user #{owner} ({owner_label})"
-            )),
+            blocked: Some(Blocked::Conflict(Conflict::SecondaryEmail {
+                email: email.to_owned(),
+                owner,
+                owner_label,
+            })),
             escalation: None,
         });
     }
 
-    fn user(&mut self, user: &User, live: Option<&LiveUser>) {
+    fn user(&mut self, user: &User, key: &MatchKey, live: Option<&LiveUser>) {
         let defaults = &self.roster.defaults;
         let profile = &user.profile;
         let source = user.source;
         let mut fields: Vec<FieldChange> = Vec::new();
         let mut escalation = None;
-        let key = user_key(user);
+        let field = FieldChange::user;
         // A roster entry with only a key reads better with the live user's name and email.
         let label = match (live, &user.name) {
             (Some(live), None) => live_label(live),
@@ -606,7 +706,11 @@ impl<'a> Planner<'a> {
         if let Some(name) = &user.name {
             let before = live.map(|l| l.name.as_str());
             if before != Some(name.value.as_str()) {
-                fields.push(field("name", opt(before), json!(name.value)));
+                fields.push(field(
+                    UserField::Name,
+                    FieldValue::text(before),
+                    FieldValue::Text(name.value.clone()),
+                ));
             }
         } else if live.is_none() {
             self.errors.push(PlanError {
@@ -620,12 +724,20 @@ impl<'a> Planner<'a> {
         if let Some(email) = &user.email
             && live.is_none()
         {
-            fields.push(field("email", Value::Null, json!(email.value)));
+            fields.push(field(
+                UserField::Email,
+                FieldValue::Null,
+                FieldValue::Text(email.value.clone()),
+            ));
         }
         if let Some(external_id) = &user.external_id {
             let before = live.and_then(|l| l.external_id.as_deref());
             if live.is_none() || !same_key(&external_id.value, before) {
-                fields.push(field("external_id", opt(before), json!(external_id.value)));
+                fields.push(field(
+                    UserField::ExternalId,
+                    FieldValue::text(before),
+                    FieldValue::Text(external_id.value.clone()),
+                ));
             }
         }
         let role = profile
@@ -638,9 +750,9 @@ impl<'a> Planner<'a> {
             && live_role != Some(role)
         {
             fields.push(field(
-                "role",
-                live_role.map_or(Value::Null, |r| json!(r.as_str())),
-                json!(role.as_str()),
+                UserField::Role,
+                live_role.map_or(FieldValue::Null, FieldValue::Role),
+                FieldValue::Role(role),
             ));
             let from = live_role.unwrap_or(Role::EndUser);
             if role > from {
@@ -657,9 +769,9 @@ impl<'a> Planner<'a> {
                     live.filter(|l| l.custom_role_id.is_some() && l.role == Role::Agent)
                 {
                     fields.push(field(
-                        "custom_role",
+                        UserField::CustomRole,
                         self.custom_role_name(live.custom_role_id),
-                        Value::Null,
+                        FieldValue::Null,
                     ));
                 }
             }
@@ -672,11 +784,15 @@ impl<'a> Planner<'a> {
                         if live.is_some() && escalation.is_none() {
                             escalation = Some(format!(
                                 "custom role {} → {}",
-                                before_name.as_str().unwrap_or("none"),
+                                before_name.as_text().unwrap_or("none"),
                                 resolved.name
                             ));
                         }
-                        fields.push(field("custom_role", before_name, json!(resolved.name)));
+                        fields.push(field(
+                            UserField::CustomRole,
+                            before_name,
+                            FieldValue::Text(resolved.name),
+                        ));
                     }
                 }
             }
@@ -686,9 +802,9 @@ impl<'a> Planner<'a> {
             Field::Null(_) => {
                 if let Some(id) = live.and_then(|l| l.organization_id) {
                     fields.push(field(
-                        "organization",
+                        UserField::Organization,
                         self.organization_name(Some(id)),
-                        Value::Null,
+                        FieldValue::Null,
                     ));
                 }
             }
@@ -699,9 +815,9 @@ impl<'a> Planner<'a> {
                     let before = live.and_then(|l| l.organization_id);
                     if resolved.id.is_none() || resolved.id != before {
                         fields.push(field(
-                            "organization",
+                            UserField::Organization,
                             self.organization_name(before),
-                            json!(resolved.name),
+                            FieldValue::Text(resolved.name),
                         ));
                     }
                 }
@@ -712,9 +828,9 @@ impl<'a> Planner<'a> {
             Field::Null(_) => {
                 if let Some(id) = live.and_then(|l| l.default_group_id) {
                     fields.push(field(
-                        "default_group",
+                        UserField::DefaultGroup,
                         self.group_name(Some(id)),
-                        Value::Null,
+                        FieldValue::Null,
                     ));
                 }
             }
@@ -723,9 +839,9 @@ impl<'a> Planner<'a> {
                     let before = live.and_then(|l| l.default_group_id);
                     if resolved.id.is_none() || resolved.id != before {
                         fields.push(field(
-                            "default_group",
+                            UserField::DefaultGroup,
                             self.group_name(before),
-                            json!(resolved.name),
+                            FieldValue::Text(resolved.name),
                         ));
                     }
                 }
@@ -736,7 +852,11 @@ impl<'a> Planner<'a> {
             let have = live.map(|l| l.tags.clone()).unwrap_or_default();
             let new_without_tags = live.is_none() && want.is_empty();
             if !(same_tags(&want, &have) || new_without_tags) {
-                fields.push(field("tags", json!(have), json!(sorted(&want))));
+                fields.push(field(
+                    UserField::Tags,
+                    FieldValue::List(have),
+                    FieldValue::List(sorted(&want)),
+                ));
             }
         }
         let mut user_fields: BTreeMap<&str, &Located<Value>> = defaults
@@ -749,9 +869,9 @@ impl<'a> Planner<'a> {
             let before = live.and_then(|l| l.user_fields.get(key));
             if !same_field_value(&value.value, before) {
                 fields.push(field(
-                    &format!("user_fields.{key}"),
-                    before.cloned().unwrap_or(Value::Null),
-                    value.value.clone(),
+                    UserField::Custom(key.to_owned()),
+                    FieldValue::json(before.cloned().unwrap_or(Value::Null)),
+                    FieldValue::json(value.value.clone()),
                 ));
             }
         }
@@ -768,7 +888,11 @@ impl<'a> Planner<'a> {
             (Some(_), Some(true)) if !live_suspended => Some(Action::Suspend),
             (Some(_), Some(false)) if live_suspended => Some(Action::Unsuspend),
             (None, Some(true)) => {
-                fields.push(field("suspended", Value::Null, json!(true)));
+                fields.push(field(
+                    UserField::Suspended,
+                    FieldValue::Null,
+                    FieldValue::Flag(true),
+                ));
                 None
             }
             _ => None,
@@ -787,7 +911,7 @@ impl<'a> Planner<'a> {
                 target: None,
                 target_id: None,
                 fields,
-                source: Some(self.roster.locate(source)),
+                source: Some(self.locate(source)),
                 blocked: None,
                 escalation,
             }
@@ -804,7 +928,11 @@ impl<'a> Planner<'a> {
             let after = action == Action::Suspend;
             new_changes.push(change(
                 action,
-                vec![field("suspended", json!(!after), json!(after))],
+                vec![field(
+                    UserField::Suspended,
+                    FieldValue::Flag(!after),
+                    FieldValue::Flag(after),
+                )],
                 None,
             ));
         }
@@ -814,9 +942,9 @@ impl<'a> Planner<'a> {
             let mut identity = change(
                 Action::MakePrimary,
                 vec![field(
-                    "email",
-                    opt(live.email.as_deref()),
-                    json!(email.value),
+                    UserField::Email,
+                    FieldValue::text(live.email.as_deref()),
+                    FieldValue::Text(email.value.clone()),
                 )],
                 None,
             );
@@ -824,7 +952,7 @@ impl<'a> Planner<'a> {
             new_changes.push(identity);
         }
         self.changes.extend(new_changes);
-        self.memberships(user, live);
+        self.memberships(user, key, live);
     }
 
     fn text_fields(
@@ -836,27 +964,27 @@ impl<'a> Planner<'a> {
         let defaults = &self.roster.defaults;
         for (name, roster_value, live_value) in [
             (
-                "alias",
+                UserField::Alias,
                 profile.alias.or(&defaults.alias),
                 live.and_then(|l| l.alias.as_deref()),
             ),
             (
-                "details",
+                UserField::Details,
                 profile.details.or(&defaults.details),
                 live.and_then(|l| l.details.as_deref()),
             ),
             (
-                "notes",
+                UserField::Notes,
                 profile.notes.or(&defaults.notes),
                 live.and_then(|l| l.notes.as_deref()),
             ),
             (
-                "signature",
+                UserField::Signature,
                 profile.signature.or(&defaults.signature),
                 live.and_then(|l| l.signature.as_deref()),
             ),
             (
-                "phone",
+                UserField::Phone,
                 profile.phone.or(&defaults.phone),
                 live.and_then(|l| l.phone.as_deref()),
             ),
@@ -864,36 +992,52 @@ impl<'a> Planner<'a> {
             if let Some(value) = text_field(roster_value)
                 && !same_text(value, live_value)
             {
-                fields.push(field(name, opt(live_value), opt(value)));
+                fields.push(FieldChange::user(
+                    name,
+                    FieldValue::text(live_value),
+                    FieldValue::text(value),
+                ));
             }
         }
         if let Some(locale) = profile.locale.as_ref().or(defaults.locale.as_ref()) {
             let before = live.and_then(|l| l.locale.as_deref());
             if !same_locale(&locale.value, before) {
-                fields.push(field("locale", opt(before), json!(locale.value)));
+                fields.push(FieldChange::user(
+                    UserField::Locale,
+                    FieldValue::text(before),
+                    FieldValue::Text(locale.value.clone()),
+                ));
             }
         }
         if let Some(zone) = profile.time_zone.as_ref().or(defaults.time_zone.as_ref()) {
             let before = live.and_then(|l| l.time_zone.as_deref());
             let iana = live.and_then(|l| l.iana_time_zone.as_deref());
             if !same_time_zone(&zone.value, before, iana) {
-                fields.push(field("time_zone", opt(before), json!(zone.value)));
+                fields.push(FieldChange::user(
+                    UserField::TimeZone,
+                    FieldValue::text(before),
+                    FieldValue::Text(zone.value.clone()),
+                ));
             }
         }
         match profile.ticket_restriction.or(&defaults.ticket_restriction) {
             Field::Absent => {}
             Field::Null(_) => {
                 if let Some(before) = live.and_then(|l| l.ticket_restriction.as_deref()) {
-                    fields.push(field("ticket_restriction", json!(before), Value::Null));
+                    fields.push(FieldChange::user(
+                        UserField::TicketRestriction,
+                        FieldValue::text(Some(before)),
+                        FieldValue::Null,
+                    ));
                 }
             }
             Field::Value(value) => {
                 let before = live.and_then(|l| l.ticket_restriction.as_deref());
                 if before != Some(value.value.as_str()) {
-                    fields.push(field(
-                        "ticket_restriction",
-                        opt(before),
-                        json!(value.value.as_str()),
+                    fields.push(FieldChange::user(
+                        UserField::TicketRestriction,
+                        FieldValue::text(before),
+                        FieldValue::Text(value.value.as_str().to_owned()),
                     ));
                 }
             }
@@ -909,12 +1053,12 @@ impl<'a> Planner<'a> {
         let defaults = &self.roster.defaults;
         for (name, roster_value, live_value) in [
             (
-                "moderator",
+                UserField::Moderator,
                 profile.moderator.as_ref().or(defaults.moderator.as_ref()),
                 live.map(|l| l.moderator),
             ),
             (
-                "only_private_comments",
+                UserField::OnlyPrivateComments,
                 profile
                     .only_private_comments
                     .as_ref()
@@ -922,7 +1066,7 @@ impl<'a> Planner<'a> {
                 live.map(|l| l.only_private_comments),
             ),
             (
-                "verified",
+                UserField::Verified,
                 profile.verified.as_ref().or(defaults.verified.as_ref()),
                 live.map(|l| l.verified),
             ),
@@ -930,23 +1074,28 @@ impl<'a> Planner<'a> {
             if let Some(value) = roster_value
                 && live_value != Some(value.value)
             {
-                fields.push(field(name, opt_bool(live_value), json!(value.value)));
+                fields.push(FieldChange::user(
+                    name,
+                    FieldValue::flag(live_value),
+                    FieldValue::Flag(value.value),
+                ));
             }
         }
     }
 
     /// Exact-set memberships: adds and removes to reach the roster's `groups` and
     /// `organizations`.
-    fn memberships(&mut self, user: &User, live: Option<&LiveUser>) {
+    fn memberships(&mut self, user: &User, key: &MatchKey, live: Option<&LiveUser>) {
         let defaults = &self.roster.defaults;
         if let Some(groups) = user.profile.groups.as_ref().or(defaults.groups.as_ref()) {
-            self.exact_set(Kind::GroupMembership, user, live, &groups.value);
+            self.exact_set(Kind::GroupMembership, user, key, live, &groups.value);
         }
         let organizations = user.profile.organizations.as_ref();
         if let Some(organizations) = organizations.or(defaults.organizations.as_ref()) {
             self.exact_set(
                 Kind::OrganizationMembership,
                 user,
+                key,
                 live,
                 &organizations.value,
             );
@@ -958,6 +1107,7 @@ impl<'a> Planner<'a> {
         &mut self,
         kind: Kind,
         user: &User,
+        key: &MatchKey,
         live: Option<&LiveUser>,
         names: &[Located<String>],
     ) {
@@ -1001,7 +1151,14 @@ impl<'a> Planner<'a> {
                     continue;
                 }
             }
-            self.membership(kind, Action::Add, user, live, resolved.name, resolved.id);
+            self.membership(
+                kind,
+                Action::Add,
+                (user, key),
+                live,
+                resolved.name,
+                resolved.id,
+            );
         }
         for membership in have.iter().filter(|m| !wanted_ids.contains(&m.target_id)) {
             let target = Some(membership.target_id);
@@ -1010,8 +1167,8 @@ impl<'a> Planner<'a> {
             } else {
                 self.organization_name(target)
             };
-            let name = name.as_str().unwrap_or_default().to_owned();
-            self.membership(kind, Action::Remove, user, live, name, target);
+            let name = name.as_text().unwrap_or_default().to_owned();
+            self.membership(kind, Action::Remove, (user, key), live, name, target);
         }
     }
 
@@ -1019,7 +1176,7 @@ impl<'a> Planner<'a> {
         &mut self,
         kind: Kind,
         action: Action,
-        user: &User,
+        (user, key): (&User, &MatchKey),
         live: Option<&LiveUser>,
         target: String,
         target_id: Option<u64>,
@@ -1032,7 +1189,7 @@ impl<'a> Planner<'a> {
         self.changes.push(Change {
             kind,
             action,
-            key: user_key(user),
+            key: key.clone(),
             label,
             id: live.map(|l| l.id),
             target: Some(target),
@@ -1065,15 +1222,19 @@ impl<'a> Planner<'a> {
                 Prune::Suspend if live.suspended => continue,
                 Prune::Suspend => (
                     Action::Suspend,
-                    vec![field("suspended", json!(false), json!(true))],
+                    vec![FieldChange::user(
+                        UserField::Suspended,
+                        FieldValue::Flag(false),
+                        FieldValue::Flag(true),
+                    )],
                 ),
                 Prune::Downgrade if live.role == Role::EndUser => continue,
                 Prune::Downgrade => (
                     Action::Downgrade,
-                    vec![field(
-                        "role",
-                        json!(live.role.as_str()),
-                        json!(Role::EndUser.as_str()),
+                    vec![FieldChange::user(
+                        UserField::Role,
+                        FieldValue::Role(live.role),
+                        FieldValue::Role(Role::EndUser),
                     )],
                 ),
                 Prune::Delete => (Action::Delete, Vec::new()),
@@ -1131,12 +1292,13 @@ impl<'a> Planner<'a> {
                 .protect
                 .matching(live.email.as_deref(), live.external_id.as_deref())
             {
-                change.blocked = Some(format!("protected by `{pattern}`"));
+                change.blocked = Some(Blocked::Protected {
+                    pattern: pattern.to_owned(),
+                });
                 continue;
             }
             if id == me && lowers_access(change, live) {
-                change.blocked =
-                    Some("the authenticated user is never demoted, suspended or deleted".into());
+                change.blocked = Some(Blocked::AuthenticatedUser);
             }
         }
     }
@@ -1161,11 +1323,13 @@ fn lower(text: &str) -> Cow<'_, str> {
 }
 
 /// The live name of an id as a plan shows it: the name, `#id` when unknown, `null` for none.
-fn name_of(names: &HashMap<u64, String>, id: Option<u64>) -> Value {
-    id.map_or(Value::Null, |id| {
-        names
-            .get(&id)
-            .map_or_else(|| json!(format!("#{id}")), |name| json!(name))
+fn name_of(names: &HashMap<u64, String>, id: Option<u64>) -> FieldValue {
+    id.map_or(FieldValue::Null, |id| {
+        FieldValue::Text(
+            names
+                .get(&id)
+                .map_or_else(|| format!("#{id}"), Clone::clone),
+        )
     })
 }
 
@@ -1255,30 +1419,13 @@ pub(crate) fn lowers_access(change: &Change, live: &LiveUser) -> bool {
     match change.action {
         Action::Suspend | Action::Downgrade | Action::Delete => true,
         Action::Update => change.fields.iter().any(|f| {
-            f.field == "role"
-                && f.after
-                    .as_str()
-                    .and_then(Role::from_name)
-                    .is_some_and(|after| after < live.role)
+            matches!(
+                (&f.field, &f.after),
+                (FieldName::User(UserField::Role), FieldValue::Role(after)) if *after < live.role
+            )
         }),
         _ => false,
     }
-}
-
-fn field(name: &str, before: Value, after: Value) -> FieldChange {
-    FieldChange {
-        field: name.to_owned(),
-        before,
-        after,
-    }
-}
-
-fn opt(text: Option<&str>) -> Value {
-    text.map_or(Value::Null, |t| json!(t))
-}
-
-fn opt_bool(value: Option<bool>) -> Value {
-    value.map_or(Value::Null, |v| json!(v))
 }
 
 /// The value a text field asks for: `None` when unmanaged, `Some(None)` to clear it.
@@ -1298,11 +1445,13 @@ fn sorted(values: &[String]) -> Vec<String> {
     values
 }
 
-fn user_key(user: &User) -> String {
+/// How a roster user is found: by external id, else by email; `None` without either
+/// (which validation refuses).
+fn user_key(user: &User) -> Option<MatchKey> {
     match (&user.external_id, &user.email) {
-        (Some(id), _) => format!("external_id:{}", id.value),
-        (None, Some(email)) => format!("email:{}", email.value),
-        (None, None) => String::new(),
+        (Some(id), _) => Some(MatchKey::ExternalId(id.value.clone())),
+        (None, Some(email)) => Some(MatchKey::Email(email.value.clone())),
+        (None, None) => None,
     }
 }
 
@@ -1320,11 +1469,11 @@ fn user_label(user: &User) -> String {
     }
 }
 
-fn live_key(live: &LiveUser) -> String {
+fn live_key(live: &LiveUser) -> MatchKey {
     match (&live.external_id, &live.email) {
-        (Some(id), _) => format!("external_id:{id}"),
-        (None, Some(email)) => format!("email:{email}"),
-        (None, None) => format!("id:{}", live.id),
+        (Some(id), _) => MatchKey::ExternalId(id.clone()),
+        (None, Some(email)) => MatchKey::Email(email.clone()),
+        (None, None) => MatchKey::Id(live.id),
     }
 }
 
@@ -1397,8 +1546,8 @@ fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
     let mut bulk: BTreeMap<&str, usize> = BTreeMap::new();
     // Users whose memberships of a kind are read before removing (the executor needs the
     // membership ids), and users written (re-read by the convergence check).
-    let mut removals: BTreeSet<(bool, &str)> = BTreeSet::new();
-    let mut written: BTreeSet<&str> = BTreeSet::new();
+    let mut removals: BTreeSet<(bool, &MatchKey)> = BTreeSet::new();
+    let mut written: BTreeSet<&MatchKey> = BTreeSet::new();
     for change in changes {
         if change.blocked.is_some() {
             summary.blocked += 1;
@@ -1465,7 +1614,7 @@ fn seat_change(state: &LiveState, change: &Change) -> i64 {
     if change.kind != Kind::User {
         return 0;
     }
-    let role = |value: &Value| value.as_str().and_then(Role::from_name);
+    let is_agent = |value: &FieldValue| matches!(value, FieldValue::Role(role) if role.is_agent());
     let live_is_agent = || {
         change
             .id
@@ -1476,11 +1625,15 @@ fn seat_change(state: &LiveState, change: &Change) -> i64 {
         Action::Downgrade => -1,
         Action::Delete if live_is_agent() => -1,
         Action::Create | Action::Update => {
-            let Some(role_change) = change.fields.iter().find(|f| f.field == "role") else {
+            let Some(role_change) = change
+                .fields
+                .iter()
+                .find(|f| f.field == FieldName::User(UserField::Role))
+            else {
                 return 0;
             };
-            let before = role(&role_change.before).is_some_and(Role::is_agent);
-            let after = role(&role_change.after).is_some_and(Role::is_agent);
+            let before = is_agent(&role_change.before);
+            let after = is_agent(&role_change.after);
             i64::from(after) - i64::from(before)
         }
         _ => 0,

@@ -20,6 +20,26 @@ pub(crate) fn state_from(json: &Value) -> LiveState {
     state(json)
 }
 
+/// A user field's change from its written form (`user_fields.code`, JSON values).
+pub(crate) fn user_field_change(name: &str, before: Value, after: Value) -> super::FieldChange {
+    let field = super::FieldName::parse(super::Kind::User, name).unwrap();
+    let shape = field.shape();
+    super::FieldChange {
+        field,
+        before: super::FieldValue::from_json(shape, before).unwrap(),
+        after: super::FieldValue::from_json(shape, after).unwrap(),
+    }
+}
+
+/// A roster place, `file:line:column`.
+pub(crate) fn source(file: &str, line: u32, column: u32) -> super::SourceRef {
+    super::SourceRef {
+        file: file.into(),
+        line,
+        column,
+    }
+}
+
 /// A plan of a roster text against a state.
 pub(crate) fn plan_with(roster: &str, state: &LiveState) -> Plan {
     let loaded = load_texts(&[("roster.yaml", roster)]);
@@ -588,4 +608,24 @@ fn emails_the_fetch_could_not_check_for_secondary_owners_are_noted_in_every_form
         &state(&json!({})),
     );
     assert!(!serde_json::to_string(&quiet).unwrap().contains("notes"));
+}
+
+/// A saved plan reads back as the plan that was saved: field names, values, keys, roster
+/// places and blocked reasons become the same types again.
+#[test]
+fn every_scenario_plan_reads_back_from_its_json() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios");
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        let roster = std::fs::read_to_string(dir.join("roster.yaml")).unwrap();
+        let live: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap())
+                .unwrap();
+        let plan = plan_with(&roster, &state(&live));
+        let json = serde_json::to_string(&plan).unwrap();
+        let read: Plan = serde_json::from_str(&json)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{json}", dir.display()));
+        assert_eq!(read, plan, "{}", dir.display());
+        assert_eq!(read.digest(), plan.digest());
+    }
 }

@@ -13,7 +13,7 @@ use similar::{ChangeTag, TextDiff};
 use super::mask::mask_emails;
 use super::{
     NO_CHANGES, RenderOptions, Renderer, api_cost, by_action, count, is_membership, is_multiline,
-    is_quiet, kind_name, plural, section_title, shown_key, source_line, verb,
+    is_quiet, kind_name, plural, section_title, shown_key, verb,
 };
 use crate::plan::{Action, Change, Drift, FieldChange, Plan, PlanError, Refusal};
 
@@ -208,7 +208,7 @@ impl Markdown {
             }
             Entry::Error(error) => {
                 out.push_str("> - **Error** at ");
-                self.code(&error.source, out);
+                self.code(&error.source.to_string(), out);
                 out.push_str(": ");
                 self.message(&error.message, out);
                 out.push('\n');
@@ -253,11 +253,11 @@ impl Markdown {
             self.plain(change.target.as_deref().unwrap_or_default(), out);
         } else if let Some(key) = shown_key(change) {
             out.push_str(" · ");
-            self.code(key, out);
+            self.code(&key.to_string(), out);
         }
         out.push_str(" · ");
         match &change.source {
-            Some(source) => self.code(source_line(source), out),
+            Some(source) => self.code(&source.file_line().to_string(), out),
             None => out.push_str("not in the roster"),
         }
     }
@@ -269,12 +269,12 @@ impl Markdown {
         out.push('\n');
         if let Some(reason) = &change.blocked {
             out.push_str("  - **blocked**: ");
-            self.message(reason, out);
+            self.message(&reason.to_string(), out);
             out.push('\n');
         }
         for field in &change.fields {
             out.push_str("  - ");
-            self.code(&field.field, out);
+            self.code(&field.field.to_string(), out);
             out.push(':');
             if is_multiline(field) && self.line_diff(field, out) {
                 continue;
@@ -292,8 +292,8 @@ impl Markdown {
     /// A multi-line text field as a fenced `diff` block inside the field's list item;
     /// false, writing nothing, when the texts differ in no line.
     fn line_diff(&self, field: &FieldChange, out: &mut String) -> bool {
-        let before = field.before.as_str().unwrap_or_default();
-        let after = field.after.as_str().unwrap_or_default();
+        let before = field.before.as_text().unwrap_or_default();
+        let after = field.after.as_text().unwrap_or_default();
         let diff = TextDiff::from_lines(before, after);
         let groups = diff.grouped_ops(DIFF_CONTEXT);
         if groups.is_empty() {
