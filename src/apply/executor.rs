@@ -19,11 +19,13 @@ use std::sync::Arc;
 use futures_util::{StreamExt as _, stream};
 use serde_json::{Map, Value};
 
-use super::convergence::{self, NameIds};
+use super::convergence;
 use super::{ApplyReport, ChangeResult, Interrupted, Journal, Status};
 use crate::plan::{
-    Action, Change, CustomRoleField, FieldName, FieldValue, Kind, MatchKey, Plan, UserField,
+    Action, Change, CustomRoleField, FieldName, FieldValue, Kind, MatchKey, Named, NamedIds, Plan,
+    UserField,
 };
+use crate::state::LiveUser;
 use crate::zendesk::wire::{Fields, User};
 use crate::zendesk::{BulkOutcome, ItemOutcome, WriteClient, ZendeskError};
 
@@ -46,31 +48,36 @@ struct Names {
     groups: HashMap<String, Option<u64>>,
 }
 
-impl NameIds for Names {
-    fn id_of(&mut self, kind: Kind, name: &str) -> Option<u64> {
-        self.id(kind, name).ok()
+impl NamedIds for Names {
+    fn id(&self, kind: Named, name: &str) -> Option<u64> {
+        self.require(kind, name).ok()
+    }
+
+    /// A user's live reference shows as the id Zendesk holds.
+    fn show(&self, _kind: Named, id: u64) -> FieldValue {
+        FieldValue::Json(id.into())
     }
 }
 
 impl Names {
-    fn map(&mut self, kind: Kind) -> &mut HashMap<String, Option<u64>> {
+    fn map(&mut self, kind: Named) -> &mut HashMap<String, Option<u64>> {
         match kind {
-            Kind::CustomRole => &mut self.custom_roles,
-            Kind::Organization | Kind::OrganizationMembership => &mut self.organizations,
-            _ => &mut self.groups,
+            Named::CustomRole => &mut self.custom_roles,
+            Named::Organization => &mut self.organizations,
+            Named::Group => &mut self.groups,
         }
     }
 
-    fn get(&self, kind: Kind) -> &HashMap<String, Option<u64>> {
+    fn get(&self, kind: Named) -> &HashMap<String, Option<u64>> {
         match kind {
-            Kind::CustomRole => &self.custom_roles,
-            Kind::Organization | Kind::OrganizationMembership => &self.organizations,
-            _ => &self.groups,
+            Named::CustomRole => &self.custom_roles,
+            Named::Organization => &self.organizations,
+            Named::Group => &self.groups,
         }
     }
 
     /// The id of `name` of `kind`; an error when the plan was to create it and that failed.
-    fn id(&self, kind: Kind, name: &str) -> Result<u64, String> {
+    fn require(&self, kind: Named, name: &str) -> Result<u64, String> {
         match self.get(kind).get(&name.to_lowercase()) {
             Some(Some(id)) => Ok(*id),
             Some(None) => Err(format!("`{name}` was not created")),
@@ -166,9 +173,9 @@ impl<'c> Executor<'c> {
         let started = chrono::Utc::now().timestamp();
         let mut names = Names::default();
         for (kind, map) in [
-            (Kind::CustomRole, &plan.references.custom_roles),
-            (Kind::Organization, &plan.references.organizations),
-            (Kind::Group, &plan.references.groups),
+            (Named::CustomRole, &plan.references.custom_roles),
+            (Named::Organization, &plan.references.organizations),
+            (Named::Group, &plan.references.groups),
         ] {
             for (name, id) in map {
                 names.map(kind).insert(name.to_lowercase(), *id);
@@ -303,18 +310,11 @@ impl<'c> Executor<'c> {
                 continue;
             }
             let id = run.results[i].id;
-            match (change.kind, change.action) {
-                (Kind::CustomRole | Kind::Organization | Kind::Group, _) => {
-                    run.names
-                        .map(change.kind)
-                        .insert(change.label.to_lowercase(), id);
-                }
-                (Kind::User, Action::Create) => {
-                    if let Some(id) = id {
-                        run.created.insert(change.key.to_lowercase(), id);
-                    }
-                }
-                _ => {}
+            if let Some(named) = change.kind.named() {
+                run.names.map(named).insert(change.label.to_lowercase(), id);
+            } else if let (Kind::User, Action::Create, Some(id)) = (change.kind, change.action, id)
+            {
+                run.created.insert(change.key.to_lowercase(), id);
             }
         }
         // Users are re-read before anything is sent again; the other writes are guarded
@@ -385,7 +385,7 @@ impl<'c> Executor<'c> {
             return Vec::new();
         }
         let (diverged, reads) =
-            convergence::check(self.client, &written, &mut run.names, started).await;
+            convergence::check(self.client, &written, &run.names, started).await;
         if let Some(journal) = &self.journal {
             journal.converged(written.len(), reads, &diverged);
         }
@@ -425,9 +425,11 @@ impl<'c> Executor<'c> {
             };
             match result {
                 Ok(id) => {
-                    run.names
-                        .map(kind)
-                        .insert(change.label.to_lowercase(), Some(id));
+                    if let Some(named) = kind.named() {
+                        run.names
+                            .map(named)
+                            .insert(change.label.to_lowercase(), Some(id));
+                    }
                     run.applied(i, Some(id));
                 }
                 Err(error) => run.error(i, &error),
@@ -440,7 +442,7 @@ impl<'c> Executor<'c> {
         let mut items = Vec::new();
         let mut bodies = Vec::new();
         for i in run.select(|c| c.kind == Kind::User && c.action == Action::Create) {
-            match user_body(&run.plan.changes[i], &mut run.names) {
+            match user_body(&run.plan.changes[i], &run.names) {
                 Ok(body) => {
                     items.push(i);
                     bodies.push(body);
@@ -472,7 +474,7 @@ impl<'c> Executor<'c> {
                 run.fail(i, "MissingId", "an update names no live user".to_owned());
                 continue;
             };
-            match user_body(change, &mut run.names) {
+            match user_body(change, &run.names) {
                 Ok(mut body) => {
                     body.insert("id".to_owned(), Value::from(id));
                     items.push(i);
@@ -546,7 +548,10 @@ impl<'c> Executor<'c> {
                 .ok_or_else(|| format!("{} was not created", change.label));
             let target = match (change.target_id, &change.target) {
                 (Some(id), _) => Ok(id),
-                (None, Some(name)) => run.names.id(kind, name),
+                (None, Some(name)) => match kind.target() {
+                    Some(named) => run.names.require(named, name),
+                    None => Err("the change is not a membership".to_owned()),
+                },
                 (None, None) => Err("the membership names no target".to_owned()),
             };
             match (user, target) {
@@ -790,6 +795,7 @@ impl<'c> Executor<'c> {
                 Err(error) => read_error = Some(error.to_string()),
             }
         }
+        let users: Vec<LiveUser> = users.into_iter().map(LiveUser::from).collect();
         for &i in unknown {
             let change = &run.plan.changes[i];
             let found = users.iter().find(|u| match (change.id, &change.key) {
@@ -804,7 +810,7 @@ impl<'c> Executor<'c> {
                     .is_some_and(|e| e.eq_ignore_ascii_case(v)),
                 (None, MatchKey::Name(_)) => false,
             });
-            let holds = convergence::diverging(change, found, &mut run.names, None).is_empty();
+            let holds = convergence::diverging(change, found, &run.names, None).is_empty();
             if holds {
                 let refusal = run.results[i].details.take();
                 run.applied(i, found.map(|u| u.id));
@@ -984,12 +990,12 @@ fn target_key(kind: Kind) -> &'static str {
 
 /// A user's JSON for Zendesk from a change's fields: reference names become ids, custom
 /// user fields go into `user_fields`.
-fn user_body(change: &Change, names: &mut Names) -> Result<Fields, String> {
+fn user_body(change: &Change, names: &Names) -> Result<Fields, String> {
     let mut body = Fields::new();
     for field in &change.fields {
         let value = field.after.to_json();
         let reference = |kind| match &field.after {
-            FieldValue::Text(name) => names.id(kind, name).map(Value::from),
+            FieldValue::Text(name) => names.require(kind, name).map(Value::from),
             _ => Ok(Value::Null),
         };
         let FieldName::User(user_field) = &field.field else {
@@ -997,13 +1003,16 @@ fn user_body(change: &Change, names: &mut Names) -> Result<Fields, String> {
         };
         match user_field {
             UserField::CustomRole => {
-                body.insert("custom_role_id".to_owned(), reference(Kind::CustomRole)?);
+                body.insert("custom_role_id".to_owned(), reference(Named::CustomRole)?);
             }
             UserField::Organization => {
-                body.insert("organization_id".to_owned(), reference(Kind::Organization)?);
+                body.insert(
+                    "organization_id".to_owned(),
+                    reference(Named::Organization)?,
+                );
             }
             UserField::DefaultGroup => {
-                body.insert("default_group_id".to_owned(), reference(Kind::Group)?);
+                body.insert("default_group_id".to_owned(), reference(Named::Group)?);
             }
             UserField::Custom(key) => nested(&mut body, "user_fields", key, value),
             UserField::Name
@@ -1117,7 +1126,7 @@ mod tests {
                 ("user_fields.code", json!("x1")),
                 ("user_fields.level", json!(3)),
             ]),
-            &mut names,
+            &names,
         )
         .unwrap();
         assert_eq!(
@@ -1134,12 +1143,13 @@ mod tests {
     fn user_body_refuses_a_reference_whose_creation_failed() {
         let mut names = Names::default();
         names.groups.insert("new".to_owned(), None);
-        let error = user_body(&change(&[("default_group", json!("New"))]), &mut names);
+        let error = user_body(&change(&[("default_group", json!("New"))]), &names);
         assert_eq!(error, Err("`New` was not created".to_owned()));
     }
 
     fn fields_hold(change: &Change, user: &User, names: &mut Names) -> bool {
-        convergence::diverging(change, Some(user), names, None).is_empty()
+        let user = LiveUser::from(user.clone());
+        convergence::diverging(change, Some(&user), names, None).is_empty()
     }
 
     #[test]

@@ -10,6 +10,6 @@ mod journal;
 pub mod staleness;
 
 pub use apply_report::{ApplyReport, ChangeResult, SCHEMA_PATH, Status, schema_json};
-pub use convergence::Divergence;
+pub use convergence::{Diverged, Divergence};
 pub use executor::Executor;
 pub use journal::{Interrupted, Journal, JournalError, OpenJob};

@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 use crate::roster::Role;
 
 /// A field's value in a plan.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldValue {
     /// No value: the `before` of a new object, a field cleared, an empty field.
     Null,

@@ -4,9 +4,11 @@
 
 mod blocked;
 mod change;
+mod comparison;
 mod field;
 mod field_value;
 mod match_key;
+mod named;
 pub(crate) mod normalize;
 mod planner;
 mod safety;
@@ -25,6 +27,8 @@ pub use change::{Action, Change, FieldChange, Kind};
 pub use field::{CustomRoleField, FieldName, GroupField, OrganizationField, UserField};
 pub use field_value::FieldValue;
 pub use match_key::MatchKey;
+pub use named::Named;
+pub(crate) use named::NamedIds;
 pub use planner::Planner;
 pub use source_ref::{FileLine, SourceRef};
 

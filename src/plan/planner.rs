@@ -5,9 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::normalize::{
-    same_field_value, same_key, same_locale, same_tags, same_text, same_time_zone, tag,
-};
+use super::named::{Named, NamedIds};
+use super::normalize::{same_key, same_tags, same_text, tag};
 use super::{
     Action, Blocked, Change, Conflict, CustomRoleField, Drift, FORMAT_VERSION, FieldChange,
     FieldName, FieldValue, GroupField, Kind, MatchKey, OrganizationField, Plan, PlanError,
@@ -549,10 +548,6 @@ impl<'a> Planner<'a> {
         resolved
     }
 
-    fn custom_role_name(&self, id: Option<u64>) -> FieldValue {
-        name_of(&self.custom_role_names, id)
-    }
-
     fn organization_name(&self, id: Option<u64>) -> FieldValue {
         name_of(&self.organization_names, id)
     }
@@ -690,13 +685,29 @@ impl<'a> Planner<'a> {
         });
     }
 
+    /// Plans `field` when `live` does not hold `want` ([`UserField::holds`]); returns
+    /// whether it did.
+    fn diff(
+        &self,
+        fields: &mut Vec<FieldChange>,
+        field: UserField,
+        want: FieldValue,
+        live: Option<&LiveUser>,
+    ) -> bool {
+        if field.holds(&want, live, self) {
+            return false;
+        }
+        let before = field.live_value(live, self);
+        fields.push(FieldChange::user(field, before, want));
+        true
+    }
+
     fn user(&mut self, user: &User, key: &MatchKey, live: Option<&LiveUser>) {
         let defaults = &self.roster.defaults;
         let profile = &user.profile;
         let source = user.source;
         let mut fields: Vec<FieldChange> = Vec::new();
         let mut escalation = None;
-        let field = FieldChange::user;
         // A roster entry with only a key reads better with the live user's name and email.
         let label = match (live, &user.name) {
             (Some(live), None) => live_label(live),
@@ -704,14 +715,8 @@ impl<'a> Planner<'a> {
         };
 
         if let Some(name) = &user.name {
-            let before = live.map(|l| l.name.as_str());
-            if before != Some(name.value.as_str()) {
-                fields.push(field(
-                    UserField::Name,
-                    FieldValue::text(before),
-                    FieldValue::Text(name.value.clone()),
-                ));
-            }
+            let name = FieldValue::Text(name.value.clone());
+            self.diff(&mut fields, UserField::Name, name, live);
         } else if live.is_none() {
             self.errors.push(PlanError {
                 source: self.locate(source),
@@ -724,140 +729,75 @@ impl<'a> Planner<'a> {
         if let Some(email) = &user.email
             && live.is_none()
         {
-            fields.push(field(
-                UserField::Email,
-                FieldValue::Null,
-                FieldValue::Text(email.value.clone()),
-            ));
+            let email = FieldValue::Text(email.value.clone());
+            self.diff(&mut fields, UserField::Email, email, live);
         }
         if let Some(external_id) = &user.external_id {
-            let before = live.and_then(|l| l.external_id.as_deref());
-            if live.is_none() || !same_key(&external_id.value, before) {
-                fields.push(field(
-                    UserField::ExternalId,
-                    FieldValue::text(before),
-                    FieldValue::Text(external_id.value.clone()),
-                ));
-            }
+            let external_id = FieldValue::Text(external_id.value.clone());
+            self.diff(&mut fields, UserField::ExternalId, external_id, live);
         }
-        let role = profile
-            .role
-            .as_ref()
-            .or(defaults.role.as_ref())
-            .map(|r| r.value);
-        let live_role = live.map(|l| l.role);
-        if let Some(role) = role
-            && live_role != Some(role)
+        let role = profile.role.as_ref().or(defaults.role.as_ref());
+        if let Some(role) = role.map(|r| r.value)
+            && self.diff(&mut fields, UserField::Role, FieldValue::Role(role), live)
         {
-            fields.push(field(
-                UserField::Role,
-                live_role.map_or(FieldValue::Null, FieldValue::Role),
-                FieldValue::Role(role),
-            ));
-            let from = live_role.unwrap_or(Role::EndUser);
-            if role > from {
+            let live_role = live.map(|l| l.role);
+            if role > live_role.unwrap_or(Role::EndUser) {
                 escalation = Some(match live_role {
                     Some(from) => format!("{} → {}", from.as_str(), role.as_str()),
                     None => format!("new {}", role.as_str()),
                 });
             }
         }
-        match profile.custom_role.or(&defaults.custom_role) {
-            Field::Absent => {}
-            Field::Null(_) => {
-                if let Some(live) =
-                    live.filter(|l| l.custom_role_id.is_some() && l.role == Role::Agent)
-                {
-                    fields.push(field(
-                        UserField::CustomRole,
-                        self.custom_role_name(live.custom_role_id),
-                        FieldValue::Null,
-                    ));
-                }
-            }
-            Field::Value(name) => {
-                if let Some(resolved) = self.resolve("custom role", source, name, Self::custom_role)
-                {
-                    let before = live.and_then(|l| l.custom_role_id);
-                    if resolved.id.is_none() || resolved.id != before {
-                        let before_name = self.custom_role_name(before);
-                        if live.is_some() && escalation.is_none() {
-                            escalation = Some(format!(
-                                "custom role {} → {}",
-                                before_name.as_text().unwrap_or("none"),
-                                resolved.name
-                            ));
-                        }
-                        fields.push(field(
-                            UserField::CustomRole,
-                            before_name,
-                            FieldValue::Text(resolved.name),
-                        ));
-                    }
-                }
-            }
-        }
-        match profile.organization.or(&defaults.organization) {
-            Field::Absent => {}
-            Field::Null(_) => {
-                if let Some(id) = live.and_then(|l| l.organization_id) {
-                    fields.push(field(
-                        UserField::Organization,
-                        self.organization_name(Some(id)),
-                        FieldValue::Null,
-                    ));
-                }
-            }
-            Field::Value(name) => {
-                if let Some(resolved) =
-                    self.resolve("organization", source, name, Self::organization)
-                {
-                    let before = live.and_then(|l| l.organization_id);
-                    if resolved.id.is_none() || resolved.id != before {
-                        fields.push(field(
-                            UserField::Organization,
-                            self.organization_name(before),
-                            FieldValue::Text(resolved.name),
-                        ));
-                    }
-                }
-            }
-        }
-        match profile.default_group.or(&defaults.default_group) {
-            Field::Absent => {}
-            Field::Null(_) => {
-                if let Some(id) = live.and_then(|l| l.default_group_id) {
-                    fields.push(field(
-                        UserField::DefaultGroup,
-                        self.group_name(Some(id)),
-                        FieldValue::Null,
-                    ));
-                }
-            }
-            Field::Value(name) => {
-                if let Some(resolved) = self.resolve("group", source, name, Self::group) {
-                    let before = live.and_then(|l| l.default_group_id);
-                    if resolved.id.is_none() || resolved.id != before {
-                        fields.push(field(
-                            UserField::DefaultGroup,
-                            self.group_name(before),
-                            FieldValue::Text(resolved.name),
-                        ));
-                    }
-                }
+        for (field, what, roster_value, lookup) in [
+            (
+                UserField::CustomRole,
+                "custom role",
+                profile.custom_role.or(&defaults.custom_role),
+                Self::custom_role as fn(&Self, &str) -> Option<Resolved>,
+            ),
+            (
+                UserField::Organization,
+                "organization",
+                profile.organization.or(&defaults.organization),
+                Self::organization,
+            ),
+            (
+                UserField::DefaultGroup,
+                "group",
+                profile.default_group.or(&defaults.default_group),
+                Self::group,
+            ),
+        ] {
+            let want = match roster_value {
+                Field::Absent => continue,
+                Field::Null(_) => FieldValue::Null,
+                Field::Value(name) => match self.resolve(what, source, name, lookup) {
+                    Some(resolved) => FieldValue::Text(resolved.name),
+                    None => continue,
+                },
+            };
+            let before = field.live_value(live, self);
+            let is_custom_role = field == UserField::CustomRole;
+            if self.diff(&mut fields, field, want.clone(), live)
+                && is_custom_role
+                && live.is_some()
+                && escalation.is_none()
+                && let FieldValue::Text(name) = &want
+            {
+                escalation = Some(format!(
+                    "custom role {} → {name}",
+                    before.as_text().unwrap_or("none"),
+                ));
             }
         }
         if let Some(tags) = profile.tags.as_ref().or(defaults.tags.as_ref()) {
             let want: Vec<String> = tags.value.iter().map(|t| tag(&t.value)).collect();
-            let have = live.map(|l| l.tags.clone()).unwrap_or_default();
-            let new_without_tags = live.is_none() && want.is_empty();
-            if !(same_tags(&want, &have) || new_without_tags) {
-                fields.push(field(
-                    UserField::Tags,
-                    FieldValue::List(have),
-                    FieldValue::List(sorted(&want)),
-                ));
-            }
+            self.diff(
+                &mut fields,
+                UserField::Tags,
+                FieldValue::List(sorted(&want)),
+                live,
+            );
         }
         let mut user_fields: BTreeMap<&str, &Located<Value>> = defaults
             .user_fields
@@ -866,14 +806,13 @@ impl<'a> Planner<'a> {
             .collect();
         user_fields.extend(profile.user_fields.iter().map(|(k, v)| (k.as_str(), v)));
         for (key, value) in user_fields {
-            let before = live.and_then(|l| l.user_fields.get(key));
-            if !same_field_value(&value.value, before) {
-                fields.push(field(
-                    UserField::Custom(key.to_owned()),
-                    FieldValue::json(before.cloned().unwrap_or(Value::Null)),
-                    FieldValue::json(value.value.clone()),
-                ));
-            }
+            let field = UserField::Custom(key.to_owned());
+            self.diff(
+                &mut fields,
+                field,
+                FieldValue::json(value.value.clone()),
+                live,
+            );
         }
         self.text_fields(profile, live, &mut fields);
         self.flag_fields(profile, live, &mut fields);
@@ -883,16 +822,23 @@ impl<'a> Planner<'a> {
             .as_ref()
             .or(defaults.suspended.as_ref())
             .map(|s| s.value);
-        let live_suspended = live.is_some_and(|l| l.suspended);
         let suspend_action = match (live, suspended) {
-            (Some(_), Some(true)) if !live_suspended => Some(Action::Suspend),
-            (Some(_), Some(false)) if live_suspended => Some(Action::Unsuspend),
+            (Some(_), Some(suspend))
+                if !UserField::Suspended.holds(&FieldValue::Flag(suspend), live, self) =>
+            {
+                Some(if suspend {
+                    Action::Suspend
+                } else {
+                    Action::Unsuspend
+                })
+            }
             (None, Some(true)) => {
-                fields.push(field(
+                self.diff(
+                    &mut fields,
                     UserField::Suspended,
-                    FieldValue::Null,
                     FieldValue::Flag(true),
-                ));
+                    live,
+                );
                 None
             }
             _ => None,
@@ -925,36 +871,25 @@ impl<'a> Planner<'a> {
             Some(_) => {}
         }
         if let Some(action) = suspend_action {
-            let after = action == Action::Suspend;
-            new_changes.push(change(
-                action,
-                vec![field(
-                    UserField::Suspended,
-                    FieldValue::Flag(!after),
-                    FieldValue::Flag(after),
-                )],
-                None,
-            ));
+            let mut suspension = Vec::new();
+            let suspend = FieldValue::Flag(action == Action::Suspend);
+            self.diff(&mut suspension, UserField::Suspended, suspend, live);
+            new_changes.push(change(action, suspension, None));
         }
-        if let (Some(live), Some(email)) = (live, &user.email)
-            && !same_key(&email.value, live.email.as_deref())
-        {
-            let mut identity = change(
-                Action::MakePrimary,
-                vec![field(
-                    UserField::Email,
-                    FieldValue::text(live.email.as_deref()),
-                    FieldValue::Text(email.value.clone()),
-                )],
-                None,
-            );
-            identity.kind = Kind::Identity;
-            new_changes.push(identity);
+        if let (Some(_), Some(email)) = (live, &user.email) {
+            let mut primary = Vec::new();
+            let email = FieldValue::Text(email.value.clone());
+            if self.diff(&mut primary, UserField::Email, email, live) {
+                let mut identity = change(Action::MakePrimary, primary, None);
+                identity.kind = Kind::Identity;
+                new_changes.push(identity);
+            }
         }
         self.changes.extend(new_changes);
         self.memberships(user, key, live);
     }
 
+    /// The text fields, `locale`, `time_zone` and `ticket_restriction`.
     fn text_fields(
         &self,
         profile: &Profile,
@@ -962,88 +897,37 @@ impl<'a> Planner<'a> {
         fields: &mut Vec<FieldChange>,
     ) {
         let defaults = &self.roster.defaults;
-        for (name, roster_value, live_value) in [
-            (
-                UserField::Alias,
-                profile.alias.or(&defaults.alias),
-                live.and_then(|l| l.alias.as_deref()),
-            ),
-            (
-                UserField::Details,
-                profile.details.or(&defaults.details),
-                live.and_then(|l| l.details.as_deref()),
-            ),
-            (
-                UserField::Notes,
-                profile.notes.or(&defaults.notes),
-                live.and_then(|l| l.notes.as_deref()),
-            ),
+        for (field, roster_value) in [
+            (UserField::Alias, profile.alias.or(&defaults.alias)),
+            (UserField::Details, profile.details.or(&defaults.details)),
+            (UserField::Notes, profile.notes.or(&defaults.notes)),
             (
                 UserField::Signature,
                 profile.signature.or(&defaults.signature),
-                live.and_then(|l| l.signature.as_deref()),
             ),
-            (
-                UserField::Phone,
-                profile.phone.or(&defaults.phone),
-                live.and_then(|l| l.phone.as_deref()),
-            ),
+            (UserField::Phone, profile.phone.or(&defaults.phone)),
         ] {
-            if let Some(value) = text_field(roster_value)
-                && !same_text(value, live_value)
-            {
-                fields.push(FieldChange::user(
-                    name,
-                    FieldValue::text(live_value),
-                    FieldValue::text(value),
-                ));
+            if let Some(value) = text_field(roster_value) {
+                self.diff(fields, field, FieldValue::text(value), live);
             }
         }
         if let Some(locale) = profile.locale.as_ref().or(defaults.locale.as_ref()) {
-            let before = live.and_then(|l| l.locale.as_deref());
-            if !same_locale(&locale.value, before) {
-                fields.push(FieldChange::user(
-                    UserField::Locale,
-                    FieldValue::text(before),
-                    FieldValue::Text(locale.value.clone()),
-                ));
-            }
+            let locale = FieldValue::Text(locale.value.clone());
+            self.diff(fields, UserField::Locale, locale, live);
         }
         if let Some(zone) = profile.time_zone.as_ref().or(defaults.time_zone.as_ref()) {
-            let before = live.and_then(|l| l.time_zone.as_deref());
-            let iana = live.and_then(|l| l.iana_time_zone.as_deref());
-            if !same_time_zone(&zone.value, before, iana) {
-                fields.push(FieldChange::user(
-                    UserField::TimeZone,
-                    FieldValue::text(before),
-                    FieldValue::Text(zone.value.clone()),
-                ));
-            }
+            let zone = FieldValue::Text(zone.value.clone());
+            self.diff(fields, UserField::TimeZone, zone, live);
         }
-        match profile.ticket_restriction.or(&defaults.ticket_restriction) {
-            Field::Absent => {}
-            Field::Null(_) => {
-                if let Some(before) = live.and_then(|l| l.ticket_restriction.as_deref()) {
-                    fields.push(FieldChange::user(
-                        UserField::TicketRestriction,
-                        FieldValue::text(Some(before)),
-                        FieldValue::Null,
-                    ));
-                }
-            }
-            Field::Value(value) => {
-                let before = live.and_then(|l| l.ticket_restriction.as_deref());
-                if before != Some(value.value.as_str()) {
-                    fields.push(FieldChange::user(
-                        UserField::TicketRestriction,
-                        FieldValue::text(before),
-                        FieldValue::Text(value.value.as_str().to_owned()),
-                    ));
-                }
-            }
-        }
+        let restriction = match profile.ticket_restriction.or(&defaults.ticket_restriction) {
+            Field::Absent => return,
+            Field::Null(_) => FieldValue::Null,
+            Field::Value(value) => FieldValue::Text(value.value.as_str().to_owned()),
+        };
+        self.diff(fields, UserField::TicketRestriction, restriction, live);
     }
 
+    /// `moderator`, `only_private_comments` and `verified`.
     fn flag_fields(
         &self,
         profile: &Profile,
@@ -1051,11 +935,10 @@ impl<'a> Planner<'a> {
         fields: &mut Vec<FieldChange>,
     ) {
         let defaults = &self.roster.defaults;
-        for (name, roster_value, live_value) in [
+        for (field, roster_value) in [
             (
                 UserField::Moderator,
                 profile.moderator.as_ref().or(defaults.moderator.as_ref()),
-                live.map(|l| l.moderator),
             ),
             (
                 UserField::OnlyPrivateComments,
@@ -1063,22 +946,14 @@ impl<'a> Planner<'a> {
                     .only_private_comments
                     .as_ref()
                     .or(defaults.only_private_comments.as_ref()),
-                live.map(|l| l.only_private_comments),
             ),
             (
                 UserField::Verified,
                 profile.verified.as_ref().or(defaults.verified.as_ref()),
-                live.map(|l| l.verified),
             ),
         ] {
-            if let Some(value) = roster_value
-                && live_value != Some(value.value)
-            {
-                fields.push(FieldChange::user(
-                    name,
-                    FieldValue::flag(live_value),
-                    FieldValue::Flag(value.value),
-                ));
+            if let Some(value) = roster_value {
+                self.diff(fields, field, FieldValue::Flag(value.value), live);
             }
         }
     }
@@ -1301,6 +1176,27 @@ impl<'a> Planner<'a> {
                 change.blocked = Some(Blocked::AuthenticatedUser);
             }
         }
+    }
+}
+
+/// The roster's and the account's names, for the user diff's reference fields.
+impl NamedIds for Planner<'_> {
+    fn id(&self, kind: Named, name: &str) -> Option<u64> {
+        let resolved = match kind {
+            Named::CustomRole => &self.custom_roles,
+            Named::Organization => &self.organizations,
+            Named::Group => &self.groups,
+        };
+        resolved.get(&name.to_lowercase()).and_then(|r| r.id)
+    }
+
+    fn show(&self, kind: Named, id: u64) -> FieldValue {
+        let names = match kind {
+            Named::CustomRole => &self.custom_role_names,
+            Named::Organization => &self.organization_names,
+            Named::Group => &self.group_names,
+        };
+        name_of(names, Some(id))
     }
 }
 

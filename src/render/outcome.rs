@@ -136,7 +136,7 @@ pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result
                     &divergence.label,
                     &pruned_or(divergence.source.as_ref()),
                     &divergence.key.to_string(),
-                    &divergence.field,
+                    &divergence.field.to_string(),
                     &divergence.planned.to_string(),
                     &divergence.live.to_string(),
                 ],
@@ -214,12 +214,10 @@ fn pruned_or(source: Option<&SourceRef>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::{outcome_human, outcome_markdown};
-    use crate::apply::{ApplyReport, ChangeResult, Divergence, Status};
+    use crate::apply::{ApplyReport, ChangeResult, Diverged, Divergence, Status};
     use crate::plan::tests::source;
-    use crate::plan::{Action, Kind, MatchKey};
+    use crate::plan::{Action, FieldValue, Kind, MatchKey, UserField};
 
     fn result(status: Status, action: Action, key: MatchKey, label: &str) -> ChangeResult {
         ChangeResult {
@@ -277,9 +275,9 @@ mod tests {
                 key: MatchKey::Email("eve@acme.com".to_owned()),
                 label: "Eve End <eve@acme.com>".to_owned(),
                 source: Some(source("roster/end-users.yaml", 3, 5)),
-                field: "ticket_restriction".to_owned(),
-                planned: json!("assigned"),
-                live: json!("requested"),
+                field: Diverged::Field(UserField::TicketRestriction),
+                planned: FieldValue::Text("assigned".to_owned()),
+                live: FieldValue::Text("requested".to_owned()),
             }],
             elapsed_ms: 41_230,
         }
