@@ -22,8 +22,8 @@ use serde_json::{Map, Value};
 use super::convergence;
 use super::{ApplyReport, ChangeResult, Interrupted, Journal, Status};
 use crate::plan::{
-    Action, Change, CustomRoleField, FieldName, FieldValue, Kind, MatchKey, Named, NamedIds, Plan,
-    UserField,
+    Action, Change, CustomRoleField, FieldName, FieldValue, Kind, MatchKey, Named, NamedIds, Phase,
+    Plan, UserField,
 };
 use crate::state::LiveUser;
 use crate::zendesk::wire::{Fields, User};
@@ -198,24 +198,9 @@ impl<'c> Executor<'c> {
         if let Some(previous) = previous {
             self.adopt(&mut run, previous).await;
         }
-        for kind in [Kind::CustomRole, Kind::Organization, Kind::Group] {
-            self.named_objects(&mut run, kind).await;
+        for phase in Phase::ALL {
+            self.phase(&mut run, phase).await;
         }
-        self.user_creates(&mut run).await;
-        let updates = run.select(|c| {
-            c.kind == Kind::User && matches!(c.action, Action::Update | Action::Unsuspend)
-        });
-        self.user_updates(&mut run, &updates).await;
-        self.identities(&mut run).await;
-        for kind in [Kind::OrganizationMembership, Kind::GroupMembership] {
-            self.membership_adds(&mut run, kind).await;
-            self.membership_removes(&mut run, kind).await;
-        }
-        let lowering = run.select(|c| {
-            c.kind == Kind::User && matches!(c.action, Action::Suspend | Action::Downgrade)
-        });
-        self.user_updates(&mut run, &lowering).await;
-        self.user_deletes(&mut run).await;
         run.flush_journal();
         let diverged = if self.check_convergence {
             self.converge(&mut run, started).await
@@ -238,6 +223,33 @@ impl<'c> Executor<'c> {
             journal.run_finished(&report);
         }
         report
+    }
+
+    /// Applies the changes of one phase.
+    async fn phase(&self, run: &mut Run<'_>, phase: Phase) {
+        match phase {
+            Phase::CustomRoles => self.named_objects(run, Named::CustomRole).await,
+            Phase::Organizations => self.named_objects(run, Named::Organization).await,
+            Phase::Groups => self.named_objects(run, Named::Group).await,
+            Phase::UserCreates => self.user_creates(run).await,
+            Phase::UserUpdates => {
+                let updates = run.select(|c| c.phase() == Some(phase) && c.kind == Kind::User);
+                self.user_updates(run, &updates).await;
+                self.identities(run).await;
+            }
+            Phase::Memberships => {
+                for kind in [Kind::OrganizationMembership, Kind::GroupMembership] {
+                    self.membership_adds(run, kind).await;
+                    self.membership_removes(run, kind).await;
+                }
+            }
+            Phase::SuspensionsAndDowngrades => {
+                // One `update_many` for both: the same endpoint, the same bodies.
+                let lowering = run.select(|c| c.phase() == Some(phase));
+                self.user_updates(run, &lowering).await;
+            }
+            Phase::Deletes => self.user_deletes(run).await,
+        }
     }
 
     /// Takes over what an interrupted run did (see [`Executor::resume`]).
@@ -340,24 +352,24 @@ impl<'c> Executor<'c> {
     }
 
     /// The id of the live custom role, organization or group named `name`, if any.
-    async fn find_named(&self, kind: Kind, name: &str) -> Option<u64> {
+    async fn find_named(&self, kind: Named, name: &str) -> Option<u64> {
         let client = self.client;
         match kind {
-            Kind::CustomRole => client
+            Named::CustomRole => client
                 .custom_roles()
                 .await
                 .ok()?
                 .into_iter()
                 .find(|r| r.name.eq_ignore_ascii_case(name))
                 .map(|r| r.id),
-            Kind::Organization => client
+            Named::Organization => client
                 .search_organizations_by_name(name)
                 .await
                 .ok()?
                 .into_iter()
                 .find(|o| o.name.eq_ignore_ascii_case(name))
                 .map(|o| o.id),
-            _ => client
+            Named::Group => client
                 .groups()
                 .collect_all()
                 .await
@@ -393,12 +405,12 @@ impl<'c> Executor<'c> {
     }
 
     /// Custom roles, organizations or groups: few, so one request each, in plan order.
-    async fn named_objects(&self, run: &mut Run<'_>, kind: Kind) {
-        for i in run.select(|c| c.kind == kind) {
+    async fn named_objects(&self, run: &mut Run<'_>, kind: Named) {
+        for i in run.select(|c| c.kind.named() == Some(kind)) {
             let operation = match kind {
-                Kind::CustomRole => "custom_roles",
-                Kind::Organization => "organizations",
-                _ => "groups",
+                Named::CustomRole => "custom_roles",
+                Named::Organization => "organizations",
+                Named::Group => "groups",
             };
             self.begin(run, operation, &[i]);
             let change = &run.plan.changes[i];
@@ -412,24 +424,24 @@ impl<'c> Executor<'c> {
                 None
             };
             let result = match (kind, change.id.or(existing)) {
-                (Kind::CustomRole, None) => client.create_custom_role(&body).await.map(|o| o.id),
-                (Kind::CustomRole, Some(id)) => {
+                (Named::CustomRole, None) => client.create_custom_role(&body).await.map(|o| o.id),
+                (Named::CustomRole, Some(id)) => {
                     client.update_custom_role(id, &body).await.map(|o| o.id)
                 }
-                (Kind::Organization, None) => client.create_organization(&body).await.map(|o| o.id),
-                (Kind::Organization, Some(id)) => {
+                (Named::Organization, None) => {
+                    client.create_organization(&body).await.map(|o| o.id)
+                }
+                (Named::Organization, Some(id)) => {
                     client.update_organization(id, &body).await.map(|o| o.id)
                 }
-                (_, None) => client.create_group(&body).await.map(|o| o.id),
-                (_, Some(id)) => client.update_group(id, &body).await.map(|o| o.id),
+                (Named::Group, None) => client.create_group(&body).await.map(|o| o.id),
+                (Named::Group, Some(id)) => client.update_group(id, &body).await.map(|o| o.id),
             };
             match result {
                 Ok(id) => {
-                    if let Some(named) = kind.named() {
-                        run.names
-                            .map(named)
-                            .insert(change.label.to_lowercase(), Some(id));
-                    }
+                    run.names
+                        .map(kind)
+                        .insert(change.label.to_lowercase(), Some(id));
                     run.applied(i, Some(id));
                 }
                 Err(error) => run.error(i, &error),
@@ -441,7 +453,7 @@ impl<'c> Executor<'c> {
     async fn user_creates(&self, run: &mut Run<'_>) {
         let mut items = Vec::new();
         let mut bodies = Vec::new();
-        for i in run.select(|c| c.kind == Kind::User && c.action == Action::Create) {
+        for i in run.select(|c| c.phase() == Some(Phase::UserCreates)) {
             match user_body(&run.plan.changes[i], &run.names) {
                 Ok(body) => {
                     items.push(i);
@@ -731,7 +743,7 @@ impl<'c> Executor<'c> {
     async fn user_deletes(&self, run: &mut Run<'_>) {
         let mut items = Vec::new();
         let mut ids = Vec::new();
-        for i in run.select(|c| c.kind == Kind::User && c.action == Action::Delete) {
+        for i in run.select(|c| c.phase() == Some(Phase::Deletes)) {
             match run.plan.changes[i].id {
                 Some(id) => {
                     items.push(i);

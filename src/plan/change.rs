@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{Blocked, FieldName, FieldValue, MatchKey, SourceRef, UserField};
+use super::{Blocked, FieldName, FieldValue, MatchKey, Phase, SourceRef, UserField};
 
 /// What kind of object a change concerns.
 #[derive(
@@ -168,6 +168,14 @@ struct WrittenField {
 impl<'de> Deserialize<'de> for Change {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let written = Written::deserialize(deserializer)?;
+        if Phase::of(written.kind, written.action).is_none() {
+            let name = |value: Result<String, _>| value.unwrap_or_default();
+            return Err(serde::de::Error::custom(format!(
+                "a {} change cannot {}",
+                name(serde_json::to_string(&written.kind)),
+                name(serde_json::to_string(&written.action)),
+            )));
+        }
         let fields = written
             .fields
             .into_iter()

@@ -10,6 +10,7 @@ mod field_value;
 mod match_key;
 mod named;
 pub(crate) mod normalize;
+mod phase;
 mod planner;
 mod safety;
 mod source_ref;
@@ -29,6 +30,7 @@ pub use field_value::FieldValue;
 pub use match_key::MatchKey;
 pub use named::Named;
 pub(crate) use named::NamedIds;
+pub use phase::Phase;
 pub use planner::Planner;
 pub use source_ref::{FileLine, SourceRef};
 

@@ -55,21 +55,6 @@ struct Resolved {
     id: Option<u64>,
 }
 
-/// Where a change goes in the plan: DESIGN.md §8's order of application.
-fn phase(change: &Change) -> u8 {
-    match (change.kind, change.action) {
-        (Kind::CustomRole, _) => 0,
-        (Kind::Organization, _) => 1,
-        (Kind::Group, _) => 2,
-        (Kind::User, Action::Create) => 3,
-        (Kind::User, Action::Update | Action::Unsuspend) | (Kind::Identity, _) => 4,
-        (Kind::GroupMembership | Kind::OrganizationMembership, _) => 5,
-        (Kind::User, Action::Suspend) => 6,
-        (Kind::User, Action::Downgrade) => 7,
-        _ => 8,
-    }
-}
-
 impl<'a> Planner<'a> {
     /// Compares `roster` with `state`; `roster_digest` identifies the roster files.
     #[must_use]
@@ -143,7 +128,7 @@ impl<'a> Planner<'a> {
             errors,
             ..
         } = planner;
-        changes.sort_by_key(phase);
+        changes.sort_by_key(Change::phase);
         let refusals = super::safety::refusals(roster, state, &changes, &matched);
         let touched = touched(state, &changes);
         let summary = summarize(state, &changes);

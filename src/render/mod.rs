@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 pub use outcome::{outcome_human, outcome_markdown, summary as outcome_summary};
 
-use crate::plan::{Action, Change, FieldChange, FieldValue, Kind, MatchKey, Plan, Summary};
+use crate::plan::{Action, Change, FieldChange, FieldValue, Kind, MatchKey, Phase, Plan, Summary};
 
 /// The formats a plan can be rendered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,20 +57,6 @@ pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Renderer> {
 /// What the human and markdown renderers say when there is nothing to show.
 const NO_CHANGES: &str = "No changes. Zendesk matches the roster.";
 
-/// The order of the per-action sections: the order in which applying runs them
-/// (DESIGN.md §8), creations first and deletions last.
-const SECTIONS: [Action; 9] = [
-    Action::Create,
-    Action::Update,
-    Action::Unsuspend,
-    Action::MakePrimary,
-    Action::Add,
-    Action::Remove,
-    Action::Suspend,
-    Action::Downgrade,
-    Action::Delete,
-];
-
 /// Whether the plan has nothing at all to show: no change, refusal, error or drift.
 fn is_quiet(plan: &Plan) -> bool {
     plan.changes.is_empty()
@@ -79,13 +65,15 @@ fn is_quiet(plan: &Plan) -> bool {
         && plan.drift.is_empty()
 }
 
-/// The changes, by action in [`SECTIONS`] order, each section in plan order; empty sections
-/// are left out. Linear in the number of changes.
+/// The changes, by action in the order the phases take them ([`Phase::action_order`]:
+/// creations first, deletions last), each section in plan order; empty sections are left
+/// out. Linear in the number of changes.
 fn by_action<'p>(changes: impl Iterator<Item = &'p Change>) -> Vec<(Action, Vec<&'p Change>)> {
+    let order = Phase::action_order();
     let mut sections: Vec<(Action, Vec<&Change>)> =
-        SECTIONS.iter().map(|&a| (a, Vec::new())).collect();
+        order.iter().map(|&a| (a, Vec::new())).collect();
     for change in changes {
-        let index = SECTIONS
+        let index = order
             .iter()
             .position(|&a| a == change.action)
             .unwrap_or_default();
