@@ -159,11 +159,7 @@ async fn apply(
         }),
         None => connection_settings(&args.connection, |name| std::env::var(name).ok()),
     };
-    let path = args.journal.clone().unwrap_or_else(|| {
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-        PathBuf::from(format!(".zroster/journal/{stamp}.jsonl"))
-    });
-    let journal = Arc::new(Journal::create(&path));
+    let journal = Arc::new(Journal::at_or_default(args.journal.as_deref()));
     let progress = Arc::new(ApplyProgress::new());
     let observer: Arc<dyn Observer> = Arc::new(Tee(vec![journal.clone(), progress.clone()]));
     let connected = settings.and_then(|s| WriteClient::with_observer(s, observer));
@@ -390,6 +386,19 @@ impl Run<'_> {
             _ => executor.execute(&plan).await,
         };
         self.progress.finish();
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) => return report(err, &error),
+        };
+        if let Some(error) = self.journal.take_failure() {
+            let cause = std::error::Error::source(&error)
+                .map(|cause| format!(": {cause}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                err,
+                "warning: {error}{cause}; it misses events from then on"
+            );
+        }
         let _ = match args.format {
             ApplyFormat::Human => render::outcome_human(&outcome, out),
             ApplyFormat::Markdown => render::outcome_markdown(&outcome, out),

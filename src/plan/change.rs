@@ -206,3 +206,32 @@ impl<'de> Deserialize<'de> for Change {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::plan::Plan;
+    use crate::plan::tests::{plan_with, state_from};
+
+    /// A saved plan reads back as the plan that was saved: field names, values, keys, roster
+    /// places and blocked reasons become the same types again.
+    #[test]
+    fn every_scenario_plan_reads_back_from_its_json() {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios");
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let dir = entry.unwrap().path();
+            let roster = std::fs::read_to_string(dir.join("roster.yaml")).unwrap();
+            let live: Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap())
+                    .unwrap();
+            let plan = plan_with(&roster, &state_from(&live));
+            let json = serde_json::to_string(&plan).unwrap();
+            let read: Plan = serde_json::from_str(&json)
+                .unwrap_or_else(|e| panic!("{}: {e}\n{json}", dir.display()));
+            assert_eq!(read, plan, "{}", dir.display());
+            assert_eq!(read.digest(), plan.digest());
+        }
+    }
+}
