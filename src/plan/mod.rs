@@ -16,7 +16,7 @@ mod safety;
 mod source_ref;
 
 #[cfg(test)]
-mod convergence;
+mod idempotence;
 #[cfg(test)]
 pub(crate) mod tests;
 

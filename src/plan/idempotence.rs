@@ -1,6 +1,8 @@
-//! Property: for random rosters and live states, applying the plan's changes to the state in
-//! memory and planning again gives an empty plan. The in-memory applier does what the
-//! executor asks Zendesk to do, in the plan's order, with the plan's values only.
+//! The planner's idempotence property: for random rosters and live states, applying the
+//! plan's changes to the state in memory and planning again gives an empty plan. The
+//! in-memory applier does what the executor asks Zendesk to do, in the plan's order, with
+//! the plan's values only. (Not the convergence check after applying, which is
+//! `apply::convergence`.)
 
 use std::fmt::Write as _;
 
