@@ -3,7 +3,7 @@
 //! item's outcome back to its change in an [`ApplyReport`]; [`staleness`] checks a saved plan
 //! against the live account before anything is written.
 //!
-//! The executor's parts: [`Run`](run) keeps one run's bookkeeping, the appliers make each
+//! The executor's parts: `run` keeps one run's bookkeeping, the appliers make each
 //! kind of change, request bodies are built in one place, changes whose outcome is unknown
 //! are settled by re-reading, `--resume` adopts what an interrupted run did, the
 //! [`Journal`] records every event, and the convergence check re-reads what was written.

@@ -13,7 +13,7 @@ use crate::zendesk::{BulkOutcome, ItemOutcome, ReadClient};
 /// What a change applied by an interrupted run says in the report.
 const ADOPTED: &str = "applied by the interrupted run";
 
-/// Takes over what an interrupted run did (see [`Executor::resume`]).
+/// Takes over what an interrupted run did (see [`Executor::resume`](super::Executor::resume)).
 pub(super) async fn adopt(client: &ReadClient, run: &mut Run<'_>, previous: &Interrupted) {
     let count = run.plan.changes.len();
     let applicable = |i: usize| i < count && run.plan.changes[i].blocked.is_none();

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::Entry;
 use crate::render::count;
 
-/// Characters kept free below [`MAX_CHARS`] for the note that says what is left out.
+/// Characters kept free below [`MAX_CHARS`](super::MAX_CHARS) for the note that says what is left out.
 pub(super) const FOOTER_RESERVE: usize = 300;
 
 /// Characters kept free per section for its `… and 12,345 more not shown` line.
@@ -18,7 +18,7 @@ pub(super) const NOTE_RESERVE: usize = 80;
 pub(super) const PRIORITY_WEIGHT: usize = 3;
 
 /// A part of the comment: fixed text around a list of entries, some of which may be left
-/// out to stay under [`MAX_CHARS`].
+/// out to stay under [`MAX_CHARS`](super::MAX_CHARS).
 pub(super) struct Section<'p> {
     /// Text before the entries.
     pub(super) open: String,
