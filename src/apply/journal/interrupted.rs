@@ -181,6 +181,14 @@ mod tests {
     }
 
     #[test]
+    fn events_of_a_later_version_are_ignored() {
+        let text = format!(
+            "{STARTED}{{\"event\":\"coffee_break\",\"minutes\":5}}\n{{\"event\":\"convergence_checked\",\"users\":2,\"diverged\":[{{\"field\":\"name\"}}]}}\n"
+        );
+        assert_eq!(read(&text).unwrap(), read(STARTED).unwrap());
+    }
+
+    #[test]
     fn a_job_whose_items_all_have_results_is_not_open() {
         // Killed after the results were written, before `job_finished`.
         let text = format!(
