@@ -305,7 +305,8 @@ async fn zapply(url: &str, roster: &Path, journal: &Path) -> Run {
     let report = Executor::new(&client)
         .with_journal(journal)
         .execute(&plan)
-        .await;
+        .await
+        .expect("the journal is written");
     let apply_wall = applying.elapsed();
     let peak_mib = support::status_mib("self", "VmHWM:");
     let applied = client.stats().since(&before);

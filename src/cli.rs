@@ -369,7 +369,8 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Write one JSON line per event (jobs submitted and finished, each item's result) to
-    /// this file [default: `.zroster/journal/<UTC time>.jsonl`].
+    /// this file, which must not exist yet [default:
+    /// `.zroster/journal/<UTC time>-<random>.jsonl`].
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
     /// Continue a run that was interrupted, from its journal: wait for the jobs it left

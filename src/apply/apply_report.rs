@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{Action, Change, Kind};
+use crate::plan::{Action, Change, Kind, MatchKey, SourceRef};
 
 /// The outcome of one apply run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
@@ -50,14 +50,16 @@ pub struct ChangeResult {
     /// What was done to it.
     pub action: Action,
     /// The match key (`external_id:emp-1`, `email:jane@acme.com`, `name:Billing`).
-    pub key: String,
+    #[schemars(with = "String")]
+    pub key: MatchKey,
     /// A readable name.
     pub label: String,
     /// For memberships: the group or organization.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// The roster entry (`file:line:column`); none for pruned users.
-    pub source: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub source: Option<SourceRef>,
     /// The object's id, when known (for creates: the new id).
     pub id: Option<u64>,
     /// The outcome.
@@ -87,7 +89,7 @@ impl ChangeResult {
                 Status::Unresolved
             },
             error: None,
-            details: change.blocked.clone(),
+            details: change.blocked.as_ref().map(ToString::to_string),
         }
     }
 }

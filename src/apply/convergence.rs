@@ -10,7 +10,7 @@
 //!   updated since, so at least `ceil(n / 1000)` pages, but more when the account is busy,
 //!   and Zendesk allows only 10 such requests a minute.
 //!
-//! Below [`INCREMENTAL_ABOVE`] users `show_many` is always as cheap; above it the export is
+//! Below [`EXPORT_CHEAPER_ABOVE`] users `show_many` is always as cheap; above it the export is
 //! read within a page budget (half what `show_many` would take, at most the 10 pages a
 //! minute Zendesk allows), and every user it did not return (budget spent, a replica
 //! lagging behind, an account that refuses the export) is read with `show_many` instead.
@@ -25,47 +25,69 @@
 //! Memberships and the custom roles, organizations and groups are confirmed by their own
 //! results (Zendesk answers with the object it stored); the re-read covers user fields,
 //! primary emails, suspensions, role changes and deletions.
+//!
+//! Whether a field holds is the planner's own rule ([`UserField::holds`]), applied to the
+//! re-read users after the one wire → live conversion ([`LiveUser::from_wire`]): a value
+//! the planner would plan again is exactly a value that did not converge.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use schemars::JsonSchema;
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Serialize, Serializer};
 
-use crate::plan::{Action, Change, Kind, normalize};
+use crate::plan::{Action, Change, FieldValue, MatchKey, NamedIds, SourceRef, UserField};
+use crate::state::{Interner, LiveUser};
 use crate::zendesk::ReadClient;
-use crate::zendesk::wire::User;
-
-/// Above this many users, the incremental export may be cheaper than `show_many`.
-pub const INCREMENTAL_ABOVE: usize = 1_000;
-/// Export pages Zendesk allows a minute: the most the check reads.
-const INCREMENTAL_PER_WINDOW: usize = 10;
-/// The export's `start_time` must be at least this many seconds in the past.
-const INCREMENTAL_MIN_AGE_S: i64 = 61;
+use crate::zendesk::limits::{
+    EXPORT_CHEAPER_ABOVE, EXPORT_MIN_AGE_S, EXPORT_PER_WINDOW, SHOW_MANY_LIMIT,
+};
 
 /// A planned value that does not hold after applying.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Divergence {
     /// The match key of the change (`external_id:emp-1`).
-    pub key: String,
+    #[schemars(with = "String")]
+    pub key: MatchKey,
     /// A readable name.
     pub label: String,
     /// The roster entry (`file:line:column`); none for pruned users.
-    pub source: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub source: Option<SourceRef>,
     /// The field, as the plan names it (`role`, `user_fields.code`); `user` when the user
     /// itself is missing or was not deleted.
-    pub field: String,
+    #[schemars(with = "String")]
+    pub field: Diverged,
     /// What the plan set.
-    pub planned: Value,
+    #[schemars(with = "serde_json::Value")]
+    pub planned: FieldValue,
     /// What Zendesk holds now (`null` when the user could not be found).
-    pub live: Value,
+    #[schemars(with = "serde_json::Value")]
+    pub live: FieldValue,
 }
 
-/// Ids of the custom roles, organizations and groups by lowercased name, for turning
-/// planned names into the ids a user holds.
-pub(crate) trait NameIds {
-    /// The id of `name` of `kind`, if known.
-    fn id_of(&mut self, kind: Kind, name: &str) -> Option<u64>;
+/// What did not converge: the user itself, or one of its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Diverged {
+    /// The user is missing, deleted, or still there after a delete; written `user`.
+    User,
+    /// A field, written by its name.
+    Field(UserField),
+}
+
+impl fmt::Display for Diverged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Diverged::User => f.write_str("user"),
+            Diverged::Field(field) => field.fmt(f),
+        }
+    }
+}
+
+impl Serialize for Diverged {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// How the users were read, for the report.
@@ -81,17 +103,18 @@ pub(crate) struct Reads {
 pub(crate) async fn check(
     client: &ReadClient,
     changes: &[(&Change, u64)],
-    names: &mut dyn NameIds,
+    ids: &dyn NamedIds,
     run_started: i64,
 ) -> (Vec<Divergence>, Reads) {
     let wanted: HashSet<u64> = changes.iter().map(|(_, id)| *id).collect();
     let mut reads = Reads::default();
-    let mut found: HashMap<u64, User> = HashMap::new();
-    if wanted.len() > INCREMENTAL_ABOVE {
-        let show_many = wanted.len().div_ceil(100);
-        let budget = (show_many / 2).min(INCREMENTAL_PER_WINDOW);
+    let mut interner = Interner::default();
+    let mut found: HashMap<u64, LiveUser> = HashMap::new();
+    if wanted.len() > EXPORT_CHEAPER_ABOVE {
+        let show_many = wanted.len().div_ceil(SHOW_MANY_LIMIT);
+        let budget = (show_many / 2).min(EXPORT_PER_WINDOW);
         let now = chrono::Utc::now().timestamp();
-        let start = run_started.min(now - INCREMENTAL_MIN_AGE_S);
+        let start = run_started.min(now - EXPORT_MIN_AGE_S);
         let mut pager = client.incremental_users(start);
         while reads.incremental_pages < budget as u64 {
             let Ok(Some(page)) = pager.next_page().await else {
@@ -102,7 +125,7 @@ pub(crate) async fn check(
             found.extend(
                 page.into_iter()
                     .filter(|u| wanted.contains(&u.id))
-                    .map(|u| (u.id, u)),
+                    .map(|u| (u.id, LiveUser::from_wire(u, &mut interner))),
             );
             if !pager.has_next() {
                 break;
@@ -122,7 +145,11 @@ pub(crate) async fn check(
     if !missing.is_empty() {
         let before = client.stats().requests;
         match client.users_by_ids(&missing).await {
-            Ok(users) => found.extend(users.into_iter().map(|u| (u.id, u))),
+            Ok(users) => found.extend(
+                users
+                    .into_iter()
+                    .map(|u| (u.id, LiveUser::from_wire(u, &mut interner))),
+            ),
             Err(error) => read_error = Some(error.to_string()),
         }
         reads.show_many_requests = client.stats().requests - before;
@@ -130,7 +157,7 @@ pub(crate) async fn check(
     let mut divergences = Vec::new();
     for &(change, id) in changes {
         let user = found.get(&id);
-        divergences.extend(diverging(change, user, names, read_error.as_deref()));
+        divergences.extend(diverging(change, user, ids, read_error.as_deref()));
     }
     (divergences, reads)
 }
@@ -138,102 +165,411 @@ pub(crate) async fn check(
 /// The fields of `change` that `user` (re-read; `None` when not found) does not hold.
 pub(crate) fn diverging(
     change: &Change,
-    user: Option<&User>,
-    names: &mut dyn NameIds,
+    user: Option<&LiveUser>,
+    ids: &dyn NamedIds,
     read_error: Option<&str>,
 ) -> Vec<Divergence> {
-    let divergence = |field: &str, planned: Value, live: Value| Divergence {
+    let divergence = |field: Diverged, planned: FieldValue, live: FieldValue| Divergence {
         key: change.key.clone(),
         label: change.label.clone(),
         source: change.source.clone(),
-        field: field.to_owned(),
+        field,
         planned,
         live,
+    };
+    let presence = |planned: &str, live: &str| {
+        divergence(
+            Diverged::User,
+            FieldValue::Text(planned.to_owned()),
+            FieldValue::Text(live.to_owned()),
+        )
     };
     let user = match (change.action, user) {
         (Action::Delete, None) => return Vec::new(),
         (Action::Delete, Some(user)) if !user.active => return Vec::new(),
-        (Action::Delete, Some(_)) => {
-            return vec![divergence("user", "deleted".into(), "active".into())];
-        }
+        (Action::Delete, Some(_)) => return vec![presence("deleted", "active")],
         (_, None) => {
             let live = match read_error {
                 Some(reason) => format!("not re-read: {reason}"),
                 None => "not found".to_owned(),
             };
-            return vec![divergence("user", "present".into(), live.into())];
+            return vec![presence("present", &live)];
         }
-        (_, Some(user)) if !user.active => {
-            return vec![divergence("user", "present".into(), "deleted".into())];
-        }
+        (_, Some(user)) if !user.active => return vec![presence("present", "deleted")],
         (_, Some(user)) => user,
-    };
-    let Ok(wire) = serde_json::to_value(user) else {
-        return vec![divergence("user", "present".into(), "unreadable".into())];
     };
     change
         .fields
         .iter()
         .filter_map(|field| {
-            let (key, inner) = match field.field.split_once('.') {
-                Some((outer, inner)) => (outer, Some(inner)),
-                None => (field.field.as_str(), None),
-            };
-            if let Some((wire_key, kind)) = reference(key) {
-                let want = match field.after.as_str() {
-                    Some(name) => names.id_of(kind, name).map(Value::from),
-                    None => Some(Value::Null),
-                };
-                let have = &wire[wire_key];
-                return match want {
-                    Some(want) if *have == want => None,
-                    _ => Some(divergence(&field.field, field.after.clone(), have.clone())),
-                };
-            }
-            let have = match inner {
-                Some(inner) => wire[key].get(inner).cloned(),
-                None => wire.get(key).cloned(),
-            }
-            .unwrap_or(Value::Null);
-            (!holds(key, &field.after, &have, &wire))
-                .then(|| divergence(&field.field, field.after.clone(), have))
+            // A user's change holds user fields only (a saved plan is read that way).
+            let name = field.user_field()?;
+            (!name.holds(&field.after, Some(user), ids)).then(|| {
+                divergence(
+                    Diverged::Field(name.clone()),
+                    field.after.clone(),
+                    name.live_value(Some(user), ids),
+                )
+            })
         })
         .collect()
 }
 
-/// Whether the live value `have` of wire field `key` is the planned `want`, with the
-/// planner's allowances for Zendesk's normalisations (case, time-zone and locale spellings,
-/// empty text, custom-field types).
-pub(crate) fn holds(key: &str, want: &Value, have: &Value, wire: &Value) -> bool {
-    match (key, want) {
-        ("tags", Value::Array(want)) => {
-            let text = |v: &[Value]| -> Vec<String> {
-                v.iter()
-                    .filter_map(|t| t.as_str().map(str::to_owned))
-                    .collect()
+#[cfg(test)]
+mod tests {
+    //! The planner and the convergence check share their field rules: for every user field,
+    //! over a domain of roster values and live values that Zendesk's normalisations make
+    //! alike or different, the planner plans the field exactly when the convergence check,
+    //! given the value the planner plans, says the live user does not hold it.
+
+    use serde_json::{Value, json};
+
+    use super::diverging;
+    use crate::plan::tests::{plan_with, state_from};
+    use crate::plan::{
+        Action, Change, FieldChange, FieldName, FieldValue, Kind, MatchKey, Named, NamedIds, Plan,
+        UserField,
+    };
+    use crate::state::LiveState;
+
+    /// One field's domain: the roster line that matches the live user, other lines the
+    /// roster needs, the field's roster values (YAML) and live values (user JSON patches).
+    struct Domain {
+        field: UserField,
+        key: &'static str,
+        extra: &'static str,
+        roster: Vec<&'static str>,
+        live: Vec<Value>,
+    }
+
+    fn domain(field: UserField, roster: &[&'static str], live: Vec<Value>) -> Domain {
+        Domain {
+            field,
+            key: "email: jane@acme.com",
+            extra: "",
+            roster: roster.to_vec(),
+            live,
+        }
+    }
+
+    /// Live patches setting one user key to each of `values`.
+    fn each(key: &str, values: &[Value]) -> Vec<Value> {
+        values.iter().map(|v| json!({ key: v })).collect()
+    }
+
+    fn domains() -> Vec<Domain> {
+        let text = &["null", "\"\"", "Jo", "\"Jo\\n\""][..];
+        let live_text = [json!(null), json!(""), json!("Jo"), json!("Jo\n")];
+        let flags = &["true", "false"][..];
+        let mut domains = vec![
+            domain(
+                UserField::Name,
+                &["Jane Smith", "jane smith", "Jo"],
+                each(
+                    "name",
+                    &[json!("Jane Smith"), json!("jane smith"), json!("Jo")],
+                ),
+            ),
+            Domain {
+                key: "external_id: emp-1",
+                ..domain(
+                    UserField::Email,
+                    &["jane@acme.com", "JANE@acme.com", "jo@acme.com"],
+                    each(
+                        "email",
+                        &[
+                            json!("jane@acme.com"),
+                            json!("Jane@Acme.com"),
+                            json!("jo@acme.com"),
+                        ],
+                    ),
+                )
+            },
+            domain(
+                UserField::ExternalId,
+                &["emp-1", "EMP-1", "emp-2"],
+                each(
+                    "external_id",
+                    &[json!("emp-1"), json!("EMP-1"), json!("emp-2"), json!(null)],
+                ),
+            ),
+            domain(
+                UserField::Role,
+                &["end-user", "agent", "admin"],
+                each("role", &[json!("end-user"), json!("agent"), json!("admin")]),
+            ),
+            Domain {
+                extra: "role: agent\n    ",
+                ..domain(
+                    UserField::CustomRole,
+                    &["null", "Tier 1", "tier 1", "Tier 2"],
+                    vec![
+                        json!({"custom_role_id": null}),
+                        json!({"custom_role_id": 500}),
+                        json!({"custom_role_id": 501}),
+                        json!({"custom_role_id": 500, "role": "admin"}),
+                    ],
+                )
+            },
+            domain(
+                UserField::Organization,
+                &["null", "Acme", "acme", "Partners"],
+                each("organization_id", &[json!(null), json!(30), json!(31)]),
+            ),
+            Domain {
+                extra: "role: agent\n    ",
+                ..domain(
+                    UserField::DefaultGroup,
+                    &["null", "Support", "support", "Sales"],
+                    each("default_group_id", &[json!(null), json!(20), json!(21)]),
+                )
+            },
+            domain(
+                UserField::Tags,
+                &["[]", "[emea]", "[EMEA, vip]", "[vip, emea]"],
+                each(
+                    "tags",
+                    &[json!([]), json!(["emea"]), json!(["emea", "vip"])],
+                ),
+            ),
+            domain(
+                UserField::Custom("code".to_owned()),
+                &["1042", "\"1042\"", "2024-03-01", "null", "\"\""],
+                [
+                    json!(null),
+                    json!("1042"),
+                    json!(1042),
+                    json!("2024-03-01T00:00:00+00:00"),
+                    json!(""),
+                ]
+                .into_iter()
+                .map(|v| json!({"user_fields": {"code": v}}))
+                .chain([json!({"user_fields": {}})])
+                .collect(),
+            ),
+            domain(
+                UserField::Locale,
+                &["en-US", "en-us", "de"],
+                each(
+                    "locale",
+                    &[json!(null), json!("en-US"), json!("en_US"), json!("de")],
+                ),
+            ),
+            domain(
+                UserField::TimeZone,
+                &["Europe/Berlin", "Berlin", "Europe/Paris"],
+                vec![
+                    json!({"time_zone": "Berlin", "iana_time_zone": "Europe/Berlin"}),
+                    json!({"time_zone": "Paris", "iana_time_zone": "Europe/Paris"}),
+                    json!({"time_zone": null, "iana_time_zone": null}),
+                ],
+            ),
+            domain(
+                UserField::TicketRestriction,
+                &["null", "groups", "assigned"],
+                each(
+                    "ticket_restriction",
+                    &[json!(null), json!("groups"), json!("requested"), json!("")],
+                ),
+            ),
+        ];
+        for field in [
+            UserField::Alias,
+            UserField::Details,
+            UserField::Notes,
+            UserField::Signature,
+            UserField::Phone,
+        ] {
+            let key = field.fixed_name().unwrap();
+            domains.push(domain(field, text, each(key, &live_text)));
+        }
+        for field in [
+            UserField::Moderator,
+            UserField::OnlyPrivateComments,
+            UserField::Verified,
+            UserField::Suspended,
+        ] {
+            let key = field.fixed_name().unwrap();
+            domains.push(domain(
+                field,
+                flags,
+                each(key, &[json!(true), json!(false)]),
+            ));
+        }
+        domains
+    }
+
+    /// The account's custom roles, organizations and groups, and Jane (#10) patched.
+    fn account(patch: &Value) -> LiveState {
+        let mut jane = json!({
+            "id": 10, "name": "Jane Smith", "email": "jane@acme.com", "external_id": "emp-1",
+            "role": "agent", "active": true
+        });
+        for (key, value) in patch.as_object().unwrap() {
+            jane[key] = value.clone();
+        }
+        state_from(&json!({
+            "users": [jane],
+            "custom_roles": [{"id": 500, "name": "Tier 1"}, {"id": 501, "name": "Tier 2"}],
+            "organizations": [{"id": 30, "name": "Acme"}, {"id": 31, "name": "Partners"}],
+            "groups": [{"id": 20, "name": "Support"}, {"id": 21, "name": "Sales"}]
+        }))
+    }
+
+    /// Names by the account's ids, as the executor knows them from the plan's references.
+    struct AccountNames<'s>(&'s LiveState);
+
+    impl NamedIds for AccountNames<'_> {
+        fn id(&self, kind: Named, name: &str) -> Option<u64> {
+            let state = self.0;
+            let mut named = match kind {
+                Named::CustomRole => {
+                    Box::new(state.custom_roles.iter().map(|r| (r.name.as_str(), r.id)))
+                        as Box<dyn Iterator<Item = (&str, u64)>>
+                }
+                Named::Organization => {
+                    Box::new(state.organizations.iter().map(|o| (o.name.as_str(), o.id)))
+                }
+                Named::Group => Box::new(state.groups.iter().map(|g| (g.name.as_str(), g.id))),
             };
-            let have = have.as_array().map_or(&[][..], Vec::as_slice);
-            normalize::same_tags(&text(want), &text(have))
+            named
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, id)| id)
         }
-        ("time_zone", Value::String(want)) => {
-            normalize::same_time_zone(want, have.as_str(), wire["iana_time_zone"].as_str())
+
+        fn show(&self, _kind: Named, id: u64) -> FieldValue {
+            FieldValue::Json(id.into())
         }
-        ("locale", Value::String(want)) => normalize::same_locale(want, have.as_str()),
-        ("email" | "external_id", Value::String(want)) => normalize::same_key(want, have.as_str()),
-        ("user_fields", _) => normalize::same_field_value(want, Some(have)),
-        (_, Value::String(_) | Value::Null) if have.is_string() || have.is_null() => {
-            normalize::same_text(want.as_str(), have.as_str())
+    }
+
+    /// The value the plan sets `field` of Jane to, if it plans it.
+    fn planned(plan: &Plan, field: &UserField) -> Option<FieldValue> {
+        plan.changes
+            .iter()
+            .filter(|c| c.id == Some(10))
+            .flat_map(|c| &c.fields)
+            .find(|f| f.field == FieldName::User(field.clone()))
+            .map(|f| f.after.clone())
+    }
+
+    #[test]
+    fn the_planner_plans_a_field_exactly_when_the_convergence_check_says_it_does_not_hold() {
+        let domains = domains();
+        let covered: Vec<&UserField> = domains.iter().map(|d| &d.field).collect();
+        for field in &UserField::FIXED {
+            assert!(covered.contains(&field), "no domain for `{field}`");
         }
-        _ => have == want,
+        for domain in &domains {
+            let field = &domain.field;
+            for value in &domain.roster {
+                let field_line = match field {
+                    UserField::Custom(key) => format!("user_fields: {{ {key}: {value} }}"),
+                    _ => format!("{field}: {value}"),
+                };
+                let roster = format!(
+                    "users:\n  - {}\n    {}{field_line}\n",
+                    domain.key, domain.extra
+                );
+                let cases: Vec<(&Value, LiveState, Option<FieldValue>)> = domain
+                    .live
+                    .iter()
+                    .map(|patch| {
+                        let state = account(patch);
+                        let plan = plan_with(&roster, &state);
+                        assert!(plan.errors.is_empty(), "{roster}{:?}", plan.errors);
+                        let planned = planned(&plan, field);
+                        (patch, state, planned)
+                    })
+                    .collect();
+                let afters: Vec<&FieldValue> =
+                    cases.iter().filter_map(|(_, _, p)| p.as_ref()).collect();
+                let Some(&after) = afters.first() else {
+                    panic!("no live value in the domain differs from `{field}: {value}`");
+                };
+                assert!(afters.iter().all(|a| *a == after), "{field}: {afters:?}");
+                for (patch, state, planned) in &cases {
+                    let change = Change {
+                        kind: Kind::User,
+                        action: Action::Update,
+                        key: MatchKey::Email("jane@acme.com".to_owned()),
+                        label: "Jane".to_owned(),
+                        id: Some(10),
+                        target: None,
+                        target_id: None,
+                        fields: vec![FieldChange::user(
+                            field.clone(),
+                            FieldValue::Null,
+                            after.clone(),
+                        )],
+                        source: None,
+                        blocked: None,
+                        escalation: None,
+                    };
+                    let live = state.users.get(&10).map(AsRef::as_ref);
+                    let holds = diverging(&change, live, &AccountNames(state), None).is_empty();
+                    assert_eq!(
+                        planned.is_some(),
+                        !holds,
+                        "`{field}: {value}` against {patch}: the planner {} it, the convergence check says it {}",
+                        if planned.is_some() {
+                            "plans"
+                        } else {
+                            "does not plan"
+                        },
+                        if holds { "holds" } else { "does not hold" },
+                    );
+                }
+            }
+        }
     }
 }
 
-/// The wire field a plan's reference field sets, with the kind of object it names.
-pub(crate) fn reference(field: &str) -> Option<(&'static str, Kind)> {
-    match field {
-        "custom_role" => Some(("custom_role_id", Kind::CustomRole)),
-        "organization" => Some(("organization_id", Kind::Organization)),
-        "default_group" => Some(("default_group_id", Kind::Group)),
-        _ => None,
+#[cfg(test)]
+mod rule_tests {
+    use serde_json::{Value, json};
+
+    use super::diverging;
+    use crate::apply::body::tests::change;
+    use crate::apply::names::Names;
+    use crate::plan::Change;
+    use crate::state::LiveUser;
+    use crate::zendesk::wire::User;
+
+    fn fields_hold(change: &Change, user: &User, names: &Names) -> bool {
+        let user = LiveUser::from(user.clone());
+        diverging(change, Some(&user), names, None).is_empty()
+    }
+
+    #[test]
+    fn fields_hold_compares_tags_as_sets_and_nested_fields() {
+        let user: User = serde_json::from_value(json!({
+            "id": 5, "name": "Nine", "external_id": "emp-9", "tags": ["b", "a"],
+            "user_fields": {"code": "x1"}
+        }))
+        .unwrap();
+        let mut names = Names::default();
+        let holds = change(&[
+            ("tags", json!(["a", "b"])),
+            ("user_fields.code", json!("x1")),
+        ]);
+        assert!(fields_hold(&holds, &user, &names));
+        let differs = change(&[("name", json!("Ten"))]);
+        assert!(!fields_hold(&differs, &user, &names));
+        let zoned: User = serde_json::from_value(json!({
+            "id": 5, "external_id": "EMP-9", "time_zone": "Berlin",
+            "iana_time_zone": "Europe/Berlin", "locale": "en-US",
+            "alias": null, "organization_id": 30
+        }))
+        .unwrap();
+        names.organizations.insert("acme".to_owned(), Some(30));
+        let normalised = change(&[
+            ("time_zone", json!("Europe/Berlin")),
+            ("locale", json!("en_US")),
+            ("alias", json!("")),
+            ("organization", json!("Acme")),
+        ]);
+        assert!(fields_hold(&normalised, &zoned, &names));
+        let other_org = change(&[("organization", Value::Null)]);
+        assert!(!fields_hold(&other_org, &zoned, &names));
     }
 }

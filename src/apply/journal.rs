@@ -1,23 +1,39 @@
-//! The apply journal: one JSON line per event (plan accepted, job submitted with its items,
-//! job finished, each item's result, item resolved by re-reading, run finished), flushed line
-//! by line so that an interrupted run can be understood. It holds match keys, roster
-//! locations and Zendesk's answers, never credentials.
+//! The apply journal: one JSON line per [`Event`] (plan accepted, operation started, job
+//! submitted with its items, job finished, each item's result, item resolved by re-reading,
+//! convergence checked, run finished), flushed line by line so that an interrupted run can
+//! be understood and resumed ([`Interrupted`]). It holds match keys, roster locations and
+//! Zendesk's answers, never credentials.
 //!
 //! The journal is also the client's [`Observer`]: the executor names the changes of the bulk
 //! operation it is about to run ([`Journal::begin`]); the client reports each job it submits
 //! with the range of items it carries, which the journal maps back to those changes.
+//!
+//! Its file is created at the first event, so that a run that applies nothing leaves none,
+//! and created exclusively: two runs never share a journal. By default it is
+//! `.zroster/journal/<UTC time>-<random>.jsonl`. A journal that cannot be created is an
+//! error before anything is applied; one that fails later is remembered
+//! ([`Journal::take_failure`]) while the run goes on.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod event;
+mod interrupted;
+
 use std::io::Write;
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use serde_json::{Value, json};
+pub(crate) use event::{Event, Item, JobItem};
+pub use interrupted::{Interrupted, OpenJob};
 
-use crate::plan::{Change, Plan};
-use crate::zendesk::{ClientEvent, ItemOutcome, Observer, ReadClient, ZendeskError};
+use super::convergence::Reads;
+use super::{ApplyReport, ChangeResult, Divergence, Status};
+use crate::plan::{Change, MatchKey, Plan};
+use crate::zendesk::{ClientEvent, Observer};
 
-use super::{ApplyReport, ChangeResult, Status};
+/// Where journals go when `--journal` does not say.
+pub const DEFAULT_DIRECTORY: &str = ".zroster/journal";
+
+/// How often a new default name is tried when one exists already.
+const NAME_ATTEMPTS: usize = 8;
 
 /// Where journal lines go.
 pub struct Journal {
@@ -25,12 +41,26 @@ pub struct Journal {
 }
 
 struct Inner {
-    /// Opened at the first event, so that a run that applies nothing leaves no file.
+    /// Opened at the first event.
     out: Option<Box<dyn Write + Send>>,
-    /// Where to open it.
-    path: Option<std::path::PathBuf>,
+    /// Where to open it, and the file once open.
+    place: Place,
     /// The changes of the running bulk operation, in submission order: (change index, key).
-    current: Vec<(usize, String)>,
+    current: Vec<(usize, MatchKey)>,
+    /// The first failure to write after the journal was opened.
+    failure: Option<JournalError>,
+}
+
+/// Where a journal is written.
+enum Place {
+    /// This file, which must not exist yet.
+    File(PathBuf),
+    /// A new file in this directory, named by the time and a random part.
+    Directory(PathBuf),
+    /// The file opened.
+    Opened(PathBuf),
+    /// A writer given by the caller (tests).
+    Writer,
 }
 
 impl std::fmt::Debug for Journal {
@@ -40,78 +70,79 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
-    /// A journal written to `path`; the file (and its directory) is created at the first
-    /// event.
-    #[must_use]
-    pub fn create(path: &Path) -> Self {
+    fn with(out: Option<Box<dyn Write + Send>>, place: Place) -> Self {
         Self {
             inner: Mutex::new(Inner {
-                out: None,
-                path: Some(path.to_path_buf()),
+                out,
+                place,
                 current: Vec::new(),
+                failure: None,
             }),
         }
+    }
+
+    /// A journal written to `path`, which is created (with its directory) at the first event
+    /// and must not exist.
+    #[must_use]
+    pub fn create(path: &Path) -> Self {
+        Self::with(None, Place::File(path.to_path_buf()))
+    }
+
+    /// A journal written to a new file in `directory`, `<UTC time>-<random>.jsonl`, created
+    /// at the first event.
+    #[must_use]
+    pub fn in_directory(directory: &Path) -> Self {
+        Self::with(None, Place::Directory(directory.to_path_buf()))
+    }
+
+    /// A journal written to `path` when given, else to a new file in
+    /// [`DEFAULT_DIRECTORY`].
+    #[must_use]
+    pub fn at_or_default(path: Option<&Path>) -> Self {
+        path.map_or_else(
+            || Self::in_directory(Path::new(DEFAULT_DIRECTORY)),
+            Self::create,
+        )
     }
 
     /// A journal written to `out` (tests).
     #[must_use]
     pub fn to_writer(out: Box<dyn Write + Send>) -> Self {
-        Self {
-            inner: Mutex::new(Inner {
-                out: Some(out),
-                path: None,
-                current: Vec::new(),
-            }),
+        Self::with(Some(out), Place::Writer)
+    }
+
+    /// The file written, once the first event opened it.
+    #[must_use]
+    pub fn path(&self) -> Option<PathBuf> {
+        match &self.lock().place {
+            Place::Opened(path) => Some(path.clone()),
+            Place::File(_) | Place::Directory(_) | Place::Writer => None,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// The first failure to write the journal after it was opened, if any: the journal
+    /// misses events from then on.
+    pub fn take_failure(&self) -> Option<JournalError> {
+        self.lock().failure.take()
     }
 
-    /// Writes one event line; a journal that cannot be written does not stop the apply.
-    fn write(inner: &mut Inner, event: &str, mut fields: Value) {
-        if let Value::Object(map) = &mut fields {
-            map.insert("event".to_owned(), json!(event));
-            map.insert(
-                "at".to_owned(),
-                json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-            );
-        }
-        if inner.out.is_none()
-            && let Some(path) = &inner.path
-        {
-            let open = || -> std::io::Result<std::fs::File> {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)?;
-                }
-                std::fs::File::create(path)
-            };
-            if let Ok(file) = open() {
-                inner.out = Some(Box::new(file));
-            }
-        }
-        let Some(out) = inner.out.as_mut() else {
-            return;
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The run starts: opens the journal and writes the plan's identity. An error here means
+    /// nothing may be applied.
+    pub(crate) fn plan_accepted(&self, plan: &Plan) -> Result<(), JournalError> {
+        let event = Event::PlanAccepted {
+            account: plan.account.clone(),
+            roster_digest: plan.roster_digest.clone(),
+            plan_digest: Some(plan.digest()),
+            changes: plan.applicable().count(),
         };
-        let _ = serde_json::to_writer(&mut *out, &fields);
-        let _ = out.write_all(b"\n");
-        let _ = out.flush();
+        self.lock().write(&event)
     }
 
-    pub(crate) fn plan_accepted(&self, plan: &Plan) {
-        let fields = json!({
-            "account": plan.account,
-            "roster_digest": plan.roster_digest,
-            "plan_digest": plan.digest(),
-            "changes": plan.applicable().count(),
-        });
-        Self::write(&mut self.lock(), "plan_accepted", fields);
-    }
-
-    /// Names the changes of the bulk operation about to run, in submission order.
+    /// Names the changes of the operation about to run, in submission order.
     pub(crate) fn begin(&self, operation: &str, plan: &Plan, items: &[usize]) {
         let mut inner = self.lock();
         inner.current = items
@@ -119,60 +150,158 @@ impl Journal {
             .map(|&i| (i, plan.changes[i].key.clone()))
             .collect();
         if !items.is_empty() {
-            Self::write(
-                &mut inner,
-                "operation_started",
-                json!({ "operation": operation, "items": items.len(), "changes": items }),
-            );
+            inner.record(&Event::OperationStarted {
+                operation: operation.to_owned(),
+                items: items.len(),
+                changes: items.to_vec(),
+            });
         }
     }
 
-    /// One item's result (`item_result`), or its settling by re-reading (`item_resolved`).
-    pub(crate) fn result(
+    /// One item's result, or (`resolved`) its settling by re-reading.
+    pub(crate) fn item(
         &self,
-        event: &str,
-        change_index: usize,
+        resolved: bool,
+        index: usize,
         change: &Change,
         result: &ChangeResult,
     ) {
-        let fields = json!({
-            "change": change_index,
-            "key": change.key,
-            "source": change.source,
-            "status": result.status,
-            "id": result.id,
-            "error": result.error,
-            "details": result.details,
-        });
-        Self::write(&mut self.lock(), event, fields);
+        let item = Item {
+            change: index,
+            key: Some(change.key.clone()),
+            source: change.source.clone(),
+            status: result.status,
+            id: result.id,
+            error: result.error.clone(),
+            details: result.details.clone(),
+        };
+        let event = if resolved {
+            Event::ItemResolved(item)
+        } else {
+            Event::ItemResult(item)
+        };
+        self.lock().record(&event);
     }
 
     /// The convergence check: how many users were re-read and what did not hold.
-    pub(crate) fn converged(
-        &self,
-        users: usize,
-        reads: super::convergence::Reads,
-        diverged: &[super::Divergence],
-    ) {
-        let fields = json!({
-            "users": users,
-            "incremental_pages": reads.incremental_pages,
-            "show_many_requests": reads.show_many_requests,
-            "diverged": diverged,
+    pub(crate) fn converged(&self, users: usize, reads: Reads, diverged: &[Divergence]) {
+        self.lock().record(&Event::ConvergenceChecked {
+            users,
+            incremental_pages: reads.incremental_pages,
+            show_many_requests: reads.show_many_requests,
+            diverged: diverged.to_vec(),
         });
-        Self::write(&mut self.lock(), "convergence_checked", fields);
     }
 
     pub(crate) fn run_finished(&self, report: &ApplyReport) {
-        let fields = json!({
-            "applied": report.count(Status::Applied),
-            "failed": report.count(Status::Failed),
-            "unresolved": report.count(Status::Unresolved),
-            "blocked": report.count(Status::Blocked),
-            "jobs": report.jobs,
-            "requests": report.requests,
+        self.lock().record(&Event::RunFinished {
+            applied: report.count(Status::Applied),
+            failed: report.count(Status::Failed),
+            unresolved: report.count(Status::Unresolved),
+            blocked: report.count(Status::Blocked),
+            jobs: report.jobs,
+            requests: report.requests,
         });
-        Self::write(&mut self.lock(), "run_finished", fields);
+    }
+}
+
+impl Inner {
+    /// Writes an event during the run; a failure is remembered, not returned.
+    fn record(&mut self, event: &Event) {
+        if let Err(error) = self.write(event)
+            && self.failure.is_none()
+        {
+            self.failure = Some(error);
+        }
+    }
+
+    /// Writes one event line, opening the journal first if need be.
+    fn write(&mut self, event: &Event) -> Result<(), JournalError> {
+        let mut line = serde_json::to_value(event).unwrap_or_default();
+        if let serde_json::Value::Object(map) = &mut line {
+            map.insert(
+                "at".to_owned(),
+                chrono::Utc::now()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                    .into(),
+            );
+        }
+        if self.out.is_none() {
+            let (path, file) = self.open()?;
+            self.out = Some(Box::new(file));
+            self.place = Place::Opened(path);
+        }
+        let path = match &self.place {
+            Place::Opened(path) | Place::File(path) | Place::Directory(path) => {
+                path.display().to_string()
+            }
+            Place::Writer => "<writer>".to_owned(),
+        };
+        let Some(out) = self.out.as_mut() else {
+            return Ok(());
+        };
+        let mut text = serde_json::to_vec(&line).unwrap_or_default();
+        text.push(b'\n');
+        out.write_all(&text)
+            .and_then(|()| out.flush())
+            .map_err(|source| JournalError::Write { path, source })
+    }
+
+    /// Creates the journal's file (and its directory), exclusively.
+    fn open(&self) -> Result<(PathBuf, std::fs::File), JournalError> {
+        let write_error = |path: &Path, source| JournalError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let make_dir = |dir: &Path| {
+            if dir.as_os_str().is_empty() {
+                return Ok(());
+            }
+            std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))
+        };
+        let create = |path: &Path| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+        };
+        match &self.place {
+            Place::File(path) | Place::Opened(path) => {
+                make_dir(path.parent().unwrap_or(Path::new("")))?;
+                match create(path) {
+                    Ok(file) => Ok((path.clone(), file)),
+                    Err(source) if source.kind() == std::io::ErrorKind::AlreadyExists => {
+                        Err(JournalError::Exists {
+                            path: path.display().to_string(),
+                        })
+                    }
+                    Err(source) => Err(write_error(path, source)),
+                }
+            }
+            Place::Directory(dir) => {
+                make_dir(dir)?;
+                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+                let mut attempt = 1;
+                loop {
+                    let path = dir.join(format!("{stamp}-{:08x}.jsonl", rand::random::<u32>()));
+                    match create(&path) {
+                        Ok(file) => return Ok((path, file)),
+                        // Another run took the name this very second: draw again.
+                        Err(source)
+                            if source.kind() == std::io::ErrorKind::AlreadyExists
+                                && attempt < NAME_ATTEMPTS =>
+                        {
+                            attempt += 1;
+                        }
+                        Err(source) => return Err(write_error(&path, source)),
+                    }
+                }
+            }
+            Place::Writer => Err(write_error(
+                Path::new("<writer>"),
+                std::io::Error::other("the writer is gone"),
+            )),
+        }
     }
 }
 
@@ -181,64 +310,52 @@ impl Observer for Journal {
         match event {
             ClientEvent::JobSubmitted { id, items } => {
                 let mut inner = self.lock();
-                let carried: Vec<Value> = inner
+                let carried: Vec<JobItem> = inner
                     .current
                     .get(items.clone())
                     .unwrap_or_default()
                     .iter()
-                    .map(|(change, key)| json!({ "change": change, "key": key }))
+                    .map(|(change, key)| JobItem {
+                        change: *change,
+                        key: key.clone(),
+                    })
                     .collect();
-                Self::write(
-                    &mut inner,
-                    "job_submitted",
-                    json!({ "job_id": id, "items": carried }),
-                );
+                inner.record(&Event::JobSubmitted {
+                    job_id: (*id).to_owned(),
+                    items: carried,
+                });
             }
             ClientEvent::JobFinished { id, status } => {
-                Self::write(
-                    &mut self.lock(),
-                    "job_finished",
-                    json!({ "job_id": id, "status": status }),
-                );
+                self.lock().record(&Event::JobFinished {
+                    job_id: (*id).to_owned(),
+                    status: (*status).to_owned(),
+                });
             }
             _ => {}
         }
     }
 }
 
-/// What the journal of an earlier run says: which changes it settled and which jobs it left
-/// open. Read by `--resume`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Interrupted {
-    /// The account the run wrote to.
-    pub account: String,
-    /// The digest of the plan it applied ([`Plan::digest`]).
-    pub plan_digest: Option<String>,
-    /// Whether the run got to its end.
-    pub finished: bool,
-    /// The last status written for each change (by index in that plan), with the id.
-    pub results: BTreeMap<usize, (Status, Option<u64>)>,
-    /// Jobs submitted that never reported back, in submission order.
-    pub open_jobs: Vec<OpenJob>,
-    /// Every change an operation was started for: with no result, it may or may not have
-    /// been made.
-    pub attempted: BTreeSet<usize>,
-}
-
-/// A job of an interrupted run whose results were not read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenJob {
-    /// Zendesk's job id.
-    pub id: String,
-    /// The changes it carries (indices in the plan), in item order.
-    pub changes: Vec<usize>,
-    /// Their match keys, in the same order.
-    pub keys: Vec<String>,
-}
-
-/// A journal that cannot be resumed from.
+/// A journal that cannot be written, or cannot be resumed from.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
+    /// The journal cannot be created or written.
+    #[error("cannot write the journal `{path}`")]
+    Write {
+        /// The journal.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The journal named with `--journal` exists already: it is another run's.
+    #[error(
+        "the journal `{path}` exists already; name a new file with `--journal`, or move the old one away"
+    )]
+    Exists {
+        /// The journal.
+        path: String,
+    },
     /// The file cannot be read.
     #[error("cannot read the journal `{path}`")]
     Read {
@@ -267,182 +384,56 @@ pub enum JournalError {
     },
 }
 
-impl Interrupted {
-    /// Reads the journal at `path`. A last line cut short (the process was killed while
-    /// writing it) is ignored; any other line that is not JSON is an error.
-    pub fn read(path: &Path) -> Result<Self, JournalError> {
-        let name = || path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| JournalError::Read {
-            path: name(),
-            source,
-        })?;
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let mut journal = Self::default();
-        let mut seen_plan = false;
-        let mut open: Vec<OpenJob> = Vec::new();
-        for (n, line) in lines.iter().enumerate() {
-            let event: Value = match serde_json::from_str(line) {
-                Ok(event) => event,
-                Err(_) if n + 1 == lines.len() && !text.ends_with('\n') => break,
-                Err(source) => {
-                    return Err(JournalError::Line {
-                        path: name(),
-                        line: n + 1,
-                        source,
-                    });
-                }
-            };
-            match event["event"].as_str().unwrap_or_default() {
-                "plan_accepted" => {
-                    seen_plan = true;
-                    event["account"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .clone_into(&mut journal.account);
-                    journal.plan_digest = event["plan_digest"].as_str().map(str::to_owned);
-                }
-                "operation_started" => {
-                    let changes = event["changes"].as_array().map_or(&[][..], Vec::as_slice);
-                    journal.attempted.extend(
-                        changes
-                            .iter()
-                            .filter_map(Value::as_u64)
-                            .filter_map(|i| usize::try_from(i).ok()),
-                    );
-                }
-                "job_submitted" => {
-                    let items = event["items"].as_array().map_or(&[][..], Vec::as_slice);
-                    open.push(OpenJob {
-                        id: event["job_id"].as_str().unwrap_or_default().to_owned(),
-                        changes: items
-                            .iter()
-                            .filter_map(|i| i["change"].as_u64())
-                            .filter_map(|i| usize::try_from(i).ok())
-                            .collect(),
-                        keys: items
-                            .iter()
-                            .map(|i| i["key"].as_str().unwrap_or_default().to_owned())
-                            .collect(),
-                    });
-                }
-                "job_finished" => {
-                    let id = event["job_id"].as_str().unwrap_or_default();
-                    open.retain(|job| job.id != id);
-                }
-                "item_result" | "item_resolved" => {
-                    let status = serde_json::from_value::<Status>(event["status"].clone());
-                    let change = event["change"]
-                        .as_u64()
-                        .and_then(|c| usize::try_from(c).ok());
-                    if let (Ok(status), Some(change)) = (status, change) {
-                        journal
-                            .results
-                            .insert(change, (status, event["id"].as_u64()));
-                    }
-                }
-                "run_finished" => journal.finished = true,
-                _ => {}
-            }
-        }
-        if !seen_plan {
-            return Err(JournalError::NoPlan { path: name() });
-        }
-        // A job whose every item has a result finished even if its `job_finished` line was
-        // lost.
-        open.retain(|job| job.changes.iter().any(|c| !journal.results.contains_key(c)));
-        journal.open_jobs = open;
-        Ok(journal)
-    }
-
-    /// Changes the interrupted run may have made but whose result it never wrote (those of
-    /// open jobs included).
-    pub fn unsettled(&self) -> impl Iterator<Item = usize> + '_ {
-        self.attempted
-            .iter()
-            .copied()
-            .filter(|i| !self.results.contains_key(i))
-    }
-
-    /// Waits for the jobs the run left open and returns their item outcomes, job by job (see
-    /// [`ReadClient::await_jobs`]).
-    pub async fn finish_open_jobs(
-        &self,
-        client: &ReadClient,
-    ) -> Result<Vec<Vec<ItemOutcome>>, ZendeskError> {
-        let jobs: Vec<(String, usize)> = self
-            .open_jobs
-            .iter()
-            .map(|job| (job.id.clone(), job.changes.len()))
-            .collect();
-        client.await_jobs(&jobs).await
-    }
-
-    /// The changes the interrupted run applied.
-    pub fn applied(&self) -> impl Iterator<Item = (usize, Option<u64>)> + '_ {
-        self.results
-            .iter()
-            .filter(|(_, (status, _))| *status == Status::Applied)
-            .map(|(&change, &(_, id))| (change, id))
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Interrupted, JournalError, Status};
+    use super::{Journal, JournalError};
+    use crate::plan::tests::{plan_with, state_from};
 
-    fn read(text: &str) -> Result<Interrupted, JournalError> {
+    fn plan() -> crate::plan::Plan {
+        plan_with(
+            "users:\n  - { name: New, email: new@acme.com }\n",
+            &state_from(&serde_json::json!({})),
+        )
+    }
+
+    #[test]
+    fn two_runs_in_the_same_second_write_two_journals() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("journal.jsonl");
-        std::fs::write(&path, text).unwrap();
-        Interrupted::read(&path)
-    }
-
-    const STARTED: &str = r#"{"event":"plan_accepted","account":"https://acme.zendesk.com","plan_digest":"abc","changes":5}
-{"event":"operation_started","operation":"users/create_or_update_many","items":3,"changes":[0,1,2]}
-{"event":"job_submitted","job_id":"j1","items":[{"change":0,"key":"external_id:a"},{"change":1,"key":"external_id:b"}]}
-{"event":"job_submitted","job_id":"j2","items":[{"change":2,"key":"external_id:c"}]}
-{"event":"job_finished","job_id":"j1","status":"completed"}
-{"event":"item_result","change":0,"status":"applied","id":70}
-{"event":"item_result","change":1,"status":"failed","id":null}
-"#;
-
-    #[test]
-    fn a_killed_run_leaves_open_jobs_and_unsettled_changes() {
-        let journal = read(STARTED).unwrap();
-        assert_eq!(journal.account, "https://acme.zendesk.com");
-        assert_eq!(journal.plan_digest.as_deref(), Some("abc"));
-        assert!(!journal.finished);
-        assert_eq!(journal.applied().collect::<Vec<_>>(), vec![(0, Some(70))]);
-        assert_eq!(journal.results[&1], (Status::Failed, None));
-        assert_eq!(journal.open_jobs.len(), 1);
-        assert_eq!(journal.open_jobs[0].id, "j2");
-        assert_eq!(journal.open_jobs[0].changes, vec![2]);
-        assert_eq!(journal.unsettled().collect::<Vec<_>>(), vec![2]);
-    }
-
-    #[test]
-    fn a_last_line_cut_short_is_ignored_and_any_other_bad_line_is_an_error() {
-        let cut = format!("{STARTED}{{\"event\":\"item_res");
-        assert_eq!(read(&cut).unwrap(), read(STARTED).unwrap());
-        let bad = STARTED.replacen("{\"event\":\"job_finished\"", "garbage", 1);
-        assert!(matches!(
-            read(&bad),
-            Err(JournalError::Line { line: 5, .. })
-        ));
-        assert!(matches!(
-            read("{\"event\":\"run_finished\"}\n"),
-            Err(JournalError::NoPlan { .. })
-        ));
-    }
-
-    #[test]
-    fn a_job_whose_items_all_have_results_is_not_open() {
-        // Killed after the results were written, before `job_finished`.
-        let text = format!(
-            "{STARTED}{{\"event\":\"item_result\",\"change\":2,\"status\":\"applied\",\"id\":72}}\n"
+        let (first, second) = (
+            Journal::in_directory(dir.path()),
+            Journal::in_directory(dir.path()),
         );
-        let journal = read(&text).unwrap();
-        assert!(journal.open_jobs.is_empty());
-        assert_eq!(journal.unsettled().count(), 0);
+        first.plan_accepted(&plan()).unwrap();
+        second.plan_accepted(&plan()).unwrap();
+        let (first, second) = (first.path().unwrap(), second.path().unwrap());
+        assert_ne!(first, second);
+        for path in [&first, &second] {
+            // `20261101T100000Z-0123abcd.jsonl`
+            let name = path.file_name().unwrap().to_string_lossy();
+            assert!(path.extension().is_some_and(|e| e == "jsonl"), "{name}");
+            assert_eq!(name.len(), 31, "{name}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn an_existing_journal_is_never_written_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.jsonl");
+        std::fs::write(&path, "earlier run\n").unwrap();
+        let error = Journal::create(&path).plan_accepted(&plan()).unwrap_err();
+        assert!(matches!(error, JournalError::Exists { .. }), "{error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "earlier run\n");
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_created_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-directory");
+        std::fs::write(&file, "").unwrap();
+        let journal = Journal::create(&file.join("run.jsonl"));
+        let error = journal.plan_accepted(&plan()).unwrap_err();
+        assert!(matches!(error, JournalError::Write { .. }), "{error}");
+        assert!(journal.path().is_none());
     }
 }

@@ -1,15 +1,28 @@
 //! Applying a plan: the last stage of the pipeline. [`Executor`] turns a [`crate::plan::Plan`]
-//! into Zendesk writes in the order of DESIGN.md §8 and maps every item's outcome back to its
-//! change in an [`ApplyReport`]; [`staleness`] checks a saved plan against the live account
-//! before anything is written.
+//! into Zendesk writes, phase by phase ([`crate::plan::Phase`], DESIGN.md §8), and maps every
+//! item's outcome back to its change in an [`ApplyReport`]; [`staleness`] checks a saved plan
+//! against the live account before anything is written.
+//!
+//! The executor's parts: `run` keeps one run's bookkeeping, the appliers make each
+//! kind of change, request bodies are built in one place, changes whose outcome is unknown
+//! are settled by re-reading, `--resume` adopts what an interrupted run did, the
+//! [`Journal`] records every event, and the convergence check re-reads what was written.
 
+mod applier;
 mod apply_report;
+mod body;
 mod convergence;
 mod executor;
+mod item_error;
 mod journal;
+mod names;
+mod resume;
+mod run;
+mod settle;
 pub mod staleness;
 
 pub use apply_report::{ApplyReport, ChangeResult, SCHEMA_PATH, Status, schema_json};
-pub use convergence::{Divergence, INCREMENTAL_ABOVE};
+pub use convergence::{Diverged, Divergence};
 pub use executor::Executor;
-pub use journal::{Interrupted, Journal, JournalError, OpenJob};
+pub use item_error::ItemError;
+pub use journal::{DEFAULT_DIRECTORY, Interrupted, Journal, JournalError, OpenJob};

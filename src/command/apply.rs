@@ -88,11 +88,7 @@ async fn apply(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
     let connection = Connection::open(args.sandbox.as_deref(), &args.connection).await?;
-    let path = args.journal.clone().unwrap_or_else(|| {
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-        PathBuf::from(format!(".zroster/journal/{stamp}.jsonl"))
-    });
-    let journal = Arc::new(Journal::create(&path));
+    let journal = Arc::new(Journal::at_or_default(args.journal.as_deref()));
     let progress = Arc::new(ApplyProgress::new());
     let observer: Arc<dyn Observer> = Arc::new(Tee(vec![journal.clone(), progress.clone()]));
     let status = async {
@@ -283,6 +279,16 @@ impl Run<'_> {
             _ => executor.execute(&plan).await,
         };
         self.progress.finish();
+        let outcome = outcome?;
+        if let Some(error) = self.journal.take_failure() {
+            let cause = std::error::Error::source(&error)
+                .map(|cause| format!(": {cause}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "warning: {error}{cause}; it misses events from then on"
+            );
+        }
         let rendered = match args.format {
             ApplyFormat::Human => render::outcome_human(&outcome, out),
             ApplyFormat::Markdown => render::outcome_markdown(&outcome, out),

@@ -7,7 +7,7 @@ use super::ExitStatus;
 use super::connect::fetch;
 use crate::Error;
 use crate::cli::{PlanArgs, PlanFormat};
-use crate::plan::{Plan, Planner};
+use crate::plan::{Blocked, Plan, Planner};
 use crate::render::{self, Format, RenderOptions};
 use crate::roster;
 use crate::state::StateQuery;
@@ -49,11 +49,10 @@ pub(super) fn run(
 
 /// The exit code of DESIGN.md §1 for a plan.
 pub(crate) fn exit_status(plan: &Plan, detailed: bool) -> ExitStatus {
-    let conflict = plan.changes.iter().any(|c| {
-        c.blocked
-            .as_deref()
-            .is_some_and(|b| b.starts_with("conflict"))
-    });
+    let conflict = plan
+        .changes
+        .iter()
+        .any(|c| c.blocked.as_ref().is_some_and(Blocked::is_error));
     if !plan.errors.is_empty() {
         ExitStatus::Failure
     } else if !plan.refusals.is_empty() {

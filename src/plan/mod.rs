@@ -2,19 +2,37 @@
 //! roster with the live state (pure, no I/O); renderers read a [`Plan`], the executor
 //! applies one, and `--out` saves one as JSON (`"format_version": 1`).
 
+mod blocked;
+mod change;
+mod comparison;
+mod field;
+mod field_value;
+mod match_key;
+mod named;
 pub(crate) mod normalize;
+mod phase;
 mod planner;
 mod safety;
+mod source_ref;
 
 #[cfg(test)]
-mod convergence;
+mod idempotence;
 #[cfg(test)]
 pub(crate) mod tests;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use blocked::{AccountRule, Blocked, Conflict};
+pub use change::{Action, Change, FieldChange, Kind};
+pub use field::{CustomRoleField, FieldName, GroupField, OrganizationField, UserField};
+pub use field_value::FieldValue;
+pub use match_key::MatchKey;
+pub use named::Named;
+pub(crate) use named::NamedIds;
+pub use phase::Phase;
 pub use planner::Planner;
+pub use source_ref::{FileLine, SourceRef};
 
 /// The version of the plan's JSON form written by this zroster.
 pub const FORMAT_VERSION: u32 = 1;
@@ -108,110 +126,6 @@ pub struct UserRef {
     pub name: String,
 }
 
-/// What kind of object a change concerns.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// A user.
-    User,
-    /// A custom agent role.
-    CustomRole,
-    /// An organization.
-    Organization,
-    /// A group.
-    Group,
-    /// A user's membership in a group.
-    GroupMembership,
-    /// A user's membership in an organization.
-    OrganizationMembership,
-    /// A user's email identity.
-    Identity,
-}
-
-/// What a change does.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// Create the object.
-    Create,
-    /// Change fields of the object.
-    Update,
-    /// Suspend the user.
-    Suspend,
-    /// Lift the user's suspension.
-    Unsuspend,
-    /// Make the user an end-user (frees the agent seat, removes group memberships).
-    Downgrade,
-    /// Delete the user (soft delete).
-    Delete,
-    /// Add a membership.
-    Add,
-    /// Remove a membership.
-    Remove,
-    /// Add an email identity and make it the primary one.
-    MakePrimary,
-}
-
-impl Action {
-    /// The symbol the human renderer prints.
-    #[must_use]
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Action::Create | Action::Add => "+",
-            Action::Delete | Action::Remove => "-",
-            Action::Update
-            | Action::Suspend
-            | Action::Unsuspend
-            | Action::Downgrade
-            | Action::MakePrimary => "~",
-        }
-    }
-}
-
-/// One change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Change {
-    /// What kind of object.
-    pub kind: Kind,
-    /// What happens to it.
-    pub action: Action,
-    /// How the object is found: `external_id:emp-1`, `email:jane@acme.com`, `name:Billing`.
-    pub key: String,
-    /// A readable name: `Jane Smith <jane@acme.com>`, `Billing`.
-    pub label: String,
-    /// The live object's id, when it exists.
-    pub id: Option<u64>,
-    /// For memberships: the group or organization, by name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
-    /// For memberships: the group's or organization's id, when it exists already.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_id: Option<u64>,
-    /// The fields that change, with their values before and after.
-    pub fields: Vec<FieldChange>,
-    /// Where the roster says so (`file:line`); none for pruned users.
-    pub source: Option<String>,
-    /// Why the change is not applied, when it is blocked.
-    pub blocked: Option<String>,
-    /// Why the change grants privileges (`end-user → agent`), listed first for reviewers.
-    pub escalation: Option<String>,
-}
-
-/// One field's change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct FieldChange {
-    /// The roster's name of the field.
-    pub field: String,
-    /// The live value (`null` for a new object or an empty field).
-    pub before: serde_json::Value,
-    /// The value after applying.
-    pub after: serde_json::Value,
-}
-
 /// An in-scope live user the roster does not list, reported under `prune: report`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Drift {
@@ -236,7 +150,8 @@ pub struct Refusal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanError {
     /// Where (`file:line:column`).
-    pub source: String,
+    #[schemars(with = "String")]
+    pub source: SourceRef,
     /// What is wrong.
     pub message: String,
 }

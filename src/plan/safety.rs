@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Action, Change, Kind, Refusal};
+use super::{Action, Change, FieldName, FieldValue, Kind, Refusal, UserField};
 use crate::roster::model::Threshold;
 use crate::roster::{Located, Role, Roster};
 use crate::state::LiveState;
@@ -34,9 +34,12 @@ pub(crate) fn refusals(
         .filter(|c| c.kind == Kind::User && c.id.is_some())
         .filter(|c| {
             c.action == Action::Downgrade
-                || c.fields
-                    .iter()
-                    .any(|f| f.field == "role" || f.field == "custom_role")
+                || c.fields.iter().any(|f| {
+                    matches!(
+                        f.user_field(),
+                        Some(UserField::Role | UserField::CustomRole)
+                    )
+                })
         })
         .filter_map(|c| c.id)
         .collect();
@@ -148,15 +151,16 @@ fn admins_after(state: &LiveState, applied: &[&Change]) -> usize {
         let role_after = change
             .fields
             .iter()
-            .find(|f| f.field == "role")
-            .and_then(|f| f.after.as_str())
-            .and_then(Role::from_name);
+            .find_map(|f| match (&f.field, &f.after) {
+                (FieldName::User(UserField::Role), FieldValue::Role(role)) => Some(*role),
+                _ => None,
+            });
         match (change.action, change.id) {
             (Action::Create, _) => {
-                let suspended = change
-                    .fields
-                    .iter()
-                    .any(|f| f.field == "suspended" && f.after == true);
+                let suspended = change.fields.iter().any(|f| {
+                    f.field == FieldName::User(UserField::Suspended)
+                        && f.after == FieldValue::Flag(true)
+                });
                 if role_after == Some(Role::Admin) && !suspended {
                     created += 1;
                 }

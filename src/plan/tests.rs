@@ -20,6 +20,26 @@ pub(crate) fn state_from(json: &Value) -> LiveState {
     state(json)
 }
 
+/// A user field's change from its written form (`user_fields.code`, JSON values).
+pub(crate) fn user_field_change(name: &str, before: Value, after: Value) -> super::FieldChange {
+    let field = super::FieldName::parse(super::Kind::User, name).unwrap();
+    let shape = field.shape();
+    super::FieldChange {
+        field,
+        before: super::FieldValue::from_json(shape, before).unwrap(),
+        after: super::FieldValue::from_json(shape, after).unwrap(),
+    }
+}
+
+/// A roster place, `file:line:column`.
+pub(crate) fn source(file: &str, line: u32, column: u32) -> super::SourceRef {
+    super::SourceRef {
+        file: file.into(),
+        line,
+        column,
+    }
+}
+
 /// A plan of a roster text against a state.
 pub(crate) fn plan_with(roster: &str, state: &LiveState) -> Plan {
     let loaded = load_texts(&[("roster.yaml", roster)]);

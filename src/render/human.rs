@@ -11,7 +11,7 @@ use similar::{ChangeTag, TextDiff};
 use super::mask::mask_emails;
 use super::{
     NO_CHANGES, RenderOptions, Renderer, by_action, is_membership, is_multiline, is_quiet,
-    kind_name, section_title, shown_key, source_line, summary_sentence,
+    kind_name, section_title, shown_key, summary_sentence,
 };
 use crate::plan::{Action, Change, FieldChange, Plan};
 
@@ -204,7 +204,7 @@ impl Human<'_> {
             write!(self.out, " [{key}]")?;
         }
         match &change.source {
-            Some(source) => write!(self.out, " ({})", source_line(source)),
+            Some(source) => write!(self.out, " ({})", source.file_line()),
             None => self.out.write_str(" (not in the roster)"),
         }
     }
@@ -243,8 +243,8 @@ impl Human<'_> {
     /// A multi-line text field as `-`/`+` lines with a little context; false when the two
     /// texts differ in no line (left to the one-line form).
     fn line_diff(&mut self, field: &FieldChange) -> Result<bool, fmt::Error> {
-        let before = field.before.as_str().unwrap_or_default();
-        let after = field.after.as_str().unwrap_or_default();
+        let before = field.before.as_text().unwrap_or_default();
+        let after = field.after.as_text().unwrap_or_default();
         let diff = TextDiff::from_lines(before, after);
         let groups = diff.grouped_ops(DIFF_CONTEXT);
         if groups.is_empty() {

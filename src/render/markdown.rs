@@ -13,18 +13,16 @@ use similar::{ChangeTag, TextDiff};
 use super::mask::mask_emails;
 use super::{
     NO_CHANGES, RenderOptions, Renderer, api_cost, by_action, count, is_membership, is_multiline,
-    is_quiet, kind_name, plural, section_title, shown_key, source_line, verb,
+    is_quiet, kind_name, plural, section_title, shown_key, verb,
 };
 use crate::plan::{Action, Change, Drift, FieldChange, Plan, PlanError, Refusal};
 
+mod budget;
+
+use budget::{FOOTER_RESERVE, NOTE_RESERVE, PRIORITY_WEIGHT, Section, allot, write_sections};
+
 /// The most characters a rendering has. GitHub refuses comments over 65,536.
 pub(crate) const MAX_CHARS: usize = 65_000;
-
-/// Characters kept free below [`MAX_CHARS`] for the note that says what is left out.
-const FOOTER_RESERVE: usize = 300;
-
-/// Characters kept free per section for its `… and 12,345 more not shown` line.
-const NOTE_RESERVE: usize = 80;
 
 /// The longest value, label or message shown whole; longer ones are cut with `…`.
 const MAX_TEXT_CHARS: usize = 300;
@@ -34,10 +32,6 @@ const MAX_DIFF_LINES: usize = 40;
 
 /// Lines of unchanged text shown around each change in a line diff.
 const DIFF_CONTEXT: usize = 2;
-
-/// The budget weight of refusals and errors, escalations and blocked changes; other
-/// sections weigh 1.
-const PRIORITY_WEIGHT: usize = 3;
 
 /// Writes a plan as GitHub-flavoured markdown, masking email addresses when
 /// `options.mask_emails`.
@@ -73,56 +67,6 @@ enum Entry<'p> {
     },
     /// A user the roster does not list, as a table row.
     Drift(&'p Drift),
-}
-
-/// A part of the comment: fixed text around a list of entries, some of which may be left
-/// out to stay under [`MAX_CHARS`].
-struct Section<'p> {
-    /// Text before the entries.
-    open: String,
-    /// Everything the section lists.
-    entries: Vec<Entry<'p>>,
-    /// Text after the entries.
-    close: String,
-    /// What starts the `… and N more not shown` line: a list item, or a blank line after a
-    /// table.
-    note_prefix: &'static str,
-    /// Whether entries left out count as changes in the closing note.
-    lists_changes: bool,
-    /// Whether the section is shown when it has no entries.
-    always: bool,
-    /// Its claim on the budget relative to other sections: refusals and errors,
-    /// escalations and blocked changes matter more than the long tail of routine changes.
-    weight: usize,
-    /// Entries rendered so far, in order, no more than fit the whole budget.
-    rendered: Vec<String>,
-    /// Their lengths in characters.
-    sizes: Vec<usize>,
-    /// How many of the rendered entries are shown.
-    shown: usize,
-}
-
-impl<'p> Section<'p> {
-    /// A section of weight 1 listing its entries as list items.
-    fn new(open: String, entries: Vec<Entry<'p>>, close: &str) -> Self {
-        Section {
-            open,
-            entries,
-            close: close.to_owned(),
-            note_prefix: "- ",
-            lists_changes: false,
-            always: false,
-            weight: 1,
-            rendered: Vec::new(),
-            sizes: Vec::new(),
-            shown: 0,
-        }
-    }
-
-    /// Whether the section is part of the comment.
-    fn is_shown(&self) -> bool {
-        self.always || !self.entries.is_empty()
-    }
 }
 
 /// Renders markdown; every piece of text from the plan goes through [`Markdown::plain`],
@@ -208,7 +152,7 @@ impl Markdown {
             }
             Entry::Error(error) => {
                 out.push_str("> - **Error** at ");
-                self.code(&error.source, out);
+                self.code(&error.source.to_string(), out);
                 out.push_str(": ");
                 self.message(&error.message, out);
                 out.push('\n');
@@ -253,11 +197,11 @@ impl Markdown {
             self.plain(change.target.as_deref().unwrap_or_default(), out);
         } else if let Some(key) = shown_key(change) {
             out.push_str(" · ");
-            self.code(key, out);
+            self.code(&key.to_string(), out);
         }
         out.push_str(" · ");
         match &change.source {
-            Some(source) => self.code(source_line(source), out),
+            Some(source) => self.code(&source.file_line().to_string(), out),
             None => out.push_str("not in the roster"),
         }
     }
@@ -269,12 +213,12 @@ impl Markdown {
         out.push('\n');
         if let Some(reason) = &change.blocked {
             out.push_str("  - **blocked**: ");
-            self.message(reason, out);
+            self.message(&reason.to_string(), out);
             out.push('\n');
         }
         for field in &change.fields {
             out.push_str("  - ");
-            self.code(&field.field, out);
+            self.code(&field.field.to_string(), out);
             out.push(':');
             if is_multiline(field) && self.line_diff(field, out) {
                 continue;
@@ -292,8 +236,8 @@ impl Markdown {
     /// A multi-line text field as a fenced `diff` block inside the field's list item;
     /// false, writing nothing, when the texts differ in no line.
     fn line_diff(&self, field: &FieldChange, out: &mut String) -> bool {
-        let before = field.before.as_str().unwrap_or_default();
-        let after = field.after.as_str().unwrap_or_default();
+        let before = field.before.as_text().unwrap_or_default();
+        let after = field.after.as_text().unwrap_or_default();
         let diff = TextDiff::from_lines(before, after);
         let groups = diff.grouped_ops(DIFF_CONTEXT);
         if groups.is_empty() {
@@ -543,92 +487,6 @@ fn summary_table(plan: &Plan) -> String {
     }
     table.push('\n');
     table
-}
-
-/// Decides how many rendered entries each section shows so that all of them fit `budget`:
-/// sections that fit their share (by weight) are shown whole, and what they leave over is
-/// shared among the larger ones (weighted max-min fairness), so a long section never
-/// crowds out a short one. Each section keeps a prefix of its entries.
-fn allot(sections: &mut [Section], budget: usize) {
-    let totals: Vec<usize> = sections
-        .iter()
-        .map(|s| {
-            if s.rendered.len() < s.entries.len() {
-                usize::MAX
-            } else {
-                s.sizes.iter().sum()
-            }
-        })
-        .collect();
-    let mut order: Vec<usize> = (0..sections.len())
-        .filter(|&i| !sections[i].entries.is_empty())
-        .collect();
-    order.sort_by_key(|&i| totals[i] / sections[i].weight);
-    let mut remaining = budget;
-    let mut weights: usize = order.iter().map(|&i| sections[i].weight).sum();
-    for i in order {
-        let share = remaining * sections[i].weight / weights;
-        let mut used = 0;
-        let mut shown = 0;
-        for size in &sections[i].sizes {
-            if used + size > share {
-                break;
-            }
-            used += size;
-            shown += 1;
-        }
-        sections[i].shown = shown;
-        remaining -= used;
-        weights -= sections[i].weight;
-    }
-}
-
-/// The comment: each shown section with its allotted entries, notes for what is left
-/// out.
-fn write_sections(sections: &[Section]) -> String {
-    let mut out = String::new();
-    let mut hidden_changes = 0;
-    let mut hidden_other = 0;
-    for section in sections.iter().filter(|s| s.is_shown()) {
-        out.push_str(&section.open);
-        for text in &section.rendered[..section.shown] {
-            out.push_str(text);
-        }
-        let hidden = section.entries.len() - section.shown;
-        if hidden > 0 {
-            let _ = writeln!(
-                out,
-                "{}… and {} more not shown",
-                section.note_prefix,
-                count(hidden)
-            );
-            if section.lists_changes {
-                hidden_changes += hidden;
-            } else {
-                hidden_other += hidden;
-            }
-        }
-        out.push_str(&section.close);
-    }
-    if hidden_changes > 0 {
-        let _ = writeln!(
-            out,
-            "… and {} more {} not shown; run `zplan` locally or see the JSON plan \
-             (`--format json`).",
-            count(hidden_changes),
-            if hidden_changes == 1 {
-                "change"
-            } else {
-                "changes"
-            }
-        );
-    } else if hidden_other > 0 {
-        out.push_str(
-            "Some entries are not shown; run `zplan` locally or see the JSON plan \
-             (`--format json`).\n",
-        );
-    }
-    out
 }
 
 /// `text` cut to [`MAX_TEXT_CHARS`] characters, with `…` when cut.

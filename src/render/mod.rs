@@ -15,9 +15,7 @@ use std::io::{self, Write};
 
 pub use outcome::{outcome_human, outcome_markdown, summary as outcome_summary};
 
-use serde_json::Value;
-
-use crate::plan::{Action, Change, FieldChange, Kind, Plan, Summary};
+use crate::plan::{Action, Change, FieldChange, FieldValue, Kind, MatchKey, Phase, Plan, Summary};
 
 /// The formats a plan can be rendered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,20 +57,6 @@ pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Renderer> {
 /// What the human and markdown renderers say when there is nothing to show.
 const NO_CHANGES: &str = "No changes. Zendesk matches the roster.";
 
-/// The order of the per-action sections: the order in which applying runs them
-/// (DESIGN.md §8), creations first and deletions last.
-const SECTIONS: [Action; 9] = [
-    Action::Create,
-    Action::Update,
-    Action::Unsuspend,
-    Action::MakePrimary,
-    Action::Add,
-    Action::Remove,
-    Action::Suspend,
-    Action::Downgrade,
-    Action::Delete,
-];
-
 /// Whether the plan has nothing at all to show: no change, refusal, error or drift.
 fn is_quiet(plan: &Plan) -> bool {
     plan.changes.is_empty()
@@ -81,13 +65,15 @@ fn is_quiet(plan: &Plan) -> bool {
         && plan.drift.is_empty()
 }
 
-/// The changes, by action in [`SECTIONS`] order, each section in plan order; empty sections
-/// are left out. Linear in the number of changes.
+/// The changes, by action in the order the phases take them ([`Phase::action_order`]:
+/// creations first, deletions last), each section in plan order; empty sections are left
+/// out. Linear in the number of changes.
 fn by_action<'p>(changes: impl Iterator<Item = &'p Change>) -> Vec<(Action, Vec<&'p Change>)> {
+    let order = Phase::action_order();
     let mut sections: Vec<(Action, Vec<&Change>)> =
-        SECTIONS.iter().map(|&a| (a, Vec::new())).collect();
+        order.iter().map(|&a| (a, Vec::new())).collect();
     for change in changes {
-        let index = SECTIONS
+        let index = order
             .iter()
             .position(|&a| a == change.action)
             .unwrap_or_default();
@@ -148,27 +134,13 @@ fn is_membership(change: &Change) -> bool {
     )
 }
 
-/// `file:line` of a `file:line:col` source.
-fn source_line(source: &str) -> &str {
-    match source.rsplit_once(':') {
-        Some((head, col))
-            if head.contains(':') && !col.is_empty() && col.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            head
-        }
-        _ => source,
-    }
-}
-
 /// The match key, unless the label already says it (`email:jane@acme.com` for
 /// `Jane Smith <jane@acme.com>`, `external_id:emp-1` for `Jane Smith (emp-1)`,
 /// `name:Billing` for `Billing`).
-fn shown_key(change: &Change) -> Option<&str> {
-    let key = change.key.as_str();
-    if key.is_empty() {
-        return None;
-    }
-    let value = key.split_once(':').map_or(key, |(_, v)| v);
+fn shown_key(change: &Change) -> Option<&MatchKey> {
+    let key = &change.key;
+    let value = key.value();
+    let value = value.as_ref();
     let label = change.label.as_str();
     let enclosed = |open: char, close: char| {
         label
@@ -183,8 +155,8 @@ fn shown_key(change: &Change) -> Option<&str> {
 /// Whether a field's change reads best as a line diff: text on both sides (or none), with
 /// a line break on at least one.
 fn is_multiline(field: &FieldChange) -> bool {
-    let text = |v: &Value| v.is_null() || v.is_string();
-    let breaks = |v: &Value| v.as_str().is_some_and(|s| s.contains('\n'));
+    let text = |v: &FieldValue| matches!(v, FieldValue::Null | FieldValue::Text(_));
+    let breaks = |v: &FieldValue| v.as_text().is_some_and(|s| s.contains('\n'));
     text(&field.before) && text(&field.after) && (breaks(&field.before) || breaks(&field.after))
 }
 

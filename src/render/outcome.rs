@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::markdown::plain;
 use super::{count, kind_name, plural, verb};
 use crate::apply::{ApplyReport, ChangeResult, Status};
+use crate::plan::SourceRef;
 
 /// Rows of a markdown table beyond which the rest is counted, not listed: a job summary is
 /// read by a person, and GitHub caps it at 1 MiB.
@@ -40,7 +41,7 @@ pub fn outcome_human(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
             verb(result.action),
             kind_name(result.kind),
             result.label,
-            result.source.as_deref().unwrap_or("pruned"),
+            &pruned_or(result.source.as_ref()),
             result.key,
             result.error.as_deref().unwrap_or("Error"),
             result.details.as_deref().unwrap_or(""),
@@ -51,7 +52,7 @@ pub fn outcome_human(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
             out,
             "did not converge: {} ({}, {}): {}: planned {}, Zendesk has {}",
             divergence.label,
-            divergence.source.as_deref().unwrap_or("pruned"),
+            &pruned_or(divergence.source.as_ref()),
             divergence.key,
             divergence.field,
             divergence.planned,
@@ -115,8 +116,8 @@ pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result
                 &[
                     word,
                     &change,
-                    result.source.as_deref().unwrap_or("pruned"),
-                    &result.key,
+                    &pruned_or(result.source.as_ref()),
+                    &result.key.to_string(),
                     result.error.as_deref().unwrap_or("Error"),
                     result.details.as_deref().unwrap_or(""),
                 ],
@@ -133,9 +134,9 @@ pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result
                 &mut text,
                 &[
                     &divergence.label,
-                    divergence.source.as_deref().unwrap_or("pruned"),
-                    &divergence.key,
-                    &divergence.field,
+                    &pruned_or(divergence.source.as_ref()),
+                    &divergence.key.to_string(),
+                    &divergence.field.to_string(),
                     &divergence.planned.to_string(),
                     &divergence.live.to_string(),
                 ],
@@ -206,22 +207,26 @@ fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
+/// The roster entry of a result, or `pruned` for users the roster does not list.
+fn pruned_or(source: Option<&SourceRef>) -> String {
+    source.map_or_else(|| "pruned".to_owned(), ToString::to_string)
+}
+
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::{outcome_human, outcome_markdown};
-    use crate::apply::{ApplyReport, ChangeResult, Divergence, Status};
-    use crate::plan::{Action, Kind};
+    use crate::apply::{ApplyReport, ChangeResult, Diverged, Divergence, Status};
+    use crate::plan::tests::source;
+    use crate::plan::{Action, FieldValue, Kind, MatchKey, UserField};
 
-    fn result(status: Status, action: Action, key: &str, label: &str) -> ChangeResult {
+    fn result(status: Status, action: Action, key: MatchKey, label: &str) -> ChangeResult {
         ChangeResult {
             kind: Kind::User,
             action,
-            key: key.to_owned(),
+            key,
             label: label.to_owned(),
             target: None,
-            source: Some("roster/agents.yaml:12:5".to_owned()),
+            source: Some(source("roster/agents.yaml", 12, 5)),
             id: Some(7),
             status,
             error: None,
@@ -233,7 +238,7 @@ mod tests {
         let mut failed = result(
             Status::Failed,
             Action::Create,
-            "email:ann@acme.com",
+            MatchKey::Email("ann@acme.com".to_owned()),
             "Ann | Ops <ann@acme.com>",
         );
         failed.error = Some("RecordInvalid".to_owned());
@@ -242,7 +247,7 @@ mod tests {
         let mut lost = result(
             Status::Unresolved,
             Action::Add,
-            "external_id:emp-4",
+            MatchKey::ExternalId("emp-4".to_owned()),
             "Dee Doe",
         );
         lost.kind = Kind::GroupMembership;
@@ -255,7 +260,7 @@ mod tests {
             result(
                 Status::Applied,
                 Action::Update,
-                &format!("external_id:emp-{i}"),
+                MatchKey::ExternalId(format!("emp-{i}")),
                 "U",
             )
         }));
@@ -267,12 +272,12 @@ mod tests {
             job_polls: 12,
             fell_back_to_single_requests: false,
             diverged: vec![Divergence {
-                key: "email:eve@acme.com".to_owned(),
+                key: MatchKey::Email("eve@acme.com".to_owned()),
                 label: "Eve End <eve@acme.com>".to_owned(),
-                source: Some("roster/end-users.yaml:3:5".to_owned()),
-                field: "ticket_restriction".to_owned(),
-                planned: json!("assigned"),
-                live: json!("requested"),
+                source: Some(source("roster/end-users.yaml", 3, 5)),
+                field: Diverged::Field(UserField::TicketRestriction),
+                planned: FieldValue::Text("assigned".to_owned()),
+                live: FieldValue::Text("requested".to_owned()),
             }],
             elapsed_ms: 41_230,
         }
@@ -311,7 +316,12 @@ mod tests {
     #[test]
     fn a_clean_run_is_one_line_and_a_tick() {
         let clean = ApplyReport {
-            results: vec![result(Status::Applied, Action::Create, "email:a@b.c", "A")],
+            results: vec![result(
+                Status::Applied,
+                Action::Create,
+                MatchKey::Email("a@b.c".to_owned()),
+                "A",
+            )],
             diverged: Vec::new(),
             ..report()
         };

@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 
 use super::markdown::MAX_CHARS;
 use super::{Format, RenderOptions, renderer};
-use crate::plan::tests::{plan_with, state_from};
+use crate::plan::tests::{plan_with, source, state_from, user_field_change};
 use crate::plan::{
-    Action, Change, Drift, FieldChange, Kind, Plan, PlanError, Refusal, Summary, UserRef,
+    Action, Blocked, Change, Drift, FieldChange, Kind, MatchKey, Plan, PlanError, Refusal, Summary,
+    UserRef,
 };
 
 /// The plan of `roster` (one file, `roster.yaml`) against `live`.
@@ -264,11 +265,11 @@ fn markdown_escapes_values_and_labels() {
     let mut p = new_users();
     let change = &mut p.changes[0];
     change.label = "<script>alert(1)</script> | *Bold* _x_ [link](http://x) #12".into();
-    change.fields.push(FieldChange {
-        field: "alias".into(),
-        before: json!(null),
-        after: json!("a `tick` and ``two`` | pipe <b>"),
-    });
+    change.fields.push(field(
+        "alias",
+        json!(null),
+        json!("a `tick` and ``two`` | pipe <b>"),
+    ));
     let text = markdown(&p);
     assert!(!text.contains("<script>"), "{text}");
     // Inside a code span HTML is literal; the span is fenced by more backticks than it holds.
@@ -325,14 +326,16 @@ fn big_plan(n: usize) -> Plan {
                 Kind::User
             },
             action,
-            key: format!("external_id:emp-{i}"),
+            key: MatchKey::ExternalId(format!("emp-{i}")),
             label: format!("User {i} <user{i}@acme.com>"),
             id: Some(i as u64),
             target: membership.then(|| "Support".to_owned()),
             target_id: None,
             fields,
-            source: Some(format!("roster/agents.yaml:{}:5", i * 3 + 2)),
-            blocked: (i % 1000 == 999).then(|| "protected by `*@acme.com`".to_owned()),
+            source: Some(source("roster/agents.yaml", i as u32 * 3 + 2, 5)),
+            blocked: (i % 1000 == 999).then(|| Blocked::Protected {
+                pattern: "*@acme.com".to_owned(),
+            }),
             escalation: (action == Action::Create).then(|| "new agent".to_owned()),
         });
     }
@@ -348,7 +351,7 @@ fn big_plan(n: usize) -> Plan {
         .collect();
     let errors = (0..n / 10)
         .map(|i| PlanError {
-            source: format!("roster/agents.yaml:{i}:18"),
+            source: source("roster/agents.yaml", i as u32, 18),
             message: format!("custom role `Tier {i}` is neither in the roster nor in the account"),
         })
         .collect();
@@ -383,11 +386,7 @@ fn big_plan(n: usize) -> Plan {
 }
 
 fn field(name: &str, before: Value, after: Value) -> FieldChange {
-    FieldChange {
-        field: name.into(),
-        before,
-        after,
-    }
+    user_field_change(name, before, after)
 }
 
 #[test]

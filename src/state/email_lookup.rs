@@ -19,8 +19,7 @@
 
 use serde::Serialize;
 
-/// Users per incremental-export page.
-pub const EXPORT_PAGE: u64 = 1000;
+use crate::zendesk::limits::EXPORT_PAGE;
 
 /// How email-only roster users were looked up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,7 +57,8 @@ impl EmailLookup {
     /// counted, which means search).
     #[must_use]
     pub fn decide(emails: u64, account_users: Option<u64>) -> Self {
-        let export_requests = account_users.map(|users| 1 + users.div_ceil(EXPORT_PAGE).max(1));
+        let export_requests =
+            account_users.map(|users| 1 + users.div_ceil(EXPORT_PAGE as u64).max(1));
         let strategy = match export_requests {
             Some(export) if export < emails => EmailStrategy::IncrementalExport,
             _ => EmailStrategy::Search,

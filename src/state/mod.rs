@@ -9,7 +9,7 @@ mod live;
 mod live_state;
 mod state_query;
 
-pub use email_lookup::{EXPORT_PAGE, EmailLookup, EmailStrategy};
+pub use email_lookup::{EmailLookup, EmailStrategy};
 pub use fetch::{NoProgress, Progress, SECONDARY_SEARCHES_AT_MOST, Stage, fetch};
 pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
 pub use live_state::{FetchCost, LiveState};

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url};
 
-use super::read_client::PAGE_SIZE;
+use super::limits::BULK_LIMIT;
 use super::transport::{Repeat, Transport};
 use super::wire::{JobState, JobStatus, parse_object};
 use super::{BulkOutcome, ClientEvent, ItemOutcome, ReadClient, ZendeskError};
@@ -99,8 +99,8 @@ impl BulkJob<'_> {
         let transport = &client.transport;
         let max_jobs = transport.settings().effective_max_jobs();
         let chunks: Vec<Range<usize>> = (0..self.count)
-            .step_by(PAGE_SIZE)
-            .map(|start| start..(start + PAGE_SIZE).min(self.count))
+            .step_by(BULK_LIMIT)
+            .map(|start| start..(start + BULK_LIMIT).min(self.count))
             .collect();
         let mut items: Vec<Option<ItemOutcome>> = vec![None; self.count];
         let mut outstanding: Vec<Outstanding> = Vec::new();

@@ -8,14 +8,9 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use super::limits::ACCOUNT_JOB_LIMIT;
 use super::{Secret, ZendeskError};
 use crate::env_vars;
-
-/// The largest number of bulk jobs Zendesk lets an account have queued or running at once.
-///
-/// UNCERTAIN (API.md §2.4: "30" comes from a generated secondary source); `max_jobs` is
-/// clamped to it so zroster never asks for more than the account allows.
-pub const ACCOUNT_JOB_LIMIT: usize = 30;
 
 /// How zroster authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]

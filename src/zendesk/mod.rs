@@ -35,6 +35,7 @@ mod bulk_job;
 mod bulk_outcome;
 mod connection_settings;
 mod error;
+pub mod limits;
 mod observer;
 mod pacer;
 mod pager;
@@ -48,8 +49,9 @@ mod write_client;
 
 pub use backoff::Backoff;
 pub use bulk_outcome::{BulkOutcome, ItemOutcome};
-pub use connection_settings::{ACCOUNT_JOB_LIMIT, Auth, ConnectionSettings, parse_base_url};
+pub use connection_settings::{Auth, ConnectionSettings, parse_base_url};
 pub use error::{FieldError, ZendeskError};
+pub use limits::ACCOUNT_JOB_LIMIT;
 pub use observer::{ClientEvent, Observer, Silent};
 pub use pacer::Pacer;
 pub use pager::Pager;

@@ -7,6 +7,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::limits::{PAGE_SIZE_PARAM, SHOW_MANY_LIMIT};
 use super::pager::PageStyle;
 use super::transport::{Repeat, Transport};
 use super::wire::{
@@ -14,10 +15,6 @@ use super::wire::{
     OrganizationMembership, Page, Role, User, parse_object,
 };
 use super::{ConnectionSettings, Observer, Pager, RequestStats, Silent, ZendeskError};
-
-/// Items per request of `show_many` and of cursor pages (Zendesk's maximum).
-pub(crate) const PAGE_SIZE: usize = 100;
-const PAGE_SIZE_TEXT: &str = "100";
 
 /// Who the credentials belong to, from the startup probe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -123,7 +120,7 @@ impl ReadClient {
     pub fn users_by_roles(&self, roles: &[Role]) -> Pager<User> {
         let mut query: Vec<(&str, &str)> =
             roles.iter().map(|role| ("role[]", role.as_str())).collect();
-        query.push(("page[size]", PAGE_SIZE_TEXT));
+        query.push(("page[size]", PAGE_SIZE_PARAM));
         self.pager("users", &query, "users", PageStyle::Cursor)
     }
 
@@ -132,7 +129,7 @@ impl ReadClient {
     pub fn users(&self) -> Pager<User> {
         self.pager(
             "users",
-            &[("page[size]", PAGE_SIZE_TEXT)],
+            &[("page[size]", PAGE_SIZE_PARAM)],
             "users",
             PageStyle::Cursor,
         )
@@ -197,7 +194,7 @@ impl ReadClient {
     pub fn search_users(&self, query: &str) -> Pager<User> {
         self.pager(
             "users/search",
-            &[("query", query), ("per_page", PAGE_SIZE_TEXT)],
+            &[("query", query), ("per_page", PAGE_SIZE_PARAM)],
             "users",
             PageStyle::Offset,
         )
@@ -229,7 +226,7 @@ impl ReadClient {
     pub fn groups(&self) -> Pager<Group> {
         self.pager(
             "groups",
-            &[("page[size]", PAGE_SIZE_TEXT)],
+            &[("page[size]", PAGE_SIZE_PARAM)],
             "groups",
             PageStyle::Cursor,
         )
@@ -240,7 +237,7 @@ impl ReadClient {
     pub fn organizations(&self) -> Pager<Organization> {
         self.pager(
             "organizations",
-            &[("page[size]", PAGE_SIZE_TEXT)],
+            &[("page[size]", PAGE_SIZE_PARAM)],
             "organizations",
             PageStyle::Cursor,
         )
@@ -292,7 +289,7 @@ impl ReadClient {
     /// Every organization membership of the account, 100 a page by cursor.
     #[must_use]
     pub fn organization_memberships(&self) -> Pager<OrganizationMembership> {
-        let query = [("page[size]", PAGE_SIZE_TEXT)];
+        let query = [("page[size]", PAGE_SIZE_PARAM)];
         self.pager(
             "organization_memberships",
             &query,
@@ -307,7 +304,7 @@ impl ReadClient {
         let path = format!("users/{user_id}/organization_memberships");
         self.pager(
             &path,
-            &[("page[size]", PAGE_SIZE_TEXT)],
+            &[("page[size]", PAGE_SIZE_PARAM)],
             "organization_memberships",
             PageStyle::Cursor,
         )
@@ -318,7 +315,7 @@ impl ReadClient {
     pub fn group_memberships(&self) -> Pager<GroupMembership> {
         self.pager(
             "group_memberships",
-            &[("page[size]", PAGE_SIZE_TEXT)],
+            &[("page[size]", PAGE_SIZE_PARAM)],
             "group_memberships",
             PageStyle::Cursor,
         )
@@ -330,7 +327,7 @@ impl ReadClient {
         let path = format!("users/{user_id}/group_memberships");
         self.pager(
             &path,
-            &[("page[size]", PAGE_SIZE_TEXT)],
+            &[("page[size]", PAGE_SIZE_PARAM)],
             "group_memberships",
             PageStyle::Cursor,
         )
@@ -342,7 +339,7 @@ impl ReadClient {
         let path = format!("users/{user_id}/identities");
         self.pager(
             &path,
-            &[("page[size]", PAGE_SIZE_TEXT)],
+            &[("page[size]", PAGE_SIZE_PARAM)],
             "identities",
             PageStyle::Cursor,
         )
@@ -423,7 +420,7 @@ impl ReadClient {
         mut each: impl FnMut(Vec<T>),
     ) -> Result<(), ZendeskError> {
         let include_deleted = path == "users/show_many";
-        let requests = values.chunks(PAGE_SIZE).map(|chunk| {
+        let requests = values.chunks(SHOW_MANY_LIMIT).map(|chunk| {
             let joined = chunk.join(",");
             let mut query = vec![(param, joined.as_str())];
             if include_deleted {

@@ -10,6 +10,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValu
 use reqwest::{Method, StatusCode, Url};
 use serde::de::IgnoredAny;
 
+use super::limits::{EXPORT_PER_WINDOW, EXPORT_WINDOW};
 use super::request_stats::endpoint_key;
 use super::{
     Auth, Backoff, ClientEvent, ConnectionSettings, FieldError, Observer, Pacer, RateLimit,
@@ -45,15 +46,9 @@ pub(crate) struct Transport {
     stats: Mutex<RequestStats>,
     observer: Arc<dyn Observer>,
     /// When the last incremental-export requests were sent (at most
-    /// [`INCREMENTAL_PER_WINDOW`]), shared by every listing of this client.
+    /// [`EXPORT_PER_WINDOW`]), shared by every listing of this client.
     incremental_sent: Mutex<std::collections::VecDeque<tokio::time::Instant>>,
 }
-
-/// Incremental-export requests Zendesk allows in [`INCREMENTAL_WINDOW`].
-const INCREMENTAL_PER_WINDOW: usize = 10;
-/// Zendesk's window for the incremental export is a minute; a second more absorbs the
-/// difference between when a request leaves and when Zendesk counts it.
-const INCREMENTAL_WINDOW: Duration = Duration::from_secs(61);
 
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -285,7 +280,7 @@ impl Transport {
 
     /// Sleeps unless the test switch turned delays off.
     /// Waits until an incremental-export request may go: at most
-    /// [`INCREMENTAL_PER_WINDOW`] in any [`INCREMENTAL_WINDOW`] (a sliding window, so never
+    /// [`EXPORT_PER_WINDOW`] in any [`EXPORT_WINDOW`] (a sliding window, so never
     /// more within any of Zendesk's minutes either), and records it. Returns how long it
     /// waited. A fresh client sends its first ten pages at once rather than 6 s apart.
     pub(crate) async fn incremental_slot(&self) -> Duration {
@@ -299,19 +294,19 @@ impl Transport {
                 let now = tokio::time::Instant::now();
                 while sent
                     .front()
-                    .is_some_and(|t| now.duration_since(*t) >= INCREMENTAL_WINDOW)
+                    .is_some_and(|t| now.duration_since(*t) >= EXPORT_WINDOW)
                 {
                     sent.pop_front();
                 }
-                if sent.len() < INCREMENTAL_PER_WINDOW || self.settings.no_delay {
+                if sent.len() < EXPORT_PER_WINDOW || self.settings.no_delay {
                     sent.push_back(now);
-                    if sent.len() > INCREMENTAL_PER_WINDOW {
+                    if sent.len() > EXPORT_PER_WINDOW {
                         sent.pop_front();
                     }
                     return waited;
                 }
                 sent.front().map_or(Duration::ZERO, |t| {
-                    INCREMENTAL_WINDOW.saturating_sub(now.duration_since(*t))
+                    EXPORT_WINDOW.saturating_sub(now.duration_since(*t))
                 })
             };
             tokio::time::sleep(wait).await;

@@ -815,6 +815,33 @@ fn the_journal_records_jobs_with_their_items_and_every_result() {
 }
 
 #[test]
+fn a_journal_that_cannot_be_written_stops_the_run_before_any_write() {
+    let sandbox = sandbox(&serde_json::from_str(SAME_STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergman"));
+    // A journal below a regular file cannot be created; one that exists is another run's.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let earlier = dir.path().join("earlier.jsonl");
+    std::fs::write(&earlier, "{}\n").unwrap();
+    for (journal, message) in [
+        (file.join("run.jsonl"), "cannot write the journal"),
+        (earlier.clone(), "exists already"),
+    ] {
+        let (output, stdout) = run(sandbox.zapply().args([
+            "--auto-approve",
+            "--journal",
+            journal.to_str().unwrap(),
+            &roster,
+        ]));
+        assert_code(&output, &stdout, 1);
+        assert!(stderr(&output).contains(message), "{}", stderr(&output));
+        assert_eq!(writes(&sandbox.requests()), 0);
+    }
+    assert_eq!(std::fs::read_to_string(&earlier).unwrap(), "{}\n");
+}
+
+#[test]
 fn a_run_that_applies_nothing_leaves_no_journal() {
     let sandbox = sandbox(&serde_json::from_str(SAME_STATE).unwrap());
     let dir = tempfile::tempdir().unwrap();

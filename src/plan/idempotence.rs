@@ -1,6 +1,8 @@
-//! Property: for random rosters and live states, applying the plan's changes to the state in
-//! memory and planning again gives an empty plan. The in-memory applier does what the
-//! executor asks Zendesk to do, in the plan's order, with the plan's values only.
+//! The planner's idempotence property: for random rosters and live states, applying the
+//! plan's changes to the state in memory and planning again gives an empty plan. The
+//! in-memory applier does what the executor asks Zendesk to do, in the plan's order, with
+//! the plan's values only. (Not the convergence check after applying, which is
+//! `apply::convergence`.)
 
 use std::fmt::Write as _;
 
@@ -8,7 +10,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use super::tests::{plan_with, state_from};
-use super::{Action, Kind, Plan};
+use super::{Action, FieldName, FieldValue, Kind, MatchKey, Plan, UserField};
 use crate::roster::Role;
 use crate::state::{LiveGroup, LiveMembership, LiveState, LiveUser};
 
@@ -36,7 +38,7 @@ fn apply(plan: &Plan, state: &mut LiveState) {
                 let id = new_id();
                 let mut user = blank_user(id);
                 for field in &change.fields {
-                    set(state, &mut user, &field.field, &field.after);
+                    set(state, &mut user, &field.field, field.after.clone());
                 }
                 state.users.insert(id, Box::new(user));
             }
@@ -47,7 +49,7 @@ fn apply(plan: &Plan, state: &mut LiveState) {
                 let id = change.id.expect("updates name a live user");
                 let mut user = state.users[&id].clone();
                 for field in &change.fields {
-                    set(state, &mut user, &field.field, &field.after);
+                    set(state, &mut user, &field.field, field.after.clone());
                 }
                 if user.role == Role::EndUser {
                     // Zendesk removes an end-user's group memberships.
@@ -63,7 +65,7 @@ fn apply(plan: &Plan, state: &mut LiveState) {
             (Kind::Identity, Action::MakePrimary) => {
                 let id = change.id.unwrap();
                 state.users.get_mut(&id).unwrap().email =
-                    change.fields[0].after.as_str().map(str::to_owned);
+                    change.fields[0].after.as_text().map(str::to_owned);
             }
             (Kind::GroupMembership, Action::Add) => {
                 let user_id = change
@@ -96,22 +98,23 @@ fn apply(plan: &Plan, state: &mut LiveState) {
     }
 }
 
-fn user_by_key(state: &LiveState, key: &str) -> Option<u64> {
-    let (kind, value) = key.split_once(':')?;
+fn user_by_key(state: &LiveState, key: &MatchKey) -> Option<u64> {
     state
         .users
         .values()
         .find(|u| {
             u.active
-                && match kind {
-                    "external_id" => u
+                && match key {
+                    MatchKey::ExternalId(value) => u
                         .external_id
                         .as_deref()
                         .is_some_and(|e| e.eq_ignore_ascii_case(value)),
-                    _ => u
+                    MatchKey::Email(value) => u
                         .email
                         .as_deref()
                         .is_some_and(|e| e.eq_ignore_ascii_case(value)),
+                    MatchKey::Id(id) => u.id == *id,
+                    MatchKey::Name(_) => false,
                 }
         })
         .map(|u| u.id)
@@ -123,31 +126,28 @@ fn blank_user(id: u64) -> LiveUser {
     LiveUser::from(wire)
 }
 
-fn set(state: &LiveState, user: &mut LiveUser, field: &str, value: &Value) {
-    let text = value.as_str().map(str::to_owned);
-    match field {
-        "name" => user.name = text.unwrap_or_default(),
-        "email" => user.email = text,
-        "external_id" => user.external_id = text,
-        "role" => user.role = Role::from_name(value.as_str().unwrap()).unwrap(),
-        "tags" => {
-            let mut tags: Vec<String> = value
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t.as_str().unwrap().to_owned())
-                .collect();
+fn set(state: &LiveState, user: &mut LiveUser, field: &FieldName, value: FieldValue) {
+    let FieldName::User(field) = field else {
+        panic!("the generated rosters set only user fields, not `{field}`");
+    };
+    match (field, value) {
+        (UserField::Name, FieldValue::Text(name)) => user.name = name,
+        (UserField::Email, value) => user.email = value.as_text().map(str::to_owned),
+        (UserField::ExternalId, value) => user.external_id = value.as_text().map(str::to_owned),
+        (UserField::Role, FieldValue::Role(role)) => user.role = role,
+        (UserField::Tags, FieldValue::List(mut tags)) => {
             tags.sort();
             user.tags = tags;
         }
-        "alias" => user.alias = text,
-        "suspended" => user.suspended = value.as_bool().unwrap(),
-        "default_group" => {
-            user.default_group_id =
-                text.and_then(|n| state.groups.iter().find(|g| g.name == n).map(|g| g.id));
+        (UserField::Alias, value) => user.alias = value.as_text().map(str::to_owned),
+        (UserField::Suspended, FieldValue::Flag(suspended)) => user.suspended = suspended,
+        (UserField::DefaultGroup, value) => {
+            user.default_group_id = value
+                .as_text()
+                .and_then(|n| state.groups.iter().find(|g| g.name == n).map(|g| g.id));
         }
-        "verified" => user.verified = value.as_bool().unwrap(),
-        other => panic!("the generated rosters do not set `{other}`"),
+        (UserField::Verified, FieldValue::Flag(verified)) => user.verified = verified,
+        (field, value) => panic!("the generated rosters do not set `{field}` to {value}"),
     }
 }
 

@@ -1,0 +1,222 @@
+//! Group and organization memberships, from one table: adds (`create_many`) and removes
+//! (`destroy_many`). Removals need membership ids, which the plan does not hold, so the
+//! memberships of each user that loses one are read first (`users/{id}/group_memberships`,
+//! `users/{id}/organization_memberships`) and the ids are current when deleted.
+
+use std::collections::{BTreeSet, HashMap};
+
+use futures_util::{StreamExt as _, stream};
+use serde_json::Value;
+
+use super::Applier;
+use crate::apply::ItemError;
+use crate::apply::Status;
+use crate::apply::run::Run;
+use crate::apply::settle::{self, Settle};
+use crate::plan::{Action, Change, Kind, Named};
+use crate::zendesk::wire::Fields;
+use crate::zendesk::{BulkOutcome, ReadClient, WriteClient, ZendeskError};
+
+/// What memberships are in.
+#[derive(Debug, Clone, Copy)]
+enum In {
+    Groups,
+    Organizations,
+}
+
+/// What differs between group and organization memberships.
+#[derive(Debug)]
+pub(in crate::apply) struct MembershipTable {
+    /// The kind of the changes.
+    kind: Kind,
+    /// What the memberships are in.
+    of: In,
+    /// Zendesk's collection (`group_memberships`).
+    collection: &'static str,
+    /// The key of the target's id in a membership (`group_id`).
+    target_key: &'static str,
+}
+
+/// Group memberships.
+pub(in crate::apply) const GROUP_MEMBERSHIPS: MembershipTable = MembershipTable {
+    kind: Kind::GroupMembership,
+    of: In::Groups,
+    collection: "group_memberships",
+    target_key: "group_id",
+};
+
+/// Organization memberships.
+pub(in crate::apply) const ORGANIZATION_MEMBERSHIPS: MembershipTable = MembershipTable {
+    kind: Kind::OrganizationMembership,
+    of: In::Organizations,
+    collection: "organization_memberships",
+    target_key: "organization_id",
+};
+
+/// A user's memberships of one table: target id → membership id; or why they could not be
+/// read.
+pub(in crate::apply) type UserMemberships = Result<HashMap<u64, u64>, String>;
+
+impl MembershipTable {
+    /// The kind of object the memberships are in.
+    fn target(&self) -> Named {
+        match self.of {
+            In::Groups => Named::Group,
+            In::Organizations => Named::Organization,
+        }
+    }
+
+    async fn create_many(
+        &self,
+        client: &WriteClient,
+        bodies: &[Fields],
+    ) -> Result<BulkOutcome, ZendeskError> {
+        match self.of {
+            In::Groups => client.create_many_group_memberships(bodies).await,
+            In::Organizations => client.create_many_organization_memberships(bodies).await,
+        }
+    }
+
+    async fn destroy_many(
+        &self,
+        client: &WriteClient,
+        ids: &[u64],
+    ) -> Result<BulkOutcome, ZendeskError> {
+        match self.of {
+            In::Groups => client.destroy_many_group_memberships(ids).await,
+            In::Organizations => client.destroy_many_organization_memberships(ids).await,
+        }
+    }
+
+    /// Each user's memberships, read concurrently.
+    pub(in crate::apply) async fn of_users(
+        &self,
+        client: &ReadClient,
+        users: &BTreeSet<u64>,
+    ) -> HashMap<u64, UserMemberships> {
+        let reads = users.iter().map(|&user| async move {
+            let read = match self.of {
+                In::Groups => client
+                    .user_group_memberships(user)
+                    .collect_all()
+                    .await
+                    .map(|ms| ms.into_iter().map(|m| (m.group_id, m.id)).collect()),
+                In::Organizations => client
+                    .user_organization_memberships(user)
+                    .collect_all()
+                    .await
+                    .map(|ms| ms.into_iter().map(|m| (m.organization_id, m.id)).collect()),
+            };
+            (user, read.map_err(|e| e.to_string()))
+        });
+        stream::iter(reads)
+            .buffer_unordered(client.settings().concurrency.max(1))
+            .collect()
+            .await
+    }
+}
+
+/// Adds memberships of one table.
+pub(in crate::apply) struct MembershipAdds(pub(in crate::apply) &'static MembershipTable);
+
+/// Removes memberships of one table.
+pub(in crate::apply) struct MembershipRemoves(pub(in crate::apply) &'static MembershipTable);
+
+impl Applier for MembershipAdds {
+    fn takes(&self, change: &Change) -> bool {
+        change.kind == self.0.kind && change.action == Action::Add
+    }
+
+    async fn apply(&self, client: &WriteClient, run: &mut Run<'_>, selected: Vec<usize>) {
+        let table = self.0;
+        // (change, user, target) of each membership submitted.
+        let mut wanted = Vec::new();
+        for i in selected {
+            let change = &run.plan.changes[i];
+            let user = change
+                .id
+                .or_else(|| run.created.get(&change.key.to_lowercase()).copied())
+                .ok_or_else(|| {
+                    ItemError::UnresolvedReference(format!("{} was not created", change.label))
+                });
+            let target = match (change.target_id, &change.target) {
+                (Some(id), _) => Ok(id),
+                (None, Some(name)) => run.names.require(table.target(), name),
+                (None, None) => Err(ItemError::MissingId("the membership names no target")),
+            };
+            match (user, target) {
+                (Ok(user), Ok(target)) => wanted.push((i, user, target)),
+                (Err(error), _) | (_, Err(error)) => run.fail(i, error),
+            }
+        }
+        let items: Vec<usize> = wanted.iter().map(|&(i, ..)| i).collect();
+        let bodies: Vec<Fields> = wanted
+            .iter()
+            .map(|&(_, user, target)| {
+                let mut body = Fields::new();
+                body.insert("user_id".to_owned(), Value::from(user));
+                body.insert(table.target_key.to_owned(), Value::from(target));
+                body
+            })
+            .collect();
+        run.begin(&format!("{}/create_many", table.collection), &items);
+        let outcome = table.create_many(client, &bodies).await;
+        let unknown = run.record(&items, outcome);
+        let of = |changes: &[usize]| -> Vec<(usize, u64, u64)> {
+            wanted
+                .iter()
+                .copied()
+                .filter(|(i, ..)| changes.contains(i))
+                .collect()
+        };
+        settle::membership_adds(client, run, table, &of(&unknown), Settle::Unknown).await;
+        // A membership that exists already (made by an interrupted run, or by someone else
+        // since the plan) is refused: re-reading confirms the end state holds.
+        let refused: Vec<usize> = items
+            .iter()
+            .copied()
+            .filter(|&i| run.results[i].status == Status::Failed)
+            .collect();
+        settle::membership_adds(client, run, table, &of(&refused), Settle::Refused).await;
+    }
+}
+
+impl Applier for MembershipRemoves {
+    fn takes(&self, change: &Change) -> bool {
+        change.kind == self.0.kind && change.action == Action::Remove
+    }
+
+    async fn apply(&self, client: &WriteClient, run: &mut Run<'_>, selected: Vec<usize>) {
+        let table = self.0;
+        let users: BTreeSet<u64> = selected
+            .iter()
+            .filter_map(|&i| run.plan.changes[i].id)
+            .collect();
+        let live = table.of_users(client, &users).await;
+        let mut items = Vec::new();
+        let mut ids = Vec::new();
+        for i in selected {
+            let change = &run.plan.changes[i];
+            let (Some(user), Some(target)) = (change.id, change.target_id) else {
+                run.fail(i, ItemError::MissingId("a removal names no user or target"));
+                continue;
+            };
+            match live.get(&user) {
+                Some(Ok(memberships)) => match memberships.get(&target) {
+                    Some(&membership) => {
+                        items.push(i);
+                        ids.push(membership);
+                    }
+                    // Already gone: the plan's end state holds.
+                    None => run.applied(i, Some(user)),
+                },
+                Some(Err(reason)) => run.fail(i, ItemError::ReadFailed(reason.clone())),
+                None => run.fail(i, ItemError::ReadFailed("memberships not read".to_owned())),
+            }
+        }
+        run.begin(&format!("{}/destroy_many", table.collection), &items);
+        let outcome = table.destroy_many(client, &ids).await;
+        let unknown = run.record(&items, outcome);
+        settle::membership_removes(client, run, table, &unknown).await;
+    }
+}

@@ -1,0 +1,108 @@
+//! Resuming an interrupted run (`--resume`): the jobs it left open are waited for and
+//! read, the changes it applied are adopted, and the changes whose outcome it never learned
+//! are settled by re-reading before anything is sent again.
+
+use std::collections::BTreeSet;
+
+use super::run::Run;
+use super::settle::{self, Settle};
+use super::{Interrupted, Status};
+use crate::plan::Kind;
+use crate::zendesk::{BulkOutcome, ItemOutcome, ReadClient};
+
+/// What a change applied by an interrupted run says in the report.
+const ADOPTED: &str = "applied by the interrupted run";
+
+/// Takes over what an interrupted run did (see [`Executor::resume`](super::Executor::resume)).
+pub(super) async fn adopt(client: &ReadClient, run: &mut Run<'_>, previous: &Interrupted) {
+    let count = run.plan.changes.len();
+    let applicable = |i: usize| i < count && run.plan.changes[i].blocked.is_none();
+    let mut unknown = BTreeSet::new();
+    for (&i, &(status, id)) in &previous.results {
+        if !applicable(i) {
+            continue;
+        }
+        match status {
+            Status::Applied => {
+                run.applied(i, id);
+                run.results[i].details = Some(ADOPTED.to_owned());
+            }
+            Status::Unresolved => {
+                unknown.insert(i);
+            }
+            // Refused before: tried again, for a fresh answer.
+            Status::Failed | Status::Blocked => {}
+        }
+    }
+    // Started with no result written: perhaps made, perhaps not.
+    unknown.extend(previous.unsettled().filter(|&i| applicable(i)));
+    for job in &previous.open_jobs {
+        for i in &job.changes {
+            unknown.remove(i);
+        }
+    }
+    if !previous.open_jobs.is_empty() {
+        match previous.finish_open_jobs(client).await {
+            Ok(outcomes) => {
+                for (job, items) in previous.open_jobs.iter().zip(outcomes) {
+                    let (changes, items): (Vec<usize>, Vec<ItemOutcome>) = job
+                        .changes
+                        .iter()
+                        .copied()
+                        .zip(items)
+                        .filter(|(i, _)| applicable(*i))
+                        .unzip();
+                    let outcome = BulkOutcome {
+                        items,
+                        jobs: 0,
+                        fell_back_to_single_requests: false,
+                    };
+                    unknown.extend(run.record(&changes, Ok(outcome)));
+                    for i in changes {
+                        match run.results[i].status {
+                            Status::Applied => {
+                                run.results[i].details = Some(ADOPTED.to_owned());
+                            }
+                            Status::Failed => run.retry(i),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Err(_) => unknown.extend(
+                previous
+                    .open_jobs
+                    .iter()
+                    .flat_map(|job| job.changes.iter().copied())
+                    .filter(|&i| applicable(i)),
+            ),
+        }
+    }
+    let plan = run.plan;
+    for (i, change) in plan.changes.iter().enumerate() {
+        if run.results[i].status != Status::Applied {
+            continue;
+        }
+        if let Some(named) = change.kind.named() {
+            run.names.set(named, &change.label, run.results[i].id);
+        }
+        run.note_created(i);
+    }
+    // Users are re-read before anything is sent again; the other writes are guarded
+    // where they are made (duplicate memberships are refused and then confirmed,
+    // removals re-read the memberships, named objects are looked up by name first).
+    let (users, others): (Vec<usize>, Vec<usize>) = unknown
+        .into_iter()
+        .partition(|&i| matches!(run.plan.changes[i].kind, Kind::User | Kind::Identity));
+    for i in others {
+        run.retry(i);
+    }
+    settle::users(client, run, &users, Settle::Resumed).await;
+    for i in users {
+        if run.results[i].status == Status::Applied {
+            run.results[i].details = Some(format!("{ADOPTED}; confirmed by re-reading"));
+            run.note_created(i);
+        }
+    }
+    run.flush_journal();
+}

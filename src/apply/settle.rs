@@ -1,0 +1,177 @@
+//! Settling by re-reading: changes whose outcome is unknown (a job expired, an answer was
+//! lost), refused because the end state holds already, or possibly made by an interrupted
+//! run are decided by reading what Zendesk holds now, never by submitting them again.
+
+use std::collections::BTreeSet;
+
+use super::ItemError;
+use super::applier::MembershipTable;
+use super::convergence;
+use super::run::Run;
+use crate::plan::MatchKey;
+use crate::state::LiveUser;
+use crate::zendesk::ReadClient;
+use crate::zendesk::wire::User;
+
+/// Why changes are being settled by re-reading, which decides what happens when the
+/// planned values are not there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Settle {
+    /// Their outcome is unknown: missing values mean the change failed.
+    Unknown,
+    /// Zendesk refused them: present values mean the end state holds anyway (a membership
+    /// that exists already, a user deleted already); missing ones keep the refusal.
+    Refused,
+    /// An interrupted run may have made them (`--resume`): present values are adopted,
+    /// missing ones are applied again.
+    Resumed,
+}
+
+/// User changes: re-reads the users (`show_many` by id or external id, a search by email)
+/// and sees whether the planned values hold, by the planner's own rules.
+pub(super) async fn users(client: &ReadClient, run: &mut Run<'_>, changes: &[usize], why: Settle) {
+    if changes.is_empty() {
+        return;
+    }
+    let mut ids = Vec::new();
+    let mut external_ids = Vec::new();
+    let mut emails = Vec::new();
+    for &i in changes {
+        let change = &run.plan.changes[i];
+        match (change.id, &change.key) {
+            (Some(id), _) | (None, &MatchKey::Id(id)) => ids.push(id),
+            (None, MatchKey::ExternalId(value)) => external_ids.push(value.clone()),
+            (None, MatchKey::Email(value)) => emails.push(value.clone()),
+            (None, MatchKey::Name(_)) => {}
+        }
+    }
+    let mut users: Vec<User> = Vec::new();
+    let mut read_error = None;
+    match client.users_by_ids(&ids).await {
+        Ok(found) => users.extend(found),
+        Err(error) => read_error = Some(error.to_string()),
+    }
+    if !external_ids.is_empty() {
+        match client.users_by_external_ids(&external_ids).await {
+            Ok(found) => users.extend(found),
+            Err(error) => read_error = Some(error.to_string()),
+        }
+    }
+    for email in emails {
+        match client
+            .search_users(&format!("email:{email}"))
+            .collect_all()
+            .await
+        {
+            Ok(found) => users.extend(found),
+            Err(error) => read_error = Some(error.to_string()),
+        }
+    }
+    let users: Vec<LiveUser> = users.into_iter().map(LiveUser::from).collect();
+    for &i in changes {
+        let change = &run.plan.changes[i];
+        let found = users.iter().find(|u| match (change.id, &change.key) {
+            (Some(id), _) | (None, &MatchKey::Id(id)) => u.id == id,
+            (None, MatchKey::ExternalId(v)) => u
+                .external_id
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(v)),
+            (None, MatchKey::Email(v)) => u
+                .email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(v)),
+            (None, MatchKey::Name(_)) => false,
+        });
+        let holds = convergence::diverging(change, found, &run.names, None).is_empty();
+        if holds {
+            let refusal = run.results[i].details.take();
+            run.applied(i, found.map(|u| u.id));
+            run.results[i].details = Some(match (why, refusal) {
+                (Settle::Refused, Some(refusal)) => {
+                    format!("already so: re-reading confirms it (Zendesk answered: {refusal})")
+                }
+                _ => "outcome unknown; confirmed by re-reading".to_owned(),
+            });
+            continue;
+        }
+        match (why, &read_error) {
+            (Settle::Refused, _) => {}
+            (Settle::Resumed, _) => run.retry(i),
+            (Settle::Unknown, Some(reason)) => {
+                run.results[i].details =
+                    Some(format!("outcome unknown and re-reading failed: {reason}"));
+            }
+            (Settle::Unknown, None) => run.fail(
+                i,
+                ItemError::NotApplied(
+                    "the job's outcome was unknown and re-reading shows the change did not take effect; a fresh plan will redo it",
+                ),
+            ),
+        }
+    }
+}
+
+/// Membership adds, as `(change, user, target)`: re-reads the users' memberships.
+pub(super) async fn membership_adds(
+    client: &ReadClient,
+    run: &mut Run<'_>,
+    table: &MembershipTable,
+    wanted: &[(usize, u64, u64)],
+    why: Settle,
+) {
+    if wanted.is_empty() {
+        return;
+    }
+    let users: BTreeSet<u64> = wanted.iter().map(|&(_, user, _)| user).collect();
+    let live = table.of_users(client, &users).await;
+    for &(i, user, target) in wanted {
+        match (live.get(&user), why) {
+            (Some(Ok(memberships)), _) if memberships.contains_key(&target) => {
+                let refusal = run.results[i].details.take();
+                run.applied(i, Some(user));
+                if let (Settle::Refused, Some(refusal)) = (why, refusal) {
+                    run.results[i].details = Some(format!(
+                        "already a member: re-reading confirms it (Zendesk answered: {refusal})"
+                    ));
+                }
+            }
+            (Some(Ok(_)), Settle::Unknown) => run.fail(
+                i,
+                ItemError::NotApplied(
+                    "the job's outcome was unknown and the membership is not there",
+                ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Membership removals whose outcome is unknown: re-reads the users' memberships.
+pub(super) async fn membership_removes(
+    client: &ReadClient,
+    run: &mut Run<'_>,
+    table: &MembershipTable,
+    unknown: &[usize],
+) {
+    let users: BTreeSet<u64> = unknown
+        .iter()
+        .filter_map(|&i| run.plan.changes[i].id)
+        .collect();
+    let live = table.of_users(client, &users).await;
+    for &i in unknown {
+        let change = &run.plan.changes[i];
+        let (user, target) = (change.id.unwrap_or_default(), change.target_id);
+        match live.get(&user) {
+            Some(Ok(memberships)) if !target.is_some_and(|t| memberships.contains_key(&t)) => {
+                run.applied(i, Some(user));
+            }
+            Some(Ok(_)) => run.fail(
+                i,
+                ItemError::NotApplied(
+                    "the job's outcome was unknown and the membership is still there",
+                ),
+            ),
+            _ => {}
+        }
+    }
+}

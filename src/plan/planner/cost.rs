@@ -1,0 +1,108 @@
+//! The plan's summary: counts, the agent-seat delta, and the API cost of applying it
+//! (requests and bulk jobs).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::plan::{Action, Change, FieldName, FieldValue, Kind, MatchKey, Summary, UserField};
+use crate::state::LiveState;
+use crate::zendesk::limits::{BULK_LIMIT, EXPORT_CHEAPER_ABOVE, EXPORT_PAGE, SHOW_MANY_LIMIT};
+
+/// Counts, the agent-seat delta and the estimated API cost.
+pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
+    let mut summary = Summary::default();
+    let mut bulk: BTreeMap<&str, usize> = BTreeMap::new();
+    // Users whose memberships of a kind are read before removing (the executor needs the
+    // membership ids), and users written (re-read by the convergence check).
+    let mut removals: BTreeSet<(bool, &MatchKey)> = BTreeSet::new();
+    let mut written: BTreeSet<&MatchKey> = BTreeSet::new();
+    for change in changes {
+        if change.blocked.is_some() {
+            summary.blocked += 1;
+            continue;
+        }
+        match change.action {
+            Action::Create => summary.create += 1,
+            Action::Suspend => summary.suspend += 1,
+            Action::Downgrade => summary.downgrade += 1,
+            Action::Delete => summary.delete += 1,
+            _ => summary.update += 1,
+        }
+        summary.seat_delta += seat_change(state, change);
+        match (change.kind, change.action) {
+            (Kind::User | Kind::Identity, _) => {
+                written.insert(&change.key);
+            }
+            (kind @ (Kind::GroupMembership | Kind::OrganizationMembership), Action::Remove) => {
+                removals.insert((kind == Kind::GroupMembership, &change.key));
+            }
+            _ => {}
+        }
+        let endpoint = match (change.kind, change.action) {
+            (Kind::User, Action::Create) => Some("users/create_or_update_many"),
+            (Kind::User, Action::Delete) => Some("users/destroy_many"),
+            (Kind::User, _) => Some("users/update_many"),
+            (Kind::GroupMembership, Action::Add) => Some("group_memberships/create_many"),
+            (Kind::GroupMembership, _) => Some("group_memberships/destroy_many"),
+            (Kind::OrganizationMembership, Action::Add) => {
+                Some("organization_memberships/create_many")
+            }
+            (Kind::OrganizationMembership, _) => Some("organization_memberships/destroy_many"),
+            (Kind::Identity, _) => {
+                summary.requests += 2; // create the identity, make it primary
+                None
+            }
+            (Kind::CustomRole | Kind::Organization | Kind::Group, _) => {
+                summary.requests += 1;
+                None
+            }
+        };
+        if let Some(endpoint) = endpoint {
+            *bulk.entry(endpoint).or_default() += 1;
+        }
+    }
+    for items in bulk.values() {
+        let jobs = items.div_ceil(BULK_LIMIT);
+        summary.jobs += jobs;
+        summary.requests += jobs;
+    }
+    summary.requests += removals.len();
+    // The convergence check: `show_many` (100 a request), or above 1,000 users the
+    // incremental export (1,000 a page) when the account is quiet.
+    summary.requests += if written.len() > EXPORT_CHEAPER_ABOVE {
+        written.len().div_ceil(EXPORT_PAGE)
+    } else {
+        written.len().div_ceil(SHOW_MANY_LIMIT)
+    };
+    summary
+}
+
+/// Agent seats a change takes (+1) or frees (−1).
+pub(super) fn seat_change(state: &LiveState, change: &Change) -> i64 {
+    if change.kind != Kind::User {
+        return 0;
+    }
+    let is_agent = |value: &FieldValue| matches!(value, FieldValue::Role(role) if role.is_agent());
+    let live_is_agent = || {
+        change
+            .id
+            .and_then(|id| state.users.get(&id))
+            .is_some_and(|u| u.role.is_agent())
+    };
+    match change.action {
+        Action::Downgrade => -1,
+        Action::Delete if live_is_agent() => -1,
+        Action::Create | Action::Update => {
+            let Some(role_change) = change
+                .fields
+                .iter()
+                .find(|f| f.field == FieldName::User(UserField::Role))
+            else {
+                return 0;
+            };
+            let before = is_agent(&role_change.before);
+            let after = is_agent(&role_change.after);
+            i64::from(after) - i64::from(before)
+        }
+        _ => 0,
+    }
+}

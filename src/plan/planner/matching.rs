@@ -1,0 +1,178 @@
+//! Matching roster users to live users (DESIGN.md §3): by external id, else by primary
+//! email, case-insensitively; keys that point at two users, or an email another user holds
+//! as a secondary address, are conflicts that block only that user.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use super::Planner;
+use super::user_diff::{live_label, user_label};
+use crate::plan::normalize::same_key;
+use crate::plan::{Action, Blocked, Change, Conflict, Kind, MatchKey, PlanError};
+use crate::roster::User;
+use crate::state::LiveUser;
+
+impl Planner<'_> {
+    /// Plans every roster user; returns the live ids the roster matched.
+    pub(super) fn users(&mut self) -> BTreeSet<u64> {
+        let mut matched = BTreeSet::new();
+        for user in &self.roster.users {
+            let ignored = self.ignore.matching(
+                user.email.as_ref().map(|e| e.value.as_str()),
+                user.external_id.as_ref().map(|e| e.value.as_str()),
+            );
+            if ignored.is_some() {
+                continue;
+            }
+            let Some(key) = user_key(user) else {
+                self.errors.push(PlanError {
+                    source: self.locate(user.source),
+                    message: format!(
+                        "{} has neither `external_id` nor `email` to match it by",
+                        user_label(user)
+                    ),
+                });
+                continue;
+            };
+            let by_external_id = user
+                .external_id
+                .as_ref()
+                .and_then(|e| self.by_external_id.get(lower(&e.value).as_ref()).copied());
+            let by_email = user
+                .email
+                .as_ref()
+                .and_then(|e| self.by_email.get(lower(&e.value).as_ref()).copied());
+            let live_id = match (by_external_id, by_email) {
+                (Some(a), Some(b)) if a != b => {
+                    matched.insert(a);
+                    matched.insert(b);
+                    self.conflict(user, key, a, b);
+                    continue;
+                }
+                (Some(id), _) | (None, Some(id)) => Some(id),
+                (None, None) => None,
+            };
+            if let Some(id) = live_id {
+                matched.insert(id);
+            }
+            let live = live_id
+                .and_then(|id| self.state.users.get(&id))
+                .map(AsRef::as_ref);
+            if let Some(owner) = self.secondary_owner(user, live) {
+                // The owner may be whom the entry means: it is not pruned either.
+                matched.insert(owner);
+                self.secondary_conflict(user, key, live, owner);
+                continue;
+            }
+            self.user(user, &key, live);
+        }
+        matched
+    }
+
+    pub(super) fn conflict(
+        &mut self,
+        user: &User,
+        key: MatchKey,
+        by_external_id: u64,
+        by_email: u64,
+    ) {
+        let external_id = user.external_id.as_ref().map_or("", |e| e.value.as_str());
+        let email = user.email.as_ref().map_or("", |e| e.value.as_str());
+        let label = user_label(user);
+        self.changes.push(Change {
+            kind: Kind::User,
+            action: Action::Update,
+            key,
+            label,
+            id: Some(by_external_id),
+            target: None,
+            target_id: None,
+            fields: Vec::new(),
+            source: Some(self.locate(user.source)),
+            blocked: Some(Blocked::Conflict(Conflict::TwoUsers {
+                external_id: external_id.to_owned(),
+                by_external_id,
+                email: email.to_owned(),
+                by_email,
+            })),
+            escalation: None,
+        });
+    }
+
+    /// Another live user holding the roster email as a secondary address, when the plan
+    /// would create the user with that email or make it the matched user's primary one
+    /// (`create_or_update` would find that other user; adding the identity would fail).
+    pub(super) fn secondary_owner(&self, user: &User, live: Option<&LiveUser>) -> Option<u64> {
+        let email = &user.email.as_ref()?.value;
+        if live.is_some_and(|live| same_key(email, live.email.as_deref())) {
+            return None;
+        }
+        let owner = self.state.secondary_email_owner(email)?;
+        (live.map(|l| l.id) != Some(owner.id)).then_some(owner.id)
+    }
+
+    pub(super) fn secondary_conflict(
+        &mut self,
+        user: &User,
+        key: MatchKey,
+        live: Option<&LiveUser>,
+        owner: u64,
+    ) {
+        let email = user.email.as_ref().map_or("", |e| e.value.as_str());
+        let owner_label = self
+            .state
+            .users
+            .get(&owner)
+            .map_or_else(|| format!("#{owner}"), |live| live_label(live));
+        let action = if live.is_some() {
+            Action::Update
+        } else {
+            Action::Create
+        };
+        self.changes.push(Change {
+            kind: Kind::User,
+            action,
+            key,
+            label: user_label(user),
+            id: live.map(|l| l.id),
+            target: None,
+            target_id: None,
+            fields: Vec::new(),
+            source: Some(self.locate(user.source)),
+            blocked: Some(Blocked::Conflict(Conflict::SecondaryEmail {
+                email: email.to_owned(),
+                owner,
+                owner_label,
+            })),
+            escalation: None,
+        });
+    }
+}
+
+/// `text` in lower case (as `str::to_lowercase`), borrowed when it is already.
+pub(super) fn lower(text: &str) -> Cow<'_, str> {
+    let unchanged = |c: char| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(c) && lower.next().is_none()
+    };
+    let is_lower = if text.is_ascii() {
+        !text.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        text.chars().all(unchanged)
+    };
+    if is_lower {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
+    }
+}
+
+/// How a roster user is found: by external id, else by email; `None` without either
+/// (which validation refuses).
+pub(super) fn user_key(user: &User) -> Option<MatchKey> {
+    match (&user.external_id, &user.email) {
+        (Some(id), _) => Some(MatchKey::ExternalId(id.value.clone())),
+        (None, Some(email)) => Some(MatchKey::Email(email.value.clone())),
+        (None, None) => None,
+    }
+}

@@ -1,0 +1,327 @@
+//! The user diff: a matched (or new) user's managed fields against the live user, each
+//! planned exactly when its comparison rule ([`UserField::holds`]) says the live user does
+//! not hold the roster's value; suspensions and primary-email changes as their own changes.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::Planner;
+use super::names::Resolved;
+use crate::plan::normalize::tag;
+use crate::plan::{Action, Change, FieldChange, FieldValue, Kind, MatchKey, PlanError, UserField};
+use crate::roster::{Field, Located, Profile, Role, User};
+use crate::state::LiveUser;
+
+impl Planner<'_> {
+    /// Plans `field` when `live` does not hold `want` ([`UserField::holds`]); returns
+    /// whether it did.
+    pub(super) fn diff(
+        &self,
+        fields: &mut Vec<FieldChange>,
+        field: UserField,
+        want: FieldValue,
+        live: Option<&LiveUser>,
+    ) -> bool {
+        if field.holds(&want, live, self) {
+            return false;
+        }
+        let before = field.live_value(live, self);
+        fields.push(FieldChange::user(field, before, want));
+        true
+    }
+
+    pub(super) fn user(&mut self, user: &User, key: &MatchKey, live: Option<&LiveUser>) {
+        let defaults = &self.roster.defaults;
+        let profile = &user.profile;
+        let source = user.source;
+        let mut fields: Vec<FieldChange> = Vec::new();
+        let mut escalation = None;
+        // A roster entry with only a key reads better with the live user's name and email.
+        let label = match (live, &user.name) {
+            (Some(live), None) => live_label(live),
+            _ => user_label(user),
+        };
+
+        if let Some(name) = &user.name {
+            let name = FieldValue::Text(name.value.clone());
+            self.diff(&mut fields, UserField::Name, name, live);
+        } else if live.is_none() {
+            self.errors.push(PlanError {
+                source: self.locate(source),
+                message: format!(
+                    "{label} does not exist in Zendesk and has no `name` to create it with"
+                ),
+            });
+            return;
+        }
+        if let Some(email) = &user.email
+            && live.is_none()
+        {
+            let email = FieldValue::Text(email.value.clone());
+            self.diff(&mut fields, UserField::Email, email, live);
+        }
+        if let Some(external_id) = &user.external_id {
+            let external_id = FieldValue::Text(external_id.value.clone());
+            self.diff(&mut fields, UserField::ExternalId, external_id, live);
+        }
+        let role = profile.role.as_ref().or(defaults.role.as_ref());
+        if let Some(role) = role.map(|r| r.value)
+            && self.diff(&mut fields, UserField::Role, FieldValue::Role(role), live)
+        {
+            let live_role = live.map(|l| l.role);
+            if role > live_role.unwrap_or(Role::EndUser) {
+                escalation = Some(match live_role {
+                    Some(from) => format!("{} → {}", from.as_str(), role.as_str()),
+                    None => format!("new {}", role.as_str()),
+                });
+            }
+        }
+        for (field, what, roster_value, lookup) in [
+            (
+                UserField::CustomRole,
+                "custom role",
+                profile.custom_role.or(&defaults.custom_role),
+                Self::custom_role as fn(&Self, &str) -> Option<Resolved>,
+            ),
+            (
+                UserField::Organization,
+                "organization",
+                profile.organization.or(&defaults.organization),
+                Self::organization,
+            ),
+            (
+                UserField::DefaultGroup,
+                "group",
+                profile.default_group.or(&defaults.default_group),
+                Self::group,
+            ),
+        ] {
+            let want = match roster_value {
+                Field::Absent => continue,
+                Field::Null(_) => FieldValue::Null,
+                Field::Value(name) => match self.resolve(what, source, name, lookup) {
+                    Some(resolved) => FieldValue::Text(resolved.name),
+                    None => continue,
+                },
+            };
+            let before = field.live_value(live, self);
+            let is_custom_role = field == UserField::CustomRole;
+            if self.diff(&mut fields, field, want.clone(), live)
+                && is_custom_role
+                && live.is_some()
+                && escalation.is_none()
+                && let FieldValue::Text(name) = &want
+            {
+                escalation = Some(format!(
+                    "custom role {} → {name}",
+                    before.as_text().unwrap_or("none"),
+                ));
+            }
+        }
+        if let Some(tags) = profile.tags.as_ref().or(defaults.tags.as_ref()) {
+            let want: Vec<String> = tags.value.iter().map(|t| tag(&t.value)).collect();
+            self.diff(
+                &mut fields,
+                UserField::Tags,
+                FieldValue::List(sorted(&want)),
+                live,
+            );
+        }
+        let mut user_fields: BTreeMap<&str, &Located<Value>> = defaults
+            .user_fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        user_fields.extend(profile.user_fields.iter().map(|(k, v)| (k.as_str(), v)));
+        for (key, value) in user_fields {
+            let field = UserField::Custom(key.to_owned());
+            self.diff(
+                &mut fields,
+                field,
+                FieldValue::json(value.value.clone()),
+                live,
+            );
+        }
+        self.text_fields(profile, live, &mut fields);
+        self.flag_fields(profile, live, &mut fields);
+
+        let suspended = profile
+            .suspended
+            .as_ref()
+            .or(defaults.suspended.as_ref())
+            .map(|s| s.value);
+        let suspend_action = match (live, suspended) {
+            (Some(_), Some(suspend))
+                if !UserField::Suspended.holds(&FieldValue::Flag(suspend), live, self) =>
+            {
+                Some(if suspend {
+                    Action::Suspend
+                } else {
+                    Action::Unsuspend
+                })
+            }
+            (None, Some(true)) => {
+                self.diff(
+                    &mut fields,
+                    UserField::Suspended,
+                    FieldValue::Flag(true),
+                    live,
+                );
+                None
+            }
+            _ => None,
+        };
+
+        let change = |action, mut fields: Vec<FieldChange>, escalation| {
+            // A pushed-to list holds room for four fields; most changes have one or two, and
+            // a plan can hold 100,000 of them.
+            fields.shrink_to_fit();
+            Change {
+                kind: Kind::User,
+                action,
+                key: key.clone(),
+                label: label.clone(),
+                id: live.map(|l| l.id),
+                target: None,
+                target_id: None,
+                fields,
+                source: Some(self.locate(source)),
+                blocked: None,
+                escalation,
+            }
+        };
+        let mut new_changes = Vec::new();
+        match live {
+            None => new_changes.push(change(Action::Create, fields, escalation)),
+            Some(_) if !fields.is_empty() => {
+                new_changes.push(change(Action::Update, fields, escalation));
+            }
+            Some(_) => {}
+        }
+        if let Some(action) = suspend_action {
+            let mut suspension = Vec::new();
+            let suspend = FieldValue::Flag(action == Action::Suspend);
+            self.diff(&mut suspension, UserField::Suspended, suspend, live);
+            new_changes.push(change(action, suspension, None));
+        }
+        if let (Some(_), Some(email)) = (live, &user.email) {
+            let mut primary = Vec::new();
+            let email = FieldValue::Text(email.value.clone());
+            if self.diff(&mut primary, UserField::Email, email, live) {
+                let mut identity = change(Action::MakePrimary, primary, None);
+                identity.kind = Kind::Identity;
+                new_changes.push(identity);
+            }
+        }
+        self.changes.extend(new_changes);
+        self.memberships(user, key, live);
+    }
+
+    /// The text fields, `locale`, `time_zone` and `ticket_restriction`.
+    pub(super) fn text_fields(
+        &self,
+        profile: &Profile,
+        live: Option<&LiveUser>,
+        fields: &mut Vec<FieldChange>,
+    ) {
+        let defaults = &self.roster.defaults;
+        for (field, roster_value) in [
+            (UserField::Alias, profile.alias.or(&defaults.alias)),
+            (UserField::Details, profile.details.or(&defaults.details)),
+            (UserField::Notes, profile.notes.or(&defaults.notes)),
+            (
+                UserField::Signature,
+                profile.signature.or(&defaults.signature),
+            ),
+            (UserField::Phone, profile.phone.or(&defaults.phone)),
+        ] {
+            if let Some(value) = text_field(roster_value) {
+                self.diff(fields, field, FieldValue::text(value), live);
+            }
+        }
+        if let Some(locale) = profile.locale.as_ref().or(defaults.locale.as_ref()) {
+            let locale = FieldValue::Text(locale.value.clone());
+            self.diff(fields, UserField::Locale, locale, live);
+        }
+        if let Some(zone) = profile.time_zone.as_ref().or(defaults.time_zone.as_ref()) {
+            let zone = FieldValue::Text(zone.value.clone());
+            self.diff(fields, UserField::TimeZone, zone, live);
+        }
+        let restriction = match profile.ticket_restriction.or(&defaults.ticket_restriction) {
+            Field::Absent => return,
+            Field::Null(_) => FieldValue::Null,
+            Field::Value(value) => FieldValue::Text(value.value.as_str().to_owned()),
+        };
+        self.diff(fields, UserField::TicketRestriction, restriction, live);
+    }
+
+    /// `moderator`, `only_private_comments` and `verified`.
+    pub(super) fn flag_fields(
+        &self,
+        profile: &Profile,
+        live: Option<&LiveUser>,
+        fields: &mut Vec<FieldChange>,
+    ) {
+        let defaults = &self.roster.defaults;
+        for (field, roster_value) in [
+            (
+                UserField::Moderator,
+                profile.moderator.as_ref().or(defaults.moderator.as_ref()),
+            ),
+            (
+                UserField::OnlyPrivateComments,
+                profile
+                    .only_private_comments
+                    .as_ref()
+                    .or(defaults.only_private_comments.as_ref()),
+            ),
+            (
+                UserField::Verified,
+                profile.verified.as_ref().or(defaults.verified.as_ref()),
+            ),
+        ] {
+            if let Some(value) = roster_value {
+                self.diff(fields, field, FieldValue::Flag(value.value), live);
+            }
+        }
+    }
+}
+
+/// The value a text field asks for: `None` when unmanaged, `Some(None)` to clear it.
+#[allow(clippy::option_option)] // the three states of a `Field`, borrowed
+pub(super) fn text_field(field: &Field<String>) -> Option<Option<&str>> {
+    match field {
+        Field::Absent => None,
+        Field::Null(_) => Some(None),
+        Field::Value(v) => Some(Some(v.value.as_str())),
+    }
+}
+
+pub(super) fn sorted(values: &[String]) -> Vec<String> {
+    let mut values = values.to_vec();
+    values.sort();
+    values.dedup();
+    values
+}
+
+pub(super) fn user_label(user: &User) -> String {
+    let name = user.name.as_ref().map(|n| n.value.as_str());
+    let email = user.email.as_ref().map(|e| e.value.as_str());
+    let external_id = user.external_id.as_ref().map(|e| e.value.as_str());
+    match (name, email, external_id) {
+        (Some(name), Some(email), _) => format!("{name} <{email}>"),
+        (Some(name), None, Some(id)) => format!("{name} ({id})"),
+        (None, Some(email), _) => email.to_owned(),
+        (None, None, Some(id)) => id.to_owned(),
+        (Some(name), None, None) => name.to_owned(),
+        (None, None, None) => "user".to_owned(),
+    }
+}
+
+pub(super) fn live_label(live: &LiveUser) -> String {
+    match &live.email {
+        Some(email) => format!("{} <{email}>", live.name),
+        None => format!("{} (#{})", live.name, live.id),
+    }
+}
