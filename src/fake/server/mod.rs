@@ -10,18 +10,23 @@ use axum::body::{Body, Bytes};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, RETRY_AFTER};
+use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use super::api::{self, ApiRequest, Context, ReadContext, Reply, ReplyBody};
-use super::api_error::{ApiError, ErrorBody};
+mod control;
+mod response;
+
+use self::control::handle_control;
+use self::response::{error_response, json_response, reply_response};
+use super::api::{self, ApiRequest, Context, ReadContext};
+use super::api_error::ApiError;
 use super::clock::Clock;
 use super::config::{Config, Knobs};
 use super::error::Error;
@@ -262,69 +267,6 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot:
     while connections.join_next().await.is_some() {}
 }
 
-fn json_response(status: u16, body: &Value) -> Response<Body> {
-    let mut response = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(
-        "content-type",
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
-}
-
-fn error_response(error: &ApiError) -> Response<Body> {
-    let mut response = match &error.body {
-        ErrorBody::Json(body) => json_response(error.status, body),
-        ErrorBody::Text(text) => {
-            let mut r = Response::new(Body::from(text.clone()));
-            *r.status_mut() =
-                StatusCode::from_u16(error.status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
-            r.headers_mut().insert(
-                "content-type",
-                HeaderValue::from_static("text/plain; charset=UTF-8"),
-            );
-            r
-        }
-    };
-    if let Some(seconds) = error.retry_after {
-        response
-            .headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    if error.www_authenticate {
-        response.headers_mut().insert(
-            "www-authenticate",
-            HeaderValue::from_static("Basic realm=\"Web Password\""),
-        );
-    }
-    response
-}
-
-fn reply_response(reply: Reply) -> Response<Body> {
-    let mut response = match reply.body {
-        Some(ReplyBody::Json(body)) => json_response(reply.status, &body),
-        Some(ReplyBody::Raw(bytes)) => {
-            let mut r = Response::new(Body::from(bytes));
-            *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-            r.headers_mut().insert(
-                "content-type",
-                HeaderValue::from_static("application/json; charset=utf-8"),
-            );
-            r
-        }
-        None => {
-            let mut r = Response::new(Body::empty());
-            *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT);
-            r
-        }
-    };
-    if let Some(location) = reply.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        response.headers_mut().insert("location", location);
-    }
-    response
-}
-
 /// Who the `Authorization` header authenticates as: `Some(email)` of the configured admin.
 fn authenticate(shared: &Shared, header: Option<&str>) -> bool {
     let Some(header) = header else { return false };
@@ -557,79 +499,4 @@ fn handle_api(
         Fault::Drop { .. } => return None,
     };
     Some(headers(response, account.remaining, account.reset))
-}
-
-fn handle_control(shared: &Shared, method: &str, path: &str, body: &Bytes) -> Response<Body> {
-    let mut core = shared.lock();
-    match (method, path) {
-        ("GET", "requests") => json_response(
-            200,
-            &serde_json::to_value(&core.counts).unwrap_or(Value::Null),
-        ),
-        ("POST", "requests/reset") => {
-            core.counts = RequestCounts::default();
-            json_response(
-                200,
-                &serde_json::to_value(&core.counts).unwrap_or(Value::Null),
-            )
-        }
-        ("GET", "clock") => json_response(200, &json!({"now": shared.clock.timestamp()})),
-        ("PUT", "clock") => {
-            // `{"now": "<RFC 3339>"}` moves the clock to that moment, `{"advance_s": n}` by n
-            // seconds; it never goes back.
-            let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-            if let Some(moment) = body["now"].as_str().and_then(|t| t.parse().ok()) {
-                shared.clock.advance_to(moment);
-            } else if let Some(seconds) = body["advance_s"].as_f64() {
-                shared.clock.advance_by(seconds);
-            } else {
-                return json_response(
-                    400,
-                    &json!({"error": "InvalidClock", "description": "send {\"now\": \"<RFC 3339 time>\"} or {\"advance_s\": <seconds>}"}),
-                );
-            }
-            json_response(200, &json!({"now": shared.clock.timestamp()}))
-        }
-        ("GET", "state") => {
-            let mut state = shared.read().to_state_file();
-            state.account = Some(core.knobs.to_settings());
-            json_response(200, &serde_json::to_value(&state).unwrap_or(Value::Null))
-        }
-        ("PUT", "state") => {
-            let text = String::from_utf8_lossy(body);
-            let parsed =
-                StateFile::from_json(&text, std::path::Path::new("<request>")).and_then(|state| {
-                    let knobs = core.knobs.replaced_by(state.account.as_ref());
-                    Store::from_state_file(
-                        &shared.base_url,
-                        &state,
-                        &shared.email,
-                        &knobs,
-                        Arc::clone(&shared.clock),
-                    )
-                    .map(|store| (knobs, store))
-                });
-            match parsed {
-                Ok((knobs, store)) => {
-                    let mut current = shared.write();
-                    *current = store;
-                    if knobs.fault_seed != core.knobs.fault_seed {
-                        core.faults = FaultInjector::new(knobs.fault_seed);
-                    }
-                    core.knobs = knobs;
-                    let mut saved = current.to_state_file();
-                    saved.account = Some(core.knobs.to_settings());
-                    json_response(200, &serde_json::to_value(&saved).unwrap_or(Value::Null))
-                }
-                Err(error) => json_response(
-                    400,
-                    &json!({"error": "InvalidState", "description": error.to_string()}),
-                ),
-            }
-        }
-        _ => json_response(
-            404,
-            &json!({"error": "InvalidEndpoint", "description": "Not found"}),
-        ),
-    }
 }
