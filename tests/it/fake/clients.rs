@@ -1,0 +1,59 @@
+//! Gaps that a real third-party client found (`tests/clients/zenpy_probe.py`), each pinned
+//! by the requests that client sends.
+
+use super::Fake;
+
+/// zenpy's `user.custom_role` of an admin fetches the system role the admin carries
+/// (`zenpy__custom-role-show-2023.json`): 200, "Admin", `role_type` 4, held by the admins.
+#[tokio::test]
+async fn admins_system_role_is_shown() {
+    let fake = Fake::start().await;
+    let me = fake.get("/api/v2/users/me.json").await;
+    let role_id = me.body["user"]["custom_role_id"]
+        .as_u64()
+        .expect("an admin carries a system role");
+    let shown = fake
+        .get(&format!("/api/v2/custom_roles/{role_id}.json"))
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    let role = &shown.body["custom_role"];
+    assert_eq!(role["id"], role_id);
+    assert_eq!(role["name"], "Admin");
+    assert_eq!(role["role_type"], 4);
+    assert_eq!(role["team_member_count"], 1);
+    assert_eq!(role["configuration"]["manage_roles"], "all");
+    assert_eq!(role["configuration"]["ticket_access"], "all");
+    let mut keys: Vec<&str> = role
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "configuration",
+            "created_at",
+            "description",
+            "id",
+            "name",
+            "role_type",
+            "team_member_count",
+            "updated_at"
+        ]
+    );
+    // Shown, but neither listed nor writable like a custom role.
+    let listed = fake.get("/api/v2/custom_roles.json").await;
+    assert!(
+        listed.body["custom_roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["id"] != role_id)
+    );
+    let deleted = fake
+        .delete(&format!("/api/v2/custom_roles/{role_id}.json"))
+        .await;
+    assert_eq!(deleted.status, 404);
+}
