@@ -1,6 +1,8 @@
 //! Gaps that a real third-party client found (`tests/clients/zenpy_probe.py`), each pinned
 //! by the requests that client sends.
 
+use serde_json::json;
+
 use super::Fake;
 
 /// zenpy's `user.custom_role` of an admin fetches the system role the admin carries
@@ -56,4 +58,40 @@ async fn admins_system_role_is_shown() {
         .delete(&format!("/api/v2/custom_roles/{role_id}.json"))
         .await;
     assert_eq!(deleted.status, 404);
+}
+
+/// zenpy's `users.identities.verify` sends `PUT …/identities/{id}/verify` with an empty
+/// body (API.md §0 and §1.12): the identity comes back verified.
+#[tokio::test]
+async fn identity_verify() {
+    let fake = Fake::start().await;
+    let carol = 360_000_001_003_u64;
+    let created = fake
+        .post(
+            &format!("/api/v2/users/{carol}/identities.json"),
+            json!({"identity": {"type": "email", "value": "carol.two@example.org"}}),
+        )
+        .await;
+    let iid = created.body["identity"]["id"].as_u64().unwrap();
+    assert_eq!(created.body["identity"]["verified"], false);
+    let verified = fake
+        .put(
+            &format!("/api/v2/users/{carol}/identities/{iid}/verify.json"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(verified.status, 200, "{}", verified.text);
+    assert_eq!(verified.body["identity"]["id"], iid);
+    assert_eq!(verified.body["identity"]["verified"], true);
+    let shown = fake
+        .get(&format!("/api/v2/users/{carol}/identities/{iid}.json"))
+        .await;
+    assert_eq!(shown.body["identity"]["verified"], true);
+    let missing = fake
+        .put(
+            &format!("/api/v2/users/{carol}/identities/1/verify.json"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
 }
