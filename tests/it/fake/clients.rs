@@ -95,3 +95,51 @@ async fn identity_verify() {
         .await;
     assert_eq!(missing.status, 404);
 }
+
+/// node-zendesk's `groupmemberships.showByUser`, `organizationmemberships.showByUser` and
+/// `organizationmemberships.deleteByUser` name the membership under its user
+/// (`/users/{user_id}/…_memberships/{id}`, Zendesk's "Show Membership" and "Delete
+/// Membership"); another user's membership is not found there.
+#[tokio::test]
+async fn memberships_under_their_user() {
+    const JANE: u64 = 360_000_001_001;
+    const BOB: u64 = 360_000_001_002;
+    const BILLING_MEMBERSHIP: u64 = 360_000_002_001;
+    const PARTNERS_MEMBERSHIP: u64 = 360_000_003_000;
+    let fake = Fake::start().await;
+
+    let shown = fake
+        .get(&format!(
+            "/api/v2/users/{JANE}/group_memberships/{BILLING_MEMBERSHIP}.json"
+        ))
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(shown.body["group_membership"]["id"], BILLING_MEMBERSHIP);
+    let others = fake
+        .get(&format!(
+            "/api/v2/users/{BOB}/group_memberships/{BILLING_MEMBERSHIP}.json"
+        ))
+        .await;
+    assert_eq!(others.status, 404);
+    assert_eq!(others.body["error"], "RecordNotFound");
+
+    let path = format!("/api/v2/users/{JANE}/organization_memberships/{PARTNERS_MEMBERSHIP}.json");
+    let shown = fake.get(&path).await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(shown.body["organization_membership"]["user_id"], JANE);
+    let others = fake
+        .delete(&format!(
+            "/api/v2/users/{BOB}/organization_memberships/{PARTNERS_MEMBERSHIP}.json"
+        ))
+        .await;
+    assert_eq!(others.status, 404);
+    let deleted = fake.delete(&path).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(deleted.text, "");
+    let gone = fake
+        .get(&format!(
+            "/api/v2/organization_memberships/{PARTNERS_MEMBERSHIP}.json"
+        ))
+        .await;
+    assert_eq!(gone.status, 404);
+}
