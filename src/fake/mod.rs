@@ -59,7 +59,8 @@
 //! - Duplicate external id: 422 `details.external_id[{"description": "External ID: X has
 //!   already been taken", "error": "DuplicateValue"}]`.
 //! - `custom_role_id` on a non-agent: 422 `details.custom_role_id` "can only be set for agents";
-//!   admins carry a system role id that is not listed in `custom_roles`.
+//!   admins carry a system role id that is not listed in `custom_roles` (but
+//!   `GET /custom_roles/{id}` shows it, as recorded).
 //! - Bulk imports off: 403 `{"error": "Forbidden", "description": "Bulk user imports are not
 //!   enabled for this account"}`; custom-role writes off Enterprise: 403 likewise.
 //! - Job queue full (`max_jobs` queued or working): 429 `TooManyJobs` with `Retry-After: 10`.

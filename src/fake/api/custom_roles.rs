@@ -34,9 +34,14 @@ pub(super) fn get(
                 roles.iter().map(to_json).collect(),
             )))
         }
-        ["custom_roles", id] => Ok(Reply::ok(
-            json!({"custom_role": to_json(&store.custom_role(parse_id(id)?)?)}),
-        )),
+        ["custom_roles", id] => {
+            // The admins' system role is shown too (recorded), though not listed.
+            let id = parse_id(id)?;
+            let role = store
+                .custom_role(id)
+                .or_else(|e| store.system_role(id).ok_or(e))?;
+            Ok(Reply::ok(json!({"custom_role": to_json(&role)})))
+        }
         _ => return Ok(None),
     };
     reply.map(Some)

@@ -1,14 +1,15 @@
-//! Group memberships: `/group_memberships`, `/users/{id}/group_memberships` and
-//! `/groups/{id}/memberships`; the generic answers are in [`memberships`](super::memberships).
+//! Group memberships: `/group_memberships`, `/users/{id}/group_memberships` (list, show,
+//! create, `make_default`, delete) and `/groups/{id}/memberships`; the generic answers are in
+//! [`memberships`](super::memberships).
 
 use serde_json::Value;
 
 use super::memberships::{
-    create_many_memberships, create_membership, create_user_membership, destroy_many_memberships,
-    list_memberships, make_default_membership, show_membership,
+    create_many_memberships, create_membership, create_user_membership, delete_user_membership,
+    destroy_many_memberships, list_memberships, make_default_membership, show_membership,
+    show_user_membership,
 };
 use super::{Context, ReadContext, Reply, Result, parse_id, root};
-use crate::fake::api_error::ApiError;
 use crate::fake::group_membership::GroupMembership;
 use crate::fake::page::Query;
 use crate::fake::store::Store;
@@ -30,6 +31,9 @@ pub(super) fn get(
                 |m| m.user_id == uid,
                 &format!("users/{uid}/group_memberships"),
             )
+        }
+        ["users", uid, "group_memberships", mid] => {
+            show_user_membership::<GroupMembership>(store, parse_id(uid)?, parse_id(mid)?)
         }
         ["groups", gid, "memberships"] => {
             let gid = parse_id(gid)?;
@@ -67,12 +71,7 @@ pub(super) fn write(
             make_default_membership::<GroupMembership>(store, parse_id(uid)?, parse_id(mid)?)
         }
         ("DELETE", ["users", uid, "group_memberships", mid]) => {
-            let (uid, mid) = (parse_id(uid)?, parse_id(mid)?);
-            if store.membership::<GroupMembership>(mid)?.user_id != uid {
-                return Err(ApiError::not_found());
-            }
-            store.delete_membership::<GroupMembership>(mid)?;
-            Ok(Reply::no_content())
+            delete_user_membership::<GroupMembership>(store, parse_id(uid)?, parse_id(mid)?)
         }
         ("POST", ["group_memberships"]) => {
             create_membership::<GroupMembership>(store, root(body, "group_membership")?)

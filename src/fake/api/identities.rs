@@ -1,5 +1,5 @@
 //! `/users/{id}/identities`: a user's email identities, listed primary first; create,
-//! update, `make_primary` and delete.
+//! update, `verify`, `make_primary` and delete.
 
 use serde_json::{Value, json};
 
@@ -53,6 +53,15 @@ pub(super) fn write(
         ("PUT", ["users", uid, "identities", id]) => {
             let (uid, id) = (parse_id(uid)?, parse_id(id)?);
             store.update_identity(uid, id, root(body, "identity")?)?;
+            Ok(Reply::ok(
+                json!({"identity": to_json(store.identity(uid, id)?)}),
+            ))
+        }
+        ("PUT", ["users", uid, "identities", id, "verify"]) => {
+            // As an update that sets `verified` (API.md §1.12); answers the identity.
+            let (uid, id) = (parse_id(uid)?, parse_id(id)?);
+            let verified = json!({"verified": true});
+            store.update_identity(uid, id, verified.as_object().expect("an object"))?;
             Ok(Reply::ok(
                 json!({"identity": to_json(store.identity(uid, id)?)}),
             ))

@@ -74,6 +74,31 @@ pub(super) fn show_membership<K: Membership>(store: &Store, id: u64) -> Result<R
     ))
 }
 
+/// `GET /users/{user_id}/{collection}/{id}`: the membership, 404 unless it is the user's.
+pub(super) fn show_user_membership<K: Membership>(
+    store: &Store,
+    user_id: u64,
+    id: u64,
+) -> Result<Reply> {
+    if store.membership::<K>(id)?.user_id() != user_id {
+        return Err(ApiError::not_found());
+    }
+    show_membership::<K>(store, id)
+}
+
+/// `DELETE /users/{user_id}/{collection}/{id}`: 204, 404 unless it is the user's.
+pub(super) fn delete_user_membership<K: Membership>(
+    store: &mut Store,
+    user_id: u64,
+    id: u64,
+) -> Result<Reply> {
+    if store.membership::<K>(id)?.user_id() != user_id {
+        return Err(ApiError::not_found());
+    }
+    store.delete_membership::<K>(id)?;
+    Ok(Reply::no_content())
+}
+
 /// `POST /{collection}`: 201 with the membership and its `Location`.
 pub(super) fn create_membership<K: Membership>(
     store: &mut Store,

@@ -1,12 +1,14 @@
-//! Organization memberships: `/organization_memberships`, `/users/{id}/organization_memberships`,
-//! `/organizations/{id}/organization_memberships` and `/users/{id}/organizations/{id}`
-//! (`make_default`, delete); the generic answers are in [`memberships`](super::memberships).
+//! Organization memberships: `/organization_memberships`, `/users/{id}/organization_memberships`
+//! (list, show, create, `make_default`, delete), `/organizations/{id}/organization_memberships`
+//! and `/users/{id}/organizations/{id}` (`make_default`, delete); the generic answers are in
+//! [`memberships`](super::memberships).
 
 use serde_json::Value;
 
 use super::memberships::{
-    create_many_memberships, create_membership, create_user_membership, destroy_many_memberships,
-    list_memberships, make_default_membership, show_membership,
+    create_many_memberships, create_membership, create_user_membership, delete_user_membership,
+    destroy_many_memberships, list_memberships, make_default_membership, show_membership,
+    show_user_membership,
 };
 use super::{Context, ReadContext, Reply, Result, parse_id, root};
 use crate::fake::api_error::ApiError;
@@ -31,6 +33,9 @@ pub(super) fn get(
                 |m| m.user_id == uid,
                 &format!("users/{uid}/organization_memberships"),
             )
+        }
+        ["users", uid, "organization_memberships", mid] => {
+            show_user_membership::<OrganizationMembership>(store, parse_id(uid)?, parse_id(mid)?)
         }
         ["organizations", oid, "organization_memberships"] => {
             let oid = parse_id(oid)?;
@@ -86,6 +91,9 @@ pub(super) fn write(
             let mid = membership_of(store, uid, oid)?;
             store.set_default_membership::<OrganizationMembership>(uid, mid)?;
             show_membership::<OrganizationMembership>(store, mid)
+        }
+        ("DELETE", ["users", uid, "organization_memberships", mid]) => {
+            delete_user_membership::<OrganizationMembership>(store, parse_id(uid)?, parse_id(mid)?)
         }
         ("DELETE", ["users", uid, "organizations", oid]) => {
             let mid = membership_of(store, parse_id(uid)?, parse_id(oid)?)?;
