@@ -622,17 +622,20 @@ async fn create_user_answer(fake: &Fake, user: Value) -> Answer {
 #[tokio::test]
 async fn below_enterprise_custom_roles_are_refused() {
     for plan in [Plan::Team, Plan::Growth, Plan::Professional] {
-        let fake = account(plan).await;
+        // A role the account holds (a state file's, as a downgraded account keeps them).
+        let seed = state(json!({"custom_roles": [{"id": 900, "name": "Tier 1"}]}));
+        let fake = Fake::with(profile(plan), seed).await;
+        assert_eq!(role_id(&fake, "Tier 1").await, 900);
         let agent = create_user(&fake, json!({"name": "Agent", "role": "agent"})).await;
         assert_eq!(agent["custom_role_id"], Value::Null, "{plan:?}");
         let refused = create_user_answer(
             &fake,
-            json!({"name": "Lead", "role": "agent", "custom_role_id": 12345}),
+            json!({"name": "Lead", "role": "agent", "custom_role_id": 900}),
         )
         .await;
         assert_eq!(refused.status, 422, "{plan:?}: {}", refused.text);
         assert_eq!(detail_fields(&refused), ["custom_role_id"]);
-        let refused = update_user(&fake, &agent["id"], json!({"custom_role_id": 12345})).await;
+        let refused = update_user(&fake, &agent["id"], json!({"custom_role_id": 900})).await;
         assert_eq!(refused.status, 422, "{plan:?}: {}", refused.text);
         let forbidden = fake
             .post(
