@@ -2,6 +2,8 @@
 //! roles, user tagging, user fields, one organization a user, bulk imports, the lagging
 //! search index and its clock, `/account/settings`, and the endpoints that came with them.
 
+use std::slice;
+
 use serde_json::{Value, json};
 use zroster::fake::{AccountSettings, DEFAULT_SEARCH_LAG_S, Knobs, Plan, StateFile};
 
@@ -413,7 +415,10 @@ async fn a_new_or_promoted_agent_joins_the_default_group() {
     let support = default_group(&fake).await;
     let agent = create_user(&fake, json!({"name": "Agent", "role": "agent"})).await;
     assert_eq!(agent["default_group_id"], support);
-    assert_eq!(groups_of(&fake, &agent["id"]).await, [support.clone()]);
+    assert_eq!(
+        groups_of(&fake, &agent["id"]).await,
+        slice::from_ref(&support)
+    );
 
     let billing = fake
         .post("/api/v2/groups.json", json!({"group": {"name": "Billing"}}))
@@ -426,14 +431,20 @@ async fn a_new_or_promoted_agent_joins_the_default_group() {
     )
     .await;
     assert_eq!(named["default_group_id"], billing);
-    assert_eq!(groups_of(&fake, &named["id"]).await, [billing.clone()]);
+    assert_eq!(
+        groups_of(&fake, &named["id"]).await,
+        slice::from_ref(&billing)
+    );
 
     let customer = create_user(&fake, json!({"name": "Customer"})).await;
     assert_eq!(customer["default_group_id"], Value::Null);
     let promoted = update_user(&fake, &customer["id"], json!({"role": "agent"})).await;
     assert_eq!(promoted.status, 200, "{}", promoted.text);
     assert_eq!(promoted.body["user"]["default_group_id"], support);
-    assert_eq!(groups_of(&fake, &customer["id"]).await, [support.clone()]);
+    assert_eq!(
+        groups_of(&fake, &customer["id"]).await,
+        slice::from_ref(&support)
+    );
 
     let other = create_user(&fake, json!({"name": "Other"})).await;
     let promoted = update_user(
@@ -530,10 +541,16 @@ async fn the_default_group_cannot_be_deleted_and_agents_a_deleted_group_leaves_g
         json!({"name": "Biller", "role": "agent", "default_group_id": billing}),
     )
     .await;
-    assert_eq!(groups_of(&fake, &biller["id"]).await, [billing.clone()]);
+    assert_eq!(
+        groups_of(&fake, &biller["id"]).await,
+        slice::from_ref(&billing)
+    );
     let deleted = fake.delete(&format!("/api/v2/groups/{billing}.json")).await;
     assert_eq!(deleted.status, 204, "{}", deleted.text);
-    assert_eq!(groups_of(&fake, &biller["id"]).await, [support.clone()]);
+    assert_eq!(
+        groups_of(&fake, &biller["id"]).await,
+        slice::from_ref(&support)
+    );
     assert_eq!(
         user(&fake, &biller["id"]).await["default_group_id"],
         support
@@ -1008,12 +1025,19 @@ async fn search_sees_each_user_as_it_was_one_lag_ago_and_the_clock_moves_it() {
     let by_external_id = fake
         .get("/api/v2/users/search.json?external_id=emp-7")
         .await;
-    assert_eq!(ids(&by_external_id, "users"), [id.clone()], "no lag");
+    assert_eq!(
+        ids(&by_external_id, "users"),
+        slice::from_ref(&id),
+        "no lag"
+    );
     advance(&fake, 59.0).await;
     assert_eq!(search_users(&fake, "jane").await, Vec::<Value>::new());
     advance(&fake, 1.0).await;
-    assert_eq!(search_users(&fake, "email:jane@x.com").await, [id.clone()]);
-    assert_eq!(search(&fake, "type:user jane").await, [id.clone()]);
+    assert_eq!(
+        search_users(&fake, "email:jane@x.com").await,
+        slice::from_ref(&id)
+    );
+    assert_eq!(search(&fake, "type:user jane").await, slice::from_ref(&id));
 
     // A change is seen one lag later; until then the old name still finds the user.
     let renamed = update_user(&fake, &id, json!({"name": "Janet Jones"})).await;
@@ -1030,7 +1054,7 @@ async fn search_sees_each_user_as_it_was_one_lag_ago_and_the_clock_moves_it() {
         "the user as it is now"
     );
     advance(&fake, 60.0).await;
-    assert_eq!(search_users(&fake, "jones").await, [id.clone()]);
+    assert_eq!(search_users(&fake, "jones").await, slice::from_ref(&id));
     assert_eq!(search_users(&fake, "smith").await, Vec::<Value>::new());
 
     // A deleted user: `/search` keeps finding it for one lag, `users/search` never does.
@@ -1047,7 +1071,7 @@ async fn search_sees_each_user_as_it_was_one_lag_ago_and_the_clock_moves_it() {
             &[("query", "type:user jones")],
         ))
         .await;
-    assert_eq!(ids(&found, "results"), [id.clone()]);
+    assert_eq!(ids(&found, "results"), slice::from_ref(&id));
     assert_eq!(found.body["results"][0]["active"], false);
     assert_eq!(found.body["results"][0]["result_type"], "user");
     advance(&fake, 60.0).await;
@@ -1168,7 +1192,7 @@ async fn deleted_users_are_listed_shown_and_deleted_for_good() {
         200
     );
     let listed = fake.get("/api/v2/deleted_users.json").await;
-    assert_eq!(ids(&listed, "deleted_users"), [gone.clone()]);
+    assert_eq!(ids(&listed, "deleted_users"), slice::from_ref(&gone));
     let shown = fake
         .get(&format!("/api/v2/deleted_users/{gone}.json"))
         .await;
@@ -1242,7 +1266,7 @@ async fn memberships_are_listed_from_both_sides() {
         .get(&format!("/api/v2/users/{agent}/organizations.json"))
         .await;
     assert_eq!(names(&by_user.body["organizations"]), ["acme", "Beta"]);
-    assert_eq!(groups_of(&fake, &agent).await, [support.clone()]);
+    assert_eq!(groups_of(&fake, &agent).await, slice::from_ref(&support));
     let in_group = fake
         .get(&format!("/api/v2/groups/{support}/users.json"))
         .await;
@@ -1255,7 +1279,7 @@ async fn memberships_are_listed_from_both_sides() {
         let in_org = fake
             .get(&format!("/api/v2/organizations/{org}/users.json"))
             .await;
-        assert_eq!(ids(&in_org, "users"), [agent.clone()]);
+        assert_eq!(ids(&in_org, "users"), slice::from_ref(&agent));
     }
     assert_eq!(
         fake.get("/api/v2/users/1/groups.json").await.status,
