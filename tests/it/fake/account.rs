@@ -86,10 +86,13 @@ async fn advance(fake: &Fake, seconds: f64) {
     assert_eq!(answer.status, 200, "{}", answer.text);
 }
 
+async fn create_user_answer(fake: &Fake, user: Value) -> Answer {
+    fake.post("/api/v2/users.json", json!({ "user": user }))
+        .await
+}
+
 async fn create_user(fake: &Fake, user: Value) -> Value {
-    let answer = fake
-        .post("/api/v2/users.json", json!({ "user": user }))
-        .await;
+    let answer = create_user_answer(fake, user).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     answer.body["user"].clone()
 }
@@ -629,11 +632,6 @@ async fn an_enterprise_agent_without_a_role_gets_staff_and_cannot_lose_it() {
     )
     .await;
     assert_eq!(refused.status, 422, "{}", refused.text);
-}
-
-async fn create_user_answer(fake: &Fake, user: Value) -> Answer {
-    fake.post("/api/v2/users.json", json!({ "user": user }))
-        .await
 }
 
 #[tokio::test]
