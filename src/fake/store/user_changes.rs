@@ -306,6 +306,7 @@ impl Store {
         });
         let field_tags_before = self.field_tags(&self.users[&id].user_fields);
         let tagging = self.rules.user_tagging;
+        let seeding = self.seeding;
         {
             let user = self.users.get_mut(&id).expect("exists");
             if let Some(name) = changes.name {
@@ -381,7 +382,9 @@ impl Store {
             } else if let Some(locale_id) = changes.locale_id {
                 user.locale_id = locale_id;
             }
-            if let Some(tags) = changes.tags.filter(|_| tagging) {
+            // Off, writes of `tags` are ignored; a state file's tags are kept (hidden) all the
+            // same, as a saved state holds them.
+            if let Some(tags) = changes.tags.filter(|_| tagging || seeding) {
                 user.tags.list = replace_tags(&user.tags, &tags);
             }
             if let Some(fields) = changes.user_fields {

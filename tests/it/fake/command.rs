@@ -7,12 +7,14 @@ use serde_json::{Value, json};
 
 use super::client;
 
-struct Running {
+/// A `zroster fake` process and the address it listens on.
+pub(super) struct Running {
     child: Child,
-    base_url: String,
+    pub(super) base_url: String,
 }
 
-fn spawn(args: &[&str]) -> Running {
+/// Starts `zroster fake ARGS` and reads its `listening on` line.
+pub(super) fn spawn(args: &[&str]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zroster"))
         .arg("fake")
         .args(args)
@@ -39,7 +41,8 @@ fn spawn(args: &[&str]) -> Running {
     Running { child, base_url }
 }
 
-fn terminate(mut running: Running) -> std::process::ExitStatus {
+/// Stops the process with SIGTERM and waits for it.
+pub(super) fn terminate(mut running: Running) -> std::process::ExitStatus {
     let pid = running.child.id().to_string();
     let killed = Command::new("kill")
         .args(["-TERM", &pid])

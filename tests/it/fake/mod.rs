@@ -1,5 +1,6 @@
 //! Integration tests of the local Zendesk emulator over real HTTP on loopback.
 
+mod account;
 mod clients;
 mod command;
 mod control;
