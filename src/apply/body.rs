@@ -138,6 +138,7 @@ pub(super) mod tests {
             source: Some(source("roster.yaml", 3, 5)),
             blocked: None,
             escalation: None,
+            notes: Vec::new(),
         }
     }
 

@@ -504,6 +504,7 @@ mod tests {
                         source: None,
                         blocked: None,
                         escalation: None,
+                        notes: Vec::new(),
                     };
                     let live = state.users.get(&10).map(AsRef::as_ref);
                     let holds = diverging(&change, live, &AccountNames(state), None).is_empty();

@@ -129,12 +129,20 @@ fn sandbox_no_delay() -> bool {
 /// credentials it accepts.
 async fn start_sandbox(path: &Path) -> Result<(fake::Handle, String, String), Error> {
     let seed = fake::StateFile::load(path).map_err(Error::Sandbox)?;
-    let mut config = fake::Config::default();
-    if let Some(account) = &seed.account {
-        config.knobs.apply(account);
-    }
+    let mut config = fake::Config {
+        // The account the state describes: its profile (Enterprise unless it says), then
+        // every knob it sets.
+        knobs: fake::Knobs::resolve(seed.account.as_ref(), &fake::AccountSettings::default()),
+        ..fake::Config::default()
+    };
     // The sandbox shows the flow, not the account's pace: no latency, no faults.
     config.knobs.latency_ms = 0;
+    config.knobs.fault_5xx = 0.0;
+    config.knobs.fault_429 = 0.0;
+    config.knobs.fault_drop = 0.0;
+    config.knobs.fault_item = 0.0;
+    config.knobs.fault_job_failed = 0.0;
+    config.knobs.fault_job_killed = 0.0;
     // Authenticate as the state's first admin, as a real run would with an admin's token,
     // rather than adding an admin the account does not have.
     if let Some(email) = seed

@@ -65,21 +65,9 @@ pub(crate) fn run(
         Some(path) => StateFile::load(path)?,
         None => StateFile::default(),
     };
-    let flags = settings_from(args);
-    let profile = flags
-        .profile
-        .or_else(|| seed.account.as_ref().and_then(|a| a.profile));
-    let knobs = if profile.is_some() {
-        Knobs::resolve(seed.account.as_ref(), &flags)
-    } else {
-        // No profile named: the bare account of the first release (see `Knobs::profile`).
-        let mut knobs = Knobs::default();
-        if let Some(account) = &seed.account {
-            knobs.apply(account);
-        }
-        knobs.apply(&flags);
-        knobs
-    };
+    // The profile the flags or the state name (Enterprise when neither does), then every
+    // knob the state sets, then every knob the flags set.
+    let knobs = Knobs::resolve(seed.account.as_ref(), &settings_from(args));
     let config = Config {
         port: args.port,
         email: args.email.clone(),

@@ -11,7 +11,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::render::plural;
-use crate::state::{EmailStrategy, LiveState, Progress, Stage};
+use crate::state::{AccountRules, EmailStrategy, LiveState, Progress, Stage};
 use crate::zendesk::{ClientEvent, Observer};
 
 /// Shows fetch progress on standard error when it is a terminal; silent otherwise.
@@ -67,8 +67,13 @@ impl Progress for FetchProgress {
 /// One line on what the fetch read and cost: `fetched 1,234 users … with 15 requests`.
 pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
     let stats = &live.cost.stats;
+    let rules = &live.rules;
+    let fields = rules.user_fields.as_ref().map_or_else(
+        || "user fields unreadable".to_owned(),
+        |fields| plural(fields.len(), "user field"),
+    );
     let mut text = format!(
-        "fetched {}, {}, {} and {} in {seconds:.1} s with {}",
+        "fetched {}, {}, {}, {} and {fields} in {seconds:.1} s with {}",
         plural(live.users.len(), "user"),
         plural(live.groups.len(), "group"),
         plural(live.organizations.len(), "organization"),
@@ -78,6 +83,7 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
             "request"
         ),
     );
+    let _ = write!(text, "; {}", account_line(rules));
     if stats.retries > 0 {
         let _ = write!(text, " ({} retried)", stats.retries);
     }
@@ -89,6 +95,24 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
         let _ = write!(text, "; {} roster emails {how}", lookup.emails);
     }
     let _ = writeln!(err, "{text}");
+}
+
+/// What the fetch learned of the account's rules, in words: `user tagging off, one
+/// organization per user`, or that the settings could not be read.
+fn account_line(rules: &AccountRules) -> String {
+    let on_off = |flag: bool| if flag { "on" } else { "off" };
+    match (rules.user_tagging, rules.multiple_organizations) {
+        (Some(tagging), Some(multiple)) => format!(
+            "user tagging {}, {}",
+            on_off(tagging),
+            if multiple {
+                "several organizations per user"
+            } else {
+                "one organization per user"
+            }
+        ),
+        _ => "account settings unreadable: tags and organizations not checked".to_owned(),
+    }
 }
 
 /// Apply progress for people: on a terminal a bar (changes done of all, jobs in flight, time

@@ -65,10 +65,8 @@ pub struct Knobs {
     pub bulk_imports: bool,
     /// The account's plan.
     pub plan: Plan,
-    /// The plan whose fresh-account defaults the account was made with: it adds the default
-    /// group ("Support") when the state has none and, on Enterprise, the predefined roles.
-    /// `None` is the bare account of the emulator's first release, kept while the planner
-    /// learns account rules: no default group, no predefined roles.
+    /// The plan whose fresh-account defaults the knobs started from, as a state file's
+    /// `account.profile` names it.
     pub profile: Option<Plan>,
     /// Whether users carry tags (`settings.user.tagging`); off, `tags` is absent from user
     /// answers, ignored in writes and `tags:` searches find nothing.
@@ -99,7 +97,16 @@ pub struct Knobs {
 }
 
 impl Default for Knobs {
+    /// A fresh Enterprise account ([`Knobs::for_profile`]), with the emulator's own defaults
+    /// for what is not the account's: no latency, jobs at 50 items a second, no faults.
     fn default() -> Self {
+        Self::for_profile(Plan::Enterprise)
+    }
+}
+
+impl Knobs {
+    /// The knobs of no particular account: what [`Knobs::for_profile`] starts from.
+    fn base() -> Self {
         Self {
             latency_ms: 0,
             rate_limit: 700,
@@ -141,7 +148,7 @@ impl Knobs {
             user_tagging: false,
             multiple_organizations: false,
             search_lag_s: DEFAULT_SEARCH_LAG_S,
-            ..Self::default()
+            ..Self::base()
         }
     }
 

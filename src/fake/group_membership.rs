@@ -63,7 +63,7 @@ impl Membership for GroupMembership {
         Ok(())
     }
 
-    /// An agent's last group cannot be left on an account of a profile: "all team members
+    /// An agent's last group cannot be left: "all team members
     /// must belong to at least one group" (API.md §12). The answer is UNCERTAIN; the
     /// emulator's is a 422 on `base`.
     fn check_removal(store: &Store, id: u64) -> Result<(), ApiError> {
@@ -78,7 +78,7 @@ impl Membership for GroupMembership {
             .group_memberships
             .values()
             .any(|o| o.user_id == m.user_id && o.id != id);
-        if store.rules.profile.is_some() && staff && !others {
+        if staff && !others {
             return Err(ApiError::invalid(
                 "base",
                 "Agents must belong to at least one group".into(),

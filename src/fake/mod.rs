@@ -25,11 +25,10 @@
 //!   400, 400, 700 a minute), bulk imports off, user tagging off, one organization a user, a
 //!   search index that lags [`DEFAULT_SEARCH_LAG_S`] seconds, the default group "Support"
 //!   and, on Enterprise, the predefined roles Advisor, Light Agent, Staff and Team Leader.
-//!   The profile comes from `--profile` or the state's `account.profile`; every knob a flag
-//!   or the state's `account` sets wins over it. Without a profile the account is the bare
-//!   one of the first release (no default group or predefined roles, tagging, multiple
-//!   organizations and bulk imports on, no search lag, free-form user fields), which the
-//!   tests written before profiles still use.
+//!   The profile comes from `--profile` or the state's `account.profile` (Enterprise when
+//!   neither names one); every knob a flag or the state's `account` sets wins over it. Tests
+//!   that exercise the emulator's mechanics rather than an account's rules say what they
+//!   rely on (bulk imports, tagging, several organizations, no search lag).
 //! - The state file ([`StateFile`]): `users`, `identities`, `organizations`,
 //!   `organization_memberships`, `groups` (the default group is the one with
 //!   `"default": true`), `group_memberships`, `custom_roles` (predefined roles included),

@@ -72,15 +72,27 @@ pub enum AccountRule {
     UndefinedUserField,
     /// `custom_role` on an account without custom roles.
     CustomRoleWithoutCustomRoles,
+    /// A `user_fields` value of the wrong type for its field.
+    UserFieldValue,
+    /// `custom_role: null` for an agent on an account where every agent holds a role.
+    AgentWithoutRole,
+    /// A second organization on an account that allows one a user.
+    SecondOrganization,
+    /// `groups: []` for an agent on an account where every agent belongs to a group.
+    AgentWithoutGroup,
 }
 
 impl AccountRule {
     /// Every rule.
-    pub const ALL: [AccountRule; 4] = [
+    pub const ALL: [AccountRule; 8] = [
         AccountRule::GroupsOnEndUser,
         AccountRule::TagsWithoutUserTagging,
         AccountRule::UndefinedUserField,
         AccountRule::CustomRoleWithoutCustomRoles,
+        AccountRule::UserFieldValue,
+        AccountRule::AgentWithoutRole,
+        AccountRule::SecondOrganization,
+        AccountRule::AgentWithoutGroup,
     ];
 
     /// The rule's name, as written in a plan.
@@ -91,6 +103,10 @@ impl AccountRule {
             AccountRule::TagsWithoutUserTagging => "tags_without_user_tagging",
             AccountRule::UndefinedUserField => "undefined_user_field",
             AccountRule::CustomRoleWithoutCustomRoles => "custom_role_without_custom_roles",
+            AccountRule::UserFieldValue => "user_field_value",
+            AccountRule::AgentWithoutRole => "agent_without_role",
+            AccountRule::SecondOrganization => "second_organization",
+            AccountRule::AgentWithoutGroup => "agent_without_group",
         }
     }
 }

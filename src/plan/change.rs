@@ -100,6 +100,11 @@ pub struct Change {
     pub blocked: Option<Blocked>,
     /// Why the change grants privileges (`end-user → agent`), listed first for reviewers.
     pub escalation: Option<String>,
+    /// What the reviewer should know about the change: what Zendesk does by itself around
+    /// it (a new agent joins the default group, gets the default role; a checked field puts
+    /// its tag on the user).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One field's change.
@@ -153,6 +158,8 @@ struct Written {
     source: Option<SourceRef>,
     blocked: Option<Blocked>,
     escalation: Option<String>,
+    #[serde(default)]
+    notes: Vec<String>,
 }
 
 /// A field's change as its JSON says it.
@@ -203,6 +210,7 @@ impl<'de> Deserialize<'de> for Change {
             source: written.source,
             blocked: written.blocked,
             escalation: written.escalation,
+            notes: written.notes,
         })
     }
 }

@@ -62,18 +62,22 @@ pub(crate) fn same_locale(roster: &str, live: Option<&str>) -> bool {
 #[must_use]
 pub(crate) fn same_field_value(roster: &Value, live: Option<&Value>) -> bool {
     let live = live.unwrap_or(&Value::Null);
+    // An unchecked checkbox reads `false`; clearing one (`null`) leaves it so.
     let as_text = |value: &Value| match value {
-        Value::Null => None,
+        Value::Null | Value::Bool(false) => None,
         Value::String(s) if s.is_empty() => None,
         Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
     };
+    let number = |text: &str| text.trim().parse::<f64>().ok();
     match (as_text(roster), as_text(live)) {
         (None, None) => true,
         (Some(r), Some(l)) => {
             r == l
                 || l.strip_prefix(r.as_str())
                     .is_some_and(|rest| rest == "T00:00:00+00:00" || rest == "T00:00:00Z")
+                // A decimal field answers `3.0` for `3`.
+                || number(&r).is_some_and(|r| number(&l) == Some(r))
         }
         _ => false,
     }
@@ -131,6 +135,16 @@ mod tests {
         assert!(same_locale("en-US", Some("en-us")));
         assert!(same_locale("pt_BR", Some("pt-BR")));
         assert!(!same_locale("de", Some("en-US")));
+    }
+
+    #[test]
+    fn an_unchecked_box_is_a_cleared_one_and_numbers_compare_as_numbers() {
+        assert!(same_field_value(&json!(null), Some(&json!(false))));
+        assert!(same_field_value(&json!(false), None));
+        assert!(!same_field_value(&json!(true), Some(&json!(false))));
+        assert!(same_field_value(&json!(3), Some(&json!(3.0))));
+        assert!(same_field_value(&json!("2.50"), Some(&json!(2.5))));
+        assert!(!same_field_value(&json!(3), Some(&json!(3.5))));
     }
 
     #[test]

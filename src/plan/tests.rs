@@ -69,6 +69,16 @@ fn state(json: &Value) -> LiveState {
         .filter(|i| i.kind == "email" && !i.primary)
         .filter_map(|i| Some((i.value.to_lowercase(), i.user_id?)))
         .collect();
+    // The account's rules: `account` as `GET /account/settings` answers `settings` (absent:
+    // not read), `user_fields` as `GET /user_fields` lists them (absent: not read).
+    let settings: Option<wire::AccountSettings> = json
+        .get("account_settings")
+        .map(|s| serde_json::from_value(s.clone()).unwrap());
+    let user_fields: Option<Vec<wire::UserField>> = json
+        .get("user_fields")
+        .map(|f| serde_json::from_value(f.clone()).unwrap());
+    let default_group = groups.iter().find(|g| g.default).map(|g| g.id);
+    let rules = crate::state::AccountRules::read(settings.as_ref(), user_fields, default_group);
     LiveState {
         account: "https://acme.zendesk.com".into(),
         me: AuthenticatedUser {
@@ -97,6 +107,7 @@ fn state(json: &Value) -> LiveState {
                 .map(LiveMembership::from)
                 .collect(),
         ),
+        rules,
         cost: FetchCost {
             stats: crate::zendesk::RequestStats::default(),
             email_lookup: None,

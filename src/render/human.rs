@@ -58,6 +58,8 @@ enum Style {
     Red,
     /// `!`, `Refused`, `error:` and `blocked:`.
     BoldRed,
+    /// `note:`.
+    Dim,
 }
 
 impl Style {
@@ -69,6 +71,7 @@ impl Style {
             Style::Yellow => "33",
             Style::Red => "31",
             Style::BoldRed => "1;31",
+            Style::Dim => "2",
         }
     }
 }
@@ -220,6 +223,11 @@ impl Human<'_> {
         }
         for field in &change.fields {
             self.field(change.action, field)?;
+        }
+        for note in &change.notes {
+            self.out.push_str("      ");
+            self.paint(Style::Dim, "note:")?;
+            writeln!(self.out, " {note}")?;
         }
         Ok(())
     }

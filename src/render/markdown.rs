@@ -231,6 +231,11 @@ impl Markdown {
             self.code(&field.after.to_string(), out);
             out.push('\n');
         }
+        for note in &change.notes {
+            out.push_str("  - *note*: ");
+            self.message(note, out);
+            out.push('\n');
+        }
     }
 
     /// A multi-line text field as a fenced `diff` block inside the field's list item;

@@ -337,6 +337,7 @@ fn big_plan(n: usize) -> Plan {
                 pattern: "*@acme.com".to_owned(),
             }),
             escalation: (action == Action::Create).then(|| "new agent".to_owned()),
+            notes: Vec::new(),
         });
     }
     let drift = (0..n / 10)

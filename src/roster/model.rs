@@ -303,6 +303,12 @@ impl Role {
         }
     }
 
+    /// Agents and admins: staff, who take an agent seat and belong to groups.
+    #[must_use]
+    pub fn is_staff(self) -> bool {
+        self != Role::EndUser
+    }
+
     /// The role for its spelling, exactly as Zendesk spells it.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Role> {

@@ -16,7 +16,9 @@
 //!    matched by their primary email, the usual case, cost nothing here;
 //! 6. custom roles, groups, organizations (full listings, 100 a page), group memberships and,
 //!    when the roster manages them, organization memberships (full listings, filtered to the
-//!    users in play).
+//!    users in play); the account's rules: its settings (`GET /account/settings`: user
+//!    tagging, multiple organizations) and user fields (`GET /user_fields`), one request
+//!    each, and its default group (from the groups listing).
 //!
 //! Step 6 runs concurrently with steps 2–5, so latency is paid once, not per stage.
 
@@ -25,8 +27,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 
 use super::{
-    EmailLookup, EmailStrategy, FetchCost, Interner, LiveCustomRole, LiveGroup, LiveMembership,
-    LiveOrganization, LiveState, LiveUser, StateQuery,
+    AccountRules, EmailLookup, EmailStrategy, FetchCost, Interner, LiveCustomRole, LiveGroup,
+    LiveMembership, LiveOrganization, LiveState, LiveUser, StateQuery,
 };
 use crate::roster::Role;
 use crate::zendesk::wire::{self, User};
@@ -83,14 +85,15 @@ pub async fn fetch(
         },
         account,
     ) = tokio::try_join!(users_and_lookup, account)?;
-    let (
+    let Account {
         custom_roles,
         custom_roles_available,
         organizations,
         groups,
         group_memberships,
         organization_memberships,
-    ) = account;
+        rules,
+    } = account;
     let in_play = |membership: &LiveMembership| users.contains_key(&membership.user_id);
     let group_memberships = group_memberships.into_iter().filter(in_play).collect();
     let organization_memberships =
@@ -107,6 +110,7 @@ pub async fn fetch(
         groups,
         group_memberships,
         organization_memberships,
+        rules,
         cost: FetchCost {
             stats: client.stats().since(&before),
             email_lookup,
@@ -399,14 +403,26 @@ fn add(users: &mut Users, page: Vec<User>, interner: &mut Interner) {
     }
 }
 
-type Account = (
-    Vec<LiveCustomRole>,
-    bool,
-    Vec<LiveOrganization>,
-    Vec<LiveGroup>,
-    Vec<LiveMembership>,
-    Option<Vec<LiveMembership>>,
-);
+/// What step 6 reads of the account.
+struct Account {
+    custom_roles: Vec<LiveCustomRole>,
+    custom_roles_available: bool,
+    organizations: Vec<LiveOrganization>,
+    groups: Vec<LiveGroup>,
+    group_memberships: Vec<LiveMembership>,
+    organization_memberships: Option<Vec<LiveMembership>>,
+    rules: AccountRules,
+}
+
+/// A read some accounts or tokens do not allow (403, 404): `None`, and the plan says what it
+/// could not check.
+fn allowed<T>(read: Result<T, ZendeskError>) -> Result<Option<T>, ZendeskError> {
+    match read {
+        Ok(value) => Ok(Some(value)),
+        Err(ZendeskError::Forbidden { .. } | ZendeskError::NotFound { .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
 
 /// Step 5: custom roles (absent on non-Enterprise plans: 403/404), groups, organizations,
 /// memberships, all at once.
@@ -462,25 +478,35 @@ async fn fetch_account(
                 .collect::<Vec<_>>(),
         ))
     };
+    // Boxed: seven reads side by side would otherwise make every caller's future hold all
+    // their state inline (clippy's large_futures).
+    let settings = Box::pin(async { allowed(client.account_settings().await) });
+    let user_fields = Box::pin(async { allowed(client.user_fields().await) });
     let (
-        (custom_roles, available),
+        (custom_roles, custom_roles_available),
         organizations,
         groups,
         group_memberships,
         organization_memberships,
+        settings,
+        user_fields,
     ) = tokio::try_join!(
         roles,
         organizations,
         groups,
         group_memberships,
-        organization_memberships
+        organization_memberships,
+        settings,
+        user_fields
     )?;
-    Ok((
+    let default_group = groups.iter().find(|g| g.default).map(|g| g.id);
+    Ok(Account {
         custom_roles,
-        available,
+        custom_roles_available,
         organizations,
         groups,
         group_memberships,
         organization_memberships,
-    ))
+        rules: AccountRules::read(settings.as_ref(), user_fields, default_group),
+    })
 }

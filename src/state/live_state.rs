@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{EmailLookup, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
+use super::{
+    AccountRules, EmailLookup, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization,
+    LiveUser,
+};
 use crate::zendesk::{AuthenticatedUser, RequestStats};
 
 /// The normalised live state: every user in scope or named by the roster, the account's
@@ -39,6 +42,8 @@ pub struct LiveState {
     pub group_memberships: Vec<LiveMembership>,
     /// Organization memberships of the users in play; `None` when the roster manages none.
     pub organization_memberships: Option<Vec<LiveMembership>>,
+    /// What the account allows (settings, user fields, default group).
+    pub rules: AccountRules,
     /// What the fetch cost.
     pub cost: FetchCost,
 }

@@ -3,12 +3,14 @@
 //! DESIGN.md §7) and normalises it into the types the planner compares ([`LiveState`],
 //! [`LiveUser`], …), converted from the wire types in `live.rs` and nowhere else.
 
+mod account_rules;
 mod email_lookup;
 mod fetch;
 mod live;
 mod live_state;
 mod state_query;
 
+pub use account_rules::{AccountRules, FieldLookup, LiveUserField, UserFieldKind};
 pub use email_lookup::{EmailLookup, EmailStrategy};
 pub use fetch::{NoProgress, Progress, SECONDARY_SEARCHES_AT_MOST, Stage, fetch};
 pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};

@@ -11,8 +11,8 @@ use super::limits::{PAGE_SIZE_PARAM, SHOW_MANY_LIMIT};
 use super::pager::PageStyle;
 use super::transport::{Repeat, Transport};
 use super::wire::{
-    CustomRole, Group, GroupMembership, Identity, JobStatus, Me, Organization,
-    OrganizationMembership, Page, Role, User, parse_object,
+    AccountSettings, CustomRole, Group, GroupMembership, Identity, JobStatus, Me, Organization,
+    OrganizationMembership, Page, Role, User, UserField, parse_object,
 };
 use super::{ConnectionSettings, Observer, Pager, RequestStats, Silent, ZendeskError};
 
@@ -217,6 +217,19 @@ impl ReadClient {
     /// All custom roles (one request; Enterprise plans, 403/404 elsewhere).
     pub async fn custom_roles(&self) -> Result<Vec<CustomRole>, ZendeskError> {
         self.pager("custom_roles", &[], "custom_roles", PageStyle::Offset)
+            .collect_all()
+            .await
+    }
+
+    /// The account's settings (one request); zroster reads the user switches.
+    pub async fn account_settings(&self) -> Result<AccountSettings, ZendeskError> {
+        self.get_object("account/settings", &[], "settings").await
+    }
+
+    /// The account's custom user field definitions (offset pages of 100; one request for
+    /// nearly every account).
+    pub async fn user_fields(&self) -> Result<Vec<UserField>, ZendeskError> {
+        self.pager("user_fields", &[], "user_fields", PageStyle::Offset)
             .collect_all()
             .await
     }

@@ -6,7 +6,7 @@ use std::process::Output;
 
 use serde_json::{Value, json};
 
-use crate::common::{Sandbox, assert_code, roster_file, run, writes};
+use crate::common::{Sandbox, assert_code, mechanics, roster_file, run, writes};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -15,6 +15,7 @@ fn stderr(output: &Output) -> String {
 /// An emulator that runs bulk jobs fast, so tests do not wait on the job queue.
 fn sandbox(state: &Value) -> Sandbox {
     Sandbox::start_with(state, "fake-token", |knobs| {
+        mechanics(knobs);
         knobs.job_items_per_second = 100_000.0;
     })
 }
@@ -88,7 +89,7 @@ organizations:
   - name: Globex
 users:
   - { name: Jane Smith, email: jane@acme.com, external_id: emp-1, role: agent, groups: [Support, Tier 2], organizations: [Acme, Globex], tags: [vip], alias: JS }
-  - { name: Bo Berg, email: bo.berg@acme.com, external_id: emp-2, role: agent, groups: [] }
+  - { name: Bo Berg, email: bo.berg@acme.com, external_id: emp-2, role: agent, groups: [Support] }
   - { name: Dee Doe, email: dee@acme.com, external_id: emp-4, role: agent, suspended: true }
   - { name: New Person, email: new@acme.com, external_id: emp-5, role: agent, groups: [Tier 2], organization: Globex, organizations: [Globex], default_group: Tier 2 }
 ";
@@ -136,11 +137,12 @@ fn apply_then_plan_is_empty_and_the_account_matches_the_roster() {
         memberships(&state, "organization_memberships", "organization_id", 10),
         want
     );
+    // Bo leaves `Old` for `Support` (an agent keeps at least one group).
     let bo = user(&state, "bo.berg@acme.com");
     assert_eq!(bo["id"], 11);
     assert_eq!(
         memberships(&state, "group_memberships", "group_id", 11),
-        Vec::<u64>::new()
+        vec![support]
     );
     assert_eq!(user(&state, "dee@acme.com")["suspended"], true);
     let new = user(&state, "new@acme.com");
@@ -409,6 +411,7 @@ fn a_saved_plan_for_another_account_or_version_is_refused() {
 /// run, by its seed).
 fn new_users_some_of_which_fail(dir: &tempfile::TempDir) -> (Sandbox, String) {
     let sandbox = Sandbox::start_with(&json!({}), "fake-token", |knobs| {
+        mechanics(knobs);
         knobs.job_items_per_second = 100_000.0;
         knobs.fault_item = 0.1;
         knobs.fault_seed = 7;
@@ -507,6 +510,7 @@ fn the_acme_example_applies_and_then_plans_only_what_is_blocked() {
 fn the_token_appears_in_no_output_or_report() {
     const CANARY: &str = "canary-token-5f1c9e";
     let sandbox = Sandbox::start_with(&json!({}), CANARY, |knobs| {
+        mechanics(knobs);
         knobs.job_items_per_second = 100_000.0;
         knobs.fault_item = 0.2;
     });
@@ -595,6 +599,7 @@ fn items_of_a_killed_job_are_resolved_by_re_reading_never_resubmitted() {
 #[test]
 fn items_of_a_killed_job_that_did_not_happen_fail_and_the_next_run_finishes() {
     let sandbox = Sandbox::start_with(&json!({}), "fake-token", |knobs| {
+        mechanics(knobs);
         knobs.job_items_per_second = 100_000.0;
         knobs.fault_job_killed = 1.0;
     });
@@ -644,6 +649,7 @@ fn with_bulk_imports_disabled_creates_fall_back_to_single_requests() {
         &serde_json::from_str(SAME_STATE).unwrap(),
         "fake-token",
         |knobs| {
+            mechanics(knobs);
             knobs.job_items_per_second = 100_000.0;
             knobs.bulk_imports = false;
         },

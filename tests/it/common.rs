@@ -73,6 +73,9 @@ impl Sandbox {
     }
 
     /// An emulator whose knobs `tune` changes (job speed, faults).
+    ///
+    /// Tests of zapply's mechanics (bulk jobs, interruptions, faults) call [`mechanics`] in
+    /// `tune`; tests of the account's rules leave the account as its state describes it.
     pub(crate) fn start_with(
         state: &Value,
         token: &str,
@@ -95,7 +98,12 @@ impl Sandbox {
             .build()
             .unwrap();
         let seed: StateFile = serde_json::from_value(state.clone()).unwrap();
-        let mut knobs = zroster::fake::Knobs::default();
+        // The account the state describes (an Enterprise account unless its `account` says
+        // otherwise), as `zroster fake --state` makes it.
+        let mut knobs = zroster::fake::Knobs::resolve(
+            seed.account.as_ref(),
+            &zroster::fake::AccountSettings::default(),
+        );
         tune(&mut knobs);
         let handle = runtime
             .block_on(Server::start(Config {
@@ -304,4 +312,14 @@ pub(crate) fn roster_file(dir: &tempfile::TempDir, text: &str) -> String {
     let path = dir.path().join("roster.yaml");
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
+}
+
+/// The account settings zapply's mechanics tests rely on: bulk imports (which Zendesk
+/// support turns on), user tagging, several organizations a user, a search index that keeps
+/// up. Everything else stays a fresh Enterprise account's (its default group, its roles).
+pub(crate) fn mechanics(knobs: &mut zroster::fake::Knobs) {
+    knobs.bulk_imports = true;
+    knobs.user_tagging = true;
+    knobs.multiple_organizations = true;
+    knobs.search_lag_s = 0.0;
 }

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::common::{Sandbox, run, writes};
+use crate::common::{Sandbox, mechanics, run, writes};
 
-/// Users already in the account (each gets renamed and joins `Tier 2`).
+/// Users already in the account (each gets renamed, keeps the default group `Support` and
+/// joins `Tier 2`).
 const EXISTING: usize = 1_000;
 /// Users the roster adds.
 const NEW: usize = 1_000;
@@ -36,13 +37,14 @@ fn state() -> Value {
     json!({"users": users, "groups": [{"id": 20, "name": "Support"}, {"id": 21, "name": "Tier 2"}]})
 }
 
-/// The roster: every existing agent renamed and in `Tier 2`, and `NEW` new agents.
+/// The roster: every existing agent renamed and in `Support` and `Tier 2`, and `NEW` new
+/// agents (whom Zendesk puts into `Support`).
 fn roster(dir: &Path) -> String {
     let mut text = String::from("version: 1\nsettings:\n  manage: { roles: [agent] }\nusers:\n");
     for i in 0..EXISTING {
         writeln!(
             text,
-            "  - {{ name: Renamed {i}, email: u{i}@acme.com, external_id: emp-{i}, role: agent, groups: [Tier 2] }}"
+            "  - {{ name: Renamed {i}, email: u{i}@acme.com, external_id: emp-{i}, role: agent, groups: [Support, Tier 2] }}"
         )
         .unwrap();
     }
@@ -96,6 +98,7 @@ fn assert_no_duplicates_and_none_lost(sandbox: &Sandbox) {
 /// job of 100 items about 40.
 fn slow_sandbox() -> Sandbox {
     Sandbox::start_with(&state(), "fake-token", |knobs| {
+        mechanics(knobs);
         knobs.latency_ms = 3;
         knobs.job_items_per_second = 2_500.0;
     })
@@ -220,6 +223,7 @@ fn killed_while_adding_memberships_then_resumed_with_the_saved_plan() {
 #[test]
 fn a_two_thousand_user_apply_through_faults_converges_without_duplicates() {
     let sandbox = Sandbox::start_with(&state(), "fake-token", |knobs| {
+        mechanics(knobs);
         knobs.job_items_per_second = 100_000.0;
         knobs.fault_5xx = 0.1;
         knobs.fault_429 = 0.05;

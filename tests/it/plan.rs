@@ -33,7 +33,14 @@ fn a_roster_identical_to_the_account_plans_nothing_and_only_reads() {
     assert_eq!(plan["changes"], json!([]));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.starts_with("fetched 3 users, 1 group, 0 organizations and 0 custom roles in "),
+        stderr.starts_with(
+            "fetched 3 users, 1 group, 0 organizations, 4 custom roles and 0 user fields in "
+        ),
+        "{stderr}"
+    );
+    // A new Enterprise account: tagging and several organizations per user are off.
+    assert!(
+        stderr.contains("requests; user tagging off, one organization per user"),
         "{stderr}"
     );
     let requests = sandbox.requests();

@@ -188,16 +188,22 @@ impl Applier for MembershipRemoves {
 
     async fn apply(&self, client: &WriteClient, run: &mut Run<'_>, selected: Vec<usize>) {
         let table = self.0;
+        // A user this run created (whom Zendesk put into the default group) is found by key.
+        let user_of = |run: &Run<'_>, change: &Change| {
+            change
+                .id
+                .or_else(|| run.created.get(&change.key.to_lowercase()).copied())
+        };
         let users: BTreeSet<u64> = selected
             .iter()
-            .filter_map(|&i| run.plan.changes[i].id)
+            .filter_map(|&i| user_of(run, &run.plan.changes[i]))
             .collect();
         let live = table.of_users(client, &users).await;
         let mut items = Vec::new();
         let mut ids = Vec::new();
         for i in selected {
             let change = &run.plan.changes[i];
-            let (Some(user), Some(target)) = (change.id, change.target_id) else {
+            let (Some(user), Some(target)) = (user_of(run, change), change.target_id) else {
                 run.fail(i, ItemError::MissingId("a removal names no user or target"));
                 continue;
             };

@@ -105,7 +105,7 @@ impl Store {
     /// it leaves without a group join the default group (both UNCERTAIN: Zendesk asks an
     /// admin deleting a group in its UI where its agents go).
     pub fn delete_group(&mut self, id: u64) -> Result<(), ApiError> {
-        if self.group(id)?.default && self.rules.profile.is_some() {
+        if self.group(id)?.default {
             return Err(ApiError::invalid(
                 "base",
                 "The default group cannot be deleted".into(),

@@ -191,11 +191,11 @@ mod tests {
     use serde_json::json;
 
     use crate::fake::organization_membership::OrganizationMembership;
-    use crate::fake::store::fixtures::{obj, store};
+    use crate::fake::store::fixtures::{multiple_organizations_store, obj};
 
     #[test]
     fn organization_id_is_the_default_membership() {
-        let mut s = store();
+        let mut s = multiple_organizations_store();
         let o1 = s.create_organization(&obj(json!({"name": "O1"}))).unwrap();
         let o2 = s.create_organization(&obj(json!({"name": "O2"}))).unwrap();
         let id = s

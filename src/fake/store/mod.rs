@@ -64,9 +64,9 @@ impl AccountRules {
         }
     }
 
-    /// Whether every agent holds a role (a profile on a plan with custom roles).
+    /// Whether every agent holds a role (a plan with custom roles).
     pub(crate) fn agents_hold_roles(&self) -> bool {
-        self.profile.is_some() && self.plan.has_custom_roles()
+        self.plan.has_custom_roles()
     }
 }
 
@@ -212,6 +212,21 @@ mod fixtures {
             &StateFile::default(),
             "admin@example.com",
             &crate::fake::config::Knobs::default(),
+            std::sync::Arc::default(),
+        )
+        .unwrap()
+    }
+
+    /// A store of an account whose users may belong to several organizations.
+    pub(super) fn multiple_organizations_store() -> Store {
+        Store::from_state_file(
+            "http://127.0.0.1:1",
+            &StateFile::default(),
+            "admin@example.com",
+            &crate::fake::config::Knobs {
+                multiple_organizations: true,
+                ..crate::fake::config::Knobs::default()
+            },
             std::sync::Arc::default(),
         )
         .unwrap()

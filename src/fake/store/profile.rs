@@ -73,7 +73,7 @@ impl Store {
     /// Makes sure the account has a default group: the state's group marked `default`, else
     /// its group named "Support", else a new "Support" group.
     pub(super) fn ensure_default_group(&mut self) {
-        if self.rules.profile.is_none() || self.groups.values().any(|g| g.default) {
+        if self.groups.values().any(|g| g.default) {
             return;
         }
         let existing = self
@@ -145,7 +145,7 @@ mod tests {
         assert!(s.default_group().is_some());
         assert!(s.custom_roles.is_empty() && s.default_agent_role().is_none());
 
-        let bare = store();
-        assert!(bare.default_group().is_none() && bare.custom_roles.is_empty());
+        // A state file's account is Enterprise unless it says.
+        assert!(store().default_group().is_some());
     }
 }

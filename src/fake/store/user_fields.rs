@@ -2,9 +2,6 @@
 //! every defined field (`null`, or `false` for a checkbox, until set), keys in alphabetical
 //! order (recorded); a key no field defines is not stored; a value the field's type refuses
 //! is a 422; a checkbox or dropdown value puts its tag on the user.
-//!
-//! The bare account of the emulator's first release (no profile) with no field defined keeps
-//! whatever `user_fields` it is given, as it always did.
 
 use serde_json::{Map, Value};
 
@@ -13,11 +10,6 @@ use crate::fake::api_error::ApiError;
 use crate::fake::user_field::{UserField, definition_from};
 
 impl Store {
-    /// Whether `user_fields` are stored as given, with no definitions to check them against.
-    pub(crate) fn user_fields_free_form(&self) -> bool {
-        self.rules.profile.is_none() && self.user_fields.is_empty()
-    }
-
     /// The definition of `key`.
     pub(crate) fn user_field_by_key(&self, key: &str) -> Option<&UserField> {
         self.user_fields.values().find(|f| f.key == key)
@@ -104,9 +96,6 @@ impl Store {
         &self,
         fields: Map<String, Value>,
     ) -> Result<Map<String, Value>, ApiError> {
-        if self.user_fields_free_form() {
-            return Ok(fields);
-        }
         let mut stored = Map::new();
         for (key, value) in fields {
             if let Some(field) = self.user_field_by_key(&key) {

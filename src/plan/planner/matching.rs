@@ -96,6 +96,7 @@ impl Planner<'_> {
                 by_email,
             })),
             escalation: None,
+            notes: Vec::new(),
         });
     }
 
@@ -145,6 +146,7 @@ impl Planner<'_> {
                 owner_label,
             })),
             escalation: None,
+            notes: Vec::new(),
         });
     }
 }

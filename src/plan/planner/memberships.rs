@@ -65,6 +65,13 @@ impl Planner<'_> {
             (None, _) => user.profile.organization.or(&defaults.organization).value(),
         }
         .map(|name| name.to_lowercase());
+        // Zendesk puts a user it makes an agent into the default group: kept when the roster
+        // lists it, removed (after the roster's groups are added) when it does not.
+        let joined = if kind == Kind::GroupMembership {
+            self.joined_default_group(user, live)
+        } else {
+            None
+        };
         let mut wanted_ids = BTreeSet::new();
         for name in names {
             let Some(resolved) = self.resolve(what, user.source, name, lookup) else {
@@ -75,7 +82,9 @@ impl Planner<'_> {
             }
             if let Some(id) = resolved.id {
                 wanted_ids.insert(id);
-                if have.iter().any(|m| m.target_id == id) {
+                if have.iter().any(|m| m.target_id == id)
+                    || joined.as_ref().is_some_and(|(group, _)| *group == id)
+                {
                     continue;
                 }
             }
@@ -87,6 +96,24 @@ impl Planner<'_> {
                 resolved.name,
                 resolved.id,
             );
+        }
+        if let Some((group, name)) = joined
+            && !wanted_ids.contains(&group)
+            && !names.is_empty()
+        {
+            self.membership(
+                kind,
+                Action::Remove,
+                (user, key),
+                live,
+                name.clone(),
+                Some(group),
+            );
+            if let Some(removal) = self.changes.last_mut() {
+                removal.notes.push(format!(
+                    "Zendesk adds every new agent to the default group `{name}`; the roster leaves it out, so it is removed after the roster's groups are added"
+                ));
+            }
         }
         for membership in have.iter().filter(|m| !wanted_ids.contains(&m.target_id)) {
             let target = Some(membership.target_id);
@@ -126,6 +153,7 @@ impl Planner<'_> {
             source: Some(self.locate(user.source)),
             blocked: None,
             escalation: None,
+            notes: Vec::new(),
         });
     }
 }

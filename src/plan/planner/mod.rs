@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+mod account_rules;
 mod cost;
 mod matching;
 mod memberships;
@@ -118,6 +119,7 @@ impl<'a> Planner<'a> {
             changes: Vec::new(),
             errors: Vec::new(),
         };
+        planner.check_settings();
         planner.custom_roles();
         planner.organizations();
         planner.groups();

@@ -73,6 +73,7 @@ impl Planner<'_> {
                 source: Some(self.locate(role.source)),
                 blocked,
                 escalation: None,
+                notes: Vec::new(),
             });
         }
     }
@@ -213,6 +214,7 @@ impl Planner<'_> {
                 source: Some(self.locate(organization.source)),
                 blocked: None,
                 escalation: None,
+                notes: Vec::new(),
             });
         }
     }
@@ -283,6 +285,7 @@ impl Planner<'_> {
                 source: Some(self.locate(group.source)),
                 blocked,
                 escalation: None,
+                notes: Vec::new(),
             });
         }
     }

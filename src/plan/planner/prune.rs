@@ -53,6 +53,7 @@ impl Planner<'_> {
                 source: None,
                 blocked: None,
                 escalation: None,
+                notes: Vec::new(),
             });
         }
         drift

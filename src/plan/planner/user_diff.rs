@@ -11,7 +11,7 @@ use super::names::Resolved;
 use crate::plan::normalize::tag;
 use crate::plan::{Action, Change, FieldChange, FieldValue, Kind, MatchKey, PlanError, UserField};
 use crate::roster::{Field, Located, Profile, Role, User};
-use crate::state::LiveUser;
+use crate::state::{FieldLookup, LiveUser};
 
 impl Planner<'_> {
     /// Plans `field` when `live` does not hold `want` ([`UserField::holds`]); returns
@@ -42,6 +42,12 @@ impl Planner<'_> {
             (Some(live), None) => live_label(live),
             _ => user_label(user),
         };
+        let start = self.changes.len();
+        let broken = self.broken_rules(user, live, &label);
+        let no_custom_roles = broken
+            .iter()
+            .any(|b| b.rule == crate::plan::AccountRule::CustomRoleWithoutCustomRoles);
+        let mut notes = Vec::new();
 
         if let Some(name) = &user.name {
             let name = FieldValue::Text(name.value.clone());
@@ -97,6 +103,9 @@ impl Planner<'_> {
                 Self::group,
             ),
         ] {
+            if field == UserField::CustomRole && no_custom_roles {
+                continue;
+            }
             let want = match roster_value {
                 Field::Absent => continue,
                 Field::Null(_) => FieldValue::Null,
@@ -119,8 +128,28 @@ impl Planner<'_> {
                 ));
             }
         }
+        let mut user_fields: BTreeMap<&str, &Located<Value>> = defaults
+            .user_fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        user_fields.extend(profile.user_fields.iter().map(|(k, v)| (k.as_str(), v)));
         if let Some(tags) = profile.tags.as_ref().or(defaults.tags.as_ref()) {
-            let want: Vec<String> = tags.value.iter().map(|t| tag(&t.value)).collect();
+            let mut want: Vec<String> = tags.value.iter().map(|t| tag(&t.value)).collect();
+            // A checked checkbox (or a dropdown's value) puts its tag on the user whatever
+            // `tags` says: the tag is expected, not removed and put back forever.
+            for (key, value) in &user_fields {
+                let FieldLookup::Defined(field) = self.state.rules.user_field(key) else {
+                    continue;
+                };
+                for field_tag in field.tags_of(&value.value) {
+                    let field_tag = tag(&field_tag);
+                    if !want.contains(&field_tag) {
+                        notes.push(format!("tag `{field_tag}` comes from user field `{key}`"));
+                        want.push(field_tag);
+                    }
+                }
+            }
             self.diff(
                 &mut fields,
                 UserField::Tags,
@@ -128,12 +157,6 @@ impl Planner<'_> {
                 live,
             );
         }
-        let mut user_fields: BTreeMap<&str, &Located<Value>> = defaults
-            .user_fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v))
-            .collect();
-        user_fields.extend(profile.user_fields.iter().map(|(k, v)| (k.as_str(), v)));
         for (key, value) in user_fields {
             let field = UserField::Custom(key.to_owned());
             self.diff(
@@ -189,8 +212,10 @@ impl Planner<'_> {
                 source: Some(self.locate(source)),
                 blocked: None,
                 escalation,
+                notes: Vec::new(),
             }
         };
+        notes.extend(self.automatic_notes(user, live));
         let mut new_changes = Vec::new();
         match live {
             None => new_changes.push(change(Action::Create, fields, escalation)),
@@ -198,6 +223,9 @@ impl Planner<'_> {
                 new_changes.push(change(Action::Update, fields, escalation));
             }
             Some(_) => {}
+        }
+        if let Some(first) = new_changes.first_mut() {
+            first.notes = notes;
         }
         if let Some(action) = suspend_action {
             let mut suspension = Vec::new();
@@ -216,6 +244,70 @@ impl Planner<'_> {
         }
         self.changes.extend(new_changes);
         self.memberships(user, key, live);
+        self.block_for(start, &broken);
+    }
+
+    /// What Zendesk does by itself to a user becoming an agent: the default group it joins
+    /// (when the roster keeps it) and the role it gets (when the roster names none).
+    fn automatic_notes(&self, user: &User, live: Option<&LiveUser>) -> Vec<String> {
+        let mut notes = Vec::new();
+        if !self.becomes_staff(user, live) {
+            return notes;
+        }
+        if let Some((_, name)) = self.joined_default_group(user, live) {
+            let groups = user
+                .profile
+                .groups
+                .as_ref()
+                .or(self.roster.defaults.groups.as_ref());
+            let kept =
+                groups.is_none_or(|g| g.value.iter().any(|n| n.value.eq_ignore_ascii_case(&name)));
+            if kept {
+                notes.push(format!(
+                    "Zendesk adds every new agent to the default group `{name}`"
+                ));
+            }
+        }
+        let custom_role = user
+            .profile
+            .custom_role
+            .or(&self.roster.defaults.custom_role);
+        if self.final_role(user, live) == Role::Agent
+            && self.state.custom_roles_available
+            && matches!(custom_role, Field::Absent)
+        {
+            notes.push(
+                "Zendesk gives an agent without `custom_role` a role itself (`Staff` on a new Enterprise account); set `custom_role` to choose it".to_owned(),
+            );
+        }
+        notes
+    }
+
+    /// Whether the plan makes the user an agent or admin: a new one, or an end-user promoted.
+    pub(super) fn becomes_staff(&self, user: &User, live: Option<&LiveUser>) -> bool {
+        self.final_role(user, live).is_staff() && live.is_none_or(|l| !l.role.is_staff())
+    }
+
+    /// The account's default group (id, name) a user joins by becoming an agent, unless the
+    /// roster names the user's default group (Zendesk joins that one instead).
+    pub(super) fn joined_default_group(
+        &self,
+        user: &User,
+        live: Option<&LiveUser>,
+    ) -> Option<(u64, String)> {
+        if !self.becomes_staff(user, live)
+            || user
+                .profile
+                .default_group
+                .or(&self.roster.defaults.default_group)
+                .value()
+                .is_some()
+        {
+            return None;
+        }
+        let id = self.state.rules.default_group?;
+        let name = self.group_name(Some(id)).as_text()?.to_owned();
+        Some((id, name))
     }
 
     /// The text fields, `locale`, `time_zone` and `ticket_restriction`.

@@ -7,7 +7,7 @@ use zroster::fake::{Knobs, Plan};
 use zroster::zendesk::wire::Role;
 use zroster::zendesk::{Auth, ConnectionSettings, ReadClient, Secret, WriteClient, ZendeskError};
 
-use super::{count, emulator, settings, writer};
+use super::{count, emulator, settings, simple, writer};
 
 fn fields(value: Value) -> Map<String, Value> {
     match value {
@@ -18,7 +18,7 @@ fn fields(value: Value) -> Map<String, Value> {
 
 #[tokio::test]
 async fn wrong_token_is_401_elsewhere_and_anonymous_on_me() {
-    let handle = emulator(2, 0, Knobs::default()).await;
+    let handle = emulator(2, 0, simple()).await;
     let client = ReadClient::connect(settings(&handle, "not-the-token")).unwrap();
     let error = client.me().await.unwrap_err();
     assert!(matches!(error, ZendeskError::Anonymous { .. }), "{error:?}");
@@ -64,7 +64,7 @@ async fn wrong_token_is_401_elsewhere_and_anonymous_on_me() {
 async fn forbidden_and_not_found() {
     let knobs = Knobs {
         plan: Plan::Professional,
-        ..Knobs::default()
+        ..simple()
     };
     let handle = emulator(2, 0, knobs).await;
     let client = writer(&handle);
@@ -93,7 +93,7 @@ async fn forbidden_and_not_found() {
 
 #[tokio::test]
 async fn unprocessable_with_and_without_error_codes() {
-    let handle = emulator(2, 0, Knobs::default()).await;
+    let handle = emulator(2, 0, simple()).await;
     let client = writer(&handle);
     let duplicate = fields(json!({"name": "Copy", "email": "agent0@example.com"}));
     let error = client.create_user(&duplicate).await.unwrap_err();
@@ -126,7 +126,7 @@ async fn unprocessable_with_and_without_error_codes() {
 async fn plain_text_429_after_the_deadline_says_what_was_tried() {
     let knobs = Knobs {
         user_update_rate_limit: 2,
-        ..Knobs::default()
+        ..simple()
     };
     let handle = emulator(2, 0, knobs).await;
     let mut settings = settings(&handle, super::TOKEN);
@@ -153,7 +153,7 @@ async fn plain_text_429_after_the_deadline_says_what_was_tried() {
 async fn a_lost_answer_to_a_create_is_not_repeated() {
     let knobs = Knobs {
         fault_5xx: 1.0,
-        ..Knobs::default()
+        ..simple()
     };
     let handle = emulator(1, 0, knobs).await;
     let client = writer(&handle);
@@ -174,7 +174,7 @@ async fn a_lost_answer_to_a_create_is_not_repeated() {
 
     let knobs = Knobs {
         fault_drop: 1.0,
-        ..Knobs::default()
+        ..simple()
     };
     let handle = emulator(1, 0, knobs).await;
     let client = writer(&handle);

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use zroster::fake::Knobs;
 use zroster::zendesk::wire::Role;
 
-use super::{emulator, reader, traffic};
+use super::{emulator, reader, simple, traffic};
 
 #[tokio::test]
 async fn a_full_listing_survives_5xx_429_and_dropped_connections() {
@@ -14,7 +14,7 @@ async fn a_full_listing_survives_5xx_429_and_dropped_connections() {
         fault_429: 0.05,
         fault_drop: 0.02,
         fault_seed: 7,
-        ..Knobs::default()
+        ..simple()
     };
     let handle = emulator(1_500, 700, knobs).await;
     let client = reader(&handle);

@@ -6,7 +6,7 @@ use zroster::fake::{Handle, Knobs};
 
 use zroster::zendesk::{ClientEvent, ItemOutcome, Observer, WriteClient};
 
-use super::{count, emulator, settings, traffic, writer};
+use super::{count, emulator, settings, simple, traffic, writer};
 
 fn users(n: usize, prefix: &str) -> Vec<Map<String, Value>> {
     (0..n)
@@ -23,7 +23,7 @@ fn users(n: usize, prefix: &str) -> Vec<Map<String, Value>> {
 fn fast() -> Knobs {
     Knobs {
         job_items_per_second: 100_000.0,
-        ..Knobs::default()
+        ..simple()
     }
 }
 
@@ -133,7 +133,7 @@ async fn an_expired_job_leaves_its_items_unknown() {
     let knobs = Knobs {
         job_ttl_s: 0,
         job_items_per_second: 1.0,
-        ..Knobs::default()
+        ..simple()
     };
     let handle = emulator(0, 0, knobs).await;
     let client = writer(&handle);
@@ -160,7 +160,7 @@ async fn no_more_than_max_jobs_are_outstanding() {
     let knobs = Knobs {
         max_jobs: 2,
         job_items_per_second: 2_000.0,
-        ..Knobs::default()
+        ..simple()
     };
     let handle = emulator(0, 0, knobs).await;
     let mut settings = settings(&handle, super::TOKEN);

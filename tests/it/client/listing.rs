@@ -2,15 +2,14 @@
 
 use std::collections::BTreeSet;
 
-use zroster::fake::Knobs;
 use zroster::zendesk::wire::Role;
 
-use super::{count, emulator, emulator_without_ids, reader, reset, traffic};
+use super::{count, emulator, emulator_without_ids, reader, reset, simple, traffic};
 
 #[tokio::test]
 async fn agents_are_listed_in_ceil_n_over_100_requests() {
     // 298 agents plus the emulator's admin: 299 users in scope, 3 pages.
-    let handle = emulator(298, 40, Knobs::default()).await;
+    let handle = emulator(298, 40, simple()).await;
     let client = reader(&handle);
     let me = client.me().await.unwrap();
     assert_eq!(me.email.as_deref(), Some("admin@example.com"));
@@ -36,7 +35,7 @@ async fn agents_are_listed_in_ceil_n_over_100_requests() {
 
 #[tokio::test]
 async fn pages_are_fetched_only_when_asked_for() {
-    let handle = emulator(250, 0, Knobs::default()).await;
+    let handle = emulator(250, 0, simple()).await;
     let client = reader(&handle);
     let mut pager = client.users_by_roles(&[Role::Agent]);
     let first = pager.next_page().await.unwrap().unwrap();
@@ -51,7 +50,7 @@ async fn pages_are_fetched_only_when_asked_for() {
 
 #[tokio::test]
 async fn show_many_goes_in_batches_of_100() {
-    let handle = emulator(10, 250, Knobs::default()).await;
+    let handle = emulator(10, 250, simple()).await;
     let client = reader(&handle);
     let ids: Vec<u64> = (0..250).map(|i| 50001 + i).collect();
     let by_id = client.users_by_ids(&ids).await.unwrap();
@@ -72,7 +71,7 @@ async fn show_many_goes_in_batches_of_100() {
 
 #[tokio::test]
 async fn search_offset_pages_and_incremental_export() {
-    let handle = emulator(5, 130, Knobs::default()).await;
+    let handle = emulator(5, 130, simple()).await;
     let client = reader(&handle);
     let found = client
         .search_users("customer12@example.com")
@@ -108,7 +107,7 @@ async fn search_offset_pages_and_incremental_export() {
 
 #[tokio::test]
 async fn groups_organizations_roles_and_memberships_are_listed() {
-    let handle = emulator(3, 0, Knobs::default()).await;
+    let handle = emulator(3, 0, simple()).await;
     let writer = super::writer(&handle);
     let mut group = serde_json::Map::new();
     group.insert("name".into(), "Billing".into());
@@ -201,7 +200,7 @@ async fn groups_organizations_roles_and_memberships_are_listed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prefetching_pager_makes_the_same_requests_and_stops_asking_when_dropped() {
-    let handle = emulator_without_ids(2_999, 0, Knobs::default()).await;
+    let handle = emulator_without_ids(2_999, 0, simple()).await;
     let client = reader(&handle);
     reset(&handle).await;
     let users = client

@@ -29,6 +29,18 @@ pub(crate) async fn emulator_without_ids(agents: usize, end_users: usize, knobs:
     seeded(agents, end_users, knobs, false).await
 }
 
+/// An Enterprise account with what the client's mechanics under test use: bulk imports,
+/// user tagging, several organizations a user and a search index that keeps up.
+pub(crate) fn simple() -> Knobs {
+    Knobs {
+        bulk_imports: true,
+        user_tagging: true,
+        multiple_organizations: true,
+        search_lag_s: 0.0,
+        ..Knobs::default()
+    }
+}
+
 async fn seeded(agents: usize, end_users: usize, knobs: Knobs, ids: bool) -> Handle {
     let mut users: Vec<Value> = Vec::new();
     for i in 0..agents {

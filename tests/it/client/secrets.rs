@@ -4,7 +4,7 @@ use serde_json::json;
 use zroster::fake::Knobs;
 use zroster::zendesk::{Auth, ConnectionSettings, ReadClient, Secret, WriteClient};
 
-use super::{emulator, settings};
+use super::{emulator, settings, simple};
 
 const CANARY: &str = "canary-token-4f1b9e";
 
@@ -15,7 +15,7 @@ async fn the_token_appears_in_no_formatted_output() {
         0,
         Knobs {
             fault_5xx: 1.0,
-            ..Knobs::default()
+            ..simple()
         },
     )
     .await;

@@ -6,7 +6,7 @@ use zroster::fake::Knobs;
 use zroster::roster::Role;
 use zroster::state::{EmailStrategy, NoProgress, StateQuery, fetch};
 
-use super::{emulator, emulator_without_ids, reader, reset, traffic, writer};
+use super::{emulator, emulator_without_ids, reader, reset, simple, traffic, writer};
 
 fn scope() -> StateQuery {
     StateQuery {
@@ -16,10 +16,12 @@ fn scope() -> StateQuery {
 }
 
 /// `agents` agents plus the admin in scope, `roster_end_users` end users named by external id
-/// in the roster: exactly `ceil((agents + 1) / 100)` list pages, `ceil(roster_end_users / 100)` `show_many`
-/// requests and five fixed requests.
+/// in the roster: exactly `ceil((agents + 1) / 100)` list pages and as many pages of their
+/// group memberships, `ceil(roster_end_users / 100)` `show_many` requests and six fixed
+/// requests (who is asking, the named objects and the account's rules: its settings and
+/// user fields).
 async fn fetch_costs_the_minimum(agents: usize, roster_end_users: usize) {
-    let handle = emulator_without_ids(agents, roster_end_users + 1_000, Knobs::default()).await;
+    let handle = emulator_without_ids(agents, roster_end_users + 1_000, simple()).await;
     let mut query = scope();
     query.users = (0..roster_end_users)
         .map(|i| {
@@ -52,17 +54,20 @@ async fn fetch_costs_the_minimum(agents: usize, roster_end_users: usize) {
     let batches = (roster_end_users as u64).div_ceil(100);
     assert_eq!(by["GET /api/v2/users"], pages);
     assert_eq!(by["GET /api/v2/users/show_many"], batches);
+    // Every agent belongs to a group (here the default one): a membership page a list page.
+    assert_eq!(by["GET /api/v2/group_memberships"], pages);
     for fixed in [
         "GET /api/v2/users/me",
         "GET /api/v2/custom_roles",
         "GET /api/v2/groups",
         "GET /api/v2/organizations",
-        "GET /api/v2/group_memberships",
+        "GET /api/v2/account/settings",
+        "GET /api/v2/user_fields",
     ] {
         assert_eq!(by[fixed], 1, "{fixed}");
     }
-    assert_eq!(seen["total"], pages + batches + 5, "{seen}");
-    assert_eq!(state.cost.stats.requests, pages + batches + 5);
+    assert_eq!(seen["total"], 2 * pages + batches + 6, "{seen}");
+    assert_eq!(state.cost.stats.requests, 2 * pages + batches + 6);
     assert_eq!(
         state.organization_memberships, None,
         "not managed, not fetched"
@@ -82,7 +87,7 @@ async fn ten_thousand_agents_and_five_thousand_roster_end_users_cost_the_minimum
 
 #[tokio::test]
 async fn email_only_users_in_a_small_account_come_from_the_export() {
-    let handle = emulator(5, 40, Knobs::default()).await;
+    let handle = emulator(5, 40, simple()).await;
     let mut query = scope();
     query.users = (0..10)
         .map(|i| (None, Some(format!("CUSTOMER{i}@example.com"))))
@@ -118,7 +123,7 @@ async fn email_only_users_in_a_small_account_come_from_the_export() {
 
 #[tokio::test]
 async fn after_the_export_only_emails_nobody_holds_as_primary_are_searched_and_owners_confirmed() {
-    let handle = emulator(5, 40, Knobs::default()).await;
+    let handle = emulator(5, 40, simple()).await;
     let customer3 = handle
         .state()
         .users
@@ -157,7 +162,7 @@ async fn after_the_export_only_emails_nobody_holds_as_primary_are_searched_and_o
 
 #[tokio::test]
 async fn few_email_only_users_in_a_large_account_are_searched() {
-    let handle = emulator(2, 2_500, Knobs::default()).await;
+    let handle = emulator(2, 2_500, simple()).await;
     let mut query = scope();
     query.users = (0..3)
         .map(|i| (None, Some(format!("customer{}@example.com", i * 1000))))
@@ -194,7 +199,7 @@ async fn with_faults_the_fetch_still_returns_exactly_the_emulators_state() {
         fault_429: 0.05,
         fault_drop: 0.02,
         fault_seed: 11,
-        ..Knobs::default()
+        ..simple()
     };
     let handle = emulator(1_200, 600, knobs).await;
     let mut query = scope();
@@ -224,8 +229,10 @@ async fn with_faults_the_fetch_still_returns_exactly_the_emulators_state() {
         .collect();
     assert_eq!(got, expected);
     assert!(state.cost.stats.retries > 0, "{:?}", state.cost.stats);
+    // Who is asking, 13 list pages, 6 `show_many`, 6 listings and reads of the account, and
+    // 13 pages of group memberships (every agent belongs to a group).
     assert_eq!(
         state.cost.stats.requests - state.cost.stats.retries,
-        1 + 13 + 6 + 5
+        1 + 13 + 6 + 6 + 13
     );
 }

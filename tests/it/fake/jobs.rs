@@ -17,7 +17,7 @@ async fn create_many_goes_queued_working_completed_and_applies_items_when_proces
     let fake = Fake::with(
         Knobs {
             job_items_per_second: 20.0,
-            ..Knobs::default()
+            ..fast_knobs()
         },
         seed(),
     )
@@ -253,7 +253,7 @@ async fn the_job_queue_is_limited() {
         Knobs {
             job_items_per_second: 0.5,
             max_jobs: 2,
-            ..Knobs::default()
+            ..fast_knobs()
         },
         seed(),
     )

@@ -51,10 +51,16 @@ pub(crate) fn client() -> reqwest::Client {
         .expect("client")
 }
 
-/// Fast jobs, so tests never wait long.
+/// Fast jobs, so tests never wait long, on an Enterprise account that has what the
+/// mechanics under test use (bulk imports, user tagging, several organizations a user, a
+/// search index that keeps up); tests of the account's own rules start from a profile.
 pub(crate) fn fast_knobs() -> Knobs {
     Knobs {
         job_items_per_second: 2000.0,
+        bulk_imports: true,
+        user_tagging: true,
+        multiple_organizations: true,
+        search_lag_s: 0.0,
         ..Knobs::default()
     }
 }
