@@ -93,6 +93,7 @@ impl<'c> Executor<'c> {
         let started = chrono::Utc::now().timestamp();
         let mut run = Run::new(plan, self.journal.clone(), previous.is_some());
         if let Some(previous) = previous {
+            previous.teach(self.client);
             resume::adopt(self.client, &mut run, previous).await;
         }
         for phase in Phase::ALL {

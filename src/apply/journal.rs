@@ -331,6 +331,11 @@ impl Observer for Journal {
                     status: (*status).to_owned(),
                 });
             }
+            ClientEvent::Fallback { endpoint, .. } => {
+                self.lock().record(&Event::BulkRefused {
+                    endpoint: (*endpoint).to_owned(),
+                });
+            }
             _ => {}
         }
     }

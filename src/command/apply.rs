@@ -262,6 +262,10 @@ impl Run<'_> {
                 return Ok(ExitStatus::Failure);
             }
         }
+        if let Some(previous) = self.previous {
+            // What the interrupted run learned of the account holds for this run too.
+            previous.teach(client);
+        }
         let executor = Executor::new(client).with_journal(self.journal.clone());
         self.progress.start(count);
         let outcome = match self.previous {

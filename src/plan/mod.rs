@@ -202,4 +202,9 @@ pub struct Summary {
     pub requests: usize,
     /// Estimated bulk jobs to apply the plan.
     pub jobs: usize,
+    /// Estimated API requests when the account has bulk user imports off (Zendesk's default,
+    /// which no readable setting shows): every user created with a request of its own
+    /// instead of 100 a job. Equal to `requests` when nothing is created.
+    #[serde(default)]
+    pub requests_without_bulk_imports: usize,
 }

@@ -371,6 +371,7 @@ fn big_plan(n: usize) -> Plan {
             seat_delta: -i64::try_from(n / 7).unwrap(),
             requests: n / 100,
             jobs: n / 100,
+            requests_without_bulk_imports: n / 100 + n / 7,
         },
         changes,
         drift,

@@ -3,6 +3,13 @@
 //! group new agents join. Read by the fetch (`GET /account/settings`, `GET /user_fields`,
 //! the groups listing) and nowhere else. A rule the fetch could not read is `None`: the
 //! planner then checks nothing against it and the plan says so.
+//!
+//! Whether the account has bulk user imports is not among them: no readable setting shows
+//! it (`GET /account/settings` has no such key in any recording or document, and Zendesk
+//! turns imports on only on request, through its support). The plan therefore estimates both
+//! ways (`requests_without_bulk_imports`), and the executor learns it from the first 403 of
+//! `users/create_or_update_many`, remembers it for the rest of the run and journals it for
+//! a resumed one.
 
 use std::collections::BTreeMap;
 

@@ -1,8 +1,9 @@
 //! The client that writes: everything [`ReadClient`] does plus creates, updates, deletes and
 //! bulk jobs. Only `apply` holds one; the planner gets [`WriteClient::read_only`].
 
+use std::collections::BTreeSet;
 use std::ops::{Deref, Range};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures_util::{StreamExt as _, stream};
 use reqwest::{Method, Url};
@@ -25,6 +26,9 @@ use super::{
 #[derive(Debug, Clone)]
 pub struct WriteClient {
     read: ReadClient,
+    /// Bulk endpoints the account refused with 403 (bulk imports off): later calls to them
+    /// go straight to single requests. Shared by clones, so it lasts the run.
+    refused_bulk: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl Deref for WriteClient {
@@ -48,7 +52,28 @@ impl WriteClient {
     ) -> Result<Self, ZendeskError> {
         Ok(Self {
             read: ReadClient::with_observer(settings, observer)?,
+            refused_bulk: Arc::default(),
         })
+    }
+
+    /// Remembers that the account refuses the bulk endpoint `endpoint` (`POST
+    /// /api/v2/users/create_or_update_many`), as an earlier run learned: calls to it use
+    /// single requests from the start.
+    pub fn remember_bulk_refused(&self, endpoint: &str) {
+        self.refused().insert(endpoint.to_owned());
+    }
+
+    /// The bulk endpoints the account refused during this run (or was known to refuse).
+    #[must_use]
+    pub fn bulk_refused(&self) -> Vec<String> {
+        self.refused().iter().cloned().collect()
+    }
+
+    fn refused(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        // A panic elsewhere cannot leave the set half-written: use it as it is.
+        self.refused_bulk
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A read-only handle on the same connection (shared pacing and counters).
@@ -456,8 +481,9 @@ impl WriteClient {
         self.bulk(items, &submit, repeat, &endpoint, single).await
     }
 
-    /// Runs a bulk operation as jobs; on 403 for the first job, runs `single` for every item
-    /// instead (bounded concurrency) and says so in the outcome and to the observer.
+    /// Runs a bulk operation as jobs; on 403 for the first job, or when the endpoint is known
+    /// to be refused, runs `single` for every item instead (bounded concurrency) and says so
+    /// in the outcome and to the observer.
     async fn bulk<'s, I, F, Fut>(
         &'s self,
         items: &'s [I],
@@ -478,16 +504,19 @@ impl WriteClient {
                 fell_back_to_single_requests: false,
             });
         }
-        match (BulkJob {
-            submit,
-            repeat,
-            count,
-        })
-        .run(&self.read)
-        .await
-        {
-            Err(ZendeskError::Forbidden { .. }) => {}
-            other => return other,
+        let known_refused = self.refused().contains(endpoint);
+        if !known_refused {
+            match (BulkJob {
+                submit,
+                repeat,
+                count,
+            })
+            .run(&self.read)
+            .await
+            {
+                Err(ZendeskError::Forbidden { .. }) => self.remember_bulk_refused(endpoint),
+                other => return other,
+            }
         }
         self.transport.observer().on_event(&ClientEvent::Fallback {
             endpoint,

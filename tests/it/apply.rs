@@ -684,6 +684,56 @@ fn with_bulk_imports_disabled_creates_fall_back_to_single_requests() {
 }
 
 #[test]
+fn a_resumed_run_remembers_that_bulk_imports_are_off() {
+    let sandbox = Sandbox::start_with(
+        &serde_json::from_str(SAME_STATE).unwrap(),
+        "fake-token",
+        |knobs| {
+            mechanics(knobs);
+            knobs.job_items_per_second = 100_000.0;
+            knobs.bulk_imports = false;
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("run.jsonl");
+    let journal = journal.to_str().unwrap();
+    let cy = "  - { name: Cy New, email: cy@acme.com, external_id: emp-3, role: agent }\n";
+    let roster = roster_file(&dir, &format!("{SAME}{cy}"));
+    let (output, stdout) =
+        run(sandbox
+            .zapply()
+            .args(["--auto-approve", "--journal", journal, &roster]));
+    assert_code(&output, &stdout, 0);
+    // The run as if killed right after learning of the refusal, its creates unread.
+    let text = std::fs::read_to_string(journal).unwrap();
+    let cut = text
+        .find("\"event\":\"bulk_refused\"")
+        .expect("the refusal is journaled");
+    let end = cut + text[cut..].find('\n').unwrap() + 1;
+    std::fs::write(journal, &text[..end]).unwrap();
+    sandbox.reset_requests();
+    let di = "  - { name: Di New, email: di@acme.com, external_id: emp-4, role: agent }\n";
+    let roster = roster_file(&dir, &format!("{SAME}{cy}{di}"));
+    let (output, stdout) =
+        run(sandbox
+            .zapply()
+            .args(["--resume", journal, "--auto-approve", &roster]));
+    assert_code(&output, &stdout, 0);
+    let requests = sandbox.requests();
+    assert_eq!(
+        count(&requests, "POST /api/v2/users/create_or_update_many"),
+        0,
+        "no job tried again: {requests:#}"
+    );
+    assert_eq!(
+        count(&requests, "POST /api/v2/users/create_or_update"),
+        1,
+        "Di alone: {requests:#}"
+    );
+    assert_eq!(plan(&sandbox, &roster)["changes"], json!([]));
+}
+
+#[test]
 fn a_primary_email_change_reuses_an_existing_secondary_address() {
     let mut state: Value = serde_json::from_str(SAME_STATE).unwrap();
     state["identities"] = json!([

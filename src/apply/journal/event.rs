@@ -56,6 +56,13 @@ pub(crate) enum Event {
         #[serde(default)]
         status: String,
     },
+    /// The account refused a bulk endpoint (bulk imports off); its items went as single
+    /// requests. A resumed run starts with single requests for it.
+    BulkRefused {
+        /// The endpoint, `POST /api/v2/users/create_or_update_many`.
+        #[serde(default)]
+        endpoint: String,
+    },
     /// A change's result became known.
     ItemResult(Item),
     /// A change whose outcome was unknown was settled by re-reading.

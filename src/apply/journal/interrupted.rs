@@ -8,7 +8,7 @@ use super::JournalError;
 use super::event::Event;
 use crate::apply::Status;
 use crate::plan::MatchKey;
-use crate::zendesk::{ItemOutcome, ReadClient, ZendeskError};
+use crate::zendesk::{ItemOutcome, ReadClient, WriteClient, ZendeskError};
 
 /// What the journal of an earlier run says: which changes it settled and which jobs it left
 /// open. Read by `--resume`.
@@ -27,6 +27,8 @@ pub struct Interrupted {
     /// Every change an operation was started for: with no result, it may or may not have
     /// been made.
     pub attempted: BTreeSet<usize>,
+    /// Bulk endpoints the account refused (bulk imports off).
+    pub bulk_refused: BTreeSet<String>,
 }
 
 /// A job of an interrupted run whose results were not read.
@@ -41,6 +43,14 @@ pub struct OpenJob {
 }
 
 impl Interrupted {
+    /// Tells `client` what the interrupted run learned of the account (the bulk endpoints it
+    /// refuses), so a run that continues it does not learn it again at a request's cost.
+    pub fn teach(&self, client: &WriteClient) {
+        for endpoint in &self.bulk_refused {
+            client.remember_bulk_refused(endpoint);
+        }
+    }
+
     /// Reads the journal at `path`. A last line cut short (the process was killed while
     /// writing it) is ignored; any other line that is not a journal event is an error.
     pub fn read(path: &Path) -> Result<Self, JournalError> {
@@ -86,6 +96,9 @@ impl Interrupted {
                     journal.results.insert(item.change, (item.status, item.id));
                 }
                 Event::RunFinished { .. } => journal.finished = true,
+                Event::BulkRefused { endpoint } => {
+                    journal.bulk_refused.insert(endpoint);
+                }
                 Event::ConvergenceChecked { .. } | Event::Other => {}
             }
         }

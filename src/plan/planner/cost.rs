@@ -7,6 +7,9 @@ use crate::plan::{Action, Change, FieldName, FieldValue, Kind, MatchKey, Summary
 use crate::state::LiveState;
 use crate::zendesk::limits::{BULK_LIMIT, EXPORT_CHEAPER_ABOVE, EXPORT_PAGE, SHOW_MANY_LIMIT};
 
+/// The bulk endpoint that creates users, the one bulk imports gate.
+const CREATE_USERS: &str = "users/create_or_update_many";
+
 /// Counts, the agent-seat delta and the estimated API cost.
 pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
     let mut summary = Summary::default();
@@ -38,7 +41,7 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
             _ => {}
         }
         let endpoint = match (change.kind, change.action) {
-            (Kind::User, Action::Create) => Some("users/create_or_update_many"),
+            (Kind::User, Action::Create) => Some(CREATE_USERS),
             (Kind::User, Action::Delete) => Some("users/destroy_many"),
             (Kind::User, _) => Some("users/update_many"),
             (Kind::GroupMembership, Action::Add) => Some("group_memberships/create_many"),
@@ -65,6 +68,8 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
         summary.jobs += jobs;
         summary.requests += jobs;
     }
+    // Without bulk imports each user create is a `create_or_update` request of its own.
+    let creates = bulk.get(CREATE_USERS).copied().unwrap_or(0);
     summary.requests += removals.len();
     // The convergence check: `show_many` (100 a request), or above 1,000 users the
     // incremental export (1,000 a page) when the account is quiet.
@@ -73,6 +78,8 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
     } else {
         written.len().div_ceil(SHOW_MANY_LIMIT)
     };
+    summary.requests_without_bulk_imports =
+        summary.requests - creates.div_ceil(BULK_LIMIT) + creates;
     summary
 }
 

@@ -239,6 +239,56 @@ async fn bulk_imports_disabled_falls_back_to_single_requests() {
 }
 
 #[tokio::test]
+async fn a_refused_bulk_endpoint_is_not_tried_again_in_the_same_run() {
+    let (handle, observer, client) = without_bulk_imports().await;
+    for batch in ["first", "second"] {
+        let outcome = client
+            .create_or_update_many_users(&users(2, batch))
+            .await
+            .unwrap();
+        assert!(outcome.fell_back_to_single_requests);
+    }
+    // One refusal taught it: the second batch went straight to single requests.
+    assert_eq!(
+        count(&handle, "POST /api/v2/users/create_or_update_many").await,
+        1
+    );
+    assert_eq!(
+        count(&handle, "POST /api/v2/users/create_or_update").await,
+        4
+    );
+    assert_eq!(
+        client.bulk_refused(),
+        vec!["POST /api/v2/users/create_or_update_many".to_owned()]
+    );
+    assert_eq!(observer.0.lock().unwrap().len(), 2, "each fallback is said");
+    // Other bulk endpoints are not affected.
+    let outcome = client.create_many_users(&users(1, "third")).await.unwrap();
+    assert_eq!(count(&handle, "POST /api/v2/users/create_many").await, 1);
+    assert!(outcome.fell_back_to_single_requests);
+}
+
+#[tokio::test]
+async fn a_bulk_refusal_known_beforehand_costs_no_refused_job() {
+    let (handle, _observer, client) = without_bulk_imports().await;
+    client.remember_bulk_refused("POST /api/v2/users/create_or_update_many");
+    let outcome = client
+        .create_or_update_many_users(&users(3, "known"))
+        .await
+        .unwrap();
+    assert!(outcome.fell_back_to_single_requests);
+    assert!(outcome.items.iter().all(ItemOutcome::is_success));
+    assert_eq!(
+        count(&handle, "POST /api/v2/users/create_or_update_many").await,
+        0
+    );
+    assert_eq!(
+        count(&handle, "POST /api/v2/users/create_or_update").await,
+        3
+    );
+}
+
+#[tokio::test]
 async fn bulk_creates_fall_back_to_single_creates() {
     let (handle, observer, client) = without_bulk_imports().await;
     let outcome = client.create_many_users(&users(2, "one")).await.unwrap();
