@@ -143,22 +143,28 @@ impl Planner<'_> {
             .collect();
         keys.extend(profile.user_fields.iter().map(|(k, v)| (k, &v.value)));
         let mut undefined: Vec<&str> = Vec::new();
+        let mut refused: Vec<String> = Vec::new();
         for (key, value) in keys {
             match rules.user_field(key) {
                 FieldLookup::Undefined => undefined.push(key),
                 FieldLookup::Defined(field) => {
                     if let Some(reason) = field.refuses(value) {
-                        add(
-                            AccountRule::UserFieldValue,
-                            format!(
-                                "user field `{key}` of `{label}` cannot hold {value}: {reason}"
-                            ),
-                            "write a value the field accepts",
-                        );
+                        refused.push(format!("`{key}` cannot hold {value}: {reason}"));
                     }
                 }
                 FieldLookup::Unread => {}
             }
+        }
+        if !refused.is_empty() {
+            add(
+                AccountRule::UserFieldValue,
+                format!("user fields of `{label}`: {}", refused.join("; ")),
+                if refused.len() == 1 {
+                    "write a value the field accepts"
+                } else {
+                    "write values the fields accept"
+                },
+            );
         }
         if !undefined.is_empty() {
             let known: Vec<&str> = rules
