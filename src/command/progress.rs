@@ -84,6 +84,9 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
         ),
     );
     let _ = write!(text, "; {}", account_line(rules));
+    if !live.custom_roles_available {
+        text.push_str(", no custom roles (Enterprise only)");
+    }
     if stats.retries > 0 {
         let _ = write!(text, " ({} retried)", stats.retries);
     }

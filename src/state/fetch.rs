@@ -424,8 +424,13 @@ fn allowed<T>(read: Result<T, ZendeskError>) -> Result<Option<T>, ZendeskError> 
     }
 }
 
-/// Step 5: custom roles (absent on non-Enterprise plans: 403/404), groups, organizations,
-/// memberships, all at once.
+/// Step 5: custom roles, groups, organizations, memberships, all at once.
+///
+/// Custom roles exist on Enterprise only, and Zendesk does not document what listing them
+/// answers below it (a 403 or 404, or an empty list, as the emulator chooses). An Enterprise
+/// account always lists its predefined roles (Staff, Team Leader, Advisor, Light Agent), so
+/// an empty list is read as an account without custom roles too: the planner then blocks
+/// `custom_role` at plan time instead of planning role writes that would be refused.
 async fn fetch_account(
     client: &ReadClient,
     organization_memberships: bool,
@@ -434,7 +439,13 @@ async fn fetch_account(
     progress.on_stage(Stage::Account, 0);
     let roles = async {
         match client.custom_roles().await {
-            Ok(roles) => Ok((roles.into_iter().map(LiveCustomRole::from).collect(), true)),
+            Ok(roles) => {
+                let available = !roles.is_empty();
+                Ok((
+                    roles.into_iter().map(LiveCustomRole::from).collect(),
+                    available,
+                ))
+            }
             Err(ZendeskError::Forbidden { .. } | ZendeskError::NotFound { .. }) => {
                 Ok((Vec::new(), false))
             }

@@ -451,3 +451,37 @@ fn a_mass_onboarding_skips_the_secondary_address_check_and_says_so() {
         assert_eq!(stdout.contains(&note), noted, "{n}: {stdout}");
     }
 }
+
+#[test]
+fn below_enterprise_custom_roles_are_blocked_at_plan_time_and_nothing_is_written() {
+    let mut state: Value = serde_json::from_str(STATE).unwrap();
+    state["account"] = json!({"profile": "professional"});
+    let sandbox = Sandbox::start(&state);
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "custom_roles:\n  - { name: Tier 1 }\nusers:\n  - { external_id: emp-1, role: agent, custom_role: Tier 1 }\n",
+    );
+    let (output, stdout) = run(sandbox.zplan().args(["--detailed-exitcode", &roster]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The listing answers an empty list: no predefined roles, so no custom roles at all.
+    assert!(
+        stderr.contains("no custom roles (Enterprise only)"),
+        "{stderr}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("! custom role: Tier 1 (")
+            && stdout.contains("custom_role: null → \"Tier 1\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "blocked: `custom_role` on `Jane Smith <jane@acme.com>`, but the account has no custom roles (`custom_role_without_custom_roles`)"
+        ),
+        "{stdout}"
+    );
+    let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(writes(&sandbox.requests()), 0);
+}

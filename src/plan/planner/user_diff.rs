@@ -103,12 +103,14 @@ impl Planner<'_> {
                 Self::group,
             ),
         ] {
-            if field == UserField::CustomRole && no_custom_roles {
-                continue;
-            }
             let want = match roster_value {
                 Field::Absent => continue,
                 Field::Null(_) => FieldValue::Null,
+                // Shown as the roster writes it, blocked: the account has no roles to
+                // resolve it against.
+                Field::Value(name) if field == UserField::CustomRole && no_custom_roles => {
+                    FieldValue::Text(name.value.clone())
+                }
                 Field::Value(name) => match self.resolve(what, source, name, lookup) {
                     Some(resolved) => FieldValue::Text(resolved.name),
                     None => continue,
