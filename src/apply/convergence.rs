@@ -15,8 +15,9 @@
 //! minute Zendesk allows), and every user it did not return (budget spent, a replica
 //! lagging behind, an account that refuses the export) is read with `show_many` instead.
 //!
-//! The export's window is shared with the fetch: when the fetch read it within the last
-//! minute, the check waits for free pages rather than spend requests of the account's
+//! The export's window is shared with the fetch and with settling (which read recent changes
+//! there, [`crate::state::RecentUsers`]): when they read it within the last minute, the
+//! check waits for free pages rather than spend requests of the account's
 //! limit, which other integrations share (DESIGN.md §8). Requests are the scarcer resource;
 //! the wait is logged like any other rate-limit wait. The check therefore
 //! never costs more than `show_many` alone would, and never trusts a user's absence from the
@@ -40,7 +41,7 @@ use crate::plan::{Action, Change, FieldValue, MatchKey, NamedIds, SourceRef, Use
 use crate::state::{Interner, LiveUser};
 use crate::zendesk::ReadClient;
 use crate::zendesk::limits::{
-    EXPORT_CHEAPER_ABOVE, EXPORT_MIN_AGE_S, EXPORT_PER_WINDOW, SHOW_MANY_LIMIT,
+    EXPORT_CHEAPER_ABOVE, EXPORT_PER_WINDOW, SHOW_MANY_LIMIT, export_start,
 };
 
 /// A planned value that does not hold after applying.
@@ -113,24 +114,20 @@ pub(crate) async fn check(
     if wanted.len() > EXPORT_CHEAPER_ABOVE {
         let show_many = wanted.len().div_ceil(SHOW_MANY_LIMIT);
         let budget = (show_many / 2).min(EXPORT_PER_WINDOW);
-        let now = chrono::Utc::now().timestamp();
-        let start = run_started.min(now - EXPORT_MIN_AGE_S);
-        let mut pager = client.incremental_users(start);
-        while reads.incremental_pages < budget as u64 {
-            let Ok(Some(page)) = pager.next_page().await else {
-                break;
-            };
-            reads.incremental_pages += 1;
-            // Later pages hold later versions: keep the last one seen.
-            found.extend(
-                page.into_iter()
-                    .filter(|u| wanted.contains(&u.id))
-                    .map(|u| (u.id, LiveUser::from_wire(u, &mut interner))),
-            );
-            if !pager.has_next() {
-                break;
-            }
-        }
+        let start = export_start(run_started, chrono::Utc::now().timestamp());
+        // A failed read leaves the users it did not return to `show_many`.
+        let _ = client
+            .each_incremental_users(start, budget, |page| {
+                reads.incremental_pages += 1;
+                // Later pages hold later versions: keep the last one seen.
+                found.extend(
+                    page.into_iter()
+                        .filter(|u| wanted.contains(&u.id))
+                        .map(|u| (u.id, LiveUser::from_wire(u, &mut interner))),
+                );
+                true
+            })
+            .await;
     }
     let missing: Vec<u64> = {
         let mut ids: Vec<u64> = wanted

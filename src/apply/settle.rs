@@ -1,6 +1,19 @@
 //! Settling by re-reading: changes whose outcome is unknown (a job expired, an answer was
 //! lost), refused because the end state holds already, or possibly made by an interrupted
 //! run are decided by reading what Zendesk holds now, never by submitting them again.
+//!
+//! Users are re-read by id or external id with `show_many`, which reads the users
+//! themselves. Users known by email alone (users to create) need a search, and search reads
+//! an index that lags behind writes by up to a few minutes (API.md §12): the user this run
+//! created seconds ago is not found by it. So those are first looked for among the users
+//! changed in the last minutes, in the incremental export ([`RecentUsers`], one read for
+//! every email of the call, one page unless the account changed more than 1,000 users in
+//! that time), and only the emails not found there are searched: a user changed before that
+//! window is in the index. The window is counted back from now, not from the run's start:
+//! whatever changed before it the search shows, whoever changed it (this run, the
+//! interrupted run `--resume` adopts, whose start the journal does not say, or someone
+//! else), so one rule serves every case and a long run reads no more of the export than a
+//! short one.
 
 use std::collections::BTreeSet;
 
@@ -9,8 +22,9 @@ use super::applier::MembershipTable;
 use super::convergence;
 use super::run::Run;
 use crate::plan::MatchKey;
-use crate::state::LiveUser;
+use crate::state::{LiveUser, RECENT_PAGES_AT_MOST, RecentUsers};
 use crate::zendesk::ReadClient;
+use crate::zendesk::limits::SEARCH_LAG_WINDOW_S;
 use crate::zendesk::wire::User;
 
 /// Why changes are being settled by re-reading, which decides what happens when the
@@ -27,8 +41,9 @@ pub(super) enum Settle {
     Resumed,
 }
 
-/// User changes: re-reads the users (`show_many` by id or external id, a search by email)
-/// and sees whether the planned values hold, by the planner's own rules.
+/// User changes: re-reads the users (`show_many` by id or external id; by email, the
+/// export of recent changes, then a search for the emails not found there) and sees whether
+/// the planned values hold, by the planner's own rules.
 pub(super) async fn users(client: &ReadClient, run: &mut Run<'_>, changes: &[usize], why: Settle) {
     if changes.is_empty() {
         return;
@@ -57,7 +72,26 @@ pub(super) async fn users(client: &ReadClient, run: &mut Run<'_>, changes: &[usi
             Err(error) => read_error = Some(error.to_string()),
         }
     }
-    for email in emails {
+    let mut unseen: BTreeSet<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+    match RecentUsers::find(client, &unseen).await {
+        Ok(recent) => {
+            for user in &recent.users {
+                if let Some(email) = &user.email {
+                    unseen.remove(&email.to_lowercase());
+                }
+            }
+            users.extend(recent.users);
+            if !recent.complete {
+                read_error = Some(format!(
+                    "the users changed in the last {} minutes are more than {} pages of the user export",
+                    SEARCH_LAG_WINDOW_S / 60,
+                    RECENT_PAGES_AT_MOST
+                ));
+            }
+        }
+        Err(error) => read_error = Some(error.to_string()),
+    }
+    for email in unseen {
         match client
             .search_users(&format!("email:{email}"))
             .collect_all()

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::render::plural;
 use crate::state::{AccountRules, EmailStrategy, LiveState, Progress, Stage};
+use crate::zendesk::limits::SEARCH_LAG_WINDOW_S;
 use crate::zendesk::{ClientEvent, Observer};
 
 /// Shows fetch progress on standard error when it is a terminal; silent otherwise.
@@ -96,6 +97,17 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
             EmailStrategy::IncrementalExport => "found through the user export",
         };
         let _ = write!(text, "; {} roster emails {how}", lookup.emails);
+        if lookup.recent_export_pages > 0 {
+            let _ = write!(
+                text,
+                ", then the last {} minutes of the user export read ({}): search lags behind writes",
+                SEARCH_LAG_WINDOW_S / 60,
+                plural(
+                    usize::try_from(lookup.recent_export_pages).unwrap_or(usize::MAX),
+                    "page"
+                ),
+            );
+        }
     }
     let _ = writeln!(err, "{text}");
 }

@@ -98,7 +98,10 @@
 //!     deleted users out, `/search` does not, as recorded); `external_id=` is not indexed.
 //!     Several values of one property match any of them (`email:a email:b`); different
 //!     properties must all match; a bare word matches the start of a name, address or
-//!     external id.
+//!     external id. The incremental export does not lag; a new primary address (through
+//!     `make_primary` or an identity's new value) moves the user's `updated_at` (recorded),
+//!     which lists the user there; adding a secondary address alone does not (not
+//!     recorded).
 //!   - `/deleted_users` lists soft-deleted users in the `DeletedUserObject` shape of the
 //!     `OpenAPI` file; its `DELETE` forgets the user for good.
 

@@ -93,6 +93,7 @@ fn state(json: &Value) -> LiveState {
             .collect(),
         secondary_emails,
         secondary_emails_unchecked: 0,
+        recent_emails_unchecked: 0,
         custom_roles: custom_roles.into_iter().map(Into::into).collect(),
         custom_roles_available: true,
         organizations: organizations.into_iter().map(Into::into).collect(),
@@ -619,4 +620,17 @@ fn emails_the_fetch_could_not_check_for_secondary_owners_are_noted_in_every_form
         &state(&json!({})),
     );
     assert!(!serde_json::to_string(&quiet).unwrap().contains("notes"));
+}
+
+#[test]
+fn emails_the_fetch_could_not_check_against_recent_changes_are_noted() {
+    let mut live = state(&json!({}));
+    live.recent_emails_unchecked = 2;
+    let plan = plan_with("users:\n  - { name: New, email: new@acme.com }\n", &live);
+    assert_eq!(
+        plan.notes,
+        [
+            "2 roster emails that the user search does not find were not checked against the users changed in the last 15 minutes, which the search may not show yet (the user export of that time was longer than 10 pages or could not be read); if one is such a user's, applying updates that user instead of creating a new one"
+        ]
+    );
 }

@@ -12,6 +12,14 @@
 //! each of those emails costs one search. The decision does not count these, since their
 //! number is known only afterwards; in a roster whose users mostly exist they are few.
 //!
+//! The search has one more cost the decision does not count either: its index lags behind
+//! writes, so when the searches leave emails unmatched (new users, usually) the users changed
+//! in the last minutes are read from the export ([`super::RecentUsers`]): one page in an
+//! account that changed fewer than 1,000 users in that time, reported as
+//! [`EmailLookup::recent_export_pages`]. Like the secondary checks it is not counted: whether
+//! it is needed is known only afterwards (a roster whose users all exist needs none). The
+//! full export needs no such read: it does not lag.
+//!
 //! The export is chosen only when it takes fewer requests. With `n ≤ 2` the search always
 //! wins (the export needs at least two), so the count is not even asked for. The export's
 //! own limit (10 requests a minute) is honoured by spacing its pages 6 s apart; the search
@@ -44,6 +52,10 @@ pub struct EmailLookup {
     pub search_requests: u64,
     /// Requests the export would take (count included), when known.
     pub export_requests: Option<u64>,
+    /// Pages of the export of recent changes read after the search, for emails it left
+    /// unmatched (the search index lags): 0 when the search matched them all, and with the
+    /// export strategy.
+    pub recent_export_pages: u64,
 }
 
 impl EmailLookup {
@@ -69,6 +81,7 @@ impl EmailLookup {
             account_users,
             search_requests: emails,
             export_requests,
+            recent_export_pages: 0,
         }
     }
 }

@@ -7,13 +7,25 @@
 //! 3. roster users not found that way by external id, `users/show_many?external_ids=`, 100 a
 //!    request;
 //! 4. roster emails still not seen, by search or by the incremental export, whichever the cost
-//!    model in [`EmailLookup`] says takes fewer requests;
+//!    model in [`EmailLookup`] says takes fewer requests. The search reads an index that lags
+//!    behind writes by up to a few minutes (API.md §12): a user created or given its address
+//!    moments ago, by another tool or by an interrupted zapply, is not found. So when the
+//!    searches leave emails unmatched, the users changed in the last
+//!    [`SEARCH_LAG_WINDOW_S`](crate::zendesk::limits::SEARCH_LAG_WINDOW_S) are read from the
+//!    incremental export, which does not lag ([`RecentUsers`]): one page (1,000 users) in an
+//!    account that changed fewer in that time, further pages only while an email is still
+//!    unmatched and the export goes on, at most a minute's allowance of the export (10
+//!    pages); past that the plan notes the emails not checked. After the full export (from
+//!    0) nothing lags and nothing more is read;
 //! 5. roster emails that no live user has as its primary address (users to create, primary
 //!    emails to change) may still be another user's *secondary* address, a conflict
 //!    (DESIGN.md §3): each such email is searched (the search of step 4 is reused; after the
 //!    export, which shows primary addresses only, one search per such email), and a hit whose
 //!    primary address differs is confirmed by reading that user's identities. Roster users
-//!    matched by their primary email, the usual case, cost nothing here;
+//!    matched by their primary email, the usual case, cost nothing here. A secondary
+//!    address added in the last minutes is seen by neither read (the search lags, the export
+//!    shows primary addresses only): that conflict goes unnoticed, and applying the create
+//!    updates that user (`create_or_update_many` matches any of a user's addresses);
 //! 6. custom roles, groups, organizations (full listings, 100 a page), group memberships and,
 //!    when the roster manages them, organization memberships (full listings, filtered to the
 //!    users in play); the account's rules: its settings (`GET /account/settings`: user
@@ -28,7 +40,7 @@ use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 
 use super::{
     AccountRules, EmailLookup, EmailStrategy, FetchCost, Interner, LiveCustomRole, LiveGroup,
-    LiveMembership, LiveOrganization, LiveState, LiveUser, StateQuery,
+    LiveMembership, LiveOrganization, LiveState, LiveUser, RecentUsers, StateQuery,
 };
 use crate::roster::Role;
 use crate::zendesk::wire::{self, User};
@@ -82,6 +94,7 @@ pub async fn fetch(
             email_lookup,
             secondary_emails,
             secondary_emails_unchecked,
+            recent_emails_unchecked,
         },
         account,
     ) = tokio::try_join!(users_and_lookup, account)?;
@@ -104,6 +117,7 @@ pub async fn fetch(
         users,
         secondary_emails,
         secondary_emails_unchecked,
+        recent_emails_unchecked,
         custom_roles,
         custom_roles_available,
         organizations,
@@ -134,10 +148,14 @@ struct FoundUsers {
     secondary_emails: BTreeMap<String, u64>,
     /// Emails not checked for secondary owners (too many to search one by one).
     secondary_emails_unchecked: usize,
+    /// Emails not checked against the users changed in the last minutes (the export of
+    /// that time was too long or not readable).
+    recent_emails_unchecked: usize,
 }
 
-/// Steps 2–5: users in scope, then roster users by external id, then by email, then the
-/// owners of roster emails held as secondary addresses.
+/// Steps 2–5: users in scope, then roster users by external id, then by email (with the
+/// users changed too recently for the search), then the owners of roster emails held as
+/// secondary addresses.
 async fn fetch_users(
     client: &ReadClient,
     query: &StateQuery,
@@ -221,6 +239,7 @@ async fn fetch_users(
             email_lookup: None,
             secondary_emails: BTreeMap::new(),
             secondary_emails_unchecked: 0,
+            recent_emails_unchecked: 0,
         });
     }
     let count = emails.len() as u64;
@@ -229,13 +248,33 @@ async fn fetch_users(
     } else {
         None
     };
-    let lookup = EmailLookup::decide(count, account_users);
+    let mut lookup = EmailLookup::decide(count, account_users);
     progress.on_stage(Stage::Emails(lookup.strategy), 0);
+    let mut recent_unchecked = 0;
     let searched = match lookup.strategy {
         EmailStrategy::Search => {
             let searched = search_emails(client, &emails).await?;
             for user in searched.iter().flat_map(|(_, hits)| hits) {
                 add_if_primary(&mut users, user, &emails, &mut interner);
+            }
+            // The search index lags: the users changed in the last minutes are read where it
+            // does not (a token that may not read the export leaves them unchecked).
+            let unfound = unmatched(&users, &emails);
+            if !unfound.is_empty() {
+                progress.on_stage(Stage::Emails(EmailStrategy::IncrementalExport), users.len());
+                let complete = match allowed(RecentUsers::find(client, &unfound).await)? {
+                    Some(recent) => {
+                        lookup.recent_export_pages = recent.pages;
+                        for user in &recent.users {
+                            add_if_primary(&mut users, user, &emails, &mut interner);
+                        }
+                        recent.complete
+                    }
+                    None => false,
+                };
+                if !complete {
+                    recent_unchecked = unmatched(&users, &unfound).len();
+                }
             }
             Some(searched)
         }
@@ -254,15 +293,7 @@ async fn fetch_users(
     progress.on_stage(Stage::Emails(lookup.strategy), users.len());
 
     // Step 5: emails no live user has as its primary address.
-    let primaries: BTreeSet<String> = users
-        .values()
-        .filter(|user| user.active)
-        .filter_map(|user| user.email.as_deref().map(str::to_lowercase))
-        .collect();
-    let unowned: BTreeSet<String> = emails
-        .into_iter()
-        .filter(|email| !primaries.contains(email))
-        .collect();
+    let unowned = unmatched(&users, &emails);
     let mut unchecked = 0;
     let searched = match searched {
         Some(searched) => searched
@@ -281,7 +312,22 @@ async fn fetch_users(
         email_lookup: Some(lookup),
         secondary_emails,
         secondary_emails_unchecked: unchecked,
+        recent_emails_unchecked: recent_unchecked,
     })
+}
+
+/// The `emails` that no active user of `users` has as its primary address.
+fn unmatched(users: &Users, emails: &BTreeSet<String>) -> BTreeSet<String> {
+    let primaries: BTreeSet<String> = users
+        .values()
+        .filter(|user| user.active)
+        .filter_map(|user| user.email.as_deref().map(str::to_lowercase))
+        .collect();
+    emails
+        .iter()
+        .filter(|email| !primaries.contains(*email))
+        .cloned()
+        .collect()
 }
 
 /// Adds a search hit whose primary address is one of the roster's emails.

@@ -30,6 +30,11 @@ pub struct LiveState {
     /// How many such emails were not checked, because it would have taken one search each
     /// beyond [`super::SECONDARY_SEARCHES_AT_MOST`]; the plan says so.
     pub secondary_emails_unchecked: usize,
+    /// How many roster emails no live user has as its primary address were not checked
+    /// against the users changed in the last minutes, which the lagging search may not show
+    /// yet: the export of that time was longer than [`super::RECENT_PAGES_AT_MOST`] pages or
+    /// not readable. The plan says so.
+    pub recent_emails_unchecked: usize,
     /// Custom roles; empty when the plan has none (`custom_roles_available` false).
     pub custom_roles: Vec<LiveCustomRole>,
     /// Whether the account has custom roles (Enterprise).

@@ -8,6 +8,7 @@ mod email_lookup;
 mod fetch;
 mod live;
 mod live_state;
+mod recent_users;
 mod state_query;
 
 pub use account_rules::{AccountRules, FieldLookup, LiveUserField, UserFieldKind};
@@ -15,4 +16,5 @@ pub use email_lookup::{EmailLookup, EmailStrategy};
 pub use fetch::{NoProgress, Progress, SECONDARY_SEARCHES_AT_MOST, Stage, fetch};
 pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
 pub use live_state::{FetchCost, LiveState};
+pub use recent_users::{RECENT_PAGES_AT_MOST, RecentUsers};
 pub use state_query::StateQuery;

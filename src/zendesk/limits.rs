@@ -1,7 +1,8 @@
 //! Zendesk's API limits, stated once: page sizes, bulk sizes, the incremental export's pace
-//! and the job queue. The client obeys them; `state`, `plan` and `apply` count requests with
-//! them (the fetch's email lookup, the plan's cost estimate, the convergence check's choice
-//! of reads). See `zendesk/API.md` beside DESIGN.md.
+//! and start, the search index's lag and the job queue. The client obeys them; `state`,
+//! `plan` and `apply` count requests with them (the fetch's email lookup, the plan's cost
+//! estimate, the convergence check's choice of reads) and read around the lag (the fetch,
+//! settling). See `zendesk/API.md` beside DESIGN.md.
 
 use std::time::Duration;
 
@@ -32,6 +33,22 @@ pub const EXPORT_WINDOW: Duration = Duration::from_secs(61);
 /// and a second for the clocks).
 pub const EXPORT_MIN_AGE_S: i64 = 61;
 
+/// The incremental export's `start_time` for what changed since `since` (Unix seconds):
+/// `since`, or [`EXPORT_MIN_AGE_S`] before `now` when `since` is more recent than Zendesk
+/// accepts.
+#[must_use]
+pub fn export_start(since: i64, now: i64) -> i64 {
+    since.min(now - EXPORT_MIN_AGE_S)
+}
+
+/// How far back, in seconds, the incremental user export is read for users that the user
+/// search may not show yet. Search reads an index that lags behind writes: "It can take up
+/// to a few minutes for new tickets, users, and other resources to be indexed for search"
+/// (Zendesk's developer docs, API.md §12). The export reads the users themselves and does
+/// not lag. Fifteen minutes is a few minutes with a wide margin: a user changed before then
+/// is in the index.
+pub const SEARCH_LAG_WINDOW_S: i64 = 15 * 60;
+
 /// Above this many users, reading them through the incremental export ([`EXPORT_PAGE`] a
 /// page) may take fewer requests than `show_many` ([`SHOW_MANY_LIMIT`] a request); below it,
 /// `show_many` is always as cheap.
@@ -48,5 +65,13 @@ mod tests {
     #[test]
     fn the_page_size_parameter_says_the_page_size() {
         assert_eq!(super::PAGE_SIZE_PARAM, super::PAGE_SIZE.to_string());
+    }
+
+    #[test]
+    fn an_export_starts_at_least_a_minute_ago() {
+        let now = 1_000_000;
+        assert_eq!(super::export_start(now - 600, now), now - 600);
+        assert_eq!(super::export_start(now - 10, now), now - 61);
+        assert_eq!(super::export_start(now, now), now - super::EXPORT_MIN_AGE_S);
     }
 }

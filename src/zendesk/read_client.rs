@@ -214,6 +214,28 @@ impl ReadClient {
         )
     }
 
+    /// [`ReadClient::incremental_users`] page by page, at most `max_pages` of them: each
+    /// page's users go to `each`, which answers whether it needs more. Returns `true` when
+    /// the read stopped because nothing more was needed (`each` said so, or the export
+    /// ended), `false` when `max_pages` stopped it first.
+    pub async fn each_incremental_users(
+        &self,
+        start_time: i64,
+        max_pages: usize,
+        mut each: impl FnMut(Vec<User>) -> bool,
+    ) -> Result<bool, ZendeskError> {
+        let mut pager = self.incremental_users(start_time);
+        for _ in 0..max_pages {
+            let Some(page) = pager.next_page().await? else {
+                return Ok(true);
+            };
+            if !each(page) || !pager.has_next() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// All custom roles (one request; Enterprise plans, 403/404 elsewhere).
     pub async fn custom_roles(&self) -> Result<Vec<CustomRole>, ZendeskError> {
         self.pager("custom_roles", &[], "custom_roles", PageStyle::Offset)

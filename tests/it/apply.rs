@@ -597,6 +597,70 @@ fn items_of_a_killed_job_are_resolved_by_re_reading_never_resubmitted() {
 }
 
 #[test]
+fn items_of_a_killed_job_made_a_moment_ago_are_found_though_the_search_lags() {
+    // New end users known by email alone; the search index lags two minutes.
+    let sandbox = Sandbox::start_with(&json!({}), "fake-token", |knobs| {
+        mechanics(knobs);
+        knobs.job_items_per_second = 100_000.0;
+        knobs.search_lag_s = 120.0;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("users:\n");
+    for i in 0..4 {
+        writeln!(text, "  - {{ name: User {i}, email: u{i}@acme.com }}").unwrap();
+    }
+    let roster = roster_file(&dir, &text);
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    // Users 2 and 3 are made now, as if their items ran and only the answer was lost: the
+    // search will not show them for two minutes.
+    for i in 2..4 {
+        sandbox.api_post(
+            "users.json",
+            &json!({"user": {"name": format!("User {i}"), "email": format!("u{i}@acme.com")}}),
+        );
+    }
+    // The job is killed half-way: items 0 and 1 report results, items 2 and 3 do not.
+    sandbox
+        .handle()
+        .update_knobs(|knobs| knobs.fault_job_killed = 1.0);
+    sandbox.reset_requests();
+    let report = dir.path().join("report.json");
+    let (output, stdout) =
+        run(sandbox
+            .zapply()
+            .args(["--report", report.to_str().unwrap(), &saved]));
+    assert_code(&output, &stdout, 0);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let results = report["results"].as_array().unwrap();
+    assert!(
+        results.iter().all(|r| r["status"] == "applied"),
+        "{report:#}"
+    );
+    assert_eq!(
+        results[2]["details"], "outcome unknown; confirmed by re-reading",
+        "{report:#}"
+    );
+    // One export page found both; no search was needed, nothing was sent again.
+    let requests = sandbox.requests();
+    assert_eq!(
+        count(&requests, "GET /api/v2/incremental/users/cursor"),
+        1,
+        "{requests:#}"
+    );
+    assert_eq!(
+        count(&requests, "GET /api/v2/users/search"),
+        0,
+        "{requests:#}"
+    );
+    assert_eq!(
+        count(&requests, "POST /api/v2/users/create_or_update_many"),
+        1,
+        "never resubmitted: {requests:#}"
+    );
+    assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 5);
+}
+
+#[test]
 fn items_of_a_killed_job_that_did_not_happen_fail_and_the_next_run_finishes() {
     let sandbox = Sandbox::start_with(&json!({}), "fake-token", |knobs| {
         mechanics(knobs);

@@ -194,23 +194,32 @@ impl Sandbox {
     }
 
     /// A `PUT` to the emulator's API as the admin, like another integration would send.
-    pub(crate) fn api_put(&self, path: &str, body: &Value) {
+    pub(crate) fn api_put(&self, path: &str, body: &Value) -> Value {
+        self.api(reqwest::Method::PUT, path, body)
+    }
+
+    /// A `POST` to the emulator's API as the admin, like another integration would send:
+    /// the answer's body.
+    pub(crate) fn api_post(&self, path: &str, body: &Value) -> Value {
+        self.api(reqwest::Method::POST, path, body)
+    }
+
+    fn api(&self, method: reqwest::Method, path: &str, body: &Value) -> Value {
         let url = format!("{}/api/v2/{path}", self.url());
         self.runtime.block_on(async {
             let _ = rustls::crypto::ring::default_provider().install_default();
             let answer = reqwest::Client::new()
-                .put(url)
+                .request(method, url)
                 .basic_auth("admin@example.com/token", Some("fake-token"))
                 .json(body)
                 .send()
                 .await
                 .unwrap();
-            assert!(
-                answer.status().is_success(),
-                "{}",
-                answer.text().await.unwrap()
-            );
-        });
+            let status = answer.status();
+            let text = answer.text().await.unwrap();
+            assert!(status.is_success(), "{status}: {text}");
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        })
     }
 
     /// The emulator's request counters.

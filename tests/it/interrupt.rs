@@ -107,6 +107,14 @@ fn slow_sandbox() -> Sandbox {
 /// Starts `command` and kills it (SIGKILL) once the emulator has seen `after_writes` write
 /// requests; panics if it finished first.
 fn kill_after(sandbox: &Sandbox, command: &mut Command, after_writes: u64) {
+    kill_when(command, &format!("its {after_writes}th write"), || {
+        writes(&sandbox.requests()) >= after_writes
+    });
+}
+
+/// Starts `command` and kills it (SIGKILL) once `reached` says so (`what`, for the panic if
+/// it finished first or never got there).
+fn kill_when(command: &mut Command, what: &str, reached: impl Fn() -> bool) {
     let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -115,15 +123,12 @@ fn kill_after(sandbox: &Sandbox, command: &mut Command, after_writes: u64) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("zapply ended ({status}) before its {after_writes}th write");
+            panic!("zapply ended ({status}) before {what}");
         }
-        if writes(&sandbox.requests()) >= after_writes {
+        if reached() {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "no {after_writes}th write in time"
-        );
+        assert!(Instant::now() < deadline, "not {what} in time");
         std::thread::sleep(Duration::from_millis(2));
     }
     child.kill().unwrap();
@@ -250,4 +255,91 @@ fn a_two_thousand_user_apply_through_faults_converges_without_duplicates() {
     let left = plan_lines(&sandbox, &roster);
     assert!(left.is_empty(), "{left:?}");
     assert_no_duplicates_and_none_lost(&sandbox);
+}
+
+#[test]
+fn users_the_killed_run_created_a_moment_ago_are_adopted_on_resume_though_the_search_lags() {
+    // New end users known by email alone, a search index two minutes behind, and a job
+    // queue that holds the killed run's job until the test lets it go.
+    let sandbox = Sandbox::start_with(&json!({}), "fake-token", |knobs| {
+        mechanics(knobs);
+        knobs.search_lag_s = 120.0;
+        knobs.job_items_per_second = 0.0;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("users:\n");
+    for i in 0..3 {
+        writeln!(text, "  - {{ name: User {i}, email: u{i}@acme.com }}").unwrap();
+    }
+    let roster = dir.path().join("roster.yaml");
+    std::fs::write(&roster, text).unwrap();
+    let saved = dir.path().join("plan.json");
+    let saved = saved.to_str().unwrap();
+    let (output, _) = run(sandbox
+        .zplan()
+        .args(["--out", saved, roster.to_str().unwrap()]));
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    // The first run submits its `create_or_update_many` job and is killed while it waits.
+    let journal = dir.path().join("killed.jsonl");
+    let journal_text = || std::fs::read_to_string(&journal).unwrap_or_default();
+    kill_when(
+        sandbox
+            .zapply()
+            .args(["--journal", journal.to_str().unwrap(), saved]),
+        "its job was journaled",
+        || journal_text().contains("\"job_submitted\""),
+    );
+    // The job runs after all and makes the three users; then its status expires, so the
+    // resumed run cannot read its results and must look for the users themselves.
+    sandbox
+        .handle()
+        .update_knobs(|knobs| knobs.job_items_per_second = 100_000.0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sandbox.state()["users"].as_array().unwrap().len() < 4 {
+        assert!(Instant::now() < deadline, "the job never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    sandbox.handle().update_knobs(|knobs| knobs.job_ttl_s = 0);
+    std::thread::sleep(Duration::from_millis(100));
+    sandbox
+        .handle()
+        .update_knobs(|knobs| knobs.job_ttl_s = 3600);
+
+    sandbox.reset_requests();
+    let report = dir.path().join("report.json");
+    let (output, stdout) = run(sandbox.zapply().args([
+        "--resume",
+        journal.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        saved,
+    ]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    assert!(stdout.contains("Resuming"), "{stdout}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    for result in report["results"].as_array().unwrap() {
+        assert_eq!(result["status"], "applied", "{report:#}");
+        assert_eq!(
+            result["details"], "applied by the interrupted run; confirmed by re-reading",
+            "{report:#}"
+        );
+    }
+    // Adopted, not made again: the job's status read once, then one export page for the
+    // three emails, no search, no write.
+    let requests = sandbox.requests();
+    let count = |endpoint: &str| requests["by_endpoint"][endpoint].as_u64().unwrap_or(0);
+    assert_eq!(
+        count("GET /api/v2/incremental/users/cursor"),
+        1,
+        "{requests:#}"
+    );
+    assert_eq!(count("GET /api/v2/users/search"), 0, "{requests:#}");
+    assert_eq!(writes(&requests), 0, "{requests:#}");
+    assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 4);
 }

@@ -485,3 +485,129 @@ fn below_enterprise_custom_roles_are_blocked_at_plan_time_and_nothing_is_written
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert_eq!(writes(&sandbox.requests()), 0);
 }
+
+/// An account whose search index lags two minutes (users changed in the last two minutes
+/// are not found by `users/search?query=`), holding Jane, last changed long ago.
+fn lagging_account() -> Sandbox {
+    Sandbox::start_with(
+        &json!({"users": [
+            {"id": 10, "name": "Jane Smith", "email": "jane@acme.com", "role": "end-user",
+             "updated_at": "2020-01-01T00:00:00Z"}
+        ]}),
+        "fake-token",
+        |knobs| knobs.search_lag_s = 120.0,
+    )
+}
+
+const EXPORT: &str = "GET /api/v2/incremental/users/cursor";
+const SEARCH: &str = "GET /api/v2/users/search";
+
+/// `zplan --format json --detailed-exitcode ROSTER`: exit code, plan, stderr, requests.
+fn plan_lagging(sandbox: &Sandbox, roster: &str) -> (Option<i32>, Value, String, Value) {
+    sandbox.reset_requests();
+    let (output, stdout) =
+        run(sandbox
+            .zplan()
+            .args(["--format", "json", "--detailed-exitcode", roster]));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let plan: Value = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (output.status.code(), plan, stderr, sandbox.requests())
+}
+
+/// The plan's changes as `action key` lines.
+fn change_lines(plan: &Value) -> Vec<String> {
+    plan["changes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no plan: {plan:#}"))
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["action"].as_str().unwrap(),
+                c["key"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_user_created_a_moment_ago_is_matched_though_the_search_does_not_find_it_yet() {
+    let sandbox = lagging_account();
+    let dir = tempfile::tempdir().unwrap();
+    // Another tool creates Nia; the search index will show her in two minutes.
+    let nia = sandbox.api_post(
+        "users.json",
+        &json!({"user": {"name": "Nia Novak", "email": "nia@acme.com"}}),
+    )["user"]["id"]
+        .as_u64()
+        .unwrap();
+    let roster = roster_file(
+        &dir,
+        "users:\n  - { name: Nia Novak, email: nia@acme.com, details: Onboarded }\n  - { name: Tom New, email: tom@acme.com }\n",
+    );
+    let (code, plan, stderr, requests) = plan_lagging(&sandbox, &roster);
+    assert_eq!(code, Some(2), "{plan:#}\n{stderr}");
+    // Nia is updated (not created again); Tom, whom nobody holds, is created.
+    assert_eq!(
+        change_lines(&plan),
+        ["create email:tom@acme.com", "update email:nia@acme.com"],
+        "{plan:#}"
+    );
+    let update = &plan["changes"][1];
+    assert_eq!(update["id"], nia, "{plan:#}");
+    // One search per email, and one page of the export of the last 15 minutes for the two
+    // the search left unmatched; nothing written.
+    assert_eq!(count(&requests, SEARCH), 2, "{requests:#}");
+    assert_eq!(count(&requests, EXPORT), 1, "{requests:#}");
+    assert_eq!(writes(&requests), 0, "{requests:#}");
+    assert!(
+        stderr.contains(
+            "2 roster emails searched, then the last 15 minutes of the user export read (1 page)"
+        ),
+        "{stderr}"
+    );
+
+    // Every roster email found by the search: no export read at all.
+    let roster = roster_file(
+        &dir,
+        "users:\n  - { name: Jane Smith, email: jane@acme.com }\n",
+    );
+    let (code, plan, stderr, requests) = plan_lagging(&sandbox, &roster);
+    assert_eq!(code, Some(0), "{plan:#}\n{stderr}");
+    assert_eq!(count(&requests, SEARCH), 1, "{requests:#}");
+    assert_eq!(count(&requests, EXPORT), 0, "{requests:#}");
+}
+
+#[test]
+fn a_primary_email_changed_a_moment_ago_is_matched_though_the_search_has_the_old_one() {
+    let sandbox = lagging_account();
+    let dir = tempfile::tempdir().unwrap();
+    // Another tool gives Jane a new address and makes it primary.
+    let identity = sandbox.api_post(
+        "users/10/identities.json",
+        &json!({"identity": {"type": "email", "value": "jane.smith@acme.com"}}),
+    )["identity"]["id"]
+        .as_u64()
+        .unwrap();
+    sandbox.api_put(
+        &format!("users/10/identities/{identity}/make_primary.json"),
+        &json!({}),
+    );
+    let roster = roster_file(
+        &dir,
+        "users:\n  - { name: Jane Smith, email: jane.smith@acme.com }\n",
+    );
+    let (code, plan, stderr, requests) = plan_lagging(&sandbox, &roster);
+    assert_eq!(
+        code,
+        Some(0),
+        "nothing to do, no create: {plan:#}\n{stderr}"
+    );
+    assert_eq!(count(&requests, SEARCH), 1, "{requests:#}");
+    assert_eq!(count(&requests, EXPORT), 1, "{requests:#}");
+    assert_eq!(
+        count(&requests, "GET /api/v2/users/{id}/identities"),
+        0,
+        "Jane matched by her primary address: no secondary check: {requests:#}"
+    );
+}

@@ -81,7 +81,15 @@ impl Store {
             .map(|i| &self.identities[i])
             .find(|i| i.primary)
             .map(|i| i.value.clone());
+        let seeding = self.is_seeding();
+        let now = self.now();
         if let Some(user) = self.users.get_mut(&user_id) {
+            // A new primary address is a change of the user: recorded, `make_primary` moved
+            // the user's `updated_at` to its own moment (grouparoo export-record #42, #43),
+            // which is what puts the user in the incremental export. A seed keeps its times.
+            if user.email != primary && !seeding {
+                user.updated_at = now;
+            }
             user.email = primary;
         }
         self.reindex(user_id);

@@ -106,6 +106,58 @@ async fn search_offset_pages_and_incremental_export() {
 }
 
 #[tokio::test]
+async fn recent_users_read_the_export_only_while_an_email_is_missing() {
+    use zroster::state::RecentUsers;
+    // 2,500 end users seeded a moment ago: three export pages, in id order.
+    let handle = emulator(0, 2_500, simple()).await;
+    let client = reader(&handle);
+    let emails =
+        |list: &[&str]| -> BTreeSet<String> { list.iter().map(|e| (*e).to_owned()).collect() };
+    // Found on the first page: the read stops there.
+    reset(&handle).await;
+    let recent = RecentUsers::find(&client, &emails(&["customer5@example.com"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        recent.users.iter().map(|u| u.id).collect::<Vec<_>>(),
+        [50006]
+    );
+    assert_eq!((recent.pages, recent.complete), (1, true));
+    // On the last page: every page is read, once.
+    let recent = RecentUsers::find(
+        &client,
+        &emails(&["customer5@example.com", "customer2400@example.com"]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(recent.users.len(), 2);
+    assert_eq!((recent.pages, recent.complete), (3, true));
+    // Nobody's: read to the export's end, and complete all the same.
+    let recent = RecentUsers::find(&client, &emails(&["nobody@example.com"]))
+        .await
+        .unwrap();
+    assert!(recent.users.is_empty());
+    assert_eq!((recent.pages, recent.complete), (3, true));
+    // No email: nothing read.
+    let recent = RecentUsers::find(&client, &BTreeSet::new()).await.unwrap();
+    assert_eq!(recent.pages, 0);
+    assert_eq!(
+        count(&handle, "GET /api/v2/incremental/users/cursor").await,
+        7
+    );
+    // A budget smaller than the export says it stopped short.
+    let mut pages = 0;
+    let complete = client
+        .each_incremental_users(0, 2, |_| {
+            pages += 1;
+            true
+        })
+        .await
+        .unwrap();
+    assert_eq!((pages, complete), (2, false));
+}
+
+#[tokio::test]
 async fn groups_organizations_roles_and_memberships_are_listed() {
     let handle = emulator(3, 0, simple()).await;
     let writer = super::writer(&handle);

@@ -1161,6 +1161,93 @@ async fn search_export_needs_a_type_and_pages_newest_first() {
     assert_eq!(offset.body["count"], 3);
 }
 
+#[tokio::test]
+async fn the_incremental_export_does_not_lag_and_a_new_primary_email_moves_the_user_into_it() {
+    // Jane was last changed long ago; the search index lags two minutes.
+    let fake = Fake::with(
+        Knobs {
+            search_lag_s: 120.0,
+            ..profile(Plan::Enterprise)
+        },
+        state(json!({"users": [
+            {"id": 7, "name": "Jane", "email": "jane@x.com", "updated_at": "2020-01-01T00:00:00Z"}
+        ]})),
+    )
+    .await;
+    advance(&fake, 3600.0).await;
+    assert_eq!(
+        changed_in_the_last_ten_minutes(&fake).await,
+        Vec::<Value>::new(),
+        "Jane is not recent"
+    );
+
+    // A user made a moment ago: in the export at once, not found by the search yet.
+    let new = create_user(&fake, json!({"name": "New", "email": "new@x.com"})).await;
+    let listed = changed_in_the_last_ten_minutes(&fake).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], new["id"]);
+    assert_eq!(listed[0]["email"], "new@x.com");
+    assert_eq!(
+        search_users(&fake, "email:new@x.com").await,
+        Vec::<Value>::new()
+    );
+
+    advance(&fake, 10.0).await;
+    // Jane's new address made primary: recorded, `make_primary` moves the user's
+    // `updated_at` (grouparoo export-record #42, #43), so the export lists her under it.
+    let identity = fake
+        .post(
+            "/api/v2/users/7/identities.json",
+            json!({"identity": {"type": "email", "value": "jane@y.com"}}),
+        )
+        .await;
+    assert_eq!(identity.status, 201, "{}", identity.text);
+    let iid = &identity.body["identity"]["id"];
+    let made = fake
+        .put(
+            &format!("/api/v2/users/7/identities/{iid}/make_primary.json"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.text);
+    let jane = user(&fake, &json!(7)).await;
+    assert_eq!(jane["email"], "jane@y.com");
+    assert_ne!(jane["updated_at"], "2020-01-01T00:00:00Z");
+    assert_eq!(jane["updated_at"], made.body["identities"][0]["updated_at"]);
+    let listed = changed_in_the_last_ten_minutes(&fake).await;
+    let emails: Vec<&Value> = listed.iter().map(|u| &u["email"]).collect();
+    assert_eq!(emails, [&json!("new@x.com"), &json!("jane@y.com")]);
+    assert_eq!(
+        search_users(&fake, "email:jane@y.com").await,
+        Vec::<Value>::new(),
+        "the index still has the old address"
+    );
+}
+
+/// The incremental export from ten minutes ago on the emulator's clock: its users.
+async fn changed_in_the_last_ten_minutes(fake: &Fake) -> Vec<Value> {
+    let start = fake_clock(fake).await - 600;
+    let answer = fake
+        .get(&format!(
+            "/api/v2/incremental/users/cursor.json?start_time={start}"
+        ))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.body["users"].as_array().expect("users").clone()
+}
+
+/// The emulator's clock, in Unix seconds.
+async fn fake_clock(fake: &Fake) -> i64 {
+    let answer = fake
+        .send_request(client().get(fake.url("/__fake/clock")), None)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let now = answer.body["now"].as_str().expect("now");
+    chrono::DateTime::parse_from_rfc3339(now)
+        .expect("RFC 3339")
+        .timestamp()
+}
+
 // Deleted users.
 
 #[tokio::test]
