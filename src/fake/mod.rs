@@ -51,7 +51,9 @@
 //!   `GET /__fake/clock` and `PUT /__fake/clock` (`{"now": "<RFC 3339>"}` or
 //!   `{"advance_s": n}`; the clock never goes back).
 //! - In-process: [`Server::start`] → [`Handle`] (`base_url`, `state`, `requests`,
-//!   `update_knobs`, `reset_rate_limits`, `clock`, `shutdown`).
+//!   `update_knobs`, `reset_rate_limits`, `clock`, `shutdown`); without a server,
+//!   [`Store::from_state_file`] and [`Store::answer_get`] (a `GET`'s body as the server
+//!   sends it, for the planner's unit tests).
 //!
 //! # Choices where Zendesk's behaviour is not documented (API.md "UNCERTAIN")
 //! - `create_or_update` matches `external_id` first, then any email identity.
