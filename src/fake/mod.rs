@@ -63,7 +63,9 @@
 //!   admins carry a system role id that is not listed in `custom_roles` (but
 //!   `GET /custom_roles/{id}` shows it, as recorded).
 //! - Bulk imports off: 403 `{"error": "Forbidden", "description": "Bulk user imports are not
-//!   enabled for this account"}`; custom-role writes off Enterprise: 403 likewise.
+//!   enabled for this account"}`; custom roles off Enterprise: 403 likewise, reads as well as
+//!   writes (Zendesk documents the whole custom roles API as Enterprise-only; what its reads
+//!   answer below is not recorded), but for the admins' system role, which is shown.
 //! - Job queue full (`max_jobs` queued or working): 429 `TooManyJobs` with `Retry-After: 10`.
 //! - Account limit: 429 `{"error": "APIRateLimitExceeded", …}` with `Retry-After` = seconds to
 //!   the next minute; the per-user limit answers the recorded `text/plain` body.
