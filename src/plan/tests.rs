@@ -453,6 +453,28 @@ fn custom_roles_resolve_in_the_roster_then_the_account_and_missing_ones_are_erro
 }
 
 #[test]
+fn below_enterprise_custom_roles_are_blocked_at_plan_time_not_refused_at_apply_time() {
+    // A downgraded Professional account keeps its role Tier 1, but Zendesk neither lists it
+    // nor lets an agent hold it: the role to create and the user are blocked with their line.
+    let live = json!({
+        "account": {"profile": "professional"},
+        "users": [jane()],
+        "custom_roles": [{"id": 500, "name": "Tier 1", "role_type": 0, "configuration": {}}]
+    });
+    let p = plan(
+        "custom_roles:\n  - name: Tier 2\nusers:\n  - external_id: emp-1\n    role: agent\n    custom_role: Tier 1\n",
+        &live,
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    create custom_role name:Tier 2 [BLOCKED: the account has no custom roles (they need Zendesk Enterprise)]
+        name: null -> "Tier 2"
+    update user external_id:emp-1 [BLOCKED: `custom_role` on `Jane Smith <jane@acme.com>`, but the account has no custom roles (`custom_role_without_custom_roles`); hint: custom roles need Zendesk Enterprise; remove `custom_role`]
+        custom_role: null -> "Tier 1"
+    summary: 0 create, 0 update, 0 suspend, 0 downgrade, 0 delete, 2 blocked; seats +0; 0 requests, 0 jobs
+    "#);
+}
+
+#[test]
 fn organizations_and_groups_are_created_and_memberships_reach_the_exact_set() {
     let live = json!({
         "account": {"multiple_organizations": true},

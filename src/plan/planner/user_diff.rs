@@ -104,6 +104,17 @@ impl Planner<'_> {
             ),
         ] {
             if field == UserField::CustomRole && no_custom_roles {
+                // Nothing to resolve the name against: the change is planned as written, so
+                // that the user's block shows (a user whose other fields hold would otherwise
+                // plan nothing, and the roster's `custom_role` would pass unseen).
+                if let Field::Value(name) = roster_value {
+                    let before = field.live_value(live, self);
+                    fields.push(FieldChange::user(
+                        field,
+                        before,
+                        FieldValue::Text(name.value.clone()),
+                    ));
+                }
                 continue;
             }
             let want = match roster_value {
