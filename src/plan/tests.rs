@@ -475,6 +475,38 @@ fn below_enterprise_custom_roles_are_blocked_at_plan_time_not_refused_at_apply_t
 }
 
 #[test]
+fn with_one_organization_a_user_moving_to_another_is_planned_as_its_organization() {
+    // Zendesk refuses a second membership there: add-then-remove would fail half-way.
+    let live = |multiple: bool| {
+        json!({
+            "account": {"multiple_organizations": multiple},
+            "users": [jane()],
+            "organizations": [{"id": 30, "name": "Acme"}, {"id": 31, "name": "Partners"}],
+            "organization_memberships": [{"id": 800, "user_id": 10, "organization_id": 30, "default": true}]
+        })
+    };
+    let roster = "users:\n  - { external_id: emp-1, organizations: [Partners] }\n";
+    insta::assert_snapshot!(brief(&plan(roster, &live(false))), @r#"
+    update user external_id:emp-1
+        organization: "Acme" -> "Partners"
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 2 requests, 1 jobs
+    "#);
+    // With several organizations a user, the exact set is reached membership by membership.
+    insta::assert_snapshot!(brief(&plan(roster, &live(true))), @r"
+    add organization_membership external_id:emp-1 -> Partners
+    remove organization_membership external_id:emp-1 -> Acme
+    summary: 0 create, 2 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 3 requests, 2 jobs
+    ");
+    // A user in no organization yet joins by a membership either way.
+    let mut none = live(false);
+    none["organization_memberships"] = json!([]);
+    insta::assert_snapshot!(brief(&plan(roster, &none)), @r"
+    add organization_membership external_id:emp-1 -> Partners
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 1 requests, 1 jobs
+    ");
+}
+
+#[test]
 fn organizations_and_groups_are_created_and_memberships_reach_the_exact_set() {
     let live = json!({
         "account": {"multiple_organizations": true},
