@@ -207,6 +207,15 @@ fn plan(roster: &str, live: &Value) -> Plan {
 
 /// The plan in a compact, stable form.
 fn brief(plan: &Plan) -> String {
+    brief_of(plan, false)
+}
+
+/// [`brief`] with each change's notes (what Zendesk does by itself) under it.
+fn brief_with_notes(plan: &Plan) -> String {
+    brief_of(plan, true)
+}
+
+fn brief_of(plan: &Plan, notes: bool) -> String {
     let mut out = String::new();
     for refusal in &plan.refusals {
         writeln!(out, "REFUSED {}: {}", refusal.rule, refusal.message).unwrap();
@@ -237,6 +246,9 @@ fn brief(plan: &Plan) -> String {
         writeln!(out).unwrap();
         for f in &c.fields {
             writeln!(out, "    {}: {} -> {}", f.field, f.before, f.after).unwrap();
+        }
+        for note in c.notes.iter().filter(|_| notes) {
+            writeln!(out, "    note: {note}").unwrap();
         }
     }
     for d in &plan.drift {
@@ -698,29 +710,43 @@ fn deleted_users_never_match() {
     assert_eq!(p.changes[0].action, super::Action::Create, "{}", brief(&p));
 }
 
+/// How many scenarios `tests/fixtures/scenarios/` holds.
+const SCENARIOS: usize = 43;
+
+/// The account profiles of the emulator, by the name a state's `account.profile` gives.
+const PROFILES: [&str; 4] = ["team", "growth", "professional", "enterprise"];
+
 /// The planner scenarios, each a small roster and state in
-/// `tests/fixtures/scenarios/<name>/` (`roster.yaml`, `state.json`), rendered in all three
-/// formats and pinned: what a reviewer reads for each kind of change. The end-to-end tests
-/// apply the same scenarios to the emulator.
-#[test]
-fn every_scenario_renders_in_every_format() {
-    use crate::render::{self, Format, RenderOptions};
+/// `tests/fixtures/scenarios/<name>/` (`roster.yaml`, `state.json` with the account's knobs
+/// in `account`): name, roster text, state.
+fn scenarios() -> Vec<(String, String, Value)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios");
     let mut names: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 24, "{names:?}");
-    let scenarios = names.into_iter().map(|name| {
-        let dir = root.join(&name);
-        let roster = std::fs::read_to_string(dir.join("roster.yaml")).unwrap();
-        let live: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap())
-                .unwrap();
-        (name, roster, live)
-    });
-    for (name, roster, live) in scenarios {
+    assert_eq!(names.len(), SCENARIOS, "{names:?}");
+    names
+        .into_iter()
+        .map(|name| {
+            let dir = root.join(&name);
+            let roster = std::fs::read_to_string(dir.join("roster.yaml")).unwrap();
+            let live: Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap())
+                    .unwrap();
+            (name, roster, live)
+        })
+        .collect()
+}
+
+/// Each scenario on its own account (Enterprise unless its `account` names a profile),
+/// rendered in all three formats and pinned: what a reviewer reads for each kind of change.
+/// The end-to-end tests apply the same scenarios to the emulator.
+#[test]
+fn every_scenario_renders_in_every_format() {
+    use crate::render::{self, Format, RenderOptions};
+    for (name, roster, live) in scenarios() {
         let loaded = load_texts(&[("roster.yaml", roster.as_str())]);
         assert!(!loaded.has_errors(), "{name}: {:#?}", loaded.diagnostics);
         let plan = Planner::build(&loaded.roster, &state(&live), "sha256:test");
@@ -738,6 +764,50 @@ fn every_scenario_renders_in_every_format() {
                 String::from_utf8(out).unwrap()
             );
         }
+    }
+}
+
+/// Each scenario planned on every account profile (only on the profile its `account`
+/// names, if it names one), in the compact form with the changes' notes, profiles with the
+/// same plan together: what each account's rules and automatic behaviour make of the same
+/// roster. The end-to-end tests apply each on the same profiles.
+#[test]
+fn every_scenario_plans_on_every_profile() {
+    for (name, roster, live) in scenarios() {
+        let pinned = live["account"]["profile"].as_str().map(str::to_owned);
+        let mut plans: Vec<(Vec<&str>, String)> = Vec::new();
+        for profile in PROFILES {
+            if pinned.as_deref().is_some_and(|p| p != profile) {
+                continue;
+            }
+            let mut live = live.clone();
+            if live.get("account").is_none() {
+                live["account"] = json!({});
+            }
+            live["account"]["profile"] = json!(profile);
+            let text = brief_with_notes(&plan(&roster, &live));
+            // A long plan is pinned by its first changes and its summary.
+            let lines: Vec<&str> = text.lines().collect();
+            let text = if lines.len() > 40 {
+                format!(
+                    "{}\n… {} more lines\n{}\n",
+                    lines[..30].join("\n"),
+                    lines.len() - 31,
+                    lines[lines.len() - 1]
+                )
+            } else {
+                text
+            };
+            match plans.iter_mut().find(|(_, t)| *t == text) {
+                Some((profiles, _)) => profiles.push(profile),
+                None => plans.push((vec![profile], text)),
+            }
+        }
+        let out: Vec<String> = plans
+            .into_iter()
+            .map(|(profiles, text)| format!("## {}\n{text}", profiles.join(", ")))
+            .collect();
+        insta::assert_snapshot!(format!("scenario_{name}_profiles"), out.join("\n"));
     }
 }
 

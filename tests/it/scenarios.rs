@@ -15,9 +15,6 @@ use crate::common::{Sandbox, root, run, writes};
 /// The account profiles of the emulator.
 const PROFILES: [&str; 4] = ["team", "growth", "professional", "enterprise"];
 
-/// Profiles below Enterprise, which have no custom roles.
-const BELOW_ENTERPRISE: &[&str] = &["team", "growth", "professional"];
-
 /// The scenarios whose plan cannot be applied on some profiles, and the exit code that
 /// says so.
 const NOT_APPLICABLE: &[(&str, &[&str], i32)] = &[
@@ -26,10 +23,12 @@ const NOT_APPLICABLE: &[(&str, &[&str], i32)] = &[
     ("custom_role_missing", &["enterprise"], 1),
     // `min_admins` holds even with `--allow-mass-changes`.
     ("min_admins", &PROFILES, 3),
+    // No account of a profile has user tagging on: no user can be selected by tag.
+    ("manage_tags_without_user_tagging", &PROFILES, 1),
 ];
 
 /// How many scenarios `tests/fixtures/scenarios/` holds.
-const SCENARIOS: usize = 24;
+const SCENARIOS: usize = 43;
 
 /// Scenarios run side by side, each against its own emulator.
 const THREADS: usize = 4;

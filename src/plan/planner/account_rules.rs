@@ -53,7 +53,11 @@ impl Planner<'_> {
         let default_group = profile.default_group.or(&defaults.default_group);
         let has_groups = groups.is_some_and(|g| !g.value.is_empty());
         if role == Role::EndUser && (has_groups || default_group.value().is_some()) {
-            let key = if has_groups { "groups" } else { "default_group" };
+            let key = if has_groups {
+                "groups"
+            } else {
+                "default_group"
+            };
             add(
                 AccountRule::GroupsOnEndUser,
                 format!("`{key}` on `{label}`, who will be an end-user"),
