@@ -30,7 +30,10 @@ const NOT_APPLICABLE: &[(&str, &[&str], i32)] = &[
 /// How many scenarios `tests/fixtures/scenarios/` holds.
 const SCENARIOS: usize = 43;
 
-/// Scenarios run side by side, each against its own emulator.
+/// Scenarios run side by side, each against its own emulator. Most of a run is waiting on
+/// the binaries' processes, so more threads than cores pay: on 2 cores (and a busy
+/// machine), 1 thread took 27 s for the 43 scenarios on their profiles, 2 took 21 s, 4 took
+/// 15 s, 6 took 18 s.
 const THREADS: usize = 4;
 
 #[test]
