@@ -396,7 +396,8 @@ mod tests {
         domains
     }
 
-    /// The account's custom roles, organizations and groups, and Jane (#10) patched.
+    /// The account's custom roles, organizations, groups and user field `code`, with user
+    /// tagging on, and Jane (#10) patched.
     fn account(patch: &Value) -> LiveState {
         let mut jane = json!({
             "id": 10, "name": "Jane Smith", "email": "jane@acme.com", "external_id": "emp-1",
@@ -406,6 +407,8 @@ mod tests {
             jane[key] = value.clone();
         }
         state_from(&json!({
+            "account": {"user_tagging": true},
+            "user_fields": [{"id": 600, "key": "code", "type": "text", "title": "Code"}],
             "users": [jane],
             "custom_roles": [{"id": 500, "name": "Tier 1"}, {"id": 501, "name": "Tier 2"}],
             "organizations": [{"id": 30, "name": "Acme"}, {"id": 31, "name": "Partners"}],

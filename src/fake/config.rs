@@ -15,7 +15,7 @@ pub enum Plan {
     Team,
     /// Suite Growth: 400 requests a minute, no custom roles.
     Growth,
-    /// Suite Professional: 400 requests a minute, no custom roles (writes answer 403).
+    /// Suite Professional: 400 requests a minute, no custom roles (their API answers 403).
     Professional,
     /// Suite Enterprise: 700 requests a minute; custom roles, with the predefined ones, and
     /// every agent holds one.

@@ -51,7 +51,9 @@
 //!   `GET /__fake/clock` and `PUT /__fake/clock` (`{"now": "<RFC 3339>"}` or
 //!   `{"advance_s": n}`; the clock never goes back).
 //! - In-process: [`Server::start`] → [`Handle`] (`base_url`, `state`, `requests`,
-//!   `update_knobs`, `reset_rate_limits`, `clock`, `shutdown`).
+//!   `update_knobs`, `reset_rate_limits`, `clock`, `shutdown`); without a server,
+//!   [`Store::from_state_file`] and [`Store::answer_get`] (a `GET`'s body as the server
+//!   sends it, for the planner's unit tests).
 //!
 //! # Choices where Zendesk's behaviour is not documented (API.md "UNCERTAIN")
 //! - `create_or_update` matches `external_id` first, then any email identity.
@@ -61,7 +63,9 @@
 //!   admins carry a system role id that is not listed in `custom_roles` (but
 //!   `GET /custom_roles/{id}` shows it, as recorded).
 //! - Bulk imports off: 403 `{"error": "Forbidden", "description": "Bulk user imports are not
-//!   enabled for this account"}`; custom-role writes off Enterprise: 403 likewise.
+//!   enabled for this account"}`; custom roles off Enterprise: 403 likewise, reads as well as
+//!   writes (Zendesk documents the whole custom roles API as Enterprise-only; what its reads
+//!   answer below is not recorded), but for the admins' system role, which is shown.
 //! - Job queue full (`max_jobs` queued or working): 429 `TooManyJobs` with `Retry-After: 10`.
 //! - Account limit: 429 `{"error": "APIRateLimitExceeded", …}` with `Retry-After` = seconds to
 //!   the next minute; the per-user limit answers the recorded `text/plain` body.

@@ -40,6 +40,9 @@ fn apply(plan: &Plan, state: &mut LiveState) {
                 for field in &change.fields {
                     set(state, &mut user, &field.field, field.after.clone());
                 }
+                if user.role.is_staff() {
+                    join_default_group(state, &user, new_id());
+                }
                 state.users.insert(id, Box::new(user));
             }
             (
@@ -48,8 +51,12 @@ fn apply(plan: &Plan, state: &mut LiveState) {
             ) => {
                 let id = change.id.expect("updates name a live user");
                 let mut user = state.users[&id].clone();
+                let was_staff = user.role.is_staff();
                 for field in &change.fields {
                     set(state, &mut user, &field.field, field.after.clone());
+                }
+                if user.role.is_staff() && !was_staff {
+                    join_default_group(state, &user, new_id());
                 }
                 if user.role == Role::EndUser {
                     // Zendesk removes an end-user's group memberships.
@@ -88,7 +95,11 @@ fn apply(plan: &Plan, state: &mut LiveState) {
                 });
             }
             (Kind::GroupMembership, Action::Remove) => {
-                let (user_id, group) = (change.id.unwrap(), change.target_id.unwrap());
+                let user_id = change
+                    .id
+                    .or_else(|| user_by_key(state, &change.key))
+                    .unwrap();
+                let group = change.target_id.unwrap();
                 state
                     .group_memberships
                     .retain(|m| !(m.user_id == user_id && m.target_id == group));
@@ -96,6 +107,20 @@ fn apply(plan: &Plan, state: &mut LiveState) {
             other => panic!("the generated rosters do not plan {other:?}"),
         }
     }
+}
+
+/// What Zendesk does to a user it makes an agent: the default group given at creation,
+/// else the account's default group, becomes a membership.
+fn join_default_group(state: &mut LiveState, user: &LiveUser, id: u64) {
+    let Some(group) = user.default_group_id.or(state.rules.default_group) else {
+        return;
+    };
+    state.group_memberships.push(LiveMembership {
+        id,
+        user_id: user.id,
+        target_id: group,
+        default: true,
+    });
 }
 
 fn user_by_key(state: &LiveState, key: &MatchKey) -> Option<u64> {
@@ -308,6 +333,9 @@ fn live_json(live: &[GenLive]) -> Value {
         }
     }
     json!({
+        // Tagging on, so that the generated tags are planned rather than blocked; the
+        // account's default group ("Support", which the emulator adds) stays in play.
+        "account": {"user_tagging": true},
         "users": users,
         "groups": [{"id": 50, "name": "G0"}, {"id": 51, "name": "G1"}, {"id": 52, "name": "G2"}],
         "group_memberships": memberships,

@@ -6,14 +6,18 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::{Plan, Planner};
+use crate::fake::{AccountSettings, Knobs, StateFile, Store};
 use crate::roster::load_texts;
 use crate::state::{FetchCost, LiveMembership, LiveState, LiveUser};
 use crate::zendesk::{AuthenticatedUser, wire};
 
 /// The admin the plan is made as: id 1, `admin@acme.com`.
 fn admin() -> Value {
-    json!({"id": 1, "name": "Ada Admin", "email": "admin@acme.com", "role": "admin", "active": true})
+    json!({"id": 1, "name": "Ada Admin", "email": ADMIN_EMAIL, "role": "admin", "active": true})
 }
+
+/// Whom the unit tests' plans are made as.
+const ADMIN_EMAIL: &str = "admin@acme.com";
 
 /// Live state from Zendesk-shaped JSON, as the fetch would normalise it.
 pub(crate) fn state_from(json: &Value) -> LiveState {
@@ -47,45 +51,71 @@ pub(crate) fn plan_with(roster: &str, state: &LiveState) -> Plan {
     Planner::build(&loaded.roster, state, "sha256:test")
 }
 
-/// Live state from Zendesk-shaped JSON, as the fetch would normalise it.
+/// The account the unit tests' plans name.
+const ACCOUNT: &str = "https://acme.zendesk.com";
+
+/// Live state of the account a state file describes, as zplan's fetch would read it from
+/// the emulator: `json` is a state file (`users`, `groups`, …, `user_fields` definitions
+/// and an optional `account` object with the knobs; an Enterprise account unless it names
+/// another profile) loaded into the emulator's store as `zroster fake --state` loads it,
+/// whose answers are parsed with the client's wire types and converted as the fetch
+/// converts them. The planner's unit tests thus plan against the account the scenario
+/// tests apply to, with no reading of the account of their own.
 fn state(json: &Value) -> LiveState {
-    let list = |key: &str| json.get(key).cloned().unwrap_or_else(|| json!([]));
-    let mut users: Vec<wire::User> = serde_json::from_value(list("users")).unwrap();
-    if !users.iter().any(|u| u.id == 1) {
-        users.push(serde_json::from_value(admin()).unwrap());
+    let mut json = json.clone();
+    // The admin the plan is made as, id 1, unless the state has a user 1.
+    let users = json["users"].as_array().cloned().unwrap_or_default();
+    if !users.iter().any(|u| u["id"] == 1) {
+        let mut users = users;
+        users.push(admin());
+        json["users"] = Value::Array(users);
     }
-    let custom_roles: Vec<wire::CustomRole> = serde_json::from_value(list("custom_roles")).unwrap();
-    let organizations: Vec<wire::Organization> =
-        serde_json::from_value(list("organizations")).unwrap();
-    let groups: Vec<wire::Group> = serde_json::from_value(list("groups")).unwrap();
-    let group_memberships: Vec<wire::GroupMembership> =
-        serde_json::from_value(list("group_memberships")).unwrap();
-    let organization_memberships: Vec<wire::OrganizationMembership> =
-        serde_json::from_value(list("organization_memberships")).unwrap();
+    let seed: StateFile = serde_json::from_value(json).unwrap();
+    let knobs = Knobs::resolve(seed.account.as_ref(), &AccountSettings::default());
+    // Times the state leaves out are the clock's: a fixed moment, so that plans stay put.
+    let clock = std::sync::Arc::new(crate::fake::Clock::default());
+    clock.set("2026-11-01T12:00:00Z".parse().unwrap());
+    let store = Store::from_state_file(ACCOUNT, &seed, ADMIN_EMAIL, &knobs, clock).unwrap();
+    let account = Emulated {
+        store: &store,
+        knobs: &knobs,
+    };
+    let me: wire::Me = account.object("users/me", "user").unwrap();
+    let users: Vec<wire::User> = account.list("users", "users");
     // Secondary email identities, as the fetch records them for the roster's emails.
-    let identities: Vec<wire::Identity> = serde_json::from_value(list("identities")).unwrap();
-    let secondary_emails = identities
+    let secondary_emails = users
         .iter()
+        .flat_map(|u| {
+            account.list::<wire::Identity>(&format!("users/{}/identities", u.id), "identities")
+        })
         .filter(|i| i.kind == "email" && !i.primary)
         .filter_map(|i| Some((i.value.to_lowercase(), i.user_id?)))
         .collect();
-    // The account's rules: `account` as `GET /account/settings` answers `settings` (absent:
-    // not read), `user_fields` as `GET /user_fields` lists them (absent: not read).
-    let settings: Option<wire::AccountSettings> = json
-        .get("account_settings")
-        .map(|s| serde_json::from_value(s.clone()).unwrap());
-    let user_fields: Option<Vec<wire::UserField>> = json
-        .get("user_fields")
-        .map(|f| serde_json::from_value(f.clone()).unwrap());
+    // Custom roles: unavailable when the account forbids reading them.
+    let (custom_roles, custom_roles_available) =
+        match account.try_list::<wire::CustomRole>("custom_roles", "custom_roles") {
+            Ok(roles) => (roles, true),
+            Err(error) if matches!(error.status, 403 | 404) => (Vec::new(), false),
+            Err(error) => panic!("custom_roles: {}", error.status),
+        };
+    let groups: Vec<wire::Group> = account.list("groups", "groups");
+    let groups: Vec<wire::Group> = groups.into_iter().filter(|g| !g.deleted).collect();
+    let settings: wire::AccountSettings = account.object("account/settings", "settings").unwrap();
+    let user_fields: Vec<wire::UserField> = account.list("user_fields", "user_fields");
     let default_group = groups.iter().find(|g| g.default).map(|g| g.id);
-    let rules = crate::state::AccountRules::read(settings.as_ref(), user_fields, default_group);
+    let rules = crate::state::AccountRules::read(Some(&settings), Some(user_fields), default_group);
+    let group_memberships: Vec<wire::GroupMembership> =
+        account.list("group_memberships", "group_memberships");
+    let organization_memberships: Vec<wire::OrganizationMembership> =
+        account.list("organization_memberships", "organization_memberships");
+    let organizations: Vec<wire::Organization> = account.list("organizations", "organizations");
     LiveState {
-        account: "https://acme.zendesk.com".into(),
+        account: ACCOUNT.into(),
         me: AuthenticatedUser {
-            id: 1,
-            name: "Ada Admin".into(),
-            email: Some("admin@acme.com".into()),
-            role: wire::Role::Admin,
+            id: me.id.unwrap(),
+            name: me.name.unwrap_or_default(),
+            email: me.email,
+            role: me.role.unwrap(),
         },
         users: users
             .into_iter()
@@ -95,7 +125,7 @@ fn state(json: &Value) -> LiveState {
         secondary_emails_unchecked: 0,
         recent_emails_unchecked: 0,
         custom_roles: custom_roles.into_iter().map(Into::into).collect(),
-        custom_roles_available: true,
+        custom_roles_available,
         organizations: organizations.into_iter().map(Into::into).collect(),
         groups: groups.into_iter().map(Into::into).collect(),
         group_memberships: group_memberships
@@ -116,6 +146,60 @@ fn state(json: &Value) -> LiveState {
     }
 }
 
+/// The emulator's account, read in-process as the client reads it over HTTP.
+struct Emulated<'a> {
+    store: &'a Store,
+    knobs: &'a Knobs,
+}
+
+impl Emulated<'_> {
+    fn get(&self, path: &str) -> Result<Vec<u8>, crate::fake::ApiError> {
+        self.store.answer_get(self.knobs, ADMIN_EMAIL, path)
+    }
+
+    /// The object under `key` of `GET path`.
+    fn object<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+    ) -> Result<T, crate::fake::ApiError> {
+        let body = self.get(path)?;
+        Ok(wire::parse_object(&body, key).unwrap())
+    }
+
+    /// Every item under `key` of `GET path`, page by page (cursor pages of 100, or the one
+    /// offset page the emulator's short listings answer with).
+    fn try_list<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+    ) -> Result<Vec<T>, crate::fake::ApiError> {
+        let mut items = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let url = match &after {
+                None => format!("{path}?page[size]=100"),
+                Some(cursor) => format!("{path}?page[size]=100&page[after]={cursor}"),
+            };
+            let page = wire::Page::<T>::from_json(&self.get(&url)?, key).unwrap();
+            assert!(
+                page.next_offset_url().is_none(),
+                "{path}: a second offset page"
+            );
+            after = page.next_cursor().map(str::to_owned);
+            items.extend(page.items);
+            if after.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    fn list<T: serde::de::DeserializeOwned>(&self, path: &str, key: &str) -> Vec<T> {
+        self.try_list(path, key)
+            .unwrap_or_else(|e| panic!("{path}: {}", e.status))
+    }
+}
+
 fn plan(roster: &str, live: &Value) -> Plan {
     let loaded = load_texts(&[("roster.yaml", roster)]);
     assert!(!loaded.has_errors(), "{:#?}", loaded.diagnostics);
@@ -124,6 +208,15 @@ fn plan(roster: &str, live: &Value) -> Plan {
 
 /// The plan in a compact, stable form.
 fn brief(plan: &Plan) -> String {
+    brief_of(plan, false)
+}
+
+/// [`brief`] with each change's notes (what Zendesk does by itself) under it.
+fn brief_with_notes(plan: &Plan) -> String {
+    brief_of(plan, true)
+}
+
+fn brief_of(plan: &Plan, notes: bool) -> String {
     let mut out = String::new();
     for refusal in &plan.refusals {
         writeln!(out, "REFUSED {}: {}", refusal.rule, refusal.message).unwrap();
@@ -155,6 +248,9 @@ fn brief(plan: &Plan) -> String {
         for f in &c.fields {
             writeln!(out, "    {}: {} -> {}", f.field, f.before, f.after).unwrap();
         }
+        for note in c.notes.iter().filter(|_| notes) {
+            writeln!(out, "    note: {note}").unwrap();
+        }
     }
     for d in &plan.drift {
         writeln!(
@@ -181,11 +277,24 @@ fn jane() -> Value {
     serde_json::from_str(JANE).unwrap()
 }
 
+/// Jane's account with what her tags and user fields need: user tagging on, and the fields
+/// `employee_id` (text) and `start` (date) defined.
+fn janes_account() -> Value {
+    json!({
+        "account": {"user_tagging": true},
+        "user_fields": [
+            {"id": 600, "key": "employee_id", "type": "text", "title": "Employee ID"},
+            {"id": 601, "key": "start", "type": "date", "title": "Start date"}
+        ],
+        "users": [jane()]
+    })
+}
+
 #[test]
 fn new_users_are_created_with_their_fields() {
     let p = plan(
         "users:\n  - name: Omar Haddad\n    email: omar@acme.com\n    external_id: emp-2\n    role: agent\n    tags: [EMEA]\n",
-        &json!({}),
+        &json!({"account": {"user_tagging": true}}),
     );
     insta::assert_snapshot!(brief(&p), @r#"
     create user external_id:emp-2 [escalation: new agent]
@@ -204,7 +313,7 @@ fn an_unchanged_roster_plans_nothing_despite_zendesk_normalisations() {
     // "" vs null, number vs text and date vs timestamp in user fields, trailing newline.
     let p = plan(
         "users:\n  - name: Jane Smith\n    email: JANE@acme.com\n    external_id: EMP-1\n    role: agent\n    time_zone: Europe/Berlin\n    locale: en-us\n    tags: [VIP, emea]\n    alias: null\n    user_fields: { employee_id: 1042, start: 2024-03-01 }\n",
-        &json!({"users": [jane()]}),
+        &janes_account(),
     );
     assert!(p.is_empty(), "{}", brief(&p));
     assert!(p.touched.is_empty());
@@ -214,7 +323,7 @@ fn an_unchanged_roster_plans_nothing_despite_zendesk_normalisations() {
 fn changed_fields_of_every_kind_are_listed_with_before_and_after() {
     let p = plan(
         "users:\n  - name: Jane Q. Smith\n    external_id: emp-1\n    role: admin\n    time_zone: Europe/Paris\n    locale: de\n    tags: [emea]\n    alias: JQ\n    notes: Team lead\n    moderator: true\n    ticket_restriction: groups\n    user_fields: { employee_id: \"2042\" }\n",
-        &json!({"users": [jane()]}),
+        &janes_account(),
     );
     insta::assert_snapshot!(brief(&p), @r#"
     update user external_id:emp-1 [escalation: agent → admin]
@@ -279,6 +388,8 @@ fn keys_pointing_at_two_users_are_a_conflict_that_blocks_only_that_user() {
 }
 
 /// Bo (#11) holds `bo.berg@` and `robert@` as secondary addresses, Jane (#10) `jane.smith@`.
+/// A user whose identities a state lists has those identities only, so Jane's primary
+/// address is listed too.
 fn secondary_emails_state() -> Value {
     json!({
         "users": [jane(), {"id": 11, "name": "Bo Berg", "email": "bo@acme.com", "role": "agent", "active": true}],
@@ -286,7 +397,8 @@ fn secondary_emails_state() -> Value {
             {"id": 70, "user_id": 11, "type": "email", "value": "bo@acme.com", "primary": true},
             {"id": 71, "user_id": 11, "type": "email", "value": "bo.berg@acme.com", "primary": false},
             {"id": 72, "user_id": 11, "type": "email", "value": "robert@acme.com", "primary": false},
-            {"id": 73, "user_id": 10, "type": "email", "value": "jane.smith@acme.com", "primary": false}
+            {"id": 73, "user_id": 10, "type": "email", "value": "jane.smith@acme.com", "primary": false},
+            {"id": 74, "user_id": 10, "type": "email", "value": "jane@acme.com", "primary": true}
         ]
     })
 }
@@ -320,14 +432,15 @@ fn an_email_another_user_holds_as_a_secondary_address_is_a_conflict_that_blocks_
 
 #[test]
 fn custom_roles_resolve_in_the_roster_then_the_account_and_missing_ones_are_errors() {
+    // Jane is an agent of an Enterprise account: she holds the role agents get, Staff.
     let live = json!({"users": [jane()], "custom_roles": [{"id": 500, "name": "Tier 1", "role_type": 0, "configuration": {}}]});
     let p = plan(
         "users:\n  - external_id: emp-1\n    role: agent\n    custom_role: tier 1\n",
         &live,
     );
     insta::assert_snapshot!(brief(&p), @r#"
-    update user external_id:emp-1 [escalation: custom role none → Tier 1]
-        custom_role: null -> "Tier 1"
+    update user external_id:emp-1 [escalation: custom role Staff → Tier 1]
+        custom_role: "Staff" -> "Tier 1"
     summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 2 requests, 1 jobs
     "#);
     let p = plan(
@@ -338,8 +451,8 @@ fn custom_roles_resolve_in_the_roster_then_the_account_and_missing_ones_are_erro
     create custom_role name:Tier 2
         name: null -> "Tier 2"
         description: null -> "Second line"
-    update user external_id:emp-1 [escalation: custom role none → Tier 2]
-        custom_role: null -> "Tier 2"
+    update user external_id:emp-1 [escalation: custom role Staff → Tier 2]
+        custom_role: "Staff" -> "Tier 2"
     summary: 1 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 3 requests, 1 jobs
     "#);
     let p = plan(
@@ -353,8 +466,63 @@ fn custom_roles_resolve_in_the_roster_then_the_account_and_missing_ones_are_erro
 }
 
 #[test]
+fn below_enterprise_custom_roles_are_blocked_at_plan_time_not_refused_at_apply_time() {
+    // A downgraded Professional account keeps its role Tier 1, but Zendesk neither lists it
+    // nor lets an agent hold it: the role to create and the user are blocked with their line.
+    let live = json!({
+        "account": {"profile": "professional"},
+        "users": [jane()],
+        "custom_roles": [{"id": 500, "name": "Tier 1", "role_type": 0, "configuration": {}}]
+    });
+    let p = plan(
+        "custom_roles:\n  - name: Tier 2\nusers:\n  - external_id: emp-1\n    role: agent\n    custom_role: Tier 1\n",
+        &live,
+    );
+    insta::assert_snapshot!(brief(&p), @r#"
+    create custom_role name:Tier 2 [BLOCKED: the account has no custom roles (they need Zendesk Enterprise)]
+        name: null -> "Tier 2"
+    update user external_id:emp-1 [escalation: custom role none → Tier 1] [BLOCKED: `custom_role` on `Jane Smith <jane@acme.com>`, but the account has no custom roles (`custom_role_without_custom_roles`); hint: custom roles need Zendesk Enterprise; remove `custom_role`]
+        custom_role: null -> "Tier 1"
+    summary: 0 create, 0 update, 0 suspend, 0 downgrade, 0 delete, 2 blocked; seats +0; 0 requests, 0 jobs
+    "#);
+}
+
+#[test]
+fn with_one_organization_a_user_moving_to_another_is_planned_as_its_organization() {
+    // Zendesk refuses a second membership there: add-then-remove would fail half-way.
+    let live = |multiple: bool| {
+        json!({
+            "account": {"multiple_organizations": multiple},
+            "users": [jane()],
+            "organizations": [{"id": 30, "name": "Acme"}, {"id": 31, "name": "Partners"}],
+            "organization_memberships": [{"id": 800, "user_id": 10, "organization_id": 30, "default": true}]
+        })
+    };
+    let roster = "users:\n  - { external_id: emp-1, organizations: [Partners] }\n";
+    insta::assert_snapshot!(brief(&plan(roster, &live(false))), @r#"
+    update user external_id:emp-1
+        organization: "Acme" -> "Partners"
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 2 requests, 1 jobs
+    "#);
+    // With several organizations a user, the exact set is reached membership by membership.
+    insta::assert_snapshot!(brief(&plan(roster, &live(true))), @r"
+    add organization_membership external_id:emp-1 -> Partners
+    remove organization_membership external_id:emp-1 -> Acme
+    summary: 0 create, 2 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 3 requests, 2 jobs
+    ");
+    // A user in no organization yet joins by a membership either way.
+    let mut none = live(false);
+    none["organization_memberships"] = json!([]);
+    insta::assert_snapshot!(brief(&plan(roster, &none)), @r"
+    add organization_membership external_id:emp-1 -> Partners
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 1 requests, 1 jobs
+    ");
+}
+
+#[test]
 fn organizations_and_groups_are_created_and_memberships_reach_the_exact_set() {
     let live = json!({
+        "account": {"multiple_organizations": true},
         "users": [jane()],
         "groups": [{"id": 20, "name": "Support"}, {"id": 21, "name": "Sales"}],
         "group_memberships": [{"id": 900, "user_id": 10, "group_id": 21, "default": true}],
@@ -451,9 +619,11 @@ fn each_prune_mode_handles_unlisted_in_scope_users_and_ignore_and_scope_hold() {
 
 #[test]
 fn scope_by_tag_takes_only_tagged_users() {
+    let mut live = agents_state();
+    live["account"] = json!({"user_tagging": true});
     let p = plan(
         "settings:\n  manage: { tags: [Contractor] }\n  prune: delete\nusers:\n  - external_id: emp-1\n",
-        &agents_state(),
+        &live,
     );
     insta::assert_snapshot!(brief(&p), @r"
     delete user email:cy@acme.com
@@ -541,29 +711,43 @@ fn deleted_users_never_match() {
     assert_eq!(p.changes[0].action, super::Action::Create, "{}", brief(&p));
 }
 
+/// How many scenarios `tests/fixtures/scenarios/` holds.
+const SCENARIOS: usize = 43;
+
+/// The account profiles of the emulator, by the name a state's `account.profile` gives.
+const PROFILES: [&str; 4] = ["team", "growth", "professional", "enterprise"];
+
 /// The issue's planner scenarios, each a small roster and state in
-/// `tests/fixtures/scenarios/<name>/` (`roster.yaml`, `state.json`), rendered in all three
-/// formats and pinned: what a reviewer reads for each kind of change. The end-to-end tests
-/// apply the same scenarios to the emulator.
-#[test]
-fn every_scenario_renders_in_every_format() {
-    use crate::render::{self, Format, RenderOptions};
+/// `tests/fixtures/scenarios/<name>/` (`roster.yaml`, `state.json` with the account's knobs
+/// in `account`): name, roster text, state.
+fn scenarios() -> Vec<(String, String, Value)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios");
     let mut names: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 24, "{names:?}");
-    let scenarios = names.into_iter().map(|name| {
-        let dir = root.join(&name);
-        let roster = std::fs::read_to_string(dir.join("roster.yaml")).unwrap();
-        let live: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap())
-                .unwrap();
-        (name, roster, live)
-    });
-    for (name, roster, live) in scenarios {
+    assert_eq!(names.len(), SCENARIOS, "{names:?}");
+    names
+        .into_iter()
+        .map(|name| {
+            let dir = root.join(&name);
+            let roster = std::fs::read_to_string(dir.join("roster.yaml")).unwrap();
+            let live: Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap())
+                    .unwrap();
+            (name, roster, live)
+        })
+        .collect()
+}
+
+/// Each scenario on its own account (Enterprise unless its `account` names a profile),
+/// rendered in all three formats and pinned: what a reviewer reads for each kind of change.
+/// The end-to-end tests apply the same scenarios to the emulator.
+#[test]
+fn every_scenario_renders_in_every_format() {
+    use crate::render::{self, Format, RenderOptions};
+    for (name, roster, live) in scenarios() {
         let loaded = load_texts(&[("roster.yaml", roster.as_str())]);
         assert!(!loaded.has_errors(), "{name}: {:#?}", loaded.diagnostics);
         let plan = Planner::build(&loaded.roster, &state(&live), "sha256:test");
@@ -581,6 +765,50 @@ fn every_scenario_renders_in_every_format() {
                 String::from_utf8(out).unwrap()
             );
         }
+    }
+}
+
+/// Each scenario planned on every account profile (only on the profile its `account`
+/// names, if it names one), in the compact form with the changes' notes, profiles with the
+/// same plan together: what each account's rules and automatic behaviour make of the same
+/// roster. The end-to-end tests apply each on the same profiles.
+#[test]
+fn every_scenario_plans_on_every_profile() {
+    for (name, roster, live) in scenarios() {
+        let pinned = live["account"]["profile"].as_str().map(str::to_owned);
+        let mut plans: Vec<(Vec<&str>, String)> = Vec::new();
+        for profile in PROFILES {
+            if pinned.as_deref().is_some_and(|p| p != profile) {
+                continue;
+            }
+            let mut live = live.clone();
+            if live.get("account").is_none() {
+                live["account"] = json!({});
+            }
+            live["account"]["profile"] = json!(profile);
+            let text = brief_with_notes(&plan(&roster, &live));
+            // A long plan is pinned by its first changes and its summary.
+            let lines: Vec<&str> = text.lines().collect();
+            let text = if lines.len() > 40 {
+                format!(
+                    "{}\n… {} more lines\n{}\n",
+                    lines[..30].join("\n"),
+                    lines.len() - 31,
+                    lines[lines.len() - 1]
+                )
+            } else {
+                text
+            };
+            match plans.iter_mut().find(|(_, t)| *t == text) {
+                Some((profiles, _)) => profiles.push(profile),
+                None => plans.push((vec![profile], text)),
+            }
+        }
+        let out: Vec<String> = plans
+            .into_iter()
+            .map(|(profiles, text)| format!("## {}\n{text}", profiles.join(", ")))
+            .collect();
+        insta::assert_snapshot!(format!("scenario_{name}_profiles"), out.join("\n"));
     }
 }
 

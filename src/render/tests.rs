@@ -66,14 +66,18 @@ fn agents_state() -> Value {
 fn new_users() -> Plan {
     plan(
         "users:\n  - name: Omar Haddad\n    email: omar@acme.com\n    external_id: emp-2\n    role: agent\n    tags: [EMEA]\n    signature: |\n      Omar Haddad\n      Support, Acme\n  - name: Lena Park\n    email: lena@acme.com\n",
-        &json!({}),
+        &json!({"account": {"user_tagging": true}}),
     )
 }
 
 fn changed_fields() -> Plan {
     plan(
         "users:\n  - name: Jane Q. Smith\n    external_id: emp-1\n    role: admin\n    time_zone: Europe/Paris\n    tags: [emea]\n    notes: |\n      Team lead.\n      Speaks German.\n    user_fields: { employee_id: \"2042\" }\n    signature: |\n      Jane Q. Smith\n      Support lead\n      Acme Inc.\n",
-        &json!({"users": [jane()]}),
+        &json!({
+            "account": {"user_tagging": true},
+            "user_fields": [{"id": 600, "key": "employee_id", "type": "text", "title": "Employee ID"}],
+            "users": [jane()]
+        }),
     )
 }
 
@@ -98,6 +102,7 @@ fn changed_fields_show_old_and_new_and_multi_line_text_as_a_line_diff() {
 #[test]
 fn memberships_read_user_to_group() {
     let live = json!({
+        "account": {"multiple_organizations": true},
         "users": [jane()],
         "groups": [{"id": 20, "name": "Support"}, {"id": 21, "name": "Sales"}],
         "group_memberships": [{"id": 900, "user_id": 10, "group_id": 21, "default": true}],

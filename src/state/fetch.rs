@@ -473,7 +473,7 @@ fn allowed<T>(read: Result<T, ZendeskError>) -> Result<Option<T>, ZendeskError> 
 /// Step 5: custom roles, groups, organizations, memberships, all at once.
 ///
 /// Custom roles exist on Enterprise only, and Zendesk does not document what listing them
-/// answers below it (a 403 or 404, or an empty list, as the emulator chooses). An Enterprise
+/// answers below it (the emulator answers 403; a 404 or an empty list are read the same). An Enterprise
 /// account always lists its predefined roles (Staff, Team Leader, Advisor, Light Agent), so
 /// an empty list is read as an account without custom roles too: the planner then blocks
 /// `custom_role` at plan time instead of planning role writes that would be refused.

@@ -464,7 +464,7 @@ fn below_enterprise_custom_roles_are_blocked_at_plan_time_and_nothing_is_written
     );
     let (output, stdout) = run(sandbox.zplan().args(["--detailed-exitcode", &roster]));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    // The listing answers an empty list: no predefined roles, so no custom roles at all.
+    // The listing is refused (403) below Enterprise: no custom roles at all.
     assert!(
         stderr.contains("no custom roles (Enterprise only)"),
         "{stderr}"

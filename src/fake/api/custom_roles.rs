@@ -1,4 +1,6 @@
-//! `/custom_roles`: list, one role, and the writes, which only the Enterprise plan allows.
+//! `/custom_roles`: list, one role, and the writes. Only the Enterprise plan has custom roles:
+//! below it the listing, a role and the writes answer 403 (the admins' system role is still
+//! shown).
 
 use serde_json::{Value, json};
 
@@ -8,14 +10,23 @@ use crate::fake::config::Plan;
 use crate::fake::page::Query;
 use crate::fake::store::Store;
 
-/// Answers `GET /custom_roles…`; `None` for a path that is not a custom role route.
+/// What a plan without custom roles answers for them.
+const NOT_ON_THIS_PLAN: &str = "Custom roles can only be managed on the Enterprise plan";
+
+/// Answers `GET /custom_roles…` (403 below Enterprise, but for the admins' system role);
+/// `None` for a path that is not a custom role route.
 pub(super) fn get(
     store: &Store,
-    _ctx: &ReadContext<'_>,
+    ctx: &ReadContext<'_>,
     segments: &[&str],
     _q: &Query,
 ) -> Result<Option<Reply>> {
+    let enterprise = ctx.knobs.plan == Plan::Enterprise;
     let reply = match segments {
+        ["custom_roles"] if !enterprise => Err(ApiError::forbidden(NOT_ON_THIS_PLAN)),
+        ["custom_roles", id] if !enterprise && store.system_role(parse_id(id)?).is_none() => {
+            Err(ApiError::forbidden(NOT_ON_THIS_PLAN))
+        }
         ["custom_roles"] => {
             // By name (recorded), with the offset envelope.
             let mut roles: Vec<_> = store
@@ -58,9 +69,7 @@ pub(super) fn write(
 ) -> Result<Option<Reply>> {
     let reply = match (method, segments) {
         ("POST" | "PUT" | "DELETE", ["custom_roles", ..]) if ctx.knobs.plan != Plan::Enterprise => {
-            Err(ApiError::forbidden(
-                "Custom roles can only be managed on the Enterprise plan",
-            ))
+            Err(ApiError::forbidden(NOT_ON_THIS_PLAN))
         }
         ("POST", ["custom_roles"]) => {
             let id = store.create_custom_role(root(body, "custom_role")?)?;

@@ -280,6 +280,38 @@ pub(crate) fn dispatch_get(
     Err(ApiError::invalid_endpoint())
 }
 
+impl Store {
+    /// Answers `GET /api/v2/{path}` (`users?page[size]=100`, `account/settings`) in-process,
+    /// as the server answers `me_email` on an account with `knobs`, without limits, faults
+    /// or latency: the body's bytes, or the error. For tests that read the emulator's
+    /// account without a server: the planner's unit tests parse these answers with the
+    /// client's wire types, so that they plan against the account zplan would see.
+    pub fn answer_get(
+        &self,
+        knobs: &Knobs,
+        me_email: &str,
+        path: &str,
+    ) -> std::result::Result<Vec<u8>, ApiError> {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let path = path.strip_suffix(".json").unwrap_or(path);
+        let request = ApiRequest {
+            method: "GET".to_owned(),
+            segments: path.split('/').map(str::to_owned).collect(),
+            query: Query::parse(query),
+            body: None,
+        };
+        let ctx = ReadContext {
+            knobs,
+            me: self.user_by_email(me_email),
+        };
+        Ok(match dispatch_get(self, &ctx, &request)?.body {
+            Some(ReplyBody::Json(body)) => serde_json::to_vec(&body).unwrap_or_default(),
+            Some(ReplyBody::Raw(bytes)) => bytes,
+            None => Vec::new(),
+        })
+    }
+}
+
 /// Routes one request that may change the store (every method but `GET`).
 pub(crate) fn dispatch(
     store: &mut Store,

@@ -51,12 +51,16 @@ impl Planner<'_> {
 
         let groups = profile.groups.as_ref().or(defaults.groups.as_ref());
         let default_group = profile.default_group.or(&defaults.default_group);
-        if role == Role::EndUser
-            && (groups.is_some_and(|g| !g.value.is_empty()) || default_group.value().is_some())
-        {
+        let has_groups = groups.is_some_and(|g| !g.value.is_empty());
+        if role == Role::EndUser && (has_groups || default_group.value().is_some()) {
+            let key = if has_groups {
+                "groups"
+            } else {
+                "default_group"
+            };
             add(
                 AccountRule::GroupsOnEndUser,
-                format!("`groups` on `{label}`, who will be an end-user"),
+                format!("`{key}` on `{label}`, who will be an end-user"),
                 "give the user `role: agent`, or remove `groups` and `default_group` (only agents belong to groups)",
             );
         }

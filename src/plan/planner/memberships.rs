@@ -19,7 +19,9 @@ impl Planner<'_> {
             self.exact_set(Kind::GroupMembership, user, key, live, &groups.value);
         }
         let organizations = user.profile.organizations.as_ref();
-        if let Some(organizations) = organizations.or(defaults.organizations.as_ref()) {
+        if let Some(organizations) = organizations.or(defaults.organizations.as_ref())
+            && self.organization_move(user, live).is_none()
+        {
             self.exact_set(
                 Kind::OrganizationMembership,
                 user,

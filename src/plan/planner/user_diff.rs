@@ -83,6 +83,11 @@ impl Planner<'_> {
                 });
             }
         }
+        // On an account that allows one organization a user, a move to the roster's one
+        // organization is the user's `organization`.
+        let moved = self
+            .organization_move(user, live)
+            .map_or(Field::Absent, Field::Value);
         for (field, what, roster_value, lookup) in [
             (
                 UserField::CustomRole,
@@ -93,7 +98,7 @@ impl Planner<'_> {
             (
                 UserField::Organization,
                 "organization",
-                profile.organization.or(&defaults.organization),
+                profile.organization.or(&defaults.organization).or(&moved),
                 Self::organization,
             ),
             (
@@ -283,6 +288,45 @@ impl Planner<'_> {
             );
         }
         notes
+    }
+
+    /// On an account that allows one organization a user, the organization an existing user
+    /// moves to: the roster's only one (`organizations`, no `organization`), when the user
+    /// belongs to another. Zendesk refuses a second membership there, so adding the new
+    /// membership before removing the old one fails, and removing first leaves the user
+    /// without one in between; setting the user's `organization_id` moves the user in one
+    /// request. The move is then planned as the user's `organization`, and
+    /// [`Planner::exact_set`] plans no membership change for it.
+    pub(super) fn organization_move(
+        &self,
+        user: &User,
+        live: Option<&LiveUser>,
+    ) -> Option<Located<String>> {
+        let defaults = &self.roster.defaults;
+        let live = live?;
+        if !self.state.rules.single_organization()
+            || !user
+                .profile
+                .organization
+                .or(&defaults.organization)
+                .is_absent()
+        {
+            return None;
+        }
+        let names = user
+            .profile
+            .organizations
+            .as_ref()
+            .or(defaults.organizations.as_ref())?;
+        let [name] = names.value.as_slice() else {
+            return None;
+        };
+        let have = self.organization_memberships.get(&live.id)?;
+        let target = self.organization(&name.value)?;
+        let member = target
+            .id
+            .is_some_and(|id| have.iter().any(|m| m.target_id == id));
+        (!have.is_empty() && !member).then(|| name.clone())
     }
 
     /// Whether the plan makes the user an agent or admin: a new one, or an end-user promoted.

@@ -207,12 +207,15 @@ async fn each_profile_makes_a_fresh_account_of_its_plan() {
         assert_eq!(names(&groups.body["groups"]), ["Support"], "{plan:?}");
         default_group(&fake).await;
         let roles = fake.get("/api/v2/custom_roles.json").await;
-        let expected: &[&str] = if plan == Plan::Enterprise {
-            &["Advisor", "Light Agent", "Staff", "Team Leader"]
+        if plan == Plan::Enterprise {
+            assert_eq!(
+                names(&roles.body["custom_roles"]),
+                ["Advisor", "Light Agent", "Staff", "Team Leader"]
+            );
         } else {
-            &[]
-        };
-        assert_eq!(names(&roles.body["custom_roles"]), expected, "{plan:?}");
+            // Below Enterprise the custom roles API is not there.
+            assert_eq!(roles.status, 403, "{plan:?}: {}", roles.text);
+        }
         let settings = fake.get("/api/v2/account/settings.json").await;
         assert_eq!(settings.body["settings"]["user"]["tagging"], false);
         assert_eq!(
@@ -315,10 +318,11 @@ async fn a_state_files_account_profile_makes_the_account() {
         let fake = Fake::with(knobs, seed).await;
         default_group(&fake).await;
         let roles = fake.get("/api/v2/custom_roles.json").await;
-        assert_eq!(
-            roles.body["count"],
-            if plan == Plan::Enterprise { 4 } else { 0 }
-        );
+        if plan == Plan::Enterprise {
+            assert_eq!(roles.body["count"], 4);
+        } else {
+            assert_eq!(roles.status, 403, "{plan:?}");
+        }
     }
     // Without a profile a state file describes an Enterprise account.
     let fresh = Knobs::resolve(None, &AccountSettings::default());
@@ -634,7 +638,16 @@ async fn below_enterprise_custom_roles_are_refused() {
         // A role the account holds (a state file's, as a downgraded account keeps them).
         let seed = state(json!({"custom_roles": [{"id": 900, "name": "Tier 1"}]}));
         let fake = Fake::with(profile(plan), seed).await;
-        assert_eq!(role_id(&fake, "Tier 1").await, 900);
+        // Neither listed nor shown: the custom roles API is Enterprise's.
+        assert_eq!(fake.get("/api/v2/custom_roles.json").await.status, 403);
+        assert_eq!(fake.get("/api/v2/custom_roles/900.json").await.status, 403);
+        // The admins' system role is shown on any plan (zenpy's `user.custom_role`).
+        let me = fake.get("/api/v2/users/me.json").await;
+        let system = me.body["user"]["custom_role_id"].as_u64().unwrap();
+        let shown = fake
+            .get(&format!("/api/v2/custom_roles/{system}.json"))
+            .await;
+        assert_eq!(shown.status, 200, "{plan:?}: {}", shown.text);
         let agent = create_user(&fake, json!({"name": "Agent", "role": "agent"})).await;
         assert_eq!(agent["custom_role_id"], Value::Null, "{plan:?}");
         let refused = create_user_answer(
