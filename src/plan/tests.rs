@@ -97,6 +97,8 @@ fn state(json: &Value) -> LiveState {
         custom_roles_available: true,
         organizations: organizations.into_iter().map(Into::into).collect(),
         groups: groups.into_iter().map(Into::into).collect(),
+        group_memberships_total: group_memberships.len() as u64,
+        organization_memberships_total: Some(organization_memberships.len() as u64),
         group_memberships: group_memberships
             .into_iter()
             .map(LiveMembership::from)
@@ -374,7 +376,7 @@ fn organizations_and_groups_are_created_and_memberships_reach_the_exact_set() {
     add group_membership external_id:emp-1 -> Billing
     remove group_membership external_id:emp-1 -> Sales
     add organization_membership external_id:emp-1 -> Partners
-    summary: 2 create, 4 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 6 requests, 3 jobs
+    summary: 2 create, 4 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 8 requests, 3 jobs
     "#);
 }
 

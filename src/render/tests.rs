@@ -382,6 +382,7 @@ fn big_plan(n: usize) -> Plan {
         errors,
         touched: Vec::new(),
         references: crate::plan::References::default(),
+        account_memberships: crate::plan::AccountMemberships::default(),
         notes: Vec::new(),
     }
 }
