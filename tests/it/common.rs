@@ -213,6 +213,67 @@ impl Sandbox {
         });
     }
 
+    /// A `POST` to the emulator's API as the admin, like another integration would send.
+    pub(crate) fn api_post(&self, path: &str, body: &Value) {
+        let url = format!("{}/api/v2/{path}", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let answer = reqwest::Client::new()
+                .post(url)
+                .basic_auth("admin@example.com/token", Some("fake-token"))
+                .json(body)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                answer.status().is_success(),
+                "{}",
+                answer.text().await.unwrap()
+            );
+        });
+    }
+
+    /// Sends one control request (`/__fake/{path}`) and returns its answer.
+    fn control(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Value {
+        let url = format!("{}/__fake/{path}", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let mut request = reqwest::Client::new().request(method, url);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let answer = request.send().await.unwrap();
+            assert!(answer.status().is_success());
+            answer.json().await.unwrap()
+        })
+    }
+
+    /// Holds the next API request to `endpoint` (`GET /api/v2/group_memberships`, as
+    /// [`Sandbox::requests`] names it) until [`Sandbox::release`]: a test writes to the account
+    /// meanwhile, between two steps of a run.
+    pub(crate) fn pause_before(&self, endpoint: &str) {
+        let body = serde_json::json!({ "before": endpoint });
+        self.control(reqwest::Method::PUT, "pause", Some(&body));
+    }
+
+    /// Waits until a request is held at the pause; fails after a minute.
+    pub(crate) fn wait_for_pause(&self) {
+        let started = std::time::Instant::now();
+        while started.elapsed() < std::time::Duration::from_secs(60) {
+            if self.control(reqwest::Method::GET, "pause", None)["waiting"] == true {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("no request reached the pause");
+    }
+
+    /// Lets the request held at the pause go on.
+    pub(crate) fn release(&self) {
+        let released = self.control(reqwest::Method::POST, "pause/release", None);
+        assert_eq!(released["released"], true);
+    }
+
     /// The emulator's request counters.
     pub(crate) fn requests(&self) -> Value {
         let url = format!("{}/__fake/requests", self.url());
