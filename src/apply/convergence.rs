@@ -27,6 +27,8 @@
 //! other writes (a new or promoted agent joins the default group, one organization a user
 //! moves the user, a demoted agent leaves its groups), and other integrations write to the
 //! account while a run goes on, so a membership the plan added can be gone after the run.
+//! The default group a new or promoted agent keeps, which Zendesk makes and the plan only
+//! records on the agent's change ([`crate::plan::Implied`]), is held to the same rule as an add.
 //! They cost their own requests, chosen the same way: the account-wide listing or one read a
 //! user, whichever takes fewer for the numbers at hand ([`crate::state::MembershipReads`]:
 //! `max(1, ceil(M / 100))` pages for an account of `M` memberships of the kind, against one
@@ -582,6 +584,7 @@ mod tests {
                         blocked: None,
                         escalation: None,
                         notes: Vec::new(),
+                        implies: Vec::new(),
                     };
                     let live = state.users.get(&10).map(AsRef::as_ref);
                     let holds = diverging(&change, live, &AccountNames(state), None).is_empty();

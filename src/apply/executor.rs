@@ -20,7 +20,7 @@ use super::convergence;
 use super::resume;
 use super::run::Run;
 use super::{ApplyReport, Interrupted, Journal, JournalError, Status};
-use crate::plan::{Change, Kind, Named, Phase, Plan};
+use crate::plan::{Action, Change, Kind, Named, Phase, Plan};
 use crate::zendesk::WriteClient;
 
 /// The endpoint that polls job statuses, as [`crate::zendesk::RequestStats`] counts it.
@@ -166,8 +166,9 @@ impl<'c> Executor<'c> {
             .filter_map(|(c, r)| Some((c, r.id.or(c.id)?)))
             .collect();
         // A membership is identified as the applier made it: the user (found by key when this
-        // run created it) and the target (by name when this run created it).
-        let memberships: Vec<convergence::Applied<'_>> = applied()
+        // run created it) and the target (by name when this run created it). A user's change
+        // brings the memberships it implies (a new agent's default group).
+        let mut memberships: Vec<convergence::Applied<'_>> = applied()
             .filter_map(|(change, _)| {
                 let target_kind = change.kind.target()?;
                 let user = change
@@ -177,13 +178,22 @@ impl<'c> Executor<'c> {
                     let name = change.target.as_deref()?;
                     run.names.require(target_kind, name).ok()
                 })?;
-                Some(convergence::Applied {
-                    change,
-                    user,
-                    target,
-                })
+                Some(convergence::Applied::change(change, user, target))
             })
             .collect();
+        for (change, result) in applied().filter(|(c, _)| c.kind == Kind::User) {
+            let Some(user) = result.id.or(change.id) else {
+                continue;
+            };
+            memberships.extend(change.implies.iter().map(|implied| convergence::Applied {
+                change,
+                kind: implied.kind,
+                action: Action::Add,
+                target_name: Some(&implied.target),
+                user,
+                target: implied.target_id,
+            }));
+        }
         let written = convergence::Written { users, memberships };
         if written.is_empty() {
             return Vec::new();

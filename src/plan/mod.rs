@@ -24,7 +24,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use blocked::{AccountRule, Blocked, Conflict};
-pub use change::{Action, Change, FieldChange, Kind};
+pub use change::{Action, Change, FieldChange, Implied, Kind};
 pub use field::{CustomRoleField, FieldName, GroupField, OrganizationField, UserField};
 pub use field_value::FieldValue;
 pub use match_key::MatchKey;

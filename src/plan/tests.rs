@@ -598,6 +598,65 @@ fn a_new_users_default_group_and_organization_are_not_separate_membership_change
 }
 
 #[test]
+fn the_default_group_a_new_or_promoted_agent_keeps_is_implied_by_its_change() {
+    let live = json!({
+        "users": [{"id": 14, "name": "Eve", "email": "eve@acme.com", "role": "end-user", "active": true}],
+        "groups": [{"id": 20, "name": "Support", "default": true}, {"id": 21, "name": "Sales"}]
+    });
+    let p = plan(
+        "users:
+  - { name: Omar, email: omar@acme.com, role: agent, groups: [Support, Sales] }
+  - { name: Eve, email: eve@acme.com, role: agent, groups: [Sales, support] }
+  - { name: Ann, email: ann@acme.com, role: agent, groups: [Sales] }
+  - { name: Sid, email: sid@acme.com, role: agent, groups: [Support, Sales], default_group: Sales }
+",
+        &live,
+    );
+    let implied: Vec<(String, Vec<super::Implied>)> = p
+        .changes
+        .iter()
+        .filter(|c| c.kind == super::Kind::User)
+        .map(|c| (c.label.clone(), c.implies.clone()))
+        .collect();
+    let support = || {
+        vec![super::Implied {
+            kind: super::Kind::GroupMembership,
+            target: "Support".to_owned(),
+            target_id: 20,
+        }]
+    };
+    // Zendesk puts Omar (new) and Eve (promoted) into Support, which their roster lines keep;
+    // Ann's leaves it out (removed instead); Sid is created into Sales, his default group,
+    // which the `default_group` field confirms.
+    assert_eq!(
+        implied,
+        [
+            ("Omar <omar@acme.com>".to_owned(), support()),
+            ("Ann <ann@acme.com>".to_owned(), Vec::new()),
+            ("Sid <sid@acme.com>".to_owned(), Vec::new()),
+            ("Eve <eve@acme.com>".to_owned(), support()),
+        ],
+        "{}",
+        brief(&p)
+    );
+    // Implied, not written: Support is written only for Sid (created into Sales, then added
+    // to Support) and Ann (removed).
+    let support_changes: Vec<String> = p
+        .changes
+        .iter()
+        .filter(|c| c.target.as_deref() == Some("Support"))
+        .map(|c| format!("{:?} {}", c.action, c.label))
+        .collect();
+    assert_eq!(
+        support_changes,
+        ["Remove Ann <ann@acme.com>", "Add Sid <sid@acme.com>"]
+    );
+    // A saved plan keeps them.
+    let read: Plan = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+    assert_eq!(read, p);
+}
+
+#[test]
 fn emails_the_fetch_could_not_check_for_secondary_owners_are_noted_in_every_format() {
     use crate::render::{self, Format, RenderOptions};
     let mut live = state(&json!({}));

@@ -338,6 +338,7 @@ fn big_plan(n: usize) -> Plan {
             }),
             escalation: (action == Action::Create).then(|| "new agent".to_owned()),
             notes: Vec::new(),
+            implies: Vec::new(),
         });
     }
     let drift = (0..n / 10)

@@ -233,6 +233,25 @@ impl Sandbox {
         });
     }
 
+    /// A `DELETE` of the emulator's API as the admin, like another integration would send.
+    pub(crate) fn api_delete(&self, path: &str) {
+        let url = format!("{}/api/v2/{path}", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let answer = reqwest::Client::new()
+                .delete(url)
+                .basic_auth("admin@example.com/token", Some("fake-token"))
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                answer.status().is_success(),
+                "{}",
+                answer.text().await.unwrap()
+            );
+        });
+    }
+
     /// Sends one control request (`/__fake/{path}`) and returns its answer.
     fn control(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Value {
         let url = format!("{}/__fake/{path}", self.url());

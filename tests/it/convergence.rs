@@ -216,3 +216,87 @@ fn an_organization_the_run_removed_that_is_back_afterwards_is_reported_from_the_
         "{checked:#}"
     );
 }
+
+#[test]
+fn the_default_group_a_new_agent_keeps_is_read_back_though_the_plan_writes_no_membership() {
+    let sandbox = sandbox(&json!({
+        "groups": [{"id": 20, "name": "Support", "default": true}, {"id": 21, "name": "Sales"}]
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "users:\n  - email: nia@acme.com\n    name: Nia New\n    role: agent\n    groups: [Support]\n",
+    );
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let kinds: Vec<&Value> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["kind"])
+        .collect();
+    assert_eq!(
+        kinds,
+        ["user"],
+        "Zendesk makes the membership itself: {plan:#}"
+    );
+    assert_eq!(
+        plan["changes"][0]["implies"],
+        json!([{"kind": "group_membership", "target": "Support", "target_id": 20}])
+    );
+    // Zendesk puts Nia into Support; before the check reads her groups back, another admin
+    // moves her to Sales (an agent keeps a group: added there first, then taken out of
+    // Support).
+    let (output, stdout, report) = apply_with(
+        &sandbox,
+        &dir,
+        &saved,
+        "GET /api/v2/users/{id}/group_memberships",
+        |sandbox| {
+            let state = sandbox.state();
+            let nia = state["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["email"] == "nia@acme.com")
+                .unwrap()["id"]
+                .as_u64()
+                .unwrap();
+            assert!(is_member(sandbox, "group_memberships", "group_id", nia, 20));
+            sandbox.api_post(
+                "group_memberships",
+                &json!({"group_membership": {"user_id": nia, "group_id": 21}}),
+            );
+            let support = state["group_memberships"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["user_id"] == nia && m["group_id"] == 20)
+                .unwrap()["id"]
+                .as_u64()
+                .unwrap();
+            sandbox.api_delete(&format!("group_memberships/{support}"));
+        },
+    );
+    assert_code(&output, &stdout, 1);
+    assert!(
+        stdout.contains(&format!(
+            "did not converge: Nia New <nia@acme.com> ({roster}:2:5, email:nia@acme.com): groups → Support: planned \"member\", Zendesk has \"not a member\""
+        )),
+        "{stdout}"
+    );
+    assert_eq!(
+        report["diverged"].as_array().unwrap().len(),
+        1,
+        "{report:#}"
+    );
+    // The new agent's groups: one per-user read; no membership was written by the run.
+    let requests = sandbox.requests();
+    for (endpoint, n) in [
+        ("GET /api/v2/users/{id}/group_memberships", 1),
+        ("GET /api/v2/group_memberships", 0),
+        ("POST /api/v2/group_memberships/create_many", 0),
+    ] {
+        assert_eq!(count(&requests, endpoint), n, "{endpoint}: {requests:#}");
+    }
+}

@@ -1,10 +1,13 @@
 //! The memberships part of the convergence check: after applying, the group and organization
 //! memberships of the users whose memberships the run changed are read back, and every
 //! membership change that does not hold is reported: a membership added that is not there,
-//! one removed that is. A membership is the pair (user id, group or organization id), the
-//! identity the executor wrote it by.
+//! one removed that is. The memberships Zendesk makes by itself and the roster keeps (a new
+//! or promoted agent's default group, recorded on its change as [`crate::plan::Implied`])
+//! are held to the same rule as adds. A membership is the pair (user id, group or
+//! organization id), the identity the executor wrote it by.
 //!
-//! Each kind is read only when the run changed memberships of that kind, the cheaper way for
+//! Each kind is read only when the run changed memberships of that kind (creating or
+//! promoting an agent into the default group counts), the cheaper way for
 //! the numbers at hand ([`MembershipReads`]): the account-wide listing when it takes fewer
 //! pages than there are users to read, one read a user otherwise. The account's size comes
 //! from the plan ([`AccountMemberships`]: what the fetch listed), plus the memberships the run
@@ -21,15 +24,37 @@ use crate::plan::{AccountMemberships, Action, Change, FieldValue, Kind};
 use crate::state::{MembershipRead, MembershipReads};
 use crate::zendesk::ReadClient;
 
-/// A membership change the run applied, with the ids it was made with.
+/// A membership the run changed, with the ids it was made with: a membership change, or a
+/// membership a user's change implies ([`crate::plan::Implied`]: a new agent's default group,
+/// an add Zendesk makes).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Applied<'p> {
-    /// The change (its kind and action say what should hold).
+    /// The change applied; its key, label and roster line name the membership.
     pub(crate) change: &'p Change,
+    /// `group_membership` or `organization_membership`.
+    pub(crate) kind: Kind,
+    /// `add` (the membership should be there) or `remove` (it should not).
+    pub(crate) action: Action,
+    /// The group or organization, by name.
+    pub(crate) target_name: Option<&'p str>,
     /// The user (a new user's id, learned when it was created).
     pub(crate) user: u64,
     /// The group or organization.
     pub(crate) target: u64,
+}
+
+impl<'p> Applied<'p> {
+    /// A membership change, made for `user` in `target`.
+    pub(crate) fn change(change: &'p Change, user: u64, target: u64) -> Self {
+        Self {
+            change,
+            kind: change.kind,
+            action: change.action,
+            target_name: change.target.as_deref(),
+            user,
+            target,
+        }
+    }
 }
 
 /// How one kind of memberships was read back, for the journal.
@@ -76,7 +101,7 @@ pub(crate) async fn check(
     }
     let divergences = applied
         .iter()
-        .filter_map(|a| diverging(a, live.get(&a.change.kind).and_then(|l| l.get(&a.user))))
+        .filter_map(|a| diverging(a, live.get(&a.kind).and_then(|l| l.get(&a.user))))
         .collect();
     (divergences, done)
 }
@@ -90,7 +115,7 @@ async fn read_kind(
     account: &AccountMemberships,
 ) -> Option<(HashMap<u64, UserMemberships>, MembershipsRead)> {
     let table = MembershipTable::of_kind(kind)?;
-    let of_kind = || applied.iter().filter(|a| a.change.kind == kind);
+    let of_kind = || applied.iter().filter(|a| a.kind == kind);
     let users: BTreeSet<u64> = of_kind().map(|a| a.user).collect();
     if users.is_empty() {
         return None;
@@ -121,7 +146,7 @@ async fn read_kind(
 /// not read).
 fn diverging(applied: &Applied<'_>, read: Option<&UserMemberships>) -> Option<Divergence> {
     let change = applied.change;
-    let field = match change.kind {
+    let field = match applied.kind {
         Kind::GroupMembership => Diverged::Groups,
         Kind::OrganizationMembership => Diverged::Organizations,
         _ => return None,
@@ -129,7 +154,7 @@ fn diverging(applied: &Applied<'_>, read: Option<&UserMemberships>) -> Option<Di
     let live = match read {
         Some(Ok(memberships)) => {
             let member = memberships.contains_key(&applied.target);
-            if holds(change.action, member) {
+            if holds(applied.action, member) {
                 return None;
             }
             shown(member)
@@ -142,8 +167,8 @@ fn diverging(applied: &Applied<'_>, read: Option<&UserMemberships>) -> Option<Di
         label: change.label.clone(),
         source: change.source.clone(),
         field,
-        target: change.target.clone(),
-        planned: shown(change.action == Action::Add),
+        target: applied.target_name.map(str::to_owned),
+        planned: shown(applied.action == Action::Add),
         live,
     })
 }
@@ -177,11 +202,7 @@ mod tests {
     fn a_membership_that_does_not_hold_is_reported_with_its_target() {
         let add = membership(Kind::GroupMembership, Action::Add);
         let remove = membership(Kind::OrganizationMembership, Action::Remove);
-        let of = |change| Applied {
-            change,
-            user: 5,
-            target: 21,
-        };
+        let of = |change| Applied::change(change, 5, 21);
         let member: Result<HashMap<u64, u64>, String> = Ok(HashMap::from([(21, 900)]));
         let none: Result<HashMap<u64, u64>, String> = Ok(HashMap::new());
         assert_eq!(diverging(&of(&add), Some(&member)), None);

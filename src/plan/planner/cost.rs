@@ -35,6 +35,12 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
         match (change.kind, change.action) {
             (Kind::User | Kind::Identity, _) => {
                 written.insert(&change.key);
+                // A new agent's default group is read back like a membership added.
+                for implied in &change.implies {
+                    let groups = implied.kind == Kind::GroupMembership;
+                    membership_users.insert((groups, &change.key));
+                    membership_adds[usize::from(groups)] += 1;
+                }
             }
             (kind @ (Kind::GroupMembership | Kind::OrganizationMembership), action) => {
                 let groups = kind == Kind::GroupMembership;
