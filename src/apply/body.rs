@@ -139,6 +139,7 @@ pub(super) mod tests {
             blocked: None,
             escalation: None,
             notes: Vec::new(),
+            implies: Vec::new(),
         }
     }
 

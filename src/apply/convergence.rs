@@ -23,13 +23,27 @@
 //! never costs more than `show_many` alone would, and never trusts a user's absence from the
 //! export.
 //!
-//! Memberships and the custom roles, organizations and groups are confirmed by their own
-//! results (Zendesk answers with the object it stored); the re-read covers user fields,
-//! primary emails, suspensions, role changes and deletions.
+//! The re-read covers user fields, primary emails, suspensions, role changes and deletions.
+//! Memberships are read back too ([`memberships`]): Zendesk changes them by itself around
+//! other writes (a new or promoted agent joins the default group, one organization a user
+//! moves the user, a demoted agent leaves its groups), and other integrations write to the
+//! account while a run goes on, so a membership the plan added can be gone after the run.
+//! The default group a new or promoted agent keeps, which Zendesk makes and the plan only
+//! records on the agent's change ([`crate::plan::Implied`]), is held to the same rule as an add.
+//! They cost their own requests, chosen the same way: the account-wide listing or one read a
+//! user, whichever takes fewer for the numbers at hand ([`crate::state::MembershipReads`]:
+//! `max(1, ceil(M / 100))` pages for an account of `M` memberships of the kind, against one
+//! request for each of the `n` users whose memberships of that kind the run changed). A kind
+//! the run changed no membership of is not read at all. The custom roles, organizations and
+//! groups are confirmed by their own results (Zendesk answers with the object it stored).
 //!
 //! Whether a field holds is the planner's own rule ([`UserField::holds`]), applied to the
 //! re-read users after the one wire → live conversion ([`LiveUser::from_wire`]): a value
-//! the planner would plan again is exactly a value that did not converge.
+//! the planner would plan again is exactly a value that did not converge. Whether a
+//! membership holds is whether the pair (user id, group or organization id) is there, as the
+//! planner compares memberships and the executor writes them.
+
+mod memberships;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -37,7 +51,11 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Serialize, Serializer};
 
-use crate::plan::{Action, Change, FieldValue, MatchKey, NamedIds, SourceRef, UserField};
+pub(crate) use memberships::{Applied, MembershipsRead, holds as membership_holds};
+
+use crate::plan::{
+    AccountMemberships, Action, Change, FieldValue, MatchKey, NamedIds, SourceRef, UserField,
+};
 use crate::state::{Interner, LiveUser};
 use crate::zendesk::ReadClient;
 use crate::zendesk::limits::{
@@ -56,24 +74,41 @@ pub struct Divergence {
     #[schemars(with = "Option<String>")]
     pub source: Option<SourceRef>,
     /// The field, as the plan names it (`role`, `user_fields.code`); `user` when the user
-    /// itself is missing or was not deleted.
+    /// itself is missing or was not deleted; `groups` or `organizations` for a membership,
+    /// whose group or organization is `target`.
     #[schemars(with = "String")]
     pub field: Diverged,
-    /// What the plan set.
+    /// For memberships: the group or organization, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// What the plan set (for a membership: `member` or `not a member`).
     #[schemars(with = "serde_json::Value")]
     pub planned: FieldValue,
-    /// What Zendesk holds now (`null` when the user could not be found).
+    /// What Zendesk holds now (`null` when the user could not be found; for a membership:
+    /// `member`, `not a member`, or why it could not be read).
     #[schemars(with = "serde_json::Value")]
     pub live: FieldValue,
 }
 
-/// What did not converge: the user itself, or one of its fields.
+impl Divergence {
+    /// Whether a membership did not converge (rather than the user or a field).
+    #[must_use]
+    pub fn is_membership(&self) -> bool {
+        matches!(self.field, Diverged::Groups | Diverged::Organizations)
+    }
+}
+
+/// What did not converge: the user itself, one of its fields, or one of its memberships.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Diverged {
     /// The user is missing, deleted, or still there after a delete; written `user`.
     User,
     /// A field, written by its name.
     Field(UserField),
+    /// A group membership, written `groups` (the roster's key).
+    Groups,
+    /// An organization membership, written `organizations` (the roster's key).
+    Organizations,
 }
 
 impl fmt::Display for Diverged {
@@ -81,6 +116,8 @@ impl fmt::Display for Diverged {
         match self {
             Diverged::User => f.write_str("user"),
             Diverged::Field(field) => field.fmt(f),
+            Diverged::Groups => f.write_str("groups"),
+            Diverged::Organizations => f.write_str("organizations"),
         }
     }
 }
@@ -91,17 +128,58 @@ impl Serialize for Diverged {
     }
 }
 
-/// How the users were read, for the report.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// How the users and memberships were read, for the journal.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Reads {
     pub(crate) incremental_pages: u64,
     pub(crate) show_many_requests: u64,
+    /// One entry for each kind of memberships read back.
+    pub(crate) memberships: Vec<MembershipsRead>,
+}
+
+/// What the convergence check is given: what the run applied, with the ids it wrote.
+pub(crate) struct Written<'p> {
+    /// User and identity changes, each with the user id it wrote.
+    pub(crate) users: Vec<(&'p Change, u64)>,
+    /// Membership changes, each with its user and target ids.
+    pub(crate) memberships: Vec<Applied<'p>>,
+}
+
+impl Written<'_> {
+    /// Whether the run wrote nothing the check reads back.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.memberships.is_empty()
+    }
+}
+
+/// Re-reads what the run wrote: the users of the applied user changes, and the memberships
+/// of the users whose memberships changed (`account`: the account's memberships when
+/// planning, for the choice of reads). Returns every field and membership that did not
+/// converge, users' first.
+pub(crate) async fn check(
+    client: &ReadClient,
+    written: &Written<'_>,
+    account: &AccountMemberships,
+    ids: &dyn NamedIds,
+    run_started: i64,
+) -> (Vec<Divergence>, Reads) {
+    let (mut divergences, mut reads) = if written.users.is_empty() {
+        (Vec::new(), Reads::default())
+    } else {
+        check_users(client, &written.users, ids, run_started).await
+    };
+    if !written.memberships.is_empty() {
+        let (diverged, read) = memberships::check(client, &written.memberships, account).await;
+        divergences.extend(diverged);
+        reads.memberships = read;
+    }
+    (divergences, reads)
 }
 
 /// Re-reads the users of the applied `changes` (pairs of change and the user id it wrote)
 /// and returns every field that did not converge. A user that cannot be read is reported
 /// as such rather than guessed about.
-pub(crate) async fn check(
+async fn check_users(
     client: &ReadClient,
     changes: &[(&Change, u64)],
     ids: &dyn NamedIds,
@@ -171,6 +249,7 @@ pub(crate) fn diverging(
         label: change.label.clone(),
         source: change.source.clone(),
         field,
+        target: None,
         planned,
         live,
     };
@@ -505,6 +584,7 @@ mod tests {
                         blocked: None,
                         escalation: None,
                         notes: Vec::new(),
+                        implies: Vec::new(),
                     };
                     let live = state.users.get(&10).map(AsRef::as_ref);
                     let holds = diverging(&change, live, &AccountNames(state), None).is_empty();

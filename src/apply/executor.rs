@@ -7,8 +7,8 @@
 //! Every item's outcome is mapped back to its change. A failed item carries Zendesk's `error`
 //! and `details` and never stops the others. An item whose outcome is unknown (job expired,
 //! answer lost) is settled by re-reading ([`super::settle`]), never by resubmitting. After
-//! the last phase, the written users are re-read and every field that did not converge is
-//! reported ([`super::convergence`]).
+//! the last phase, the written users and the changed memberships are re-read and every
+//! field and membership that did not converge is reported ([`super::convergence`]).
 
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ use super::convergence;
 use super::resume;
 use super::run::Run;
 use super::{ApplyReport, Interrupted, Journal, JournalError, Status};
-use crate::plan::{Change, Kind, Named, Phase, Plan};
+use crate::plan::{Action, Change, Kind, Named, Phase, Plan};
 use crate::zendesk::WriteClient;
 
 /// The endpoint that polls job statuses, as [`crate::zendesk::RequestStats`] counts it.
@@ -152,26 +152,63 @@ impl<'c> Executor<'c> {
         applier.apply(self.client, run, items).await;
     }
 
-    /// Re-reads the users this run wrote and returns every planned field that does not hold
-    /// (see [`convergence`]).
+    /// Re-reads the users this run wrote and the memberships it changed, and returns every
+    /// planned field and membership that does not hold (see [`convergence`]).
     async fn converge(&self, run: &Run<'_>, started: i64) -> Vec<convergence::Divergence> {
-        let written: Vec<(&Change, u64)> = run
-            .plan
-            .changes
-            .iter()
-            .zip(&run.results)
-            .filter(|(c, r)| {
-                matches!(c.kind, Kind::User | Kind::Identity) && r.status == Status::Applied
-            })
+        let applied = || {
+            run.plan
+                .changes
+                .iter()
+                .zip(&run.results)
+                .filter(|(_, r)| r.status == Status::Applied)
+        };
+        let users: Vec<(&Change, u64)> = applied()
+            .filter(|(c, _)| matches!(c.kind, Kind::User | Kind::Identity))
             .filter_map(|(c, r)| Some((c, r.id.or(c.id)?)))
             .collect();
+        // A membership is identified as the applier made it: the user (found by key when this
+        // run created it) and the target (by name when this run created it). A user's change
+        // brings the memberships it implies (a new agent's default group).
+        let mut memberships: Vec<convergence::Applied<'_>> = applied()
+            .filter_map(|(change, _)| {
+                let target_kind = change.kind.target()?;
+                let user = change
+                    .id
+                    .or_else(|| run.created.get(&change.key.to_lowercase()).copied())?;
+                let target = change.target_id.or_else(|| {
+                    let name = change.target.as_deref()?;
+                    run.names.require(target_kind, name).ok()
+                })?;
+                Some(convergence::Applied::change(change, user, target))
+            })
+            .collect();
+        for (change, result) in applied().filter(|(c, _)| c.kind == Kind::User) {
+            let Some(user) = result.id.or(change.id) else {
+                continue;
+            };
+            memberships.extend(change.implies.iter().map(|implied| convergence::Applied {
+                change,
+                kind: implied.kind,
+                action: Action::Add,
+                target_name: Some(&implied.target),
+                user,
+                target: implied.target_id,
+            }));
+        }
+        let written = convergence::Written { users, memberships };
         if written.is_empty() {
             return Vec::new();
         }
-        let (diverged, reads) =
-            convergence::check(self.client, &written, &run.names, started).await;
+        let (diverged, reads) = convergence::check(
+            self.client,
+            &written,
+            &run.plan.account_memberships,
+            &run.names,
+            started,
+        )
+        .await;
         if let Some(journal) = &self.journal {
-            journal.converged(written.len(), reads, &diverged);
+            journal.converged(written.users.len(), reads, &diverged);
         }
         diverged
     }

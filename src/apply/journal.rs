@@ -183,12 +183,14 @@ impl Journal {
         self.lock().record(&event);
     }
 
-    /// The convergence check: how many users were re-read and what did not hold.
+    /// The convergence check: how many users were re-read, how memberships were read back
+    /// and what did not hold.
     pub(crate) fn converged(&self, users: usize, reads: Reads, diverged: &[Divergence]) {
         self.lock().record(&Event::ConvergenceChecked {
             users,
             incremental_pages: reads.incremental_pages,
             show_many_requests: reads.show_many_requests,
+            membership_reads: reads.memberships,
             diverged: diverged.to_vec(),
         });
     }

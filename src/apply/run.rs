@@ -214,6 +214,7 @@ mod tests {
             errors: Vec::new(),
             touched: Vec::new(),
             references: crate::plan::References::default(),
+            account_memberships: crate::plan::AccountMemberships::default(),
             summary: crate::plan::Summary::default(),
             notes: Vec::new(),
         };

@@ -21,7 +21,7 @@ use super::ItemError;
 use super::applier::MembershipTable;
 use super::convergence;
 use super::run::Run;
-use crate::plan::MatchKey;
+use crate::plan::{Action, MatchKey};
 use crate::state::{LiveUser, RECENT_PAGES_AT_MOST, RecentUsers};
 use crate::zendesk::ReadClient;
 use crate::zendesk::limits::SEARCH_LAG_WINDOW_S;
@@ -160,7 +160,12 @@ pub(super) async fn membership_adds(
     let live = table.of_users(client, &users).await;
     for &(i, user, target) in wanted {
         match (live.get(&user), why) {
-            (Some(Ok(memberships)), _) if memberships.contains_key(&target) => {
+            (Some(Ok(memberships)), _)
+                if convergence::membership_holds(
+                    Action::Add,
+                    memberships.contains_key(&target),
+                ) =>
+            {
                 let refusal = run.results[i].details.take();
                 run.applied(i, Some(user));
                 if let (Settle::Refused, Some(refusal)) = (why, refusal) {
@@ -196,7 +201,12 @@ pub(super) async fn membership_removes(
         let change = &run.plan.changes[i];
         let (user, target) = (change.id.unwrap_or_default(), change.target_id);
         match live.get(&user) {
-            Some(Ok(memberships)) if !target.is_some_and(|t| memberships.contains_key(&t)) => {
+            Some(Ok(memberships))
+                if convergence::membership_holds(
+                    Action::Remove,
+                    target.is_some_and(|t| memberships.contains_key(&t)),
+                ) =>
+            {
                 run.applied(i, Some(user));
             }
             Some(Ok(_)) => run.fail(

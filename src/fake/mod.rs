@@ -49,7 +49,13 @@
 //!   `GET /__fake/state` (state-file format, with `account`), `PUT /__fake/state` (replaces
 //!   the state, applies its `account`, answers the new state; 400 `InvalidState` if invalid),
 //!   `GET /__fake/clock` and `PUT /__fake/clock` (`{"now": "<RFC 3339>"}` or
-//!   `{"advance_s": n}`; the clock never goes back).
+//!   `{"advance_s": n}`; the clock never goes back), `PUT /__fake/pause`
+//!   (`{"before": "GET /api/v2/group_memberships"}`: the next API request to that endpoint,
+//!   named as `/__fake/requests` names it, waits unanswered and uncounted), `GET /__fake/pause`
+//!   (`{"before", "waiting"}`: whether a request waits there) and `POST /__fake/pause/release`
+//!   (`{"released": true}` when one was waiting; it is then answered from the account as it
+//!   is by then). A test uses the pause to write to the account through the API between two
+//!   steps of a run, as another integration could; one pause at a time, armed once.
 //! - In-process: [`Server::start`] → [`Handle`] (`base_url`, `state`, `requests`,
 //!   `update_knobs`, `reset_rate_limits`, `clock`, `shutdown`); without a server,
 //!   [`Store::from_state_file`] and [`Store::answer_get`] (a `GET`'s body as the server
@@ -126,6 +132,7 @@ mod membership;
 mod organization;
 mod organization_membership;
 mod page;
+mod pause;
 mod rate_limiter;
 mod request_log;
 mod search_index;

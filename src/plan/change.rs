@@ -105,6 +105,22 @@ pub struct Change {
     /// its tag on the user).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Memberships Zendesk makes by itself with this change and the roster keeps (a new or
+    /// promoted agent joins the account's default group): never written, but read back after
+    /// applying, like the memberships the plan adds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implies: Vec<Implied>,
+}
+
+/// A membership Zendesk makes by itself with a user's change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Implied {
+    /// The kind of membership (`group_membership`).
+    pub kind: Kind,
+    /// The group or organization, by name.
+    pub target: String,
+    /// The group's or organization's id.
+    pub target_id: u64,
 }
 
 /// One field's change.
@@ -160,6 +176,8 @@ struct Written {
     escalation: Option<String>,
     #[serde(default)]
     notes: Vec<String>,
+    #[serde(default)]
+    implies: Vec<Implied>,
 }
 
 /// A field's change as its JSON says it.
@@ -211,6 +229,7 @@ impl<'de> Deserialize<'de> for Change {
             blocked: written.blocked,
             escalation: written.escalation,
             notes: written.notes,
+            implies: written.implies,
         })
     }
 }

@@ -24,7 +24,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use blocked::{AccountRule, Blocked, Conflict};
-pub use change::{Action, Change, FieldChange, Kind};
+pub use change::{Action, Change, FieldChange, Implied, Kind};
 pub use field::{CustomRoleField, FieldName, GroupField, OrganizationField, UserField};
 pub use field_value::FieldValue;
 pub use match_key::MatchKey;
@@ -75,6 +75,10 @@ pub struct Plan {
     /// The ids of the custom roles, organizations and groups the changes name; `null` for
     /// those the plan creates (the executor learns their ids when it creates them).
     pub references: References,
+    /// How many memberships the whole account held when planning: after applying, the
+    /// convergence check reads memberships back the cheaper way for these numbers.
+    #[serde(default)]
+    pub account_memberships: AccountMemberships,
     /// Counts, seats and API cost.
     pub summary: Summary,
     /// What the plan could not check and the reviewer should know.
@@ -178,6 +182,27 @@ pub struct References {
     pub groups: std::collections::BTreeMap<String, Option<u64>>,
 }
 
+/// Memberships of the whole account, as the fetch listed them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AccountMemberships {
+    /// Group memberships; `null` when unknown (a plan saved by an earlier zroster).
+    pub group_memberships: Option<u64>,
+    /// Organization memberships; `null` when not listed (the roster manages none).
+    pub organization_memberships: Option<u64>,
+}
+
+impl AccountMemberships {
+    /// The account's memberships of `kind` (a membership kind; `None` for the others).
+    #[must_use]
+    pub fn of(&self, kind: Kind) -> Option<u64> {
+        match kind {
+            Kind::GroupMembership => self.group_memberships,
+            Kind::OrganizationMembership => self.organization_memberships,
+            _ => None,
+        }
+    }
+}
+
 /// Counts, seats and API cost.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
@@ -197,8 +222,8 @@ pub struct Summary {
     pub seat_delta: i64,
     /// Estimated API requests to apply the plan: the bulk jobs, single requests for custom
     /// roles, organizations, groups and primary emails, a read of each user's memberships
-    /// before removing any, and the convergence re-read of the users written (job polls not
-    /// counted).
+    /// before removing any, and the convergence re-read of the users written and of the
+    /// memberships changed (job polls not counted).
     pub requests: usize,
     /// Estimated bulk jobs to apply the plan.
     pub jobs: usize,

@@ -128,6 +128,8 @@ fn state(json: &Value) -> LiveState {
         custom_roles_available,
         organizations: organizations.into_iter().map(Into::into).collect(),
         groups: groups.into_iter().map(Into::into).collect(),
+        group_memberships_total: group_memberships.len() as u64,
+        organization_memberships_total: Some(organization_memberships.len() as u64),
         group_memberships: group_memberships
             .into_iter()
             .map(LiveMembership::from)
@@ -508,14 +510,14 @@ fn with_one_organization_a_user_moving_to_another_is_planned_as_its_organization
     insta::assert_snapshot!(brief(&plan(roster, &live(true))), @r"
     add organization_membership external_id:emp-1 -> Partners
     remove organization_membership external_id:emp-1 -> Acme
-    summary: 0 create, 2 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 3 requests, 2 jobs
+    summary: 0 create, 2 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 4 requests, 2 jobs
     ");
     // A user in no organization yet joins by a membership either way.
     let mut none = live(false);
     none["organization_memberships"] = json!([]);
     insta::assert_snapshot!(brief(&plan(roster, &none)), @r"
     add organization_membership external_id:emp-1 -> Partners
-    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 1 requests, 1 jobs
+    summary: 0 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 2 requests, 1 jobs
     ");
 }
 
@@ -543,7 +545,7 @@ fn organizations_and_groups_are_created_and_memberships_reach_the_exact_set() {
     add group_membership external_id:emp-1 -> Billing
     remove group_membership external_id:emp-1 -> Sales
     add organization_membership external_id:emp-1 -> Partners
-    summary: 2 create, 4 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 6 requests, 3 jobs
+    summary: 2 create, 4 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 8 requests, 3 jobs
     "#);
 }
 
@@ -822,6 +824,65 @@ fn a_new_users_default_group_and_organization_are_not_separate_membership_change
     let memberships: Vec<_> = p.changes.iter().filter_map(|c| c.target.clone()).collect();
     // Zendesk makes the memberships of the default group and organization given at creation.
     assert_eq!(memberships, ["Sales", "Partners"], "{}", brief(&p));
+}
+
+#[test]
+fn the_default_group_a_new_or_promoted_agent_keeps_is_implied_by_its_change() {
+    let live = json!({
+        "users": [{"id": 14, "name": "Eve", "email": "eve@acme.com", "role": "end-user", "active": true}],
+        "groups": [{"id": 20, "name": "Support", "default": true}, {"id": 21, "name": "Sales"}]
+    });
+    let p = plan(
+        "users:
+  - { name: Omar, email: omar@acme.com, role: agent, groups: [Support, Sales] }
+  - { name: Eve, email: eve@acme.com, role: agent, groups: [Sales, support] }
+  - { name: Ann, email: ann@acme.com, role: agent, groups: [Sales] }
+  - { name: Sid, email: sid@acme.com, role: agent, groups: [Support, Sales], default_group: Sales }
+",
+        &live,
+    );
+    let implied: Vec<(String, Vec<super::Implied>)> = p
+        .changes
+        .iter()
+        .filter(|c| c.kind == super::Kind::User)
+        .map(|c| (c.label.clone(), c.implies.clone()))
+        .collect();
+    let support = || {
+        vec![super::Implied {
+            kind: super::Kind::GroupMembership,
+            target: "Support".to_owned(),
+            target_id: 20,
+        }]
+    };
+    // Zendesk puts Omar (new) and Eve (promoted) into Support, which their roster lines keep;
+    // Ann's leaves it out (removed instead); Sid is created into Sales, his default group,
+    // which the `default_group` field confirms.
+    assert_eq!(
+        implied,
+        [
+            ("Omar <omar@acme.com>".to_owned(), support()),
+            ("Ann <ann@acme.com>".to_owned(), Vec::new()),
+            ("Sid <sid@acme.com>".to_owned(), Vec::new()),
+            ("Eve <eve@acme.com>".to_owned(), support()),
+        ],
+        "{}",
+        brief(&p)
+    );
+    // Implied, not written: Support is written only for Sid (created into Sales, then added
+    // to Support) and Ann (removed).
+    let support_changes: Vec<String> = p
+        .changes
+        .iter()
+        .filter(|c| c.target.as_deref() == Some("Support"))
+        .map(|c| format!("{:?} {}", c.action, c.label))
+        .collect();
+    assert_eq!(
+        support_changes,
+        ["Remove Ann <ann@acme.com>", "Add Sid <sid@acme.com>"]
+    );
+    // A saved plan keeps them.
+    let read: Plan = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+    assert_eq!(read, p);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! What an apply did, for people: plain lines (a terminal, a log) or markdown (a pipeline's
-//! job summary, `$GITHUB_STEP_SUMMARY`). Failures, unresolved changes and fields that did not
-//! converge each name the roster entry and Zendesk's reason.
+//! job summary, `$GITHUB_STEP_SUMMARY`). Failures, unresolved changes and fields and
+//! memberships that did not converge each name the roster entry and Zendesk's reason.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use super::markdown::plain;
 use super::{count, kind_name, plural, verb};
-use crate::apply::{ApplyReport, ChangeResult, Status};
+use crate::apply::{ApplyReport, ChangeResult, Divergence, Status};
 use crate::plan::SourceRef;
 
 /// Rows of a markdown table beyond which the rest is counted, not listed: a job summary is
 /// read by a person, and GitHub caps it at 1 MiB.
 const MAX_ROWS: usize = 200;
 
-/// The outcome as lines: one per change that did not apply, one per field that did not
-/// converge, then the summary line.
+/// The outcome as lines: one per change that did not apply, one per field or membership
+/// that did not converge, then the summary line.
 pub fn outcome_human(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()> {
     if report.fell_back_to_single_requests {
         writeln!(
@@ -54,7 +54,7 @@ pub fn outcome_human(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
             divergence.label,
             &pruned_or(divergence.source.as_ref()),
             divergence.key,
-            divergence.field,
+            diverged_what(divergence),
             divergence.planned,
             divergence.live,
         )?;
@@ -63,7 +63,7 @@ pub fn outcome_human(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
 }
 
 /// The outcome as markdown: a heading with the summary, a table of counts, then tables of
-/// failed and unresolved changes and of fields that did not converge.
+/// failed and unresolved changes and of fields and memberships that did not converge.
 pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()> {
     let mut text = String::new();
     let mark = if report.is_success() { "✅" } else { "❌" };
@@ -78,10 +78,12 @@ pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result
     ] {
         let _ = writeln!(text, "| {word} | {} |", count(report.count(status)));
     }
+    let (fields, memberships) = diverged_counts(report);
+    let _ = writeln!(text, "| fields that did not converge | {} |", count(fields));
     let _ = writeln!(
         text,
-        "| fields that did not converge | {} |",
-        count(report.diverged.len())
+        "| memberships that did not converge | {} |",
+        count(memberships)
     );
     text.push_str("\nAccount: ");
     plain(&report.account, &mut text);
@@ -136,7 +138,7 @@ pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result
                     &divergence.label,
                     &pruned_or(divergence.source.as_ref()),
                     &divergence.key.to_string(),
-                    &divergence.field.to_string(),
+                    &diverged_what(divergence),
                     &divergence.planned.to_string(),
                     &divergence.live.to_string(),
                 ],
@@ -169,11 +171,22 @@ pub fn summary(report: &ApplyReport) -> String {
             let _ = write!(line, "; {} {word}", count(n));
         }
     }
-    let n = report.diverged.len();
-    if n > 0 {
-        let _ = write!(line, "; {} did not converge", plural(n, "field"));
+    let diverged: Vec<String> = match diverged_counts(report) {
+        (0, 0) => Vec::new(),
+        (fields, 0) => vec![plural(fields, "field")],
+        (0, memberships) => vec![plural(memberships, "membership")],
+        (fields, memberships) => vec![plural(fields, "field"), plural(memberships, "membership")],
+    };
+    if !diverged.is_empty() {
+        let _ = write!(line, "; {} did not converge", diverged.join(" and "));
     }
     line
+}
+
+/// Fields (users included) and memberships that did not converge.
+fn diverged_counts(report: &ApplyReport) -> (usize, usize) {
+    let memberships = report.diverged.iter().filter(|d| d.is_membership()).count();
+    (report.diverged.len() - memberships, memberships)
 }
 
 fn unsuccessful(report: &ApplyReport) -> impl Iterator<Item = &ChangeResult> {
@@ -205,6 +218,15 @@ fn more(text: &mut String, total: usize) {
 
 fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// What did not converge: the field (`role`), or for a membership the roster's key and the
+/// group or organization (`groups → Tier 2`), as failed membership changes show it.
+fn diverged_what(divergence: &Divergence) -> String {
+    match &divergence.target {
+        Some(target) => format!("{} → {target}", divergence.field),
+        None => divergence.field.to_string(),
+    }
 }
 
 /// The roster entry of a result, or `pruned` for users the roster does not list.
@@ -271,14 +293,26 @@ mod tests {
             requests: 87,
             job_polls: 12,
             fell_back_to_single_requests: false,
-            diverged: vec![Divergence {
-                key: MatchKey::Email("eve@acme.com".to_owned()),
-                label: "Eve End <eve@acme.com>".to_owned(),
-                source: Some(source("roster/end-users.yaml", 3, 5)),
-                field: Diverged::Field(UserField::TicketRestriction),
-                planned: FieldValue::Text("assigned".to_owned()),
-                live: FieldValue::Text("requested".to_owned()),
-            }],
+            diverged: vec![
+                Divergence {
+                    key: MatchKey::Email("eve@acme.com".to_owned()),
+                    label: "Eve End <eve@acme.com>".to_owned(),
+                    source: Some(source("roster/end-users.yaml", 3, 5)),
+                    field: Diverged::Field(UserField::TicketRestriction),
+                    target: None,
+                    planned: FieldValue::Text("assigned".to_owned()),
+                    live: FieldValue::Text("requested".to_owned()),
+                },
+                Divergence {
+                    key: MatchKey::ExternalId("emp-4".to_owned()),
+                    label: "Dee Doe".to_owned(),
+                    source: Some(source("roster/agents.yaml", 20, 5)),
+                    field: Diverged::Groups,
+                    target: Some("Tier 2".to_owned()),
+                    planned: FieldValue::Text("member".to_owned()),
+                    live: FieldValue::Text("not a member".to_owned()),
+                },
+            ],
             elapsed_ms: 41_230,
         }
     }

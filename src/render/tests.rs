@@ -343,6 +343,7 @@ fn big_plan(n: usize) -> Plan {
             }),
             escalation: (action == Action::Create).then(|| "new agent".to_owned()),
             notes: Vec::new(),
+            implies: Vec::new(),
         });
     }
     let drift = (0..n / 10)
@@ -388,6 +389,7 @@ fn big_plan(n: usize) -> Plan {
         errors,
         touched: Vec::new(),
         references: crate::plan::References::default(),
+        account_memberships: crate::plan::AccountMemberships::default(),
         notes: Vec::new(),
     }
 }

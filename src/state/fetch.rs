@@ -28,7 +28,8 @@
 //!    updates that user (`create_or_update_many` matches any of a user's addresses);
 //! 6. custom roles, groups, organizations (full listings, 100 a page), group memberships and,
 //!    when the roster manages them, organization memberships (full listings, filtered to the
-//!    users in play); the account's rules: its settings (`GET /account/settings`: user
+//!    users in play; how many the account holds is kept, for the plan to say how the
+//!    convergence check will read them back, [`super::MembershipReads`]); the account's rules: its settings (`GET /account/settings`: user
 //!    tagging, multiple organizations) and user fields (`GET /user_fields`), one request
 //!    each, and its default group (from the groups listing).
 //!
@@ -107,6 +108,10 @@ pub async fn fetch(
         organization_memberships,
         rules,
     } = account;
+    // The account-wide numbers are kept: they decide how memberships are read back after
+    // applying (`MembershipReads`).
+    let group_memberships_total = group_memberships.len() as u64;
+    let organization_memberships_total = organization_memberships.as_ref().map(|l| l.len() as u64);
     let in_play = |membership: &LiveMembership| users.contains_key(&membership.user_id);
     let group_memberships = group_memberships.into_iter().filter(in_play).collect();
     let organization_memberships =
@@ -124,6 +129,8 @@ pub async fn fetch(
         groups,
         group_memberships,
         organization_memberships,
+        group_memberships_total,
+        organization_memberships_total,
         rules,
         cost: FetchCost {
             stats: client.stats().since(&before),

@@ -47,6 +47,10 @@ pub struct LiveState {
     pub group_memberships: Vec<LiveMembership>,
     /// Organization memberships of the users in play; `None` when the roster manages none.
     pub organization_memberships: Option<Vec<LiveMembership>>,
+    /// Group memberships of the whole account, as listed (the users in play are a part).
+    pub group_memberships_total: u64,
+    /// Organization memberships of the whole account; `None` when not listed.
+    pub organization_memberships_total: Option<u64>,
     /// What the account allows (settings, user fields, default group).
     pub rules: AccountRules,
     /// What the fetch cost.

@@ -1,13 +1,15 @@
 //! The live state: the pipeline's second stage, between `roster` and `plan`. [`fetch`]
 //! reads what the roster needs from the account through a read-only client (`fetch.rs`,
 //! DESIGN.md §7) and normalises it into the types the planner compares ([`LiveState`],
-//! [`LiveUser`], …), converted from the wire types in `live.rs` and nowhere else.
+//! [`LiveUser`], …), converted from the wire types in `live.rs` and nowhere else. How
+//! memberships are best read back after applying is decided here too ([`MembershipReads`]).
 
 mod account_rules;
 mod email_lookup;
 mod fetch;
 mod live;
 mod live_state;
+mod membership_reads;
 mod recent_users;
 mod state_query;
 
@@ -16,5 +18,6 @@ pub use email_lookup::{EmailLookup, EmailStrategy};
 pub use fetch::{NoProgress, Progress, SECONDARY_SEARCHES_AT_MOST, Stage, fetch};
 pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
 pub use live_state::{FetchCost, LiveState};
+pub use membership_reads::{MembershipRead, MembershipReads};
 pub use recent_users::{RECENT_PAGES_AT_MOST, RecentUsers};
 pub use state_query::StateQuery;

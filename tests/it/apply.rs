@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 
 use crate::common::{Sandbox, assert_code, mechanics, roster_file, run, writes};
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// An emulator that runs bulk jobs fast, so tests do not wait on the job queue.
-fn sandbox(state: &Value) -> Sandbox {
+pub(crate) fn sandbox(state: &Value) -> Sandbox {
     Sandbox::start_with(state, "fake-token", |knobs| {
         mechanics(knobs);
         knobs.job_items_per_second = 100_000.0;
@@ -227,7 +227,7 @@ fn assert_polls_are_batched(requests: &Value) {
     assert_eq!(single, 0, "{requests:#}");
 }
 
-fn count(requests: &Value, endpoint: &str) -> u64 {
+pub(crate) fn count(requests: &Value, endpoint: &str) -> u64 {
     requests["by_endpoint"][endpoint].as_u64().unwrap_or(0)
 }
 
@@ -325,7 +325,12 @@ const DATED_STATE: &str = r#"{"users": [
 ]}"#;
 
 /// Saves the plan of `roster` as `name` in `dir`; returns its path.
-fn save_plan(sandbox: &Sandbox, dir: &tempfile::TempDir, roster: &str, name: &str) -> String {
+pub(crate) fn save_plan(
+    sandbox: &Sandbox,
+    dir: &tempfile::TempDir,
+    roster: &str,
+    name: &str,
+) -> String {
     let path = dir.path().join(name).display().to_string();
     let (output, stdout) = run(sandbox.zplan().args(["--out", &path, roster]));
     assert!(output.status.success(), "{stdout}\n{}", stderr(&output));
@@ -865,7 +870,7 @@ users:
 }
 
 /// The lines of the only journal below `work/.zroster/journal`.
-fn journal_lines(work: &std::path::Path) -> Vec<Value> {
+pub(crate) fn journal_lines(work: &std::path::Path) -> Vec<Value> {
     let dir = work.join(".zroster/journal");
     let files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))

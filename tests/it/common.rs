@@ -147,7 +147,6 @@ impl Sandbox {
         command
     }
 
-    /// `zapply` pointed at the emulator.
     /// `zapply` pointed at the emulator, run in [`Sandbox::work_dir`].
     pub(crate) fn zapply(&self) -> Command {
         let mut command = self.command("zapply");
@@ -220,6 +219,66 @@ impl Sandbox {
             assert!(status.is_success(), "{status}: {text}");
             serde_json::from_str(&text).unwrap_or(Value::Null)
         })
+    }
+
+    /// A `DELETE` of the emulator's API as the admin, like another integration would send.
+    pub(crate) fn api_delete(&self, path: &str) {
+        let url = format!("{}/api/v2/{path}", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let answer = reqwest::Client::new()
+                .delete(url)
+                .basic_auth("admin@example.com/token", Some("fake-token"))
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                answer.status().is_success(),
+                "{}",
+                answer.text().await.unwrap()
+            );
+        });
+    }
+
+    /// Sends one control request (`/__fake/{path}`) and returns its answer.
+    fn control(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Value {
+        let url = format!("{}/__fake/{path}", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let mut request = reqwest::Client::new().request(method, url);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let answer = request.send().await.unwrap();
+            assert!(answer.status().is_success());
+            answer.json().await.unwrap()
+        })
+    }
+
+    /// Holds the next API request to `endpoint` (`GET /api/v2/group_memberships`, as
+    /// [`Sandbox::requests`] names it) until [`Sandbox::release`]: a test writes to the account
+    /// meanwhile, between two steps of a run.
+    pub(crate) fn pause_before(&self, endpoint: &str) {
+        let body = serde_json::json!({ "before": endpoint });
+        self.control(reqwest::Method::PUT, "pause", Some(&body));
+    }
+
+    /// Waits until a request is held at the pause; fails after a minute.
+    pub(crate) fn wait_for_pause(&self) {
+        let started = std::time::Instant::now();
+        while started.elapsed() < std::time::Duration::from_secs(60) {
+            if self.control(reqwest::Method::GET, "pause", None)["waiting"] == true {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("no request reached the pause");
+    }
+
+    /// Lets the request held at the pause go on.
+    pub(crate) fn release(&self) {
+        let released = self.control(reqwest::Method::POST, "pause/release", None);
+        assert_eq!(released["released"], true);
     }
 
     /// The emulator's request counters.

@@ -4,6 +4,7 @@ mod apply;
 mod cli;
 mod client;
 mod common;
+mod convergence;
 mod examples;
 mod fake;
 mod interrupt;

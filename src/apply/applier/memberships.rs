@@ -1,7 +1,9 @@
 //! Group and organization memberships, from one table: adds (`create_many`) and removes
 //! (`destroy_many`). Removals need membership ids, which the plan does not hold, so the
 //! memberships of each user that loses one are read first (`users/{id}/group_memberships`,
-//! `users/{id}/organization_memberships`) and the ids are current when deleted.
+//! `users/{id}/organization_memberships`) and the ids are current when deleted. The same
+//! table reads memberships back for the convergence check, per user or from the account's
+//! listing.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -85,6 +87,71 @@ impl MembershipTable {
         match self.of {
             In::Groups => client.destroy_many_group_memberships(ids).await,
             In::Organizations => client.destroy_many_organization_memberships(ids).await,
+        }
+    }
+
+    /// The table of memberships of `kind`.
+    pub(in crate::apply) fn of_kind(kind: Kind) -> Option<&'static MembershipTable> {
+        match kind {
+            Kind::GroupMembership => Some(&GROUP_MEMBERSHIPS),
+            Kind::OrganizationMembership => Some(&ORGANIZATION_MEMBERSHIPS),
+            _ => None,
+        }
+    }
+
+    /// The endpoints that read these memberships, as request counts name them: the
+    /// account-wide listing and one user's.
+    pub(in crate::apply) fn read_endpoints(&self) -> [String; 2] {
+        [
+            format!("GET /api/v2/{}", self.collection),
+            format!("GET /api/v2/users/{{id}}/{}", self.collection),
+        ]
+    }
+
+    /// The memberships of `users`, from the account-wide listing (every page, read ahead).
+    pub(in crate::apply) async fn of_account(
+        &self,
+        client: &ReadClient,
+        users: &BTreeSet<u64>,
+    ) -> HashMap<u64, UserMemberships> {
+        // (user, target, membership) of every membership of the account.
+        let listed: Result<Vec<(u64, u64, u64)>, ZendeskError> = match self.of {
+            In::Groups => client
+                .group_memberships()
+                .prefetching()
+                .collect_all()
+                .await
+                .map(|ms| {
+                    ms.into_iter()
+                        .map(|m| (m.user_id, m.group_id, m.id))
+                        .collect()
+                }),
+            In::Organizations => client
+                .organization_memberships()
+                .prefetching()
+                .collect_all()
+                .await
+                .map(|ms| {
+                    ms.into_iter()
+                        .map(|m| (m.user_id, m.organization_id, m.id))
+                        .collect()
+                }),
+        };
+        match listed {
+            Ok(listed) => {
+                let mut found: HashMap<u64, HashMap<u64, u64>> =
+                    users.iter().map(|&user| (user, HashMap::new())).collect();
+                for (user, target, id) in listed {
+                    if let Some(memberships) = found.get_mut(&user) {
+                        memberships.insert(target, id);
+                    }
+                }
+                found.into_iter().map(|(user, m)| (user, Ok(m))).collect()
+            }
+            Err(error) => users
+                .iter()
+                .map(|&user| (user, Err(error.to_string())))
+                .collect(),
         }
     }
 

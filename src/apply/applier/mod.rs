@@ -8,7 +8,8 @@ mod primary_emails;
 mod users;
 
 pub(super) use memberships::{
-    GROUP_MEMBERSHIPS, MembershipAdds, MembershipRemoves, MembershipTable, ORGANIZATION_MEMBERSHIPS,
+    GROUP_MEMBERSHIPS, MembershipAdds, MembershipRemoves, MembershipTable,
+    ORGANIZATION_MEMBERSHIPS, UserMemberships,
 };
 pub(super) use named_objects::NamedObjects;
 pub(super) use primary_emails::PrimaryEmails;

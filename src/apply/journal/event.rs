@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::apply::convergence::MembershipsRead;
 use crate::apply::{Divergence, Status};
 use crate::plan::{MatchKey, SourceRef};
 
@@ -78,6 +79,9 @@ pub(crate) enum Event {
         /// `show_many` requests made.
         #[serde(default)]
         show_many_requests: u64,
+        /// How each kind of memberships was read back (not read back).
+        #[serde(default, skip_deserializing, skip_serializing_if = "Vec::is_empty")]
+        membership_reads: Vec<MembershipsRead>,
         /// What did not hold (not read back).
         #[serde(default, skip_deserializing)]
         diverged: Vec<Divergence>,

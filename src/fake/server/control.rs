@@ -1,5 +1,5 @@
 //! The control endpoints (`/__fake/…`, no auth, not counted, not rate limited): request
-//! counts, the state in the state-file format, and the clock.
+//! counts, the state in the state-file format, the clock, and a pause before an endpoint.
 
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::response::json_response;
 use crate::fake::fault_injector::FaultInjector;
+use crate::fake::pause::Pause;
 use crate::fake::request_log::RequestCounts;
 use crate::fake::state_file::StateFile;
 use crate::fake::store::Store;
@@ -49,6 +50,26 @@ pub(super) fn handle_control(
                 );
             }
             json_response(200, &json!({"now": shared.clock.timestamp()}))
+        }
+        ("GET", "pause") => json_response(200, &Pause::to_json(core.pause.as_ref())),
+        ("PUT", "pause") => {
+            // `{"before": "GET /api/v2/group_memberships"}`: the next request to that endpoint
+            // (named as `/__fake/requests` names it) waits until `POST /__fake/pause/release`.
+            let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            let Some(before) = body["before"].as_str() else {
+                return json_response(
+                    400,
+                    &json!({"error": "InvalidPause", "description": "send {\"before\": \"<METHOD> /api/v2/<path>\"}"}),
+                );
+            };
+            if let Some(previous) = core.pause.replace(Pause::before(before.to_owned())) {
+                previous.release();
+            }
+            json_response(200, &Pause::to_json(core.pause.as_ref()))
+        }
+        ("POST", "pause/release") => {
+            let released = core.pause.take().is_some_and(Pause::release);
+            json_response(200, &json!({"released": released}))
         }
         ("GET", "state") => {
             let mut state = shared.read().to_state_file();

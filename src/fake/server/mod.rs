@@ -33,6 +33,7 @@ use super::error::Error;
 use super::fault_injector::{Fault, FaultInjector};
 use super::job_worker::JobWorker;
 use super::page::Query;
+use super::pause::Pause;
 use super::rate_limiter::{Bucket, RateLimiter};
 use super::request_log::{RequestCounts, endpoint_key};
 use super::state_file::StateFile;
@@ -45,6 +46,8 @@ struct Core {
     faults: FaultInjector,
     limiter: RateLimiter,
     counts: RequestCounts,
+    /// The pause armed by `PUT /__fake/pause`, if any.
+    pause: Option<Pause>,
 }
 
 #[derive(Debug)]
@@ -135,6 +138,7 @@ impl Server {
                 knobs: config.knobs,
                 limiter: RateLimiter::default(),
                 counts: RequestCounts::default(),
+                pause: None,
             }),
             base_url,
             email: config.email,
@@ -309,11 +313,19 @@ async fn handle(
     if let Some(control) = path.strip_prefix("/__fake/") {
         return Ok(handle_control(&shared, &method, control, &body));
     }
+    let endpoint = endpoint_key(&method, &path);
+    let paused = shared
+        .lock()
+        .pause
+        .as_mut()
+        .and_then(|pause| pause.stop(&endpoint));
+    if let Some(release) = paused {
+        release.notified().await;
+    }
     let latency = shared.lock().knobs.latency_ms;
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    let endpoint = endpoint_key(&method, &path);
     let outcome = handle_api(
         &shared,
         method,

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plan::{Action, Change, FieldName, FieldValue, Kind, MatchKey, Summary, UserField};
-use crate::state::LiveState;
+use crate::state::{LiveState, MembershipReads};
 use crate::zendesk::limits::{BULK_LIMIT, EXPORT_CHEAPER_ABOVE, EXPORT_PAGE, SHOW_MANY_LIMIT};
 
 /// The bulk endpoint that creates users, the one bulk imports gate.
@@ -18,6 +18,10 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
     // membership ids), and users written (re-read by the convergence check).
     let mut removals: BTreeSet<(bool, &MatchKey)> = BTreeSet::new();
     let mut written: BTreeSet<&MatchKey> = BTreeSet::new();
+    // Users whose memberships of a kind change, and the memberships added, for the
+    // convergence check's reads of memberships.
+    let mut membership_users: BTreeSet<(bool, &MatchKey)> = BTreeSet::new();
+    let mut membership_adds = [0_u64; 2];
     for change in changes {
         if change.blocked.is_some() {
             summary.blocked += 1;
@@ -34,9 +38,21 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
         match (change.kind, change.action) {
             (Kind::User | Kind::Identity, _) => {
                 written.insert(&change.key);
+                // A new agent's default group is read back like a membership added.
+                for implied in &change.implies {
+                    let groups = implied.kind == Kind::GroupMembership;
+                    membership_users.insert((groups, &change.key));
+                    membership_adds[usize::from(groups)] += 1;
+                }
             }
-            (kind @ (Kind::GroupMembership | Kind::OrganizationMembership), Action::Remove) => {
-                removals.insert((kind == Kind::GroupMembership, &change.key));
+            (kind @ (Kind::GroupMembership | Kind::OrganizationMembership), action) => {
+                let groups = kind == Kind::GroupMembership;
+                membership_users.insert((groups, &change.key));
+                if action == Action::Remove {
+                    removals.insert((groups, &change.key));
+                } else {
+                    membership_adds[usize::from(groups)] += 1;
+                }
             }
             _ => {}
         }
@@ -78,6 +94,22 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
     } else {
         written.len().div_ceil(SHOW_MANY_LIMIT)
     };
+    // Then the memberships of the users whose memberships changed, per kind: the account's
+    // listing or one read a user, whichever is fewer.
+    for (groups, total) in [
+        (false, state.organization_memberships_total),
+        (true, Some(state.group_memberships_total)),
+    ] {
+        let users = membership_users
+            .iter()
+            .filter(|(g, _)| *g == groups)
+            .count() as u64;
+        if users > 0 {
+            let total = total.map(|t| t + membership_adds[usize::from(groups)]);
+            let reads = MembershipReads::decide(users, total).requests();
+            summary.requests += usize::try_from(reads).unwrap_or(usize::MAX);
+        }
+    }
     summary.requests_without_bulk_imports =
         summary.requests - creates.div_ceil(BULK_LIMIT) + creates;
     summary

@@ -97,6 +97,7 @@ impl Planner<'_> {
             })),
             escalation: None,
             notes: Vec::new(),
+            implies: Vec::new(),
         });
     }
 
@@ -147,6 +148,7 @@ impl Planner<'_> {
             })),
             escalation: None,
             notes: Vec::new(),
+            implies: Vec::new(),
         });
     }
 }

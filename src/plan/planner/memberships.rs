@@ -1,12 +1,13 @@
 //! Memberships: the exact sets of `groups` and `organizations`, reached by adding and
-//! removing memberships.
+//! removing memberships; the default group Zendesk puts a new agent in is kept or removed,
+//! and a kept one is recorded on the agent's change ([`crate::plan::Implied`]).
 
 use std::collections::BTreeSet;
 
 use super::Planner;
 use super::names::Resolved;
 use super::user_diff::{live_label, user_label};
-use crate::plan::{Action, Change, Kind, MatchKey};
+use crate::plan::{Action, Change, Implied, Kind, MatchKey};
 use crate::roster::{Located, User};
 use crate::state::{LiveMembership, LiveUser};
 
@@ -99,6 +100,23 @@ impl Planner<'_> {
                 resolved.id,
             );
         }
+        if let Some((group, name)) = &joined
+            && wanted_ids.contains(group)
+        {
+            // Kept: nothing to write, but the convergence check reads it back.
+            let becoming_staff = self.changes.iter_mut().rev().find(|c| {
+                c.kind == Kind::User
+                    && c.key == *key
+                    && matches!(c.action, Action::Create | Action::Update)
+            });
+            if let Some(change) = becoming_staff {
+                change.implies.push(Implied {
+                    kind,
+                    target: name.clone(),
+                    target_id: *group,
+                });
+            }
+        }
         if let Some((group, name)) = joined
             && !wanted_ids.contains(&group)
             && !names.is_empty()
@@ -156,6 +174,7 @@ impl Planner<'_> {
             blocked: None,
             escalation: None,
             notes: Vec::new(),
+            implies: Vec::new(),
         });
     }
 }

@@ -151,6 +151,10 @@ impl<'a> Planner<'a> {
             errors,
             touched,
             references,
+            account_memberships: super::AccountMemberships {
+                group_memberships: Some(state.group_memberships_total),
+                organization_memberships: state.organization_memberships_total,
+            },
             summary,
             notes: notes(state),
         }

@@ -74,6 +74,7 @@ impl Planner<'_> {
                 blocked,
                 escalation: None,
                 notes: Vec::new(),
+                implies: Vec::new(),
             });
         }
     }
@@ -215,6 +216,7 @@ impl Planner<'_> {
                 blocked: None,
                 escalation: None,
                 notes: Vec::new(),
+                implies: Vec::new(),
             });
         }
     }
@@ -286,6 +288,7 @@ impl Planner<'_> {
                 blocked,
                 escalation: None,
                 notes: Vec::new(),
+                implies: Vec::new(),
             });
         }
     }

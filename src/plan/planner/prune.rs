@@ -54,6 +54,7 @@ impl Planner<'_> {
                 blocked: None,
                 escalation: None,
                 notes: Vec::new(),
+                implies: Vec::new(),
             });
         }
         drift

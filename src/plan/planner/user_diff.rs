@@ -220,6 +220,7 @@ impl Planner<'_> {
                 blocked: None,
                 escalation,
                 notes: Vec::new(),
+                implies: Vec::new(),
             }
         };
         notes.extend(self.automatic_notes(user, live));

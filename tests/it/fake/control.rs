@@ -158,3 +158,81 @@ async fn the_acme_example_state_loads() {
     assert_eq!(jane["default_group_id"], 7_300_000_000_002_u64);
     assert_eq!(jane["role_type"], 0);
 }
+
+/// The pause lets a test write between two requests of a client: the paused request waits,
+/// uncounted, and is answered from the account as the write left it.
+#[tokio::test]
+async fn a_paused_request_waits_for_its_release_and_sees_what_was_written_meanwhile() {
+    let fake = Fake::start().await;
+    let control = |method: &str, path: &str| {
+        client().request(
+            method.parse().unwrap(),
+            fake.url(&format!("/__fake/{path}")),
+        )
+    };
+    let armed = fake
+        .send_request(
+            control("PUT", "pause"),
+            Some(json!({"before": "GET /api/v2/groups"})),
+        )
+        .await;
+    assert_eq!(armed.status, 200);
+    assert_eq!(
+        armed.body,
+        json!({"before": "GET /api/v2/groups", "waiting": false})
+    );
+    let listing = tokio::spawn({
+        let request = fake
+            .client
+            .get(fake.url("/api/v2/groups.json"))
+            .basic_auth("admin@example.com/token", Some("fake-token"));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    });
+    let mut waiting = false;
+    for _ in 0..2000 {
+        let pause = fake.send_request(control("GET", "pause"), None).await;
+        if pause.body["waiting"] == true {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(waiting, "the listing never reached the pause");
+    // Other requests go on meanwhile; the paused one is not counted yet.
+    let created = fake
+        .post(
+            "/api/v2/groups.json",
+            json!({"group": {"name": "Written meanwhile"}}),
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    let counts = fake.send_request(control("GET", "requests"), None).await;
+    assert_eq!(
+        counts.body["by_endpoint"],
+        json!({"POST /api/v2/groups": 1})
+    );
+    assert!(!listing.is_finished());
+    let released = fake
+        .send_request(control("POST", "pause/release"), None)
+        .await;
+    assert_eq!(released.body, json!({"released": true}));
+    let groups = listing.await.unwrap();
+    let names: Vec<&str> = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["name"].as_str())
+        .collect();
+    assert!(names.contains(&"Written meanwhile"), "{names:?}");
+    // Armed once: the next listing is not held.
+    assert_eq!(fake.get("/api/v2/groups.json").await.status, 200);
+    let pause = fake.send_request(control("GET", "pause"), None).await;
+    assert_eq!(pause.body, json!({"before": null, "waiting": false}));
+    let counts = fake.send_request(control("GET", "requests"), None).await;
+    assert_eq!(counts.body["by_endpoint"]["GET /api/v2/groups"], 2);
+    let bad = fake
+        .send_request(control("PUT", "pause"), Some(json!({})))
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body["error"], "InvalidPause");
+}
