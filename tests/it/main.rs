@@ -10,6 +10,7 @@ mod fake;
 mod interrupt;
 mod output;
 mod plan;
+mod saved_plans;
 mod scenarios;
 mod schema;
 mod validate;
