@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::transport::{field_errors, message_of, snippet};
+use super::error_body::{field_errors, message_of, snippet};
 
 /// One field error of a 422 `RecordInvalid` answer (`details.<field>[]`).
 #[derive(Debug, Clone, PartialEq, Eq)]

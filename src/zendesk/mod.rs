@@ -35,6 +35,7 @@ mod bulk_job;
 mod bulk_outcome;
 mod connection_settings;
 mod error;
+mod error_body;
 pub mod limits;
 mod observer;
 mod pacer;
