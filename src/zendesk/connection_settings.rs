@@ -9,11 +9,9 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::limits::ACCOUNT_JOB_LIMIT;
+use super::scrubber::REDACTED;
 use super::{Secret, ZendeskError};
 use crate::env_vars;
-
-/// What errors show instead of a value that may hold a credential.
-const REDACTED: &str = "<redacted>";
 
 /// How zroster authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +66,9 @@ pub struct ConnectionSettings {
     pub max_jobs: usize,
     /// Read requests (`show_many` batches) in flight at once.
     pub concurrency: usize,
+    /// The largest response body read, in bytes; a larger one is an error and is not read to
+    /// its end.
+    pub max_body: usize,
     /// Test only: skip every retry, pacing and polling sleep ([`env_vars::ZROSTER_TEST_NO_DELAY`]).
     pub no_delay: bool,
 }
@@ -90,6 +91,10 @@ impl ConnectionSettings {
     pub const DEFAULT_MAX_JOBS: usize = 8;
     /// Default number of read requests in flight.
     pub const DEFAULT_CONCURRENCY: usize = 4;
+    /// Default largest response body: 64 MiB. The largest real answer is a page of 1,000
+    /// users of the incremental export, a few MB even with many fields and tags; a body ten
+    /// times that size is not Zendesk's.
+    pub const DEFAULT_MAX_BODY: usize = 64 * 1024 * 1024;
 
     /// Settings for `base_url` and `auth` with every other field at its default.
     pub fn new(base_url: &str, auth: Auth) -> Result<Self, ZendeskError> {
@@ -103,6 +108,7 @@ impl ConnectionSettings {
             max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
             max_jobs: Self::DEFAULT_MAX_JOBS,
             concurrency: Self::DEFAULT_CONCURRENCY,
+            max_body: Self::DEFAULT_MAX_BODY,
             no_delay: false,
         };
         Ok(settings)

@@ -2,13 +2,15 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Instant;
 
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::transport::{Answer, Repeat, Transport};
+use super::answer::Answer;
+use super::transport::{Repeat, Transport};
 use super::wire::Page;
 use super::{ClientEvent, ZendeskError};
 
@@ -143,13 +145,21 @@ impl<T: DeserializeOwned> Pager<T> {
 
     /// Fetches the next page; `None` once the listing is exhausted.
     pub async fn next_page(&mut self) -> Result<Option<Vec<T>>, ZendeskError> {
+        self.read_page()
+            .await
+            .map_err(|error| self.transport.scrub(error))
+    }
+
+    async fn read_page(&mut self) -> Result<Option<Vec<T>>, ZendeskError> {
         let Some(url) = self.next.take() else {
             return Ok(None);
         };
+        let endpoint = self.transport.endpoint(&Method::GET, &url);
+        let started = Instant::now();
         if self.style == PageStyle::Incremental {
             // Zendesk allows 10 incremental-export requests a minute, for the whole account:
             // wait for a slot rather than collect 429s.
-            let wait = self.transport.incremental_slot().await;
+            let wait = self.transport.incremental_slot(&endpoint, started).await?;
             if !wait.is_zero() {
                 self.transport
                     .with_stats(|stats| stats.rate_limit_wait += wait);
@@ -158,7 +168,6 @@ impl<T: DeserializeOwned> Pager<T> {
                     .on_event(&ClientEvent::Paced { wait });
             }
         }
-        let endpoint = self.transport.endpoint(&Method::GET, &url);
         let key = self.key;
         if self.prefetch && self.pages == 0 && self.ahead.is_none() {
             self.ahead = Some(Ahead::start(Arc::clone(&self.transport), url.clone(), key));
@@ -173,11 +182,12 @@ impl<T: DeserializeOwned> Pager<T> {
             // Not prefetched, or the look-ahead went another way: stop it, ask directly.
             self.ahead = None;
             self.transport
-                .send(Method::GET, url.clone(), None, Repeat::Safe)
+                .send_since(started, Method::GET, url.clone(), None, Repeat::Safe)
                 .await?
         };
-        let page: Page<T> =
-            Transport::decode(&endpoint, &answer, |body| Page::from_json(body, key))?;
+        let page: Page<T> = self
+            .transport
+            .decode(&endpoint, &answer, |body| Page::from_json(body, key))?;
         self.pages += 1;
         let cursor = match self.style {
             PageStyle::Cursor => page.next_cursor(),
