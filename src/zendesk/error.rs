@@ -210,13 +210,27 @@ pub enum ZendeskError {
         /// The deadline of one request.
         deadline: Duration,
     },
-    /// A paginated listing returned the same cursor twice.
-    #[error("the pagination of `{endpoint}` did not advance (cursor `{cursor}` came back twice)")]
+    /// A paginated listing returned a cursor (or next-page URL) it had returned before.
+    #[error(
+        "the pagination of `{endpoint}` went in a circle (cursor `{cursor}` came back after it was followed); is the URL a Zendesk account?"
+    )]
     PaginationStuck {
         /// Method and path.
         endpoint: String,
         /// The repeated cursor.
         cursor: String,
+    },
+    /// A paginated listing went on for more pages than any real listing has.
+    #[error(
+        "the listing `{endpoint}` was stopped after {pages} pages: {reason}; is the URL a Zendesk account?"
+    )]
+    PaginationRunaway {
+        /// Method and path.
+        endpoint: String,
+        /// Pages read.
+        pages: u64,
+        /// Which bound it passed.
+        reason: String,
     },
     /// The server answered with a redirect (3xx). No redirect is followed: the request and
     /// its credentials go to the configured account only.
@@ -368,6 +382,11 @@ impl ZendeskError {
             | Self::PaginationStuck {
                 endpoint: first,
                 cursor: second,
+            }
+            | Self::PaginationRunaway {
+                endpoint: first,
+                reason: second,
+                ..
             }
             | Self::Redirected {
                 endpoint: first,

@@ -34,7 +34,8 @@
 //!
 //! # What a server cannot make it do
 //! Follow a redirect, send anything to another host, wait past the deadline, read a body
-//! over 64 MiB, or print the credentials it echoes back: see `transport` and `scrubber`.
+//! over 64 MiB, page forever, or print the credentials it echoes back: see `transport`,
+//! `page_trail` and `scrubber`.
 //! - `ZROSTER_TEST_NO_DELAY=1` turns every retry and pacing sleep off (tests).
 
 mod answer;
@@ -47,6 +48,7 @@ mod error_body;
 pub mod limits;
 mod observer;
 mod pacer;
+mod page_trail;
 mod pager;
 mod rate_limit;
 mod read_client;
