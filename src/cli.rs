@@ -313,10 +313,11 @@ pub struct ConnectionArgs {
     /// the variable: a flag shows in process lists.
     #[arg(long, value_name = "TOKEN")]
     pub oauth_token: Option<String>,
-    /// Share of the account's per-minute rate limit this run may use, above 0 and at most 1.
+    /// Share of the account's per-minute rate limit this run may use, from 0.05 to 1.
     #[arg(long, value_name = "SHARE", default_value_t = 0.5)]
     pub rate_limit_share: f64,
-    /// Longest time, in seconds, one request may take with all its retries and waits.
+    /// Longest time, in seconds, one request may take with all its retries and waits
+    /// (`Retry-After`, the rate limit, backoff); a wait that would pass it is an error.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub deadline: u64,
 }

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::bulk_job::BulkJob;
-use super::transport::{Repeat, Transport};
+use super::transport::Repeat;
 use super::wire::{
     CustomRole, Fields, Group, GroupMembership, Identity, Organization, OrganizationMembership,
     User, parse_object,
@@ -135,10 +135,11 @@ impl WriteClient {
             .transport
             .send(Method::PUT, url, Some(&json!({})), Repeat::Safe)
             .await?;
-        Transport::decode(&endpoint, &answer, |body| {
-            super::wire::Page::<Identity>::from_json(body, "identities")
-        })
-        .map(|page| page.items)
+        self.transport
+            .decode(&endpoint, &answer, |body| {
+                super::wire::Page::<Identity>::from_json(body, "identities")
+            })
+            .map(|page| page.items)
     }
 
     /// `POST /custom_roles`. Not repeated after a lost answer.
@@ -262,7 +263,8 @@ impl WriteClient {
             .transport
             .send(method, url, Some(&body), repeat)
             .await?;
-        Transport::decode(&endpoint, &answer, |body| parse_object(body, key))
+        self.transport
+            .decode(&endpoint, &answer, |body| parse_object(body, key))
     }
 
     // ---- bulk jobs -------------------------------------------------------------------

@@ -7,6 +7,7 @@ mod common;
 mod convergence;
 mod examples;
 mod fake;
+mod hostile;
 mod interrupt;
 mod output;
 mod plan;
