@@ -14,6 +14,7 @@ pub mod validate;
 
 mod build;
 mod suggest;
+mod yaml_error;
 
 use std::path::PathBuf;
 
