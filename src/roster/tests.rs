@@ -360,3 +360,20 @@ fn digest_is_the_sha256_of_each_file_name_and_content_digest() {
         "sha256:7741d6285d75948a55cbe95661cc5604f3409400f16625d8dd610b1c270c999f"
     );
 }
+
+#[test]
+fn emails_are_trimmed_of_surrounding_blanks() {
+    let loaded = load_texts(&[(
+        "r.yaml",
+        "users:\n  - email: \" jane@acme.com\\t\"\n  - email: \"bob@acme.com \"\n  - email: bob@acme.com\n",
+    )]);
+    let emails: Vec<_> = loaded
+        .roster
+        .users
+        .iter()
+        .map(|u| u.email.as_ref().unwrap().value.as_str())
+        .collect();
+    assert_eq!(emails, ["jane@acme.com", "bob@acme.com", "bob@acme.com"]);
+    let codes: Vec<_> = loaded.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["duplicate-email"]);
+}
