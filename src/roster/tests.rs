@@ -377,3 +377,16 @@ fn emails_are_trimmed_of_surrounding_blanks() {
     let codes: Vec<_> = loaded.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["duplicate-email"]);
 }
+
+#[test]
+fn a_version_written_as_text_is_a_type_error_not_another_version() {
+    let (output, codes) = render(&[(
+        "r.yaml",
+        "version: \"1\"\nusers:\n  - email: jane@acme.com\n",
+    )]);
+    assert_eq!(codes, ["invalid-type"], "{output}");
+    insta::assert_snapshot!(output, @r"
+    r.yaml:1:10: error: `version` must be the number 1, found text `1`
+    1 error in 1 file
+    ");
+}
