@@ -13,6 +13,7 @@ pub mod source;
 pub mod validate;
 
 mod build;
+mod script;
 mod suggest;
 mod yaml_error;
 

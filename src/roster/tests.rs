@@ -390,3 +390,21 @@ fn a_version_written_as_text_is_a_type_error_not_another_version() {
     1 error in 1 file
     ");
 }
+
+#[test]
+fn an_address_mixing_scripts_is_a_warning_with_its_place() {
+    let loaded = load_texts(&[(
+        "r.yaml",
+        "users:\n  - email: bоss@acme.com\n  - email: jane@аcme.com\n  - email: иван@пример.com\n  - email: boss@acme.com\n",
+    )]);
+    assert!(!loaded.has_errors());
+    let mut out = Vec::new();
+    diagnostic::write_human(&mut out, &loaded.diagnostics, false, false).unwrap();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r"
+    r.yaml:2:12: warning: `bоss@acme.com` mixes Latin and Cyrillic letters in the part before the `@`: it may be a look-alike of another address
+      hint: the Cyrillic letters are `о` (U+043E); retype the address if it should have none
+    r.yaml:3:12: warning: `jane@аcme.com` mixes Latin and Cyrillic letters in the domain label `аcme`: it may be a look-alike of another address
+      hint: the Cyrillic letters are `а` (U+0430); retype the address if it should have none
+    2 warnings in 1 file
+    ");
+}

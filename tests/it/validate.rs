@@ -165,3 +165,38 @@ fn an_unreadable_subdirectory_is_reported_under_its_own_path() {
     1 error in 1 file
     ");
 }
+
+#[test]
+fn a_look_alike_address_is_a_warning_of_validate_and_of_zplan() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.yaml");
+    std::fs::write(
+        &roster,
+        "users:\n  - name: Boss\n    email: bоss@acme.com\n    role: end-user\n",
+    )
+    .unwrap();
+    let warning = "roster.yaml:3:12: warning: `bоss@acme.com` mixes Latin and Cyrillic letters in the part before the `@`: it may be a look-alike of another address\n  hint: the Cyrillic letters are `о` (U+043E); retype the address if it should have none\n1 warning in 1 file\n";
+    let validate = bin("zroster")
+        .current_dir(dir.path())
+        .args(["validate", "roster.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(validate.status.code(), Some(0));
+    assert_eq!(String::from_utf8(validate.stdout).unwrap(), warning);
+    let state = crate::common::root().join("examples/acme/zendesk-state.json");
+    let plan = bin("zplan")
+        .current_dir(dir.path())
+        .arg("--sandbox")
+        .arg(&state)
+        .arg("roster.yaml")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(plan.stderr).unwrap();
+    assert_eq!(plan.status.code(), Some(0), "{stderr}");
+    assert!(stderr.starts_with(warning), "{stderr}");
+    assert!(
+        String::from_utf8(plan.stdout)
+            .unwrap()
+            .contains("bоss@acme.com")
+    );
+}
