@@ -84,6 +84,12 @@
 //!   `create_or_update_many`, whose failures are `{"id": <position>, "error", "details",
 //!   "status": "Failed"}` with `UserUpdateError` (reported) or `UserCreateError` (chosen);
 //!   `failed` / `killed` jobs stop half-way with `Failed at …` / `Killed at …`.
+//! - A state-file user's `email` is its primary address even when `identities` lists some
+//!   of its addresses, as on a real account, where the primary address is always one of the
+//!   user's identities: a listed identity of that address becomes the primary one (keeping
+//!   its id), else the email makes one and the listed ones are secondary. An identity
+//!   listed `"primary": true` with another address contradicts the `email`: the state is
+//!   refused (`invalid state: user N has email … but its identity … is listed as primary`).
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
 //! - Account realism (API.md §12):
