@@ -41,6 +41,12 @@
 //!   (60; tests that must not straddle a minute make it long), …). Flags override the file.
 //!   A state's agents without a group join the default group; its agents without a role get
 //!   the default role.
+//! - Knobs out of range (a fault share outside 0-1; a rate limit, rate-limit window or
+//!   `max_jobs` of 0; a negative or non-finite job speed or search lag; an empty time zone)
+//!   are refused by one set of rules ([`check_knob`], [`AccountSettings::check`]): a flag
+//!   as a usage error (exit 2), a state file's `account` as an invalid state file (exit 1;
+//!   `PUT /__fake/state` answers 400 `InvalidState`), an in-process [`Config`] by
+//!   [`Server::start`].
 //! - Credentials: Basic `admin@example.com/token:fake-token` or `Bearer fake-oauth-token`;
 //!   the configured admin is created when the state lacks it.
 //! - Control endpoints (no auth, not counted, not rate limited): `GET /__fake/requests`
@@ -132,6 +138,7 @@ mod group;
 mod group_membership;
 mod identity;
 mod input;
+mod invalid_knob;
 mod job_status;
 mod job_worker;
 mod membership;
@@ -156,6 +163,7 @@ pub use error::Error;
 pub use group::Group;
 pub use group_membership::GroupMembership;
 pub use identity::Identity;
+pub use invalid_knob::{InvalidKnob, check_knob};
 pub use job_status::JobStatus;
 pub use organization::Organization;
 pub use organization_membership::OrganizationMembership;

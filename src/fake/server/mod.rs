@@ -111,6 +111,7 @@ impl std::error::Error for DropConnection {}
 impl Server {
     /// Binds 127.0.0.1:`config.port`, seeds the state and serves in the background.
     pub async fn start(config: Config) -> Result<Handle, Error> {
+        config.knobs.to_settings().check(str::to_owned)?;
         let listener = TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|source| Error::Bind {
