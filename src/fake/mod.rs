@@ -96,6 +96,14 @@
 //!   its id), else the email makes one and the listed ones are secondary. An identity
 //!   listed `"primary": true` with another address contradicts the `email`: the state is
 //!   refused (`invalid state: user N has email … but its identity … is listed as primary`).
+//! - A suspended user cannot authenticate: while the configured admin is suspended, its
+//!   right credentials are refused like wrong ones, with 401 `{"error": "Couldn't
+//!   authenticate you"}` (the OAuth token too, rather than `invalid_token`: the token is
+//!   valid, its user may not sign in) and the anonymous user on `/users/me`. What Zendesk
+//!   answers a suspended user's token is not recorded (API.md §7.1 lists the 401 for
+//!   credentials it cannot authenticate, §7.2 the 403 for an authenticated user lacking a
+//!   permission); suspended users cannot sign in, and the 401 grants and tells nothing.
+//!   `--sandbox` signs in as the state's first admin that is neither deleted nor suspended.
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
 //! - Account realism (API.md §12):
