@@ -74,8 +74,11 @@ fn read_plan(path: &Path) -> Result<Result<Plan, u32>, Error> {
         source,
     };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(parse)?;
-    let version = value["format_version"].as_u64().unwrap_or(0);
-    if version != u64::from(crate::plan::FORMAT_VERSION) {
+    // A version that is a number but not this one is another zroster's plan; a missing
+    // version or one of another type is a broken plan, which parsing names.
+    if let Some(version) = value["format_version"].as_u64()
+        && version != u64::from(crate::plan::FORMAT_VERSION)
+    {
         return Ok(Err(u32::try_from(version).unwrap_or(u32::MAX)));
     }
     serde_json::from_value(value).map(Ok).map_err(parse)

@@ -376,3 +376,21 @@ fn a_user_someone_created_after_the_plan_is_never_overwritten_by_its_create() {
     );
     assert_eq!(count(&requests, "GET /api/v2/users"), 1, "{requests:#}");
 }
+
+#[test]
+fn a_format_version_of_the_wrong_type_says_so() {
+    let sandbox = sandbox(&account());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, "users:\n  - { external_id: emp-5, name: Dee Dunn }\n");
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    edit(&saved, false, |plan| plan["format_version"] = json!("2"));
+    let (output, stdout) = run(sandbox.zapply().arg(&saved));
+    let err = stderr(&output);
+    assert_ne!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        err.contains("invalid type: string \"2\", expected u32")
+            && !err.contains("format_version` 0"),
+        "{err}"
+    );
+    assert_eq!(writes(&sandbox.requests()), 0);
+}
