@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::Store;
 use crate::fake::group_membership::GroupMembership;
+use crate::fake::membership::Membership as _;
 
 /// The name of the group a profile creates when the state has no default group.
 pub(crate) const DEFAULT_GROUP: &str = "Support";
@@ -96,15 +97,26 @@ impl Store {
         let Some(group) = self.default_group() else {
             return;
         };
+        // Indexed once: a scan of the memberships a user made seeding quadratic (an hour for
+        // 100,000 agents).
+        let grouped: std::collections::HashSet<u64> =
+            self.group_memberships.values().map(|m| m.user_id).collect();
         let groupless: Vec<u64> = self
             .users
             .values()
             .filter(|u| u.active && u.role.is_staff())
-            .filter(|u| !self.group_memberships.values().any(|m| m.user_id == u.id))
+            .filter(|u| !grouped.contains(&u.id))
             .map(|u| u.id)
             .collect();
-        for id in groupless {
-            self.join_as_default::<GroupMembership>(id, group);
+        for user_id in groupless {
+            // The user's only membership: the default, with nothing else to demote.
+            let id = self.next_id();
+            let mut membership = GroupMembership::new(self, id, user_id, group);
+            membership.set_default(true);
+            self.group_memberships.insert(id, membership);
+            if let Some(user) = self.users.get_mut(&user_id) {
+                GroupMembership::set_user_default(user, Some(group));
+            }
         }
     }
 

@@ -101,7 +101,7 @@ impl Store {
         store.ensure_default_group();
         // Memberships and identities listed explicitly win over the user's shortcut fields,
         // so that a saved state loads back with the same ids.
-        let listed = |list: &[Value], a: &str, b: &str| -> Vec<(u64, u64)> {
+        let listed = |list: &[Value], a: &str, b: &str| -> HashSet<(u64, u64)> {
             list.iter()
                 .filter_map(|v| {
                     Some((
@@ -112,6 +112,7 @@ impl Store {
                 .collect()
         };
         let primaries = primary_identities(state)?;
+        let primary_owners: HashSet<u64> = primaries.iter().map(|(u, _)| *u).collect();
         let org_pairs = listed(
             &state.organization_memberships,
             "user_id",
@@ -122,7 +123,7 @@ impl Store {
             let mut map = object("user", value)?;
             let id = map.get("id").and_then(Value::as_u64);
             if let Some(id) = id {
-                if primaries.iter().any(|(u, _)| *u == id) {
+                if primary_owners.contains(&id) {
                     // The listed identity of the address makes it, keeping its id.
                     map.remove("email");
                 }
@@ -393,6 +394,16 @@ impl Store {
 /// and the state is refused rather than one of them dropped.
 fn primary_identities(state: &StateFile) -> Result<HashSet<(u64, String)>, Error> {
     let mut primaries = HashSet::new();
+    let mut by_owner: std::collections::HashMap<u64, Vec<(u64, String, &Value)>> =
+        std::collections::HashMap::new();
+    for identity in &state.identities {
+        if let Some((owner, value)) = identity_key(identity) {
+            by_owner
+                .entry(owner)
+                .or_default()
+                .push((owner, value, identity));
+        }
+    }
     for user in &state.users {
         let Some(id) = user.get("id").and_then(Value::as_u64) else {
             continue;
@@ -401,11 +412,8 @@ fn primary_identities(state: &StateFile) -> Result<HashSet<(u64, String)>, Error
             continue;
         };
         let email = email.trim().to_lowercase();
-        for identity in &state.identities {
-            let Some((owner, value)) = identity_key(identity).filter(|(owner, _)| *owner == id)
-            else {
-                continue;
-            };
+        for (owner, value, identity) in by_owner.get(&id).into_iter().flatten() {
+            let (owner, value) = (*owner, value.clone());
             if value == email {
                 primaries.insert((owner, value));
             } else if identity.get("primary").and_then(Value::as_bool) == Some(true) {
