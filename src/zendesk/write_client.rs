@@ -165,6 +165,42 @@ impl WriteClient {
             .await
     }
 
+    /// `POST /organizations/create_or_update`: matched by `id` or `external_id` (never by
+    /// name), updated when found, created otherwise; so repeating it cannot duplicate the
+    /// organization. Returns the organization and whether it was created (201) rather than
+    /// updated (200).
+    pub async fn create_or_update_organization(
+        &self,
+        organization: &Fields,
+    ) -> Result<(Organization, bool), ZendeskError> {
+        let key = "organization";
+        let body = json!({ key: organization });
+        let url = self.transport.url("organizations/create_or_update", &[]);
+        let endpoint = self.transport.endpoint(&Method::POST, &url);
+        let answer = self
+            .transport
+            .send(Method::POST, url, Some(&body), Repeat::Safe)
+            .await?;
+        let created = answer.status == reqwest::StatusCode::CREATED;
+        Transport::decode(&endpoint, &answer, |body| parse_object(body, key))
+            .map(|organization| (organization, created))
+    }
+
+    /// `DELETE /organizations/{id}`.
+    pub async fn delete_organization(&self, id: u64) -> Result<(), ZendeskError> {
+        self.delete(&format!("organizations/{id}")).await
+    }
+
+    /// `DELETE /groups/{id}`.
+    pub async fn delete_group(&self, id: u64) -> Result<(), ZendeskError> {
+        self.delete(&format!("groups/{id}")).await
+    }
+
+    /// `DELETE /custom_roles/{id}`.
+    pub async fn delete_custom_role(&self, id: u64) -> Result<(), ZendeskError> {
+        self.delete(&format!("custom_roles/{id}")).await
+    }
+
     /// `PUT /organizations/{id}` (`domain_names` replaces the whole list).
     pub async fn update_organization(
         &self,
