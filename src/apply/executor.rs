@@ -91,7 +91,7 @@ impl<'c> Executor<'c> {
         let before = self.client.stats();
         let clock = std::time::Instant::now();
         let started = chrono::Utc::now().timestamp();
-        let mut run = Run::new(plan, self.journal.clone(), previous.is_some());
+        let mut run = Run::new(plan, self.journal.clone());
         if let Some(previous) = previous {
             previous.teach(self.client);
             resume::adopt(self.client, &mut run, previous).await;

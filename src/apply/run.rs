@@ -24,8 +24,6 @@ pub(super) struct Run<'p> {
     pub(super) jobs: usize,
     /// Whether the account refused bulk endpoints and single requests were used instead.
     pub(super) fell_back: bool,
-    /// Whether an interrupted run may have made some changes already.
-    pub(super) resuming: bool,
     journal: Option<Arc<Journal>>,
     /// The status last written to the journal for each change.
     journaled: Vec<Option<Status>>,
@@ -33,7 +31,7 @@ pub(super) struct Run<'p> {
 
 impl<'p> Run<'p> {
     /// A run of `plan` with nothing applied yet.
-    pub(super) fn new(plan: &'p Plan, journal: Option<Arc<Journal>>, resuming: bool) -> Self {
+    pub(super) fn new(plan: &'p Plan, journal: Option<Arc<Journal>>) -> Self {
         Self {
             plan,
             results: plan.changes.iter().map(ChangeResult::pending).collect(),
@@ -41,7 +39,6 @@ impl<'p> Run<'p> {
             created: HashMap::new(),
             jobs: 0,
             fell_back: false,
-            resuming,
             journal,
             journaled: vec![None; plan.changes.len()],
         }
@@ -218,7 +215,7 @@ mod tests {
             summary: crate::plan::Summary::default(),
             notes: Vec::new(),
         };
-        let mut run = Run::new(&plan, None, false);
+        let mut run = Run::new(&plan, None);
         let unknown = run.record(
             &[0, 1, 2],
             Ok(BulkOutcome {

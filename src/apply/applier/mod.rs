@@ -2,6 +2,7 @@
 //! [`Phase`](crate::plan::Phase); each makes its changes with the fewest requests Zendesk
 //! allows and records every outcome in the [`Run`].
 
+mod live_objects;
 mod memberships;
 mod named_objects;
 mod primary_emails;

@@ -272,9 +272,12 @@ async fn an_armed_drop_applies_the_request_and_loses_its_answer_once() {
         .collect();
     assert!(names.contains(&"Lost answer"), "{names:?}");
     assert_eq!(
-        fake.post("/api/v2/groups.json", json!({"group": {"name": "Answered"}}))
-            .await
-            .status,
+        fake.post(
+            "/api/v2/groups.json",
+            json!({"group": {"name": "Answered"}})
+        )
+        .await
+        .status,
         201
     );
     let counts = fake.send_request(control("GET", "requests"), None).await;
