@@ -8,6 +8,7 @@ mod convergence;
 mod examples;
 mod fake;
 mod interrupt;
+mod journal;
 mod named;
 mod output;
 mod plan;

@@ -107,6 +107,11 @@ impl LiveObjects {
         Self { objects }
     }
 
+    /// The object with this id.
+    pub(in crate::apply) fn by_id(&self, id: u64) -> Option<&LiveObject> {
+        self.objects.iter().find(|o| o.id == id)
+    }
+
     /// The live object `change` creates: the one with its external id when it has one
     /// (organizations), else the one with its name; of several, the oldest (lowest id),
     /// which is the one every run picks.

@@ -8,6 +8,7 @@ mod named_objects;
 mod primary_emails;
 mod users;
 
+pub(super) use live_objects::LiveObjects;
 pub(super) use memberships::{
     GROUP_MEMBERSHIPS, MembershipAdds, MembershipRemoves, MembershipTable,
     ORGANIZATION_MEMBERSHIPS, UserMemberships,
