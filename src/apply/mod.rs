@@ -21,7 +21,7 @@ mod run;
 mod settle;
 pub mod staleness;
 
-pub use apply_report::{ApplyReport, ChangeResult, SCHEMA_PATH, Status, schema_json};
+pub use apply_report::{ApplyReport, ChangeResult, INTERRUPTED, SCHEMA_PATH, Status, schema_json};
 pub use convergence::{Diverged, Divergence};
 pub use executor::Executor;
 pub use item_error::ItemError;

@@ -33,7 +33,7 @@ pub(super) async fn adopt(client: &ReadClient, run: &mut Run<'_>, previous: &Int
                 unknown.insert(i);
             }
             // Refused before: tried again, for a fresh answer.
-            Status::Failed | Status::Blocked => {}
+            Status::Failed | Status::Blocked | Status::NotStarted => {}
         }
     }
     // Started with no result written: perhaps made, perhaps not.

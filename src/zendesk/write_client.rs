@@ -18,7 +18,7 @@ use super::wire::{
     User, parse_object,
 };
 use super::{
-    BulkOutcome, ClientEvent, ConnectionSettings, ItemOutcome, Observer, ReadClient, Silent,
+    BulkOutcome, ClientEvent, ConnectionSettings, ItemOutcome, Observer, ReadClient, Silent, Stop,
     ZendeskError,
 };
 
@@ -29,6 +29,9 @@ pub struct WriteClient {
     /// Bulk endpoints the account refused with 403 (bulk imports off): later calls to them
     /// go straight to single requests. Shared by clones, so it lasts the run.
     refused_bulk: Arc<Mutex<BTreeSet<String>>>,
+    /// Raised, no further job or single request of a bulk operation is sent. Shared by
+    /// clones.
+    stop: Stop,
 }
 
 impl Deref for WriteClient {
@@ -53,6 +56,7 @@ impl WriteClient {
         Ok(Self {
             read: ReadClient::with_observer(settings, observer)?,
             refused_bulk: Arc::default(),
+            stop: Stop::default(),
         })
     }
 
@@ -74,6 +78,14 @@ impl WriteClient {
         self.refused_bulk
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The stop of this client's writes: raised, bulk operations send no further job or
+    /// single request (their items are [`ItemOutcome::NotSubmitted`]); the writers check it
+    /// before their own single requests.
+    #[must_use]
+    pub fn stop(&self) -> &Stop {
+        &self.stop
     }
 
     /// A read-only handle on the same connection (shared pacing and counters).
@@ -546,6 +558,7 @@ impl WriteClient {
                 submit,
                 repeat,
                 count,
+                stop: &self.stop,
             })
             .run(&self.read)
             .await
@@ -559,11 +572,17 @@ impl WriteClient {
             requests: count,
         });
         let concurrency = self.settings().concurrency;
+        let single = &single;
         let results: Vec<Result<ItemOutcome, ZendeskError>> =
-            stream::iter(items.iter().map(|item| single(self, item)))
-                .buffered(concurrency)
-                .collect()
-                .await;
+            stream::iter(items.iter().map(|item| async move {
+                if self.stop.is_raised() {
+                    return Ok(ItemOutcome::NotSubmitted);
+                }
+                single(self, item).await
+            }))
+            .buffered(concurrency)
+            .collect()
+            .await;
         let mut items = Vec::with_capacity(count);
         for result in results {
             items.push(match result {

@@ -19,6 +19,9 @@
 //!    once more). Zendesk's refusal of a name or external id taken already (organizations,
 //!    custom roles) is settled the same way. The users and memberships that refer to the
 //!    object come in later phases, so they wait for this instead of failing.
+//!
+//! Once the run is stopped ([`crate::zendesk::Stop`]), no create or update is sent; the
+//! reads go on, so what was sent is settled, and a twin this run made is still deleted.
 
 use super::Applier;
 use super::live_objects::{LiveObject, LiveObjects};
@@ -79,8 +82,13 @@ impl Applier for NamedObjects {
         let mut steps = Vec::new();
         for i in items {
             match run.plan.changes[i].id {
+                // Stopped: not started.
+                Some(_) if client.stop().is_raised() => {}
                 Some(id) => {
                     run.begin(self.operation(), &[i]);
+                    if client.stop().is_raised() {
+                        continue;
+                    }
                     let body = object_body(&run.plan.changes[i]);
                     let result = self.update(client, id, &body).await;
                     self.settle_write(run, i, result.map(|()| id), None);
@@ -187,7 +195,11 @@ impl NamedObjects {
                 self.adopt(client, run, i, &object, how).await;
                 Step::Done
             }
-            (Step::Fresh | Step::Lost(_), None) if !last => self.create(client, run, i).await,
+            // Stopped: a create not sent stays not started, a lost one unresolved.
+            (Step::Fresh, None) if client.stop().is_raised() => Step::Done,
+            (step @ (Step::Fresh | Step::Lost(_)), None) if !last && !client.stop().is_raised() => {
+                self.create(client, run, i, step).await
+            }
             (Step::Created(id), Some(oldest)) if oldest.id != id => {
                 self.yield_to(client, run, i, id, &oldest).await;
                 Step::Done
@@ -221,9 +233,13 @@ impl NamedObjects {
         }
     }
 
-    /// Sends the create of change `i`.
-    async fn create(&self, client: &WriteClient, run: &mut Run<'_>, i: usize) -> Step {
+    /// Sends the create of change `i`, at `step` (fresh, or lost before).
+    async fn create(&self, client: &WriteClient, run: &mut Run<'_>, i: usize, step: Step) -> Step {
         run.begin(self.operation(), &[i]);
+        if client.stop().is_raised() {
+            // The journal failed: not sent, and where it stood.
+            return step;
+        }
         let plan = run.plan;
         let change = &plan.changes[i];
         let body = object_body(change);
@@ -308,7 +324,14 @@ impl NamedObjects {
             self.settle_write(run, i, Ok(object.id), Some(how));
             return;
         }
+        if client.stop().is_raised() {
+            // The update is a new write: not started.
+            return;
+        }
         run.begin(self.operation(), &[i]);
+        if client.stop().is_raised() {
+            return;
+        }
         let updated = self.update(client, object.id, &body).await;
         let how = format!("{how}; updated to the plan");
         self.settle_write(run, i, updated.map(|()| object.id), Some(how));
