@@ -9,7 +9,8 @@
 //! with the range of items it carries, which the journal maps back to those changes.
 //!
 //! Its file is created at the first event, so that a run that applies nothing leaves none,
-//! and created exclusively: two runs never share a journal. By default it is
+//! and created exclusively: two runs never share a journal. It is the owner's alone (mode
+//! 0600 on unix, its new directories 0700): it holds match keys and emails. By default it is
 //! `.zroster/journal/<UTC time>-<random>.jsonl`. A journal that cannot be created is an
 //! error before anything is applied; one that fails later is remembered
 //! ([`Journal::take_failure`]) and stops the run: it finishes what it sent and starts
@@ -268,14 +269,9 @@ impl Inner {
             if dir.as_os_str().is_empty() {
                 return Ok(());
             }
-            std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))
+            crate::private_file::create_dir_all(dir).map_err(|source| write_error(dir, source))
         };
-        let create = |path: &Path| {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-        };
+        let create = |path: &Path| crate::private_file::create_new(path);
         match &self.place {
             Place::File(path) | Place::Opened(path) => {
                 make_dir(path.parent().unwrap_or(Path::new("")))?;

@@ -357,7 +357,7 @@ fn is_named(kind: Kind) -> bool {
 
 fn save_report(outcome: &ApplyReport, path: &Path) -> Result<(), Error> {
     let write = || -> std::io::Result<()> {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        let mut file = std::io::BufWriter::new(crate::private_file::create(path)?);
         serde_json::to_writer_pretty(&mut file, outcome)?;
         writeln!(file)?;
         file.flush()

@@ -7,6 +7,7 @@ mod common;
 mod convergence;
 mod examples;
 mod fake;
+mod file_modes;
 mod interrupt;
 mod journal;
 mod named;
