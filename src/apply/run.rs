@@ -230,7 +230,7 @@ mod tests {
             if self.lines == 0 {
                 return Err(std::io::Error::other("No space left on device"));
             }
-            self.lines -= buf.iter().filter(|&&b| b == b'\n').count();
+            self.lines -= buf.split(|&b| b == b'\n').count() - 1;
             Ok(buf.len())
         }
 

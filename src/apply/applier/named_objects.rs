@@ -178,8 +178,8 @@ impl NamedObjects {
             match step {
                 Step::Fresh => run.fail(i, ItemError::ReadFailed(reason)),
                 Step::Created(id) => self.settle_write(run, i, Ok(id), None),
-                Step::Lost(lost) => {
-                    run.fail(i, ItemError::OutcomeUnknown(format!("{lost}; {reason}")))
+                Step::Lost(why) => {
+                    run.fail(i, ItemError::OutcomeUnknown(format!("{why}; {reason}")));
                 }
                 Step::Taken(refusal) => run.fail(i, refusal),
                 Step::Done => {}
