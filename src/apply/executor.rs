@@ -1,8 +1,9 @@
 //! The executor: applies a plan's changes with a [`WriteClient`], phase by phase
 //! ([`Phase`], DESIGN.md §8), and never re-diffs. Each phase has its handler: the appliers
-//! of [`super::applier`] for its kinds of change. Named objects first (their new ids go into
-//! the run's names, seeded from `plan.references`), then users, their memberships, and
-//! suspensions, downgrades and deletes last.
+//! of [`super::applier`] for its kinds of change. Named objects first (looked up before
+//! they are created, and their ids, new or adopted, go into the run's names, seeded from
+//! `plan.references`), then users, their memberships, and suspensions, downgrades and
+//! deletes last.
 //!
 //! A run is stopped by raising its client's [`crate::zendesk::Stop`] (an interrupt), or by
 //! a journal that can no longer be written: it then starts no new write, waits for and reads
