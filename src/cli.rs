@@ -378,6 +378,11 @@ pub struct ApplyArgs {
     /// run did not; with a roster, plan afresh once those jobs are done.
     #[arg(long, value_name = "JOURNAL")]
     pub resume: Option<PathBuf>,
+    /// With a saved plan: the roster files or directories it was made from. Its digest must
+    /// be the plan's, and its safety settings (`protect`, `min_admins`, `max_*`) are the ones
+    /// enforced, whatever the plan file says (repeat for several paths).
+    #[arg(long, value_name = "PATH")]
+    pub roster: Vec<PathBuf>,
     /// Plan and apply a roster against a local emulator seeded from this state file instead
     /// of a real account (a saved plan names its account, so it is refused there).
     #[arg(long, value_name = "STATE_FILE")]

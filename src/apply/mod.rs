@@ -17,6 +17,7 @@ mod apply_report;
 mod body;
 mod convergence;
 mod executor;
+pub mod guard;
 mod item_error;
 mod journal;
 mod names;

@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn bulk_item_outcomes_map_back_to_their_changes() {
         let plan = Plan {
-            format_version: 1,
+            format_version: crate::plan::FORMAT_VERSION,
             account: "http://127.0.0.1:1".to_owned(),
             roster_digest: String::new(),
             authenticated_user: None,
@@ -275,6 +275,8 @@ mod tests {
             account_memberships: crate::plan::AccountMemberships::default(),
             summary: crate::plan::Summary::default(),
             notes: Vec::new(),
+            safety: crate::plan::SafetySettings::default(),
+            plan_digest: String::new(),
         };
         let mut run = Run::new(&plan, None, Stop::default());
         let unknown = run.record(

@@ -1,10 +1,13 @@
 //! The saved-plan check (DESIGN.md §6): before applying a saved plan, re-read only the live
 //! objects it touches and refuse the whole plan if any changed since it was made, if it was
-//! made for another account, or if its `format_version` is unknown.
+//! made for another account, if its `format_version` is unknown, or if it is not as `zplan`
+//! wrote it (its digest, or a change naming a user the plan did not record). The users read
+//! are returned: [`super::guard`] evaluates the safety rules again against them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::plan::{FORMAT_VERSION, Kind, Plan};
+use crate::plan::{FORMAT_VERSION, Kind, Plan, safety};
+use crate::zendesk::wire::User;
 use crate::zendesk::{ReadClient, ZendeskError};
 
 /// Why a saved plan is refused.
@@ -28,6 +31,25 @@ pub enum Refusal {
         /// The connection's account.
         connected: String,
     },
+    /// The plan's content does not match its digest, or it contradicts itself: it was edited
+    /// or corrupted since `zplan` wrote it.
+    #[error(
+        "the plan was edited or corrupted since zplan wrote it ({reason}); make a new plan with `zplan --out` and review it"
+    )]
+    Edited {
+        /// What does not match.
+        reason: String,
+    },
+    /// The roster given with `--roster` is not the one the plan was made from.
+    #[error(
+        "the plan was made from roster `{planned}`, and `--roster` is `{given}`; make a new plan from this roster"
+    )]
+    OtherRoster {
+        /// The plan's roster digest.
+        planned: String,
+        /// The given roster's digest.
+        given: String,
+    },
     /// Live objects changed since the plan was made.
     #[error("the plan is stale: {} changed since it was made ({}); make a new plan and review it", plural(.changed.len()), .changed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
     Stale {
@@ -49,6 +71,9 @@ pub struct Changed {
     pub planned: Option<String>,
     /// `updated_at` now; `None` when it is gone.
     pub now: Option<String>,
+    /// Whether the object did not exist when planning: the plan creates it, and someone
+    /// else did meanwhile.
+    pub created: bool,
 }
 
 impl std::fmt::Display for Changed {
@@ -64,6 +89,7 @@ impl std::fmt::Display for Changed {
             write!(f, " `{name}`")?;
         }
         match &self.now {
+            Some(now) if self.created => write!(f, " was created at {now}, after the plan"),
             Some(now) => write!(
                 f,
                 " updated at {now} (planned at {})",
@@ -93,9 +119,15 @@ pub enum CheckError {
     Zendesk(#[from] ZendeskError),
 }
 
-/// Checks `plan` against the account `client` reaches: version, account, then every touched
-/// object's `updated_at` (users by `show_many`, 100 a request).
-pub async fn check(plan: &Plan, client: &ReadClient) -> Result<(), CheckError> {
+/// Checks `plan` against the account `client` reaches: version, account, that every user an
+/// unblocked change names is one the plan touches, then every touched object's `updated_at`
+/// (users by `show_many`, 100 a request), but for the `exempt` ones (written by the run a
+/// resumed run continues). Returns the touched users as read, exempt ones included.
+pub async fn check(
+    plan: &Plan,
+    client: &ReadClient,
+    exempt: &BTreeSet<(Kind, u64)>,
+) -> Result<Vec<User>, CheckError> {
     if plan.format_version != FORMAT_VERSION {
         return Err(Refusal::FormatVersion {
             found: plan.format_version,
@@ -110,7 +142,22 @@ pub async fn check(plan: &Plan, client: &ReadClient) -> Result<(), CheckError> {
         }
         .into());
     }
+    let touched: HashSet<(Kind, u64)> = plan.touched.iter().map(|t| (t.kind, t.id)).collect();
+    // Blocked changes are not applied, so the plan does not record their users.
+    if let Some(change) = plan
+        .applicable()
+        .find(|c| safety::user_of(c).is_some_and(|id| !touched.contains(&(Kind::User, id))))
+    {
+        return Err(Refusal::Edited {
+            reason: format!(
+                "a change names user {} that the plan does not record as touched",
+                change.id.unwrap_or_default()
+            ),
+        }
+        .into());
+    }
     let mut live: HashMap<(Kind, u64), (String, Option<String>, bool)> = HashMap::new();
+    let mut read = Vec::new();
     let ids = |kind| -> Vec<u64> {
         plan.touched
             .iter()
@@ -122,7 +169,11 @@ pub async fn check(plan: &Plan, client: &ReadClient) -> Result<(), CheckError> {
     if !users.is_empty() {
         for user in client.users_by_ids(&users).await? {
             let name = user.email.clone().unwrap_or(user.name.clone());
-            live.insert((Kind::User, user.id), (name, user.updated_at, user.active));
+            live.insert(
+                (Kind::User, user.id),
+                (name, user.updated_at.clone(), user.active),
+            );
+            read.push(user);
         }
     }
     let organizations = ids(Kind::Organization);
@@ -144,6 +195,7 @@ pub async fn check(plan: &Plan, client: &ReadClient) -> Result<(), CheckError> {
     let changed: Vec<Changed> = plan
         .touched
         .iter()
+        .filter(|t| !exempt.contains(&(t.kind, t.id)))
         .filter_map(|t| {
             let now = live.get(&(t.kind, t.id));
             let same = now.is_some_and(|(_, at, alive)| *alive && *at == t.updated_at);
@@ -155,11 +207,12 @@ pub async fn check(plan: &Plan, client: &ReadClient) -> Result<(), CheckError> {
                 now: now
                     .filter(|(_, _, alive)| *alive)
                     .map(|(_, at, _)| at.clone().unwrap_or_default()),
+                created: false,
             })
         })
         .collect();
     if changed.is_empty() {
-        Ok(())
+        Ok(read)
     } else {
         Err(Refusal::Stale { changed }.into())
     }

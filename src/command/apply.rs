@@ -15,10 +15,10 @@ use super::interrupt::Interrupts;
 use super::progress::{ApplyProgress, Tee};
 use super::{ExitStatus, write_out, written};
 use crate::Error;
-use crate::apply::staleness;
 use crate::apply::{ApplyReport, Executor, Interrupted, Journal};
+use crate::apply::{guard, staleness};
 use crate::cli::{ApplyArgs, ApplyFormat};
-use crate::plan::{Kind, Plan, Planner};
+use crate::plan::{Kind, Plan, SafetySettings};
 use crate::render::{self, Format, RenderOptions, plural};
 use crate::roster;
 use crate::state::{self, NoProgress, StateQuery};
@@ -142,10 +142,46 @@ impl Run<'_> {
         }
     }
 
-    /// A saved plan resumed: the journal must be this plan's; the staleness check leaves
-    /// out what the interrupted run wrote itself.
-    async fn check_saved(&self, plan: &Plan) -> Result<(), Error> {
-        let mut checked = std::borrow::Cow::Borrowed(plan);
+    /// A saved plan is applied only as `zplan` wrote it: its digest must match its content,
+    /// and with `--roster` the roster must be the one it was made from, whose safety
+    /// settings are then the ones enforced.
+    fn verify_saved(&self, plan: &mut Plan) -> Result<(), Error> {
+        if !plan.is_sealed() {
+            return Err(staleness::Refusal::Edited {
+                reason: "its content does not match its `plan_digest`".to_owned(),
+            }
+            .into());
+        }
+        if self.args.roster.is_empty() {
+            return Ok(());
+        }
+        let loaded = roster::load(&self.args.roster);
+        if loaded.has_errors() {
+            return Err(Error::InvalidRoster(loaded.diagnostics));
+        }
+        if loaded.roster.digest != plan.roster_digest {
+            return Err(staleness::Refusal::OtherRoster {
+                planned: plan.roster_digest.clone(),
+                given: loaded.roster.digest.clone(),
+            }
+            .into());
+        }
+        let settings = SafetySettings::from_roster(&loaded.roster, plan.safety.in_scope);
+        if !settings.same_rules(&plan.safety) {
+            return Err(staleness::Refusal::Edited {
+                reason: "its safety settings are not its roster's".to_owned(),
+            }
+            .into());
+        }
+        plan.safety = settings;
+        Ok(())
+    }
+
+    /// A saved plan: the journal of a resumed run must be this plan's; the staleness check
+    /// leaves out what the interrupted run wrote itself. Then the safety rules are evaluated
+    /// again against the account as it is now ([`guard`]); what they block now is said.
+    async fn check_saved(&self, plan: &mut Plan, out: &mut dyn Write) -> Result<(), Error> {
+        let mut exempt = std::collections::BTreeSet::new();
         if let Some(previous) = self.previous {
             if previous.plan_digest.as_deref() != Some(&plan.digest()) {
                 return Err(Error::OtherPlan {
@@ -153,20 +189,36 @@ impl Run<'_> {
                 });
             }
             self.check_account(previous, &plan.account)?;
-            let written: std::collections::HashSet<(bool, u64)> = previous
+            exempt = previous
                 .results
                 .keys()
                 .copied()
                 .chain(previous.attempted.iter().copied())
                 .filter_map(|i| plan.changes.get(i))
-                .filter_map(|c| Some((is_named(c.kind), c.id?)))
+                .filter_map(|c| Some((touched_kind(c.kind), c.id?)))
                 .collect();
-            checked
-                .to_mut()
-                .touched
-                .retain(|t| !written.contains(&(is_named(t.kind), t.id)));
         }
-        Ok(staleness::check(&checked, self.client).await?)
+        let users = staleness::check(plan, self.client, &exempt).await?;
+        let rechecked = guard::recheck(plan, self.client, users)
+            .await
+            .map_err(|e| Error::Check(staleness::CheckError::Zendesk(e)))?;
+        for &i in &rechecked.blocked {
+            let change = &plan.changes[i];
+            let action = serde_json::to_value(change.action).unwrap_or_default();
+            let line = format!(
+                "Blocked at apply time: {} {} ({}): {}.\n",
+                action.as_str().unwrap_or_default(),
+                change.label,
+                change.key,
+                change
+                    .blocked
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            );
+            write_out(out, line.as_bytes())?;
+        }
+        Ok(())
     }
 
     /// A roster resumed: the jobs the interrupted run left open finish before the account
@@ -204,8 +256,9 @@ impl Run<'_> {
         let plan = match source {
             Source::Saved(plan) => match *plan {
                 Err(found) => return Err(staleness::Refusal::FormatVersion { found }.into()),
-                Ok(plan) => {
-                    self.check_saved(&plan).await?;
+                Ok(mut plan) => {
+                    self.verify_saved(&mut plan)?;
+                    self.check_saved(&mut plan, out).await?;
                     plan
                 }
             },
@@ -213,7 +266,9 @@ impl Run<'_> {
                 self.finish_open_jobs(out).await?;
                 let query = StateQuery::from_roster(&roster);
                 let live = state::fetch(client, &query, &NoProgress).await?;
-                let plan = Planner::build(&roster, &live, &roster.digest);
+                let plan =
+                    super::connect::plan_guarded(client, &roster, &live, &mut std::io::stderr())
+                        .await?;
                 let options = RenderOptions {
                     color: super::use_color(args.color, std::io::stdout().is_terminal()),
                     mask_emails: false,
@@ -349,10 +404,15 @@ impl Run<'_> {
     }
 }
 
-/// Whether `kind` is a named object (custom role, organization, group) rather than a user or
-/// one of a user's memberships: the two kinds of id the staleness check names.
-fn is_named(kind: Kind) -> bool {
-    matches!(kind, Kind::CustomRole | Kind::Organization | Kind::Group)
+/// The kind of the object a change of `kind` touches: itself for a named object (custom
+/// role, organization, group), the user for a user, its identities and its memberships.
+fn touched_kind(kind: Kind) -> Kind {
+    match kind {
+        Kind::CustomRole | Kind::Organization | Kind::Group => kind,
+        Kind::User | Kind::Identity | Kind::GroupMembership | Kind::OrganizationMembership => {
+            Kind::User
+        }
+    }
 }
 
 fn save_report(outcome: &ApplyReport, path: &Path) -> Result<(), Error> {

@@ -7,6 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::ConnectionArgs;
+use crate::plan::{Facts, Plan, Planner};
+use crate::roster::Roster;
 use crate::state::{self, LiveState, StateQuery};
 use crate::zendesk::{
     Auth, ConnectionSettings, Observer, ReadClient, Secret, WriteClient, ZendeskError,
@@ -69,6 +71,71 @@ impl Connection {
             handle.shutdown().await;
         }
     }
+}
+
+/// Fetches the live state for the roster through a read-only client (a spinner on a
+/// terminal; the sandbox emulator when a state file is given), says what it read on `err`,
+/// and plans ([`plan_guarded`]).
+pub(super) async fn fetch_and_plan(
+    sandbox: Option<&Path>,
+    args: &ConnectionArgs,
+    roster: &Roster,
+    err: &mut dyn std::io::Write,
+) -> Result<Plan, Error> {
+    let started = std::time::Instant::now();
+    let connection = Connection::open(sandbox, args).await?;
+    let planned = async {
+        let client = connection.read_client()?;
+        let progress = super::progress::FetchProgress::new();
+        let fetched = state::fetch(&client, &StateQuery::from_roster(roster), &progress).await;
+        progress.finish();
+        let live = fetched?;
+        super::progress::summary(err, &live, started.elapsed().as_secs_f64());
+        plan_guarded(&client, roster, &live, err).await
+    }
+    .await;
+    connection.close().await;
+    planned
+}
+
+/// Builds the plan, then reads the secondary addresses of the users whose access it lowers
+/// (when `protect` names addresses) and evaluates the safety rules again with them, so that
+/// a user protected by any of its addresses is blocked (DESIGN.md §5). Says on `err` what
+/// that read cost.
+pub(super) async fn plan_guarded(
+    client: &ReadClient,
+    roster: &Roster,
+    live: &LiveState,
+    err: &mut dyn std::io::Write,
+) -> Result<Plan, Error> {
+    let mut plan = Planner::build(roster, live, &roster.digest);
+    let wanted = plan.users_needing_addresses(&live.users);
+    if wanted.is_empty() {
+        return Ok(plan);
+    }
+    let addresses = state::read_addresses(client, &wanted).await?;
+    plan.enforce_safety(&Facts {
+        me: live.me.id,
+        users: &live.users,
+        addresses: &addresses.by_user,
+    });
+    if !addresses.unread.is_empty() {
+        plan.notes.push(format!(
+            "`protect` was matched against the primary address only for {} of the users whose access the plan lowers or whose role it changes: reading the addresses of more than {} takes a request each",
+            addresses.unread.len(),
+            state::ADDRESS_READS_AT_MOST,
+        ));
+    }
+    let _ = writeln!(
+        err,
+        "read the addresses of {} the plan lowers the access of or changes the role of, for `protect`, with {}",
+        crate::render::plural(addresses.by_user.len(), "user"),
+        crate::render::plural(
+            usize::try_from(addresses.requests).unwrap_or(usize::MAX),
+            "request"
+        ),
+    );
+    Ok(plan)
 }
 
 /// Fetches the live state for `query` through a read-only client, with a spinner on a

@@ -4,13 +4,12 @@
 use std::io::{IsTerminal, Write};
 
 use super::ExitStatus;
-use super::connect::fetch;
+use super::connect::fetch_and_plan;
 use crate::Error;
 use crate::cli::{PlanArgs, PlanFormat};
-use crate::plan::{Blocked, Plan, Planner};
+use crate::plan::{Blocked, Plan};
 use crate::render::{self, Format, RenderOptions};
 use crate::roster;
-use crate::state::StateQuery;
 
 pub(super) fn run(
     args: &PlanArgs,
@@ -22,14 +21,14 @@ pub(super) fn run(
         return Err(Error::InvalidRoster(loaded.diagnostics));
     }
     let runtime = super::runtime()?;
-    let started = std::time::Instant::now();
-    let live = runtime.block_on(fetch(
+    let mut plan = runtime.block_on(fetch_and_plan(
         args.sandbox.as_deref(),
         &args.connection,
-        &StateQuery::from_roster(&loaded.roster),
+        &loaded.roster,
+        err,
     ))?;
-    super::progress::summary(err, &live, started.elapsed().as_secs_f64());
-    let plan = Planner::build(&loaded.roster, &live, &loaded.roster.digest);
+    // Sealed whatever the format: the JSON printed is a plan `zapply` takes too.
+    plan.seal();
     let options = RenderOptions {
         color: super::use_color(args.color, std::io::stdout().is_terminal()),
         mask_emails: args.mask_emails,

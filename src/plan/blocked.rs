@@ -17,6 +17,9 @@ pub enum Blocked {
     },
     /// The change would demote, suspend or delete the user the plan is made as.
     AuthenticatedUser,
+    /// The change would change the primary email of the user the plan is made as (the
+    /// address its credentials name).
+    AuthenticatedUserEmail,
     /// The roster entry's keys point at users that cannot all be it (DESIGN.md §3).
     Conflict(Conflict),
     /// A roster value the account cannot take (`groups` on an end-user, `tags` without
@@ -121,6 +124,7 @@ impl Blocked {
             Blocked::Conflict(_) | Blocked::AccountRule { .. } => true,
             Blocked::Protected { .. }
             | Blocked::AuthenticatedUser
+            | Blocked::AuthenticatedUserEmail
             | Blocked::NoCustomRoles
             | Blocked::PrivateGroup => false,
         }
@@ -128,6 +132,8 @@ impl Blocked {
 }
 
 const AUTHENTICATED_USER: &str = "the authenticated user is never demoted, suspended or deleted";
+const AUTHENTICATED_USER_EMAIL: &str =
+    "the authenticated user's primary email is never changed (its credentials name it)";
 const NO_CUSTOM_ROLES: &str = "the account has no custom roles (they need Zendesk Enterprise)";
 const PRIVATE_GROUP: &str = "Zendesk cannot make a private group public";
 
@@ -136,6 +142,7 @@ impl fmt::Display for Blocked {
         match self {
             Blocked::Protected { pattern } => write!(f, "protected by `{pattern}`"),
             Blocked::AuthenticatedUser => f.write_str(AUTHENTICATED_USER),
+            Blocked::AuthenticatedUserEmail => f.write_str(AUTHENTICATED_USER_EMAIL),
             Blocked::Conflict(Conflict::TwoUsers {
                 external_id,
                 by_external_id,
@@ -169,6 +176,7 @@ impl Blocked {
     fn parse(text: &str) -> Option<Self> {
         match text {
             AUTHENTICATED_USER => return Some(Blocked::AuthenticatedUser),
+            AUTHENTICATED_USER_EMAIL => return Some(Blocked::AuthenticatedUserEmail),
             NO_CUSTOM_ROLES => return Some(Blocked::NoCustomRoles),
             PRIVATE_GROUP => return Some(Blocked::PrivateGroup),
             _ => {}
@@ -240,6 +248,7 @@ mod tests {
                 pattern: "*@acme.com".to_owned(),
             },
             Blocked::AuthenticatedUser,
+            Blocked::AuthenticatedUserEmail,
             Blocked::Conflict(Conflict::TwoUsers {
                 external_id: "emp-1".to_owned(),
                 by_external_id: 10,

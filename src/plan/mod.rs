@@ -12,7 +12,7 @@ mod named;
 pub(crate) mod normalize;
 mod phase;
 mod planner;
-mod safety;
+pub(crate) mod safety;
 mod source_ref;
 
 #[cfg(test)]
@@ -32,10 +32,13 @@ pub use named::Named;
 pub(crate) use named::NamedIds;
 pub use phase::Phase;
 pub use planner::Planner;
+pub use safety::{Facts, Limit, SafetySettings};
 pub use source_ref::{FileLine, SourceRef};
 
-/// The version of the plan's JSON form written by this zroster.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the plan's JSON form written by this zroster. Version 2 added the
+/// safety settings and the plan's own digest, which `zapply` needs to check a saved plan; it
+/// refuses plans of version 1.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Where the checked-in plan schema lives, relative to the repository root.
 pub const SCHEMA_PATH: &str = "schema/plan.schema.json";
@@ -53,7 +56,7 @@ pub fn schema_json() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "zroster plan")]
 pub struct Plan {
-    /// The version of this JSON form; `1`.
+    /// The version of this JSON form; `2`.
     pub format_version: u32,
     /// The account the plan was made for (its base URL).
     pub account: String,
@@ -84,6 +87,14 @@ pub struct Plan {
     /// What the plan could not check and the reviewer should know.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The roster's safety settings the plan was made with: `zapply` evaluates them again
+    /// against the account as it is at apply time.
+    pub safety: SafetySettings,
+    /// SHA-256 of this plan's JSON with this field empty (`sha256:…`): `zapply` refuses a
+    /// saved plan whose content does not match it (edited or corrupted since `zplan` wrote
+    /// it). Empty in a plan that was never saved.
+    #[serde(default)]
+    pub plan_digest: String,
 }
 
 impl Plan {
@@ -102,6 +113,49 @@ impl Plan {
     /// The changes that will be applied: not blocked.
     pub fn applicable(&self) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(|c| c.blocked.is_none())
+    }
+
+    /// Sets [`Plan::plan_digest`] to the digest of the plan's content, before it is saved.
+    pub fn seal(&mut self) {
+        self.plan_digest = String::new();
+        self.plan_digest = self.content_digest();
+    }
+
+    /// Whether [`Plan::plan_digest`] is the digest of the plan's content: the plan is as
+    /// `zplan` wrote it.
+    #[must_use]
+    pub fn is_sealed(&mut self) -> bool {
+        let written = std::mem::take(&mut self.plan_digest);
+        let content = self.content_digest();
+        self.plan_digest = written;
+        !self.plan_digest.is_empty() && self.plan_digest == content
+    }
+
+    /// `sha256:` and the hex SHA-256 of the plan's compact JSON, hashed as it is written.
+    fn content_digest(&self) -> String {
+        use sha2::Digest as _;
+        use std::fmt::Write as _;
+        struct Hashing(sha2::Sha256);
+        impl std::io::Write for Hashing {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.update(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut hashing = Hashing(sha2::Sha256::new());
+        // Serialising a plan to a writer that cannot fail does not fail.
+        let _ = serde_json::to_writer(&mut hashing, self);
+        hashing
+            .0
+            .finalize()
+            .iter()
+            .fold("sha256:".to_owned(), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            })
     }
 
     /// SHA-256 (hex) of the plan's JSON: names this exact plan in an apply journal, so that

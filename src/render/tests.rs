@@ -363,7 +363,7 @@ fn big_plan(n: usize) -> Plan {
         })
         .collect();
     Plan {
-        format_version: 1,
+        format_version: crate::plan::FORMAT_VERSION,
         account: "https://acme.zendesk.com".into(),
         roster_digest: "sha256:test".into(),
         authenticated_user: None,
@@ -391,6 +391,8 @@ fn big_plan(n: usize) -> Plan {
         references: crate::plan::References::default(),
         account_memberships: crate::plan::AccountMemberships::default(),
         notes: Vec::new(),
+        safety: crate::plan::SafetySettings::default(),
+        plan_digest: String::new(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! memberships are best read back after applying is decided here too ([`MembershipReads`]).
 
 mod account_rules;
+mod addresses;
 mod email_lookup;
 mod fetch;
 mod live;
@@ -14,6 +15,7 @@ mod recent_users;
 mod state_query;
 
 pub use account_rules::{AccountRules, FieldLookup, LiveUserField, UserFieldKind};
+pub use addresses::{ADDRESS_READS_AT_MOST, Addresses, read_addresses};
 pub use email_lookup::{EmailLookup, EmailStrategy};
 pub use fetch::{NoProgress, Progress, SECONDARY_SEARCHES_AT_MOST, Stage, fetch};
 pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};

@@ -392,7 +392,10 @@ fn a_saved_plan_for_another_account_or_version_is_refused() {
     let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
     let mut plan: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
     plan["account"] = json!("https://other.zendesk.com");
-    std::fs::write(&saved, plan.to_string()).unwrap();
+    // Sealed again, as anyone can: the account is checked on its own.
+    let mut resealed: zroster::plan::Plan = serde_json::from_value(plan.clone()).unwrap();
+    resealed.seal();
+    std::fs::write(&saved, serde_json::to_string(&resealed).unwrap()).unwrap();
     let (output, _) = run(sandbox.zapply().arg(&saved));
     assert_eq!(output.status.code(), Some(3));
     assert!(

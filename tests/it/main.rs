@@ -13,6 +13,7 @@ mod journal;
 mod named;
 mod output;
 mod plan;
+mod saved_plans;
 mod scenarios;
 mod schema;
 mod validate;

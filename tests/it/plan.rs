@@ -120,7 +120,8 @@ fn out_writes_a_plan_that_validates_against_the_plan_schema() {
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(plan["format_version"], 1);
+    assert_eq!(plan["format_version"], 2);
+    assert!(plan["plan_digest"].as_str().unwrap().starts_with("sha256:"));
     assert_eq!(plan["touched"][0]["id"], 11);
     assert!(
         !std::fs::read_to_string(&out)

@@ -133,7 +133,9 @@ impl<'a> Planner<'a> {
             ..
         } = planner;
         changes.sort_by_key(Change::phase);
-        let refusals = super::safety::refusals(roster, state, &changes, &matched);
+        let in_scope = super::safety::in_scope_count(roster, &state.users, &matched);
+        let safety = super::SafetySettings::from_roster(roster, in_scope);
+        let refusals = super::safety::refusals(&safety, &state.users, &changes);
         let touched = touched(state, &changes);
         let summary = summarize(state, &changes);
         Plan {
@@ -157,6 +159,8 @@ impl<'a> Planner<'a> {
             },
             summary,
             notes: notes(state),
+            safety,
+            plan_digest: String::new(),
         }
     }
 

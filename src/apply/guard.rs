@@ -1,0 +1,71 @@
+//! The safety rules again, at apply time (DESIGN.md §5, §6): a saved plan's `blocked`
+//! reasons and `refusals` are what the account looked like to `zplan`, and a file can be
+//! edited. Before applying one, `zapply` evaluates the rules again with the settings the
+//! plan records (or the roster's, with `--roster`) against the account as it reads it now:
+//!
+//! - the authenticated user, from `users/me` (1 request): never demoted, suspended or
+//!   deleted, its primary email never changed, whoever the plan says it was made as;
+//! - the users the changes name, as the staleness check has just read them (no request of
+//!   its own);
+//! - every admin of the account, for `min_admins` (`users?role[]=admin`, 100 a page):
+//!   only active, unsuspended admins count;
+//! - the secondary addresses of the users whose access a change lowers or whose role it
+//!   changes, when `protect` names addresses ([`crate::state::read_addresses`]: one request
+//!   a user, at most [`crate::state::ADDRESS_READS_AT_MOST`]).
+//!
+//! A change the rules forbid is blocked (and reported as not applied); a rule the plan as a
+//! whole breaks is a refusal, as at plan time.
+
+use std::collections::BTreeMap;
+
+use crate::plan::{Facts, Plan};
+use crate::state::{Addresses, Interner, LiveUser, read_addresses};
+use crate::zendesk::wire::{Role, User};
+use crate::zendesk::{ReadClient, ZendeskError};
+
+/// What evaluating the rules again found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rechecked {
+    /// Changes blocked now that the plan did not block, by index.
+    pub blocked: Vec<usize>,
+    /// Users whose secondary addresses were not read (beyond the bound).
+    pub addresses_unread: usize,
+    /// Requests the check took.
+    pub requests: u64,
+}
+
+/// Evaluates the plan's safety rules against the account: `users` are the users the plan
+/// touches as just read. Sets the plan's refusals afresh and blocks what the rules forbid.
+pub async fn recheck(
+    plan: &mut Plan,
+    client: &ReadClient,
+    users: Vec<User>,
+) -> Result<Rechecked, ZendeskError> {
+    let before = client.stats().requests;
+    let me = client.me().await?;
+    let mut interner = Interner::default();
+    let mut live: BTreeMap<u64, Box<LiveUser>> = BTreeMap::new();
+    for user in client.users_by_roles(&[Role::Admin]).collect_all().await? {
+        live.insert(user.id, Box::new(LiveUser::from_wire(user, &mut interner)));
+    }
+    for user in users {
+        live.insert(user.id, Box::new(LiveUser::from_wire(user, &mut interner)));
+    }
+    let wanted = plan.users_needing_addresses(&live);
+    let addresses = if wanted.is_empty() {
+        Addresses::default()
+    } else {
+        read_addresses(client, &wanted).await?
+    };
+    let facts = Facts {
+        me: me.id,
+        users: &live,
+        addresses: &addresses.by_user,
+    };
+    let blocked = plan.enforce_safety(&facts);
+    Ok(Rechecked {
+        blocked,
+        addresses_unread: addresses.unread.len(),
+        requests: client.stats().requests.saturating_sub(before),
+    })
+}
