@@ -388,9 +388,13 @@ impl Run<'_> {
         let plan = self.args.paths.iter().map(|p| p.display().to_string());
         let plan = plan.collect::<Vec<_>>().join(" ");
         let approve = if saved_plan(&self.args.paths).is_some() {
-            ""
+            self.args
+                .roster
+                .iter()
+                .map(|p| format!(" --roster {}", p.display()))
+                .collect()
         } else {
-            " --auto-approve"
+            " --auto-approve".to_owned()
         };
         match self.journal.path() {
             Some(journal) => format!(
