@@ -6,6 +6,7 @@
 //! A single argument ending in `.json` is a saved plan; anything else is roster paths
 //! (rosters are YAML, so the two cannot be confused).
 
+use std::fmt::Write as _;
 use std::io::{BufRead as _, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -388,11 +389,11 @@ impl Run<'_> {
         let plan = self.args.paths.iter().map(|p| p.display().to_string());
         let plan = plan.collect::<Vec<_>>().join(" ");
         let approve = if saved_plan(&self.args.paths).is_some() {
-            self.args
-                .roster
-                .iter()
-                .map(|p| format!(" --roster {}", p.display()))
-                .collect()
+            let mut rosters = String::new();
+            for path in &self.args.roster {
+                let _ = write!(rosters, " --roster {}", path.display());
+            }
+            rosters
         } else {
             " --auto-approve".to_owned()
         };
