@@ -119,13 +119,13 @@ pub struct FakeArgs {
     #[arg(long, value_name = "MS")]
     pub latency_ms: Option<u64>,
     /// Account-wide API requests per minute [default: 700].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = knob::<u32>("rate_limit"))]
     pub rate_limit: Option<u32>,
     /// Bulk job items processed per second; 0 pauses jobs [default: 50].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = knob::<f64>("job_items_per_second"))]
     pub job_items_per_second: Option<f64>,
     /// Queued plus running jobs allowed at once; one more answers 429 [default: 30].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = knob::<usize>("max_jobs"))]
     pub max_jobs: Option<usize>,
     /// Seconds a job status stays readable after creation [default: 3600].
     #[arg(long, value_name = "SECONDS")]
@@ -148,28 +148,28 @@ pub struct FakeArgs {
     #[arg(long, value_enum)]
     pub multiple_organizations: Option<OnOff>,
     /// Seconds a change of a user takes to reach `users/search?query=` and `/search`.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = knob::<f64>("search_lag_s"))]
     pub search_lag_s: Option<f64>,
     /// The account's time zone, which new users get [default: `America/New_York`].
-    #[arg(long, value_name = "ZONE")]
+    #[arg(long, value_name = "ZONE", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub time_zone: Option<String>,
     /// Share (0-1) of API requests answered with a 500 or 503.
-    #[arg(long = "fault-5xx", value_name = "RATE", value_parser = parse_rate)]
+    #[arg(long = "fault-5xx", value_name = "RATE", value_parser = knob::<f64>("fault_5xx"))]
     pub fault_5xx: Option<f64>,
     /// Share (0-1) of API requests answered with a 429.
-    #[arg(long = "fault-429", value_name = "RATE", value_parser = parse_rate)]
+    #[arg(long = "fault-429", value_name = "RATE", value_parser = knob::<f64>("fault_429"))]
     pub fault_429: Option<f64>,
     /// Share (0-1) of API requests whose connection is closed without an answer.
-    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    #[arg(long, value_name = "RATE", value_parser = knob::<f64>("fault_drop"))]
     pub fault_drop: Option<f64>,
     /// Share (0-1) of bulk job items that fail.
-    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    #[arg(long, value_name = "RATE", value_parser = knob::<f64>("fault_item"))]
     pub fault_item: Option<f64>,
     /// Share (0-1) of bulk jobs that end `failed` half-way.
-    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    #[arg(long, value_name = "RATE", value_parser = knob::<f64>("fault_job_failed"))]
     pub fault_job_failed: Option<f64>,
     /// Share (0-1) of bulk jobs that end `killed` half-way.
-    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    #[arg(long, value_name = "RATE", value_parser = knob::<f64>("fault_job_killed"))]
     pub fault_job_killed: Option<f64>,
     /// Seed of the fault generator; the same seed gives the same faults [default: 0].
     #[arg(long, value_name = "N")]
@@ -198,14 +198,19 @@ pub enum FakePlan {
     Enterprise,
 }
 
-fn parse_rate(text: &str) -> Result<f64, String> {
-    let rate: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number"))?;
-    if (0.0..=1.0).contains(&rate) {
-        Ok(rate)
-    } else {
-        Err(format!("`{text}` is not between 0 and 1"))
+/// The parser of the flag of a numeric emulator knob, by the knob's key (`fault_5xx`): a
+/// number of the flag's type, in the range that [`fake::check_knob`](crate::fake::check_knob)
+/// gives, the rule that checks a state file's `account` too.
+fn knob<T>(key: &'static str) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: std::str::FromStr,
+{
+    move |text: &str| {
+        let not_a_number = || format!("`{text}` is not a number this flag takes");
+        let value = text.parse::<T>().map_err(|_| not_a_number())?;
+        let number: f64 = text.parse().map_err(|_| not_a_number())?;
+        crate::fake::check_knob(key, number).map_err(|rule| format!("it must be {rule}"))?;
+        Ok(value)
     }
 }
 
@@ -313,10 +318,11 @@ pub struct ConnectionArgs {
     /// the variable: a flag shows in process lists.
     #[arg(long, value_name = "TOKEN")]
     pub oauth_token: Option<String>,
-    /// Share of the account's per-minute rate limit this run may use, above 0 and at most 1.
+    /// Share of the account's per-minute rate limit this run may use, from 0.05 to 1.
     #[arg(long, value_name = "SHARE", default_value_t = 0.5)]
     pub rate_limit_share: f64,
-    /// Longest time, in seconds, one request may take with all its retries and waits.
+    /// Longest time, in seconds, one request may take with all its retries and waits
+    /// (`Retry-After`, the rate limit, backoff); a wait that would pass it is an error.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub deadline: u64,
 }

@@ -7,8 +7,9 @@
 //!   deleted, its primary email never changed, whoever the plan says it was made as;
 //! - the users the changes name, as the staleness check has just read them (no request of
 //!   its own);
-//! - every admin of the account, for `min_admins` (`users?role[]=admin`, 100 a page):
-//!   only active, unsuspended admins count;
+//! - every admin of the account, for `min_admins` (`users?role[]=admin`, 100 a page, which
+//!   the check of the plan's creates has read already when there are any): only active,
+//!   unsuspended admins count;
 //! - the secondary addresses of the users whose access a change lowers or whose role it
 //!   changes, when `protect` names addresses ([`crate::state::read_addresses`]: one request
 //!   a user, at most [`crate::state::ADDRESS_READS_AT_MOST`]).
@@ -35,19 +36,27 @@ pub struct Rechecked {
 }
 
 /// Evaluates the plan's safety rules against the account: `users` are the users the plan
-/// touches as just read. Sets the plan's refusals afresh and blocks what the rules forbid.
+/// touches as just read; `admins`, when given, holds every admin of the account as just read
+/// (the check of the plan's creates reads them), or they are listed. Sets the plan's
+/// refusals afresh and blocks what the rules forbid.
 pub async fn recheck(
     plan: &mut Plan,
     client: &ReadClient,
     users: Vec<User>,
+    admins: Option<BTreeMap<u64, Box<LiveUser>>>,
 ) -> Result<Rechecked, ZendeskError> {
     let before = client.stats().requests;
     let me = client.me().await?;
     let mut interner = Interner::default();
-    let mut live: BTreeMap<u64, Box<LiveUser>> = BTreeMap::new();
-    for user in client.users_by_roles(&[Role::Admin]).collect_all().await? {
-        live.insert(user.id, Box::new(LiveUser::from_wire(user, &mut interner)));
-    }
+    let mut live = if let Some(admins) = admins {
+        admins
+    } else {
+        let mut live: BTreeMap<u64, Box<LiveUser>> = BTreeMap::new();
+        for user in client.users_by_roles(&[Role::Admin]).collect_all().await? {
+            live.insert(user.id, Box::new(LiveUser::from_wire(user, &mut interner)));
+        }
+        live
+    };
     for user in users {
         live.insert(user.id, Box::new(LiveUser::from_wire(user, &mut interner)));
     }

@@ -37,9 +37,9 @@ impl ItemError {
     #[must_use]
     pub fn from_request(error: &ZendeskError) -> Self {
         match error {
-            ZendeskError::OutcomeUnknown { .. } | ZendeskError::RetriesExhausted { .. } => {
-                ItemError::OutcomeUnknown(error.to_string())
-            }
+            ZendeskError::OutcomeUnknown { .. }
+            | ZendeskError::RetriesExhausted { .. }
+            | ZendeskError::DeadlineExceeded { .. } => ItemError::OutcomeUnknown(error.to_string()),
             ZendeskError::Invalid { error: code, .. } => ItemError::Refused {
                 code: code.clone(),
                 details: error.to_string(),

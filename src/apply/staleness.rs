@@ -4,9 +4,10 @@
 //! wrote it (its digest, or a change naming a user the plan did not record). The users read
 //! are returned: [`super::guard`] evaluates the safety rules again against them.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::plan::{FORMAT_VERSION, Kind, Plan, safety};
+use crate::plan::{Action, FORMAT_VERSION, FieldValue, Kind, Plan, UserField, safety};
+use crate::state::{LiveUser, find_key_holders};
 use crate::zendesk::wire::User;
 use crate::zendesk::{ReadClient, ZendeskError};
 
@@ -71,9 +72,9 @@ pub struct Changed {
     pub planned: Option<String>,
     /// `updated_at` now; `None` when it is gone.
     pub now: Option<String>,
-    /// Whether the object did not exist when planning: the plan creates it, and someone
-    /// else did meanwhile.
-    pub created: bool,
+    /// For a user the plan creates: the key (email or external id) it creates the user
+    /// for, which this user holds by now.
+    pub holds: Option<String>,
 }
 
 impl std::fmt::Display for Changed {
@@ -89,7 +90,11 @@ impl std::fmt::Display for Changed {
             write!(f, " `{name}`")?;
         }
         match &self.now {
-            Some(now) if self.created => write!(f, " was created at {now}, after the plan"),
+            Some(now) if self.holds.is_some() => write!(
+                f,
+                " (updated at {now}) holds `{}`, which the plan creates a user for",
+                self.holds.as_deref().unwrap_or_default()
+            ),
             Some(now) => write!(
                 f,
                 " updated at {now} (planned at {})",
@@ -207,12 +212,108 @@ pub async fn check(
                 now: now
                     .filter(|(_, _, alive)| *alive)
                     .map(|(_, at, _)| at.clone().unwrap_or_default()),
-                created: false,
+                holds: None,
             })
         })
         .collect();
     if changed.is_empty() {
         Ok(read)
+    } else {
+        Err(Refusal::Stale { changed }.into())
+    }
+}
+
+/// The users a saved plan creates must not exist by now: `create_or_update_many` would
+/// overwrite whoever holds a new user's external id or email (primary or secondary) since
+/// the plan was made. Their keys are looked up the way the fetch looks up roster users
+/// ([`find_key_holders`]: external ids by `show_many`, emails by search or the user export,
+/// whichever is cheaper, the recent changes the search does not show yet, then secondary
+/// addresses), and a create whose key someone holds makes the plan stale, naming them,
+/// unless that user is exactly what the create makes (it is adopted: writing it again
+/// changes nothing, as after a run that lost its answer). No
+/// creates, no request. The creates of `written` (changes a resumed run's predecessor
+/// wrote) are not looked up: they hold their keys themselves. Returns what the lookup read
+/// (every admin among them, which the safety re-check needs too) and how many emails it
+/// could not check.
+pub async fn check_creates(
+    plan: &Plan,
+    client: &ReadClient,
+    written: &BTreeSet<usize>,
+) -> Result<Option<(BTreeMap<u64, Box<LiveUser>>, usize)>, CheckError> {
+    let text = |change: &crate::plan::Change, field: UserField| {
+        change
+            .fields
+            .iter()
+            .find_map(|f| match (f.user_field(), &f.after) {
+                (Some(name), FieldValue::Text(value)) if *name == field => Some(value.clone()),
+                _ => None,
+            })
+    };
+    let creates: Vec<&crate::plan::Change> = plan
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| c.blocked.is_none() && !written.contains(i))
+        .map(|(_, c)| c)
+        .filter(|c| c.kind == Kind::User && c.action == Action::Create)
+        .collect();
+    if creates.is_empty() {
+        return Ok(None);
+    }
+    let keys = creates
+        .iter()
+        .map(|c| (text(c, UserField::ExternalId), text(c, UserField::Email)))
+        .collect();
+    let holders = find_key_holders(client, keys).await?;
+    let names = super::names::Names::from_references(&plan.references);
+    let active = || holders.users.values().filter(|u| u.active);
+    let mut changed = Vec::new();
+    for create in creates {
+        let (external_id, email) = (
+            text(create, UserField::ExternalId),
+            text(create, UserField::Email),
+        );
+        let by_external_id = external_id.as_deref().and_then(|key| {
+            active()
+                .find(|u| {
+                    u.external_id
+                        .as_deref()
+                        .is_some_and(|id| id.eq_ignore_ascii_case(key))
+                })
+                .map(|u| (u.id, format!("external_id:{key}")))
+        });
+        let by_email = email.as_deref().and_then(|key| {
+            let primary = active().find(|u| {
+                u.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(key))
+            });
+            primary
+                .map(|u| u.id)
+                .or_else(|| holders.secondary_emails.get(&key.to_lowercase()).copied())
+                .map(|id| (id, format!("email:{key}")))
+        });
+        if let Some((id, key)) = by_external_id.or(by_email) {
+            let user = holders.users.get(&id);
+            // A user exactly as the plan creates it (a run that lost its answer made it) is
+            // adopted: creating it again writes nothing new.
+            if user.is_some_and(|u| {
+                super::convergence::diverging(create, Some(u), &names, None).is_empty()
+            }) {
+                continue;
+            }
+            changed.push(Changed {
+                kind: Kind::User,
+                id,
+                name: user.and_then(|u| u.email.clone()),
+                planned: None,
+                now: Some(user.and_then(|u| u.updated_at.clone()).unwrap_or_default()),
+                holds: Some(key),
+            });
+        }
+    }
+    if changed.is_empty() {
+        Ok(Some((holders.users, holders.unchecked)))
     } else {
         Err(Refusal::Stale { changed }.into())
     }

@@ -76,8 +76,11 @@ fn read_plan(path: &Path) -> Result<Result<Plan, u32>, Error> {
         source,
     };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(parse)?;
-    let version = value["format_version"].as_u64().unwrap_or(0);
-    if version != u64::from(crate::plan::FORMAT_VERSION) {
+    // A version that is a number but not this one is another zroster's plan; a missing
+    // version or one of another type is a broken plan, which parsing names.
+    if let Some(version) = value["format_version"].as_u64()
+        && version != u64::from(crate::plan::FORMAT_VERSION)
+    {
         return Ok(Err(u32::try_from(version).unwrap_or(u32::MAX)));
     }
     serde_json::from_value(value).map(Ok).map_err(parse)
@@ -182,7 +185,7 @@ impl Run<'_> {
     /// leaves out what the interrupted run wrote itself. Then the safety rules are evaluated
     /// again against the account as it is now ([`guard`]); what they block now is said.
     async fn check_saved(&self, plan: &mut Plan, out: &mut dyn Write) -> Result<(), Error> {
-        let mut exempt = std::collections::BTreeSet::new();
+        let mut written = std::collections::BTreeSet::new();
         if let Some(previous) = self.previous {
             if previous.plan_digest.as_deref() != Some(&plan.digest()) {
                 return Err(Error::OtherPlan {
@@ -190,17 +193,37 @@ impl Run<'_> {
                 });
             }
             self.check_account(previous, &plan.account)?;
-            exempt = previous
+            written = previous
                 .results
                 .keys()
                 .copied()
                 .chain(previous.attempted.iter().copied())
-                .filter_map(|i| plan.changes.get(i))
-                .filter_map(|c| Some((touched_kind(c.kind), c.id?)))
+                .chain(
+                    previous
+                        .open_jobs
+                        .iter()
+                        .flat_map(|j| j.changes.iter().copied()),
+                )
                 .collect();
         }
+        let exempt = written
+            .iter()
+            .filter_map(|&i| plan.changes.get(i))
+            .filter_map(|c| Some((touched_kind(c.kind), c.id?)))
+            .collect();
         let users = staleness::check(plan, self.client, &exempt).await?;
-        let rechecked = guard::recheck(plan, self.client, users)
+        let holders = staleness::check_creates(plan, self.client, &written).await?;
+        let admins = holders.map(|(users, unchecked)| {
+            if unchecked > 0 {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "warning: {} of the users the plan creates could not be checked for someone holding them as a secondary address by now (too many to search one by one)",
+                    plural(unchecked, "email")
+                );
+            }
+            users
+        });
+        let rechecked = guard::recheck(plan, self.client, users, admins)
             .await
             .map_err(|e| Error::Check(staleness::CheckError::Zendesk(e)))?;
         for &i in &rechecked.blocked {

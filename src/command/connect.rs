@@ -211,12 +211,13 @@ async fn start_sandbox(path: &Path) -> Result<(fake::Handle, String, String), Er
     config.knobs.fault_job_failed = 0.0;
     config.knobs.fault_job_killed = 0.0;
     // Authenticate as the state's first admin, as a real run would with an admin's token,
-    // rather than adding an admin the account does not have.
+    // rather than adding an admin the account does not have; a suspended one cannot sign in.
     if let Some(email) = seed
         .users
         .iter()
         .filter(|u| u.get("role").and_then(|r| r.as_str()) == Some("admin"))
         .filter(|u| u.get("active").and_then(serde_json::Value::as_bool) != Some(false))
+        .filter(|u| u.get("suspended").and_then(serde_json::Value::as_bool) != Some(true))
         .find_map(|u| u.get("email").and_then(|e| e.as_str()))
     {
         config.email = email.to_owned();

@@ -61,13 +61,16 @@ pub(crate) fn run(
     out: &mut dyn Write,
     _err: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
+    // The flags' values were checked as they were parsed (`cli.rs`), by the rules that check
+    // the state file's `account`.
+    let flags = settings_from(args);
     let seed = match &args.state {
         Some(path) => StateFile::load(path)?,
         None => StateFile::default(),
     };
     // The profile the flags or the state name (Enterprise when neither does), then every
     // knob the state sets, then every knob the flags set.
-    let knobs = Knobs::resolve(seed.account.as_ref(), &settings_from(args));
+    let knobs = Knobs::resolve(seed.account.as_ref(), &flags);
     let config = Config {
         port: args.port,
         email: args.email.clone(),

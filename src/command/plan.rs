@@ -20,6 +20,7 @@ pub(super) fn run(
     if loaded.has_errors() {
         return Err(Error::InvalidRoster(loaded.diagnostics));
     }
+    warn(&loaded.diagnostics, args, err)?;
     let runtime = super::runtime()?;
     let mut plan = runtime.block_on(fetch_and_plan(
         args.sandbox.as_deref(),
@@ -44,6 +45,27 @@ pub(super) fn run(
         save(&plan, path)?;
     }
     Ok(exit_status(&plan, args.detailed_exitcode))
+}
+
+/// Prints the roster's warnings (look-alike addresses) on standard error, as `validate`
+/// prints them, before planning: they do not stop the plan.
+fn warn(
+    diagnostics: &[roster::Diagnostic],
+    args: &PlanArgs,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    let warnings: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.severity == roster::Severity::Warning)
+        .cloned()
+        .collect();
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    let color = super::use_color(args.color, std::io::stderr().is_terminal());
+    super::written(roster::diagnostic::write_human(
+        err, &warnings, false, color,
+    ))
 }
 
 /// The exit code of DESIGN.md §1 for a plan.

@@ -31,6 +31,11 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A knob is set to a value it cannot take (a flag, or an in-process [`Config`]'s knobs).
+    ///
+    /// [`Config`]: super::Config
+    #[error(transparent)]
+    Knob(#[from] super::InvalidKnob),
     /// A state object breaks an invariant (duplicate email, unknown reference, …).
     #[error("invalid state: {0}")]
     State(String),

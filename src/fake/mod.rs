@@ -41,6 +41,12 @@
 //!   (60; tests that must not straddle a minute make it long), …). Flags override the file.
 //!   A state's agents without a group join the default group; its agents without a role get
 //!   the default role.
+//! - Knobs out of range (a fault share outside 0-1; a rate limit, rate-limit window or
+//!   `max_jobs` of 0; a negative or non-finite job speed or search lag; an empty time zone)
+//!   are refused by one set of rules ([`check_knob`], [`AccountSettings::check`]): a flag
+//!   as a usage error (exit 2), a state file's `account` as an invalid state file (exit 1;
+//!   `PUT /__fake/state` answers 400 `InvalidState`), an in-process [`Config`] by
+//!   [`Server::start`].
 //! - Credentials: Basic `admin@example.com/token:fake-token` or `Bearer fake-oauth-token`;
 //!   the configured admin is created when the state lacks it.
 //! - Control endpoints (no auth, not counted, not rate limited): `GET /__fake/requests`
@@ -87,6 +93,20 @@
 //!   `create_or_update_many`, whose failures are `{"id": <position>, "error", "details",
 //!   "status": "Failed"}` with `UserUpdateError` (reported) or `UserCreateError` (chosen);
 //!   `failed` / `killed` jobs stop half-way with `Failed at …` / `Killed at …`.
+//! - A state-file user's `email` is its primary address even when `identities` lists some
+//!   of its addresses, as on a real account, where the primary address is always one of the
+//!   user's identities: a listed identity of that address becomes the primary one (keeping
+//!   its id), else the email makes one and the listed ones are secondary. An identity
+//!   listed `"primary": true` with another address contradicts the `email`: the state is
+//!   refused (`invalid state: user N has email … but its identity … is listed as primary`).
+//! - A suspended user cannot authenticate: while the configured admin is suspended, its
+//!   right credentials are refused like wrong ones, with 401 `{"error": "Couldn't
+//!   authenticate you"}` (the OAuth token too, rather than `invalid_token`: the token is
+//!   valid, its user may not sign in) and the anonymous user on `/users/me`. What Zendesk
+//!   answers a suspended user's token is not recorded (API.md §7.1 lists the 401 for
+//!   credentials it cannot authenticate, §7.2 the 403 for an authenticated user lacking a
+//!   permission); suspended users cannot sign in, and the 401 grants and tells nothing.
+//!   `--sandbox` signs in as the state's first admin that is neither deleted nor suspended.
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
 //! - Account realism (API.md §12):
@@ -129,6 +149,7 @@ mod group;
 mod group_membership;
 mod identity;
 mod input;
+mod invalid_knob;
 mod job_status;
 mod job_worker;
 mod membership;
@@ -153,6 +174,7 @@ pub use error::Error;
 pub use group::Group;
 pub use group_membership::GroupMembership;
 pub use identity::Identity;
+pub use invalid_knob::{InvalidKnob, check_knob};
 pub use job_status::JobStatus;
 pub use organization::Organization;
 pub use organization_membership::OrganizationMembership;

@@ -97,12 +97,20 @@ pub struct StateFile {
 }
 
 impl StateFile {
-    /// Parses a state file from JSON text; `path` names it in errors.
+    /// Parses a state file from JSON text and checks the knobs of its `account`; `path`
+    /// names it in errors.
     pub fn from_json(text: &str, path: &Path) -> Result<Self, Error> {
-        serde_json::from_str(text).map_err(|e| Error::Parse {
+        let invalid = |message: String| Error::Parse {
             path: path.to_owned(),
-            message: e.to_string(),
-        })
+            message,
+        };
+        let state: Self = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        if let Some(account) = &state.account {
+            account
+                .check(|knob| format!("account.{knob}"))
+                .map_err(|e| invalid(e.to_string()))?;
+        }
+        Ok(state)
     }
 
     /// Reads and parses a state file.

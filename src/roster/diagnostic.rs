@@ -64,6 +64,14 @@ impl Diagnostic {
         }
     }
 
+    /// A warning at `pos` of `file`: worth a look, but the roster can be used.
+    pub(crate) fn warning(file: &str, pos: Pos, code: &'static str, message: String) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(file, pos, code, message)
+        }
+    }
+
     /// A note at `pos` of `file`.
     pub(crate) fn note(file: &str, pos: Pos, code: &'static str, message: String) -> Self {
         Self {

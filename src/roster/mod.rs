@@ -13,7 +13,9 @@ pub mod source;
 pub mod validate;
 
 mod build;
+mod script;
 mod suggest;
+mod yaml_error;
 
 use std::path::PathBuf;
 

@@ -17,6 +17,8 @@ use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
+pub(crate) use super::yaml_error::{YamlError, YamlErrorKind};
+
 /// A position in a roster file, 1-based. `line == 0` means the whole file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Pos {
@@ -27,7 +29,7 @@ pub struct Pos {
 }
 
 impl Pos {
-    fn from_marker(marker: &granit_parser::Marker) -> Self {
+    pub(super) fn from_marker(marker: &granit_parser::Marker) -> Self {
         Self {
             line: u32::try_from(marker.line()).unwrap_or(u32::MAX),
             column: u32::try_from(marker.col() + 1).unwrap_or(u32::MAX),
@@ -105,26 +107,6 @@ pub(crate) struct Limits {
     pub(crate) max_alias_nodes: usize,
 }
 
-/// Why a text is not YAML zroster can read, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct YamlError {
-    pub(crate) pos: Pos,
-    pub(crate) kind: YamlErrorKind,
-    /// What is wrong, lowercase.
-    pub(crate) message: String,
-}
-
-/// The kinds of [`YamlError`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum YamlErrorKind {
-    /// Not valid YAML.
-    Syntax,
-    /// Valid YAML that exceeds a [`Limits`] budget.
-    Limit,
-    /// More than one YAML document.
-    SeveralDocuments,
-}
-
 /// A collection being built.
 enum Frame {
     Seq {
@@ -164,28 +146,8 @@ pub(crate) fn parse_streaming(
     let mut documents = 0usize;
     let mut replayed = 0usize;
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|error| {
-            let nested_too_deep = matches!(
-                error.kind(),
-                granit_parser::ErrorKind::RecursionLimitExceeded
-            );
-            YamlError {
-                pos: Pos::from_marker(error.marker()),
-                kind: if nested_too_deep {
-                    YamlErrorKind::Limit
-                } else {
-                    YamlErrorKind::Syntax
-                },
-                message: if nested_too_deep {
-                    format!(
-                        "lists and mappings nest deeper than {} levels",
-                        limits.max_depth
-                    )
-                } else {
-                    lowercase_first(&error.info())
-                },
-            }
-        })?;
+        let (event, span) =
+            next.map_err(|error| YamlError::from_scan(text, &error, limits.max_depth))?;
         let pos = Pos::from_span(&span);
         let done = match event {
             Event::DocumentStart(..) => {
@@ -430,14 +392,6 @@ fn resolve_number(text: &str) -> Option<NodeKind> {
         return text.parse::<f64>().ok().map(NodeKind::Float);
     }
     None
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -360,3 +360,51 @@ fn digest_is_the_sha256_of_each_file_name_and_content_digest() {
         "sha256:7741d6285d75948a55cbe95661cc5604f3409400f16625d8dd610b1c270c999f"
     );
 }
+
+#[test]
+fn emails_are_trimmed_of_surrounding_blanks() {
+    let loaded = load_texts(&[(
+        "r.yaml",
+        "users:\n  - email: \" jane@acme.com\\t\"\n  - email: \"bob@acme.com \"\n  - email: bob@acme.com\n",
+    )]);
+    let emails: Vec<_> = loaded
+        .roster
+        .users
+        .iter()
+        .map(|u| u.email.as_ref().unwrap().value.as_str())
+        .collect();
+    assert_eq!(emails, ["jane@acme.com", "bob@acme.com", "bob@acme.com"]);
+    let codes: Vec<_> = loaded.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["duplicate-email"]);
+}
+
+#[test]
+fn a_version_written_as_text_is_a_type_error_not_another_version() {
+    let (output, codes) = render(&[(
+        "r.yaml",
+        "version: \"1\"\nusers:\n  - email: jane@acme.com\n",
+    )]);
+    assert_eq!(codes, ["invalid-type"], "{output}");
+    insta::assert_snapshot!(output, @r"
+    r.yaml:1:10: error: `version` must be the number 1, found text `1`
+    1 error in 1 file
+    ");
+}
+
+#[test]
+fn an_address_mixing_scripts_is_a_warning_with_its_place() {
+    let loaded = load_texts(&[(
+        "r.yaml",
+        "users:\n  - email: bоss@acme.com\n  - email: jane@аcme.com\n  - email: иван@пример.com\n  - email: boss@acme.com\n",
+    )]);
+    assert!(!loaded.has_errors());
+    let mut out = Vec::new();
+    diagnostic::write_human(&mut out, &loaded.diagnostics, false, false).unwrap();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r"
+    r.yaml:2:12: warning: `bоss@acme.com` mixes Latin and Cyrillic letters in the part before the `@`: it may be a look-alike of another address
+      hint: the Cyrillic letters are `о` (U+043E); retype the address if it should have none
+    r.yaml:3:12: warning: `jane@аcme.com` mixes Latin and Cyrillic letters in the domain label `аcme`: it may be a look-alike of another address
+      hint: the Cyrillic letters are `а` (U+0430); retype the address if it should have none
+    2 warnings in 1 file
+    ");
+}

@@ -1,6 +1,6 @@
 //! Cross-entry checks of a merged roster, run offline by `zroster validate` and before every
-//! plan: match keys, email syntax, duplicates across files, role-dependent attributes,
-//! references, and patterns that can never match.
+//! plan: match keys, email syntax, look-alike addresses, duplicates across files,
+//! role-dependent attributes, references, and patterns that can never match.
 
 use std::collections::HashMap;
 
@@ -9,6 +9,7 @@ use super::diagnostic::Diagnostic;
 use super::model::{Field, Located, Role, Source, TicketRestriction};
 use super::node::Pos;
 use super::pattern::why_unmatchable;
+use super::script::{Mix, mixed};
 use super::suggest::closest;
 
 /// Every problem of the roster that no single entry shows on its own.
@@ -45,6 +46,56 @@ impl<'a> Checker<'a> {
         self.diagnostics
             .push(Diagnostic::error(file, pos, code, message));
         self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// Warns about an address whose local part or a domain label mixes scripts: it reads
+    /// like another address (`bоss@acme.com` with a Cyrillic `о`).
+    fn look_alike(&mut self, source: Source, email: &Located<String>) {
+        let Some((local, domain)) = email.value.rsplit_once('@') else {
+            return;
+        };
+        let found = mixed(local)
+            .map(|mix| ("the part before the `@`".to_owned(), mix))
+            .or_else(|| {
+                domain.split('.').find_map(|label| {
+                    mixed(label).map(|mix| (format!("the domain label `{label}`"), mix))
+                })
+            });
+        let Some((
+            place,
+            Mix {
+                scripts,
+                odd,
+                letters,
+            },
+        )) = found
+        else {
+            return;
+        };
+        let names: Vec<&str> = scripts.iter().map(|s| s.name()).collect();
+        let (last, rest) = names.split_last().expect("a mix has two scripts or more");
+        let letters: Vec<String> = letters
+            .iter()
+            .map(|c| format!("`{c}` (U+{:04X})", u32::from(*c)))
+            .collect();
+        let file = self.roster.file_name(source.file);
+        self.diagnostics.push(
+            Diagnostic::warning(
+                file,
+                email.pos,
+                "mixed-script-email",
+                format!(
+                    "`{}` mixes {} and {last} letters in {place}: it may be a look-alike of another address",
+                    email.value,
+                    rest.join(", "),
+                ),
+            )
+            .hint(format!(
+                "the {} letters are {}; retype the address if it should have none",
+                odd.name(),
+                letters.join(", ")
+            )),
+        );
     }
 
     fn note(&mut self, source: Source, pos: Pos, message: String) {
@@ -175,6 +226,7 @@ impl<'a> Checker<'a> {
                         format!("`{}` is not an email address: {reason}", email.value),
                     );
                 } else {
+                    self.look_alike(source, email);
                     self.unique(&mut emails, source, email, "duplicate-email", "email");
                 }
             }

@@ -141,6 +141,39 @@ pub async fn fetch(
 
 type Users = BTreeMap<u64, Box<LiveUser>>;
 
+/// Who holds some keys now: the users found by `keys` (`(external_id, email)` pairs) the way
+/// the fetch finds roster users, and every admin of the account.
+#[derive(Debug, Default)]
+pub struct KeyHolders {
+    /// The users found, every admin included.
+    pub users: BTreeMap<u64, Box<LiveUser>>,
+    /// Lower-case emails of `keys` that a user holds as a secondary address, with its id.
+    pub secondary_emails: BTreeMap<String, u64>,
+    /// Emails that could not be checked for secondary owners or recent changes (too many
+    /// to search one by one, or an export too long to read).
+    pub unchecked: usize,
+}
+
+/// Steps 2–5 of the fetch for `keys` alone, no scope: what `zapply` reads, before creating
+/// the users of a saved plan, to learn whether someone holds their keys by now.
+pub async fn find_key_holders(
+    client: &ReadClient,
+    keys: Vec<(Option<String>, Option<String>)>,
+) -> Result<KeyHolders, ZendeskError> {
+    let query = StateQuery {
+        manage_roles: Vec::new(),
+        manage_tags: Vec::new(),
+        users: keys,
+        organization_memberships: false,
+    };
+    let found = fetch_users(client, &query, &NoProgress).await?;
+    Ok(KeyHolders {
+        users: found.users,
+        secondary_emails: found.secondary_emails,
+        unchecked: found.secondary_emails_unchecked + found.recent_emails_unchecked,
+    })
+}
+
 /// The most searches the fetch makes, after an incremental export, to learn whether roster
 /// emails no live user has as its primary address are another user's secondary address.
 /// The export shows primary addresses only; above this many (a mass onboarding, say) the

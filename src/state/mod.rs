@@ -17,7 +17,9 @@ mod state_query;
 pub use account_rules::{AccountRules, FieldLookup, LiveUserField, UserFieldKind};
 pub use addresses::{ADDRESS_READS_AT_MOST, Addresses, read_addresses};
 pub use email_lookup::{EmailLookup, EmailStrategy};
-pub use fetch::{NoProgress, Progress, SECONDARY_SEARCHES_AT_MOST, Stage, fetch};
+pub use fetch::{
+    KeyHolders, NoProgress, Progress, SECONDARY_SEARCHES_AT_MOST, Stage, fetch, find_key_holders,
+};
 pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
 pub use live_state::{FetchCost, LiveState};
 pub use membership_reads::{MembershipRead, MembershipReads};

@@ -179,9 +179,12 @@ impl BulkJob<'_> {
         let items = items
             .into_iter()
             .map(|item| {
-                item.unwrap_or_else(|| ItemOutcome::Unknown {
-                    reason: "no result was reported".to_owned(),
-                })
+                scrubbed(
+                    transport,
+                    item.unwrap_or_else(|| ItemOutcome::Unknown {
+                        reason: "no result was reported".to_owned(),
+                    }),
+                )
             })
             .collect();
         Ok(BulkOutcome {
@@ -201,7 +204,7 @@ impl BulkJob<'_> {
         let answer = transport
             .send(method, url, body.as_ref(), self.repeat)
             .await?;
-        Transport::decode(&endpoint, &answer, |body| parse_object(body, "job_status"))
+        transport.decode(&endpoint, &answer, |body| parse_object(body, "job_status"))
     }
 }
 
@@ -237,15 +240,32 @@ impl ReadClient {
             poll_wait = (poll_wait.mul_f64(1.5)).min(POLL_MAX);
         }
         let mut items = items.into_iter().map(|item| {
-            item.unwrap_or_else(|| ItemOutcome::Unknown {
-                reason: "no result was reported".to_owned(),
-            })
+            scrubbed(
+                &self.transport,
+                item.unwrap_or_else(|| ItemOutcome::Unknown {
+                    reason: "no result was reported".to_owned(),
+                }),
+            )
         });
         Ok(jobs
             .iter()
             .map(|(_, count)| items.by_ref().take(*count).collect())
             .collect())
     }
+}
+
+/// `item` with the credentials taken out of what a server wrote about it (an error body
+/// that echoed the request, in a job's results).
+fn scrubbed(transport: &Transport, mut item: ItemOutcome) -> ItemOutcome {
+    match &mut item {
+        ItemOutcome::Failed { error, details, .. } => {
+            transport.scrub_text(error);
+            transport.scrub_text(details);
+        }
+        ItemOutcome::Unknown { reason } => transport.scrub_text(reason),
+        _ => {}
+    }
+    item
 }
 
 /// Tells the observer that a job ended, and how.
@@ -344,8 +364,8 @@ pub(crate) fn record(items: &mut [Option<ItemOutcome>], range: &Range<usize>, st
     }
 }
 
-/// Records a submission that failed as a whole: refused data fails every item; anything else
-/// (lost answer, retries exhausted) leaves them unknown.
+/// Records a submission that failed as a whole: refused data (or a redirect) fails every
+/// item; anything else (lost answer, retries exhausted) leaves them unknown.
 fn fill(items: &mut [Option<ItemOutcome>], range: &Range<usize>, error: &ZendeskError) {
     let outcome = match error {
         ZendeskError::Invalid { error: code, .. } => ItemOutcome::Failed {
@@ -358,11 +378,15 @@ fn fill(items: &mut [Option<ItemOutcome>], range: &Range<usize>, error: &Zendesk
             error: "Forbidden".to_owned(),
             details: error.to_string(),
         },
-        ZendeskError::Rejected { status, .. } => ItemOutcome::Failed {
-            id: None,
-            error: format!("HTTP {status}"),
-            details: error.to_string(),
-        },
+        // Zendesk does not redirect its API: the answer is not Zendesk's, and the request
+        // was not followed anywhere. Failed, with the redirect named, rather than unknown.
+        ZendeskError::Rejected { status, .. } | ZendeskError::Redirected { status, .. } => {
+            ItemOutcome::Failed {
+                id: None,
+                error: format!("HTTP {status}"),
+                details: error.to_string(),
+            }
+        }
         _ => ItemOutcome::Unknown {
             reason: error.to_string(),
         },

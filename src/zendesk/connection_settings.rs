@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::limits::ACCOUNT_JOB_LIMIT;
+use super::scrubber::REDACTED;
 use super::{Secret, ZendeskError};
 use crate::env_vars;
 
@@ -53,7 +54,8 @@ pub struct ConnectionSettings {
     pub connect_timeout: Duration,
     /// Time allowed for one request, from sending to the end of the body.
     pub request_timeout: Duration,
-    /// Share of the account's per-minute rate limit this run may use, in `(0, 1]`.
+    /// Share of the account's per-minute rate limit this run may use, in
+    /// `[MIN_RATE_LIMIT_SHARE, 1]`.
     pub rate_limit_share: f64,
     /// Longest time one logical request may take with all its retries and waits; after it the
     /// request fails with what was tried.
@@ -64,6 +66,9 @@ pub struct ConnectionSettings {
     pub max_jobs: usize,
     /// Read requests (`show_many` batches) in flight at once.
     pub concurrency: usize,
+    /// The largest response body read, in bytes; a larger one is an error and is not read to
+    /// its end.
+    pub max_body: usize,
     /// Test only: skip every retry, pacing and polling sleep ([`env_vars::ZROSTER_TEST_NO_DELAY`]).
     pub no_delay: bool,
 }
@@ -75,6 +80,9 @@ impl ConnectionSettings {
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
     /// Default share of the rate limit.
     pub const DEFAULT_RATE_LIMIT_SHARE: f64 = 0.5;
+    /// The smallest share of the rate limit accepted: a twentieth, 10 requests a minute on
+    /// the smallest plan (200). Below it a run crawls for hours without saying why.
+    pub const MIN_RATE_LIMIT_SHARE: f64 = 0.05;
     /// Default retry deadline per request.
     pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
     /// Default number of attempts per request.
@@ -83,6 +91,10 @@ impl ConnectionSettings {
     pub const DEFAULT_MAX_JOBS: usize = 8;
     /// Default number of read requests in flight.
     pub const DEFAULT_CONCURRENCY: usize = 4;
+    /// Default largest response body: 64 MiB. The largest real answer is a page of 1,000
+    /// users of the incremental export, a few MB even with many fields and tags; a body ten
+    /// times that size is not Zendesk's.
+    pub const DEFAULT_MAX_BODY: usize = 64 * 1024 * 1024;
 
     /// Settings for `base_url` and `auth` with every other field at its default.
     pub fn new(base_url: &str, auth: Auth) -> Result<Self, ZendeskError> {
@@ -96,6 +108,7 @@ impl ConnectionSettings {
             max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
             max_jobs: Self::DEFAULT_MAX_JOBS,
             concurrency: Self::DEFAULT_CONCURRENCY,
+            max_body: Self::DEFAULT_MAX_BODY,
             no_delay: false,
         };
         Ok(settings)
@@ -104,8 +117,15 @@ impl ConnectionSettings {
     /// Settings from environment variables, read through `lookup` (pass
     /// `|name| std::env::var(name).ok()`; tests pass a map). Empty values count as unset.
     /// An OAuth token wins over an API token.
+    ///
+    /// Every value is trimmed of surrounding whitespace first: a token or an email read from
+    /// a file with `$(cat token)` or pasted with its line break works as it was meant.
     pub fn from_environment(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ZendeskError> {
-        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
         let base_url = match (get(env_vars::ZENDESK_URL), get(env_vars::ZENDESK_SUBDOMAIN)) {
             (Some(url), _) => url,
             (None, Some(subdomain)) => subdomain_url(&subdomain)?,
@@ -134,11 +154,11 @@ impl ConnectionSettings {
     /// Checks the numeric settings and the URL; clients call it before connecting.
     pub fn validate(&self) -> Result<(), ZendeskError> {
         check_scheme(&self.base_url)?;
-        if !(self.rate_limit_share > 0.0 && self.rate_limit_share <= 1.0) {
+        if !(Self::MIN_RATE_LIMIT_SHARE..=1.0).contains(&self.rate_limit_share) {
             return Err(ZendeskError::InvalidSetting {
                 name: "rate-limit-share",
                 value: self.rate_limit_share.to_string(),
-                reason: "must be more than 0 and at most 1",
+                reason: "must be from 0.05 (a twentieth of the account's limit) to 1 (all of it)",
             });
         }
         if self.max_jobs == 0 {
@@ -172,15 +192,19 @@ impl ConnectionSettings {
     }
 }
 
-/// `https://{subdomain}.zendesk.com`, refusing anything that is not a plain host label.
+/// `https://{subdomain}.zendesk.com`, refusing anything that is not a host label. A refused
+/// value is not shown: it may be a token put in the wrong variable.
 fn subdomain_url(subdomain: &str) -> Result<String, ZendeskError> {
-    let valid = subdomain
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let valid = (1..=63).contains(&subdomain.len())
+        && subdomain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !subdomain.starts_with('-')
+        && !subdomain.ends_with('-');
     if !valid {
         return Err(ZendeskError::InvalidUrl {
-            url: subdomain.to_owned(),
-            reason: "`ZENDESK_SUBDOMAIN` takes the subdomain only (`acme`); put a full URL in `ZENDESK_URL`"
+            url: REDACTED.to_owned(),
+            reason: "`ZENDESK_SUBDOMAIN` takes the subdomain only (`acme`: letters, digits and hyphens, at most 63); the value is not shown, in case it is a token; put a full URL in `ZENDESK_URL`"
                 .to_owned(),
         });
     }
@@ -188,23 +212,27 @@ fn subdomain_url(subdomain: &str) -> Result<String, ZendeskError> {
 }
 
 /// Parses and checks a base URL: `https`, or `http` to a loopback address only; no
-/// credentials, query or fragment.
+/// credentials, query or fragment. No error shows the URL's user info, query or fragment
+/// (a `?token=` is a credential), and a value that does not parse as a URL is not shown at
+/// all: it may be a token put in the wrong variable.
 pub fn parse_base_url(raw: &str) -> Result<Url, ZendeskError> {
+    let url = Url::parse(raw.trim()).map_err(|error| ZendeskError::InvalidUrl {
+        url: REDACTED.to_owned(),
+        reason: format!("{error} (a value that is not a URL is not shown, in case it is a token)"),
+    })?;
     let invalid = |reason: &str| ZendeskError::InvalidUrl {
-        url: raw.to_owned(),
+        url: shown(&url),
         reason: reason.to_owned(),
     };
-    let url = Url::parse(raw.trim()).map_err(|error| invalid(&error.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
-        // The URL is not echoed back: it carries credentials.
-        return Err(ZendeskError::InvalidUrl {
-            url: "<URL with credentials>".to_owned(),
-            reason: "credentials do not belong in the URL; use `ZENDESK_EMAIL`/`ZENDESK_API_TOKEN`"
-                .to_owned(),
-        });
+        return Err(invalid(
+            "credentials do not belong in the URL; use `ZENDESK_EMAIL`/`ZENDESK_API_TOKEN`",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("the base URL takes no query or fragment"));
+        return Err(invalid(
+            "the base URL takes no query or fragment; put credentials in `ZENDESK_API_TOKEN` or `ZENDESK_OAUTH_TOKEN`",
+        ));
     }
     if url.host().is_none() {
         return Err(invalid("the URL has no host"));
@@ -213,15 +241,36 @@ pub fn parse_base_url(raw: &str) -> Result<Url, ZendeskError> {
     Ok(url)
 }
 
+/// A URL as errors show it: user info, query and fragment replaced by `<redacted>`.
+fn shown(url: &Url) -> String {
+    let mut shown = url.clone();
+    let had_user = !url.username().is_empty() || url.password().is_some();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    let mut text = shown.to_string();
+    if had_user && let Some(at) = text.find("://") {
+        text.insert_str(at + 3, &format!("{REDACTED}@"));
+    }
+    if url.query().is_some() {
+        text.push('?');
+        text.push_str(REDACTED);
+    }
+    if url.fragment().is_some() {
+        text.push('#');
+        text.push_str(REDACTED);
+    }
+    text
+}
+
 fn check_scheme(url: &Url) -> Result<(), ZendeskError> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(url) => Ok(()),
-        "http" => Err(ZendeskError::InsecureUrl {
-            url: url.to_string(),
-        }),
+        "http" => Err(ZendeskError::InsecureUrl { url: shown(url) }),
         other => Err(ZendeskError::InvalidUrl {
-            url: url.to_string(),
+            url: shown(url),
             reason: format!("unsupported scheme `{other}`; use `https://`"),
         }),
     }
@@ -342,6 +391,84 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(matches!(bad_sub, ZendeskError::InvalidUrl { .. }));
+    }
+
+    #[test]
+    fn a_token_in_the_url_or_the_subdomain_is_never_echoed() {
+        for raw in [
+            "https://acme.zendesk.com/?token=s3cr3t-t0ken",
+            "https://acme.zendesk.com/#s3cr3t-t0ken",
+            "https://me:s3cr3t-t0ken@acme.zendesk.com",
+            "https://me%40x.com%2Ftoken:s3cr3t-t0ken@acme.zendesk.com",
+            "s3cr3t-t0ken",
+            "acme s3cr3t-t0ken",
+            "http://10.0.0.1/?token=s3cr3t-t0ken",
+        ] {
+            let error = parse_base_url(raw).unwrap_err();
+            let shown = format!("{error} {error:?}");
+            assert!(!shown.contains("s3cr3t"), "{raw}: {shown}");
+        }
+        let error = parse_base_url("https://acme.zendesk.com/?token=s3cr3t-t0ken").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid Zendesk URL `https://acme.zendesk.com/?<redacted>`: the base URL takes no query or fragment; put credentials in `ZENDESK_API_TOKEN` or `ZENDESK_OAUTH_TOKEN`"
+        );
+        for subdomain in [
+            "acme?token=s3cr3t-t0ken",
+            "acme/token:s3cr3t-t0ken",
+            "-s3cr3t-t0ken",
+        ] {
+            let error = ConnectionSettings::from_environment(env(&[
+                ("ZENDESK_SUBDOMAIN", subdomain),
+                ("ZENDESK_OAUTH_TOKEN", "t"),
+            ]))
+            .unwrap_err();
+            assert!(!format!("{error} {error:?}").contains("s3cr3t"), "{error}");
+            assert!(error.to_string().contains("`ZENDESK_SUBDOMAIN`"), "{error}");
+        }
+    }
+
+    #[test]
+    fn values_are_trimmed_of_whitespace_and_line_breaks() {
+        let settings = ConnectionSettings::from_environment(env(&[
+            ("ZENDESK_URL", " https://acme.zendesk.com\n"),
+            ("ZENDESK_EMAIL", "ops@acme.com\n"),
+            ("ZENDESK_API_TOKEN", "\ttok-123\r\n"),
+        ]))
+        .unwrap();
+        assert!(
+            matches!(&settings.auth, Auth::ApiToken { email, token } if email == "ops@acme.com" && token.expose() == "tok-123")
+        );
+        let settings = ConnectionSettings::from_environment(env(&[
+            ("ZENDESK_SUBDOMAIN", "acme\n"),
+            ("ZENDESK_OAUTH_TOKEN", "oauth-xyz\n"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.base_url.as_str(), "https://acme.zendesk.com/");
+        assert!(matches!(&settings.auth, Auth::OAuth { token } if token.expose() == "oauth-xyz"));
+    }
+
+    #[test]
+    fn the_rate_limit_share_is_from_a_twentieth_to_all() {
+        let mut settings = ConnectionSettings::new(
+            "https://acme.zendesk.com",
+            Auth::OAuth {
+                token: crate::zendesk::Secret::new("t"),
+            },
+        )
+        .unwrap();
+        for ok in [0.05, 0.5, 1.0] {
+            settings.rate_limit_share = ok;
+            settings.validate().unwrap();
+        }
+        for bad in [1e-9, 0.01, 0.049, 0.0, -1.0, 1.01, f64::NAN, f64::INFINITY] {
+            settings.rate_limit_share = bad;
+            let error = settings.validate().unwrap_err();
+            assert!(
+                error.to_string().contains("must be from 0.05"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -1,12 +1,18 @@
 //! The errors of the Zendesk client layer: settings, transport, HTTP statuses and bodies.
 //!
-//! Messages never contain credentials: the settings keep tokens in [`Secret`](super::Secret)
-//! and request URLs never carry them.
+//! Messages never contain credentials: the settings keep tokens in [`Secret`](super::Secret),
+//! request URLs never carry them, and every error the transport hands out has been through
+//! [`ZendeskError::scrubbed`], which takes out what a server echoed back (see
+//! [`Scrubber`]).
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::transport::{field_errors, message_of, snippet};
+use super::error_body::{field_errors, message_of, snippet};
+use super::scrubber::Scrubber;
+
+/// A mebibyte, for the body limit's message.
+const MIB: usize = 1024 * 1024;
 
 /// One field error of a 422 `RecordInvalid` answer (`details.<field>[]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,13 +192,71 @@ pub enum ZendeskError {
         /// What happened.
         reason: String,
     },
-    /// A paginated listing returned the same cursor twice.
-    #[error("the pagination of `{endpoint}` did not advance (cursor `{cursor}` came back twice)")]
+    /// A wait the request needed (a `Retry-After`, the rate limit, a backoff) would pass its
+    /// deadline: it stops instead of sleeping.
+    #[error(
+        "`{endpoint}` gave up after {} s: waiting {} s more for {waiting_for} would pass the deadline of {} s; try again later or raise `--deadline`",
+        elapsed.as_secs(), wait.as_secs(), deadline.as_secs()
+    )]
+    DeadlineExceeded {
+        /// Method and path.
+        endpoint: String,
+        /// What the request would wait for.
+        waiting_for: String,
+        /// The wait that was not made.
+        wait: Duration,
+        /// Time spent on the request so far.
+        elapsed: Duration,
+        /// The deadline of one request.
+        deadline: Duration,
+    },
+    /// A paginated listing returned a cursor (or next-page URL) it had returned before.
+    #[error(
+        "the pagination of `{endpoint}` went in a circle (cursor `{cursor}` came back after it was followed); is the URL a Zendesk account?"
+    )]
     PaginationStuck {
         /// Method and path.
         endpoint: String,
         /// The repeated cursor.
         cursor: String,
+    },
+    /// A paginated listing went on for more pages than any real listing has.
+    #[error(
+        "the listing `{endpoint}` was stopped after {pages} pages: {reason}; is the URL a Zendesk account?"
+    )]
+    PaginationRunaway {
+        /// Method and path.
+        endpoint: String,
+        /// Pages read.
+        pages: u64,
+        /// Which bound it passed.
+        reason: String,
+    },
+    /// The server answered with a redirect (3xx). No redirect is followed: the request and
+    /// its credentials go to the configured account only.
+    #[error(
+        "`{endpoint}` answered {status} with a redirect to `{location}`; zroster follows no redirects, so nothing was sent there: check `ZENDESK_URL` / `ZENDESK_SUBDOMAIN` (or `--url` / `--subdomain`)"
+    )]
+    Redirected {
+        /// Method and path.
+        endpoint: String,
+        /// The HTTP status.
+        status: u16,
+        /// The `Location` header (without user info, scrubbed, shortened), or why none shows.
+        location: String,
+    },
+    /// An answer's body is larger than any Zendesk answer; it was not read to its end.
+    #[error(
+        "`{endpoint}` answered {status} with a body of more than {} MiB, larger than any Zendesk answer; it was not read: is the URL a Zendesk account?",
+        limit / MIB
+    )]
+    BodyTooLarge {
+        /// Method and path.
+        endpoint: String,
+        /// The HTTP status.
+        status: u16,
+        /// The limit, in bytes.
+        limit: usize,
     },
 }
 
@@ -255,6 +319,112 @@ impl ZendeskError {
                 message,
             },
         }
+    }
+
+    /// This error with every encoding of the credentials `scrubber` knows replaced by
+    /// `<redacted>`, in every text it carries (what a server sent back included).
+    #[must_use]
+    pub(crate) fn scrubbed(mut self, scrubber: &Scrubber) -> Self {
+        let scrub = |text: &mut String| scrubber.scrub_in_place(text);
+        match &mut self {
+            Self::MissingAccount
+            | Self::MissingCredentials
+            | Self::MissingEmail
+            | Self::Client(_) => {}
+            Self::InvalidUrl { url, reason } => {
+                scrub(url);
+                scrub(reason);
+            }
+            Self::InsecureUrl { url }
+            | Self::Anonymous { base_url: url, .. }
+            | Self::InvalidSetting { value: url, .. }
+            | Self::BodyTooLarge { endpoint: url, .. } => scrub(url),
+            Self::InsufficientRole {
+                who: first,
+                role: second,
+            }
+            | Self::Authentication {
+                endpoint: first,
+                message: second,
+                ..
+            }
+            | Self::Forbidden {
+                endpoint: first,
+                message: second,
+            }
+            | Self::NotFound {
+                endpoint: first,
+                message: second,
+            }
+            | Self::Rejected {
+                endpoint: first,
+                message: second,
+                ..
+            }
+            | Self::UnexpectedShape {
+                endpoint: first,
+                reason: second,
+            }
+            | Self::OutcomeUnknown {
+                endpoint: first,
+                reason: second,
+            }
+            | Self::RetriesExhausted {
+                endpoint: first,
+                last: second,
+                ..
+            }
+            | Self::DeadlineExceeded {
+                endpoint: first,
+                waiting_for: second,
+                ..
+            }
+            | Self::PaginationStuck {
+                endpoint: first,
+                cursor: second,
+            }
+            | Self::PaginationRunaway {
+                endpoint: first,
+                reason: second,
+                ..
+            }
+            | Self::Redirected {
+                endpoint: first,
+                location: second,
+                ..
+            } => {
+                scrub(first);
+                scrub(second);
+            }
+            Self::Invalid {
+                endpoint,
+                error,
+                description,
+                details,
+            } => {
+                for text in [endpoint, error, description] {
+                    scrub(text);
+                }
+                for detail in details {
+                    scrub(&mut detail.field);
+                    scrub(&mut detail.description);
+                    if let Some(code) = &mut detail.error {
+                        scrub(code);
+                    }
+                }
+            }
+            Self::NotJson {
+                endpoint,
+                content_type,
+                snippet,
+                ..
+            } => {
+                for text in [endpoint, content_type, snippet] {
+                    scrub(text);
+                }
+            }
+        }
+        self
     }
 
     /// Whether Zendesk refused a bulk import because the account has them disabled

@@ -16,8 +16,9 @@
 //! - **Pacing** ([`Pacer`]): at most `rate_limit_share` (default 0.5) of the account's
 //!   per-minute limit in any 61 s window, and never below the reserve left for other
 //!   integrations according to `X-Rate-Limit-Remaining` / `ratelimit-remaining`.
-//! - **429**: every request waits `Retry-After` (header, JSON or text body; 10 s when absent),
-//!   then the request is repeated. Safe for every method: Zendesk did not act on it.
+//! - **429**: every request waits `Retry-After` (header, JSON or text body; 10 s when absent;
+//!   at most 60 s, a longer one is capped and the retry's reason says so), then the request
+//!   is repeated. Safe for every method: Zendesk did not act on it.
 //! - **5xx, 409, connection errors**: repeated with exponential backoff and full jitter
 //!   (0.5 s doubling to 30 s; 503 honours `Retry-After`) for GET, PUT, DELETE,
 //!   `create_or_update(_many)`, `update_many`, `destroy_many` and the membership bulk
@@ -25,23 +26,34 @@
 //!   organization and custom-role creation) is repeated only after a 429 or when the
 //!   connection was never made; otherwise it fails with [`ZendeskError::OutcomeUnknown`] and
 //!   the caller re-reads.
-//! - **Deadline**: a request gives up after `max_attempts` (default 10) or when the next wait
-//!   would pass `deadline` (default 300 s), with [`ZendeskError::RetriesExhausted`] naming the
-//!   attempts and the last failure.
+//! - **Deadline**: a request gives up after `max_attempts` (default 10), with
+//!   [`ZendeskError::RetriesExhausted`] naming the attempts and the last failure; and every
+//!   wait it would make (a retry's backoff or `Retry-After`, the pacer's, an incremental
+//!   export slot) is checked first: one that would pass `deadline` (default 300 s) ends it
+//!   with [`ZendeskError::DeadlineExceeded`] instead of sleeping.
+//!
+//! # What a server cannot make it do
+//! Follow a redirect, send anything to another host, wait past the deadline, read a body
+//! over 64 MiB, page forever, or print the credentials it echoes back: see `transport`,
+//! `page_trail` and `scrubber`.
 //! - `ZROSTER_TEST_NO_DELAY=1` turns every retry and pacing sleep off (tests).
 
+mod answer;
 mod backoff;
 mod bulk_job;
 mod bulk_outcome;
 mod connection_settings;
 mod error;
+mod error_body;
 pub mod limits;
 mod observer;
 mod pacer;
+mod page_trail;
 mod pager;
 mod rate_limit;
 mod read_client;
 mod request_stats;
+mod scrubber;
 mod secret;
 mod stop;
 mod transport;

@@ -31,6 +31,10 @@ impl Pacer {
     /// jitter between our clock and Zendesk's fixed, minute-aligned window.
     pub const WINDOW: Duration = Duration::from_secs(61);
 
+    /// The furthest-off window reset believed (`ratelimit-reset`): a minute, the length of
+    /// Zendesk's windows.
+    pub const LONGEST_RESET: Duration = Duration::from_secs(60);
+
     /// A pacer that uses at most `share` of the account's limit.
     #[must_use]
     pub fn new(share: f64) -> Self {
@@ -125,7 +129,11 @@ impl Pacer {
         let Some(remaining) = rate.remaining else {
             return;
         };
-        let reset_in = rate.reset_secs.unwrap_or(60 - unix_secs % 60);
+        // Zendesk's windows are a minute long: a reset announced further off is not waited for.
+        let reset_in = rate
+            .reset_secs
+            .unwrap_or(60 - unix_secs % 60)
+            .min(Self::LONGEST_RESET.as_secs());
         let reset_at = now + Duration::from_secs(reset_in);
         let new_window = self
             .window_reset_at
@@ -256,6 +264,14 @@ mod tests {
         );
         // 1_700_000_045 % 60 == 5 → 55 s to the minute.
         assert_eq!(pacer.reserve(start, false), Duration::from_secs(55));
+    }
+
+    #[test]
+    fn a_reset_announced_further_off_than_a_minute_is_not_waited_for() {
+        let mut pacer = Pacer::new(0.5);
+        let start = Instant::now();
+        pacer.observe(start, 0, &rate(200, 0, Some(99_999_999)));
+        assert_eq!(pacer.reserve(start, false), Pacer::LONGEST_RESET);
     }
 
     #[test]

@@ -2,13 +2,17 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Instant;
 
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::transport::{Answer, Repeat, Transport};
+use super::answer::Answer;
+use super::error_body::snippet;
+use super::page_trail::{PageTrail, Stop};
+use super::transport::{Repeat, Transport};
 use super::wire::Page;
 use super::{ClientEvent, ZendeskError};
 
@@ -38,6 +42,8 @@ pub struct Pager<T> {
     next: Option<Url>,
     last_cursor: Option<String>,
     pages: u64,
+    /// The cursors followed, and the listing's bounds.
+    trail: PageTrail,
     /// Request the next cursor pages while the current one is being decoded.
     prefetch: bool,
     /// The pages requested ahead, once the first page is asked for.
@@ -64,7 +70,9 @@ impl Ahead {
         let (queue, answers) = mpsc::channel(AHEAD);
         let task = tokio::spawn(async move {
             let mut url = first;
+            let mut asked = std::collections::HashSet::new();
             loop {
+                asked.insert(url.clone());
                 let answer = transport
                     .send(Method::GET, url.clone(), None, Repeat::Safe)
                     .await;
@@ -75,7 +83,7 @@ impl Ahead {
                         .to_owned();
                     let next = with_param(&url, "page[after]", &cursor, &[]);
                     // A cursor that repeats: the caller reports it; stop here.
-                    (next != url).then_some(next)
+                    (!asked.contains(&next)).then_some(next)
                 });
                 if queue.send((url, answer)).await.is_err() {
                     return;
@@ -121,6 +129,7 @@ impl<T: DeserializeOwned> Pager<T> {
             transport,
             key,
             style,
+            trail: PageTrail::starting_at(first.as_str()),
             next: Some(first),
             last_cursor: None,
             pages: 0,
@@ -141,15 +150,24 @@ impl<T: DeserializeOwned> Pager<T> {
         self
     }
 
-    /// Fetches the next page; `None` once the listing is exhausted.
+    /// Fetches the next page; `None` once the listing is exhausted. A listing that goes in
+    /// a circle or on past its bounds (see `page_trail`) is an error.
     pub async fn next_page(&mut self) -> Result<Option<Vec<T>>, ZendeskError> {
+        self.read_page()
+            .await
+            .map_err(|error| self.transport.scrub(error))
+    }
+
+    async fn read_page(&mut self) -> Result<Option<Vec<T>>, ZendeskError> {
         let Some(url) = self.next.take() else {
             return Ok(None);
         };
+        let endpoint = self.transport.endpoint(&Method::GET, &url);
+        let started = Instant::now();
         if self.style == PageStyle::Incremental {
             // Zendesk allows 10 incremental-export requests a minute, for the whole account:
             // wait for a slot rather than collect 429s.
-            let wait = self.transport.incremental_slot().await;
+            let wait = self.transport.incremental_slot(&endpoint, started).await?;
             if !wait.is_zero() {
                 self.transport
                     .with_stats(|stats| stats.rate_limit_wait += wait);
@@ -158,7 +176,6 @@ impl<T: DeserializeOwned> Pager<T> {
                     .on_event(&ClientEvent::Paced { wait });
             }
         }
-        let endpoint = self.transport.endpoint(&Method::GET, &url);
         let key = self.key;
         if self.prefetch && self.pages == 0 && self.ahead.is_none() {
             self.ahead = Some(Ahead::start(Arc::clone(&self.transport), url.clone(), key));
@@ -173,53 +190,56 @@ impl<T: DeserializeOwned> Pager<T> {
             // Not prefetched, or the look-ahead went another way: stop it, ask directly.
             self.ahead = None;
             self.transport
-                .send(Method::GET, url.clone(), None, Repeat::Safe)
+                .send_since(started, Method::GET, url.clone(), None, Repeat::Safe)
                 .await?
         };
-        let page: Page<T> =
-            Transport::decode(&endpoint, &answer, |body| Page::from_json(body, key))?;
+        let page: Page<T> = self
+            .transport
+            .decode(&endpoint, &answer, |body| Page::from_json(body, key))?;
         self.pages += 1;
-        let cursor = match self.style {
-            PageStyle::Cursor => page.next_cursor(),
-            PageStyle::Incremental => page.next_incremental_cursor(),
-            PageStyle::Offset => None,
-        };
-        if let Some(cursor) = cursor
-            && self.last_cursor.as_deref() == Some(cursor)
-        {
-            return Err(ZendeskError::PaginationStuck {
-                endpoint,
-                cursor: cursor.to_owned(),
-            });
-        }
-        self.next = match self.style {
-            PageStyle::Cursor => cursor.map(|cursor| with_param(&url, "page[after]", cursor, &[])),
-            PageStyle::Incremental => {
-                cursor.map(|cursor| with_param(&url, "cursor", cursor, &["start_time"]))
-            }
-            PageStyle::Offset => match page
-                .next_offset_url()
-                .map(|next| self.transport.rebase(next))
-            {
-                Some(Some(next)) if next == url => {
-                    return Err(ZendeskError::PaginationStuck {
-                        endpoint,
-                        cursor: next.to_string(),
-                    });
-                }
-                Some(Some(next)) => Some(next),
-                Some(None) => {
-                    return Err(ZendeskError::UnexpectedShape {
-                        endpoint,
-                        reason: format!(
-                            "`next_page` is not an API URL: `{}`",
-                            page.next_page.unwrap_or_default()
-                        ),
-                    });
-                }
+        let next = match self.style {
+            PageStyle::Cursor => page
+                .next_cursor()
+                .map(|cursor| (cursor, with_param(&url, "page[after]", cursor, &[]))),
+            PageStyle::Incremental => page
+                .next_incremental_cursor()
+                .map(|cursor| (cursor, with_param(&url, "cursor", cursor, &["start_time"]))),
+            PageStyle::Offset => match page.next_offset_url() {
+                // Re-based onto the configured URL: a link to another host or scheme reaches
+                // the configured account, never that host.
+                Some(link) => match self.transport.rebase(link) {
+                    Some(next) => Some((link, next)),
+                    None => {
+                        return Err(ZendeskError::UnexpectedShape {
+                            endpoint,
+                            reason: format!(
+                                "`next_page` is not an API URL: `{}`",
+                                snippet(link.as_bytes())
+                            ),
+                        });
+                    }
+                },
                 None => None,
             },
         };
+        let followed = next.as_ref().map(|(_, next)| next.as_str());
+        match self.trail.follow(page.items.len(), page.count, followed) {
+            Ok(()) => {}
+            Err(Stop::Repeated) => {
+                return Err(ZendeskError::PaginationStuck {
+                    endpoint,
+                    cursor: next.map_or_else(String::new, |(cursor, _)| snippet(cursor.as_bytes())),
+                });
+            }
+            Err(Stop::TooManyPages(reason)) => {
+                return Err(ZendeskError::PaginationRunaway {
+                    endpoint,
+                    pages: self.trail.pages(),
+                    reason,
+                });
+            }
+        }
+        self.next = next.map(|(_, next)| next);
         if let Some(cursor) = page
             .after_cursor
             .or_else(|| page.meta.and_then(|meta| meta.after_cursor))

@@ -58,6 +58,10 @@ impl RateLimit {
     }
 }
 
+/// The longest wait read from an answer, only so that any number fits a `Duration`: the
+/// transport caps what it honours far lower (at a minute) and says what was asked.
+const ASKED_AT_MOST: Duration = Duration::from_secs(1_000_000_000);
+
 /// How long a 429/503 answer asks the client to wait: the `Retry-After` header (integer or
 /// fractional seconds, or an HTTP date), else a `retry_after` number in a JSON body (top level
 /// or in `errors[]`), else `retry after N` / `Retry-After: N` in a text body.
@@ -83,7 +87,8 @@ pub fn retry_after(headers: &HeaderMap, body: &[u8]) -> Option<Duration> {
 
 fn parse_seconds(text: &str) -> Option<Duration> {
     let seconds: f64 = text.trim().parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
+    (seconds.is_finite() && seconds >= 0.0)
+        .then(|| Duration::from_secs_f64(seconds.min(ASKED_AT_MOST.as_secs_f64())))
 }
 
 fn json_retry_after(json: &serde_json::Value) -> Option<Duration> {
@@ -109,7 +114,7 @@ fn text_retry_after(text: &str) -> Option<Duration> {
             let after = rest[at + marker.len()..].trim_start_matches([':', ' ', '=']);
             let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
             if let Ok(seconds) = digits.parse::<u64>() {
-                return Some(Duration::from_secs(seconds.min(86_400)));
+                return Some(Duration::from_secs(seconds).min(ASKED_AT_MOST));
             }
             rest = &rest[at + marker.len()..];
         }

@@ -78,7 +78,7 @@ impl ReadClient {
             .transport
             .send(Method::GET, url, None, Repeat::Safe)
             .await?;
-        let page = Transport::decode(&endpoint, &answer, |body| {
+        let page = self.transport.decode(&endpoint, &answer, |body| {
             Page::<User>::from_json(body, "users")
         })?;
         page.count.ok_or_else(|| ZendeskError::UnexpectedShape {
@@ -91,6 +91,12 @@ impl ReadClient {
     /// answer (200 with no id) becomes [`ZendeskError::Anonymous`], an end user
     /// [`ZendeskError::InsufficientRole`].
     pub async fn me(&self) -> Result<AuthenticatedUser, ZendeskError> {
+        self.read_me()
+            .await
+            .map_err(|error| self.transport.scrub(error))
+    }
+
+    async fn read_me(&self) -> Result<AuthenticatedUser, ZendeskError> {
         let me: Me = self.get_object("users/me", &[], "user").await?;
         let Some(id) = me.id else {
             return Err(ZendeskError::Anonymous {
@@ -426,7 +432,8 @@ impl ReadClient {
             .transport
             .send(Method::GET, url, None, Repeat::Safe)
             .await?;
-        Transport::decode(&endpoint, &answer, |body| parse_object(body, key))
+        self.transport
+            .decode(&endpoint, &answer, |body| parse_object(body, key))
     }
 
     /// `GET {path}?{param}=a,b,c` in chunks of 100, `concurrency` requests in flight, results
@@ -466,7 +473,8 @@ impl ReadClient {
             async move {
                 let endpoint = transport.endpoint(&Method::GET, &url);
                 let answer = transport.send(Method::GET, url, None, Repeat::Safe).await?;
-                Transport::decode(&endpoint, &answer, |body| Page::<T>::from_json(body, key))
+                transport
+                    .decode(&endpoint, &answer, |body| Page::<T>::from_json(body, key))
                     .map(|page| page.items)
             }
         });

@@ -1,24 +1,54 @@
 //! The HTTP core every client method goes through: authentication headers, pacing, retries
 //! with backoff, counting, and turning answers into typed errors.
+//!
+//! What a server can make it do is bounded, so that nothing redirected or hostile makes a
+//! run do what was not reviewed:
+//! - **No redirect is followed** (`redirect::Policy::none`): a 3xx answer is
+//!   [`ZendeskError::Redirected`], naming the status and the `Location`; no request, body or
+//!   credential goes to any host but the configured one. Offset pages' `next_page` links are
+//!   re-based onto the configured URL ([`Transport::rebase`]): only their path below
+//!   `/api/v2/` and their query are kept, so a link to another host or scheme reaches the
+//!   configured account (a proxy in `ZENDESK_URL` sees Zendesk's own host in those links).
+//! - **Every wait is capped and counted against the deadline**: a `Retry-After` (429, 503)
+//!   above [`MAX_WAIT`] (60 s, the length of Zendesk's rate-limit windows) is cut to it
+//!   and the retry's reason says so; the pacer's waits, the incremental export's slots and
+//!   the backoff (at most 30 s) are each checked before sleeping, and a wait that would take
+//!   the request past `deadline` ends it with [`ZendeskError::DeadlineExceeded`] instead.
+//! - **Bodies are capped** at [`ConnectionSettings::max_body`] (64 MiB by default, some
+//!   ten times the largest real answer, a 1,000-user page of the incremental export) and
+//!   read chunk by chunk, so memory stays bounded: a larger body is
+//!   [`ZendeskError::BodyTooLarge`], and its `Content-Length` alone is enough to refuse it.
+//!   No compression is negotiated (reqwest's decompression features are off), so a small
+//!   body cannot expand past the cap either.
+//! - **Errors are scrubbed**: every error leaving [`Transport::send_since`] and
+//!   [`Transport::decode`] goes through [`Transport::scrub`], and an error body is scrubbed
+//!   whole before any snippet of it is cut (see `scrubber`).
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
-use reqwest::{Method, StatusCode, Url};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
 use serde::de::IgnoredAny;
 
+use super::answer::Answer;
 use super::limits::{EXPORT_PER_WINDOW, EXPORT_WINDOW};
 use super::request_stats::endpoint_key;
+use super::scrubber::Scrubber;
 use super::{
-    Auth, Backoff, ClientEvent, ConnectionSettings, FieldError, Observer, Pacer, RateLimit,
-    RequestStats, ZendeskError, rate_limit,
+    Auth, Backoff, ClientEvent, ConnectionSettings, Observer, Pacer, RateLimit, RequestStats,
+    ZendeskError, rate_limit,
 };
 
 /// How long to wait after a 429 that names no `Retry-After` (the official Ruby client's default).
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// The longest wait a server can ask for with `Retry-After`: Zendesk's rate-limit windows
+/// are a minute long, so a longer wait is cut to this (and the retry's reason says so). The
+/// request then asks again, within its attempts and its deadline.
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// Whether a request may be sent again after a failure whose effect is unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,13 +60,6 @@ pub(crate) enum Repeat {
     Unsafe,
 }
 
-/// A successful answer.
-pub(crate) struct Answer {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
-}
-
 /// The shared HTTP core of a client and its clones.
 pub(crate) struct Transport {
     http: reqwest::Client,
@@ -45,6 +68,8 @@ pub(crate) struct Transport {
     pacer: Mutex<Pacer>,
     stats: Mutex<RequestStats>,
     observer: Arc<dyn Observer>,
+    /// Takes the credentials out of what servers send back.
+    scrubber: Scrubber,
     /// When the last incremental-export requests were sent (at most
     /// [`EXPORT_PER_WINDOW`]), shared by every listing of this client.
     incremental_sent: Mutex<std::collections::VecDeque<tokio::time::Instant>>,
@@ -72,6 +97,8 @@ impl Transport {
         let http = reqwest::Client::builder()
             .user_agent(concat!("zroster/", env!("CARGO_PKG_VERSION")))
             .default_headers(headers)
+            // A redirect is an error, never followed: see the module documentation.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
             .build()
@@ -87,6 +114,7 @@ impl Transport {
             pacer: Mutex::new(Pacer::new(settings.rate_limit_share)),
             stats: Mutex::new(RequestStats::default()),
             observer,
+            scrubber: Scrubber::for_auth(&settings.auth),
             settings,
             incremental_sent: Mutex::new(std::collections::VecDeque::new()),
         })
@@ -156,11 +184,42 @@ impl Transport {
         body: Option<&serde_json::Value>,
         repeat: Repeat,
     ) -> Result<Answer, ZendeskError> {
+        self.send_since(Instant::now(), method, url, body, repeat)
+            .await
+    }
+
+    /// [`Transport::send`] for a request that has been waiting since `started` (for a slot
+    /// of the incremental export): its deadline counts from then. Every error it returns is
+    /// scrubbed of the credentials.
+    pub(crate) async fn send_since(
+        &self,
+        started: Instant,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+        repeat: Repeat,
+    ) -> Result<Answer, ZendeskError> {
         let endpoint = self.endpoint(&method, &url);
-        let started = Instant::now();
+        // Boxed: the attempts' state (pacing, the body being read, the retry) is large, and
+        // every caller's future would otherwise carry it inline. One allocation a request.
+        Box::pin(self.attempts(&endpoint, started, method, url, body, repeat))
+            .await
+            .map_err(|error| self.scrub(error))
+    }
+
+    async fn attempts(
+        &self,
+        endpoint: &str,
+        started: Instant,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+        repeat: Repeat,
+    ) -> Result<Answer, ZendeskError> {
+        let endpoint = endpoint.to_owned();
         let mut attempt: u32 = 0;
         loop {
-            self.pace().await;
+            self.pace(&endpoint, started).await?;
             attempt += 1;
             self.with_stats(|stats| {
                 stats.requests += 1;
@@ -175,30 +234,31 @@ impl Transport {
                 request = request.json(body);
             }
             let outcome = match request.send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    // `Vec::from` takes over the buffer when it is not shared: no copy.
-                    response.bytes().await.map(|body| Answer {
-                        status,
-                        headers,
-                        body: Vec::from(body),
-                    })
-                }
+                Ok(response) => Answer::read(&endpoint, response, self.settings.max_body).await?,
                 Err(error) => Err(error),
             };
             let (wait, last) = match outcome {
-                Ok(answer) => {
+                Ok(mut answer) => {
                     self.observe(&endpoint, &answer, sent.elapsed());
                     if answer.status.is_success() {
                         return Ok(answer);
                     }
+                    // From here on the body only makes an error message: take out what it
+                    // echoed of the credentials before any of it is cut or shown.
+                    answer.body = self.scrubber.scrub_bytes(std::mem::take(&mut answer.body));
                     let status = answer.status.as_u16();
-                    let retry_after = rate_limit::retry_after(&answer.headers, &answer.body);
-                    let last = describe_answer(&answer);
+                    if answer.status.is_redirection() {
+                        return Err(ZendeskError::Redirected {
+                            endpoint,
+                            status,
+                            location: answer.location(&url, &self.scrubber),
+                        });
+                    }
+                    let asked = rate_limit::retry_after(&answer.headers, &answer.body);
+                    let last = answer.describe();
                     match status {
                         429 => {
-                            let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+                            let (wait, last) = capped(asked.unwrap_or(DEFAULT_RETRY_AFTER), last);
                             self.pacer
                                 .lock()
                                 .unwrap_or_else(PoisonError::into_inner)
@@ -207,14 +267,10 @@ impl Transport {
                         }
                         409 | 500..=599 if repeat == Repeat::Safe => {
                             let backoff = Backoff::RETRY.jittered(attempt - 1);
-                            (
-                                if status == 503 {
-                                    retry_after.unwrap_or(backoff)
-                                } else {
-                                    backoff
-                                },
-                                last,
-                            )
+                            match asked {
+                                Some(asked) if status == 503 => capped(asked, last),
+                                _ => (backoff, last),
+                            }
                         }
                         409 | 500..=599 => {
                             return Err(ZendeskError::OutcomeUnknown {
@@ -243,7 +299,7 @@ impl Transport {
                 }
             };
             let elapsed = started.elapsed();
-            if attempt >= self.settings.max_attempts || elapsed + wait > self.settings.deadline {
+            if attempt >= self.settings.max_attempts {
                 return Err(ZendeskError::RetriesExhausted {
                     endpoint,
                     attempts: attempt,
@@ -251,18 +307,43 @@ impl Transport {
                     elapsed,
                 });
             }
+            self.check_deadline(&endpoint, started, wait, || format!("a retry after {last}"))?;
+            let reason = self.scrubber.scrub(&last);
             self.observer.on_event(&ClientEvent::Retry {
                 endpoint: &endpoint,
                 attempt,
-                reason: &last,
+                reason: &reason,
                 wait,
             });
             self.sleep(wait).await;
         }
     }
 
-    /// Waits for the pacer's permission to send.
-    async fn pace(&self) {
+    /// Fails with [`ZendeskError::DeadlineExceeded`] when waiting `wait` more would take the
+    /// request that started at `started` past the deadline; `what` names what it waits for.
+    fn check_deadline(
+        &self,
+        endpoint: &str,
+        started: Instant,
+        wait: Duration,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), ZendeskError> {
+        let elapsed = started.elapsed();
+        if elapsed.saturating_add(wait) > self.settings.deadline {
+            return Err(ZendeskError::DeadlineExceeded {
+                endpoint: endpoint.to_owned(),
+                waiting_for: what(),
+                wait,
+                elapsed,
+                deadline: self.settings.deadline,
+            });
+        }
+        Ok(())
+    }
+
+    /// Waits for the pacer's permission to send, within the deadline of the request that
+    /// started at `started`.
+    async fn pace(&self, endpoint: &str, started: Instant) -> Result<(), ZendeskError> {
         loop {
             let wait = self
                 .pacer
@@ -270,20 +351,29 @@ impl Transport {
                 .unwrap_or_else(PoisonError::into_inner)
                 .reserve(Instant::now(), self.settings.no_delay);
             if wait.is_zero() {
-                return;
+                return Ok(());
             }
+            self.check_deadline(endpoint, started, wait, || {
+                "the rate limit (a `Retry-After`, or this run's share of the account's limit)"
+                    .to_owned()
+            })?;
             self.with_stats(|stats| stats.rate_limit_wait += wait);
             self.observer.on_event(&ClientEvent::Paced { wait });
             tokio::time::sleep(wait).await;
         }
     }
 
-    /// Sleeps unless the test switch turned delays off.
     /// Waits until an incremental-export request may go: at most
     /// [`EXPORT_PER_WINDOW`] in any [`EXPORT_WINDOW`] (a sliding window, so never
     /// more within any of Zendesk's minutes either), and records it. Returns how long it
-    /// waited. A fresh client sends its first ten pages at once rather than 6 s apart.
-    pub(crate) async fn incremental_slot(&self) -> Duration {
+    /// waited. A fresh client sends its first ten pages at once rather than 6 s apart. A
+    /// wait that would take the request that started at `started` past its deadline is
+    /// [`ZendeskError::DeadlineExceeded`] instead.
+    pub(crate) async fn incremental_slot(
+        &self,
+        endpoint: &str,
+        started: Instant,
+    ) -> Result<Duration, ZendeskError> {
         let mut waited = Duration::ZERO;
         loop {
             let wait = {
@@ -303,21 +393,36 @@ impl Transport {
                     if sent.len() > EXPORT_PER_WINDOW {
                         sent.pop_front();
                     }
-                    return waited;
+                    return Ok(waited);
                 }
                 sent.front().map_or(Duration::ZERO, |t| {
                     EXPORT_WINDOW.saturating_sub(now.duration_since(*t))
                 })
             };
+            self.check_deadline(endpoint, started, wait, || {
+                "a slot of the incremental export (10 requests a minute)".to_owned()
+            })?;
             tokio::time::sleep(wait).await;
             waited += wait;
         }
     }
 
+    /// Sleeps unless the test switch turned delays off.
     pub(crate) async fn sleep(&self, wait: Duration) {
         if !self.settings.no_delay && !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// `error` with the credentials taken out of every text it carries.
+    pub(crate) fn scrub(&self, error: ZendeskError) -> ZendeskError {
+        error.scrubbed(&self.scrubber)
+    }
+
+    /// A text from a server (a job's message, an item's error) with the credentials taken
+    /// out.
+    pub(crate) fn scrub_text(&self, text: &mut String) {
+        self.scrubber.scrub_in_place(text);
     }
 
     fn observe(&self, endpoint: &str, answer: &Answer, elapsed: Duration) {
@@ -341,21 +446,24 @@ impl Transport {
     }
 
     /// Parses a successful answer's body; a body that is not JSON at all is
-    /// [`ZendeskError::NotJson`], JSON of another shape [`ZendeskError::UnexpectedShape`].
+    /// [`ZendeskError::NotJson`], JSON of another shape [`ZendeskError::UnexpectedShape`]
+    /// (both scrubbed of the credentials).
     pub(crate) fn decode<T>(
+        &self,
         endpoint: &str,
         answer: &Answer,
         parse: impl FnOnce(&[u8]) -> Result<T, serde_json::Error>,
     ) -> Result<T, ZendeskError> {
         parse(&answer.body).map_err(|error| {
-            if serde_json::from_slice::<IgnoredAny>(&answer.body).is_ok() {
+            let error = if serde_json::from_slice::<IgnoredAny>(&answer.body).is_ok() {
                 ZendeskError::UnexpectedShape {
                     endpoint: endpoint.to_owned(),
                     reason: error.to_string(),
                 }
             } else {
-                not_json(endpoint, answer)
-            }
+                answer.not_json(endpoint, &self.scrubber)
+            };
+            self.scrub(error)
         })
     }
 
@@ -390,113 +498,17 @@ fn authorization(auth: &Auth) -> Result<HeaderValue, ZendeskError> {
     Ok(value)
 }
 
-fn not_json(endpoint: &str, answer: &Answer) -> ZendeskError {
-    ZendeskError::NotJson {
-        endpoint: endpoint.to_owned(),
-        status: answer.status.as_u16(),
-        content_type: answer
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or("none")
-            .to_owned(),
-        snippet: snippet(&answer.body),
-    }
-}
-
-/// The start of a body, on one line, at most 200 characters.
-pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if joined.chars().count() > 200 {
-        format!("{}…", joined.chars().take(200).collect::<String>())
+/// `asked` cut to [`MAX_WAIT`], with `last` saying so when it was.
+fn capped(asked: Duration, last: String) -> (Duration, String) {
+    if asked > MAX_WAIT {
+        let note = format!(
+            "{last}; its `Retry-After` of {} s is capped at {} s",
+            asked.as_secs(),
+            MAX_WAIT.as_secs()
+        );
+        (MAX_WAIT, note)
     } else {
-        joined
-    }
-}
-
-/// A readable message from Zendesk's error bodies: `{"error","description"}`,
-/// `{"error","message"}`, `{"error","error_description"}`, `{"error":{"title","message"}}`,
-/// `{"errors":[{"code","title"}]}`.
-pub(crate) fn message_of(json: &serde_json::Value) -> Option<String> {
-    let text = |value: Option<&serde_json::Value>| {
-        value.and_then(serde_json::Value::as_str).map(str::to_owned)
-    };
-    let mut parts = Vec::new();
-    match json.get("error") {
-        Some(serde_json::Value::String(code)) => parts.push(code.clone()),
-        Some(object @ serde_json::Value::Object(_)) => {
-            parts.extend(text(object.get("title")));
-            parts.extend(text(object.get("message")));
-        }
-        _ => {}
-    }
-    for key in ["description", "message", "error_description"] {
-        parts.extend(text(json.get(key)).filter(|t| !t.is_empty()));
-    }
-    if let Some(errors) = json.get("errors").and_then(serde_json::Value::as_array) {
-        for error in errors {
-            let code = text(error.get("code"));
-            let title = text(error.get("title")).or_else(|| text(error.get("detail")));
-            parts.push(match (code, title) {
-                (Some(code), Some(title)) => format!("{code}: {title}"),
-                (Some(one), None) | (None, Some(one)) => one,
-                (None, None) => error.to_string(),
-            });
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join(": "))
-}
-
-/// `details: {"email": [{"description": …, "error": …}]}`, or a string.
-pub(crate) fn field_errors(details: Option<&serde_json::Value>) -> Vec<FieldError> {
-    match details {
-        Some(serde_json::Value::Object(fields)) => fields
-            .iter()
-            .flat_map(|(field, items)| {
-                let items = match items {
-                    serde_json::Value::Array(items) => items.clone(),
-                    other => vec![other.clone()],
-                };
-                items.into_iter().map(move |item| FieldError {
-                    field: field.clone(),
-                    description: match &item {
-                        serde_json::Value::String(text) => text.clone(),
-                        other => other
-                            .get("description")
-                            .and_then(|d| d.as_str())
-                            .map_or_else(|| other.to_string(), str::to_owned),
-                    },
-                    error: item
-                        .get("error")
-                        .and_then(|e| e.as_str())
-                        .map(str::to_owned),
-                })
-            })
-            .collect(),
-        Some(serde_json::Value::String(text)) => {
-            vec![FieldError {
-                field: "base".to_owned(),
-                description: text.clone(),
-                error: None,
-            }]
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// `429 Too Many Requests (APIRateLimitExceeded: …)`: status and what the body says.
-fn describe_answer(answer: &Answer) -> String {
-    let reason = answer.status.canonical_reason().unwrap_or("");
-    let json = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
-    let message = json
-        .as_ref()
-        .and_then(message_of)
-        .unwrap_or_else(|| snippet(&answer.body));
-    if message.is_empty() {
-        format!("{} {reason}", answer.status.as_u16())
-    } else {
-        format!("{} {reason} ({message})", answer.status.as_u16())
+        (asked, last)
     }
 }
 
@@ -525,9 +537,9 @@ fn describe(error: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
-    use super::{Transport, field_errors, message_of, snippet};
+    use super::Transport;
     use crate::zendesk::{Auth, ConnectionSettings, Secret, Silent};
 
     #[tokio::test(start_paused = true)]
@@ -540,81 +552,16 @@ mod tests {
         )
         .unwrap();
         let transport = Transport::new(settings, Arc::new(Silent)).unwrap();
+        let slot = || transport.incremental_slot("GET /api/v2/incremental", Instant::now());
         for _ in 0..10 {
-            assert_eq!(transport.incremental_slot().await, Duration::ZERO);
+            assert_eq!(slot().await.unwrap(), Duration::ZERO);
         }
-        assert_eq!(transport.incremental_slot().await, Duration::from_secs(61));
+        assert_eq!(slot().await.unwrap(), Duration::from_secs(61));
         // All ten aged out together: nine more go at once, then the window is full again.
         for _ in 0..9 {
-            assert_eq!(transport.incremental_slot().await, Duration::ZERO);
+            assert_eq!(slot().await.unwrap(), Duration::ZERO);
         }
         tokio::time::advance(Duration::from_secs(30)).await;
-        assert_eq!(transport.incremental_slot().await, Duration::from_secs(31));
-    }
-
-    #[test]
-    fn messages_from_every_error_body_shape() {
-        let cases = [
-            (
-                r#"{"error":"RecordNotFound","description":"Not found"}"#,
-                "RecordNotFound: Not found",
-            ),
-            (
-                r#"{"error":"Forbidden","message":"You do not have access"}"#,
-                "Forbidden: You do not have access",
-            ),
-            (
-                r#"{"error":"Couldn't authenticate you"}"#,
-                "Couldn't authenticate you",
-            ),
-            (
-                r#"{"error":"invalid_token","error_description":"expired"}"#,
-                "invalid_token: expired",
-            ),
-            (
-                r#"{"errors":[{"code":"TooManyRequests","title":"Too many requests to update"}]}"#,
-                "TooManyRequests: Too many requests to update",
-            ),
-            (
-                r#"{"error":{"title":"Forbidden","message":"no"}}"#,
-                "Forbidden: no",
-            ),
-        ];
-        for (body, expected) in cases {
-            let json: serde_json::Value = serde_json::from_str(body).unwrap();
-            assert_eq!(message_of(&json).as_deref(), Some(expected), "{body}");
-        }
-        assert_eq!(message_of(&serde_json::json!({})), None);
-    }
-
-    #[test]
-    fn details_with_and_without_error_codes() {
-        let with: serde_json::Value = serde_json::from_str(
-            r#"{"email":[{"description":"Email: a@b.c is already being used by another user","error":"DuplicateValue"}]}"#,
-        )
-        .unwrap();
-        let errors = field_errors(Some(&with));
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].field, "email");
-        assert_eq!(errors[0].error.as_deref(), Some("DuplicateValue"));
-        let without: serde_json::Value = serde_json::from_str(
-            r#"{"email":[{"description":"Email: badmail is not properly formatted"}]}"#,
-        )
-        .unwrap();
-        let errors = field_errors(Some(&without));
-        assert_eq!(
-            errors[0].description,
-            "Email: badmail is not properly formatted"
-        );
-        assert_eq!(errors[0].error, None);
-    }
-
-    #[test]
-    fn snippets_are_short_and_on_one_line() {
-        assert_eq!(
-            snippet(b"<html>\n  <body>oops</body>\n</html>"),
-            "<html> <body>oops</body> </html>"
-        );
-        assert_eq!(snippet(&[b'x'; 500]).chars().count(), 201);
+        assert_eq!(slot().await.unwrap(), Duration::from_secs(31));
     }
 }

@@ -13,7 +13,7 @@ use serde_json::json;
 
 mod bulk;
 
-use super::transport::{Repeat, Transport};
+use super::transport::Repeat;
 use super::wire::{
     CustomRole, Fields, Group, GroupMembership, Identity, Organization, OrganizationMembership,
     User, parse_object,
@@ -146,10 +146,11 @@ impl WriteClient {
             .transport
             .send(Method::PUT, url, Some(&json!({})), Repeat::Safe)
             .await?;
-        Transport::decode(&endpoint, &answer, |body| {
-            super::wire::Page::<Identity>::from_json(body, "identities")
-        })
-        .map(|page| page.items)
+        self.transport
+            .decode(&endpoint, &answer, |body| {
+                super::wire::Page::<Identity>::from_json(body, "identities")
+            })
+            .map(|page| page.items)
     }
 
     /// `POST /custom_roles`. Not repeated after a lost answer.
@@ -193,7 +194,8 @@ impl WriteClient {
             .send(Method::POST, url, Some(&body), Repeat::Safe)
             .await?;
         let created = answer.status == reqwest::StatusCode::CREATED;
-        Transport::decode(&endpoint, &answer, |body| parse_object(body, key))
+        self.transport
+            .decode(&endpoint, &answer, |body| parse_object(body, key))
             .map(|organization| (organization, created))
     }
 
@@ -309,6 +311,7 @@ impl WriteClient {
             .transport
             .send(method, url, Some(&body), repeat)
             .await?;
-        Transport::decode(&endpoint, &answer, |body| parse_object(body, key))
+        self.transport
+            .decode(&endpoint, &answer, |body| parse_object(body, key))
     }
 }

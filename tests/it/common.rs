@@ -331,6 +331,11 @@ const HUNG_AFTER: std::time::Duration = std::time::Duration::from_secs(300);
 /// it and fails the test if it runs longer than [`HUNG_AFTER`]: a hang (a deadlock, say)
 /// fails CI instead of stalling it.
 pub(crate) fn run(command: &mut Command) -> (Output, String) {
+    run_for(command, HUNG_AFTER)
+}
+
+/// [`run`], taking the binary for hung after `limit`.
+pub(crate) fn run_for(command: &mut Command, limit: std::time::Duration) -> (Output, String) {
     use std::io::Read as _;
     use std::process::Stdio;
     let mut child = command
@@ -353,12 +358,12 @@ pub(crate) fn run(command: &mut Command) -> (Output, String) {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if started.elapsed() > HUNG_AFTER {
+        if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
                 "{command:?} hung for {} s; killed.\nstderr:\n{}",
-                HUNG_AFTER.as_secs(),
+                limit.as_secs(),
                 String::from_utf8_lossy(&stderr.join().unwrap())
             );
         }

@@ -8,6 +8,7 @@ mod convergence;
 mod examples;
 mod fake;
 mod file_modes;
+mod hostile;
 mod interrupt;
 mod journal;
 mod named;

@@ -316,3 +316,81 @@ fn the_authenticated_users_primary_email_is_never_changed() {
     assert_eq!(user(&sandbox, 1)["email"], "admin@example.com");
     assert_eq!(writes(&sandbox.requests()), 0);
 }
+
+#[test]
+fn a_user_someone_created_after_the_plan_is_never_overwritten_by_its_create() {
+    let sandbox = sandbox(&account());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "users:\n  - { email: jane@acme.com, name: Jane Smith, role: agent }\n  - { external_id: emp-9, name: Nine, email: nine@acme.com }\n",
+    );
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    // After the plan: someone makes jane@ an admin (the search does not show her yet).
+    sandbox.api_post(
+        "users",
+        &json!({"user": {"name": "Jane Admin", "email": "jane@acme.com", "role": "admin"}}),
+    );
+    sandbox.reset_requests();
+    let (output, stdout) = run(sandbox.zapply().arg(&saved));
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{stdout}\n{err}");
+    assert!(
+        err.contains("`jane@acme.com` (updated at")
+            && err.contains("holds `email:jane@acme.com`, which the plan creates a user for"),
+        "{err}"
+    );
+    let requests = sandbox.requests();
+    assert_eq!(writes(&requests), 0, "{requests:#}");
+    let jane = sandbox.state()["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "jane@acme.com")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (jane["name"].as_str(), jane["role"].as_str()),
+        (Some("Jane Admin"), Some("admin"))
+    );
+    // Nobody took the keys: the same kind of plan applies, with the lookups counted.
+    let roster = roster_file(
+        &dir,
+        "users:\n  - { external_id: emp-9, name: Nine, email: nine@acme.com }\n",
+    );
+    let saved = save_plan(&sandbox, &dir, &roster, "plan2.json");
+    sandbox.reset_requests();
+    let (output, stdout) = run(sandbox.zapply().arg(&saved));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    let requests = sandbox.requests();
+    // The external id by show_many, the email by one search, the admins once.
+    assert_eq!(
+        count(&requests, "GET /api/v2/users/show_many"),
+        2,
+        "one lookup, one convergence re-read: {requests:#}"
+    );
+    assert_eq!(count(&requests, "GET /api/v2/users"), 1, "{requests:#}");
+}
+
+#[test]
+fn a_format_version_of_the_wrong_type_says_so() {
+    let sandbox = sandbox(&account());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, "users:\n  - { external_id: emp-5, name: Dee Dunn }\n");
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    edit(&saved, false, |plan| plan["format_version"] = json!("2"));
+    let (output, stdout) = run(sandbox.zapply().arg(&saved));
+    let err = stderr(&output);
+    assert_ne!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        err.contains("invalid type: string \"2\", expected u32")
+            && !err.contains("format_version` 0"),
+        "{err}"
+    );
+    assert_eq!(writes(&sandbox.requests()), 0);
+}

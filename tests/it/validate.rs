@@ -126,3 +126,77 @@ fn verbose_lists_references_resolved_at_plan_time() {
     no errors
     ");
 }
+
+#[test]
+fn an_unreadable_subdirectory_is_reported_under_its_own_path() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::process::CommandExt as _;
+    let mode = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let dir = tempfile::tempdir().unwrap();
+    mode(dir.path(), 0o755);
+    let roster = dir.path().join("roster");
+    let private = roster.join("private");
+    std::fs::create_dir_all(&private).unwrap();
+    std::fs::write(roster.join("a.yaml"), "users:\n  - email: a@acme.com\n").unwrap();
+    std::fs::write(private.join("b.yaml"), "users:\n  - email: b@acme.com\n").unwrap();
+    mode(&private, 0o000);
+    let mut command = bin("zroster");
+    if std::fs::read_dir(&private).is_ok() {
+        // Root reads any directory: run as `nobody`, from a copy of the binary it can reach.
+        let copy = dir.path().join("zroster");
+        let binary = insta_cmd::get_cargo_bin("zroster");
+        if std::fs::hard_link(&binary, &copy).is_err() {
+            std::fs::copy(&binary, &copy).unwrap();
+        }
+        command = std::process::Command::new(&copy);
+        command.uid(65534).gid(65534).env("NO_COLOR", "1");
+    }
+    let output = command
+        .current_dir(dir.path())
+        .args(["validate", "roster"])
+        .output()
+        .unwrap();
+    mode(&private, 0o755);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap(), @r"
+    roster/private: error: cannot read directory `roster/private`: permission denied
+    1 error in 1 file
+    ");
+}
+
+#[test]
+fn a_look_alike_address_is_a_warning_of_validate_and_of_zplan() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.yaml");
+    std::fs::write(
+        &roster,
+        "users:\n  - name: Boss\n    email: bоss@acme.com\n    role: end-user\n",
+    )
+    .unwrap();
+    let warning = "roster.yaml:3:12: warning: `bоss@acme.com` mixes Latin and Cyrillic letters in the part before the `@`: it may be a look-alike of another address\n  hint: the Cyrillic letters are `о` (U+043E); retype the address if it should have none\n1 warning in 1 file\n";
+    let validate = bin("zroster")
+        .current_dir(dir.path())
+        .args(["validate", "roster.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(validate.status.code(), Some(0));
+    assert_eq!(String::from_utf8(validate.stdout).unwrap(), warning);
+    let state = crate::common::root().join("examples/acme/zendesk-state.json");
+    let plan = bin("zplan")
+        .current_dir(dir.path())
+        .arg("--sandbox")
+        .arg(&state)
+        .arg("roster.yaml")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(plan.stderr).unwrap();
+    assert_eq!(plan.status.code(), Some(0), "{stderr}");
+    assert!(stderr.starts_with(warning), "{stderr}");
+    assert!(
+        String::from_utf8(plan.stdout)
+            .unwrap()
+            .contains("bоss@acme.com")
+    );
+}

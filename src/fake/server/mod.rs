@@ -114,6 +114,7 @@ impl std::error::Error for DropConnection {}
 impl Server {
     /// Binds 127.0.0.1:`config.port`, seeds the state and serves in the background.
     pub async fn start(config: Config) -> Result<Handle, Error> {
+        config.knobs.to_settings().check(str::to_owned)?;
         let listener = TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|source| Error::Bind {
@@ -275,7 +276,8 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot:
     while connections.join_next().await.is_some() {}
 }
 
-/// Who the `Authorization` header authenticates as: `Some(email)` of the configured admin.
+/// Whether the `Authorization` header holds the configured admin's credentials (an API
+/// token or the OAuth token).
 fn authenticate(shared: &Shared, header: Option<&str>) -> bool {
     let Some(header) = header else { return false };
     if let Some(token) = header.strip_prefix("Bearer ") {
@@ -366,7 +368,11 @@ fn handle_api(
     let core = &mut *guard;
     let now = u64::try_from(shared.clock.unix()).unwrap_or_default();
     let limit = core.knobs.rate_limit;
-    let authenticated = authenticate(shared, authorization);
+    // A suspended user cannot sign in (API.md has no recording of its token's answer): its
+    // right credentials are refused like wrong ones, with the 401 that says nothing more.
+    let credentials = authenticate(shared, authorization);
+    let suspended = credentials && shared.read().is_suspended(&shared.email);
+    let authenticated = credentials && !suspended;
     let is_me = method == "GET" && segments == ["users", "me"];
     let window = core.knobs.rate_limit_window_s;
     let account = core.limiter.draw(Bucket::Account, limit, now, window);
@@ -383,7 +389,7 @@ fn handle_api(
         let bearer = authorization.is_some_and(|h| h.starts_with("Bearer "));
         let response = if is_me && !bearer {
             json_response(200, &json!({"user": super::user::User::anonymous_json()}))
-        } else if bearer {
+        } else if bearer && !suspended {
             // An OAuth token Zendesk does not know: its `invalid_token` answer.
             error_response(&ApiError::invalid_token())
         } else {

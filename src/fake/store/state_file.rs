@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{AccountRules, Store};
@@ -110,7 +111,7 @@ impl Store {
                 })
                 .collect()
         };
-        let with_identities = listed(&state.identities, "user_id", "id");
+        let primaries = primary_identities(state)?;
         let org_pairs = listed(
             &state.organization_memberships,
             "user_id",
@@ -121,7 +122,8 @@ impl Store {
             let mut map = object("user", value)?;
             let id = map.get("id").and_then(Value::as_u64);
             if let Some(id) = id {
-                if with_identities.iter().any(|(u, _)| *u == id) {
+                if primaries.iter().any(|(u, _)| *u == id) {
+                    // The listed identity of the address makes it, keeping its id.
                     map.remove("email");
                 }
                 let org = map.get("organization_id").and_then(Value::as_u64);
@@ -137,7 +139,10 @@ impl Store {
         }
         for value in &state.identities {
             let map = object("identity", value)?;
-            store.seed_identity(&map).map_err(|e| bad("identity", e))?;
+            let primary = identity_key(value).is_some_and(|key| primaries.contains(&key));
+            store
+                .seed_identity(&map, primary)
+                .map_err(|e| bad("identity", e))?;
         }
         for value in &state.organization_memberships {
             let map = object("organization membership", value)?;
@@ -287,7 +292,8 @@ impl Store {
         Ok(id)
     }
 
-    fn seed_identity(&mut self, map: &Map<String, Value>) -> Result<(), ApiError> {
+    /// Adds a listed identity; `primary` makes it the user's primary one whatever it says.
+    fn seed_identity(&mut self, map: &Map<String, Value>, primary: bool) -> Result<(), ApiError> {
         let input = Input(map);
         let user_id = input
             .id("user_id")?
@@ -323,7 +329,7 @@ impl Store {
             user_id,
             &value,
             verified,
-            input.boolean("primary")?.unwrap_or(false),
+            primary || input.boolean("primary")?.unwrap_or(false),
         );
         if let Some(Some(id)) = input.id("id")?
             && id != identity_id
@@ -377,10 +383,143 @@ impl Store {
     }
 }
 
+/// The listed identities that are their user's primary address because the user's `email`
+/// names them, as `(user_id, lower-cased address)`.
+///
+/// On a real account a user's primary address is always one of its identities, so a user's
+/// `email` is kept whatever `identities` lists: a listed identity of that address is the
+/// primary one; without one, the email makes a primary identity and the listed ones are
+/// secondary. An identity listed as primary with another address contradicts the `email`,
+/// and the state is refused rather than one of them dropped.
+fn primary_identities(state: &StateFile) -> Result<HashSet<(u64, String)>, Error> {
+    let mut primaries = HashSet::new();
+    for user in &state.users {
+        let Some(id) = user.get("id").and_then(Value::as_u64) else {
+            continue;
+        };
+        let Some(email) = user.get("email").and_then(Value::as_str) else {
+            continue;
+        };
+        let email = email.trim().to_lowercase();
+        for identity in &state.identities {
+            let Some((owner, value)) = identity_key(identity).filter(|(owner, _)| *owner == id)
+            else {
+                continue;
+            };
+            if value == email {
+                primaries.insert((owner, value));
+            } else if identity.get("primary").and_then(Value::as_bool) == Some(true) {
+                return Err(Error::State(format!(
+                    "user {id} has `email` `{email}` but its identity `{value}` is listed as primary; \
+                     a user's `email` is its primary address: make them agree, or leave `email` out"
+                )));
+            }
+        }
+    }
+    Ok(primaries)
+}
+
+/// `(user_id, lower-cased value)` of a listed identity.
+fn identity_key(identity: &Value) -> Option<(u64, String)> {
+    Some((
+        identity.get("user_id")?.as_u64()?,
+        identity.get("value")?.as_str()?.trim().to_lowercase(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use crate::fake::config::Knobs;
+    use crate::fake::error::Error;
+    use crate::fake::state_file::StateFile;
+    use crate::fake::store::Store;
     use crate::fake::store::fixtures::store;
     use crate::fake::user::Role;
+
+    fn seeded(state: serde_json::Value) -> Result<Store, Error> {
+        let state: StateFile = serde_json::from_value(state).unwrap();
+        Store::from_state_file(
+            "http://127.0.0.1:1",
+            &state,
+            "admin@example.com",
+            &Knobs::default(),
+            Arc::default(),
+        )
+    }
+
+    /// The user's primary address and its identities' `(value, primary)`, in id order.
+    fn addresses(store: &Store, user: u64) -> (Option<String>, Vec<(String, bool)>) {
+        let mut identities: Vec<_> = store
+            .identities
+            .values()
+            .filter(|i| i.user_id == user)
+            .map(|i| (i.id, i.value.clone(), i.primary))
+            .collect();
+        identities.sort();
+        (
+            store.user(user).unwrap().email.clone(),
+            identities.into_iter().map(|(_, v, p)| (v, p)).collect(),
+        )
+    }
+
+    #[test]
+    fn a_users_email_stays_its_primary_address_beside_listed_identities() {
+        let store = seeded(json!({
+            "users": [{"id": 7, "name": "Jane", "email": "jane@acme.com"}],
+            "identities": [{"id": 71, "user_id": 7, "type": "email", "value": "jane.old@acme.com"}],
+        }))
+        .unwrap();
+        assert_eq!(
+            addresses(&store, 7),
+            (
+                Some("jane@acme.com".into()),
+                vec![
+                    ("jane.old@acme.com".into(), false),
+                    ("jane@acme.com".into(), true)
+                ]
+            )
+        );
+        // Listed too, the address keeps its identity's id and becomes the primary one.
+        let store = seeded(json!({
+            "users": [{"id": 7, "name": "Jane", "email": "Jane@Acme.com"}],
+            "identities": [
+                {"id": 71, "user_id": 7, "value": "jane.old@acme.com"},
+                {"id": 72, "user_id": 7, "value": "jane@acme.com", "primary": false},
+            ],
+        }))
+        .unwrap();
+        assert_eq!(
+            addresses(&store, 7),
+            (
+                Some("jane@acme.com".into()),
+                vec![
+                    ("jane.old@acme.com".into(), false),
+                    ("jane@acme.com".into(), true)
+                ]
+            )
+        );
+        assert_eq!(store.identities[&72].value, "jane@acme.com");
+    }
+
+    #[test]
+    fn an_identity_listed_as_primary_against_the_email_is_refused() {
+        let error = seeded(json!({
+            "users": [{"id": 7, "name": "Jane", "email": "jane@acme.com"}],
+            "identities": [{"user_id": 7, "value": "jane.old@acme.com", "primary": true}],
+        }))
+        .err()
+        .unwrap();
+        assert_eq!(
+            error.to_string(),
+            "invalid state: user 7 has `email` `jane@acme.com` but its identity \
+             `jane.old@acme.com` is listed as primary; a user's `email` is its primary address: \
+             make them agree, or leave `email` out"
+        );
+    }
 
     #[test]
     fn seed_creates_the_admin() {

@@ -37,6 +37,14 @@ impl Store {
             .map(|i| i.user_id)
     }
 
+    /// Whether the user with this address is suspended (and so cannot authenticate).
+    #[must_use]
+    pub fn is_suspended(&self, email: &str) -> bool {
+        self.user_by_email(email)
+            .and_then(|id| self.users.get(&id))
+            .is_some_and(|u| u.suspended)
+    }
+
     /// The active user with this external id, case-insensitively.
     #[must_use]
     pub fn user_by_external_id(&self, external_id: &str) -> Option<u64> {

@@ -122,7 +122,15 @@ pub(super) const IDENTITY: &[Key<User>] = &[
         user.name = b.non_empty_string(value, key);
     }),
     key("email", |b, user, value, key| {
-        user.email = b.non_empty_string(value, key);
+        // Blanks around an address (a quoted value pasted with a space) are not part of it;
+        // blanks inside it are still an error of `validate`.
+        user.email = b.non_empty_string(value, key).map(|mut email| {
+            let trimmed = email.value.trim();
+            if trimmed.len() != email.value.len() {
+                email.value = trimmed.to_owned();
+            }
+            email
+        });
     }),
     key("external_id", |b, user, value, key| {
         user.external_id = b.non_empty_string(value, key);

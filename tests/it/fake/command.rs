@@ -165,6 +165,68 @@ fn a_bad_state_file_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(2));
 }
 
+/// Runs `zroster fake ARGS`, expecting it to stop on its own within seconds (an emulator
+/// that starts serves until signalled: it is killed, and the test fails); its exit code and
+/// standard error.
+fn refused(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zroster"))
+        .arg("fake")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!(
+                "`zroster fake {}` started instead of refusing",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn knobs_out_of_range_are_refused_by_the_same_rule_from_flags_and_from_the_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (knob, value, rule) in [
+        ("fault_5xx", "5", "a share between 0 and 1"),
+        ("rate_limit", "0", "at least 1 request a minute"),
+        ("max_jobs", "0", "at least 1 job"),
+    ] {
+        // A flag out of range is a usage error, as clap reports it.
+        let flag = format!("--{}", knob.replace('_', "-"));
+        let (code, stderr) = refused(&[&flag, value]);
+        assert_eq!(code, Some(2));
+        let expected = format!("error: invalid value '{value}' for '{flag} <");
+        assert!(stderr.starts_with(&expected), "{stderr}");
+        assert!(
+            stderr.contains(&format!(">': it must be {rule}\n")),
+            "{stderr}"
+        );
+        let state = dir.path().join(format!("{knob}.json"));
+        std::fs::write(&state, format!("{{\"account\": {{\"{knob}\": {value}}}}}")).unwrap();
+        let state = state.to_str().unwrap();
+        assert_eq!(
+            refused(&["--state", state]),
+            (
+                Some(1),
+                format!(
+                    "error: state file `{state}` is not valid: invalid value `{value}` for `account.{knob}`: it must be {rule}\n"
+                )
+            )
+        );
+    }
+}
+
 #[test]
 fn zroster_fake_help() {
     insta_cmd::assert_cmd_snapshot!(

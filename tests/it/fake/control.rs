@@ -105,6 +105,35 @@ async fn state_can_be_read_and_replaced() {
         .await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.body["error"], Value::String("InvalidState".into()));
+    let bad = fake
+        .send_request(
+            client()
+                .put(fake.url("/__fake/state"))
+                .json(&json!({"account": {"rate_limit": 0}})),
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(
+        bad.body["description"],
+        "state file `<request>` is not valid: invalid value `0` for `account.rate_limit`: it must be at least 1 request a minute"
+    );
+}
+
+#[tokio::test]
+async fn an_in_process_emulator_refuses_knobs_out_of_range() {
+    let config = zroster::fake::Config {
+        knobs: zroster::fake::Knobs {
+            max_jobs: 0,
+            ..zroster::fake::Knobs::default()
+        },
+        ..zroster::fake::Config::default()
+    };
+    let error = zroster::fake::Server::start(config).await.err().unwrap();
+    assert_eq!(
+        error.to_string(),
+        "invalid value `0` for `max_jobs`: it must be at least 1 job"
+    );
 }
 
 #[tokio::test]
