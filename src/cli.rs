@@ -381,7 +381,8 @@ pub struct ApplyArgs {
     pub journal: Option<PathBuf>,
     /// Continue a run that was interrupted, from its journal: wait for the jobs it left
     /// open and read their results first; with the same saved plan, apply only what that
-    /// run did not; with a roster, plan afresh once those jobs are done.
+    /// run did not (what the journal says it applied is confirmed by reading the account
+    /// first); with a roster, plan afresh once those jobs are done.
     #[arg(long, value_name = "JOURNAL")]
     pub resume: Option<PathBuf>,
     /// With a saved plan: the roster files or directories it was made from. Its digest must

@@ -107,6 +107,15 @@ pub enum Error {
     /// A roster is applied from a script without `--auto-approve`.
     #[error("not applying without confirmation")]
     NotConfirmed,
+    /// A second interrupt abandoned an apply at once.
+    #[error(
+        "stopped at once by a second interrupt, abandoning the requests in flight; {}",
+        .journal.as_deref().map_or_else(|| "nothing was journaled".to_owned(), |j| format!("the journal `{j}` holds what was done: `zapply --resume {j}` with the same plan or roster continues"))
+    )]
+    Abandoned {
+        /// The journal, when one was written.
+        journal: Option<String>,
+    },
     /// The apply report (`--report`) could not be written.
     #[error("cannot write the report `{path}`")]
     Report {
@@ -129,11 +138,13 @@ impl From<CheckError> for Error {
 
 impl Error {
     /// The exit status this error ends the process with: refused (3) for a saved plan or a
-    /// plan that is refused, failure (1) for everything else.
+    /// plan that is refused, interrupted (130) for an apply abandoned by a second interrupt,
+    /// failure (1) for everything else.
     #[must_use]
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             Error::Stale(_) | Error::Refused { .. } => ExitStatus::Refused,
+            Error::Abandoned { .. } => ExitStatus::Interrupted,
             _ => ExitStatus::Failure,
         }
     }

@@ -16,6 +16,7 @@ mod error;
 pub mod export;
 pub mod fake;
 pub mod plan;
+mod private_file;
 pub mod render;
 pub mod roster;
 pub mod state;

@@ -26,7 +26,15 @@ pub struct ApplyReport {
     pub diverged: Vec<super::Divergence>,
     /// How long applying took, in milliseconds (the staleness check and planning aside).
     pub elapsed_ms: u64,
+    /// Why the run stopped before its end (`interrupted`, or a journal that could no longer
+    /// be written), when it did: it finished what it had sent and started nothing more; the
+    /// changes `not_started` are left for `--resume` or a fresh plan. The convergence check
+    /// is skipped.
+    pub stopped: Option<String>,
 }
+
+/// [`ApplyReport::stopped`] of a run stopped by an interrupt.
+pub const INTERRUPTED: &str = "interrupted";
 
 /// What happened to one change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -40,6 +48,8 @@ pub enum Status {
     Unresolved,
     /// The plan blocked the change; it was not attempted.
     Blocked,
+    /// The run stopped (`stopped` says why) before it attempted the change.
+    NotStarted,
 }
 
 /// One change and its outcome.
@@ -106,11 +116,19 @@ impl ApplyReport {
         self.with_status(status).count()
     }
 
-    /// Whether every attempted change was applied and every planned value holds.
+    /// Whether an interrupt stopped the run.
+    #[must_use]
+    pub fn was_interrupted(&self) -> bool {
+        self.stopped.as_deref() == Some(INTERRUPTED)
+    }
+
+    /// Whether every change was attempted and applied and every planned value holds.
     #[must_use]
     pub fn is_success(&self) -> bool {
         self.count(Status::Failed) == 0
             && self.count(Status::Unresolved) == 0
+            && self.count(Status::NotStarted) == 0
+            && self.stopped.is_none()
             && self.diverged.is_empty()
     }
 }

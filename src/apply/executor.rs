@@ -1,8 +1,13 @@
 //! The executor: applies a plan's changes with a [`WriteClient`], phase by phase
 //! ([`Phase`], DESIGN.md §8), and never re-diffs. Each phase has its handler: the appliers
-//! of [`super::applier`] for its kinds of change. Named objects first (their new ids go into
-//! the run's names, seeded from `plan.references`), then users, their memberships, and
-//! suspensions, downgrades and deletes last.
+//! of [`super::applier`] for its kinds of change. Named objects first (looked up before
+//! they are created, and their ids, new or adopted, go into the run's names, seeded from
+//! `plan.references`), then users, their memberships, and suspensions, downgrades and
+//! deletes last.
+//!
+//! A run is stopped by raising its client's [`crate::zendesk::Stop`] (an interrupt), or by
+//! a journal that can no longer be written: it then starts no new write, waits for and reads
+//! what it sent, marks the rest not started and skips the convergence check.
 //!
 //! Every item's outcome is mapped back to its change. A failed item carries Zendesk's `error`
 //! and `details` and never stops the others. An item whose outcome is unknown (job expired,
@@ -91,7 +96,7 @@ impl<'c> Executor<'c> {
         let before = self.client.stats();
         let clock = std::time::Instant::now();
         let started = chrono::Utc::now().timestamp();
-        let mut run = Run::new(plan, self.journal.clone(), previous.is_some());
+        let mut run = Run::new(plan, self.journal.clone(), self.client.stop().clone());
         if let Some(previous) = previous {
             previous.teach(self.client);
             resume::adopt(self.client, &mut run, previous).await;
@@ -99,8 +104,12 @@ impl<'c> Executor<'c> {
         for phase in Phase::ALL {
             self.phase(&mut run, phase).await;
         }
+        let stopped = self.stopped();
+        if stopped.is_some() {
+            run.not_started();
+        }
         run.flush_journal();
-        let diverged = if self.check_convergence {
+        let diverged = if self.check_convergence && stopped.is_none() {
             self.converge(&run, started).await
         } else {
             Vec::new()
@@ -116,6 +125,7 @@ impl<'c> Executor<'c> {
             fell_back_to_single_requests: run.fell_back,
             diverged,
             elapsed_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+            stopped,
         };
         if let Some(journal) = &self.journal {
             journal.run_finished(&report);
@@ -146,8 +156,26 @@ impl<'c> Executor<'c> {
         }
     }
 
-    /// Makes, with `applier`, the changes still to make that it takes.
+    /// Why the run must start no new write, if it must: the client's stop was raised (an
+    /// interrupt), or the journal failed after it was opened (a run is never left without
+    /// one), which raises it.
+    fn stopped(&self) -> Option<String> {
+        if self.journal.as_ref().is_some_and(|j| j.has_failed()) {
+            self.client.stop().raise();
+            return Some("the journal could no longer be written".to_owned());
+        }
+        self.client
+            .stop()
+            .is_raised()
+            .then(|| super::INTERRUPTED.to_owned())
+    }
+
+    /// Makes, with `applier`, the changes still to make that it takes; none once the run is
+    /// stopped.
     async fn with(&self, run: &mut Run<'_>, applier: &impl Applier) {
+        if self.stopped().is_some() {
+            return;
+        }
         let items = run.select(|change| applier.takes(change));
         applier.apply(self.client, run, items).await;
     }

@@ -9,10 +9,12 @@
 //! with the range of items it carries, which the journal maps back to those changes.
 //!
 //! Its file is created at the first event, so that a run that applies nothing leaves none,
-//! and created exclusively: two runs never share a journal. By default it is
+//! and created exclusively: two runs never share a journal. It is the owner's alone (mode
+//! 0600 on unix, its new directories 0700): it holds match keys and emails. By default it is
 //! `.zroster/journal/<UTC time>-<random>.jsonl`. A journal that cannot be created is an
 //! error before anything is applied; one that fails later is remembered
-//! ([`Journal::take_failure`]) while the run goes on.
+//! ([`Journal::take_failure`]) and stops the run: it finishes what it sent and starts
+//! nothing more.
 
 mod event;
 mod interrupted;
@@ -126,6 +128,12 @@ impl Journal {
         self.lock().failure.take()
     }
 
+    /// Whether a write failed after the journal was opened (the run then stops).
+    #[must_use]
+    pub fn has_failed(&self) -> bool {
+        self.lock().failure.is_some()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -201,6 +209,8 @@ impl Journal {
             failed: report.count(Status::Failed),
             unresolved: report.count(Status::Unresolved),
             blocked: report.count(Status::Blocked),
+            not_started: report.count(Status::NotStarted),
+            stopped: report.stopped.clone(),
             jobs: report.jobs,
             requests: report.requests,
         });
@@ -259,14 +269,9 @@ impl Inner {
             if dir.as_os_str().is_empty() {
                 return Ok(());
             }
-            std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))
+            crate::private_file::create_dir_all(dir).map_err(|source| write_error(dir, source))
         };
-        let create = |path: &Path| {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-        };
+        let create = |path: &Path| crate::private_file::create_new(path);
         match &self.place {
             Place::File(path) | Place::Opened(path) => {
                 make_dir(path.parent().unwrap_or(Path::new("")))?;
@@ -357,7 +362,7 @@ pub enum JournalError {
     },
     /// The journal named with `--journal` exists already: it is another run's.
     #[error(
-        "the journal `{path}` exists already; name a new file with `--journal`, or move the old one away"
+        "the journal `{path}` exists already (a journal is always a new file, so that two runs never share one); name a new file with `--journal`, or move the old one away"
     )]
     Exists {
         /// The journal.

@@ -1,11 +1,14 @@
 //! Resuming an interrupted run (`--resume`): the jobs it left open are waited for and
-//! read, the changes it applied are adopted, and the changes whose outcome it never learned
-//! are settled by re-reading before anything is sent again.
+//! read, the changes its journal says it applied are confirmed by reading the account
+//! ([`confirm`]) and adopted, and the changes whose outcome it never learned are settled by
+//! re-reading before anything is sent again. A claim the account does not hold is applied
+//! again.
+
+mod confirm;
 
 use std::collections::BTreeSet;
 
 use super::run::Run;
-use super::settle::{self, Settle};
 use super::{Interrupted, Status};
 use crate::plan::Kind;
 use crate::zendesk::{BulkOutcome, ItemOutcome, ReadClient};
@@ -18,20 +21,19 @@ pub(super) async fn adopt(client: &ReadClient, run: &mut Run<'_>, previous: &Int
     let count = run.plan.changes.len();
     let applicable = |i: usize| i < count && run.plan.changes[i].blocked.is_none();
     let mut unknown = BTreeSet::new();
+    // What the journal says was applied, with the ids it gives: confirmed below.
+    let mut claims = Vec::new();
     for (&i, &(status, id)) in &previous.results {
         if !applicable(i) {
             continue;
         }
         match status {
-            Status::Applied => {
-                run.applied(i, id);
-                run.results[i].details = Some(ADOPTED.to_owned());
-            }
+            Status::Applied => claims.push((i, id)),
             Status::Unresolved => {
                 unknown.insert(i);
             }
             // Refused before: tried again, for a fresh answer.
-            Status::Failed | Status::Blocked => {}
+            Status::Failed | Status::Blocked | Status::NotStarted => {}
         }
     }
     // Started with no result written: perhaps made, perhaps not.
@@ -41,6 +43,7 @@ pub(super) async fn adopt(client: &ReadClient, run: &mut Run<'_>, previous: &Int
             unknown.remove(i);
         }
     }
+    claims.retain(|(i, _)| !previous.open_jobs.iter().any(|job| job.changes.contains(i)));
     if !previous.open_jobs.is_empty() {
         match previous.finish_open_jobs(client).await {
             Ok(outcomes) => {
@@ -78,6 +81,8 @@ pub(super) async fn adopt(client: &ReadClient, run: &mut Run<'_>, previous: &Int
             ),
         }
     }
+    // A claim is left to make again unless the account confirms it.
+    confirm::named(client, run, &claims).await;
     let plan = run.plan;
     for (i, change) in plan.changes.iter().enumerate() {
         if run.results[i].status != Status::Applied {
@@ -90,18 +95,24 @@ pub(super) async fn adopt(client: &ReadClient, run: &mut Run<'_>, previous: &Int
     }
     // Users are re-read before anything is sent again; the other writes are guarded
     // where they are made (duplicate memberships are refused and then confirmed,
-    // removals re-read the memberships, named objects are looked up by name first).
+    // removals re-read the memberships, named objects are looked up first).
     let (users, others): (Vec<usize>, Vec<usize>) = unknown
         .into_iter()
         .partition(|&i| matches!(run.plan.changes[i].kind, Kind::User | Kind::Identity));
     for i in others {
         run.retry(i);
     }
-    settle::users(client, run, &users, Settle::Resumed).await;
-    for i in users {
+    let users = confirm::users(client, run, &claims, &users).await;
+    for &i in &users {
+        if run.results[i].status == Status::Applied {
+            run.note_created(i);
+        }
+    }
+    confirm::memberships(client, run, &claims).await;
+    let confirmed = claims.iter().map(|&(i, _)| i).chain(users);
+    for i in confirmed {
         if run.results[i].status == Status::Applied {
             run.results[i].details = Some(format!("{ADOPTED}; confirmed by re-reading"));
-            run.note_created(i);
         }
     }
     run.flush_journal();

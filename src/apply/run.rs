@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::names::Names;
 use super::{ChangeResult, ItemError, Journal, Status};
 use crate::plan::{Action, Change, Kind, MatchKey, Plan};
-use crate::zendesk::{BulkOutcome, ItemOutcome, ZendeskError};
+use crate::zendesk::{BulkOutcome, ItemOutcome, Stop, ZendeskError};
 
 /// One apply run's working state.
 pub(super) struct Run<'p> {
@@ -24,16 +24,17 @@ pub(super) struct Run<'p> {
     pub(super) jobs: usize,
     /// Whether the account refused bulk endpoints and single requests were used instead.
     pub(super) fell_back: bool,
-    /// Whether an interrupted run may have made some changes already.
-    pub(super) resuming: bool,
     journal: Option<Arc<Journal>>,
+    /// The client's stop, raised when the journal fails: the operation it could not
+    /// journal is not sent.
+    stop: Stop,
     /// The status last written to the journal for each change.
     journaled: Vec<Option<Status>>,
 }
 
 impl<'p> Run<'p> {
     /// A run of `plan` with nothing applied yet.
-    pub(super) fn new(plan: &'p Plan, journal: Option<Arc<Journal>>, resuming: bool) -> Self {
+    pub(super) fn new(plan: &'p Plan, journal: Option<Arc<Journal>>, stop: Stop) -> Self {
         Self {
             plan,
             results: plan.changes.iter().map(ChangeResult::pending).collect(),
@@ -41,19 +42,24 @@ impl<'p> Run<'p> {
             created: HashMap::new(),
             jobs: 0,
             fell_back: false,
-            resuming,
             journal,
+            stop,
             journaled: vec![None; plan.changes.len()],
         }
     }
 }
 
 impl Run<'_> {
-    /// Names the changes of the operation about to be submitted, for the journal.
+    /// Names the changes of the operation about to be submitted, for the journal. When the
+    /// journal can no longer be written, raises the stop: the operation is not sent (bulk
+    /// operations check the stop before each job; single writers after this call).
     pub(super) fn begin(&mut self, operation: &str, items: &[usize]) {
         self.flush_journal();
         if let Some(journal) = &self.journal {
             journal.begin(operation, self.plan, items);
+            if journal.has_failed() {
+                self.stop.raise();
+            }
         }
     }
 
@@ -65,8 +71,10 @@ impl Run<'_> {
         };
         for (i, result) in self.results.iter().enumerate() {
             let pending = result.status == Status::Unresolved && result.error.is_none();
+            // Blocked and not-started changes were never attempted: a resumed run makes
+            // them as if this run had never seen them.
             if pending
-                || result.status == Status::Blocked
+                || matches!(result.status, Status::Blocked | Status::NotStarted)
                 || self.journaled[i] == Some(result.status)
             {
                 continue;
@@ -92,6 +100,15 @@ impl Run<'_> {
     fn is_pending(&self, i: usize) -> bool {
         let result = &self.results[i];
         result.status == Status::Unresolved && result.error.is_none()
+    }
+
+    /// Marks every change still to make as not started: the run stopped before it.
+    pub(super) fn not_started(&mut self) {
+        for i in 0..self.results.len() {
+            if self.plan.changes[i].blocked.is_none() && self.is_pending(i) {
+                self.results[i].status = Status::NotStarted;
+            }
+        }
     }
 
     /// Puts change `i` back among the changes to make.
@@ -185,6 +202,8 @@ impl Run<'_> {
                     self.fail(i, ItemError::OutcomeUnknown(reason));
                     unknown.push(i);
                 }
+                // Stopped before it was sent: still to make.
+                ItemOutcome::NotSubmitted => {}
             }
         }
         // Results go to the journal as soon as they are known, before any re-read.
@@ -199,7 +218,46 @@ mod tests {
     use crate::apply::Status;
     use crate::apply::body::tests::change;
     use crate::plan::Plan;
-    use crate::zendesk::{BulkOutcome, ItemOutcome};
+    use crate::zendesk::{BulkOutcome, ItemOutcome, Stop};
+
+    /// A writer that takes `lines` lines and then fails, like a disk filling up.
+    struct Filling {
+        lines: usize,
+    }
+
+    impl std::io::Write for Filling {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.lines == 0 {
+                return Err(std::io::Error::other("No space left on device"));
+            }
+            self.lines -= buf.split(|&b| b == b'\n').count() - 1;
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_journal_that_fails_during_the_run_stops_it_before_the_operation_it_missed() {
+        let plan = crate::plan::tests::plan_with(
+            "users:\n  - { name: New, email: new@acme.com }\n",
+            &crate::plan::tests::state_from(&serde_json::json!({})),
+        );
+        let journal = std::sync::Arc::new(crate::apply::Journal::to_writer(Box::new(Filling {
+            lines: 1,
+        })));
+        journal.plan_accepted(&plan).unwrap();
+        let stop = Stop::default();
+        let mut run = Run::new(&plan, Some(journal.clone()), stop.clone());
+        assert!(!stop.is_raised());
+        run.begin("users/create_or_update_many", &[0]);
+        assert!(stop.is_raised());
+        assert!(journal.take_failure().is_some());
+        run.not_started();
+        assert_eq!(run.results[0].status, Status::NotStarted);
+    }
 
     #[test]
     fn bulk_item_outcomes_map_back_to_their_changes() {
@@ -220,7 +278,7 @@ mod tests {
             safety: crate::plan::SafetySettings::default(),
             plan_digest: String::new(),
         };
-        let mut run = Run::new(&plan, None, false);
+        let mut run = Run::new(&plan, None, Stop::default());
         let unknown = run.record(
             &[0, 1, 2],
             Ok(BulkOutcome {

@@ -6,11 +6,13 @@
 //! A single argument ending in `.json` is a saved plan; anything else is roster paths
 //! (rosters are YAML, so the two cannot be confused).
 
+use std::fmt::Write as _;
 use std::io::{BufRead as _, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::connect::Connection;
+use super::interrupt::Interrupts;
 use super::progress::{ApplyProgress, Tee};
 use super::{ExitStatus, write_out, written};
 use crate::Error;
@@ -345,20 +347,31 @@ impl Run<'_> {
             previous.teach(client);
         }
         let executor = Executor::new(client).with_journal(self.journal.clone());
+        if let Some(previous) = self.previous.filter(|_| resuming_saved) {
+            let line = format!(
+                "Resuming {}: {} applied by the interrupted run (each confirmed by reading before it is skipped), {} left open.\n",
+                self.journal_name(),
+                plural(previous.applied().count(), "change"),
+                plural(previous.open_jobs.len(), "job"),
+            );
+            write_out(out, line.as_bytes())?;
+        }
+        let mut interrupts = Interrupts::listen().map_err(Error::Runtime)?;
         self.progress.start(count);
-        let outcome = match self.previous {
-            Some(previous) if resuming_saved => {
-                let adopted = previous.applied().count();
-                let line = format!(
-                    "Resuming {}: {} applied by the interrupted run, {} left open.\n",
-                    self.journal_name(),
-                    plural(adopted, "change"),
-                    plural(previous.open_jobs.len(), "job"),
-                );
-                write_out(out, line.as_bytes())?;
-                executor.resume(&plan, previous).await
+        let applying = async {
+            match self.previous {
+                Some(previous) if resuming_saved => executor.resume(&plan, previous).await,
+                _ => executor.execute(&plan).await,
             }
-            _ => executor.execute(&plan).await,
+        };
+        let outcome = tokio::select! {
+            outcome = applying => outcome,
+            () = interrupts.abandon(client.stop()) => {
+                self.progress.finish();
+                return Err(Error::Abandoned {
+                    journal: self.journal.path().map(|p| p.display().to_string()),
+                });
+            }
         };
         self.progress.finish();
         let outcome = outcome?;
@@ -368,7 +381,7 @@ impl Run<'_> {
                 .unwrap_or_default();
             let _ = writeln!(
                 std::io::stderr().lock(),
-                "warning: {error}{cause}; it misses events from then on"
+                "error: {error}{cause}; the run stopped there: it finished the requests in flight and started nothing more"
             );
         }
         let rendered = match args.format {
@@ -380,11 +393,42 @@ impl Run<'_> {
             save_report(&outcome, path)?;
         }
         written(rendered.and_then(|()| out.flush()))?;
-        Ok(if outcome.is_success() {
+        if outcome.stopped.is_some() {
+            write_out(out, self.what_is_left().as_bytes())?;
+        }
+        Ok(if outcome.was_interrupted() {
+            ExitStatus::Interrupted
+        } else if outcome.is_success() {
             ExitStatus::Success
         } else {
             ExitStatus::Failure
         })
+    }
+}
+
+impl Run<'_> {
+    /// What a stopped run says about the changes it did not make, and how to make them.
+    fn what_is_left(&self) -> String {
+        let plan = self.args.paths.iter().map(|p| p.display().to_string());
+        let plan = plan.collect::<Vec<_>>().join(" ");
+        let approve = if saved_plan(&self.args.paths).is_some() {
+            let mut rosters = String::new();
+            for path in &self.args.roster {
+                let _ = write!(rosters, " --roster {}", path.display());
+            }
+            rosters
+        } else {
+            " --auto-approve".to_owned()
+        };
+        match self.journal.path() {
+            Some(journal) => format!(
+                "The changes not started are left: `zapply --resume {}{approve} {plan}` makes them, after confirming what this run did; `zplan` shows what is left.\n",
+                journal.display()
+            ),
+            None => format!(
+                "The changes not started are left: `zplan` shows them, and `zapply{approve} {plan}` makes them.\n"
+            ),
+        }
     }
 }
 
@@ -401,7 +445,7 @@ fn touched_kind(kind: Kind) -> Kind {
 
 fn save_report(outcome: &ApplyReport, path: &Path) -> Result<(), Error> {
     let write = || -> std::io::Result<()> {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        let mut file = std::io::BufWriter::new(crate::private_file::create(path)?);
         serde_json::to_writer_pretty(&mut file, outcome)?;
         writeln!(file)?;
         file.flush()

@@ -30,7 +30,7 @@ pub(super) fn run(
     let yaml = export::to_yaml(&document, &args.schema)?;
     match &args.out {
         Some(path) => {
-            std::fs::write(path, yaml).map_err(|source| Error::Write {
+            crate::private_file::write(path, yaml.as_bytes()).map_err(|source| Error::Write {
                 path: path.display().to_string(),
                 source,
             })?;

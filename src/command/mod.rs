@@ -19,6 +19,9 @@ pub enum ExitStatus {
     Changes,
     /// 3: refused (a stale saved plan, a safety threshold, `min_admins`).
     Refused,
+    /// 130: an apply stopped by an interrupt (SIGINT, SIGTERM), as a shell reports a process
+    /// that SIGINT ended.
+    Interrupted,
 }
 
 impl ExitStatus {
@@ -30,6 +33,7 @@ impl ExitStatus {
             ExitStatus::Failure => 1,
             ExitStatus::Changes => 2,
             ExitStatus::Refused => 3,
+            ExitStatus::Interrupted => 130,
         }
     }
 }
@@ -68,6 +72,7 @@ mod apply;
 mod connect;
 mod export;
 mod fake;
+mod interrupt;
 mod plan;
 mod progress;
 mod schema;

@@ -89,7 +89,7 @@ pub(crate) fn exit_status(plan: &Plan, detailed: bool) -> ExitStatus {
 
 fn save(plan: &Plan, path: &std::path::Path) -> Result<(), Error> {
     let write = || -> std::io::Result<()> {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        let mut file = std::io::BufWriter::new(crate::private_file::create(path)?);
         serde_json::to_writer_pretty(&mut file, plan)?;
         writeln!(file)?;
         file.flush()

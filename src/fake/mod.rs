@@ -62,6 +62,9 @@
 //!   (`{"released": true}` when one was waiting; it is then answered from the account as it
 //!   is by then). A test uses the pause to write to the account through the API between two
 //!   steps of a run, as another integration could; one pause at a time, armed once.
+//!   `PUT /__fake/drop` (`{"after": "POST /api/v2/groups"}`): the next API request to that
+//!   endpoint takes effect and its connection is then closed unanswered (a lost answer,
+//!   counted as `"dropped"`); armed once; `GET /__fake/drop` shows what is armed.
 //! - In-process: [`Server::start`] → [`Handle`] (`base_url`, `state`, `requests`,
 //!   `update_knobs`, `reset_rate_limits`, `clock`, `shutdown`); without a server,
 //!   [`Store::from_state_file`] and [`Store::answer_get`] (a `GET`'s body as the server

@@ -275,9 +275,10 @@ pub struct Summary {
     /// Agent seats the plan takes (positive) or frees (negative).
     pub seat_delta: i64,
     /// Estimated API requests to apply the plan: the bulk jobs, single requests for custom
-    /// roles, organizations, groups and primary emails, a read of each user's memberships
-    /// before removing any, and the convergence re-read of the users written and of the
-    /// memberships changed (job polls not counted).
+    /// roles, organizations, groups and primary emails, the reads before and after creating
+    /// custom roles, organizations and groups that keep them from being duplicated, a read
+    /// of each user's memberships before removing any, and the convergence re-read of the
+    /// users written and of the memberships changed (job polls not counted).
     pub requests: usize,
     /// Estimated bulk jobs to apply the plan.
     pub jobs: usize,

@@ -47,6 +47,13 @@ pub fn outcome_human(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
             result.details.as_deref().unwrap_or(""),
         )?;
     }
+    if let Some(why) = &report.stopped {
+        writeln!(
+            out,
+            "stopped ({why}): {} not started; the requests sent were finished",
+            plural(report.count(Status::NotStarted), "change")
+        )?;
+    }
     for divergence in &report.diverged {
         writeln!(
             out,
@@ -75,6 +82,7 @@ pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result
         (Status::Failed, "failed"),
         (Status::Unresolved, "unresolved"),
         (Status::Blocked, "blocked (not attempted)"),
+        (Status::NotStarted, "not started (the run stopped)"),
     ] {
         let _ = writeln!(text, "| {word} | {} |", count(report.count(status)));
     }
@@ -91,6 +99,13 @@ pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result
     if report.fell_back_to_single_requests {
         text.push_str(
             "\n> **Note:** the account has bulk imports disabled; single requests were used instead.\n",
+        );
+    }
+    if let Some(why) = &report.stopped {
+        text.push_str("\n> **Stopped** (");
+        plain(why, &mut text);
+        text.push_str(
+            "): the requests sent were finished, nothing more was started; the convergence check was skipped.\n",
         );
     }
     let failures: Vec<&ChangeResult> = unsuccessful(report).collect();
@@ -165,6 +180,7 @@ pub fn summary(report: &ApplyReport) -> String {
         (Status::Failed, "failed"),
         (Status::Unresolved, "unresolved"),
         (Status::Blocked, "blocked"),
+        (Status::NotStarted, "not started"),
     ] {
         let n = report.count(status);
         if n > 0 {
@@ -293,6 +309,7 @@ mod tests {
             requests: 87,
             job_polls: 12,
             fell_back_to_single_requests: false,
+            stopped: None,
             diverged: vec![
                 Divergence {
                     key: MatchKey::Email("eve@acme.com".to_owned()),

@@ -10,7 +10,7 @@ use reqwest::{Method, Url};
 use super::limits::BULK_LIMIT;
 use super::transport::{Repeat, Transport};
 use super::wire::{JobState, JobStatus, parse_object};
-use super::{BulkOutcome, ClientEvent, ItemOutcome, ReadClient, ZendeskError};
+use super::{BulkOutcome, ClientEvent, ItemOutcome, ReadClient, Stop, ZendeskError};
 
 /// First wait between polls; it grows by half each poll up to [`POLL_MAX`].
 const POLL_FIRST: Duration = Duration::from_millis(500);
@@ -29,6 +29,8 @@ pub(crate) struct BulkJob<'a> {
     pub(crate) repeat: Repeat,
     /// Items in all.
     pub(crate) count: usize,
+    /// Raised, no further chunk is submitted; the jobs submitted are still waited for.
+    pub(crate) stop: &'a Stop,
 }
 
 struct Outstanding {
@@ -108,7 +110,10 @@ impl BulkJob<'_> {
         let mut finished = 0;
         let mut poll_wait = POLL_FIRST;
         loop {
-            while outstanding.len() < max_jobs && next_chunk < chunks.len() {
+            while outstanding.len() < max_jobs
+                && next_chunk < chunks.len()
+                && !self.stop.is_raised()
+            {
                 let range = chunks[next_chunk].clone();
                 next_chunk += 1;
                 match self.submit_chunk(transport, range.clone()).await {
@@ -143,7 +148,7 @@ impl BulkJob<'_> {
                 total: chunks.len(),
             });
             if outstanding.is_empty() {
-                if next_chunk == chunks.len() {
+                if next_chunk == chunks.len() || self.stop.is_raised() {
                     break;
                 }
                 continue;
@@ -163,6 +168,12 @@ impl BulkJob<'_> {
                 poll_wait = POLL_FIRST;
                 finished += done.len();
                 outstanding.retain(|job| !done.contains(&job.id));
+            }
+        }
+        // Stopped: the chunks never submitted.
+        for range in &chunks[next_chunk..] {
+            for item in &mut items[range.clone()] {
+                *item = Some(ItemOutcome::NotSubmitted);
             }
         }
         let items = items

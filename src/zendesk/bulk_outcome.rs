@@ -43,6 +43,8 @@ pub enum ItemOutcome {
         /// Why the outcome is unknown.
         reason: String,
     },
+    /// Never sent: the run was stopped ([`super::Stop`]) before its job or request.
+    NotSubmitted,
 }
 
 impl ItemOutcome {

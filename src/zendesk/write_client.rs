@@ -1,26 +1,24 @@
 //! The client that writes: everything [`ReadClient`] does plus creates, updates, deletes and
-//! bulk jobs. Only `apply` holds one; the planner gets [`WriteClient::read_only`].
+//! bulk jobs (in `bulk`). Only `apply` holds one; the planner gets
+//! [`WriteClient::read_only`].
 
 use std::collections::BTreeSet;
-use std::ops::{Deref, Range};
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
-use futures_util::{StreamExt as _, stream};
-use reqwest::{Method, Url};
+use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::bulk_job::BulkJob;
+mod bulk;
+
 use super::transport::Repeat;
 use super::wire::{
     CustomRole, Fields, Group, GroupMembership, Identity, Organization, OrganizationMembership,
     User, parse_object,
 };
-use super::{
-    BulkOutcome, ClientEvent, ConnectionSettings, ItemOutcome, Observer, ReadClient, Silent,
-    ZendeskError,
-};
+use super::{ConnectionSettings, Observer, ReadClient, Silent, Stop, ZendeskError};
 
 /// A client that can read and write. Dereferences to [`ReadClient`] for the reads.
 #[derive(Debug, Clone)]
@@ -29,6 +27,9 @@ pub struct WriteClient {
     /// Bulk endpoints the account refused with 403 (bulk imports off): later calls to them
     /// go straight to single requests. Shared by clones, so it lasts the run.
     refused_bulk: Arc<Mutex<BTreeSet<String>>>,
+    /// Raised, no further job or single request of a bulk operation is sent. Shared by
+    /// clones.
+    stop: Stop,
 }
 
 impl Deref for WriteClient {
@@ -53,6 +54,7 @@ impl WriteClient {
         Ok(Self {
             read: ReadClient::with_observer(settings, observer)?,
             refused_bulk: Arc::default(),
+            stop: Stop::default(),
         })
     }
 
@@ -74,6 +76,15 @@ impl WriteClient {
         self.refused_bulk
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The stop of this client's writes: raised, bulk operations send no further job or
+    /// single request (their items are
+    /// [`ItemOutcome::NotSubmitted`](super::ItemOutcome::NotSubmitted)); the writers check it
+    /// before their own single requests.
+    #[must_use]
+    pub fn stop(&self) -> &Stop {
+        &self.stop
     }
 
     /// A read-only handle on the same connection (shared pacing and counters).
@@ -164,6 +175,43 @@ impl WriteClient {
     ) -> Result<Organization, ZendeskError> {
         self.post_object("organizations", "organization", organization)
             .await
+    }
+
+    /// `POST /organizations/create_or_update`: matched by `id` or `external_id` (never by
+    /// name), updated when found, created otherwise; so repeating it cannot duplicate the
+    /// organization. Returns the organization and whether it was created (201) rather than
+    /// updated (200).
+    pub async fn create_or_update_organization(
+        &self,
+        organization: &Fields,
+    ) -> Result<(Organization, bool), ZendeskError> {
+        let key = "organization";
+        let body = json!({ key: organization });
+        let url = self.transport.url("organizations/create_or_update", &[]);
+        let endpoint = self.transport.endpoint(&Method::POST, &url);
+        let answer = self
+            .transport
+            .send(Method::POST, url, Some(&body), Repeat::Safe)
+            .await?;
+        let created = answer.status == reqwest::StatusCode::CREATED;
+        self.transport
+            .decode(&endpoint, &answer, |body| parse_object(body, key))
+            .map(|organization| (organization, created))
+    }
+
+    /// `DELETE /organizations/{id}`.
+    pub async fn delete_organization(&self, id: u64) -> Result<(), ZendeskError> {
+        self.delete(&format!("organizations/{id}")).await
+    }
+
+    /// `DELETE /groups/{id}`.
+    pub async fn delete_group(&self, id: u64) -> Result<(), ZendeskError> {
+        self.delete(&format!("groups/{id}")).await
+    }
+
+    /// `DELETE /custom_roles/{id}`.
+    pub async fn delete_custom_role(&self, id: u64) -> Result<(), ZendeskError> {
+        self.delete(&format!("custom_roles/{id}")).await
     }
 
     /// `PUT /organizations/{id}` (`domain_names` replaces the whole list).
@@ -265,326 +313,5 @@ impl WriteClient {
             .await?;
         self.transport
             .decode(&endpoint, &answer, |body| parse_object(body, key))
-    }
-
-    // ---- bulk jobs -------------------------------------------------------------------
-
-    /// `POST /users/create_many`, 100 a job. A submission whose answer is lost is not
-    /// repeated: its items are [`ItemOutcome::Unknown`]. Falls back to single `POST /users`
-    /// when the account has bulk imports disabled (403).
-    pub async fn create_many_users(&self, users: &[Fields]) -> Result<BulkOutcome, ZendeskError> {
-        let path = "users/create_many";
-        self.bulk_objects(
-            Method::POST,
-            path,
-            "users",
-            users,
-            Repeat::Unsafe,
-            |client, user| async move {
-                let user = client.create_user(user).await?;
-                Ok(ItemOutcome::Created { id: Some(user.id) })
-            },
-        )
-        .await
-    }
-
-    /// `POST /users/create_or_update_many`, 100 a job; safe to repeat. Falls back to single
-    /// `POST /users/create_or_update` on 403.
-    pub async fn create_or_update_many_users(
-        &self,
-        users: &[Fields],
-    ) -> Result<BulkOutcome, ZendeskError> {
-        let path = "users/create_or_update_many";
-        self.bulk_objects(
-            Method::POST,
-            path,
-            "users",
-            users,
-            Repeat::Safe,
-            |client, user| async move {
-                let user = client.create_or_update_user(user).await?;
-                Ok(ItemOutcome::Done { id: Some(user.id) })
-            },
-        )
-        .await
-    }
-
-    /// `PUT /users/update_many` in the batch form (`{"users":[{"id":…}]}`, each item carrying
-    /// its `id`), 100 a job. Falls back to single `PUT /users/{id}` on 403.
-    pub async fn update_many_users(&self, users: &[Fields]) -> Result<BulkOutcome, ZendeskError> {
-        let path = "users/update_many";
-        self.bulk_objects(
-            Method::PUT,
-            path,
-            "users",
-            users,
-            Repeat::Safe,
-            |client, user| async move {
-                let Some(id) = user.get("id").and_then(Value::as_u64) else {
-                    return Ok(ItemOutcome::Failed {
-                        id: None,
-                        error: "MissingId".to_owned(),
-                        details: "an update_many item needs an `id`".to_owned(),
-                    });
-                };
-                let mut fields = user.clone();
-                fields.remove("id");
-                let user = client.update_user(id, &fields).await?;
-                Ok(ItemOutcome::Updated { id: Some(user.id) })
-            },
-        )
-        .await
-    }
-
-    /// `DELETE /users/destroy_many?ids=`, 100 a job (soft delete). Falls back to single
-    /// `DELETE /users/{id}` on 403.
-    pub async fn destroy_many_users(&self, ids: &[u64]) -> Result<BulkOutcome, ZendeskError> {
-        self.destroy_many("users", ids).await
-    }
-
-    /// `POST /organization_memberships/create_many` (`user_id`, `organization_id` per item).
-    /// Falls back to single `POST /organization_memberships` on 403.
-    pub async fn create_many_organization_memberships(
-        &self,
-        memberships: &[Fields],
-    ) -> Result<BulkOutcome, ZendeskError> {
-        self.create_many_memberships(
-            "organization_memberships",
-            "organization_id",
-            memberships,
-            |client, user, organization| async move {
-                let membership = client
-                    .create_organization_membership(user, organization)
-                    .await?;
-                Ok(membership.id)
-            },
-        )
-        .await
-    }
-
-    /// `DELETE /organization_memberships/destroy_many?ids=`.
-    pub async fn destroy_many_organization_memberships(
-        &self,
-        ids: &[u64],
-    ) -> Result<BulkOutcome, ZendeskError> {
-        self.destroy_many("organization_memberships", ids).await
-    }
-
-    /// `POST /group_memberships/create_many` (`user_id`, `group_id` per item). Falls back to
-    /// single `POST /group_memberships` on 403.
-    pub async fn create_many_group_memberships(
-        &self,
-        memberships: &[Fields],
-    ) -> Result<BulkOutcome, ZendeskError> {
-        self.create_many_memberships(
-            "group_memberships",
-            "group_id",
-            memberships,
-            |client, user, group| async move {
-                Ok(client.create_group_membership(user, group).await?.id)
-            },
-        )
-        .await
-    }
-
-    /// `DELETE /group_memberships/destroy_many?ids=`.
-    pub async fn destroy_many_group_memberships(
-        &self,
-        ids: &[u64],
-    ) -> Result<BulkOutcome, ZendeskError> {
-        self.destroy_many("group_memberships", ids).await
-    }
-
-    /// `POST /{collection}/create_many` (`user_id` and `target_key` per item), repeated after
-    /// a lost answer. Falls back to `create` (user id, target id → membership id) per item.
-    async fn create_many_memberships<'s, F, Fut>(
-        &'s self,
-        collection: &str,
-        target_key: &str,
-        memberships: &'s [Fields],
-        create: F,
-    ) -> Result<BulkOutcome, ZendeskError>
-    where
-        F: Fn(&'s Self, u64, u64) -> Fut,
-        Fut: Future<Output = Result<u64, ZendeskError>>,
-    {
-        let path = format!("{collection}/create_many");
-        let single = |client, item| {
-            let create = &create;
-            async move {
-                let (user, target) = ids_of(item, target_key)?;
-                let id = create(client, user, target).await?;
-                Ok(ItemOutcome::Created { id: Some(id) })
-            }
-        };
-        self.bulk_objects(
-            Method::POST,
-            &path,
-            collection,
-            memberships,
-            Repeat::Safe,
-            single,
-        )
-        .await
-    }
-
-    /// `DELETE /{collection}/destroy_many?ids=`, repeated after a lost answer. Falls back to
-    /// `DELETE /{collection}/{id}` per item.
-    async fn destroy_many(
-        &self,
-        collection: &str,
-        ids: &[u64],
-    ) -> Result<BulkOutcome, ZendeskError> {
-        let path = format!("{collection}/destroy_many");
-        let submit = |range: Range<usize>| {
-            let joined = ids[range]
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            (
-                Method::DELETE,
-                self.transport.url(&path, &[("ids", &joined)]),
-                None,
-            )
-        };
-        let endpoint = format!("DELETE /api/v2/{path}");
-        self.bulk(ids, &submit, Repeat::Safe, &endpoint, |client, &id| {
-            let path = format!("{collection}/{id}");
-            async move {
-                client.delete(&path).await?;
-                Ok(ItemOutcome::Deleted { id: Some(id) })
-            }
-        })
-        .await
-    }
-
-    /// A bulk operation whose body is `{"{key}": [items]}`: `method /{path}` per job of
-    /// `items`, repeated after a lost answer as `repeat` allows; `single` runs one item when
-    /// bulk imports are disabled (see [`WriteClient::bulk`]).
-    async fn bulk_objects<'s, F, Fut>(
-        &'s self,
-        method: Method,
-        path: &str,
-        key: &str,
-        items: &'s [Fields],
-        repeat: Repeat,
-        single: F,
-    ) -> Result<BulkOutcome, ZendeskError>
-    where
-        F: Fn(&'s Self, &'s Fields) -> Fut,
-        Fut: Future<Output = Result<ItemOutcome, ZendeskError>>,
-    {
-        let submit = |range: Range<usize>| {
-            let url = self.transport.url(path, &[]);
-            (method.clone(), url, Some(json!({ key: &items[range] })))
-        };
-        let endpoint = format!("{method} /api/v2/{path}");
-        self.bulk(items, &submit, repeat, &endpoint, single).await
-    }
-
-    /// Runs a bulk operation as jobs; on 403 for the first job, or when the endpoint is known
-    /// to be refused, runs `single` for every item instead (bounded concurrency) and says so
-    /// in the outcome and to the observer.
-    async fn bulk<'s, I, F, Fut>(
-        &'s self,
-        items: &'s [I],
-        submit: &(dyn Fn(Range<usize>) -> (Method, Url, Option<Value>) + Sync),
-        repeat: Repeat,
-        endpoint: &str,
-        single: F,
-    ) -> Result<BulkOutcome, ZendeskError>
-    where
-        F: Fn(&'s Self, &'s I) -> Fut,
-        Fut: Future<Output = Result<ItemOutcome, ZendeskError>>,
-    {
-        let count = items.len();
-        if count == 0 {
-            return Ok(BulkOutcome {
-                items: Vec::new(),
-                jobs: 0,
-                fell_back_to_single_requests: false,
-            });
-        }
-        let known_refused = self.refused().contains(endpoint);
-        if !known_refused {
-            match (BulkJob {
-                submit,
-                repeat,
-                count,
-            })
-            .run(&self.read)
-            .await
-            {
-                Err(ZendeskError::Forbidden { .. }) => self.remember_bulk_refused(endpoint),
-                other => return other,
-            }
-        }
-        self.transport.observer().on_event(&ClientEvent::Fallback {
-            endpoint,
-            requests: count,
-        });
-        let concurrency = self.settings().concurrency;
-        let results: Vec<Result<ItemOutcome, ZendeskError>> =
-            stream::iter(items.iter().map(|item| single(self, item)))
-                .buffered(concurrency)
-                .collect()
-                .await;
-        let mut items = Vec::with_capacity(count);
-        for result in results {
-            items.push(match result {
-                Ok(outcome) => outcome,
-                Err(
-                    error @ (ZendeskError::Authentication { .. } | ZendeskError::Forbidden { .. }),
-                ) => return Err(error),
-                Err(ZendeskError::Invalid {
-                    error,
-                    description,
-                    details,
-                    ..
-                }) => ItemOutcome::Failed {
-                    id: None,
-                    error,
-                    details: details
-                        .iter()
-                        .map(|detail| detail.description.clone())
-                        .next()
-                        .unwrap_or(description),
-                },
-                Err(ZendeskError::Rejected {
-                    status, message, ..
-                }) => ItemOutcome::Failed {
-                    id: None,
-                    error: format!("HTTP {status}"),
-                    details: message,
-                },
-                Err(ZendeskError::NotFound { message, .. }) => ItemOutcome::Failed {
-                    id: None,
-                    error: "RecordNotFound".to_owned(),
-                    details: message,
-                },
-                Err(other) => ItemOutcome::Unknown {
-                    reason: other.to_string(),
-                },
-            });
-        }
-        Ok(BulkOutcome {
-            items,
-            jobs: 0,
-            fell_back_to_single_requests: true,
-        })
-    }
-}
-
-/// `user_id` and `other` of a membership item.
-fn ids_of(item: &Fields, other: &str) -> Result<(u64, u64), ZendeskError> {
-    let id = |key: &str| item.get(key).and_then(Value::as_u64);
-    match (id("user_id"), id(other)) {
-        (Some(user), Some(target)) => Ok((user, target)),
-        _ => Err(ZendeskError::Rejected {
-            endpoint: "membership".to_owned(),
-            status: 0,
-            message: format!("a membership item needs `user_id` and `{other}`"),
-        }),
     }
 }

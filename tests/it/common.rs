@@ -281,6 +281,13 @@ impl Sandbox {
         assert_eq!(released["released"], true);
     }
 
+    /// Loses the answer of the next API request to `endpoint` (`POST /api/v2/groups`): it
+    /// takes effect, and its connection is closed unanswered.
+    pub(crate) fn drop_answer_after(&self, endpoint: &str) {
+        let body = serde_json::json!({ "after": endpoint });
+        self.control(reqwest::Method::PUT, "drop", Some(&body));
+    }
+
     /// The emulator's request counters.
     pub(crate) fn requests(&self) -> Value {
         let url = format!("{}/__fake/requests", self.url());

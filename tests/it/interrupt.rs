@@ -1,7 +1,8 @@
 //! Interrupted and disturbed applies: `zapply` killed (SIGKILL) at several points of a
 //! 2,000-user apply, and an apply through injected faults. After each, `zplan` shows only
 //! what is left, a second `zapply` (fresh, or `--resume JOURNAL`) converges, and the
-//! emulator holds no duplicate and has lost no one.
+//! emulator holds no duplicate and has lost no one. And `zapply` interrupted (SIGINT,
+//! SIGTERM): it finishes what it sent, writes its report and exits 130.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -342,4 +343,201 @@ fn users_the_killed_run_created_a_moment_ago_are_adopted_on_resume_though_the_se
     assert_eq!(count("GET /api/v2/users/search"), 0, "{requests:#}");
     assert_eq!(writes(&requests), 0, "{requests:#}");
     assert_eq!(sandbox.state()["users"].as_array().unwrap().len(), 4);
+}
+
+/// An agent to keep (who joins `Tier 2`), an agent the roster drops (suspended by the
+/// prune), and the account's groups; the roster adds a new agent.
+fn interrupted_state_and_roster(dir: &Path) -> (Value, String) {
+    let state = json!({
+        "users": [
+            {"id": 10, "name": "Jane Smith", "email": "jane@acme.com", "external_id": "emp-1", "role": "agent"},
+            {"id": 11, "name": "Old Hand", "email": "old@acme.com", "external_id": "emp-9", "role": "agent"}
+        ],
+        "groups": [{"id": 20, "name": "Support", "default": true}, {"id": 21, "name": "Tier 2"}]
+    });
+    let roster = "settings:
+  manage: { roles: [agent] }
+  prune: suspend
+users:
+  - { name: Jane Smith, email: jane@acme.com, external_id: emp-1, role: agent, groups: [Support, Tier 2] }
+  - { name: Ann New, email: ann@acme.com, external_id: emp-2, role: agent }
+";
+    let path = dir.join("roster.yaml");
+    std::fs::write(&path, roster).unwrap();
+    (state, path.display().to_string())
+}
+
+/// Sends `signal` (`INT`, `TERM`) to `child`.
+fn signal(child: &std::process::Child, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Reads `child`'s standard error line by line on a thread, sending each line.
+fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead as _;
+    let (send, receive) = std::sync::mpsc::channel();
+    let pipe = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+/// Waits for a line of standard error containing `text`; returns the lines read.
+fn wait_for_line(lines: &std::sync::mpsc::Receiver<String>, text: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) {
+        let found = line.contains(text);
+        seen.push(line);
+        if found {
+            return seen;
+        }
+    }
+    panic!("no `{text}` on standard error: {seen:#?}");
+}
+
+#[test]
+fn sigint_finishes_the_requests_in_flight_writes_the_report_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, roster) = interrupted_state_and_roster(dir.path());
+    let sandbox = crate::apply::sandbox(&state);
+    let report = dir.path().join("report.json");
+    let journal = dir.path().join("run.jsonl");
+    let (report_arg, journal_arg) = (report.to_str().unwrap(), journal.to_str().unwrap());
+    // Interrupted while its membership job is on the way: the new agent is made, the
+    // suspension is still to come.
+    sandbox.pause_before("POST /api/v2/group_memberships/create_many");
+    let mut child = sandbox
+        .zapply()
+        .args([
+            "--auto-approve",
+            "--report",
+            report_arg,
+            "--journal",
+            journal_arg,
+            &roster,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = stderr_lines(&mut child);
+    sandbox.wait_for_pause();
+    signal(&child, "INT");
+    wait_for_line(&lines, "interrupted: finishing the requests in flight");
+    sandbox.release();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(130), "{stdout}");
+    assert!(
+        stdout.contains("stopped (interrupted): 1 change not started"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("zapply --resume {journal_arg} --auto-approve")),
+        "{stdout}"
+    );
+    // The membership job sent before the interrupt was finished; the suspension was never
+    // sent.
+    let requests = sandbox.requests();
+    assert_eq!(
+        requests["by_endpoint"]["PUT /api/v2/users/update_many"],
+        Value::Null,
+        "{requests:#}"
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["stopped"], "interrupted", "{report:#}");
+    let statuses: Vec<(String, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                format!("{} {} {}", r["action"], r["kind"], r["label"]),
+                r["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.contains(&(
+            "\"add\" \"group_membership\" \"Jane Smith <jane@acme.com>\"".to_owned(),
+            "applied".to_owned()
+        )),
+        "{statuses:#?}"
+    );
+    assert!(
+        statuses.contains(&(
+            "\"suspend\" \"user\" \"Old Hand <old@acme.com>\"".to_owned(),
+            "not_started".to_owned()
+        )),
+        "{statuses:#?}"
+    );
+    let last = std::fs::read_to_string(&journal).unwrap();
+    let last: Value = serde_json::from_str(last.lines().last().unwrap()).unwrap();
+    assert_eq!(last["event"], "run_finished");
+    assert_eq!(last["stopped"], "interrupted");
+    assert_eq!(last["not_started"], 1);
+
+    // Resuming makes what is left, and only that.
+    sandbox.reset_requests();
+    let (output, stdout) =
+        run(sandbox
+            .zapply()
+            .args(["--resume", journal_arg, "--auto-approve", &roster]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    assert_eq!(writes(&sandbox.requests()), 1, "{:#}", sandbox.requests());
+    assert!(plan_lines(&sandbox, &roster).is_empty());
+}
+
+#[test]
+fn a_second_sigterm_abandons_the_run_at_once_with_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, roster) = interrupted_state_and_roster(dir.path());
+    let sandbox = crate::apply::sandbox(&state);
+    let report = dir.path().join("report.json");
+    sandbox.pause_before("POST /api/v2/users/create_or_update_many");
+    let mut child = sandbox
+        .zapply()
+        .args([
+            "--auto-approve",
+            "--report",
+            report.to_str().unwrap(),
+            &roster,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = stderr_lines(&mut child);
+    sandbox.wait_for_pause();
+    signal(&child, "TERM");
+    wait_for_line(&lines, "interrupted: finishing the requests in flight");
+    signal(&child, "TERM");
+    let status = child.wait().unwrap();
+    let rest: Vec<String> = lines.iter().collect();
+    assert_eq!(status.code(), Some(130), "{rest:#?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("stopped at once by a second interrupt")
+                && l.contains("zapply --resume .zroster/journal/")),
+        "{rest:#?}"
+    );
+    assert!(!report.exists());
+    sandbox.release();
 }

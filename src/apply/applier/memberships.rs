@@ -16,6 +16,7 @@ use crate::apply::Status;
 use crate::apply::run::Run;
 use crate::apply::settle::{self, Settle};
 use crate::plan::{Action, Change, Kind, Named};
+use crate::state::{MembershipRead, MembershipReads};
 use crate::zendesk::wire::Fields;
 use crate::zendesk::{BulkOutcome, ReadClient, WriteClient, ZendeskError};
 
@@ -152,6 +153,21 @@ impl MembershipTable {
                 .iter()
                 .map(|&user| (user, Err(error.to_string())))
                 .collect(),
+        }
+    }
+
+    /// The memberships of `users`, read the cheaper way for an account holding `account`
+    /// memberships of this kind (`None`: unknown): the account-wide listing when it takes
+    /// fewer pages than there are users, one read a user otherwise ([`MembershipReads`]).
+    pub(in crate::apply) async fn of_users_cheaply(
+        &self,
+        client: &ReadClient,
+        users: &BTreeSet<u64>,
+        account: Option<u64>,
+    ) -> HashMap<u64, UserMemberships> {
+        match MembershipReads::decide(users.len() as u64, account).read {
+            MembershipRead::Listing => self.of_account(client, users).await,
+            MembershipRead::PerUser => self.of_users(client, users).await,
         }
     }
 

@@ -2,11 +2,13 @@
 //! [`Phase`](crate::plan::Phase); each makes its changes with the fewest requests Zendesk
 //! allows and records every outcome in the [`Run`].
 
+mod live_objects;
 mod memberships;
 mod named_objects;
 mod primary_emails;
 mod users;
 
+pub(super) use live_objects::LiveObjects;
 pub(super) use memberships::{
     GROUP_MEMBERSHIPS, MembershipAdds, MembershipRemoves, MembershipTable,
     ORGANIZATION_MEMBERSHIPS, UserMemberships,

@@ -19,6 +19,10 @@ impl Applier for PrimaryEmails {
     async fn apply(&self, client: &WriteClient, run: &mut Run<'_>, items: Vec<usize>) {
         for i in items {
             run.begin("identities/make_primary", &[i]);
+            if client.stop().is_raised() {
+                // Stopped: this one and the rest are not started.
+                break;
+            }
             let change = &run.plan.changes[i];
             let email = change
                 .fields

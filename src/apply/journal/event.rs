@@ -100,6 +100,12 @@ pub(crate) enum Event {
         /// Changes blocked.
         #[serde(default)]
         blocked: usize,
+        /// Changes not started: the run stopped before them.
+        #[serde(default)]
+        not_started: usize,
+        /// Why the run stopped before its end, when it did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stopped: Option<String>,
         /// Bulk jobs submitted.
         #[serde(default)]
         jobs: usize,

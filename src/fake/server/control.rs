@@ -1,5 +1,6 @@
 //! The control endpoints (`/__fake/…`, no auth, not counted, not rate limited): request
-//! counts, the state in the state-file format, the clock, and a pause before an endpoint.
+//! counts, the state in the state-file format, the clock, a pause before an endpoint, and a
+//! lost answer after one.
 
 use std::sync::Arc;
 
@@ -70,6 +71,20 @@ pub(super) fn handle_control(
         ("POST", "pause/release") => {
             let released = core.pause.take().is_some_and(Pause::release);
             json_response(200, &json!({"released": released}))
+        }
+        ("GET", "drop") => json_response(200, &json!({"after": core.drop_after})),
+        ("PUT", "drop") => {
+            // `{"after": "POST /api/v2/groups"}`: the next request to that endpoint takes
+            // effect and its connection is then closed without an answer (a lost answer).
+            let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            let Some(after) = body["after"].as_str() else {
+                return json_response(
+                    400,
+                    &json!({"error": "InvalidDrop", "description": "send {\"after\": \"<METHOD> /api/v2/<path>\"}"}),
+                );
+            };
+            core.drop_after = Some(after.to_owned());
+            json_response(200, &json!({"after": core.drop_after}))
         }
         ("GET", "state") => {
             let mut state = shared.read().to_state_file();

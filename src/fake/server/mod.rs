@@ -48,6 +48,9 @@ struct Core {
     counts: RequestCounts,
     /// The pause armed by `PUT /__fake/pause`, if any.
     pause: Option<Pause>,
+    /// The endpoint whose next request is applied and then left unanswered (`PUT
+    /// /__fake/drop`), if any.
+    drop_after: Option<String>,
 }
 
 #[derive(Debug)]
@@ -140,6 +143,7 @@ impl Server {
                 limiter: RateLimiter::default(),
                 counts: RequestCounts::default(),
                 pause: None,
+                drop_after: None,
             }),
             base_url,
             email: config.email,
@@ -469,7 +473,16 @@ fn handle_api(
             ));
         }
     }
-    let fault = core.faults.request(&core.knobs);
+    let mut fault = core.faults.request(&core.knobs);
+    if core
+        .drop_after
+        .as_deref()
+        .is_some_and(|after| after == endpoint_key(&method, path))
+    {
+        // The armed drop: the request takes effect, its answer is lost.
+        core.drop_after = None;
+        fault = Fault::Drop { applied: true };
+    }
     let applies = match fault {
         Fault::None => true,
         Fault::TooManyRequests => false,

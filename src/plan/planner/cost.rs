@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plan::{Action, Change, FieldName, FieldValue, Kind, MatchKey, Summary, UserField};
 use crate::state::{LiveState, MembershipReads};
-use crate::zendesk::limits::{BULK_LIMIT, EXPORT_CHEAPER_ABOVE, EXPORT_PAGE, SHOW_MANY_LIMIT};
+use crate::zendesk::limits::{
+    BULK_LIMIT, EXPORT_CHEAPER_ABOVE, EXPORT_PAGE, PAGE_SIZE, SHOW_MANY_LIMIT,
+};
 
 /// The bulk endpoint that creates users, the one bulk imports gate.
 const CREATE_USERS: &str = "users/create_or_update_many";
@@ -22,6 +24,7 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
     // convergence check's reads of memberships.
     let mut membership_users: BTreeSet<(bool, &MatchKey)> = BTreeSet::new();
     let mut membership_adds = [0_u64; 2];
+    let mut named_creates: Vec<&Change> = Vec::new();
     for change in changes {
         if change.blocked.is_some() {
             summary.blocked += 1;
@@ -70,8 +73,11 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
                 summary.requests += 2; // create the identity, make it primary
                 None
             }
-            (Kind::CustomRole | Kind::Organization | Kind::Group, _) => {
+            (Kind::CustomRole | Kind::Organization | Kind::Group, action) => {
                 summary.requests += 1;
+                if action == Action::Create {
+                    named_creates.push(change);
+                }
                 None
             }
         };
@@ -79,6 +85,7 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
             *bulk.entry(endpoint).or_default() += 1;
         }
     }
+    summary.requests += guard_reads(state, &named_creates);
     for items in bulk.values() {
         let jobs = items.div_ceil(BULK_LIMIT);
         summary.jobs += jobs;
@@ -113,6 +120,31 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
     summary.requests_without_bulk_imports =
         summary.requests - creates.div_ceil(BULK_LIMIT) + creates;
     summary
+}
+
+/// The reads around the creates of custom roles, organizations and groups, which keep
+/// them from being duplicated (see `apply`'s named-objects applier): per kind with a
+/// create, the listing before the creates and after them (custom roles: one request;
+/// groups: one a hundred groups), or for organizations a search by name before each create
+/// without an external id (with one, `create_or_update` needs none) and after each.
+fn guard_reads(state: &LiveState, creates: &[&Change]) -> usize {
+    let of = |kind| creates.iter().filter(move |c| c.kind == kind);
+    let mut reads = 0;
+    if of(Kind::CustomRole).next().is_some() {
+        reads += 2;
+    }
+    if of(Kind::Group).next().is_some() {
+        let groups = state.groups.len() + of(Kind::Group).count();
+        reads += 2 * groups.div_ceil(PAGE_SIZE).max(1);
+    }
+    for organization in of(Kind::Organization) {
+        reads += if matches!(organization.key, MatchKey::ExternalId(_)) {
+            1
+        } else {
+            2
+        };
+    }
+    reads
 }
 
 /// Agent seats a change takes (+1) or frees (−1).

@@ -166,7 +166,7 @@ fn custom_roles_resolve_in_the_roster_then_the_account_and_missing_ones_are_erro
         description: null -> "Second line"
     update user external_id:emp-1 [escalation: custom role Staff → Tier 2]
         custom_role: "Staff" -> "Tier 2"
-    summary: 1 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 3 requests, 1 jobs
+    summary: 1 create, 1 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 5 requests, 1 jobs
     "#);
     let p = plan(
         "users:\n  - external_id: emp-1\n    role: agent\n    custom_role: Tier 9\n",
@@ -256,7 +256,7 @@ fn organizations_and_groups_are_created_and_memberships_reach_the_exact_set() {
     add group_membership external_id:emp-1 -> Billing
     remove group_membership external_id:emp-1 -> Sales
     add organization_membership external_id:emp-1 -> Partners
-    summary: 2 create, 4 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 8 requests, 3 jobs
+    summary: 2 create, 4 update, 0 suspend, 0 downgrade, 0 delete, 0 blocked; seats +0; 11 requests, 3 jobs
     "#);
 }
 

@@ -265,3 +265,56 @@ async fn a_paused_request_waits_for_its_release_and_sees_what_was_written_meanwh
     assert_eq!(bad.status, 400);
     assert_eq!(bad.body["error"], "InvalidPause");
 }
+
+/// The armed drop loses one answer: the request takes effect (the group is there), its
+/// connection is closed unanswered and counted as dropped; the next request is answered.
+#[tokio::test]
+async fn an_armed_drop_applies_the_request_and_loses_its_answer_once() {
+    let fake = Fake::start().await;
+    let control = |method: &str, path: &str| {
+        client().request(
+            method.parse().unwrap(),
+            fake.url(&format!("/__fake/{path}")),
+        )
+    };
+    let armed = fake
+        .send_request(
+            control("PUT", "drop"),
+            Some(json!({"after": "POST /api/v2/groups"})),
+        )
+        .await;
+    assert_eq!(armed.body, json!({"after": "POST /api/v2/groups"}));
+    let lost = fake
+        .client
+        .post(fake.url("/api/v2/groups.json"))
+        .basic_auth("admin@example.com/token", Some("fake-token"))
+        .json(&json!({"group": {"name": "Lost answer"}}))
+        .send()
+        .await;
+    assert!(lost.is_err(), "{lost:?}");
+    let groups = fake.get("/api/v2/groups.json").await;
+    let names: Vec<&str> = groups.body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["name"].as_str())
+        .collect();
+    assert!(names.contains(&"Lost answer"), "{names:?}");
+    assert_eq!(
+        fake.post(
+            "/api/v2/groups.json",
+            json!({"group": {"name": "Answered"}})
+        )
+        .await
+        .status,
+        201
+    );
+    let counts = fake.send_request(control("GET", "requests"), None).await;
+    assert_eq!(counts.body["by_status"]["dropped"], 1);
+    let drop = fake.send_request(control("GET", "drop"), None).await;
+    assert_eq!(drop.body, json!({"after": null}));
+    let bad = fake
+        .send_request(control("PUT", "drop"), Some(json!({})))
+        .await;
+    assert_eq!(bad.status, 400);
+}
