@@ -144,7 +144,7 @@ impl Journal {
         let event = Event::PlanAccepted {
             account: plan.account.clone(),
             roster_digest: plan.roster_digest.clone(),
-            plan_digest: Some(plan.digest()),
+            plan_digest: Some(plan.journal_name()),
             changes: plan.applicable().count(),
         };
         self.lock().write(&event)

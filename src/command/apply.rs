@@ -187,7 +187,7 @@ impl Run<'_> {
     async fn check_saved(&self, plan: &mut Plan, out: &mut dyn Write) -> Result<(), Error> {
         let mut written = std::collections::BTreeSet::new();
         if let Some(previous) = self.previous {
-            if previous.plan_digest.as_deref() != Some(&plan.digest()) {
+            if previous.plan_digest.as_deref() != Some(&plan.journal_name()) {
                 return Err(Error::OtherPlan {
                     path: self.journal_name(),
                 });

@@ -158,6 +158,18 @@ impl Plan {
             })
     }
 
+    /// What names this plan in an apply journal: its [`Plan::plan_digest`] when it was
+    /// saved (the content as `zplan` wrote it, which the safety re-check at apply time does
+    /// not change), else [`Plan::digest`].
+    #[must_use]
+    pub fn journal_name(&self) -> String {
+        if self.plan_digest.is_empty() {
+            self.digest()
+        } else {
+            self.plan_digest.clone()
+        }
+    }
+
     /// SHA-256 (hex) of the plan's JSON: names this exact plan in an apply journal, so that
     /// `--resume` continues the plan it was started with and no other.
     #[must_use]

@@ -16,7 +16,7 @@ use crate::zendesk::{ItemOutcome, ReadClient, WriteClient, ZendeskError};
 pub struct Interrupted {
     /// The account the run wrote to.
     pub account: String,
-    /// The digest of the plan it applied ([`Plan::digest`](crate::plan::Plan::digest)).
+    /// The name of the plan it applied ([`Plan::journal_name`](crate::plan::Plan::journal_name)).
     pub plan_digest: Option<String>,
     /// Whether the run got to its end.
     pub finished: bool,

@@ -142,3 +142,22 @@ fn a_saved_plan_is_sealed_until_anything_in_it_changes() {
     read.safety.min_admins = 0;
     assert!(!read.is_sealed());
 }
+
+#[test]
+fn a_saved_plan_keeps_its_journal_name_when_the_re_check_blocks_more() {
+    let state = state_from(&account());
+    let roster = "settings:\n  protect: [owner@acme.com]\nusers:\n  - { external_id: emp-4, role: end-user }\n";
+    let mut plan = plan_with(roster, &state);
+    plan.seal();
+    let name = plan.journal_name();
+    assert_eq!(name, plan.plan_digest);
+    let addresses = HashMap::from([(4, vec!["owner@acme.com".to_owned()])]);
+    let facts = Facts {
+        me: 1,
+        users: &state.users,
+        addresses: &addresses,
+    };
+    assert_eq!(plan.enforce_safety(&facts), [0]);
+    // A resumed run names the plan as read from the file, before the re-check.
+    assert_eq!(plan.journal_name(), name);
+}
