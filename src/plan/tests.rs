@@ -77,7 +77,7 @@ fn state(json: &Value) -> LiveState {
     // Times the state leaves out are the clock's: a fixed moment, so that plans stay put.
     let clock = std::sync::Arc::new(crate::fake::Clock::default());
     clock.set("2026-11-01T12:00:00Z".parse().unwrap());
-    let store = Store::from_state_file(ACCOUNT, &seed, ADMIN_EMAIL, &knobs, clock).unwrap();
+    let store = Store::from_state_file(ACCOUNT, seed, ADMIN_EMAIL, &knobs, clock).unwrap();
     let account = Emulated {
         store: &store,
         knobs: &knobs,

@@ -98,7 +98,7 @@ pub(super) fn handle_control(
                     let knobs = core.knobs.replaced_by(state.account.as_ref());
                     Store::from_state_file(
                         &shared.base_url,
-                        &state,
+                        state,
                         &shared.email,
                         &knobs,
                         Arc::clone(&shared.clock),

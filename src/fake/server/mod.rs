@@ -129,7 +129,7 @@ impl Server {
         let clock = Arc::new(Clock::default());
         let store = Store::from_state_file(
             &base_url,
-            &config.seed,
+            config.seed,
             &config.email,
             &config.knobs,
             Arc::clone(&clock),

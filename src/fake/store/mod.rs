@@ -209,7 +209,7 @@ mod fixtures {
     pub(super) fn store() -> Store {
         Store::from_state_file(
             "http://127.0.0.1:1",
-            &StateFile::default(),
+            StateFile::default(),
             "admin@example.com",
             &crate::fake::config::Knobs::default(),
             std::sync::Arc::default(),
@@ -221,7 +221,7 @@ mod fixtures {
     pub(super) fn multiple_organizations_store() -> Store {
         Store::from_state_file(
             "http://127.0.0.1:1",
-            &StateFile::default(),
+            StateFile::default(),
             "admin@example.com",
             &crate::fake::config::Knobs {
                 multiple_organizations: true,
@@ -236,7 +236,7 @@ mod fixtures {
     pub(super) fn profile_store(plan: crate::fake::config::Plan) -> Store {
         Store::from_state_file(
             "http://127.0.0.1:1",
-            &StateFile::default(),
+            StateFile::default(),
             "admin@example.com",
             &crate::fake::config::Knobs::for_profile(plan),
             std::sync::Arc::default(),

@@ -24,7 +24,7 @@ impl Store {
     /// admin if missing. Timestamps come from `clock`.
     pub fn from_state_file(
         base_url: &str,
-        state: &StateFile,
+        mut state: StateFile,
         admin_email: &str,
         knobs: &Knobs,
         clock: Arc<Clock>,
@@ -111,7 +111,7 @@ impl Store {
                 })
                 .collect()
         };
-        let primaries = primary_identities(state)?;
+        let primaries = primary_identities(&state)?;
         let primary_owners: HashSet<u64> = primaries.iter().map(|(u, _)| *u).collect();
         let org_pairs = listed(
             &state.organization_memberships,
@@ -119,8 +119,12 @@ impl Store {
             "organization_id",
         );
         let group_pairs = listed(&state.group_memberships, "user_id", "group_id");
-        for value in &state.users {
-            let mut map = object("user", value)?;
+        // Each user's parsed JSON is dropped once the user is made: a large state is never
+        // held twice over (the parsed file and the store), which set the emulator's peak.
+        for value in std::mem::take(&mut state.users) {
+            let Value::Object(mut map) = value else {
+                return Err(Error::State("user must be a JSON object".to_owned()));
+            };
             let id = map.get("id").and_then(Value::as_u64);
             if let Some(id) = id {
                 if primary_owners.contains(&id) {
@@ -452,7 +456,7 @@ mod tests {
         let state: StateFile = serde_json::from_value(state).unwrap();
         Store::from_state_file(
             "http://127.0.0.1:1",
-            &state,
+            state,
             "admin@example.com",
             &Knobs::default(),
             Arc::default(),
