@@ -1,5 +1,6 @@
 //! Files that hold personal data (names, emails, Zendesk's answers about people): saved
-//! plans (`--out`), apply journals, apply reports (`--report`) and exports (`export --out`).
+//! plans (`--out`), apply journals, apply reports (`--report`), exports (`export --out`)
+//! and the emulator's saved state (`fake --save`).
 //! On unix they are created readable and writable by their owner alone (mode 0600), a file
 //! written over is narrowed to that mode before anything is written to it, and the
 //! directories made for them (the journal's) are 0700. Elsewhere the platform's defaults

@@ -126,7 +126,8 @@ impl StateFile {
     pub fn save(&self, path: &Path) -> Result<(), Error> {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
-        std::fs::write(path, text).map_err(|source| Error::Io {
+        // A state holds every user's name and email: written like a saved plan, 0600.
+        crate::private_file::write(path, text.as_bytes()).map_err(|source| Error::Io {
             path: path.to_owned(),
             source,
         })
