@@ -104,6 +104,12 @@ pub enum Error {
         /// Whether `--allow-mass-changes` would lift every refusal.
         overridable: bool,
     },
+    /// `zplan` was given a saved plan instead of roster files.
+    #[error("`{path}` is a saved plan, not a roster: `zplan` reads roster files")]
+    PlanNotRoster {
+        /// The plan's path.
+        path: String,
+    },
     /// A roster is applied from a script without `--auto-approve`.
     #[error("not applying without confirmation")]
     NotConfirmed,
@@ -161,6 +167,9 @@ impl Error {
             Error::Refused {
                 overridable: true, ..
             } => Some("review the plan, then pass `--allow-mass-changes` to apply it anyway"),
+            Error::PlanNotRoster { .. } => Some(
+                "apply it with `zapply PLAN`, or plan the roster it was made from with `zplan ROSTER`",
+            ),
             Error::NotConfirmed => Some(
                 "pass `--auto-approve` to apply a roster from a script, or apply a reviewed plan with `zapply plan.json`",
             ),

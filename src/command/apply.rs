@@ -25,18 +25,38 @@ use crate::roster;
 use crate::state::{self, NoProgress, StateQuery};
 use crate::zendesk::{ItemOutcome, Observer, WriteClient};
 
-/// Whether the arguments name a saved plan rather than roster paths.
+/// Whether the arguments name a saved plan rather than roster paths: one file named
+/// `*.json`, or one file whose content is a plan whatever its name (`zplan --out tfplan`).
 fn saved_plan(paths: &[PathBuf]) -> Option<&Path> {
     match paths {
         [path]
             if path
                 .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json")) =>
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+                || looks_like_a_plan(path) =>
         {
             Some(path)
         }
         _ => None,
     }
+}
+
+/// Whether `path` is a regular file whose content starts as `zplan` writes a plan: a JSON
+/// object whose first key is `format_version`. A roster cannot be one (`format_version` is no
+/// roster key), and only the file's first bytes are read.
+pub(super) fn looks_like_a_plan(path: &Path) -> bool {
+    use std::io::Read as _;
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let mut start = [0_u8; 64];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| file.read(&mut start))
+        .unwrap_or(0);
+    let text = String::from_utf8_lossy(&start[..read]);
+    let text = text.trim_start();
+    text.strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with("\"format_version\""))
 }
 
 pub(super) fn run(
@@ -469,5 +489,18 @@ mod tests {
         assert!(saved_plan(&paths(&["out/PLAN.JSON"])).is_some());
         assert!(saved_plan(&paths(&["roster/"])).is_none());
         assert!(saved_plan(&paths(&["a.yaml", "plan.json"])).is_none());
+        // Whatever its name, a file holding a plan is one; a roster is not.
+        let dir = tempfile::tempdir().unwrap();
+        let plan = dir.path().join("tfplan");
+        std::fs::write(
+            &plan,
+            "{\n  \"format_version\": 2,\n  \"account\": \"x\"\n}\n",
+        )
+        .unwrap();
+        assert!(saved_plan(std::slice::from_ref(&plan)).is_some());
+        let roster = dir.path().join("roster");
+        std::fs::write(&roster, "{users: [{email: a@b.c}]}\n").unwrap();
+        assert!(saved_plan(std::slice::from_ref(&roster)).is_none());
+        assert!(saved_plan(&[dir.path().to_path_buf()]).is_none());
     }
 }

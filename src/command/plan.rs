@@ -16,6 +16,15 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
+    // A plan given back to zplan (`zplan plan.json`, Terraform's habit) says what it is
+    // instead of failing as a roster; known by its content, since JSON is YAML too.
+    if let [path] = args.paths.as_slice()
+        && super::apply::looks_like_a_plan(path)
+    {
+        return Err(Error::PlanNotRoster {
+            path: path.display().to_string(),
+        });
+    }
     let loaded = roster::load(&args.paths);
     if loaded.has_errors() {
         return Err(Error::InvalidRoster(loaded.diagnostics));

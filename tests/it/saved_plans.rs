@@ -394,3 +394,28 @@ fn a_format_version_of_the_wrong_type_says_so() {
     );
     assert_eq!(writes(&sandbox.requests()), 0);
 }
+
+#[test]
+fn a_plan_saved_under_any_name_is_applied_by_zapply_and_named_by_zplan() {
+    let sandbox = sandbox(&account());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, "users:\n  - { external_id: emp-5, name: Dee Dunn }\n");
+    let saved = save_plan(&sandbox, &dir, &roster, "tfplan");
+    // Given back to zplan, it is named for what it is, not read as a roster.
+    let (output, stdout) = run(sandbox.zplan().arg(&saved));
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{err}");
+    assert!(
+        err.contains("is a saved plan, not a roster") && !err.contains("unknown key"),
+        "{err}"
+    );
+    // zapply applies it as the plan it is.
+    let (output, stdout) = run(sandbox.zapply().arg(&saved));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    assert_eq!(user(&sandbox, 5)["name"], "Dee Dunn");
+}
