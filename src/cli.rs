@@ -228,9 +228,40 @@ mod tests {
     }
 }
 
+/// Parses the command line like clap's `parse`, except for the exit code of a usage error:
+/// 1, as for any other error, never 2, which `zplan --detailed-exitcode` gives to a plan with
+/// changes. `--help` and `--version` print and exit 0.
+///
+/// # Errors
+/// The exit code to end with, once clap has printed what it had to say.
+pub fn parse<T: clap::Parser>() -> Result<T, std::process::ExitCode> {
+    T::try_parse().map_err(|error| {
+        let _ = error.print();
+        std::process::ExitCode::from(u8::from(error.use_stderr()))
+    })
+}
+
+/// zplan's exit codes, at the end of its `--help`.
+const ZPLAN_EXIT_CODES: &str = "Exit codes:
+  0  success; with --detailed-exitcode: nothing to apply
+  1  an error: a usage error, an invalid roster, a failed request, a reference that resolves
+     nowhere; with --detailed-exitcode also a conflict or an account rule a roster user
+     breaks
+  2  with --detailed-exitcode: changes to apply
+  3  refused: a safety threshold (max_*) or min_admins";
+
+/// zapply's exit codes, at the end of its `--help`.
+const ZAPPLY_EXIT_CODES: &str = "Exit codes:
+  0  applied, or nothing to apply
+  1  an error: a usage error, an invalid roster, a failed request, an item that failed or
+     was left unresolved, a field or membership that did not converge
+  3  refused: a stale, edited or other roster's saved plan, a safety threshold (max_*),
+     min_admins
+  130  interrupted (SIGINT, SIGTERM): what was sent was finished and the report written";
+
 /// Show what applying the roster would change in Zendesk; never writes to Zendesk.
 #[derive(Debug, Parser)]
-#[command(name = "zplan", version, long_about = None, max_term_width = 100)]
+#[command(name = "zplan", version, long_about = None, max_term_width = 100, after_help = ZPLAN_EXIT_CODES)]
 pub struct ZplanCli {
     /// The plan's arguments.
     #[command(flatten)]
@@ -350,7 +381,7 @@ pub enum ApplyFormat {
 
 /// `zapply`: make Zendesk match the roster.
 #[derive(Debug, Parser)]
-#[command(name = "zapply", version, long_about = None, max_term_width = 100)]
+#[command(name = "zapply", version, long_about = None, max_term_width = 100, after_help = ZAPPLY_EXIT_CODES)]
 pub struct ZapplyCli {
     /// The apply's arguments.
     #[command(flatten)]

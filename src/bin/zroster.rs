@@ -3,10 +3,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = zroster::cli::ZrosterCli::parse();
+    let cli = match zroster::cli::parse::<zroster::cli::ZrosterCli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     // Not locked for the whole run: progress lines and bars are written from other threads
     // while the command runs.
     let mut err = std::io::stderr();

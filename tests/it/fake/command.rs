@@ -169,7 +169,7 @@ fn a_bad_state_file_is_a_clear_error() {
         .args(["fake", "--fault-5xx", "2"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
 }
 
 /// Runs `zroster fake ARGS`, expecting it to stop on its own within seconds (an emulator
@@ -209,10 +209,10 @@ fn knobs_out_of_range_are_refused_by_the_same_rule_from_flags_and_from_the_state
         ("rate_limit", "0", "at least 1 request a minute"),
         ("max_jobs", "0", "at least 1 job"),
     ] {
-        // A flag out of range is a usage error, as clap reports it.
+        // A flag out of range is a usage error, as clap reports it (exit 1, like every error).
         let flag = format!("--{}", knob.replace('_', "-"));
         let (code, stderr) = refused(&[&flag, value]);
-        assert_eq!(code, Some(2));
+        assert_eq!(code, Some(1));
         let expected = format!("error: invalid value '{value}' for '{flag} <");
         assert!(stderr.starts_with(&expected), "{stderr}");
         assert!(
