@@ -37,8 +37,11 @@ pub(super) fn run(
         &loaded.roster,
         err,
     ))?;
-    // Sealed whatever the format: the JSON printed is a plan `zapply` takes too.
-    plan.seal();
+    // Sealed only where the plan is written as JSON (`--out`, `--format json`, both plans
+    // `zapply` takes): hashing a large plan is not free, and the other formats never show it.
+    if args.out.is_some() || matches!(args.format, PlanFormat::Json) {
+        plan.seal();
+    }
     let options = RenderOptions {
         color: super::use_color(args.color, std::io::stdout().is_terminal()),
         mask_emails: args.mask_emails,
