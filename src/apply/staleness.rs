@@ -260,38 +260,36 @@ pub async fn check_creates(
     if creates.is_empty() {
         return Ok(None);
     }
-    let keys = creates
+    let keys: Vec<(Option<String>, Option<String>)> = creates
         .iter()
         .map(|c| (text(c, UserField::ExternalId), text(c, UserField::Email)))
         .collect();
-    let holders = find_key_holders(client, keys).await?;
+    let holders = find_key_holders(client, keys.clone()).await?;
     let names = super::names::Names::from_references(&plan.references);
-    let active = || holders.users.values().filter(|u| u.active);
+    // Active holders by lower-case key, looked up once for every create.
+    let mut by_external_id = HashMap::new();
+    let mut by_email = HashMap::new();
+    for user in holders.users.values().filter(|u| u.active) {
+        if let Some(id) = &user.external_id {
+            by_external_id.insert(id.to_lowercase(), user.id);
+        }
+        if let Some(email) = &user.email {
+            by_email.insert(email.to_lowercase(), user.id);
+        }
+    }
     let mut changed = Vec::new();
-    for create in creates {
-        let (external_id, email) = (
-            text(create, UserField::ExternalId),
-            text(create, UserField::Email),
-        );
-        let by_external_id = external_id.as_deref().and_then(|key| {
-            active()
-                .find(|u| {
-                    u.external_id
-                        .as_deref()
-                        .is_some_and(|id| id.eq_ignore_ascii_case(key))
-                })
-                .map(|u| (u.id, format!("external_id:{key}")))
+    for (create, (external_id, email)) in creates.into_iter().zip(keys) {
+        let by_external_id = external_id.and_then(|key| {
+            let id = *by_external_id.get(&key.to_lowercase())?;
+            Some((id, format!("external_id:{key}")))
         });
-        let by_email = email.as_deref().and_then(|key| {
-            let primary = active().find(|u| {
-                u.email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(key))
-            });
-            primary
-                .map(|u| u.id)
-                .or_else(|| holders.secondary_emails.get(&key.to_lowercase()).copied())
-                .map(|id| (id, format!("email:{key}")))
+        let by_email = email.and_then(|key| {
+            let lower = key.to_lowercase();
+            let id = by_email
+                .get(&lower)
+                .or_else(|| holders.secondary_emails.get(&lower))
+                .copied()?;
+            Some((id, format!("email:{key}")))
         });
         if let Some((id, key)) = by_external_id.or(by_email) {
             let user = holders.users.get(&id);
