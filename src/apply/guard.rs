@@ -24,15 +24,13 @@ use crate::state::{Addresses, Interner, LiveUser, read_addresses};
 use crate::zendesk::wire::{Role, User};
 use crate::zendesk::{ReadClient, ZendeskError};
 
-/// What evaluating the rules again found.
+/// What evaluating the rules found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rechecked {
     /// Changes blocked now that the plan did not block, by index.
     pub blocked: Vec<usize>,
-    /// Users whose secondary addresses were not read (beyond the bound).
-    pub addresses_unread: usize,
-    /// Requests the check took.
-    pub requests: u64,
+    /// The secondary addresses read for `protect`, the users left unread and the requests.
+    pub addresses: Addresses,
 }
 
 /// Evaluates the plan's safety rules against the account: `users` are the users the plan
@@ -45,7 +43,6 @@ pub async fn recheck(
     users: Vec<User>,
     admins: Option<BTreeMap<u64, Box<LiveUser>>>,
 ) -> Result<Rechecked, ZendeskError> {
-    let before = client.stats().requests;
     let me = client.me().await?;
     let mut interner = Interner::default();
     let mut live = if let Some(admins) = admins {
@@ -60,21 +57,29 @@ pub async fn recheck(
     for user in users {
         live.insert(user.id, Box::new(LiveUser::from_wire(user, &mut interner)));
     }
-    let wanted = plan.users_needing_addresses(&live);
+    enforce(plan, client, me.id, &live).await
+}
+
+/// Reads the secondary addresses `protect` must see (none when it names no address) and
+/// evaluates the safety rules with the plan's settings against `users` (the users the
+/// changes name and every admin) and the authenticated user `me`. `zplan` calls it with the
+/// state it fetched, `zapply` ([`recheck`]) with the account as it reads it again.
+pub async fn enforce(
+    plan: &mut Plan,
+    client: &ReadClient,
+    me: u64,
+    users: &BTreeMap<u64, Box<LiveUser>>,
+) -> Result<Rechecked, ZendeskError> {
+    let wanted = plan.users_needing_addresses(users);
     let addresses = if wanted.is_empty() {
         Addresses::default()
     } else {
         read_addresses(client, &wanted).await?
     };
-    let facts = Facts {
-        me: me.id,
-        users: &live,
+    let blocked = plan.enforce_safety(&Facts {
+        me,
+        users,
         addresses: &addresses.by_user,
-    };
-    let blocked = plan.enforce_safety(&facts);
-    Ok(Rechecked {
-        blocked,
-        addresses_unread: addresses.unread.len(),
-        requests: client.stats().requests.saturating_sub(before),
-    })
+    });
+    Ok(Rechecked { blocked, addresses })
 }

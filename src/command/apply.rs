@@ -120,6 +120,7 @@ async fn apply(
         let client = connection.write_client(observer)?;
         let run = Run {
             args,
+            saved: matches!(source, Source::Saved(_)),
             client: &client,
             journal,
             progress,
@@ -136,6 +137,8 @@ async fn apply(
 /// resumes, if any.
 struct Run<'a> {
     args: &'a ApplyArgs,
+    /// Whether the argument is a saved plan (rather than roster paths).
+    saved: bool,
     client: &'a WriteClient,
     journal: Arc<Journal>,
     progress: Arc<ApplyProgress>,
@@ -246,6 +249,13 @@ impl Run<'_> {
         let rechecked = guard::recheck(plan, self.client, users, admins)
             .await
             .map_err(|e| Error::Check(staleness::CheckError::Zendesk(e)))?;
+        if !rechecked.addresses.unread.is_empty() {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "warning: {}",
+                super::connect::unread_note(rechecked.addresses.unread.len())
+            );
+        }
         for &i in &rechecked.blocked {
             let change = &plan.changes[i];
             let action = serde_json::to_value(change.action).unwrap_or_default();
@@ -344,12 +354,12 @@ impl Run<'_> {
             });
         }
         let count = plan.applicable().count();
-        let resuming_saved = self.previous.is_some() && saved_plan(&args.paths).is_some();
+        let resuming_saved = self.previous.is_some() && self.saved;
         if count == 0 && !resuming_saved {
             write_out(out, b"Nothing to apply.\n")?;
             return Ok(ExitStatus::Success);
         }
-        if saved_plan(&args.paths).is_none() && !args.auto_approve {
+        if !self.saved && !args.auto_approve {
             if !std::io::stdin().is_terminal() {
                 return Err(Error::NotConfirmed);
             }
@@ -431,7 +441,7 @@ impl Run<'_> {
     fn what_is_left(&self) -> String {
         let plan = self.args.paths.iter().map(|p| p.display().to_string());
         let plan = plan.collect::<Vec<_>>().join(" ");
-        let approve = if saved_plan(&self.args.paths).is_some() {
+        let approve = if self.saved {
             let mut rosters = String::new();
             for path in &self.args.roster {
                 let _ = write!(rosters, " --roster {}", path.display());

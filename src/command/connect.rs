@@ -6,8 +6,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::apply::guard;
 use crate::cli::ConnectionArgs;
-use crate::plan::{Facts, Plan, Planner};
+use crate::plan::{Plan, Planner};
 use crate::roster::Roster;
 use crate::state::{self, LiveState, StateQuery};
 use crate::zendesk::{
@@ -109,33 +110,31 @@ pub(super) async fn plan_guarded(
     err: &mut dyn std::io::Write,
 ) -> Result<Plan, Error> {
     let mut plan = Planner::build(roster, live, &roster.digest);
-    let wanted = plan.users_needing_addresses(&live.users);
-    if wanted.is_empty() {
-        return Ok(plan);
-    }
-    let addresses = state::read_addresses(client, &wanted).await?;
-    plan.enforce_safety(&Facts {
-        me: live.me.id,
-        users: &live.users,
-        addresses: &addresses.by_user,
-    });
+    let checked = guard::enforce(&mut plan, client, live.me.id, &live.users).await?;
+    let addresses = checked.addresses;
     if !addresses.unread.is_empty() {
-        plan.notes.push(format!(
-            "`protect` was matched against the primary address only for {} of the users whose access the plan lowers or whose role it changes: reading the addresses of more than {} takes a request each",
-            addresses.unread.len(),
-            state::ADDRESS_READS_AT_MOST,
-        ));
+        plan.notes.push(unread_note(addresses.unread.len()));
     }
-    let _ = writeln!(
-        err,
-        "read the addresses of {} the plan lowers the access of or changes the role of, for `protect`, with {}",
-        crate::render::plural(addresses.by_user.len(), "user"),
-        crate::render::plural(
-            usize::try_from(addresses.requests).unwrap_or(usize::MAX),
-            "request"
-        ),
-    );
+    if !addresses.by_user.is_empty() {
+        let _ = writeln!(
+            err,
+            "read the addresses of {} the plan lowers the access of or changes the role of, for `protect`, with {}",
+            crate::render::plural(addresses.by_user.len(), "user"),
+            crate::render::plural(
+                usize::try_from(addresses.requests).unwrap_or(usize::MAX),
+                "request"
+            ),
+        );
+    }
     Ok(plan)
+}
+
+/// What the plan says of the users whose identities were not read for `protect`.
+pub(super) fn unread_note(unread: usize) -> String {
+    format!(
+        "`protect` was matched against the primary address only for {unread} of the users whose access the plan lowers or whose role it changes: reading the addresses of more than {} takes a request each",
+        state::ADDRESS_READS_AT_MOST,
+    )
 }
 
 /// Fetches the live state for `query` through a read-only client, with a spinner on a
