@@ -27,7 +27,7 @@ fn plan(sandbox: &Sandbox, roster: &str) -> Value {
     serde_json::from_str(&stdout).unwrap()
 }
 
-fn user<'s>(state: &'s Value, email: &str) -> &'s Value {
+pub(crate) fn user<'s>(state: &'s Value, email: &str) -> &'s Value {
     state["users"]
         .as_array()
         .unwrap()

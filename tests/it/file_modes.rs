@@ -11,7 +11,8 @@ use serde_json::json;
 use crate::apply::{sandbox, stderr};
 use crate::common::{assert_code, bin, roster_file, run};
 
-fn mode(path: &Path) -> u32 {
+/// The permission bits of `path`.
+pub(crate) fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .permissions()

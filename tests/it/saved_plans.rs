@@ -45,6 +45,16 @@ fn edit(path: &str, reseal: bool, edit: impl FnOnce(&mut Value)) {
     std::fs::write(path, text).unwrap();
 }
 
+/// An emulator holding [`account`], a roster file of `text` and the plan `zplan --out` saved
+/// of it: the sandbox, the directory holding both, the roster's path and the plan's.
+fn planned(text: &str) -> (Sandbox, tempfile::TempDir, String, String) {
+    let sandbox = sandbox(&account());
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, text);
+    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    (sandbox, dir, roster, saved)
+}
+
 fn user(sandbox: &Sandbox, id: u64) -> Value {
     sandbox.state()["users"]
         .as_array()
@@ -57,13 +67,9 @@ fn user(sandbox: &Sandbox, id: u64) -> Value {
 
 #[test]
 fn an_edited_plan_is_refused_and_nothing_is_written() {
-    let sandbox = sandbox(&account());
-    let dir = tempfile::tempdir().unwrap();
-    let roster = roster_file(
-        &dir,
-        &format!("{SETTINGS}users:\n  - {{ external_id: emp-5, name: Dee Dunn }}\n"),
-    );
-    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    let (sandbox, _dir, _roster, saved) = planned(&format!(
+        "{SETTINGS}users:\n  - {{ external_id: emp-5, name: Dee Dunn }}\n"
+    ));
     edit(&saved, false, |plan| {
         plan["changes"][0]["fields"][0]["after"] = json!("Mallory");
     });
@@ -81,13 +87,9 @@ fn an_edited_plan_is_refused_and_nothing_is_written() {
 
 #[test]
 fn a_change_moved_to_a_protected_user_is_blocked_at_apply_time() {
-    let sandbox = sandbox(&account());
-    let dir = tempfile::tempdir().unwrap();
-    let roster = roster_file(
-        &dir,
-        &format!("{SETTINGS}users:\n  - {{ external_id: emp-5, role: end-user }}\n"),
-    );
-    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    let (sandbox, _dir, _roster, saved) = planned(&format!(
+        "{SETTINGS}users:\n  - {{ external_id: emp-5, role: end-user }}\n"
+    ));
     // Dee's demotion, pointed at Ben (protected), touched entry and all, digest recomputed.
     edit(&saved, true, |plan| {
         plan["changes"][0]["id"] = json!(2);
@@ -111,13 +113,9 @@ fn a_change_moved_to_a_protected_user_is_blocked_at_apply_time() {
 
 #[test]
 fn a_change_naming_a_user_the_plan_does_not_record_is_refused() {
-    let sandbox = sandbox(&account());
-    let dir = tempfile::tempdir().unwrap();
-    let roster = roster_file(
-        &dir,
-        &format!("{SETTINGS}users:\n  - {{ external_id: emp-5, role: end-user }}\n"),
-    );
-    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
+    let (sandbox, _dir, _roster, saved) = planned(&format!(
+        "{SETTINGS}users:\n  - {{ external_id: emp-5, role: end-user }}\n"
+    ));
     edit(&saved, true, |plan| plan["changes"][0]["id"] = json!(2));
     let (output, stdout) = run(sandbox.zapply().arg(&saved));
     let stderr = stderr(&output);
@@ -131,13 +129,9 @@ fn a_change_naming_a_user_the_plan_does_not_record_is_refused() {
 
 #[test]
 fn a_block_removed_from_the_authenticated_users_suspension_is_put_back() {
-    let sandbox = sandbox(&account());
-    let dir = tempfile::tempdir().unwrap();
-    let roster = roster_file(
-        &dir,
+    let (sandbox, _dir, _roster, saved) = planned(
         "settings:\n  manage: { roles: [admin] }\n  prune: suspend\nusers:\n  - { external_id: emp-2, role: admin }\n",
     );
-    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
     let plan: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
     assert_eq!(
         plan["changes"][0]["blocked"],
@@ -319,13 +313,9 @@ fn the_authenticated_users_primary_email_is_never_changed() {
 
 #[test]
 fn a_user_someone_created_after_the_plan_is_never_overwritten_by_its_create() {
-    let sandbox = sandbox(&account());
-    let dir = tempfile::tempdir().unwrap();
-    let roster = roster_file(
-        &dir,
+    let (sandbox, dir, _roster, saved) = planned(
         "users:\n  - { email: jane@acme.com, name: Jane Smith, role: agent }\n  - { external_id: emp-9, name: Nine, email: nine@acme.com }\n",
     );
-    let saved = save_plan(&sandbox, &dir, &roster, "plan.json");
     // After the plan: someone makes jane@ an admin (the search does not show her yet).
     sandbox.api_post(
         "users",
@@ -342,13 +332,8 @@ fn a_user_someone_created_after_the_plan_is_never_overwritten_by_its_create() {
     );
     let requests = sandbox.requests();
     assert_eq!(writes(&requests), 0, "{requests:#}");
-    let jane = sandbox.state()["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == "jane@acme.com")
-        .cloned()
-        .unwrap();
+    let state = sandbox.state();
+    let jane = crate::apply::user(&state, "jane@acme.com");
     assert_eq!(
         (jane["name"].as_str(), jane["role"].as_str()),
         (Some("Jane Admin"), Some("admin"))

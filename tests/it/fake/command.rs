@@ -103,11 +103,7 @@ async fn state_round_trips_through_save_and_state_flags() {
     let text = std::fs::read_to_string(&saved).expect("saved state");
     // It holds every user's name and email: readable by its owner alone.
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-    }
+    assert_eq!(crate::file_modes::mode(&saved), 0o600);
     let state: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(state["account"]["plan"], "professional");
     assert_eq!(state["account"]["rate_limit"], 50);
