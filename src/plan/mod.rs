@@ -133,29 +133,7 @@ impl Plan {
 
     /// `sha256:` and the hex SHA-256 of the plan's compact JSON, hashed as it is written.
     fn content_digest(&self) -> String {
-        use sha2::Digest as _;
-        use std::fmt::Write as _;
-        struct Hashing(sha2::Sha256);
-        impl std::io::Write for Hashing {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.update(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut hashing = Hashing(sha2::Sha256::new());
-        // Serialising a plan to a writer that cannot fail does not fail.
-        let _ = serde_json::to_writer(&mut hashing, self);
-        hashing
-            .0
-            .finalize()
-            .iter()
-            .fold("sha256:".to_owned(), |mut hex, b| {
-                let _ = write!(hex, "{b:02x}");
-                hex
-            })
+        format!("sha256:{}", self.digest())
     }
 
     /// What names this plan in an apply journal: its [`Plan::plan_digest`] when it was
@@ -176,12 +154,28 @@ impl Plan {
     pub fn digest(&self) -> String {
         use sha2::Digest as _;
         use std::fmt::Write as _;
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        let hash = sha2::Sha256::digest(&json);
-        hash.iter().fold(String::new(), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        })
+        /// Hashes what is written to it: the plan is never held as text.
+        struct Hashing(sha2::Sha256);
+        impl std::io::Write for Hashing {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.update(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut hashing = Hashing(sha2::Sha256::new());
+        // Serialising a plan to a writer that cannot fail does not fail.
+        let _ = serde_json::to_writer(&mut hashing, self);
+        hashing
+            .0
+            .finalize()
+            .iter()
+            .fold(String::new(), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            })
     }
 }
 
