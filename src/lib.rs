@@ -19,6 +19,7 @@ pub mod plan;
 mod private_file;
 pub mod render;
 pub mod roster;
+pub mod schema;
 pub mod state;
 pub mod zendesk;
 

@@ -46,10 +46,7 @@ pub const SCHEMA_PATH: &str = "schema/plan.schema.json";
 /// The JSON Schema of a saved plan, pretty-printed with a trailing newline.
 #[must_use]
 pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(Plan);
-    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
-    text.push('\n');
-    text
+    crate::schema::generate::<Plan>(SCHEMA_PATH)
 }
 
 /// What applying the roster would change.
@@ -57,6 +54,7 @@ pub fn schema_json() -> String {
 #[schemars(title = "zroster plan")]
 pub struct Plan {
     /// The version of this JSON form; `2`.
+    #[schemars(extend("const" = FORMAT_VERSION))]
     pub format_version: u32,
     /// The account the plan was made for (its base URL).
     pub account: String,

@@ -8,8 +8,5 @@ pub const SCHEMA_PATH: &str = "schema/roster.schema.json";
 /// The roster file's JSON Schema, pretty-printed with a trailing newline.
 #[must_use]
 pub fn to_json() -> String {
-    let schema = schemars::schema_for!(Document);
-    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
-    text.push('\n');
-    text
+    crate::schema::generate::<Document>(SCHEMA_PATH)
 }
