@@ -11,6 +11,8 @@
 mod section;
 mod value;
 
+pub(crate) use value::PERMISSIONS;
+
 #[cfg(test)]
 mod tests;
 
