@@ -17,4 +17,5 @@ mod plan;
 mod saved_plans;
 mod scenarios;
 mod schema;
+mod schema_agreement;
 mod validate;
