@@ -306,13 +306,12 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Where the roster file's `$schema` comment points.
-    #[arg(
-        long,
-        value_name = "PATH_OR_URL",
-        default_value = "schema/roster.schema.json"
-    )]
-    pub schema: String,
+    /// Where the roster file's `$schema` comment points: a URL, or a path, written relative
+    /// to the exported file so that editors find it from there. By default
+    /// `schema/roster.schema.json` when that file is here, else the schema published for
+    /// this release.
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub schema: Option<String>,
     /// Export from a local emulator seeded from this state file instead of a real account.
     #[arg(long, value_name = "STATE_FILE")]
     pub sandbox: Option<PathBuf>,

@@ -6,6 +6,7 @@ mod client;
 mod common;
 mod convergence;
 mod examples;
+mod export;
 mod fake;
 mod file_modes;
 mod hostile;
