@@ -16,6 +16,12 @@ pub const ZENDESK_API_TOKEN: &str = "ZENDESK_API_TOKEN";
 pub const ZENDESK_OAUTH_TOKEN: &str = "ZENDESK_OAUTH_TOKEN";
 /// Disables colours in human output when set to any non-empty value (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
+/// Set by CI services (GitHub Actions, GitLab CI, most others): `zapply` never asks for
+/// confirmation, as with `--no-input`. Unset, empty, `false` or `0` means not in CI.
+pub const CI: &str = "CI";
+/// Set to `true` by GitHub Actions: plan problems and roster errors are also written as
+/// workflow commands, which annotate the roster lines of the pull request.
+pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
 /// Test only: when set to `1`, retry and pacing delays are skipped so tests stay fast.
 pub const ZROSTER_TEST_NO_DELAY: &str = "ZROSTER_TEST_NO_DELAY";
 /// Test only: directory of recorded Zendesk exchanges that fidelity tests compare against

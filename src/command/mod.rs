@@ -46,6 +46,7 @@ pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         Command::Plan(args) => plan::run(&args, out, err),
         Command::Apply(args) => apply::run(&args, out, err),
         Command::Export(args) => export::run(&args, out, err),
+        Command::Show(args) => show::run(&args, out, err),
         Command::Fake(args) => fake::run(&args, out, err),
     }
 }
@@ -76,6 +77,7 @@ mod interrupt;
 mod plan;
 mod progress;
 mod schema;
+mod show;
 mod validate;
 
 /// Whether to colour output written to a terminal (`is_terminal`), following `--color` and
@@ -88,6 +90,48 @@ pub(crate) fn use_color(choice: crate::cli::ColorChoice, is_terminal: bool) -> b
             is_terminal && std::env::var_os(crate::env_vars::NO_COLOR).is_none_or(|v| v.is_empty())
         }
     }
+}
+
+/// Whether the command runs in a CI job (the `CI` variable set, and not to `false` or `0`):
+/// nothing asks a question there.
+fn in_ci() -> bool {
+    std::env::var(crate::env_vars::CI).is_ok_and(|v| !matches!(v.as_str(), "" | "false" | "0"))
+}
+
+/// Whether the command runs as a step of a GitHub Actions job (`GITHUB_ACTIONS=true`).
+#[must_use]
+pub fn in_github_actions() -> bool {
+    std::env::var(crate::env_vars::GITHUB_ACTIONS).is_ok_and(|v| v == "true")
+}
+
+/// Writes a plan's refusals, errors and changes blocked by an error of the roster to
+/// standard error, the job log of a pipeline, whatever the format of the plan on standard
+/// output: as `error:` lines unless `shown` (the human plan on a terminal already shows
+/// them), and in a GitHub Actions job also as workflow commands, which annotate the roster
+/// lines in the pull request.
+fn report_problems(
+    problems: &[crate::render::Problem<'_>],
+    shown: bool,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    if !shown {
+        written(crate::render::write_problems(
+            err,
+            problems,
+            crate::render::ProblemFormat::Human,
+        ))?;
+    }
+    if in_github_actions() {
+        written(crate::render::write_problems(
+            err,
+            problems,
+            crate::render::ProblemFormat::Github,
+        ))?;
+    }
+    Ok(())
 }
 
 /// The result of writing to the command's output (standard output). A closed pipe

@@ -15,7 +15,10 @@ pub(crate) fn root() -> PathBuf {
 /// off, so that relative paths in its output are stable.
 pub(crate) fn bin(name: &str) -> Command {
     let mut command = Command::new(insta_cmd::get_cargo_bin(name));
-    command.current_dir(root()).env("NO_COLOR", "1");
+    command
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS");
     command
 }
 
