@@ -31,6 +31,11 @@ pub enum Command {
     Export(ExportArgs),
     /// Show a saved plan (`zplan --out`) again, in any format; reads nothing else.
     Show(ShowArgs),
+    /// Print a shell's completion script for one of the binaries.
+    Completions(CompletionsArgs),
+    /// Write the manual pages of `zroster`, its subcommands, `zplan` and `zapply` into a
+    /// directory (`zroster.1`, `zroster-validate.1`, …, `zplan.1`, `zapply.1`).
+    Man(ManArgs),
     /// Run the local Zendesk emulator on 127.0.0.1 until SIGINT or SIGTERM.
     Fake(FakeArgs),
 }
@@ -67,6 +72,52 @@ pub struct ShowArgs {
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Arguments of `zroster completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+    /// The binary to complete.
+    #[arg(long = "bin", value_enum, default_value_t = Binary::Zroster)]
+    pub binary: Binary,
+}
+
+/// The binaries zroster installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Binary {
+    /// `zroster`.
+    Zroster,
+    /// `zplan`.
+    Zplan,
+    /// `zapply`.
+    Zapply,
+}
+
+impl Binary {
+    /// Every binary.
+    pub const ALL: [Binary; 3] = [Binary::Zroster, Binary::Zplan, Binary::Zapply];
+
+    /// The clap definition of the binary's command line.
+    #[must_use]
+    pub fn command(self) -> clap::Command {
+        use clap::CommandFactory;
+        match self {
+            Binary::Zroster => ZrosterCli::command(),
+            Binary::Zplan => ZplanCli::command(),
+            Binary::Zapply => ZapplyCli::command(),
+        }
+    }
+}
+
+/// Arguments of `zroster man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The directory to write the pages into (made if missing).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// Arguments of `zroster schema`.
@@ -372,6 +423,11 @@ pub struct ConnectionArgs {
     /// Share of the account's per-minute rate limit this run may use, from 0.05 to 1.
     #[arg(long, value_name = "SHARE", default_value_t = 0.5)]
     pub rate_limit_share: f64,
+    /// Log each request on standard error: its endpoint, status, time and the rate-limit
+    /// headers (`-v`); also its query, waits for the rate limit and job progress (`-vv`).
+    /// Never a credential.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Longest time, in seconds, one request may take with all its retries and waits
     /// (`Retry-After`, the rate limit, backoff); a wait that would pass it is an error.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]

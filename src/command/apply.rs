@@ -114,7 +114,10 @@ async fn apply(
 ) -> Result<ExitStatus, Error> {
     let connection = Connection::open(args.sandbox.as_deref(), &args.connection).await?;
     let journal = Arc::new(Journal::at_or_default(args.journal.as_deref()));
-    let progress = Arc::new(ApplyProgress::new());
+    let progress = Arc::new(ApplyProgress::new(
+        super::use_color(args.color, std::io::stderr().is_terminal()),
+        args.connection.verbose > 0,
+    ));
     let observer: Arc<dyn Observer> = Arc::new(Tee(vec![journal.clone(), progress.clone()]));
     let status = async {
         let client = connection.write_client(observer)?;

@@ -47,6 +47,8 @@ pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         Command::Apply(args) => apply::run(&args, out, err),
         Command::Export(args) => export::run(&args, out, err),
         Command::Show(args) => show::run(&args, out, err),
+        Command::Completions(args) => manual::completions(&args, out),
+        Command::Man(args) => manual::man(&args, out),
         Command::Fake(args) => fake::run(&args, out, err),
     }
 }
@@ -74,20 +76,32 @@ mod connect;
 mod export;
 mod fake;
 mod interrupt;
+mod manual;
 mod plan;
 mod progress;
+mod request_log;
 mod schema;
 mod show;
 mod validate;
 
-/// Whether to colour output written to a terminal (`is_terminal`), following `--color` and
-/// `NO_COLOR`.
+/// Whether to colour output written to a stream that `is_terminal` or not. `--color always`
+/// and `never` decide; with `auto`, a non-empty `NO_COLOR` turns colours off, then
+/// `CLICOLOR_FORCE` (not `0`) turns them on even where the output is not a terminal, and
+/// otherwise only a terminal that is not `TERM=dumb` gets them.
 pub(crate) fn use_color(choice: crate::cli::ColorChoice, is_terminal: bool) -> bool {
+    use crate::env_vars::{CLICOLOR_FORCE, NO_COLOR, TERM};
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     match choice {
         crate::cli::ColorChoice::Always => true,
         crate::cli::ColorChoice::Never => false,
         crate::cli::ColorChoice::Auto => {
-            is_terminal && std::env::var_os(crate::env_vars::NO_COLOR).is_none_or(|v| v.is_empty())
+            if set(NO_COLOR).is_some() {
+                false
+            } else if set(CLICOLOR_FORCE).is_some_and(|v| v != "0") {
+                true
+            } else {
+                is_terminal && set(TERM).is_none_or(|term| term != "dumb")
+            }
         }
     }
 }

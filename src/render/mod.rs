@@ -163,7 +163,7 @@ fn is_multiline(field: &FieldChange) -> bool {
 }
 
 /// A count with thousands separators: `12,345`.
-fn count(n: usize) -> String {
+pub(crate) fn count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {

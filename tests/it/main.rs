@@ -18,4 +18,5 @@ mod plan;
 mod saved_plans;
 mod scenarios;
 mod schema;
+mod terminal;
 mod validate;

@@ -154,43 +154,6 @@ fn show_renders_a_saved_plan_again_in_every_format_and_refuses_an_edited_one() {
     assert_eq!(output.status.code(), Some(1));
 }
 
-/// `command` run on a terminal (`script` gives it a pseudo-terminal) with `input` typed, for
-/// at most 20 seconds; what the terminal showed.
-fn on_a_terminal(command: &std::process::Command, input: &str) -> (Option<i32>, String) {
-    use std::fmt::Write as _;
-    use std::io::Write as _;
-    let mut line = format!("timeout 20 {}", command.get_program().to_string_lossy());
-    for arg in command.get_args() {
-        let _ = write!(line, " '{}'", arg.to_string_lossy());
-    }
-    let mut script = std::process::Command::new("script");
-    script
-        .args(["-qec", &line, "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped());
-    if let Some(dir) = command.get_current_dir() {
-        script.current_dir(dir);
-    }
-    for (key, value) in command.get_envs() {
-        match value {
-            Some(value) => script.env(key, value),
-            None => script.env_remove(key),
-        };
-    }
-    let mut child = script.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
-
 #[test]
 fn zapply_asks_on_a_terminal_but_never_with_no_input_or_in_ci() {
     let sandbox = Sandbox::start(&serde_json::from_str(STATE).unwrap());
@@ -202,7 +165,7 @@ fn zapply_asks_on_a_terminal_but_never_with_no_input_or_in_ci() {
     // On a terminal it asks; `n` applies nothing.
     let mut zapply = sandbox.zapply();
     zapply.arg(&roster).env_remove("CI");
-    let (code, shown) = on_a_terminal(&zapply, "n\n");
+    let (code, shown) = crate::common::on_a_terminal(&zapply, "n\n");
     assert!(shown.contains("Apply these 1 changes to"), "{shown}");
     assert!(shown.contains("Not applied."), "{shown}");
     assert_eq!(code, Some(1));
@@ -213,7 +176,7 @@ fn zapply_asks_on_a_terminal_but_never_with_no_input_or_in_ci() {
         if let Some(ci) = ci {
             zapply.env("CI", ci);
         }
-        let (code, shown) = on_a_terminal(&zapply, "y\n");
+        let (code, shown) = crate::common::on_a_terminal(&zapply, "y\n");
         assert!(!shown.contains("Apply these"), "{shown}");
         assert!(
             shown.contains("not applying without confirmation"),
