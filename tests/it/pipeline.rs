@@ -67,6 +67,12 @@ fn in_github_actions_problems_are_annotations_on_their_roster_lines() {
         .args(["--format", "json", &roster]));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3));
+    // The human summary line names the rule.
+    let (_, human) = run(sandbox.zplan().arg(&roster));
+    assert!(
+        human.contains("\nPlan: refused by `max_deletes`; 2 to delete;"),
+        "{human}"
+    );
     assert!(
         stderr.contains("::error title=zplan%3A refused::refused by `max_deletes`: "),
         "{stderr}"
