@@ -121,6 +121,20 @@ fn markdown_without_a_plan_says_why() {
         "{stdout}"
     );
     assert!(!stdout.contains("wrong"), "{stdout}");
+
+    // A plan shown, then an error (the plan cannot be saved): no second document.
+    let (output, stdout) = run(sandbox.zplan().args([
+        "--format",
+        "markdown",
+        "--out",
+        "/nonexistent/plan.json",
+        &roster,
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        !stdout.is_empty() && !stdout.contains("could not make a plan"),
+        "{stdout}"
+    );
 }
 
 #[test]
