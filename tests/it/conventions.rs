@@ -1,5 +1,6 @@
-//! What a pipeline sees: problems on standard error and as GitHub annotations whatever the
-//! format, a markdown document on standard output even without a plan.
+//! CLI conventions a pipeline relies on: problems on standard error and as GitHub
+//! annotations whatever the format, a markdown document on standard output even without a
+//! plan, `zroster show`, and no prompt with `--no-input` or in CI.
 
 use crate::common::{Sandbox, bin, roster_file, run};
 
