@@ -323,3 +323,48 @@ fn an_apply_whose_run_is_cancelled_stops_with_130_and_resumes_from_its_journal()
     assert_eq!(run(&apply_step("resume"), resumed.path(), &sandbox), "0");
     assert_eq!(run(&left_step(), resumed.path(), &sandbox), "0");
 }
+
+#[test]
+fn a_pull_request_with_a_broken_roster_gets_the_errors_as_its_comment_and_annotations() {
+    let sandbox = Sandbox::from_file("examples/acme/zendesk-state.json");
+    let pull_request = workspace();
+    let people = pull_request.path().join("roster/broken.yaml");
+    std::fs::write(
+        &people,
+        "users:\n  - { name: Zed Broken, email: zed@acme.com, role: agent, groups: [Nowhere] }\n",
+    )
+    .unwrap();
+    let step = step("zplan.yml", "Plan", &secret);
+    let output = command(&step, pull_request.path(), &sandbox)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let log = format!("{}\n{stderr}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(exit_code(pull_request.path(), &log), "1");
+    // The comment: the plan with the error at its top.
+    let comment = std::fs::read_to_string(pull_request.path().join("plan.md")).unwrap();
+    assert!(comment.contains("Nowhere"), "{comment}");
+    // The job log: the error, and an annotation on its roster line.
+    assert!(
+        stderr.contains("::error file=roster/broken.yaml,line=2,")
+            && stderr.contains("error: roster/broken.yaml:2:"),
+        "{log}"
+    );
+
+    // A roster that does not load: the comment says why there is no plan.
+    std::fs::write(&people, "users:\n  - { email: zed@acme.com, rol: agent }\n").unwrap();
+    let output = command(&step, pull_request.path(), &sandbox)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(exit_code(pull_request.path(), &stderr), "1");
+    let comment = std::fs::read_to_string(pull_request.path().join("plan.md")).unwrap();
+    assert!(
+        comment.starts_with("### zplan could not make a plan") && comment.contains("`rol`"),
+        "{comment}"
+    );
+    assert!(
+        stderr.contains("::error file=roster/broken.yaml,line=2,"),
+        "{stderr}"
+    );
+}
