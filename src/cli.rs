@@ -29,6 +29,13 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Write the live account as a roster, to start a repository from.
     Export(ExportArgs),
+    /// Show a saved plan (`zplan --out`) again, in any format; reads nothing else.
+    Show(ShowArgs),
+    /// Print a shell's completion script for one of the binaries.
+    Completions(CompletionsArgs),
+    /// Write the manual pages of `zroster`, its subcommands, `zplan` and `zapply` into a
+    /// directory (`zroster.1`, `zroster-validate.1`, …, `zplan.1`, `zapply.1`).
+    Man(ManArgs),
     /// Run the local Zendesk emulator on 127.0.0.1 until SIGINT or SIGTERM.
     Fake(FakeArgs),
 }
@@ -48,6 +55,69 @@ pub struct ValidateArgs {
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Arguments of `zroster show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A saved plan (`zplan --out`).
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan: PathBuf,
+    /// How to print the plan.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Show email addresses as `***@domain` (human and markdown).
+    #[arg(long)]
+    pub mask_emails: bool,
+    /// When to use colours.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Arguments of `zroster completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+    /// The binary to complete.
+    #[arg(long = "bin", value_enum, default_value_t = Binary::Zroster)]
+    pub binary: Binary,
+}
+
+/// The binaries zroster installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Binary {
+    /// `zroster`.
+    Zroster,
+    /// `zplan`.
+    Zplan,
+    /// `zapply`.
+    Zapply,
+}
+
+impl Binary {
+    /// Every binary.
+    pub const ALL: [Binary; 3] = [Binary::Zroster, Binary::Zplan, Binary::Zapply];
+
+    /// The clap definition of the binary's command line.
+    #[must_use]
+    pub fn command(self) -> clap::Command {
+        use clap::CommandFactory;
+        match self {
+            Binary::Zroster => ZrosterCli::command(),
+            Binary::Zplan => ZplanCli::command(),
+            Binary::Zapply => ZapplyCli::command(),
+        }
+    }
+}
+
+/// Arguments of `zroster man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The directory to write the pages into (made if missing).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// Arguments of `zroster schema`.
@@ -243,18 +313,18 @@ pub fn parse<T: clap::Parser>() -> Result<T, std::process::ExitCode> {
 
 /// zplan's exit codes, at the end of its `--help`.
 const ZPLAN_EXIT_CODES: &str = "Exit codes:
-  0  success; with --detailed-exitcode: nothing to apply
+  0  a plan; with --detailed-exitcode: a plan with nothing to apply
   1  an error: a usage error, an invalid roster, a failed request, a reference that resolves
-     nowhere; with --detailed-exitcode also a conflict or an account rule a roster user
-     breaks
-  2  with --detailed-exitcode: changes to apply
+     nowhere, a conflict or an account rule a roster user breaks
+  2  with --detailed-exitcode: a plan with changes to apply
   3  refused: a safety threshold (max_*) or min_admins";
 
 /// zapply's exit codes, at the end of its `--help`.
 const ZAPPLY_EXIT_CODES: &str = "Exit codes:
   0  applied, or nothing to apply
   1  an error: a usage error, an invalid roster, a failed request, an item that failed or
-     was left unresolved, a field or membership that did not converge
+     was left unresolved, a field or membership that did not converge, a change not made
+     for a conflict or an account rule a roster user breaks
   3  refused: a stale, edited or other roster's saved plan, a safety threshold (max_*),
      min_admins
   130  interrupted (SIGINT, SIGTERM): what was sent was finished and the report written";
@@ -280,7 +350,8 @@ pub struct PlanArgs {
     /// Also save the plan as JSON, for `zapply PLAN_FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Exit 0 when nothing changes, 2 when something does, 1 on errors and conflicts.
+    /// Exit 2 when the plan has changes to apply, 0 when it has none (errors and conflicts
+    /// exit 1 with or without it).
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Show email addresses as `***@domain` (markdown output, for public pull requests).
@@ -351,6 +422,11 @@ pub struct ConnectionArgs {
     /// Share of the account's per-minute rate limit this run may use, from 0.05 to 1.
     #[arg(long, value_name = "SHARE", default_value_t = 0.5)]
     pub rate_limit_share: f64,
+    /// Log each request on standard error: its endpoint, status, time and the rate-limit
+    /// headers (`-v`); also its query, waits for the rate limit and job progress (`-vv`).
+    /// Never a credential.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Longest time, in seconds, one request may take with all its retries and waits
     /// (`Retry-After`, the rate limit, backoff); a wait that would pass it is an error.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
@@ -394,9 +470,15 @@ pub struct ApplyArgs {
     /// that nothing it touches changed; or roster files or directories, planned and applied.
     #[arg(required = true, value_name = "PLAN_FILE | PATH")]
     pub paths: Vec<PathBuf>,
-    /// Apply a roster's plan without asking (required when standard input is not a terminal).
+    /// Apply a roster's plan without asking (required when standard input is not a terminal,
+    /// with `--no-input`, or when `CI` is set).
     #[arg(long)]
     pub auto_approve: bool,
+    /// Never ask a question, even on a terminal: without `--auto-approve`, a roster's plan
+    /// is shown and not applied (exit 1). Implied when the `CI` variable is set, as CI
+    /// services set it, so a job that allocates a terminal cannot hang at a prompt.
+    #[arg(long)]
+    pub no_input: bool,
     /// Apply even when the plan exceeds a safety limit (`max_deletes`, `max_suspends`,
     /// `max_role_changes`); `min_admins` still holds.
     #[arg(long)]

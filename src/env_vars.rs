@@ -16,6 +16,17 @@ pub const ZENDESK_API_TOKEN: &str = "ZENDESK_API_TOKEN";
 pub const ZENDESK_OAUTH_TOKEN: &str = "ZENDESK_OAUTH_TOKEN";
 /// Disables colours in human output when set to any non-empty value (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
+/// The terminal's type: `dumb` gets no colour, progress bar or spinner.
+pub const TERM: &str = "TERM";
+/// Set to a value other than `0`: colours even where standard output is not a terminal
+/// (`--color auto` only; `NO_COLOR` still wins). See <https://bixense.com/clicolors/>.
+pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
+/// Set by CI services (GitHub Actions, GitLab CI, most others): `zapply` never asks for
+/// confirmation, as with `--no-input`. Unset, empty, `false` or `0` means not in CI.
+pub const CI: &str = "CI";
+/// Set to `true` by GitHub Actions: plan problems and roster errors are also written as
+/// workflow commands, which annotate the roster lines of the pull request.
+pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
 /// Test only: when set to `1`, retry and pacing delays are skipped so tests stay fast.
 pub const ZROSTER_TEST_NO_DELAY: &str = "ZROSTER_TEST_NO_DELAY";
 /// Test only: directory of recorded Zendesk exchanges that fidelity tests compare against

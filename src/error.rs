@@ -177,6 +177,19 @@ impl Error {
         }
     }
 
+    /// Prints the error as a binary ends with it: for people ([`Error::write`]) and, in a
+    /// GitHub Actions job, an invalid roster's diagnostics also as workflow commands, which
+    /// annotate the roster lines in the pull request.
+    pub fn report(&self, err: &mut dyn Write) -> io::Result<()> {
+        self.write(err)?;
+        match self {
+            Error::InvalidRoster(diagnostics) if crate::command::in_github_actions() => {
+                diagnostic::write_github(err, diagnostics)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Prints the error for people: an invalid roster as its diagnostics; anything else as an
     /// `error:` line (one per refusal), a `caused by:` line per source and a `hint:` line.
     pub fn write(&self, err: &mut dyn Write) -> io::Result<()> {

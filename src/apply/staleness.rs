@@ -59,6 +59,16 @@ pub enum Refusal {
     },
 }
 
+impl Refusal {
+    /// A saved plan whose content is not what `zplan` sealed.
+    #[must_use]
+    pub fn unsealed() -> Self {
+        Refusal::Edited {
+            reason: "its content does not match its `plan_digest`".to_owned(),
+        }
+    }
+}
+
 /// A touched object that changed since planning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Changed {

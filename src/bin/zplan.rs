@@ -16,7 +16,7 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status.code()),
         Err(error) => {
             // An error that cannot be printed still sets the exit code.
-            let _ = error.write(&mut err);
+            let _ = error.report(&mut err);
             ExitCode::from(error.exit_code())
         }
     }

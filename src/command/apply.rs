@@ -19,7 +19,7 @@ use crate::Error;
 use crate::apply::{ApplyReport, Executor, Interrupted, Journal};
 use crate::apply::{guard, staleness};
 use crate::cli::{ApplyArgs, ApplyFormat};
-use crate::plan::{Kind, Plan, SafetySettings};
+use crate::plan::{Blocked, Kind, Plan, SafetySettings};
 use crate::render::{self, Format, RenderOptions, plural};
 use crate::roster;
 use crate::state::{self, NoProgress, StateQuery};
@@ -86,7 +86,7 @@ enum Source {
 
 /// Reads a saved plan; the version is checked before the rest is parsed, so a plan from
 /// another version is refused rather than misread.
-fn read_plan(path: &Path) -> Result<Result<Plan, u32>, Error> {
+pub(super) fn read_plan(path: &Path) -> Result<Result<Plan, u32>, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::ReadPlan {
         path: path.display().to_string(),
         source,
@@ -114,7 +114,10 @@ async fn apply(
 ) -> Result<ExitStatus, Error> {
     let connection = Connection::open(args.sandbox.as_deref(), &args.connection).await?;
     let journal = Arc::new(Journal::at_or_default(args.journal.as_deref()));
-    let progress = Arc::new(ApplyProgress::new());
+    let progress = Arc::new(ApplyProgress::new(
+        super::use_color(args.color, std::io::stderr().is_terminal()),
+        args.connection.verbose > 0,
+    ));
     let observer: Arc<dyn Observer> = Arc::new(Tee(vec![journal.clone(), progress.clone()]));
     let status = async {
         let client = connection.write_client(observer)?;
@@ -174,10 +177,7 @@ impl Run<'_> {
     /// settings are then the ones enforced.
     fn verify_saved(&self, plan: &mut Plan) -> Result<(), Error> {
         if !plan.is_sealed() {
-            return Err(staleness::Refusal::Edited {
-                reason: "its content does not match its `plan_digest`".to_owned(),
-            }
-            .into());
+            return Err(staleness::Refusal::unsealed().into());
         }
         if self.args.roster.is_empty() {
             return Ok(());
@@ -335,6 +335,11 @@ impl Run<'_> {
                 // output went away (a closed pipe).
                 let rendered = render::renderer(format, options).render(&plan, out);
                 written(rendered.and_then(|()| out.flush()))?;
+                let shown = format == Format::Human && std::io::stdout().is_terminal();
+                // The refusals that hold stop the run with an error of their own.
+                let mut problems = render::problems(&plan);
+                problems.retain(|p| p.kind != render::ProblemKind::Refused);
+                super::report_problems(&problems, shown, &mut std::io::stderr())?;
                 plan
             }
         };
@@ -353,14 +358,24 @@ impl Run<'_> {
                 overridable: plan.refusals.iter().all(|r| r.overridable),
             });
         }
+        // A change blocked by an error of the roster (a conflict, an account rule) was not
+        // made although the roster asks for it: the run fails, as a failed item does.
+        let roster_errors = plan
+            .changes
+            .iter()
+            .any(|c| c.blocked.as_ref().is_some_and(Blocked::is_error));
         let count = plan.applicable().count();
         let resuming_saved = self.previous.is_some() && self.saved;
         if count == 0 && !resuming_saved {
             write_out(out, b"Nothing to apply.\n")?;
-            return Ok(ExitStatus::Success);
+            return Ok(if roster_errors {
+                ExitStatus::Failure
+            } else {
+                ExitStatus::Success
+            });
         }
         if !self.saved && !args.auto_approve {
-            if !std::io::stdin().is_terminal() {
+            if args.no_input || super::in_ci() || !std::io::stdin().is_terminal() {
                 return Err(Error::NotConfirmed);
             }
             let question = format!("Apply these {count} changes to {}? [y/N] ", plan.account);
@@ -428,7 +443,7 @@ impl Run<'_> {
         }
         Ok(if outcome.was_interrupted() {
             ExitStatus::Interrupted
-        } else if outcome.is_success() {
+        } else if outcome.is_success() && !roster_errors {
             ExitStatus::Success
         } else {
             ExitStatus::Failure

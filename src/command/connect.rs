@@ -6,13 +6,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::progress::Tee;
+use super::request_log::RequestLog;
 use crate::apply::guard;
 use crate::cli::ConnectionArgs;
 use crate::plan::{Plan, Planner};
 use crate::roster::Roster;
 use crate::state::{self, LiveState, StateQuery};
 use crate::zendesk::{
-    Auth, ConnectionSettings, Observer, ReadClient, Secret, WriteClient, ZendeskError,
+    Auth, ConnectionSettings, Observer, ReadClient, Secret, Silent, WriteClient, ZendeskError,
 };
 use crate::{Error, env_vars, fake};
 
@@ -20,17 +22,21 @@ use crate::{Error, env_vars, fake};
 pub(super) struct Connection {
     settings: ConnectionSettings,
     sandbox: Option<fake::Handle>,
+    /// `-v`: every client of the connection logs its requests.
+    log: Option<RequestLog>,
 }
 
 impl Connection {
     /// With a state file, starts the sandbox emulator seeded from it and connects as the
     /// state's first admin; otherwise the account of the flags and the environment.
     pub(super) async fn open(sandbox: Option<&Path>, args: &ConnectionArgs) -> Result<Self, Error> {
+        let log = RequestLog::new(args.verbose);
         let Some(path) = sandbox else {
             let settings = connection_settings(args, |name| std::env::var(name).ok())?;
             return Ok(Self {
                 settings,
                 sandbox: None,
+                log,
             });
         };
         let (handle, email, token) = start_sandbox(path).await?;
@@ -46,6 +52,7 @@ impl Connection {
                 Ok(Self {
                     settings,
                     sandbox: Some(handle),
+                    log,
                 })
             }
             Err(error) => {
@@ -57,12 +64,20 @@ impl Connection {
 
     /// A read-only client (`zplan`, `zroster export`): it has no way to write to Zendesk.
     pub(super) fn read_client(&self) -> Result<ReadClient, Error> {
-        Ok(ReadClient::connect(self.settings.clone())?)
+        let observer: Arc<dyn Observer> = match self.log {
+            Some(log) => Arc::new(log),
+            None => Arc::new(Silent),
+        };
+        Ok(ReadClient::with_observer(self.settings.clone(), observer)?)
     }
 
     /// A writing client (`zapply`) that reports its requests, retries and jobs to
     /// `observer`.
     pub(super) fn write_client(&self, observer: Arc<dyn Observer>) -> Result<WriteClient, Error> {
+        let observer: Arc<dyn Observer> = match self.log {
+            Some(log) => Arc::new(Tee(vec![observer, Arc::new(log)])),
+            None => observer,
+        };
         Ok(WriteClient::with_observer(self.settings.clone(), observer)?)
     }
 
@@ -87,7 +102,7 @@ pub(super) async fn fetch_and_plan(
     let connection = Connection::open(sandbox, args).await?;
     let planned = async {
         let client = connection.read_client()?;
-        let progress = super::progress::FetchProgress::new();
+        let progress = super::progress::FetchProgress::new(connection.log.is_some());
         let fetched = state::fetch(&client, &StateQuery::from_roster(roster), &progress).await;
         progress.finish();
         let live = fetched?;
@@ -147,7 +162,7 @@ pub(super) async fn fetch(
     let connection = Connection::open(sandbox, args).await?;
     let fetched = async {
         let client = connection.read_client()?;
-        let progress = super::progress::FetchProgress::new();
+        let progress = super::progress::FetchProgress::new(connection.log.is_some());
         let fetched = state::fetch(&client, query, &progress).await;
         progress.finish();
         Ok(fetched?)
@@ -241,6 +256,7 @@ mod tests {
             oauth_token: None,
             rate_limit_share: 0.5,
             deadline: 300,
+            verbose: 0,
         }
     }
 

@@ -46,6 +46,9 @@ pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         Command::Plan(args) => plan::run(&args, out, err),
         Command::Apply(args) => apply::run(&args, out, err),
         Command::Export(args) => export::run(&args, out, err),
+        Command::Show(args) => show::run(&args, out, err),
+        Command::Completions(args) => manual::completions(&args, out),
+        Command::Man(args) => manual::man(&args, out),
         Command::Fake(args) => fake::run(&args, out, err),
     }
 }
@@ -73,21 +76,76 @@ mod connect;
 mod export;
 mod fake;
 mod interrupt;
+mod manual;
 mod plan;
 mod progress;
+mod request_log;
 mod schema;
+mod show;
 mod validate;
 
-/// Whether to colour output written to a terminal (`is_terminal`), following `--color` and
-/// `NO_COLOR`.
+/// Whether to colour output written to a stream that `is_terminal` or not. `--color always`
+/// and `never` decide; with `auto`, a non-empty `NO_COLOR` turns colours off, then
+/// `CLICOLOR_FORCE` (not `0`) turns them on even where the output is not a terminal, and
+/// otherwise only a terminal that is not `TERM=dumb` gets them.
 pub(crate) fn use_color(choice: crate::cli::ColorChoice, is_terminal: bool) -> bool {
+    use crate::env_vars::{CLICOLOR_FORCE, NO_COLOR, TERM};
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     match choice {
         crate::cli::ColorChoice::Always => true,
         crate::cli::ColorChoice::Never => false,
         crate::cli::ColorChoice::Auto => {
-            is_terminal && std::env::var_os(crate::env_vars::NO_COLOR).is_none_or(|v| v.is_empty())
+            if set(NO_COLOR).is_some() {
+                false
+            } else if set(CLICOLOR_FORCE).is_some_and(|v| v != "0") {
+                true
+            } else {
+                is_terminal && set(TERM).is_none_or(|term| term != "dumb")
+            }
         }
     }
+}
+
+/// Whether the command runs in a CI job (the `CI` variable set, and not to `false` or `0`):
+/// nothing asks a question there.
+fn in_ci() -> bool {
+    std::env::var(crate::env_vars::CI).is_ok_and(|v| !matches!(v.as_str(), "" | "false" | "0"))
+}
+
+/// Whether the command runs as a step of a GitHub Actions job (`GITHUB_ACTIONS=true`).
+#[must_use]
+pub fn in_github_actions() -> bool {
+    std::env::var(crate::env_vars::GITHUB_ACTIONS).is_ok_and(|v| v == "true")
+}
+
+/// Writes a plan's refusals, errors and changes blocked by an error of the roster to
+/// standard error, the job log of a pipeline, whatever the format of the plan on standard
+/// output: as `error:` lines unless `shown` (the human plan on a terminal already shows
+/// them), and in a GitHub Actions job also as workflow commands, which annotate the roster
+/// lines in the pull request.
+fn report_problems(
+    problems: &[crate::render::Problem<'_>],
+    shown: bool,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    if !shown {
+        written(crate::render::write_problems(
+            err,
+            problems,
+            crate::render::ProblemFormat::Human,
+        ))?;
+    }
+    if in_github_actions() {
+        written(crate::render::write_problems(
+            err,
+            problems,
+            crate::render::ProblemFormat::Github,
+        ))?;
+    }
+    Ok(())
 }
 
 /// The result of writing to the command's output (standard output). A closed pipe

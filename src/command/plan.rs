@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use super::ExitStatus;
 use super::connect::fetch_and_plan;
 use crate::Error;
-use crate::cli::{PlanArgs, PlanFormat};
+use crate::cli::{ColorChoice, PlanArgs, PlanFormat};
 use crate::plan::{Blocked, Plan};
 use crate::render::{self, Format, RenderOptions};
 use crate::roster;
@@ -16,6 +16,43 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
+    let mut watched = Watched {
+        inner: out,
+        wrote: false,
+    };
+    let result = plan(args, &mut watched, err);
+    let out = watched.inner;
+    // A pull-request comment is made of the markdown output whatever happened: without a
+    // plan, it says why (the error is on standard error too, as always).
+    if let (Err(error), PlanFormat::Markdown, false) = (&result, args.format, watched.wrote) {
+        super::written(render::error_markdown(
+            "zplan",
+            error,
+            args.mask_emails,
+            out,
+        ))?;
+    }
+    result
+}
+
+/// Standard output, noting whether anything was written to it.
+struct Watched<'o> {
+    inner: &'o mut dyn Write,
+    wrote: bool,
+}
+
+impl Write for Watched<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.wrote |= !buf.is_empty();
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn plan(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus, Error> {
     // A plan given back to zplan (`zplan plan.json`, Terraform's habit) says what it is
     // instead of failing as a roster; known by its content, since JSON is YAML too.
     if let [path] = args.paths.as_slice()
@@ -42,21 +79,36 @@ pub(super) fn run(
     if args.out.is_some() || matches!(args.format, PlanFormat::Json) {
         plan.seal();
     }
-    let options = RenderOptions {
-        color: super::use_color(args.color, std::io::stdout().is_terminal()),
-        mask_emails: args.mask_emails,
-    };
-    let format = match args.format {
-        PlanFormat::Human => Format::Human,
-        PlanFormat::Markdown => Format::Markdown,
-        PlanFormat::Json => Format::Json,
-    };
-    let rendered = render::renderer(format, options).render(&plan, out);
-    super::written(rendered.and_then(|()| out.flush()))?;
+    let shown = render_plan(&plan, args.format, args.color, args.mask_emails, out)?;
+    super::report_problems(&render::problems(&plan), shown, err)?;
     if let Some(path) = &args.out {
         save(&plan, path)?;
     }
     Ok(exit_status(&plan, args.detailed_exitcode))
+}
+
+/// Writes the plan to standard output (`out`) in `format`; says whether that shows its
+/// problems to someone at a terminal (the human format on one).
+pub(super) fn render_plan(
+    plan: &Plan,
+    format: PlanFormat,
+    color: ColorChoice,
+    mask_emails: bool,
+    out: &mut dyn Write,
+) -> Result<bool, Error> {
+    let terminal = std::io::stdout().is_terminal();
+    let options = RenderOptions {
+        color: super::use_color(color, terminal),
+        mask_emails,
+    };
+    let format = match format {
+        PlanFormat::Human => Format::Human,
+        PlanFormat::Markdown => Format::Markdown,
+        PlanFormat::Json => Format::Json,
+    };
+    let rendered = render::renderer(format, options).render(plan, out);
+    super::written(rendered.and_then(|()| out.flush()))?;
+    Ok(format == Format::Human && terminal)
 }
 
 /// Prints the roster's warnings (look-alike addresses) on standard error, as `validate`
@@ -90,7 +142,7 @@ pub(crate) fn exit_status(plan: &Plan, detailed: bool) -> ExitStatus {
         ExitStatus::Failure
     } else if !plan.refusals.is_empty() {
         ExitStatus::Refused
-    } else if detailed && conflict {
+    } else if conflict {
         ExitStatus::Failure
     } else if detailed && plan.applicable().next().is_some() {
         ExitStatus::Changes

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::render::plural;
+use crate::render::{count, plural};
 use crate::state::{AccountRules, EmailStrategy, LiveState, Progress, Stage};
 use crate::zendesk::limits::SEARCH_LAG_WINDOW_S;
 use crate::zendesk::{ClientEvent, Observer};
@@ -21,9 +21,10 @@ pub(crate) struct FetchProgress {
 }
 
 impl FetchProgress {
-    /// A spinner on a terminal, nothing elsewhere (logs get [`summary`] instead).
-    pub(crate) fn new() -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
+    /// A spinner on a terminal, nothing elsewhere (logs get [`summary`] instead) or when
+    /// request lines (`-v`) are written, which a spinner would garble.
+    pub(crate) fn new(logging: bool) -> Self {
+        let bar = (can_draw() && !logging).then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
@@ -141,23 +142,44 @@ pub(crate) struct ApplyProgress {
 #[derive(Default)]
 struct ApplyState {
     total: usize,
+    /// Changes made: the items of finished jobs and the single writes.
     done: usize,
     in_flight: usize,
-    /// Items of each job in flight.
-    jobs: HashMap<String, usize>,
+    /// Of each job in flight: its items, and how many it reported processed so far.
+    jobs: HashMap<String, (usize, usize)>,
     waited: Duration,
 }
 
+impl ApplyState {
+    /// Changes made or processed by a job in flight: where the bar stands.
+    fn position(&self) -> usize {
+        let processing: usize = self.jobs.values().map(|&(_, progress)| progress).sum();
+        (self.done + processing).min(self.total)
+    }
+}
+
+/// Whether a progress bar or spinner can be drawn on standard error: a terminal that is
+/// not `TERM=dumb` (which cannot move the cursor back over the line).
+fn can_draw() -> bool {
+    std::io::stderr().is_terminal()
+        && std::env::var(crate::env_vars::TERM).map_or(true, |term| term != "dumb")
+}
+
 impl ApplyProgress {
-    /// A bar on a terminal, log lines elsewhere.
-    pub(crate) fn new() -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
+    /// A bar on a terminal (coloured when `color`), log lines elsewhere and when request
+    /// lines (`-v`, `logging`) are written. The bar counts changes with thousands
+    /// separators, moves as the jobs in flight report progress, and shows the time left at
+    /// the pace so far.
+    pub(crate) fn new(color: bool, logging: bool) -> Self {
+        let bar = (can_draw() && !logging).then(|| {
             let bar = ProgressBar::hidden();
+            let template = format!(
+                "{} {{human_pos}}/{{human_len}} changes · {{msg}} · {{elapsed}}, about {{eta}} left",
+                if color { "{bar:30.cyan/blue}" } else { "{bar:30}" }
+            );
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:30.cyan/blue} {pos}/{len} changes · {msg} ({elapsed})",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(&template)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar
         });
@@ -194,7 +216,7 @@ impl ApplyProgress {
     fn show(&self, state: &ApplyState, line: Option<String>) {
         match &self.bar {
             Some(bar) => {
-                bar.set_position(state.done.min(state.total) as u64);
+                bar.set_position(state.position() as u64);
                 bar.set_message(format!(
                     "{} in flight, {:.0} s waiting for the rate limit",
                     plural(state.in_flight, "job"),
@@ -216,18 +238,24 @@ impl Observer for ApplyProgress {
         let line = match event {
             ClientEvent::JobSubmitted { id, items } => {
                 state.in_flight += 1;
-                state.jobs.insert((*id).to_owned(), items.len());
+                state.jobs.insert((*id).to_owned(), (items.len(), 0));
+                None
+            }
+            ClientEvent::JobProgress { id, progress, .. } => {
+                if let Some((items, processed)) = state.jobs.get_mut(*id) {
+                    *processed = usize::try_from(*progress).unwrap_or(usize::MAX).min(*items);
+                }
                 None
             }
             ClientEvent::JobFinished { id, status } => {
                 state.in_flight = state.in_flight.saturating_sub(1);
-                let items = state.jobs.remove(*id).unwrap_or_default();
+                let (items, _) = state.jobs.remove(*id).unwrap_or_default();
                 state.done += items;
                 Some(format!(
                     "job {id} {status}: {} ({} of {} changes done)",
                     plural(items, "item"),
-                    state.done.min(state.total),
-                    state.total
+                    count(state.done.min(state.total)),
+                    count(state.total)
                 ))
             }
             ClientEvent::Response {
@@ -292,7 +320,7 @@ mod tests {
 
     #[test]
     fn apply_progress_counts_job_items_and_single_writes_and_waits() {
-        let progress = ApplyProgress::new();
+        let progress = ApplyProgress::new(false, false);
         progress.start(7);
         progress.on_event(&ClientEvent::JobSubmitted {
             id: "j1",
@@ -303,6 +331,13 @@ mod tests {
             items: 5..6,
         });
         assert_eq!(progress.lock().in_flight, 2);
+        // j1 reports 3 of its 5 items processed: the bar moves before it finishes.
+        progress.on_event(&ClientEvent::JobProgress {
+            id: "j1",
+            progress: 3,
+            total: 5,
+        });
+        assert_eq!(progress.lock().position(), 3);
         progress.on_event(&ClientEvent::JobFinished {
             id: "j1",
             status: "completed",
@@ -313,13 +348,15 @@ mod tests {
                 endpoint,
                 status: 201,
                 elapsed: Duration::ZERO,
+                target: "",
+                rate: crate::zendesk::RateLimit::default(),
             });
         }
         progress.on_event(&ClientEvent::Paced {
             wait: Duration::from_secs(2),
         });
         let state = progress.lock();
-        assert_eq!((state.done, state.in_flight), (6, 1));
+        assert_eq!((state.done, state.in_flight, state.position()), (6, 1, 6));
         assert_eq!(state.waited, Duration::from_secs(2));
         assert!(state.jobs.contains_key("j2") && !state.jobs.contains_key("j1"));
     }

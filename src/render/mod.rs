@@ -7,6 +7,7 @@ mod json;
 mod markdown;
 mod mask;
 mod outcome;
+mod problems;
 
 #[cfg(test)]
 mod tests;
@@ -14,6 +15,7 @@ mod tests;
 use std::io::{self, Write};
 
 pub use outcome::{outcome_human, outcome_markdown, summary as outcome_summary};
+pub use problems::{Problem, ProblemFormat, ProblemKind, error_markdown, problems, write_problems};
 
 use crate::plan::{Action, Change, FieldChange, FieldValue, Kind, MatchKey, Phase, Plan, Summary};
 
@@ -161,7 +163,7 @@ fn is_multiline(field: &FieldChange) -> bool {
 }
 
 /// A count with thousands separators: `12,345`.
-fn count(n: usize) -> String {
+pub(crate) fn count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
@@ -179,7 +181,8 @@ pub(crate) fn plural(n: usize, thing: &str) -> String {
 }
 
 /// The plan's summary as one sentence without the `Plan: ` prefix: `3 to create, 2 blocked;
-/// +2 agent seats; about 4 requests in 3 bulk jobs`. Zero parts are left out.
+/// +2 agent seats; about 4 requests in 3 bulk jobs`, after the rules that refuse it
+/// (``refused by `max_deletes`; …``). Zero parts are left out.
 fn summary_sentence(plan: &Plan) -> String {
     let s = &plan.summary;
     let mut counts = Vec::new();
@@ -199,11 +202,20 @@ fn summary_sentence(plan: &Plan) -> String {
     if !plan.errors.is_empty() {
         counts.push(plural(plan.errors.len(), "error"));
     }
-    let mut parts = vec![if counts.is_empty() {
+    let mut parts = Vec::new();
+    if !plan.refusals.is_empty() {
+        let rules: Vec<String> = plan
+            .refusals
+            .iter()
+            .map(|r| format!("`{}`", r.rule))
+            .collect();
+        parts.push(format!("refused by {}", rules.join(" and ")));
+    }
+    parts.push(if counts.is_empty() {
         "no changes".to_owned()
     } else {
         counts.join(", ")
-    }];
+    });
     if s.seat_delta != 0 {
         let seats = s.seat_delta.unsigned_abs() as usize;
         let sign = if s.seat_delta > 0 { '+' } else { '-' };

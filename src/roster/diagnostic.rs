@@ -230,14 +230,14 @@ pub fn write_github(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Resu
 }
 
 /// Escapes a workflow command's message as the GitHub runner expects.
-fn escape_data(text: &str) -> String {
+pub(crate) fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes a workflow command's property value as the GitHub runner expects.
-fn escape_property(text: &str) -> String {
+pub(crate) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 

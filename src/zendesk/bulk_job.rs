@@ -51,11 +51,16 @@ impl Outstanding {
         }
     }
 
-    /// Notes a poll's answer about this unfinished job.
-    fn observe(&mut self, status: &JobStatus) {
+    /// Notes a poll's answer about this unfinished job, and reports its progress.
+    fn observe(&mut self, transport: &Transport, status: &JobStatus) {
         let (Some(progress), Some(total)) = (status.progress, status.total) else {
             return;
         };
+        transport.observer().on_event(&ClientEvent::JobProgress {
+            id: &status.id,
+            progress,
+            total,
+        });
         let now = Instant::now();
         if progress > 0 && self.first.is_none() {
             self.first = Some((now, progress));
@@ -129,7 +134,7 @@ impl BulkJob<'_> {
                             finished += 1;
                         } else {
                             let mut job = Outstanding::new(status.id.clone(), range);
-                            job.observe(&status);
+                            job.observe(transport, &status);
                             outstanding.push(job);
                         }
                     }
@@ -302,7 +307,7 @@ async fn poll(
                 finished_event(&client.transport, &status);
                 done.push(job.id.clone());
             }
-            Some(status) => job.observe(&status),
+            Some(status) => job.observe(&client.transport, &status),
             None => {
                 let reason = format!(
                     "job `{}` expired or vanished before it reported its results",

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::rate_limit::RateLimit;
+
 /// Something the client did that a person may want to see.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientEvent<'a> {
@@ -13,6 +15,12 @@ pub enum ClientEvent<'a> {
         status: u16,
         /// Time from sending to the end of the body.
         elapsed: Duration,
+        /// The path and query asked (`/api/v2/users/show_many?ids=1,2`), relative to the
+        /// account's base URL, with the credentials taken out (a URL never carries them,
+        /// but a log must not rely on it).
+        target: &'a str,
+        /// The rate-limit headers of the answer.
+        rate: RateLimit,
     },
     /// A failed attempt will be repeated after `wait`.
     Retry {
@@ -46,6 +54,15 @@ pub enum ClientEvent<'a> {
         id: &'a str,
         /// The indices, within the bulk operation, of the items the job carries.
         items: std::ops::Range<usize>,
+    },
+    /// A bulk job in flight reported how far it got (`progress` of `total` items).
+    JobProgress {
+        /// Zendesk's job id.
+        id: &'a str,
+        /// Items processed so far.
+        progress: u64,
+        /// Items in the job.
+        total: u64,
     },
     /// A bulk job ended: `completed`, `failed`, `killed`, or `expired` when it vanished before
     /// reporting.

@@ -239,7 +239,7 @@ impl Transport {
             };
             let (wait, last) = match outcome {
                 Ok(mut answer) => {
-                    self.observe(&endpoint, &answer, sent.elapsed());
+                    self.observe(&endpoint, &url, &answer, sent.elapsed());
                     if answer.status.is_success() {
                         return Ok(answer);
                     }
@@ -425,7 +425,7 @@ impl Transport {
         self.scrubber.scrub_in_place(text);
     }
 
-    fn observe(&self, endpoint: &str, answer: &Answer, elapsed: Duration) {
+    fn observe(&self, endpoint: &str, url: &Url, answer: &Answer, elapsed: Duration) {
         let status = answer.status.as_u16();
         self.with_stats(|stats| *stats.by_status.entry(status).or_default() += 1);
         let rate = RateLimit::from_headers(&answer.headers);
@@ -438,10 +438,22 @@ impl Transport {
                 .unwrap_or_else(PoisonError::into_inner)
                 .observe(Instant::now(), unix, &rate);
         }
+        let base_path = self.base.path().trim_end_matches('/');
+        let mut target = url
+            .path()
+            .strip_prefix(base_path)
+            .unwrap_or(url.path())
+            .to_owned();
+        if let Some(query) = url.query() {
+            target.push('?');
+            target.push_str(query);
+        }
         self.observer.on_event(&ClientEvent::Response {
             endpoint,
             status,
             elapsed,
+            target: &self.scrubber.scrub(&target),
+            rate,
         });
     }
 

@@ -15,7 +15,10 @@ pub(crate) fn root() -> PathBuf {
 /// off, so that relative paths in its output are stable.
 pub(crate) fn bin(name: &str) -> Command {
     let mut command = Command::new(insta_cmd::get_cargo_bin(name));
-    command.current_dir(root()).env("NO_COLOR", "1");
+    command
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS");
     command
 }
 
@@ -402,4 +405,41 @@ pub(crate) fn mechanics(knobs: &mut zroster::fake::Knobs) {
     knobs.user_tagging = true;
     knobs.multiple_organizations = true;
     knobs.search_lag_s = 0.0;
+}
+
+/// `command` run on a terminal (`script` gives it a pseudo-terminal) with `input` typed, for
+/// at most 20 seconds; what the terminal showed.
+pub(crate) fn on_a_terminal(command: &std::process::Command, input: &str) -> (Option<i32>, String) {
+    use std::fmt::Write as _;
+    use std::io::Write as _;
+    let mut line = format!("timeout 20 {}", command.get_program().to_string_lossy());
+    for arg in command.get_args() {
+        let _ = write!(line, " '{}'", arg.to_string_lossy());
+    }
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    if let Some(dir) = command.get_current_dir() {
+        script.current_dir(dir);
+    }
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => script.env(key, value),
+            None => script.env_remove(key),
+        };
+    }
+    let mut child = script.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
 }

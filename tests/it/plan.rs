@@ -84,11 +84,19 @@ fn detailed_exitcode_is_0_2_1_and_3_in_the_right_cases() {
         ),
         Some(3)
     );
-    // Without --detailed-exitcode, changes still exit 0.
-    let roster = roster_file(&dir, &SAME.replace("Bo Berg", "Bo Bergström"));
+    // Without --detailed-exitcode, changes exit 0, but errors and conflicts still exit 1.
+    let plain = |text: &str| {
+        let roster = roster_file(&dir, text);
+        sandbox.zplan().arg(&roster).output().unwrap().status.code()
+    };
+    assert_eq!(plain(&SAME.replace("Bo Berg", "Bo Bergström")), Some(0));
     assert_eq!(
-        sandbox.zplan().arg(&roster).output().unwrap().status.code(),
-        Some(0)
+        plain("users:\n  - { external_id: emp-1, email: bo@acme.com }\n"),
+        Some(1)
+    );
+    assert_eq!(
+        plain("users:\n  - { external_id: emp-1, role: agent, groups: [Nowhere] }\n"),
+        Some(1)
     );
 }
 
@@ -482,8 +490,9 @@ fn below_enterprise_custom_roles_are_blocked_at_plan_time_and_nothing_is_written
         ),
         "{stdout}"
     );
+    // zapply makes nothing and fails: the roster asks for what the account cannot hold.
     let (output, stdout) = run(sandbox.zapply().args(["--auto-approve", &roster]));
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert_eq!(writes(&sandbox.requests()), 0);
 }
 

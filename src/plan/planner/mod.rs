@@ -294,14 +294,16 @@ fn notes(state: &LiveState) -> Vec<String> {
     let n = state.secondary_emails_unchecked;
     if n > 0 {
         notes.push(format!(
-            "{n} roster emails that no Zendesk user has as its primary address were not checked against other users' secondary addresses (that takes one search each, more than {}); if one is another user's, applying updates that user instead of creating a new one",
+            "{} roster emails that no Zendesk user has as its primary address were not checked against other users' secondary addresses (that takes one search each, more than {}); if one is another user's, applying updates that user instead of creating a new one",
+            crate::render::count(n),
             crate::state::SECONDARY_SEARCHES_AT_MOST
         ));
     }
     let n = state.recent_emails_unchecked;
     if n > 0 {
         notes.push(format!(
-            "{n} roster emails that the user search does not find were not checked against the users changed in the last {} minutes, which the search may not show yet (the user export of that time was longer than {} pages or could not be read); if one is such a user's, applying updates that user instead of creating a new one",
+            "{} roster emails that the user search does not find were not checked against the users changed in the last {} minutes, which the search may not show yet (the user export of that time was longer than {} pages or could not be read); if one is such a user's, applying updates that user instead of creating a new one",
+            crate::render::count(n),
             crate::zendesk::limits::SEARCH_LAG_WINDOW_S / 60,
             crate::state::RECENT_PAGES_AT_MOST
         ));
