@@ -33,6 +33,7 @@ impl Store {
         store.clock = clock;
         store.rules = AccountRules::of(knobs);
         store.seeding = true;
+        store.audit.api_email = admin_email.to_owned();
         let max_id = [
             &state.users,
             &state.identities,
