@@ -59,7 +59,7 @@ pub(crate) async fn explain(
                 Ok(None) => break,
                 Err(ZendeskError::Forbidden { message, .. }) => {
                     read.unavailable = Some(format!(
-                        "403 Forbidden: {message}; the audit log needs Zendesk Enterprise and an admin"
+                        "403: {message}; the audit log needs Zendesk Enterprise and an admin"
                     ));
                     break;
                 }

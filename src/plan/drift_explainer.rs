@@ -18,8 +18,9 @@ enum Matcher {
     Label(String),
     /// A line `Added to group <name>` or `Removed from group <name>` (or `organization`).
     Membership { kind: &'static str, name: String },
-    /// Any entry about the user.
-    Any,
+    /// An entry about the user's role or tags (what brings a user into scope); failing
+    /// that, the latest entry of any kind about the user.
+    Scope,
     /// A field Zendesk's audit log does not record.
     Unrecorded,
 }
@@ -35,7 +36,10 @@ impl Matcher {
                 .map(str::trim)
         };
         match self {
-            Matcher::Any => true,
+            Matcher::Scope => lines().any(|l| {
+                let l = l.to_lowercase();
+                l.starts_with("role changed") || l.starts_with("tags changed")
+            }),
             Matcher::Unrecorded => false,
             Matcher::Label(label) => {
                 let prefix = format!("{} changed", label.to_lowercase());
@@ -97,6 +101,9 @@ struct Want {
     slot: Slot,
     matcher: Matcher,
     found: Option<AuditLog>,
+    /// For [`Matcher::Scope`]: the latest entry of any kind, used when none is about the
+    /// role or tags.
+    fallback: Option<AuditLog>,
 }
 
 /// The values a plan wants explained, by user id, and the entries found for them.
@@ -122,7 +129,7 @@ impl DriftExplainer {
             let slot = |field: Option<String>| Slot::Change { index, field };
             match (change.kind, change.action) {
                 (Kind::User, _) if change.source.is_none() => {
-                    explainer.want(user, slot(None), Matcher::Any);
+                    explainer.want(user, slot(None), Matcher::Scope);
                 }
                 (
                     Kind::User,
@@ -154,7 +161,7 @@ impl DriftExplainer {
             }
         }
         for drift in &plan.drift {
-            explainer.want(drift.user.id, Slot::User(drift.user.id), Matcher::Any);
+            explainer.want(drift.user.id, Slot::User(drift.user.id), Matcher::Scope);
         }
         explainer
     }
@@ -167,6 +174,7 @@ impl DriftExplainer {
             slot,
             matcher,
             found: None,
+            fallback: None,
         });
     }
 
@@ -191,12 +199,13 @@ impl DriftExplainer {
         let Some(wants) = entry.source_id.and_then(|id| self.wanted.get_mut(&id)) else {
             return;
         };
-        for want in wants
-            .iter_mut()
-            .filter(|w| w.found.is_none() && w.matcher.matches(entry))
-        {
-            want.found = Some(entry.clone());
-            self.open -= 1;
+        for want in wants.iter_mut().filter(|w| w.found.is_none()) {
+            if want.matcher.matches(entry) {
+                want.found = Some(entry.clone());
+                self.open -= 1;
+            } else if want.matcher == Matcher::Scope && want.fallback.is_none() {
+                want.fallback = Some(entry.clone());
+            }
         }
     }
 
@@ -210,7 +219,8 @@ impl DriftExplainer {
             Slot::User(id) => (1, *id),
         });
         for want in wants {
-            let attribution = match want.found {
+            let found = want.found.clone().or_else(|| want.fallback.clone());
+            let attribution = match found {
                 Some(entry) => {
                     let own = entry.actor_id.is_some()
                         && entry.actor_id.and_then(|id| u64::try_from(id).ok()) == self.me;

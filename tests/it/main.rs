@@ -6,6 +6,7 @@ mod client;
 mod common;
 mod convergence;
 mod examples;
+mod explain_drift;
 mod fake;
 mod file_modes;
 mod hostile;

@@ -20,8 +20,10 @@ impl Store {
         if self.is_seeding() {
             return None;
         }
+        // Zendesk's times have whole seconds.
+        let now = DateTime::from_timestamp(self.clock.now().timestamp(), 0).unwrap_or_default();
         if let Some((actor, at)) = &self.audit.staged {
-            return Some((actor.clone(), at.unwrap_or_else(|| self.clock.now())));
+            return Some((actor.clone(), at.unwrap_or(now)));
         }
         let id = self.user_by_email(&self.audit.api_email)?;
         let actor = Actor {
@@ -31,7 +33,7 @@ impl Store {
             ip_address: "127.0.0.1".to_owned(),
             via: Via::Api,
         };
-        Some((actor, self.clock.now()))
+        Some((actor, now))
     }
 
     /// Logs one change of user `user_id`.
