@@ -12,18 +12,18 @@ use crate::zendesk::{ReadClient, ZendeskError};
 
 /// How far back and with how many requests the audit log is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ExplainDrift {
+pub struct ExplainDrift {
     /// The most requests.
-    pub(crate) budget: usize,
+    pub budget: usize,
     /// How many days back.
-    pub(crate) days: u32,
+    pub days: u32,
 }
 
 /// Reads the audit log for `plan` as of `now` and adds what it says to the plan
 /// ([`Plan::drift_explanation`], and the requests to the summary). An account whose audit
 /// log cannot be read (below Enterprise, 403; 404) makes every attribution say so; any
 /// other failure is the plan's error.
-pub(crate) async fn explain(
+pub async fn explain(
     client: &ReadClient,
     plan: &mut Plan,
     options: ExplainDrift,

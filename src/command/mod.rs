@@ -73,7 +73,7 @@ pub fn run_apply(
 
 mod apply;
 mod connect;
-mod explain_drift;
+pub mod explain_drift;
 mod export;
 mod fake;
 mod interrupt;

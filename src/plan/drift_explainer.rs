@@ -277,8 +277,7 @@ fn unexplained(want: &Want, read: &DriftExplanation) -> String {
     if let Some(oldest) = &read.read_back_to {
         return format!(
             "no entry among the {} newest, read back to {oldest} within the budget of {} requests",
-            read.entries_read,
-            read.budget
+            read.entries_read, read.budget
         );
     }
     let what = match &want.slot {
@@ -339,11 +338,35 @@ pub(crate) mod tests {
     /// The entries the drifted account's audit log lists, newest first.
     pub(crate) fn newest_first() -> Vec<AuditLog> {
         vec![
-            entry(6, OMAR, "2026-10-30T09:00:00Z", 12, "Role changed from End User to Agent"),
-            entry(5, OMAR, "2026-10-29T16:20:00Z", 10, "Removed from group Support"),
-            entry(4, OMAR, "2026-10-29T16:19:00Z", 10, "Role changed from Agent to Administrator"),
+            entry(
+                6,
+                OMAR,
+                "2026-10-30T09:00:00Z",
+                12,
+                "Role changed from End User to Agent",
+            ),
+            entry(
+                5,
+                OMAR,
+                "2026-10-29T16:20:00Z",
+                10,
+                "Removed from group Support",
+            ),
+            entry(
+                4,
+                OMAR,
+                "2026-10-29T16:19:00Z",
+                10,
+                "Role changed from Agent to Administrator",
+            ),
             entry(3, 1, "2026-10-01T08:00:00Z", 10, "Added to group Sales"),
-            entry(2, 1, "2026-10-01T08:00:00Z", 10, "Role changed from End User to Agent"),
+            entry(
+                2,
+                1,
+                "2026-10-01T08:00:00Z",
+                10,
+                "Role changed from End User to Agent",
+            ),
         ]
     }
 
@@ -429,7 +452,13 @@ pub(crate) mod tests {
             explainer.read(&e);
         }
         assert!(!explainer.is_done(), "Bob's notes have no entry yet");
-        explainer.read(&entry(1, OMAR, "2026-09-01T00:00:00Z", 11, "Notes changed from new to old"));
+        explainer.read(&entry(
+            1,
+            OMAR,
+            "2026-09-01T00:00:00Z",
+            11,
+            "Notes changed from new to old",
+        ));
         assert!(explainer.is_done());
     }
 
@@ -439,13 +468,25 @@ pub(crate) mod tests {
     fn unrelated_entries_explain_nothing() {
         let plan = drifted_plan();
         let mut explainer = DriftExplainer::new(&plan);
-        let mut other = entry(9, OMAR, "2026-10-30T09:00:00Z", 10, "Role changed from Agent to Administrator");
+        let mut other = entry(
+            9,
+            OMAR,
+            "2026-10-30T09:00:00Z",
+            10,
+            "Role changed from Agent to Administrator",
+        );
         other.source_type = Some("group".into());
         explainer.read(&other);
-        explainer.read(&entry(8, OMAR, "2026-10-30T09:00:00Z", 99, "Role changed from Agent to Administrator"));
-        let explained = explainer.finish(DriftExplanation::default());
+        explainer.read(&entry(
+            8,
+            OMAR,
+            "2026-10-30T09:00:00Z",
+            99,
+            "Role changed from Agent to Administrator",
+        ));
+        let finished = explainer.finish(DriftExplanation::default());
         assert!(
-            explained
+            finished
                 .changes
                 .iter()
                 .all(|a| a.attribution.origin == Origin::Unexplained)

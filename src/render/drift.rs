@@ -60,16 +60,17 @@ pub(super) fn summary_part(plan: &Plan) -> Option<String> {
     let mut part = String::new();
     let reverted = explanation.reverted();
     if reverted > 0 {
-        part.push_str(&format!("{} drift; ", plural_verb(reverted)));
+        part = format!("{} drift; ", plural_verb(reverted));
     }
-    match &explanation.unavailable {
-        Some(why) => part.push_str(&format!("audit log unavailable ({why})")),
-        None => part.push_str(&format!(
+    let read = match &explanation.unavailable {
+        Some(why) => format!("audit log unavailable ({why})"),
+        None => format!(
             "audit log read with {} (budget {})",
             plural(explanation.requests, "request"),
             explanation.budget
-        )),
-    }
+        ),
+    };
+    part.push_str(&read);
     Some(part)
 }
 

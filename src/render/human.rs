@@ -9,8 +9,8 @@ use std::io::{self, Write};
 use similar::{ChangeTag, TextDiff};
 
 use super::mask::mask_emails;
-use super::{drift,
-    NO_CHANGES, RenderOptions, Renderer, by_action, is_membership, is_multiline, is_quiet,
+use super::{
+    NO_CHANGES, RenderOptions, Renderer, by_action, drift, is_membership, is_multiline, is_quiet,
     kind_name, section_title, shown_key, summary_sentence,
 };
 use crate::plan::{Action, Change, FieldChange, Plan};
@@ -154,7 +154,10 @@ impl Human<'_> {
         let explained = plan.drift_explanation.is_some();
         // Each change's place in the plan, for its attributions (only when explained).
         let positions: std::collections::HashMap<*const Change, usize> = if explained {
-            asked.iter().map(|(i, c)| (std::ptr::from_ref(*c), *i)).collect()
+            asked
+                .iter()
+                .map(|(i, c)| (std::ptr::from_ref(*c), *i))
+                .collect()
         } else {
             std::collections::HashMap::new()
         };

@@ -11,9 +11,9 @@ use std::io::{self, Write};
 use similar::{ChangeTag, TextDiff};
 
 use super::mask::mask_emails;
-use super::{drift as drift_lines,
-    NO_CHANGES, RenderOptions, Renderer, api_cost, by_action, count, is_membership, is_multiline,
-    is_quiet, kind_name, plural, section_title, shown_key, verb,
+use super::{
+    NO_CHANGES, RenderOptions, Renderer, api_cost, by_action, count, drift as drift_lines,
+    is_membership, is_multiline, is_quiet, kind_name, plural, section_title, shown_key, verb,
 };
 use crate::plan::{Action, Change, Drift, FieldChange, Plan, PlanError, Refusal};
 

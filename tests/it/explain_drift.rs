@@ -38,12 +38,29 @@ fn drifted() -> (Sandbox, Vec<(String, &'static str)>) {
         }));
     };
     let (t1, t2, t3) = (days_ago(3, 9), days_ago(3, 10), days_ago(2, 11));
-    web(&t1, "PUT", "/api/v2/users/12", json!({"user": {"role": "admin"}}));
+    web(
+        &t1,
+        "PUT",
+        "/api/v2/users/12",
+        json!({"user": {"role": "admin"}}),
+    );
     web(&t2, "DELETE", "/api/v2/group_memberships/31", Value::Null);
-    web(&t3, "PUT", "/api/v2/users/14", json!({"user": {"role": "agent"}}));
+    web(
+        &t3,
+        "PUT",
+        "/api/v2/users/14",
+        json!({"user": {"role": "agent"}}),
+    );
     sandbox.api_put("users/13", &json!({"user": {"notes": "Day shift"}}));
     sandbox.reset_requests();
-    (sandbox, vec![(t1, "[3 DAYS AGO 09:00]"), (t2, "[3 DAYS AGO 10:00]"), (t3, "[2 DAYS AGO 11:00]")])
+    (
+        sandbox,
+        vec![
+            (t1, "[3 DAYS AGO 09:00]"),
+            (t2, "[3 DAYS AGO 10:00]"),
+            (t3, "[2 DAYS AGO 11:00]"),
+        ],
+    )
 }
 
 /// `text` with the staged times named and the other varying parts (port, times of now,
@@ -88,18 +105,25 @@ fn explained_drift_in_every_format_costs_one_request() {
     let mut totals = Vec::new();
     for format in ["human", "markdown", "json"] {
         sandbox.reset_requests();
-        let (output, stdout) = run(sandbox
-            .zplan()
-            .args(["--explain-drift", "--format", format, &roster]));
+        let (output, stdout) =
+            run(sandbox
+                .zplan()
+                .args(["--explain-drift", "--format", format, &roster]));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
         assert!(
             stderr.contains("read the audit log with 1 request (budget 10): 7 entries"),
             "{stderr}"
         );
-        insta::assert_snapshot!(format!("explain_drift_{format}"), stable(&stdout, &times, dir.path()));
+        insta::assert_snapshot!(
+            format!("explain_drift_{format}"),
+            stable(&stdout, &times, dir.path())
+        );
         let (audit, total) = audit_requests(&sandbox);
-        assert_eq!(audit, 1, "one listing of the window, not a request per user");
+        assert_eq!(
+            audit, 1,
+            "one listing of the window, not a request per user"
+        );
         totals.push(total);
     }
     assert!(totals.windows(2).all(|w| w[0] == w[1]), "{totals:?}");
@@ -130,13 +154,10 @@ fn the_roster_setting_and_the_budget() {
         &dir,
         &ROSTER.replace("settings:\n", "settings:\n  explain_drift: true\n"),
     );
-    let (output, stdout) = run(sandbox.zplan().args([
-        "--explain-drift-budget",
-        "1",
-        "--format",
-        "json",
-        &roster,
-    ]));
+    let (output, stdout) =
+        run(sandbox
+            .zplan()
+            .args(["--explain-drift-budget", "1", "--format", "json", &roster]));
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     let plan: Value = serde_json::from_str(&stdout).unwrap();
     let explanation = &plan["drift_explanation"];

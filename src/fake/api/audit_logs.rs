@@ -62,7 +62,10 @@ impl Filter {
     fn parse(q: &Query) -> Result<Self> {
         let number = |key: &str| -> Result<Option<u64>> {
             q.get(key)
-                .map(|v| v.parse().map_err(|_| bad(&format!("{key} must be a number"))))
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| bad(&format!("{key} must be a number")))
+                })
                 .transpose()
         };
         let source_type = q.get("filter[source_type]").map(str::to_owned);
@@ -99,10 +102,15 @@ impl Filter {
     }
 
     fn admits(&self, e: &AuditEntry) -> bool {
-        self.source_type.as_deref().is_none_or(|t| t == e.source_type)
+        self.source_type
+            .as_deref()
+            .is_none_or(|t| t == e.source_type)
             && self.source_id.is_none_or(|id| id == e.source_id)
             && self.actor_id.is_none_or(|id| id == e.actor_id)
-            && self.ip_address.as_deref().is_none_or(|ip| ip == e.ip_address)
+            && self
+                .ip_address
+                .as_deref()
+                .is_none_or(|ip| ip == e.ip_address)
             && self.action.as_deref().is_none_or(|a| a == e.action)
             && self
                 .created_at
@@ -162,7 +170,10 @@ fn list(store: &Store, q: &Query) -> Result<Reply> {
 struct Wire<'a>(&'a AuditEntry, &'a str);
 
 impl serde::Serialize for Wire<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         self.0.to_json(self.1).serialize(serializer)
     }
 }

@@ -98,5 +98,8 @@ pub(super) fn list(shared: &Shared) -> Response<Body> {
         .entries()
         .map(|e| e.to_control_json(store.base_url()))
         .collect();
-    json_response(200, &json!({"count": store.audit.len(), "audit_logs": entries}))
+    json_response(
+        200,
+        &json!({"count": store.audit.len(), "audit_logs": entries}),
+    )
 }

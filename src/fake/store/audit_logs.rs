@@ -183,7 +183,9 @@ mod tests {
     fn role_change_is_logged_in_zendesks_words_and_creation_is_not() {
         let mut s = profile_store(crate::fake::config::Plan::Enterprise);
         let id = s
-            .create_user(&obj(json!({"name": "Jo", "email": "jo@acme.com", "role": "admin"})))
+            .create_user(&obj(
+                json!({"name": "Jo", "email": "jo@acme.com", "role": "admin"}),
+            ))
             .unwrap();
         assert!(descriptions(&s).is_empty());
         s.update_user(id, &obj(json!({"role": "end-user", "notes": "left"})))
@@ -200,7 +202,10 @@ mod tests {
             ]
         );
         let entry = s.audit.entries().next().unwrap();
-        assert_eq!(entry.actor_id, s.user_by_email("admin@example.com").unwrap());
+        assert_eq!(
+            entry.actor_id,
+            s.user_by_email("admin@example.com").unwrap()
+        );
         assert_eq!(entry.source_label, "Jo");
     }
 
@@ -209,13 +214,13 @@ mod tests {
     fn memberships_and_deletion_are_logged_on_the_user() {
         let mut s = profile_store(crate::fake::config::Plan::Enterprise);
         let id = s
-            .create_user(&obj(json!({"name": "Al", "email": "al@acme.com", "role": "agent"})))
+            .create_user(&obj(
+                json!({"name": "Al", "email": "al@acme.com", "role": "agent"}),
+            ))
             .unwrap();
         let group = s.create_group(&obj(json!({"name": "Billing"}))).unwrap();
         let m = s
-            .create_membership::<GroupMembership>(&obj(
-                json!({"user_id": id, "group_id": group}),
-            ))
+            .create_membership::<GroupMembership>(&obj(json!({"user_id": id, "group_id": group})))
             .unwrap();
         s.delete_membership::<GroupMembership>(m).unwrap();
         s.delete_user(id).unwrap();

@@ -19,8 +19,8 @@ mod role;
 mod user;
 mod user_field;
 
-pub use audit_log::AuditLog;
 pub use account_settings::{AccountSettings, ActiveFeatures, UserSettings};
+pub use audit_log::AuditLog;
 pub use custom_role::CustomRole;
 pub use group::Group;
 pub use group_membership::GroupMembership;

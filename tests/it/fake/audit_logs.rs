@@ -43,7 +43,10 @@ fn descriptions(body: &Value) -> Vec<String> {
 async fn api_writes_and_web_changes_are_logged_as_their_actors() {
     let fake = Fake::start().await;
     let put = fake
-        .put(&format!("/api/v2/users/{JANE}.json"), json!({"user": {"role": "admin"}}))
+        .put(
+            &format!("/api/v2/users/{JANE}.json"),
+            json!({"user": {"role": "admin"}}),
+        )
         .await;
     assert_eq!(put.status, 200);
     let status = ui_change(
@@ -70,7 +73,10 @@ async fn api_writes_and_web_changes_are_logged_as_their_actors() {
     assert_eq!(newest["ip_address"], "203.0.113.7");
     assert_eq!(newest["source_type"], "user");
     assert_eq!(newest["source_label"], "Bob Agent");
-    assert!(newest.get("via").is_none(), "no such field in Zendesk's shape");
+    assert!(
+        newest.get("via").is_none(),
+        "no such field in Zendesk's shape"
+    );
     let control = fake
         .send_request(fake.client.get(fake.url("/__fake/audit_logs")), None)
         .await;
@@ -100,9 +106,23 @@ async fn web_changes_are_checked_like_api_writes() {
     )
     .await;
     assert_eq!(refused, 422);
-    let bulk = ui_change(&fake, "admin@example.com", "PUT", "/api/v2/users/update_many", json!({"users": []})).await;
+    let bulk = ui_change(
+        &fake,
+        "admin@example.com",
+        "PUT",
+        "/api/v2/users/update_many",
+        json!({"users": []}),
+    )
+    .await;
     assert_eq!(bulk, 400);
-    let nobody = ui_change(&fake, "carol@example.org", "PUT", &format!("/api/v2/users/{JANE}"), json!({"user": {"notes": "x"}})).await;
+    let nobody = ui_change(
+        &fake,
+        "carol@example.org",
+        "PUT",
+        &format!("/api/v2/users/{JANE}"),
+        json!({"user": {"notes": "x"}}),
+    )
+    .await;
     assert_eq!(nobody, 400, "an end-user has no web interface to admin");
     let listed = fake.get("/api/v2/audit_logs.json").await;
     assert_eq!(listed.body["audit_logs"], json!([]));
@@ -127,8 +147,11 @@ async fn filters_order_and_pages() {
             .await;
         assert_eq!(answer.status, 200);
     }
-    fake.put(&format!("/api/v2/users/{BOB}"), json!({"user": {"notes": "api"}}))
-        .await;
+    fake.put(
+        &format!("/api/v2/users/{BOB}"),
+        json!({"user": {"notes": "api"}}),
+    )
+    .await;
     let page = fake
         .get(&format!(
             "/api/v2/audit_logs?filter[source_type]=user&filter[source_id]={JANE}&filter[created_at]=2024-01-15T00:00:00Z&filter[created_at]=2024-12-31T00:00:00Z&page[size]=1"
@@ -137,7 +160,9 @@ async fn filters_order_and_pages() {
     assert_eq!(page.status, 200, "{}", page.text);
     assert_eq!(
         descriptions(&page.body),
-        [format!("Ada Admin {JANE} update: Notes changed from two to three")]
+        [format!(
+            "Ada Admin {JANE} update: Notes changed from two to three"
+        )]
     );
     assert_eq!(page.body["meta"]["has_more"], true);
     let next = page.body["links"]["next"].as_str().unwrap();
@@ -145,7 +170,9 @@ async fn filters_order_and_pages() {
     let second = fake.get(path).await;
     assert_eq!(
         descriptions(&second.body),
-        [format!("Ada Admin {JANE} update: Notes changed from one to two")]
+        [format!(
+            "Ada Admin {JANE} update: Notes changed from one to two"
+        )]
     );
     assert_eq!(second.body["meta"]["has_more"], false);
     let oldest_first = fake
@@ -156,7 +183,9 @@ async fn filters_order_and_pages() {
         oldest_first.body["audit_logs"][0]["change_description"],
         "Notes changed from (empty) to one"
     );
-    let by_actor = fake.get("/api/v2/audit_logs?filter[ip_address]=127.0.0.1").await;
+    let by_actor = fake
+        .get("/api/v2/audit_logs?filter[ip_address]=127.0.0.1")
+        .await;
     assert_eq!(by_actor.body["count"], 1);
     for bad in [
         format!("/api/v2/audit_logs?filter[source_id]={JANE}"),
