@@ -363,6 +363,17 @@ pub struct PlanArgs {
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Say who made the drift the plan reverts (and the unlisted users), when and from
+    /// where, from the account's audit log (Zendesk Enterprise); `settings.explain_drift:
+    /// true` in the roster makes it the default.
+    #[arg(long)]
+    pub explain_drift: bool,
+    /// The most audit-log requests (100 entries each, newest first) `--explain-drift` makes.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub explain_drift_budget: u32,
+    /// How many days back `--explain-drift` reads the audit log.
+    #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub explain_drift_days: u32,
     /// Where and how to reach Zendesk.
     #[command(flatten)]
     pub connection: ConnectionArgs,

@@ -96,6 +96,7 @@ pub(super) async fn fetch_and_plan(
     sandbox: Option<&Path>,
     args: &ConnectionArgs,
     roster: &Roster,
+    explain: Option<super::explain_drift::ExplainDrift>,
     err: &mut dyn std::io::Write,
 ) -> Result<Plan, Error> {
     let started = std::time::Instant::now();
@@ -107,7 +108,20 @@ pub(super) async fn fetch_and_plan(
         progress.finish();
         let live = fetched?;
         super::progress::summary(err, &live, started.elapsed().as_secs_f64());
-        plan_guarded(&client, roster, &live, err).await
+        let mut plan = plan_guarded(&client, roster, &live, err).await?;
+        if let Some(options) = explain {
+            super::explain_drift::explain(&client, &mut plan, options, chrono::Utc::now()).await?;
+            if let Some(explained) = &plan.drift_explanation {
+                let _ = writeln!(
+                    err,
+                    "read the audit log with {} (budget {}): {} entries",
+                    crate::render::plural(explained.requests, "request"),
+                    explained.budget,
+                    explained.entries_read,
+                );
+            }
+        }
+        Ok(plan)
     }
     .await;
     connection.close().await;

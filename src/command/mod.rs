@@ -73,6 +73,7 @@ pub fn run_apply(
 
 mod apply;
 mod connect;
+pub mod explain_drift;
 mod export;
 mod fake;
 mod interrupt;

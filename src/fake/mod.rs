@@ -65,6 +65,14 @@
 //!   `PUT /__fake/drop` (`{"after": "POST /api/v2/groups"}`): the next API request to that
 //!   endpoint takes effect and its connection is then closed unanswered (a lost answer,
 //!   counted as `"dropped"`); armed once; `GET /__fake/drop` shows what is armed.
+//! - `POST /__fake/ui_change` (`{"actor": "<email>", "method": "PUT", "path":
+//!   "/api/v2/users/1", "body": {...}, "ip_address": "203.0.113.7", "at": "<RFC 3339>"}`):
+//!   a change made by hand in the web interface by that active agent or admin, checked like
+//!   the API write it names and answered with that write's status and body; the audit log
+//!   records it as theirs, from that IP address (default `198.51.100.1`), at `at` (not
+//!   after the clock; default now). Bulk endpoints are refused (400 `InvalidUiChange`): the
+//!   web interface makes no jobs. `GET /__fake/audit_logs` lists every audit entry, oldest
+//!   first, with `via` (`api` or `web`).
 //! - In-process: [`Server::start`] → [`Handle`] (`base_url`, `state`, `requests`,
 //!   `update_knobs`, `reset_rate_limits`, `clock`, `shutdown`); without a server,
 //!   [`Store::from_state_file`] and [`Store::answer_get`] (a `GET`'s body as the server
@@ -135,11 +143,41 @@
 //!     `make_primary` or an identity's new value) moves the user's `updated_at` (recorded),
 //!     which lists the user there; adding a secondary address alone does not (not
 //!     recorded).
+//!   - The audit log (`GET /audit_logs`, `GET /audit_logs/{id}`; API.md has no recording:
+//!     the shapes are the `AuditLogObject` and `AuditLogsResponseExample` of the `OpenAPI`
+//!     file, the rules the developer docs' "Audit Logs" page and help center 4408828001434):
+//!     kept for good ("saved indefinitely", documented: no retention is emulated); below
+//!     Enterprise ("only available on the Enterprise plan") 403 `Forbidden`, as the custom
+//!     roles answer (the status Zendesk sends is not documented). Logged: each change an API
+//!     request or a staged web-UI change makes to an existing user, one entry per attribute it
+//!     alters (what Zendesk alters by itself with it included: a demotion's default group)
+//!     (`<Label> changed from <old> to <new>`, as the documented example `Role changed from
+//!     Administrator to End User`; an agent's role is named by its custom role, an empty
+//!     value is `(empty)`; the wording of any attribute but the role is not documented), its
+//!     group and organization memberships (`Added to group Support` / `Removed from group
+//!     Support`, `source_type: user` with the user's id: the help center lists "Agent added
+//!     or deleted from group" among user changes; whether Zendesk logs them on the user or
+//!     on another source type is not documented), a primary-email change and a deletion
+//!     (`destroy`, `User deleted`). Not logged: creating a user (help center: "updates to
+//!     existing users only; activities related to creating new users are not captured")
+//!     and what a state file seeds. An API request's actor is the configured admin, from
+//!     `127.0.0.1`. The interface a change came through is no field of Zendesk's
+//!     `AuditLogObject`, so answers leave it out (`GET /__fake/audit_logs` shows it).
+//!     Newest first unless asked otherwise (`sort=created_at` with cursors, `sort_order=asc`
+//!     with offsets; the documented defaults are `-created_at` and `desc`); other sort keys,
+//!     `filter[source_id]` without `filter[source_type]` and `filter[created_at]` given other
+//!     than twice are 400 `InvalidParameter` (refused rather than ignored; documented as
+//!     required, the answer is not); `filter[created_at]` bounds are RFC 3339 times, both
+//!     inclusive (`filter[created_at][]` is read too). No limit of its own: the account's
+//!     rate limit applies (none is documented). `action_label` is `Updated`, `Created`,
+//!     `Deleted`, `Exported` or `Signed in`, the help center's activity types (the
+//!     documented example leaves the field out).
 //!   - `/deleted_users` lists soft-deleted users in the `DeletedUserObject` shape of the
 //!     `OpenAPI` file; its `DELETE` forgets the user for good.
 
 mod api;
 mod api_error;
+mod audit_log;
 mod clock;
 mod config;
 mod custom_role;

@@ -208,6 +208,10 @@ pub struct Settings {
     /// Limits that refuse a plan which changes too much at once.
     #[serde(default)]
     pub safety: Safety,
+    /// Whether `zplan` reads the account's audit log (Zendesk Enterprise) to say who made
+    /// the drift it reverts, when and through what, as `zplan --explain-drift` does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub explain_drift: bool,
 }
 
 /// The roster's scope.

@@ -39,6 +39,7 @@
 //! - `ZROSTER_TEST_NO_DELAY=1` turns every retry and pacing sleep off (tests).
 
 mod answer;
+mod audit_logs;
 mod backoff;
 mod bulk_job;
 mod bulk_outcome;

@@ -258,6 +258,25 @@ impl Sandbox {
         })
     }
 
+    /// Stages a change made by hand in the web interface (`POST /__fake/ui_change`): the
+    /// answer of the API write it names.
+    pub(crate) fn ui_change(&self, change: &Value) -> Value {
+        let url = format!("{}/__fake/ui_change", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let answer = reqwest::Client::new()
+                .post(url)
+                .json(change)
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status();
+            let text = answer.text().await.unwrap();
+            assert!(status.is_success(), "{status}: {text}");
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        })
+    }
+
     /// Holds the next API request to `endpoint` (`GET /api/v2/group_memberships`, as
     /// [`Sandbox::requests`] names it) until [`Sandbox::release`]: a test writes to the account
     /// meanwhile, between two steps of a run.

@@ -7,6 +7,7 @@ mod common;
 mod conventions;
 mod convergence;
 mod examples;
+mod explain_drift;
 mod export;
 mod fake;
 mod file_modes;

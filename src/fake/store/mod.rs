@@ -7,6 +7,7 @@
 //! `identities.rs`, …, mirrored by the routes in `api/`); this one holds the [`Store`]
 //! itself, its ids and urls, and the helpers the resources share.
 
+mod audit_logs;
 mod custom_roles;
 mod groups;
 mod identities;
@@ -23,6 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::api_error::ApiError;
+use super::audit_log::AuditLog;
 use super::clock::Clock;
 use super::config::{Knobs, Plan};
 use super::custom_role::CustomRole;
@@ -99,6 +101,8 @@ pub struct Store {
     pub(crate) search: SearchIndex,
     /// Deleted users' ids in deletion order, for `GET /deleted_users`.
     pub(crate) deleted_users: Vec<u64>,
+    /// Every change made to a user since the state was loaded (`GET /audit_logs`).
+    pub(crate) audit: AuditLog,
     /// While a state file is loaded: agents join the default group only afterwards, when
     /// the state gives them no group.
     seeding: bool,
@@ -144,6 +148,7 @@ impl Store {
             jobs: Vec::new(),
             search: SearchIndex::default(),
             deleted_users: Vec::new(),
+            audit: AuditLog::default(),
             seeding: false,
         }
     }

@@ -87,7 +87,9 @@ impl Store {
     pub fn update_user(&mut self, id: u64, map: &Map<String, Value>) -> Result<(), ApiError> {
         let user = self.active_user(id)?;
         let changes = self.parse_user_changes(map, Some(user))?;
+        let before = self.audit_snapshot(id);
         self.apply_user_changes(id, changes, false);
+        self.audit_user_update(id, &before);
         Ok(())
     }
 
@@ -148,6 +150,7 @@ impl Store {
     pub fn delete_user(&mut self, id: u64) -> Result<(), ApiError> {
         self.active_user(id)?;
         self.soft_delete_user(id);
+        self.audit_user_deleted(id);
         Ok(())
     }
 

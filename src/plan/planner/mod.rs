@@ -160,6 +160,7 @@ impl<'a> Planner<'a> {
             summary,
             notes: notes(state),
             safety,
+            drift_explanation: None,
             plan_digest: String::new(),
         }
     }

@@ -74,6 +74,11 @@ pub(super) const SETTINGS: &[Key<Settings>] = &[
             settings.safety = safety;
         }
     }),
+    key("explain_drift", |b, settings, value, key| {
+        if let Some(explain) = b.boolean(value, key) {
+            settings.explain_drift = explain.value;
+        }
+    }),
 ];
 
 /// `settings.manage`.
