@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::choices::{CustomRoleNull, MatchKey, UndefinedUserField};
 use super::state_file::{AccountSettings, StateFile};
 
 /// The Zendesk plan the emulated account is on; custom-role writes need Enterprise. As a
@@ -94,6 +95,19 @@ pub struct Knobs {
     pub fault_job_killed: f64,
     /// Seed of the fault and id generator.
     pub fault_seed: u64,
+    /// Whether a user promoted to agent joins the default group like a new agent
+    /// (UNCERTAIN; default true).
+    pub promoted_agent_joins_default_group: bool,
+    /// The role an agent created or promoted without one gets where every agent holds a role
+    /// (UNCERTAIN; default `Staff`).
+    pub new_agent_role: String,
+    /// What `custom_role_id: null` on an agent does where every agent holds a role
+    /// (UNCERTAIN; default refuse).
+    pub custom_role_null: CustomRoleNull,
+    /// What a `user_fields` key no field defines does (UNCERTAIN; default ignore).
+    pub undefined_user_field: UndefinedUserField,
+    /// Which key `create_or_update` matches first (UNCERTAIN; default `external_id`).
+    pub create_or_update_prefers: MatchKey,
 }
 
 impl Default for Knobs {
@@ -130,6 +144,11 @@ impl Knobs {
             fault_job_failed: 0.0,
             fault_job_killed: 0.0,
             fault_seed: 0,
+            promoted_agent_joins_default_group: true,
+            new_agent_role: super::store::DEFAULT_AGENT_ROLE.to_owned(),
+            custom_role_null: CustomRoleNull::Refuse,
+            undefined_user_field: UndefinedUserField::Ignore,
+            create_or_update_prefers: MatchKey::ExternalId,
         }
     }
 }
@@ -220,7 +239,12 @@ impl Knobs {
             fault_item,
             fault_job_failed,
             fault_job_killed,
-            fault_seed
+            fault_seed,
+            promoted_agent_joins_default_group,
+            new_agent_role,
+            custom_role_null,
+            undefined_user_field,
+            create_or_update_prefers
         );
     }
 
@@ -250,6 +274,11 @@ impl Knobs {
             fault_job_failed: Some(self.fault_job_failed),
             fault_job_killed: Some(self.fault_job_killed),
             fault_seed: Some(self.fault_seed),
+            promoted_agent_joins_default_group: Some(self.promoted_agent_joins_default_group),
+            new_agent_role: Some(self.new_agent_role.clone()),
+            custom_role_null: Some(self.custom_role_null),
+            undefined_user_field: Some(self.undefined_user_field),
+            create_or_update_prefers: Some(self.create_or_update_prefers),
         }
     }
 }
