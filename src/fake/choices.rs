@@ -2,10 +2,11 @@
 //! "UNCERTAIN"), each a knob so that the emulator can behave like an account that
 //! `zroster probe` found to answer the other way (`zroster fake --account-report`).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What `custom_role_id: null` on an agent does where every agent holds a role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CustomRoleNull {
     /// 422 on `custom_role_id` (the emulator's default: refusing shows the mistake).
@@ -18,7 +19,7 @@ pub enum CustomRoleNull {
 }
 
 /// What a `user_fields` key that no field defines does in a user write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UndefinedUserField {
     /// Not stored, the write succeeds (the emulator's default).
@@ -30,7 +31,7 @@ pub enum UndefinedUserField {
 
 /// Which key `create_or_update` matches first when the `external_id` and the `email` of
 /// the body name two different users.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKey {
     /// The user with that external id (the emulator's default).

@@ -9,7 +9,9 @@ use super::state_file::{AccountSettings, StateFile};
 /// The Zendesk plan the emulated account is on; custom-role writes need Enterprise. As a
 /// profile (`--profile`, `account.profile`) it also gives the defaults of a fresh account of
 /// that plan ([`Knobs::for_profile`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Plan {
     /// Suite Team: 200 requests a minute, no custom roles.
@@ -43,6 +45,9 @@ impl Plan {
 }
 
 /// Behaviour knobs, settable by flags and by the state file's `account` object.
+// Each bool is an independent switch of Zendesk's (an account setting or a choice), named
+// as the state file's `account` names it; a state machine would not fit them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Knobs {
     /// Delay added before every API answer, in milliseconds.
@@ -184,6 +189,29 @@ impl Knobs {
         if let Some(state) = state {
             knobs.apply(state);
         }
+        knobs.apply(flags);
+        knobs
+    }
+
+    /// [`Knobs::resolve`] with the account a `zroster probe` report describes between the
+    /// state and the flags: the profile of the flags, else the report's, else the state's;
+    /// then the state's knobs, the report's and the flags'.
+    #[must_use]
+    pub fn resolve_with_report(
+        state: Option<&AccountSettings>,
+        report: &AccountSettings,
+        flags: &AccountSettings,
+    ) -> Self {
+        let profile = flags
+            .profile
+            .or(report.profile)
+            .or_else(|| state.and_then(|s| s.profile))
+            .unwrap_or_default();
+        let mut knobs = Self::for_profile(profile);
+        if let Some(state) = state {
+            knobs.apply(state);
+        }
+        knobs.apply(report);
         knobs.apply(flags);
         knobs
     }

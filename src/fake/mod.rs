@@ -195,3 +195,6 @@ pub use state_file::{AccountSettings, StateFile};
 pub use store::Store;
 pub use user::{Role, Tags, User};
 pub use user_field::{FieldOption, UserField};
+
+/// The role an agent made without one gets by default (`new_agent_role`).
+pub const DEFAULT_AGENT_ROLE_NAME: &str = store::DEFAULT_AGENT_ROLE;
