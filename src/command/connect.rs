@@ -188,7 +188,7 @@ pub(super) async fn fetch(
 
 /// Connection settings from the flags, falling back to the environment for what they do not
 /// give.
-fn connection_settings(
+pub(super) fn connection_settings(
     args: &ConnectionArgs,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<ConnectionSettings, ZendeskError> {

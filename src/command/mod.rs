@@ -50,6 +50,7 @@ pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         Command::Completions(args) => manual::completions(&args, out),
         Command::Man(args) => manual::man(&args, out),
         Command::Fake(args) => fake::run(&args, out, err),
+        Command::Probe(args) => probe::run(&args, out, err),
     }
 }
 
@@ -79,6 +80,7 @@ mod fake;
 mod interrupt;
 mod manual;
 mod plan;
+mod probe;
 mod progress;
 mod request_log;
 mod schema;

@@ -79,7 +79,11 @@
 //!   sends it, for the planner's unit tests).
 //!
 //! # Choices where Zendesk's behaviour is not documented (API.md "UNCERTAIN")
-//! - `create_or_update` matches `external_id` first, then any email identity.
+//! The choices marked *(knob `name`)* can be turned the other way by that knob of the state
+//! file's `account` (and by `zroster fake --account-report REPORT`, which sets every knob a
+//! `zroster probe` report settled); the default is the choice described.
+//! - `create_or_update` matches `external_id` first, then any email identity
+//!   *(knob `create_or_update_prefers`: `external_id` | `email`)*.
 //! - Duplicate external id: 422 `details.external_id[{"description": "External ID: X has
 //!   already been taken", "error": "DuplicateValue"}]`.
 //! - `custom_role_id` on a non-agent: 422 `details.custom_role_id` "can only be set for agents";
@@ -118,18 +122,23 @@
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
 //! - Account realism (API.md §12):
-//!   - A user promoted to agent joins the default group like a new agent; an agent created
+//!   - A user promoted to agent joins the default group like a new agent
+//!     *(knob `promoted_agent_joins_default_group`: `true` | `false`)*; an agent created
 //!     with a `default_group_id` joins that group only.
 //!   - Removing an agent's last group membership: 422 `details.base` "Agents must belong to
 //!     at least one group"; deleting the default group: 422; agents a deleted group leaves
 //!     groupless join the default group.
 //!   - An agent created or promoted without a role gets Staff (the community reports
-//!     Contributor for the Admin Center; the API's choice is not documented);
-//!     `custom_role_id: null` on an agent where every agent holds a role: 422 (refusing
-//!     shows the mistake where ignoring would hide it); a custom role below Enterprise: 422.
+//!     Contributor for the Admin Center; the API's choice is not documented)
+//!     *(knob `new_agent_role`: the name of a role; one the account lacks gives the first
+//!     role of type 0)*; `custom_role_id: null` on an agent where every agent holds a role:
+//!     422 (refusing shows the mistake where ignoring would hide it)
+//!     *(knob `custom_role_null`: `refuse` | `ignore`, the agent keeps its role | `clear`,
+//!     the agent holds none)*; a custom role below Enterprise: 422.
 //!   - User tagging off: tags are kept, left out of answers, ignored in writes and shown
 //!     again when tagging is turned on.
-//!   - A `user_fields` key no field defines is not stored (not refused); a value its field's
+//!   - A `user_fields` key no field defines is not stored (not refused)
+//!     *(knob `undefined_user_field`: `ignore` | `refuse`, a 422 naming the key)*; a value its field's
 //!     type refuses is a 422 naming the key; a dropdown value puts its option's value on the
 //!     user's tags, like a checkbox's tag (recorded for checkboxes only).
 //!   - Without multiple organizations a second membership is a 422 on `organization_id` and
@@ -178,6 +187,7 @@
 mod api;
 mod api_error;
 mod audit_log;
+mod choices;
 mod clock;
 mod config;
 mod custom_role;
@@ -205,6 +215,7 @@ mod user;
 mod user_field;
 
 pub use api_error::ApiError;
+pub use choices::{CustomRoleNull, MatchKey, UndefinedUserField};
 pub use clock::Clock;
 pub use config::{Config, DEFAULT_SEARCH_LAG_S, Knobs, Plan};
 pub use custom_role::CustomRole;
@@ -222,3 +233,6 @@ pub use state_file::{AccountSettings, StateFile};
 pub use store::Store;
 pub use user::{Role, Tags, User};
 pub use user_field::{FieldOption, UserField};
+
+/// The role an agent made without one gets by default (`new_agent_role`).
+pub const DEFAULT_AGENT_ROLE_NAME: &str = store::DEFAULT_AGENT_ROLE;

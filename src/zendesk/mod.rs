@@ -74,4 +74,6 @@ pub use read_client::{AuthenticatedUser, ReadClient};
 pub use request_stats::{RequestStats, endpoint_key};
 pub use secret::Secret;
 pub use stop::Stop;
+/// For `zroster probe`, which sends requests of its own and reads every answer.
+pub(crate) use transport::Transport;
 pub use write_client::WriteClient;

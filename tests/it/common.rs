@@ -150,6 +150,13 @@ impl Sandbox {
         command
     }
 
+    /// `zroster` pointed at the emulator, run in [`Sandbox::work_dir`].
+    pub(crate) fn zroster(&self) -> Command {
+        let mut command = self.command("zroster");
+        command.current_dir(self.work.path());
+        command
+    }
+
     /// `zapply` pointed at the emulator, run in [`Sandbox::work_dir`].
     pub(crate) fn zapply(&self) -> Command {
         let mut command = self.command("zapply");

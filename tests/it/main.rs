@@ -18,6 +18,7 @@ mod named;
 mod output;
 mod pipelines;
 mod plan;
+mod probe;
 mod saved_plans;
 mod scenarios;
 mod schema;

@@ -14,6 +14,7 @@ mod identities;
 mod memberships;
 mod organizations;
 mod profile;
+pub(crate) use profile::DEFAULT_AGENT_ROLE;
 mod search;
 mod state_file;
 mod user_changes;
@@ -52,6 +53,12 @@ pub(crate) struct AccountRules {
     pub(crate) multiple_organizations: bool,
     /// The time zone new users get.
     pub(crate) time_zone: String,
+    /// The choices where Zendesk's behaviour is UNCERTAIN (see [`Knobs`]).
+    pub(crate) promoted_agent_joins_default_group: bool,
+    pub(crate) new_agent_role: String,
+    pub(crate) custom_role_null: super::CustomRoleNull,
+    pub(crate) undefined_user_field: super::UndefinedUserField,
+    pub(crate) create_or_update_prefers: super::MatchKey,
 }
 
 impl AccountRules {
@@ -63,6 +70,11 @@ impl AccountRules {
             user_tagging: knobs.user_tagging,
             multiple_organizations: knobs.multiple_organizations,
             time_zone: knobs.time_zone.clone(),
+            promoted_agent_joins_default_group: knobs.promoted_agent_joins_default_group,
+            new_agent_role: knobs.new_agent_role.clone(),
+            custom_role_null: knobs.custom_role_null,
+            undefined_user_field: knobs.undefined_user_field,
+            create_or_update_prefers: knobs.create_or_update_prefers,
         }
     }
 
