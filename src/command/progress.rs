@@ -74,16 +74,14 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
         || "user fields unreadable".to_owned(),
         |fields| plural(fields.len(), "user field"),
     );
+    let requests = |n: u64| plural(usize::try_from(n).unwrap_or(usize::MAX), "request");
     let mut text = format!(
         "fetched {}, {}, {}, {} and {fields} in {seconds:.1} s with {}",
         plural(live.users.len(), "user"),
         plural(live.groups.len(), "group"),
         plural(live.organizations.len(), "organization"),
         plural(live.custom_roles.len(), "custom role"),
-        plural(
-            usize::try_from(stats.requests).unwrap_or(usize::MAX),
-            "request"
-        ),
+        requests(stats.requests),
     );
     let _ = write!(text, "; {}", account_line(rules));
     if !live.custom_roles_available {
@@ -97,7 +95,19 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
             EmailStrategy::Search => "searched",
             EmailStrategy::IncrementalExport => "found through the user export",
         };
-        let _ = write!(text, "; {} roster emails {how}", lookup.emails);
+        let _ = write!(
+            text,
+            "; {} roster emails {how} ({})",
+            count(usize::try_from(lookup.emails).unwrap_or(usize::MAX)),
+            requests(lookup.requests)
+        );
+        if lookup.unbatched > 0 {
+            let _ = write!(
+                text,
+                ", {} of them looked up again without batching: a batched search's answer lacked the users that prove it complete",
+                lookup.unbatched
+            );
+        }
         if lookup.recent_export_pages > 0 {
             let _ = write!(
                 text,
@@ -108,6 +118,33 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
                     "page"
                 ),
             );
+        }
+    }
+    if let Some(check) = &live.cost.secondary_check {
+        let addresses = |n: u64| {
+            let n = usize::try_from(n).unwrap_or(usize::MAX);
+            format!(
+                "{} new {}",
+                count(n),
+                if n == 1 { "address" } else { "addresses" }
+            )
+        };
+        if check.unchecked == check.emails {
+            let _ = write!(
+                text,
+                "; {} not checked for another user's secondary address: too many to search",
+                addresses(check.emails)
+            );
+        } else {
+            let _ = write!(
+                text,
+                "; {} checked for another user's secondary address ({})",
+                addresses(check.emails - check.unchecked),
+                requests(check.requests()),
+            );
+            if check.unchecked > 0 {
+                let _ = write!(text, ", {} not: too many", addresses(check.unchecked));
+            }
         }
     }
     let _ = writeln!(err, "{text}");

@@ -129,9 +129,17 @@
 //!   - The search index: `users/search?query=` and `/search` see each user as it was
 //!     `search_lag_s` ago and answer with the user as it is now (`users/search` leaves
 //!     deleted users out, `/search` does not, as recorded); `external_id=` is not indexed.
-//!     Several values of one property match any of them (`email:a email:b`); different
-//!     properties must all match; a bare word matches the start of a name, address or
-//!     external id. The incremental export does not lag; a new primary address (through
+//!     Several values of one property match any of them (`email:a email:b` finds the users
+//!     holding either address, as a primary or another identity); different properties
+//!     must all match; a bare word matches the start of a name, address or external id.
+//!     Zendesk's search reference documents `property:value` and that properties narrow
+//!     a search together, not what repeating a property does (UNCERTAIN): clients in the
+//!     wild send `status:open status:pending` for open *or* pending tickets, which any
+//!     other reading would answer with nothing, and one says "listing the same field twice
+//!     = OR". The emulator takes that reading; no length limit on a query is documented and
+//!     the emulator sets none. The fetch relies on neither: each batched query is framed by
+//!     two known users' addresses and its answer is trusted only if both come back
+//!     (`src/state/email_search.rs`). The incremental export does not lag; a new primary address (through
 //!     `make_primary` or an identity's new value) moves the user's `updated_at` (recorded),
 //!     which lists the user there; adding a secondary address alone does not (not
 //!     recorded).
