@@ -107,6 +107,10 @@
 //!   credentials it cannot authenticate, §7.2 the 403 for an authenticated user lacking a
 //!   permission); suspended users cannot sign in, and the 401 grants and tells nothing.
 //!   `--sandbox` signs in as the state's first admin that is neither deleted nor suspended.
+//! - `--sandbox` is a rehearsal, not a rate-limited account: unless the state's `account`
+//!   sets `rate_limit`, `user_update_rate_limit` or `incremental_rate_limit`, it lifts all
+//!   three (`u32::MAX` a minute, which the rate-limit headers say), and `zplan` says how
+//!   long the real account would take instead (`src/command/connect.rs`).
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
 //! - Account realism (API.md §12):
