@@ -131,20 +131,7 @@ struct Emulator {
 
 impl Emulator {
     fn start(dir: &Path, agents: usize, flags: &[&str]) -> Self {
-        let state = dir.join(format!("state-{agents}.json"));
-        let mut file = BufWriter::new(std::fs::File::create(&state).expect("state file"));
-        write!(file, "{{\"users\":[").expect("write state");
-        for i in 0..agents {
-            let comma = if i == 0 { "" } else { "," };
-            write!(
-                file,
-                "{comma}{{\"name\":\"Agent {i}\",\"email\":\"agent{i}@example.com\",\"role\":\"agent\"}}"
-            )
-            .expect("write state");
-        }
-        write!(file, "]}}").expect("write state");
-        file.flush().expect("write state");
-        drop(file);
+        let state = agents_state(dir, agents, None);
         let started = Instant::now();
         let fake = support::Fake::start(flags, &state);
         Self {
@@ -153,21 +140,9 @@ impl Emulator {
         }
     }
 
-    /// User plus system CPU time so far (`/proc/PID/stat`, in the kernel's fixed 1/100 s).
+    /// User plus system CPU time so far.
     fn cpu(&self) -> Duration {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.fake.pid())).unwrap_or_default();
-        // The fields after the command name, which is in parentheses and may hold spaces.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or("", |(_, rest)| rest)
-            .split_whitespace()
-            .collect();
-        let ticks: u64 = [11, 12]
-            .iter()
-            .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
-            .sum();
-        Duration::from_millis(ticks * 10)
+        cpu_of(&self.fake.pid())
     }
 
     fn peak_memory_mib(&self) -> f64 {
@@ -349,9 +324,11 @@ fn zplan_sandbox(state: &Path, roster: &Path) -> Sandboxed {
     }
 }
 
-/// User plus system CPU time of process `pid` so far (`/proc/PID/stat`).
+/// User plus system CPU time of process `pid` so far (`/proc/PID/stat`, in the kernel's
+/// fixed 1/100 s).
 fn cpu_of(pid: &str) -> Duration {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
     let fields: Vec<&str> = stat
         .rsplit_once(')')
         .map_or("", |(_, rest)| rest)
@@ -364,9 +341,10 @@ fn cpu_of(pid: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-/// A state of `agents` agents for `zplan --sandbox`, with `account` when given.
-fn sandbox_state(dir: &Path, agents: usize, account: Option<&str>) -> std::path::PathBuf {
-    let path = dir.join(format!("sandbox-{agents}-{}.json", account.is_some()));
+/// A state file of `agents` agents (written line by line, so the set-up adds little to this
+/// process's memory), with `account` (JSON) when given.
+fn agents_state(dir: &Path, agents: usize, account: Option<&str>) -> std::path::PathBuf {
+    let path = dir.join(format!("state-{agents}-{}.json", account.is_some()));
     let mut file = BufWriter::new(std::fs::File::create(&path).expect("state file"));
     write!(file, "{{").expect("write state");
     if let Some(account) = account {
@@ -495,7 +473,7 @@ fn main() {
             }
             for (label, account) in runs {
                 // The emulator adds the admin it signs in as.
-                let state = sandbox_state(dir.path(), agents - 1, account);
+                let state = agents_state(dir.path(), agents - 1, account);
                 let run = zplan_sandbox(&state, &roster);
                 writeln!(
                     table,
