@@ -11,19 +11,21 @@
 //! - **Canaries.** Every batched query starts and ends with the primary address of a user
 //!   the fetch has already read ([`Canaries`]: two users, not changed for
 //!   [`SEARCH_LAG_WINDOW_S`], so the lagging index holds their addresses). An answer with
-//!   both is complete: the terms are alternatives. An answer missing either is not
-//!   trusted: an AND of the terms finds neither (an address belongs to one user), a search
-//!   that kept only the first or the last value of a property, or that cut a long query,
-//!   misses one. Its emails are then looked up as before batching (the caller's
+//!   both shows the terms read as alternatives from the first to the last, and is trusted.
+//!   An answer missing either is not: an AND of the terms finds neither (an address
+//!   belongs to one user), a search that kept only the first or the last value of a
+//!   property, or that cut a long query, misses one. Its emails are then looked up as before batching (the caller's
 //!   fallback), and batching stops for the rest of the fetch.
 //! - **Extra users are harmless, missing ones are not.** A batched answer holds every user
 //!   with any of the addresses, the canaries, and whatever a partial match adds: callers
 //!   count a user as found by its primary address only on an exact match, and read the
 //!   identities of every other user before calling it another address's owner.
-//! - **Length.** A query names at most [`SEARCH_BATCH_EMAILS`] addresses (an answer then
-//!   fits one page of 100 even if every address has an owner) and its `query` value stays
-//!   within [`SEARCH_QUERY_BYTES_AT_MOST`] bytes as sent: Zendesk documents no limit on a
-//!   URL, and many servers and proxies refuse a request line over 8 KiB.
+//! - **Length.** A query names at most [`SEARCH_BATCH_EMAILS`] addresses and its `query`
+//!   value stays within [`SEARCH_QUERY_BYTES_AT_MOST`] bytes as sent (some 90 addresses of
+//!   30 characters): Zendesk documents no limit on a URL, many servers and proxies refuse a
+//!   request line over 8 KiB, and `show_many` of 100 external ids of 36 characters (UUIDs)
+//!   sends as much. An answer with more than a page of users (100) costs a page more, which
+//!   two shorter queries would cost too.
 //! - A single address, and an address holding white space or a double quote (which the
 //!   query syntax would read as two terms or a phrase), is searched alone, as
 //!   `email:ADDRESS`: one term has only one reading.
@@ -38,11 +40,11 @@ use crate::zendesk::wire::User;
 use crate::zendesk::{ReadClient, ZendeskError};
 
 /// Addresses one batched query names at most, the canaries apart.
-pub const SEARCH_BATCH_EMAILS: usize = 50;
+pub const SEARCH_BATCH_EMAILS: usize = 100;
 
 /// The longest `query` value of a batched search, in bytes as sent (percent-encoded), the
-/// canaries included: a quarter of the 8 KiB request line common servers accept.
-pub const SEARCH_QUERY_BYTES_AT_MOST: usize = 2_000;
+/// canaries included: under half of the 8 KiB request line common servers accept.
+pub const SEARCH_QUERY_BYTES_AT_MOST: usize = 4_000;
 
 /// The two users whose primary addresses open and close every batched query, as proof that
 /// its answer is complete.
@@ -297,8 +299,19 @@ mod tests {
             assert!(sent.starts_with("email:ann@acme.com email:new"), "{sent}");
             assert!(sent.ends_with(" email:bo@acme.com"), "{sent}");
         }
-        // 120 short addresses: the byte budget (43 bytes an address) cuts before 50.
-        assert_eq!(batched.len(), 3);
+        // 120 short addresses (26 bytes each): 100, then 20.
+        assert_eq!(batched.iter().map(Vec::len).collect::<Vec<_>>(), [100, 20]);
+        // 120 of 33 characters (44 bytes each as sent): the byte budget cuts at 89.
+        let usual: BTreeSet<String> = (0..120)
+            .map(|i| format!("firstname.lastname{i:03}@company.com"))
+            .collect();
+        assert_eq!(
+            queries(&usual, Some(&c))
+                .iter()
+                .map(Vec::len)
+                .collect::<Vec<_>>(),
+            [89, 31]
+        );
         assert_eq!(
             text(&["one@acme.com".to_owned()], Some(&c)),
             "email:one@acme.com",

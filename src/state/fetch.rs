@@ -7,7 +7,7 @@
 //! 3. roster users not found that way by external id, `users/show_many?external_ids=`, 100 a
 //!    request;
 //! 4. roster emails still not seen, by search or by the incremental export, whichever the cost
-//!    model in [`EmailLookup`] says takes fewer requests. The search names up to 50 emails a
+//!    model in [`EmailLookup`] says takes fewer requests. The search names up to 100 emails a
 //!    query, between two canaries that prove the answer complete ([`super::email_search`]);
 //!    without canaries, or once an answer lacks them, one email a query. The search reads
 //!    an index that lags behind writes by up to a few minutes (API.md §12): a user created
