@@ -119,6 +119,10 @@
 //!   credentials it cannot authenticate, §7.2 the 403 for an authenticated user lacking a
 //!   permission); suspended users cannot sign in, and the 401 grants and tells nothing.
 //!   `--sandbox` signs in as the state's first admin that is neither deleted nor suspended.
+//! - `--sandbox` is a rehearsal, not a rate-limited account: unless the state's `account`
+//!   sets `rate_limit`, `user_update_rate_limit` or `incremental_rate_limit`, it lifts all
+//!   three (`u32::MAX` a minute, which the rate-limit headers say), and `zplan` says how
+//!   long the real account would take instead (`src/command/connect.rs`).
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
 //! - Account realism (API.md §12):
@@ -146,9 +150,17 @@
 //!   - The search index: `users/search?query=` and `/search` see each user as it was
 //!     `search_lag_s` ago and answer with the user as it is now (`users/search` leaves
 //!     deleted users out, `/search` does not, as recorded); `external_id=` is not indexed.
-//!     Several values of one property match any of them (`email:a email:b`); different
-//!     properties must all match; a bare word matches the start of a name, address or
-//!     external id. The incremental export does not lag; a new primary address (through
+//!     Several values of one property match any of them (`email:a email:b` finds the users
+//!     holding either address, as a primary or another identity); different properties
+//!     must all match; a bare word matches the start of a name, address or external id.
+//!     Zendesk's search reference documents `property:value` and that properties narrow
+//!     a search together, not what repeating a property does (UNCERTAIN): clients in the
+//!     wild send `status:open status:pending` for open *or* pending tickets, which any
+//!     other reading would answer with nothing, and one says "listing the same field twice
+//!     = OR". The emulator takes that reading; no length limit on a query is documented and
+//!     the emulator sets none. The fetch relies on neither: each batched query is framed by
+//!     two known users' addresses and its answer is trusted only if both come back
+//!     (`src/state/email_search.rs`). The incremental export does not lag; a new primary address (through
 //!     `make_primary` or an identity's new value) moves the user's `updated_at` (recorded),
 //!     which lists the user there; adding a secondary address alone does not (not
 //!     recorded).
