@@ -259,8 +259,9 @@ impl WriteClient {
                 repeat,
                 count,
                 stop: &self.stop,
+                operation: self.operation,
             })
-            .run(&self.read)
+            .run(&self.read, &self.board)
             .await
             {
                 Err(ZendeskError::Forbidden { .. }) => self.remember_bulk_refused(endpoint),
