@@ -143,10 +143,10 @@ impl<'c> Executor<'c> {
             run.not_started();
         }
         run.flush_journal();
-        let diverged = if self.check_convergence && stopped.is_none() {
+        let (diverged, read_back) = if self.check_convergence && stopped.is_none() {
             self.converge(&run, started).await
         } else {
-            Vec::new()
+            (Vec::new(), None)
         };
         let stats = self.client.stats().since(&before);
         let job_polls = stats.count(JOB_POLLS);
@@ -158,6 +158,7 @@ impl<'c> Executor<'c> {
             job_polls,
             fell_back_to_single_requests: run.fell_back,
             diverged,
+            read_back,
             elapsed_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
             stopped,
         };
@@ -250,7 +251,11 @@ impl<'c> Executor<'c> {
 
     /// Re-reads the users this run wrote and the memberships it changed, and returns every
     /// planned field and membership that does not hold (see [`convergence`]).
-    async fn converge(&self, run: &Run<'_>, started: i64) -> Vec<convergence::Divergence> {
+    async fn converge(
+        &self,
+        run: &Run<'_>,
+        started: i64,
+    ) -> (Vec<convergence::Divergence>, Option<convergence::UserReads>) {
         let applied = || {
             run.plan
                 .changes
@@ -293,7 +298,7 @@ impl<'c> Executor<'c> {
         }
         let written = convergence::Written { users, memberships };
         if written.is_empty() {
-            return Vec::new();
+            return (Vec::new(), None);
         }
         let (diverged, reads) = convergence::check(
             self.client,
@@ -303,10 +308,11 @@ impl<'c> Executor<'c> {
             started,
         )
         .await;
+        let read_back = reads.users;
         if let Some(journal) = &self.journal {
             journal.converged(written.users.len(), reads, &diverged);
         }
-        diverged
+        (diverged, read_back)
     }
 }
 

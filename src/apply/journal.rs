@@ -201,6 +201,7 @@ impl Journal {
     pub(crate) fn converged(&self, users: usize, reads: Reads, diverged: &[Divergence]) {
         self.lock().record(&Event::ConvergenceChecked {
             users,
+            user_reads: reads.users,
             incremental_pages: reads.incremental_pages,
             show_many_requests: reads.show_many_requests,
             membership_reads: reads.memberships,

@@ -13,6 +13,7 @@ mod interrupt;
 mod journal;
 mod named;
 mod output;
+mod overlap;
 mod pipeline;
 mod plan;
 mod saved_plans;
