@@ -1,8 +1,8 @@
 //! What goes side by side in an apply, and what never does: creates, updates and the
 //! membership adds of untouched users are in Zendesk's job queue together, a membership of
-//! a new user is never sent before the job that created the user finished, and the
-//! convergence check reads the users back with `show_many` rather than wait for an export
-//! window the fetch used up, and says so.
+//! a new user is never sent before the job that created the user finished, single creates
+//! (bulk imports off) do not wait for the update jobs, and the convergence check reads the
+//! users back with `show_many` rather than wait for an export window the fetch used up.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -173,6 +173,80 @@ fn creates_updates_and_adds_are_queued_together_and_a_new_users_membership_waits
         }
     }
     assert_eq!(checked, NEW, "every new agent's membership was checked");
+    let (output, stdout) = run(sandbox.zplan().args(["--detailed-exitcode", &roster]));
+    assert_eq!(output.status.code(), Some(0), "converged: {stdout}");
+}
+
+#[test]
+fn without_bulk_imports_the_single_creates_go_beside_the_update_jobs() {
+    // Bulk imports off, every answer 20 ms late, and the job worker paused: the update jobs
+    // stay queued, so creates that waited for them would never start.
+    let sandbox = Sandbox::start_with(&state(), "fake-token", |knobs| {
+        mechanics(knobs);
+        knobs.bulk_imports = false;
+        knobs.latency_ms = 20;
+        knobs.job_items_per_second = 0.0;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, &roster());
+    let mut command = sandbox.zapply();
+    command.args(["--auto-approve", &roster]);
+    let applying = std::thread::spawn(move || run(&mut command));
+    let new_users = |sandbox: &Sandbox| {
+        sandbox.state()["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| {
+                u["external_id"]
+                    .as_str()
+                    .is_some_and(|e| e.starts_with("n-"))
+            })
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut updates_queued_while_creating = false;
+    loop {
+        let updates = queued(&sandbox)
+            .get("Bulk Update User")
+            .copied()
+            .unwrap_or(0);
+        let created = new_users(&sandbox);
+        updates_queued_while_creating |= updates > 0 && created < NEW;
+        if created == NEW {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the creates never finished");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        updates_queued_while_creating,
+        "the update jobs were queued only after the creates"
+    );
+    // Every new agent exists while the updates are still queued: the creates went on.
+    assert_eq!(
+        queued(&sandbox).get("Bulk Update User").copied(),
+        Some(RENAMED / 100)
+    );
+    sandbox
+        .handle()
+        .update_knobs(|knobs| knobs.job_items_per_second = 5_000.0);
+    let (output, stdout) = applying.join().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout.contains("bulk imports disabled"),
+        "the fallback is said: {stdout}"
+    );
+    // One refused job told; then one request per new agent.
+    let requests = sandbox.requests();
+    let count = |endpoint: &str| requests["by_endpoint"][endpoint].as_u64().unwrap_or(0);
+    assert_eq!(count("POST /api/v2/users/create_or_update_many"), 1);
+    assert_eq!(count("POST /api/v2/users/create_or_update"), NEW as u64);
     let (output, stdout) = run(sandbox.zplan().args(["--detailed-exitcode", &roster]));
     assert_eq!(output.status.code(), Some(0), "converged: {stdout}");
 }
