@@ -2,8 +2,10 @@
 //! where live state becomes roster model; its output plans no change when fed back to `zplan`.
 
 use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
 
 use crate::roster::model::{Manage, Prune, Settings};
+use crate::roster::schema::SCHEMA_PATH;
 use crate::roster::{
     CustomRole, Document, Field, Group, Located, Organization, Pos, Profile, Role, User,
 };
@@ -215,10 +217,185 @@ pub fn to_document(state: &LiveState, scope: ExportScope) -> Document {
     }
 }
 
+/// Where the `# yaml-language-server: $schema=` line of an exported roster points, for a
+/// roster written to `out` (standard output when `None`) from the directory `cwd`:
+///
+/// - a URL given with `--schema` is written as given;
+/// - a path given with `--schema`, or else `schema/roster.schema.json` when that file exists
+///   in `cwd`, is written relative to the directory of `out` (of `cwd` for standard
+///   output), because editors resolve it from the roster file;
+/// - with neither, the schema published for this release ([`crate::schema::id`]).
+#[must_use]
+pub fn schema_link(schema: Option<&str>, out: Option<&Path>, cwd: &Path) -> String {
+    let target = match schema {
+        Some(given) if given.contains("://") => return given.to_owned(),
+        Some(given) => cwd.join(given),
+        None => {
+            let local = cwd.join(SCHEMA_PATH);
+            if !local.is_file() {
+                return crate::schema::id(SCHEMA_PATH);
+            }
+            local
+        }
+    };
+    let from = match out {
+        Some(out) => cwd
+            .join(out)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+        None => cwd.to_path_buf(),
+    };
+    let (from, target) = (resolved(&from), resolved(&target));
+    relative(&from, &target).unwrap_or_else(|| slashed(&target))
+}
+
+/// The path with links resolved as far as it exists (the file itself may not, yet), and `.`
+/// and `..` taken away.
+fn resolved(path: &Path) -> PathBuf {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |path, part| path.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return normalized(path),
+        }
+    }
+}
+
+/// `.` and `..` taken away without looking at the file system.
+fn normalized(path: &Path) -> PathBuf {
+    let mut clean = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(clean.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
+}
+
+/// `target` as seen from the directory `from` (both without `.` and `..`), with `/` between
+/// the parts, as editors take it on every system; `None` when the two share no root (two
+/// drives).
+fn relative(from: &Path, target: &Path) -> Option<String> {
+    let from: Vec<Component> = from.components().collect();
+    let target: Vec<Component> = target.components().collect();
+    let shared = from.iter().zip(&target).take_while(|(a, b)| a == b).count();
+    if shared == 0 && !(from.is_empty() || target.is_empty()) {
+        return None;
+    }
+    let parts: Vec<String> = std::iter::repeat_n("..".to_owned(), from.len() - shared)
+        .chain(
+            target[shared..]
+                .iter()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+        )
+        .collect();
+    Some(parts.join("/"))
+}
+
+fn slashed(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
 /// The document as YAML, with the schema comment on top so editors validate it.
 pub fn to_yaml(document: &Document, schema: &str) -> Result<String, serde_saphyr::ser::Error> {
     let body = serde_saphyr::to_string(document)?;
     Ok(format!(
         "# yaml-language-server: $schema={schema}\n# Exported from Zendesk by zroster.\n{body}"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(cwd: &Path, schema: Option<&str>, out: Option<&str>) -> String {
+        schema_link(schema, out.map(Path::new), cwd)
+    }
+
+    #[test]
+    fn the_local_schema_is_named_from_where_the_roster_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = dir.path();
+        std::fs::create_dir_all(cwd.join("roster/team")).unwrap();
+        std::fs::create_dir_all(cwd.join("schema")).unwrap();
+        std::fs::write(cwd.join(SCHEMA_PATH), "{}").unwrap();
+        for (out, expected) in [
+            (None, "schema/roster.schema.json"),
+            (Some("x.yaml"), "schema/roster.schema.json"),
+            (Some("roster/x.yaml"), "../schema/roster.schema.json"),
+            (
+                Some("roster/team/x.yaml"),
+                "../../schema/roster.schema.json",
+            ),
+            (
+                Some("./roster/../roster/team/x.yaml"),
+                "../../schema/roster.schema.json",
+            ),
+            (Some("schema/x.yaml"), "roster.schema.json"),
+        ] {
+            assert_eq!(link(cwd, None, out), expected, "{out:?}");
+        }
+        // Written elsewhere: the link still leads from the file to the schema.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let out = elsewhere.path().join("x.yaml");
+        let written = link(cwd, None, out.to_str());
+        assert!(written.starts_with("../"), "{written}");
+        assert_eq!(
+            std::fs::canonicalize(elsewhere.path().join(&written)).unwrap(),
+            std::fs::canonicalize(cwd.join(SCHEMA_PATH)).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_given_path_is_named_from_the_roster_and_a_given_url_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = dir.path();
+        std::fs::create_dir_all(cwd.join("roster")).unwrap();
+        // The file need not exist yet: the path is what was asked for.
+        assert_eq!(
+            link(cwd, Some("vendor/zroster.json"), Some("roster/x.yaml")),
+            "../vendor/zroster.json"
+        );
+        assert_eq!(
+            link(cwd, Some("vendor/zroster.json"), None),
+            "vendor/zroster.json"
+        );
+        let url = "https://example.com/roster.schema.json";
+        assert_eq!(link(cwd, Some(url), Some("roster/x.yaml")), url);
+    }
+
+    #[test]
+    fn without_a_local_schema_the_published_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let published = crate::schema::id(SCHEMA_PATH);
+        assert_eq!(link(dir.path(), None, Some("x.yaml")), published);
+        assert_eq!(link(dir.path(), None, None), published);
+    }
+
+    #[test]
+    fn paths_are_relative_by_their_parts() {
+        let relative = |from: &str, to: &str| relative(Path::new(from), Path::new(to));
+        assert_eq!(
+            relative("/a/b", "/a/c/d.json").as_deref(),
+            Some("../c/d.json")
+        );
+        assert_eq!(relative("/a", "/a/d.json").as_deref(), Some("d.json"));
+        assert_eq!(relative("/", "/d.json").as_deref(), Some("d.json"));
+        assert_eq!(relative("a", "b/d.json"), None);
+        assert_eq!(normalized(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+    }
 }

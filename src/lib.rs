@@ -17,8 +17,10 @@ pub mod export;
 pub mod fake;
 pub mod plan;
 mod private_file;
+pub mod probe;
 pub mod render;
 pub mod roster;
+pub mod schema;
 pub mod state;
 pub mod zendesk;
 

@@ -142,8 +142,5 @@ pub const SCHEMA_PATH: &str = "schema/report.schema.json";
 /// The JSON Schema of `--report`, pretty-printed with a trailing newline.
 #[must_use]
 pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(ApplyReport);
-    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
-    text.push('\n');
-    text
+    crate::schema::generate::<ApplyReport>(SCHEMA_PATH)
 }

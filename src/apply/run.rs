@@ -284,6 +284,7 @@ mod tests {
             summary: crate::plan::Summary::default(),
             notes: Vec::new(),
             safety: crate::plan::SafetySettings::default(),
+            drift_explanation: None,
             plan_digest: String::new(),
         };
         let mut run = Run::new(&plan, None, Stop::default());

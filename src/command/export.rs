@@ -27,7 +27,9 @@ pub(super) fn run(
     let runtime = super::runtime()?;
     let live = runtime.block_on(fetch(args.sandbox.as_deref(), &args.connection, &query))?;
     let document = export::to_document(&live, scope);
-    let yaml = export::to_yaml(&document, &args.schema)?;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let schema = export::schema_link(args.schema.as_deref(), args.out.as_deref(), &cwd);
+    let yaml = export::to_yaml(&document, &schema)?;
     match &args.out {
         Some(path) => {
             crate::private_file::write(path, yaml.as_bytes()).map_err(|source| Error::Write {

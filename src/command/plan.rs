@@ -16,10 +16,15 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let result = plan(args, out, err);
+    let mut watched = Watched {
+        inner: out,
+        wrote: false,
+    };
+    let result = plan(args, &mut watched, err);
+    let out = watched.inner;
     // A pull-request comment is made of the markdown output whatever happened: without a
     // plan, it says why (the error is on standard error too, as always).
-    if let (Err(error), PlanFormat::Markdown) = (&result, args.format) {
+    if let (Err(error), PlanFormat::Markdown, false) = (&result, args.format, watched.wrote) {
         super::written(render::error_markdown(
             "zplan",
             error,
@@ -28,6 +33,23 @@ pub(super) fn run(
         ))?;
     }
     result
+}
+
+/// Standard output, noting whether anything was written to it.
+struct Watched<'o> {
+    inner: &'o mut dyn Write,
+    wrote: bool,
+}
+
+impl Write for Watched<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.wrote |= !buf.is_empty();
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn plan(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus, Error> {
@@ -46,10 +68,17 @@ fn plan(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exi
     }
     warn(&loaded.diagnostics, args, err)?;
     let runtime = super::runtime()?;
+    let explain = (args.explain_drift || loaded.roster.settings.explain_drift).then_some(
+        super::explain_drift::ExplainDrift {
+            budget: args.explain_drift_budget as usize,
+            days: args.explain_drift_days,
+        },
+    );
     let mut plan = runtime.block_on(fetch_and_plan(
         args.sandbox.as_deref(),
         &args.connection,
         &loaded.roster,
+        explain,
         err,
     ))?;
     // Sealed only where the plan is written as JSON (`--out`, `--format json`, both plans

@@ -5,6 +5,8 @@
 mod blocked;
 mod change;
 mod comparison;
+pub(crate) mod drift_explainer;
+mod drift_explanation;
 mod field;
 mod field_value;
 mod match_key;
@@ -25,6 +27,10 @@ use serde::{Deserialize, Serialize};
 
 pub use blocked::{AccountRule, Blocked, Conflict};
 pub use change::{Action, Change, FieldChange, Implied, Kind};
+pub use drift_explainer::DriftExplainer;
+pub use drift_explanation::{
+    Attribution, AuditRef, ChangeAttribution, DriftExplanation, Origin, UserAttribution,
+};
 pub use field::{CustomRoleField, FieldName, GroupField, OrganizationField, UserField};
 pub use field_value::FieldValue;
 pub use match_key::MatchKey;
@@ -46,10 +52,7 @@ pub const SCHEMA_PATH: &str = "schema/plan.schema.json";
 /// The JSON Schema of a saved plan, pretty-printed with a trailing newline.
 #[must_use]
 pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(Plan);
-    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
-    text.push('\n');
-    text
+    crate::schema::generate::<Plan>(SCHEMA_PATH)
 }
 
 /// What applying the roster would change.
@@ -57,6 +60,7 @@ pub fn schema_json() -> String {
 #[schemars(title = "zroster plan")]
 pub struct Plan {
     /// The version of this JSON form; `2`.
+    #[schemars(extend("const" = FORMAT_VERSION))]
     pub format_version: u32,
     /// The account the plan was made for (its base URL).
     pub account: String,
@@ -90,6 +94,11 @@ pub struct Plan {
     /// The roster's safety settings the plan was made with: `zapply` evaluates them again
     /// against the account as it is at apply time.
     pub safety: SafetySettings,
+    /// Who made the drift the plan reverts, when and through what, from the account's audit
+    /// log (`zplan --explain-drift`). Not needed by `zapply`: plans without it read as
+    /// before, and `format_version` stays 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_explanation: Option<DriftExplanation>,
     /// SHA-256 of this plan's JSON with this field empty (`sha256:…`): `zapply` refuses a
     /// saved plan whose content does not match it (edited or corrupted since `zplan` wrote
     /// it). Empty in a plan that was never saved.
@@ -293,4 +302,8 @@ pub struct Summary {
     /// instead of 100 a job. Equal to `requests` when nothing is created.
     #[serde(default)]
     pub requests_without_bulk_imports: usize,
+    /// Requests made to read the audit log when planning (`--explain-drift`): not part of
+    /// applying the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain_drift_requests: Option<usize>,
 }

@@ -378,6 +378,7 @@ fn big_plan(n: usize) -> Plan {
             requests: n / 100,
             jobs: n / 100,
             requests_without_bulk_imports: n / 100 + n / 7,
+            explain_drift_requests: None,
         },
         changes,
         drift,
@@ -392,6 +393,7 @@ fn big_plan(n: usize) -> Plan {
         account_memberships: crate::plan::AccountMemberships::default(),
         notes: Vec::new(),
         safety: crate::plan::SafetySettings::default(),
+        drift_explanation: None,
         plan_digest: String::new(),
     }
 }

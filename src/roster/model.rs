@@ -12,6 +12,9 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Serialize, Serializer};
 
 use super::node::Pos;
+use super::schema::{
+    Configuration, Count, Email, Locale, Name, Pattern, Percentage, Tag, Text, UserFieldValue,
+};
 
 /// Index of a file in [`Roster::files`](super::Roster::files).
 pub type FileId = u32;
@@ -137,26 +140,32 @@ impl<T: JsonSchema> JsonSchema for Field<T> {
 pub struct Document {
     /// The roster format version. Only `1` exists; when left out, `1` is assumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 1))]
+    #[schemars(with = "u32", range(min = 1, max = 1))]
     pub version: Option<u32>,
     /// Which live users this roster owns, what happens to the ones it does not list, and the
     /// safety limits of a plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Settings")]
     pub settings: Option<Settings>,
     /// Attributes applied to every user that does not set them itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Profile")]
     pub defaults: Option<Profile>,
     /// Custom agent roles managed by this roster (Zendesk Enterprise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Option<Vec<CustomRole>>")]
     pub custom_roles: Vec<CustomRole>,
     /// Organizations managed by this roster.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Option<Vec<Organization>>")]
     pub organizations: Vec<Organization>,
     /// Groups managed by this roster.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Option<Vec<Group>>")]
     pub groups: Vec<Group>,
     /// The users. Each needs a match key: `external_id`, `email`, or both.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Option<Vec<User>>")]
     pub users: Vec<User>,
     /// Where `settings` and `defaults` were written, for messages about them.
     #[serde(skip)]
@@ -189,14 +198,20 @@ pub struct Settings {
     /// run of characters and `?` one character. Prefix a pattern with `external_id:` to match
     /// external ids instead, e.g. `external_id:svc-*`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Option<Vec<Pattern>>")]
     pub ignore: Vec<Located<String>>,
     /// Users matching any of these patterns (same syntax as `ignore`) are never changed: a
     /// planned change to them is shown as blocked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Option<Vec<Pattern>>")]
     pub protect: Vec<Located<String>>,
     /// Limits that refuse a plan which changes too much at once.
     #[serde(default)]
     pub safety: Safety,
+    /// Whether `zplan` reads the account's audit log (Zendesk Enterprise) to say who made
+    /// the drift it reverts, when and through what, as `zplan --explain-drift` does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub explain_drift: bool,
 }
 
 /// The roster's scope.
@@ -205,9 +220,11 @@ pub struct Settings {
 pub struct Manage {
     /// Every live user with one of these roles is in scope.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Option<Vec<Role>>")]
     pub roles: Vec<Located<Role>>,
     /// Every live user carrying one of these tags is in scope.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Option<Vec<Tag>>")]
     pub tags: Vec<Located<String>>,
 }
 
@@ -247,7 +264,7 @@ pub struct Safety {
     /// Fewest admins the account may have after the plan. A plan leaving fewer is refused.
     /// When left out, 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "u32")]
+    #[schemars(with = "Count")]
     pub min_admins: Option<Located<u32>>,
 }
 
@@ -256,9 +273,9 @@ pub struct Safety {
 #[serde(untagged)]
 pub enum Threshold {
     /// At most this many users.
-    Count(u32),
+    Count(#[schemars(with = "Count")] u32),
     /// At most this share of the in-scope users, written as `"10%"` (0 to 100).
-    Percent(#[schemars(with = "PercentText")] Percent),
+    Percent(#[schemars(with = "Percentage")] Percent),
 }
 
 /// A percentage between 0 and 100.
@@ -270,12 +287,6 @@ impl Serialize for Percent {
         serializer.serialize_str(&format!("{}%", self.0))
     }
 }
-
-/// The schema of a percentage: `"10%"`, `"2.5%"`.
-#[allow(dead_code)] // only its schema is used, through `schemars(with)`
-#[derive(JsonSchema)]
-#[schemars(transparent)]
-struct PercentText(#[schemars(regex(pattern = r"^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)%$"))] String);
 
 /// A user's role in Zendesk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
@@ -371,30 +382,34 @@ pub struct Profile {
     pub role: Option<Located<Role>>,
     /// Custom agent role, by name (Enterprise). Only with `role: agent`. `null` removes it.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Name>")]
     pub custom_role: Field<String>,
     /// The default organization, by name. When `organizations` is also given it must be
     /// one of them. `null` removes the default organization.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Name>")]
     pub organization: Field<String>,
     /// Every organization the user belongs to, by name: exactly this set (memberships are
     /// added and removed to match). Leave out to leave memberships alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Field<Vec<String>>")]
+    #[schemars(with = "Field<Vec<Name>>")]
     pub organizations: Option<Located<Vec<Located<String>>>>,
     /// Every group the agent belongs to, by name: exactly this set. Agents and admins only.
     /// Leave out to leave memberships alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Field<Vec<String>>")]
+    #[schemars(with = "Field<Vec<Name>>")]
     pub groups: Option<Located<Vec<Located<String>>>>,
     /// The agent's default group, by name; must be one of `groups` when those are given.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Name>")]
     pub default_group: Field<String>,
     /// Tags on the user: exactly this set. Zendesk stores tags in lower case, without spaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Field<Vec<String>>")]
+    #[schemars(with = "Field<Vec<Tag>>")]
     pub tags: Option<Located<Vec<Located<String>>>>,
     /// Custom user fields by key. Only the keys written are managed; `null` clears one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, UserFieldValue>")]
     pub user_fields: BTreeMap<String, Located<FieldValue>>,
     /// Whether the user is suspended (cannot sign in or submit requests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -402,27 +417,31 @@ pub struct Profile {
     pub suspended: Option<Located<bool>>,
     /// The name shown to end-users instead of the agent's real name.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Text>")]
     pub alias: Field<String>,
     /// Details about the user, such as an address.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Text>")]
     pub details: Field<String>,
     /// Notes about the user, visible to agents.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Text>")]
     pub notes: Field<String>,
     /// The agent's signature, appended to their comments.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Text>")]
     pub signature: Field<String>,
     /// Phone number.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Text>")]
     pub phone: Field<String>,
     /// Language, as a locale such as `en-US` or `de`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"))]
-    #[schemars(with = "String")]
+    #[schemars(with = "Locale")]
     pub locale: Option<Located<String>>,
     /// Time zone: an IANA name such as `Europe/Berlin`, or Zendesk's name such as `Berlin`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "String")]
+    #[schemars(with = "Name")]
     pub time_zone: Option<Located<String>>,
     /// Whether the user can moderate Help Center community content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -442,9 +461,17 @@ pub struct Profile {
     pub verified: Option<Located<bool>>,
 }
 
-/// A user of the roster.
+/// A user of the roster. Each needs a match key: `email`, `external_id`, or both.
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[schemars(
+    deny_unknown_fields,
+    // Each choice names its key under `properties` too, as strict validators (`ajv
+    // --strict`) want a required key defined beside the requirement.
+    extend("anyOf" = [
+        { "properties": { "email": true }, "required": ["email"] },
+        { "properties": { "external_id": true }, "required": ["external_id"] }
+    ])
+)]
 pub struct User {
     /// Where the entry starts.
     #[serde(skip)]
@@ -452,17 +479,16 @@ pub struct User {
     pub source: Source,
     /// Full name. Required to create a user; leave out to keep the live name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "String")]
+    #[schemars(with = "Name")]
     pub name: Option<Located<String>>,
     /// Primary email address; a match key. Unique in the roster, case-insensitively.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(email)]
-    #[schemars(with = "String")]
+    #[schemars(with = "Email")]
     pub email: Option<Located<String>>,
     /// The id of the user in your own systems; the preferred match key. Unique in the
     /// roster, case-insensitively.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "String")]
+    #[schemars(with = "Name")]
     pub external_id: Option<Located<String>>,
     /// The managed attributes.
     #[serde(flatten)]
@@ -478,12 +504,15 @@ pub struct CustomRole {
     #[schemars(skip)]
     pub source: Source,
     /// The role's name; how users refer to it. Unique, case-insensitively.
+    #[schemars(with = "Name")]
     pub name: Located<String>,
     /// What the role is for.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Text>")]
     pub description: Field<String>,
     /// Permissions, e.g. `ticket_access: within-groups`. Only the keys written are managed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "Configuration")]
     pub configuration: BTreeMap<String, Located<serde_json::Value>>,
 }
 
@@ -496,24 +525,27 @@ pub struct Organization {
     #[schemars(skip)]
     pub source: Source,
     /// The organization's name; how users refer to it. Unique, case-insensitively.
+    #[schemars(with = "Name")]
     pub name: Located<String>,
     /// The id of the organization in your own systems.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "String")]
+    #[schemars(with = "Name")]
     pub external_id: Option<Located<String>>,
     /// Email domains whose new users join this organization: exactly this list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Vec<String>")]
+    #[schemars(with = "Field<Vec<Name>>")]
     pub domain_names: Option<Located<Vec<Located<String>>>>,
     /// Details, such as an address.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Text>")]
     pub details: Field<String>,
     /// Notes, visible to agents.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Text>")]
     pub notes: Field<String>,
     /// Tags on the organization: exactly this set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Vec<String>")]
+    #[schemars(with = "Field<Vec<Tag>>")]
     pub tags: Option<Located<Vec<Located<String>>>>,
     /// Whether members can see each other's tickets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -534,9 +566,11 @@ pub struct Group {
     #[schemars(skip)]
     pub source: Source,
     /// The group's name; how users refer to it. Unique, case-insensitively.
+    #[schemars(with = "Name")]
     pub name: Located<String>,
     /// What the group does.
     #[serde(default, skip_serializing_if = "Field::is_absent")]
+    #[schemars(with = "Field<Text>")]
     pub description: Field<String>,
     /// Whether the group is public. Zendesk cannot make a private group public.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -53,8 +53,12 @@ pub(crate) struct Node {
 pub(crate) enum NodeKind {
     Null,
     Bool(bool),
-    Int(i64),
-    Float(f64),
+    /// A plain scalar that reads as a whole number, with its text as written (`+49301234`,
+    /// `0x1F`): where the roster expects text, the text is what counts.
+    Int(i64, Box<str>),
+    /// A plain scalar that reads as a number with a fraction or an exponent, or `.inf` or
+    /// `.nan`, with its text as written (`555.1234`, `1.50`).
+    Float(f64, Box<str>),
     Str(String),
     Seq(Vec<Node>),
     /// Entries in file order; duplicate keys are kept so that the builder can report them.
@@ -67,7 +71,7 @@ impl NodeKind {
         match self {
             NodeKind::Null => "null",
             NodeKind::Bool(_) => "a boolean",
-            NodeKind::Int(_) | NodeKind::Float(_) => "a number",
+            NodeKind::Int(..) | NodeKind::Float(..) => "a number",
             NodeKind::Str(_) => "a string",
             NodeKind::Seq(_) => "a list",
             NodeKind::Map(_) => "a mapping",
@@ -119,6 +123,8 @@ enum Frame {
         anchor: usize,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
+        /// The entries whose key is a merge key: a plain `<<`, not a quoted one.
+        merges: Vec<usize>,
     },
 }
 
@@ -149,6 +155,7 @@ pub(crate) fn parse_streaming(
         let (event, span) =
             next.map_err(|error| YamlError::from_scan(text, &error, limits.max_depth))?;
         let pos = Pos::from_span(&span);
+        let mut plain_merge = false;
         let done = match event {
             Event::DocumentStart(..) => {
                 documents += 1;
@@ -162,6 +169,7 @@ pub(crate) fn parse_streaming(
                 continue;
             }
             Event::Scalar(value, style, anchor, tag) => {
+                plain_merge = style == ScalarStyle::Plain && tag.is_none() && value == "<<";
                 let node = Node {
                     pos,
                     kind: resolve_scalar(value, style, tag.as_deref()),
@@ -218,6 +226,7 @@ pub(crate) fn parse_streaming(
                         anchor,
                         entries: Vec::new(),
                         key: None,
+                        merges: Vec::new(),
                     }
                 });
                 continue;
@@ -235,11 +244,12 @@ pub(crate) fn parse_streaming(
                         pos,
                         anchor,
                         entries,
+                        merges,
                         ..
                     }) => (
                         Node {
                             pos,
-                            kind: NodeKind::Map(expand_merge_keys(entries)?),
+                            kind: NodeKind::Map(expand_merge_keys(entries, &merges)?),
                         },
                         anchor,
                     ),
@@ -258,8 +268,18 @@ pub(crate) fn parse_streaming(
         }
         match stack.last_mut() {
             Some(Frame::Seq { items, .. }) => items.push(done),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some(done),
+            Some(Frame::Map {
+                entries,
+                key,
+                merges,
+                ..
+            }) => match key.take() {
+                None => {
+                    if plain_merge {
+                        merges.push(entries.len());
+                    }
+                    *key = Some(done);
+                }
                 Some(k) => entries.push((k, done)),
             },
             None => root = Some(done),
@@ -291,16 +311,26 @@ fn is_streamed(stack: &[Frame], key: &str) -> bool {
         && !entries.iter().any(|(k, _)| k.as_str() == Some(key))
 }
 
-/// Applies YAML merge keys (`<<: *defaults`): the entries of the merged mappings are added
-/// where the mapping does not write the key itself; with several sources, earlier win.
-fn expand_merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, YamlError> {
-    if !entries.iter().any(|(k, _)| k.as_str() == Some("<<")) {
+/// Applies YAML merge keys (`<<: *defaults`, at the entries `merges`): the entries of the
+/// merged mappings are added where the mapping does not write the key itself; with several
+/// sources, earlier win. A quoted `"<<"` is an ordinary key, as in JSON.
+fn expand_merge_keys(
+    entries: Vec<(Node, Node)>,
+    merges: &[usize],
+) -> Result<Vec<(Node, Node)>, YamlError> {
+    if merges.is_empty() {
         return Ok(entries);
     }
-    let (merges, mut explicit): (Vec<_>, Vec<_>) = entries
-        .into_iter()
-        .partition(|(k, _)| k.as_str() == Some("<<"));
-    for (_, source) in merges {
+    let mut sources = Vec::with_capacity(merges.len());
+    let mut explicit = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.into_iter().enumerate() {
+        if merges.contains(&i) {
+            sources.push(entry.1);
+        } else {
+            explicit.push(entry);
+        }
+    }
+    for source in sources {
         let sources = match source.kind {
             NodeKind::Map(_) => vec![source],
             NodeKind::Seq(items) if items.iter().all(|i| matches!(i.kind, NodeKind::Map(_))) => {
@@ -351,10 +381,10 @@ fn resolve_scalar(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) ->
         "true" | "True" | "TRUE" => return NodeKind::Bool(true),
         "false" | "False" | "FALSE" => return NodeKind::Bool(false),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return NodeKind::Float(f64::INFINITY);
+            return NodeKind::Float(f64::INFINITY, text.into());
         }
-        "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN),
+        "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY, text.into()),
+        ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN, text.into()),
         _ => {}
     }
     if let Some(kind) = resolve_number(text) {
@@ -368,11 +398,14 @@ fn resolve_number(text: &str) -> Option<NodeKind> {
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
         return None;
     }
-    if let Some(hex) = text.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok().map(NodeKind::Int);
-    }
-    if let Some(octal) = text.strip_prefix("0o") {
-        return i64::from_str_radix(octal, 8).ok().map(NodeKind::Int);
+    let int = |value: i64| NodeKind::Int(value, text.into());
+    for (prefix, radix) in [("0x", 16), ("0o", 8)] {
+        if let Some(digits) = text.strip_prefix(prefix) {
+            if !digits.chars().all(|c| c.is_digit(radix)) {
+                return None;
+            }
+            return i64::from_str_radix(digits, radix).ok().map(int);
+        }
     }
     let digits = text.trim_start_matches(['-', '+']);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -380,8 +413,8 @@ fn resolve_number(text: &str) -> Option<NodeKind> {
             return None;
         }
         return Some(text.parse::<i64>().map_or_else(
-            |_| NodeKind::Float(text.parse().unwrap_or(f64::NAN)),
-            NodeKind::Int,
+            |_| NodeKind::Float(text.parse().unwrap_or(f64::NAN), text.into()),
+            int,
         ));
     }
     let float_like = digits
@@ -389,7 +422,10 @@ fn resolve_number(text: &str) -> Option<NodeKind> {
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && digits.bytes().any(|b| b.is_ascii_digit());
     if float_like {
-        return text.parse::<f64>().ok().map(NodeKind::Float);
+        return text
+            .parse::<f64>()
+            .ok()
+            .map(|value| NodeKind::Float(value, text.into()));
     }
     None
 }
@@ -420,11 +456,21 @@ mod tests {
         assert_eq!(kind("true"), NodeKind::Bool(true));
         assert_eq!(kind("FALSE"), NodeKind::Bool(false));
         assert_eq!(kind("yes"), NodeKind::Str("yes".into()));
-        assert_eq!(kind("42"), NodeKind::Int(42));
-        assert_eq!(kind("-7"), NodeKind::Int(-7));
-        assert_eq!(kind("0x1F"), NodeKind::Int(31));
+        assert_eq!(kind("42"), NodeKind::Int(42, "42".into()));
+        assert_eq!(kind("-7"), NodeKind::Int(-7, "-7".into()));
+        assert_eq!(
+            kind("+49301234"),
+            NodeKind::Int(49_301_234, "+49301234".into())
+        );
+        assert_eq!(kind("0x1F"), NodeKind::Int(31, "0x1F".into()));
+        assert_eq!(kind("0x-1"), NodeKind::Str("0x-1".into()));
         assert_eq!(kind("0042"), NodeKind::Str("0042".into()));
-        assert_eq!(kind("2.5"), NodeKind::Float(2.5));
+        assert_eq!(kind("2.5"), NodeKind::Float(2.5, "2.5".into()));
+        assert_eq!(kind("1.50"), NodeKind::Float(1.5, "1.50".into()));
+        assert_eq!(
+            kind("12345678901234567890"),
+            NodeKind::Float(1.234_567_890_123_456_8e19, "12345678901234567890".into())
+        );
         assert_eq!(kind("\"42\""), NodeKind::Str("42".into()));
         assert_eq!(kind("!!str 42"), NodeKind::Str("42".into()));
         assert_eq!(kind("10%"), NodeKind::Str("10%".into()));
@@ -478,6 +524,16 @@ mod tests {
                 ("verified", NodeKind::Bool(true))
             ]
         );
+    }
+
+    #[test]
+    fn a_quoted_merge_key_is_an_ordinary_key() {
+        let root = parse("{\"<<\": null, '<<': 1}\n", LIMITS).unwrap();
+        let NodeKind::Map(entries) = &root.kind else {
+            panic!()
+        };
+        let keys: Vec<_> = entries.iter().map(|(k, _)| k.as_str().unwrap()).collect();
+        assert_eq!(keys, ["<<", "<<"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 /// The prefix that makes a pattern match external ids instead of emails.
 pub const EXTERNAL_ID_PREFIX: &str = "external_id:";
 
-/// Why a pattern can never match.
+/// Why a pattern can never match, going by its shape; its glob syntax is [`glob_error`]'s.
 pub(crate) fn why_unmatchable(pattern: &str) -> Option<String> {
     if let Some(rest) = pattern.strip_prefix(EXTERNAL_ID_PREFIX) {
         return if rest.is_empty() {
@@ -41,10 +41,14 @@ pub(crate) fn why_unmatchable(pattern: &str) -> Option<String> {
             return Some(format!("the domain `{domain}` has no dot"));
         }
     }
-    if let Err(error) = compile(pattern) {
-        return Some(error);
-    }
     None
+}
+
+/// Why a pattern is not a glob (an unclosed `[` or `{`, a bad range), for emails and external
+/// ids alike; a pattern that does not compile would be left out of the set, silently.
+pub(crate) fn glob_error(pattern: &str) -> Option<String> {
+    let glob = pattern.strip_prefix(EXTERNAL_ID_PREFIX).unwrap_or(pattern);
+    compile(glob).err()
 }
 
 fn compile(pattern: &str) -> Result<globset::Glob, String> {
@@ -166,6 +170,22 @@ mod tests {
             "a?@x.io",
         ] {
             assert_eq!(why_unmatchable(good), None, "{good:?} should be fine");
+        }
+    }
+
+    #[test]
+    fn glob_errors_are_found_for_emails_and_external_ids() {
+        for bad in [
+            "bot-[0-9@acme.com",
+            "{a,b@acme.com",
+            "external_id:[svc",
+            "a*\\",
+        ] {
+            assert!(glob_error(bad).is_some(), "{bad:?} should not compile");
+            assert_eq!(why_unmatchable(bad), None, "{bad:?} has a fine shape");
+        }
+        for good in ["*@acme.com", "external_id:svc-[0-9]*", "{a,b}@acme.com"] {
+            assert_eq!(glob_error(good), None, "{good:?} should compile");
         }
     }
 }

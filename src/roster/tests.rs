@@ -223,6 +223,36 @@ const RULES: &[(&str, &str, &str, &str)] = &[
         "settings:\n  safety:\n    min_admins: -1\n",
         "settings:\n  safety:\n    min_admins: 1\n",
     ),
+    (
+        "count_out_of_range",
+        "number-out-of-range",
+        "settings:\n  safety:\n    max_deletes: 4294967296\n",
+        "settings:\n  safety:\n    max_deletes: 4294967295\n",
+    ),
+    (
+        "percentage_misspelled",
+        "invalid-type",
+        "settings:\n  safety:\n    max_deletes: .5%\n",
+        "settings:\n  safety:\n    max_deletes: 0.5%\n",
+    ),
+    (
+        "pattern_not_a_glob",
+        "invalid-pattern",
+        "settings:\n  protect: [\"external_id:[svc\"]\n",
+        "settings:\n  protect: [\"external_id:svc-*\"]\n",
+    ),
+    (
+        "user_field_not_a_number_json_has",
+        "invalid-type",
+        "users:\n  - email: jane@acme.com\n    user_fields: { score: .nan }\n",
+        "users:\n  - email: jane@acme.com\n    user_fields: { score: 0.5 }\n",
+    ),
+    (
+        "text_not_a_number_json_has",
+        "invalid-type",
+        "users:\n  - email: jane@acme.com\n    phone: .inf\n",
+        "users:\n  - email: jane@acme.com\n    phone: \".inf\"\n",
+    ),
 ];
 
 fn render(texts: &[(&str, &str)]) -> (String, Vec<&'static str>) {
@@ -376,6 +406,63 @@ fn emails_are_trimmed_of_surrounding_blanks() {
     assert_eq!(emails, ["jane@acme.com", "bob@acme.com", "bob@acme.com"]);
     let codes: Vec<_> = loaded.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["duplicate-email"]);
+}
+
+#[test]
+fn numbers_where_text_is_expected_are_the_text_as_written() {
+    let loaded = load_texts(&[(
+        "r.yaml",
+        "users:\n  - external_id: 0042\n    phone: +4930123456\n    name: 1.50\n    tags: [2024, 1e3]\n  - external_id: 1042\n    phone: 555.1234\n    alias: 0x1F\n    organization: 12345678901234567890\n",
+    )]);
+    assert!(!loaded.has_errors(), "{:#?}", loaded.diagnostics);
+    let [first, second] = &loaded.roster.users[..] else {
+        panic!("two users")
+    };
+    let text = |field: &Option<super::Located<String>>| field.as_ref().unwrap().value.clone();
+    assert_eq!(text(&first.external_id), "0042");
+    assert_eq!(first.profile.phone.value().unwrap(), "+4930123456");
+    assert_eq!(text(&first.name), "1.50");
+    let tags: Vec<&str> = first
+        .profile
+        .tags
+        .as_ref()
+        .unwrap()
+        .value
+        .iter()
+        .map(|t| t.value.as_str())
+        .collect();
+    assert_eq!(tags, ["2024", "1e3"]);
+    assert_eq!(text(&second.external_id), "1042");
+    assert_eq!(second.profile.phone.value().unwrap(), "555.1234");
+    assert_eq!(second.profile.alias.value().unwrap(), "0x1F");
+    assert_eq!(
+        second.profile.organization.value().unwrap(),
+        "12345678901234567890"
+    );
+}
+
+#[test]
+fn whole_numbers_written_with_a_fraction_are_whole_numbers() {
+    let loaded = load_texts(&[(
+        "r.yaml",
+        "version: 1.0\nsettings:\n  safety:\n    max_deletes: 5.0\n    min_admins: 2.0\n    max_suspends: 20 %\n",
+    )]);
+    assert!(!loaded.has_errors(), "{:#?}", loaded.diagnostics);
+    let safety = &loaded.roster.settings.safety;
+    assert_eq!(
+        safety.max_deletes.as_ref().unwrap().value,
+        super::model::Threshold::Count(5)
+    );
+    assert_eq!(safety.min_admins.as_ref().unwrap().value, 2);
+    assert_eq!(
+        safety.max_suspends.as_ref().unwrap().value,
+        super::model::Threshold::Percent(super::model::Percent(20.0))
+    );
+    let (output, codes) = render(&[(
+        "r.yaml",
+        "version: 2.0\nsettings:\n  safety:\n    min_admins: 2.5\n",
+    )]);
+    assert_eq!(codes, ["unsupported-version", "invalid-type"], "{output}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use super::Roster;
 use super::diagnostic::Diagnostic;
 use super::model::{Field, Located, Role, Source, TicketRestriction};
 use super::node::Pos;
-use super::pattern::why_unmatchable;
+use super::pattern::{glob_error, why_unmatchable};
 use super::script::{Mix, mixed};
 use super::suggest::closest;
 
@@ -422,6 +422,17 @@ impl<'a> Checker<'a> {
                     )
                     .hints
                     .push("patterns match email addresses, e.g. `*@example.com`; prefix `external_id:` to match external ids".into());
+                } else if let Some(reason) = glob_error(&pattern.value) {
+                    // Checked apart from the shape: the schema checks a pattern's shape, not
+                    // its glob syntax.
+                    self.error(
+                        source,
+                        pattern.pos,
+                        "invalid-pattern",
+                        format!("`{key}` pattern `{}` is not a valid glob: {reason}", pattern.value),
+                    )
+                    .hints
+                    .push("`*` matches any run of characters, `?` one, `[a-z]` one of a set and `{a,b}` either; `\\` makes the next character literal".into());
                 }
             }
         }
@@ -458,7 +469,7 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
     if local.contains('@') {
         return Some("it has more than one `@`");
     }
-    if local.len() > 64 {
+    if local.chars().count() > 64 {
         return Some("the part before the `@` is longer than 64 characters");
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {

@@ -39,6 +39,7 @@
 //! - `ZROSTER_TEST_NO_DELAY=1` turns every retry and pacing sleep off (tests).
 
 mod answer;
+mod audit_logs;
 mod backoff;
 mod bulk_job;
 mod bulk_outcome;
@@ -74,4 +75,6 @@ pub use read_client::{AuthenticatedUser, ReadClient};
 pub use request_stats::{RequestStats, endpoint_key};
 pub use secret::Secret;
 pub use stop::Stop;
+/// For `zroster probe`, which sends requests of its own and reads every answer.
+pub(crate) use transport::Transport;
 pub use write_client::WriteClient;

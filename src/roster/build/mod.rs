@@ -11,6 +11,8 @@
 mod section;
 mod value;
 
+pub(crate) use value::PERMISSIONS;
+
 #[cfg(test)]
 mod tests;
 
@@ -207,8 +209,7 @@ fn has_key(node: &Node, key: &str) -> bool {
 fn describe(node: &Node) -> String {
     match &node.kind {
         NodeKind::Str(s) if s.chars().count() <= 40 => format!("text `{s}`"),
-        NodeKind::Int(n) => format!("the number `{n}`"),
-        NodeKind::Float(f) => format!("the number `{f}`"),
+        NodeKind::Int(_, text) | NodeKind::Float(_, text) => format!("the number `{text}`"),
         NodeKind::Bool(b) => format!("`{b}`"),
         other => other.type_name().to_owned(),
     }

@@ -8,22 +8,26 @@ use super::super::model::{
     Safety, Settings, TicketRestriction, User,
 };
 use super::super::node::{Node, NodeKind, Pos};
+use super::value::whole_number;
 use super::{Builder, Key, key};
 
 /// The top level of a roster file.
 pub(super) const DOCUMENT: &[Key<Document>] = &[
-    key("version", |b, document, value, key| match value.kind {
-        NodeKind::Int(1) => document.version = Some(1),
-        NodeKind::Int(n) => {
-            b.error(
-                value.pos,
-                "unsupported-version",
-                format!("roster version `{n}` is not supported"),
-            )
-            .hints
-            .push("this zroster reads `version: 1`".into());
+    key("version", |b, document, value, key| {
+        match (&value.kind, whole_number(&value.kind)) {
+            // `1.0` is 1, as it is to JSON and so to an editor checking the schema.
+            (_, Some(1)) => document.version = Some(1),
+            (NodeKind::Int(_, text) | NodeKind::Float(_, text), Some(_)) => {
+                b.error(
+                    value.pos,
+                    "unsupported-version",
+                    format!("roster version `{text}` is not supported"),
+                )
+                .hints
+                .push("this zroster reads `version: 1`".into());
+            }
+            _ => b.type_error(value, key, "the number 1"),
         }
-        _ => b.type_error(value, key, "the number 1"),
     }),
     key("settings", |b, document, value, _| {
         document.section_pos.settings = value.pos;
@@ -70,6 +74,11 @@ pub(super) const SETTINGS: &[Key<Settings>] = &[
             settings.safety = safety;
         }
     }),
+    key("explain_drift", |b, settings, value, key| {
+        if let Some(explain) = b.boolean(value, key) {
+            settings.explain_drift = explain.value;
+        }
+    }),
 ];
 
 /// `settings.manage`.
@@ -105,14 +114,8 @@ pub(super) const SAFETY: &[Key<Safety>] = &[
     key("max_role_changes", |b, safety, value, key| {
         safety.max_role_changes = b.threshold(value, key);
     }),
-    key("min_admins", |b, safety, value, key| match value.kind {
-        NodeKind::Int(n) if n >= 0 => {
-            safety.min_admins = Some(Located::new(
-                u32::try_from(n).unwrap_or(u32::MAX),
-                value.pos,
-            ));
-        }
-        _ => b.type_error(value, key, "a whole number, 0 or more"),
+    key("min_admins", |b, safety, value, key| {
+        safety.min_admins = b.count(value, key, "a whole number, 0 or more");
     }),
 ];
 

@@ -52,10 +52,12 @@ fn sections<'s>(
     path: &str,
     found: &mut BTreeMap<String, BTreeSet<&'s str>>,
 ) {
-    let Some(properties) = resolve(root, schema)
-        .get("properties")
-        .and_then(Value::as_object)
-    else {
+    let schema = resolve(root, schema);
+    // A free-form mapping (`configuration`) takes any key: no key table stands for it.
+    if schema.get("additionalProperties") == Some(&Value::Bool(true)) {
+        return;
+    }
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
         return;
     };
     found.insert(
@@ -102,19 +104,45 @@ fn every_section_accepts_exactly_the_keys_of_the_schema() {
 }
 
 #[test]
-fn free_form_mappings_have_no_fixed_keys_in_the_schema() {
+fn free_form_mappings_take_any_key_and_check_the_values_the_builder_checks() {
     // `configuration` and `user_fields` take any key (their values are checked, not their
     // keys), so no key table stands for them.
     let schema: Value = serde_json::from_str(&super::super::schema::to_json()).unwrap();
-    for (definition, property) in [("CustomRole", "configuration"), ("Profile", "user_fields")] {
-        let free = &schema["$defs"][definition]["properties"][property];
-        assert_eq!(free["type"], "object", "{definition}.{property}");
-        assert_eq!(
-            free["additionalProperties"], true,
-            "{definition}.{property}"
-        );
-        assert!(free.get("properties").is_none(), "{definition}.{property}");
-    }
+    let property = |definition: &str, name: &str| {
+        resolve(&schema, &schema["$defs"][definition]["properties"][name]).clone()
+    };
+    let configuration = property("CustomRole", "configuration");
+    assert_eq!(configuration["type"], "object");
+    assert_eq!(configuration["additionalProperties"], true);
+    let permissions: BTreeMap<&str, Vec<&str>> = configuration["properties"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, values)| {
+            let values = values["enum"].as_array().unwrap();
+            (
+                name.as_str(),
+                values.iter().map(|v| v.as_str().unwrap()).collect(),
+            )
+        })
+        .collect();
+    let known: BTreeMap<&str, Vec<&str>> = super::PERMISSIONS
+        .iter()
+        .map(|(name, values)| (*name, values.to_vec()))
+        .collect();
+    assert_eq!(permissions, known);
+
+    let user_fields = property("Profile", "user_fields");
+    assert_eq!(user_fields["type"], "object");
+    assert!(user_fields.get("properties").is_none());
+    let value = resolve(&schema, &user_fields["additionalProperties"]);
+    let types: Vec<&str> = value["anyOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|choice| choice["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["string", "number", "boolean", "null"]);
 }
 
 #[test]

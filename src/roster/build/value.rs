@@ -17,11 +17,52 @@ impl Builder<'_> {
             return Some(Located::new(std::mem::take(s), pos));
         }
         // A number written without quotes where text is expected (an employee id, a phone
-        // number) means the text of that number.
-        if let NodeKind::Int(n) = node.kind {
-            return Some(Located::new(n.to_string(), pos));
+        // number) is the text as written: `0042`, `+4930123456` and `555.1234` stay so.
+        // `.inf` and `.nan` are no numbers to JSON, so the schema cannot take them as text.
+        match &mut node.kind {
+            NodeKind::Int(_, text) => return Some(Located::new(std::mem::take(text).into(), pos)),
+            NodeKind::Float(value, text) if value.is_finite() => {
+                return Some(Located::new(std::mem::take(text).into(), pos));
+            }
+            _ => {}
         }
         self.type_error(node, key, "text");
+        if let NodeKind::Float(_, text) = &node.kind {
+            self.diagnostics
+                .last_mut()
+                .expect("just pushed")
+                .hints
+                .push(format!(
+                    "`{text}` is no number JSON can hold; write `\"{text}\"` for the text"
+                ));
+        }
+        None
+    }
+
+    /// A number of users: a whole number from 0 to `u32::MAX`. `5.0` is 5, as it is to JSON
+    /// and so to an editor checking the schema.
+    pub(super) fn count(
+        &mut self,
+        node: &mut Node,
+        key: &str,
+        expected: &str,
+    ) -> Option<Located<u32>> {
+        match whole_number(&node.kind) {
+            Some(n) if n > i128::from(u32::MAX) => {
+                let found = describe(node);
+                self.error(
+                    node.pos,
+                    "number-out-of-range",
+                    format!("`{key}` of {found} is out of range"),
+                )
+                .hints
+                .push(format!("a number of users is at most {}", u32::MAX));
+            }
+            Some(n) if n >= 0 => {
+                return u32::try_from(n).ok().map(|n| Located::new(n, node.pos));
+            }
+            _ => self.type_error(node, key, expected),
+        }
         None
     }
 
@@ -185,47 +226,34 @@ impl Builder<'_> {
     }
 
     pub(super) fn threshold(&mut self, node: &mut Node, key: &str) -> Option<Located<Threshold>> {
-        match &node.kind {
-            NodeKind::Int(n) if *n >= 0 => Some(Located::new(
-                Threshold::Count(u32::try_from(*n).unwrap_or(u32::MAX)),
-                node.pos,
-            )),
-            NodeKind::Str(text) if text.trim_end().ends_with('%') => {
-                let number = text.trim_end().trim_end_matches('%').trim();
-                match number.parse::<f64>() {
-                    Ok(p) if p.is_nan() => {
-                        self.type_error(
-                            node,
-                            key,
-                            "a number of users or a percentage like \"10%\"",
-                        );
-                        None
-                    }
-                    Ok(p) if (0.0..=100.0).contains(&p) => {
-                        Some(Located::new(Threshold::Percent(Percent(p)), node.pos))
-                    }
-                    Ok(_) => {
-                        self.error(
-                            node.pos,
-                            "percentage-out-of-range",
-                            format!("`{key}` of `{text}` is out of range"),
-                        )
-                        .hints
-                        .push("a percentage is between 0% and 100% of the in-scope users".into());
-                        None
-                    }
-                    Err(_) => {
-                        self.type_error(
-                            node,
-                            key,
-                            "a number of users or a percentage like \"10%\"",
-                        );
-                        None
-                    }
-                }
+        const EXPECTED: &str = "a number of users or a percentage like \"10%\"";
+        if whole_number(&node.kind).is_some() {
+            let count = self.count(node, key, EXPECTED)?;
+            return Some(Located::new(Threshold::Count(count.value), count.pos));
+        }
+        let percentage = node.as_str().and_then(percentage);
+        match percentage {
+            Some(p) if p <= 100.0 => Some(Located::new(Threshold::Percent(Percent(p)), node.pos)),
+            Some(_) => {
+                let text = node.as_str().unwrap_or_default();
+                self.error(
+                    node.pos,
+                    "percentage-out-of-range",
+                    format!("`{key}` of `{text}` is out of range"),
+                )
+                .hints
+                .push("a percentage is between 0% and 100% of the in-scope users".into());
+                None
             }
-            _ => {
-                self.type_error(node, key, "a number of users or a percentage like \"10%\"");
+            None => {
+                self.type_error(node, key, EXPECTED);
+                if node.as_str().is_some_and(|text| text.contains('%')) {
+                    self.diagnostics
+                        .last_mut()
+                        .expect("just pushed")
+                        .hints
+                        .push("write a percentage as digits, an optional fraction and `%`: `10%`, `2.5%`, `20 %`".into());
+                }
                 None
             }
         }
@@ -306,20 +334,16 @@ impl Builder<'_> {
                 continue;
             }
             let json = match &value.kind {
-                NodeKind::Null => serde_json::Value::Null,
-                NodeKind::Bool(b) => serde_json::Value::Bool(*b),
-                NodeKind::Int(n) => serde_json::Value::from(*n),
-                NodeKind::Float(f) => serde_json::Number::from_f64(*f)
-                    .map_or(serde_json::Value::Null, serde_json::Value::Number),
-                NodeKind::Str(s) => serde_json::Value::String(s.clone()),
-                NodeKind::Seq(_) | NodeKind::Map(_) => {
-                    self.type_error(
-                        value,
-                        &format!("user_fields.{name}"),
-                        "text, a number, `true`/`false` or null",
-                    );
-                    continue;
-                }
+                NodeKind::Seq(_) | NodeKind::Map(_) => None,
+                _ => to_json(value).ok(),
+            };
+            let Some(json) = json else {
+                self.type_error(
+                    value,
+                    &format!("user_fields.{name}"),
+                    "text, a number, `true`/`false` or null",
+                );
+                continue;
             };
             fields.insert(name.to_owned(), Located::new(json, value.pos));
         }
@@ -340,8 +364,22 @@ impl Builder<'_> {
                 self.type_error(key, "configuration keys", "text");
                 continue;
             };
-            let json = node_to_json(value);
-            if let Some(allowed) = permission_values(name) {
+            let json = match to_json(value) {
+                Ok(json) => json,
+                Err(bad) => {
+                    let found = describe(bad);
+                    self.error(
+                        bad.pos,
+                        "invalid-value",
+                        format!("`configuration.{name}` holds {found}, which JSON cannot carry to Zendesk"),
+                    );
+                    continue;
+                }
+            };
+            if let Some((_, allowed)) = PERMISSIONS
+                .iter()
+                .find(|(permission, _)| *permission == name)
+            {
                 let ok = json.as_str().is_some_and(|s| allowed.contains(&s));
                 if !ok {
                     let found = describe(value);
@@ -368,34 +406,92 @@ impl Builder<'_> {
     }
 }
 
-/// The allowed values of the custom-role permissions whose values API.md lists; other
+/// The custom-role permissions whose values API.md lists, with those values; other
 /// permissions are passed to Zendesk as written.
-fn permission_values(name: &str) -> Option<&'static [&'static str]> {
-    match name {
-        "ticket_access" => Some(&[
+pub(crate) const PERMISSIONS: &[(&str, &[&str])] = &[
+    (
+        "ticket_access",
+        &[
             "all",
             "assigned-only",
             "within-groups",
             "within-groups-and-public-groups",
             "within-organization",
-        ]),
-        "end_user_profile_access" => Some(&["edit", "edit-within-org", "full", "readonly"]),
+        ],
+    ),
+    (
+        "end_user_profile_access",
+        &["edit", "edit-within-org", "full", "readonly"],
+    ),
+];
+
+/// The value of a number that is whole (`5`, `5.0`, `1e3`), which a limit or a version may
+/// be; `None` for anything else, fractions and `.inf` included. Beyond `i128`, the nearest
+/// `i128`: out of every range zroster has.
+pub(super) fn whole_number(kind: &NodeKind) -> Option<i128> {
+    match kind {
+        NodeKind::Int(n, _) => Some(i128::from(*n)),
+        NodeKind::Float(f, _) if f.is_finite() && f.fract() == 0.0 => Some(*f as i128),
         _ => None,
     }
 }
 
-fn node_to_json(node: &Node) -> serde_json::Value {
-    match &node.kind {
+/// The number of a percentage written as digits, an optional fraction, an optional space and
+/// `%`: `10%`, `2.5%`, `20 %`. Other spellings (`.5%`, `+5%`, `1e1%`, `5%%`, ` 5%`) are not
+/// percentages; the schema's `Percentage` pattern says the same.
+fn percentage(text: &str) -> Option<f64> {
+    let number = text.strip_suffix('%')?;
+    let number = number.strip_suffix(' ').unwrap_or(number);
+    let (whole, fraction) = number
+        .split_once('.')
+        .map_or((number, None), |(w, f)| (w, Some(f)));
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || fraction.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    number.parse().ok()
+}
+
+/// The node as JSON; `Err` with the part JSON cannot hold: `.inf`, `.nan`, a key that is not
+/// text.
+fn to_json(node: &Node) -> Result<serde_json::Value, &Node> {
+    Ok(match &node.kind {
         NodeKind::Null => serde_json::Value::Null,
         NodeKind::Bool(b) => serde_json::Value::Bool(*b),
-        NodeKind::Int(n) => serde_json::Value::from(*n),
-        NodeKind::Float(f) => serde_json::Number::from_f64(*f)
-            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        NodeKind::Int(n, _) => serde_json::Value::from(*n),
+        NodeKind::Float(f, _) => serde_json::Number::from_f64(*f)
+            .map(serde_json::Value::Number)
+            .ok_or(node)?,
         NodeKind::Str(s) => serde_json::Value::String(s.clone()),
-        NodeKind::Seq(items) => items.iter().map(node_to_json).collect(),
+        NodeKind::Seq(items) => items.iter().map(to_json).collect::<Result<_, _>>()?,
         NodeKind::Map(entries) => entries
             .iter()
-            .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), node_to_json(v))))
-            .collect(),
+            .map(|(k, v)| Ok((k.as_str().ok_or(k)?.to_owned(), to_json(v)?)))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentage;
+
+    #[test]
+    fn percentages_are_digits_a_fraction_a_space_and_a_percent_sign() {
+        for (text, value) in [
+            ("10%", 10.0),
+            ("2.5%", 2.5),
+            ("20 %", 20.0),
+            ("005%", 5.0),
+            ("100.0%", 100.0),
+            ("150%", 150.0),
+        ] {
+            assert_eq!(percentage(text), Some(value), "{text}");
+        }
+        for text in [
+            "10", ".5%", "5.%", "+5%", "-0%", "1e1%", "5%%", " 5%", "10% ", "20  %", "%", "ten%",
+            "inf%", "NaN%",
+        ] {
+            assert_eq!(percentage(text), None, "{text}");
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! What a pipeline sees: problems on standard error and as GitHub annotations whatever the
-//! format, a markdown document on standard output even without a plan.
+//! CLI conventions a pipeline relies on: problems on standard error and as GitHub
+//! annotations whatever the format, a markdown document on standard output even without a
+//! plan, `zroster show`, and no prompt with `--no-input` or in CI.
 
 use crate::common::{Sandbox, bin, roster_file, run};
 
@@ -121,6 +122,20 @@ fn markdown_without_a_plan_says_why() {
         "{stdout}"
     );
     assert!(!stdout.contains("wrong"), "{stdout}");
+
+    // A plan shown, then an error (the plan cannot be saved): no second document.
+    let (output, stdout) = run(sandbox.zplan().args([
+        "--format",
+        "markdown",
+        "--out",
+        "/nonexistent/plan.json",
+        &roster,
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        !stdout.is_empty() && !stdout.contains("could not make a plan"),
+        "{stdout}"
+    );
 }
 
 #[test]
