@@ -19,11 +19,13 @@
 //!
 //! **The floor** of a roster is what the account allows, whatever the client: the larger of
 //! - the minimum requests at the account's limit and the run's share: `minimum × 60 s /
-//!   (700 × 1.0)`, where the minimum is the fetch's (the formula of `Scenario::fetch_minimum`),
-//!   the writes' (one job per 100 creates and per 100 updates; without bulk imports one
-//!   request per create, plus the one refused job that tells, since no setting does) and the
-//!   convergence check's (one export page per 1,000 users written, above 1,000; one
-//!   `show_many` per 100 otherwise); and
+//!   (700 × 1.0)`, where the minimum is the fetch's (`Scenario::fetch_minimum`: its fixed
+//!   reads, and the cheaper way to look up the new users' emails and check them for another
+//!   user's secondary address: searches of 100 addresses and a page of the export's last
+//!   minutes, or the export of the account then searches), the writes' (one job per 100
+//!   creates and per 100 updates; without bulk imports one request per create, plus the one
+//!   refused job that tells, since no setting does) and the convergence check's (one export
+//!   page per 1,000 users written, above 1,000; one `show_many` per 100 otherwise); and
 //! - the jobs' processing time at the account's job throughput: every job item over
 //!   `30 jobs × 50 items a second` (the emulator advances each job at its own speed, up to
 //!   30 jobs queued or running).
@@ -33,10 +35,9 @@
 //! sustained rate, the yardstick the targets use; the jobs' time is shown beside it.
 //!
 //! The minimum is also given within one window of the incremental export (10 requests a
-//! minute): a run shorter than a minute cannot have the fetch read the export for the new
-//! emails and the convergence check read it too when their pages are more than ten
-//! together (10,000 users: 10 and 7), so one of them pays in requests
-//! (`Scenario::minimum_within_a_window`).
+//! minute): a run shorter than a minute cannot have the fetch read the export and the
+//! convergence check read it too when their pages are more than ten together (10,000 users:
+//! 10 and 7), so one of them pays in requests (`Scenario::minimum_within_a_window`).
 //!
 //! Run with `cargo bench --bench apply`; prints Markdown tables. For development,
 //! `ZROSTER_BENCH_APPLY_SIZES` picks the runs (users, with `-off` for bulk imports off; the

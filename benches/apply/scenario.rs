@@ -106,22 +106,40 @@ impl Scenario {
                            "bulk_imports": self.bulk_imports}, "users": users})
     }
 
-    /// The fewest requests the fetch can make for this account and roster: `users/me`, the
+    /// The fetch's reads whatever the lookup of the new users' emails: `users/me`, the
     /// in-scope agents by role (100 a page), the admins (one page), the roster users not
-    /// listed by external id (100 a request), their emails (count plus incremental export,
-    /// 1000 a page, when that beats one search each), one page each of custom roles, groups
-    /// and organizations, the group memberships (every agent is in the default group, as in
-    /// a real account: 100 a page), the account settings and the user fields.
-    pub(crate) fn fetch_minimum(self) -> usize {
+    /// listed by external id (100 a request), one page each of custom roles, groups and
+    /// organizations, the group memberships (every agent is in the default group, as in a
+    /// real account: 100 a page), the account settings and the user fields.
+    fn fetch_fixed(self) -> usize {
         let account_users = self.existing + self.unmanaged + 1;
-        let export = 1 + account_users.div_ceil(EXPORT_PAGE);
         1 + (self.existing + self.unmanaged).div_ceil(PAGE)
             + 1
             + self.new_users().div_ceil(PAGE)
-            + export.min(self.new_users())
             + 3
             + account_users.div_ceil(PAGE)
             + 2
+    }
+
+    /// The ways to look up the new users' emails and check them for another user's
+    /// secondary address, as `(requests, incremental-export pages)`: searches of up to 100
+    /// addresses, whose answers also settle the secondary check, then a page of the export's
+    /// last minutes (the search lags); or the export of the whole account (a count and a
+    /// page per 1,000 users), then searches of 100 addresses for the secondary check.
+    fn lookups(self) -> Vec<(usize, usize)> {
+        let new = self.new_users();
+        if new == 0 {
+            return vec![(0, 0)];
+        }
+        let searches = new.div_ceil(PAGE);
+        let pages = (self.existing + self.unmanaged + 1).div_ceil(EXPORT_PAGE);
+        vec![(searches + 1, 1), (1 + pages + searches, pages)]
+    }
+
+    /// The fewest requests the fetch can make for this account and roster.
+    pub(crate) fn fetch_minimum(self) -> usize {
+        let lookup = self.lookups().iter().map(|&(n, _)| n).min().unwrap_or(0);
+        self.fetch_fixed() + lookup
     }
 
     /// The writes' fewest requests: a job per 100 creates and per 100 updates; without bulk
@@ -151,29 +169,22 @@ impl Scenario {
     }
 
     /// The fewest requests of a run that reads the incremental export at most 10 times (one
-    /// window; a run shorter than a minute has no other): the fetch's email lookup (count
-    /// and pages, or one search an email) and the convergence check (its pages, or
-    /// `show_many`) may not both take the export when their pages together are more than
-    /// ten. [`Scenario::minimum`] ignores the window (a run of two minutes or more).
+    /// window; a run shorter than a minute has no other): the fetch's email lookup
+    /// ([`Scenario::lookups`]) and the convergence check (its pages, or `show_many`) may not
+    /// both take the export when their pages together are more than ten.
+    /// [`Scenario::minimum`] ignores the window (a run of two minutes or more).
     pub(crate) fn minimum_within_a_window(self) -> usize {
-        let account_users = self.existing + self.unmanaged + 1;
-        let fetch_pages = account_users.div_ceil(EXPORT_PAGE);
-        let fetch_export = 1 + fetch_pages;
-        let fetch_rest = self.fetch_minimum() - fetch_export.min(self.new_users());
         let written = self.new_users() + self.changed;
-        let mut lookups = vec![(self.new_users(), 0)];
-        if fetch_export < self.new_users() {
-            lookups.push((fetch_export, fetch_pages));
-        }
         let mut checks = vec![(written.div_ceil(PAGE), 0)];
         if written > EXPORT_PAGE {
             checks.push((written.div_ceil(EXPORT_PAGE), written.div_ceil(EXPORT_PAGE)));
         }
         let mut best = usize::MAX;
-        for &(lookup, lookup_pages) in &lookups {
+        for (lookup, lookup_pages) in self.lookups() {
             for &(check, check_pages) in &checks {
                 if lookup_pages + check_pages <= 10 {
-                    best = best.min(fetch_rest + lookup + self.writes_minimum() + check);
+                    let total = self.fetch_fixed() + lookup + self.writes_minimum() + check;
+                    best = best.min(total);
                 }
             }
         }

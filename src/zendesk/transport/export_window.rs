@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::zendesk::limits::{EXPORT_PER_WINDOW, EXPORT_WINDOW};
 use super::{PoisonError, Transport};
+use crate::zendesk::limits::{EXPORT_PER_WINDOW, EXPORT_WINDOW};
 
 impl Transport {
     /// How long from now until `requests` incremental-export requests (at most
