@@ -322,7 +322,7 @@ impl Observer for ApplyProgress {
     fn on_event(&self, event: &ClientEvent<'_>) {
         let mut state = self.lock();
         let line = match event {
-            ClientEvent::JobSubmitted { id, items } => {
+            ClientEvent::JobSubmitted { id, items, .. } => {
                 state.in_flight += 1;
                 state.jobs.insert((*id).to_owned(), (items.len(), 0));
                 None
@@ -410,10 +410,12 @@ mod tests {
         progress.start(7);
         progress.on_event(&ClientEvent::JobSubmitted {
             id: "j1",
+            operation: 1,
             items: 0..5,
         });
         progress.on_event(&ClientEvent::JobSubmitted {
             id: "j2",
+            operation: 1,
             items: 5..6,
         });
         assert_eq!(progress.lock().in_flight, 2);

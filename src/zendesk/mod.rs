@@ -46,6 +46,7 @@ mod bulk_outcome;
 mod connection_settings;
 mod error;
 mod error_body;
+mod job_board;
 pub mod limits;
 mod observer;
 mod pacer;

@@ -33,6 +33,8 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use serde::de::IgnoredAny;
 
+mod export_window;
+
 use super::answer::Answer;
 use super::limits::{EXPORT_PER_WINDOW, EXPORT_WINDOW};
 use super::request_stats::endpoint_key;

@@ -202,6 +202,11 @@ impl Sandbox {
         });
     }
 
+    /// A `GET` of the emulator's API as the admin: the answer's body.
+    pub(crate) fn api_get(&self, path: &str) -> Value {
+        self.api(reqwest::Method::GET, path, &Value::Null)
+    }
+
     /// A `PUT` to the emulator's API as the admin, like another integration would send.
     pub(crate) fn api_put(&self, path: &str, body: &Value) -> Value {
         self.api(reqwest::Method::PUT, path, body)

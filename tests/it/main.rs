@@ -16,6 +16,7 @@ mod interrupt;
 mod journal;
 mod named;
 mod output;
+mod overlap;
 mod pipelines;
 mod plan;
 mod probe;
