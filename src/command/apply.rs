@@ -19,7 +19,7 @@ use crate::Error;
 use crate::apply::{ApplyReport, Executor, Interrupted, Journal};
 use crate::apply::{guard, staleness};
 use crate::cli::{ApplyArgs, ApplyFormat};
-use crate::plan::{Blocked, Kind, Plan, SafetySettings};
+use crate::plan::{Kind, Plan, SafetySettings};
 use crate::render::{self, Format, RenderOptions, plural};
 use crate::roster;
 use crate::state::{self, NoProgress, StateQuery};
@@ -360,10 +360,7 @@ impl Run<'_> {
         }
         // A change blocked by an error of the roster (a conflict, an account rule) was not
         // made although the roster asks for it: the run fails, as a failed item does.
-        let roster_errors = plan
-            .changes
-            .iter()
-            .any(|c| c.blocked.as_ref().is_some_and(Blocked::is_error));
+        let roster_errors = plan.has_roster_errors();
         let count = plan.applicable().count();
         let resuming_saved = self.previous.is_some() && self.saved;
         if count == 0 && !resuming_saved {

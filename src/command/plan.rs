@@ -7,7 +7,7 @@ use super::ExitStatus;
 use super::connect::fetch_and_plan;
 use crate::Error;
 use crate::cli::{ColorChoice, PlanArgs, PlanFormat};
-use crate::plan::{Blocked, Plan};
+use crate::plan::Plan;
 use crate::render::{self, Format, RenderOptions};
 use crate::roster;
 
@@ -141,15 +141,11 @@ fn warn(
 
 /// The exit code of DESIGN.md §1 for a plan.
 pub(crate) fn exit_status(plan: &Plan, detailed: bool) -> ExitStatus {
-    let conflict = plan
-        .changes
-        .iter()
-        .any(|c| c.blocked.as_ref().is_some_and(Blocked::is_error));
     if !plan.errors.is_empty() {
         ExitStatus::Failure
     } else if !plan.refusals.is_empty() {
         ExitStatus::Refused
-    } else if conflict {
+    } else if plan.has_roster_errors() {
         ExitStatus::Failure
     } else if detailed && plan.applicable().next().is_some() {
         ExitStatus::Changes

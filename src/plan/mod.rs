@@ -119,6 +119,15 @@ impl Plan {
         self.changes.iter().any(|c| c.blocked.is_some())
     }
 
+    /// Whether a change is blocked by an error of the roster (a conflict, an account rule):
+    /// what the roster asks and cannot be made, which fails `zplan` and `zapply` (exit 1).
+    #[must_use]
+    pub fn has_roster_errors(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.blocked.as_ref().is_some_and(Blocked::is_error))
+    }
+
     /// The changes that will be applied: not blocked.
     pub fn applicable(&self) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(|c| c.blocked.is_none())

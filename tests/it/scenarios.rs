@@ -9,7 +9,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
-use zroster::plan::Blocked;
 
 use crate::common::{Sandbox, root, run, writes};
 
@@ -145,10 +144,7 @@ fn apply_then_plan(name: &str, profile: &str, state: &Value) -> Result<(), Strin
     };
     // A user blocked by an error of the roster (a conflict, an account rule) stays blocked:
     // both zapply and the re-plan exit 1 for it, and 0 otherwise.
-    let roster_errors = parsed
-        .changes
-        .iter()
-        .any(|c| c.blocked.as_ref().is_some_and(Blocked::is_error));
+    let roster_errors = parsed.has_roster_errors();
     let want = i32::from(roster_errors);
     if applied_code != Some(want) {
         return Err(format!(

@@ -13,6 +13,7 @@ use crate::apply::settle::{self, Settle};
 use crate::apply::{ItemError, Status};
 use crate::plan::{Change, Kind, Phase};
 use crate::zendesk::WriteClient;
+use crate::zendesk::wire::Fields;
 
 /// Creates users.
 pub(in crate::apply) struct UserCreates;
@@ -23,6 +24,40 @@ pub(in crate::apply) struct UserUpdates(pub(in crate::apply) Phase);
 /// Deletes users (soft delete).
 pub(in crate::apply) struct UserDeletes;
 
+/// The wire bodies of the `selected` user changes, and the changes they are for. With
+/// `missing_id` (an update), each body carries its live user's `id`, and a change that names
+/// none fails with that reason; a change whose body cannot be made fails at once.
+fn bodies(
+    run: &mut Run<'_>,
+    selected: Vec<usize>,
+    missing_id: Option<&'static str>,
+) -> (Vec<usize>, Vec<Fields>) {
+    let mut items = Vec::new();
+    let mut bodies = Vec::new();
+    for i in selected {
+        let change = &run.plan.changes[i];
+        let id = match (missing_id, change.id) {
+            (Some(reason), None) => {
+                run.fail(i, ItemError::MissingId(reason));
+                continue;
+            }
+            (Some(_), Some(id)) => Some(id),
+            (None, _) => None,
+        };
+        match user_body(change, &run.names) {
+            Ok(mut body) => {
+                if let Some(id) = id {
+                    body.insert("id".to_owned(), Value::from(id));
+                }
+                items.push(i);
+                bodies.push(body);
+            }
+            Err(error) => run.fail(i, error),
+        }
+    }
+    (items, bodies)
+}
+
 impl Applier for UserCreates {
     fn takes(&self, change: &Change) -> bool {
         change.phase() == Some(Phase::UserCreates)
@@ -31,17 +66,7 @@ impl Applier for UserCreates {
     async fn apply(&self, client: &WriteClient, run: &RefCell<Run<'_>>, selected: Vec<usize>) {
         let (items, bodies, operation) = {
             let mut run = run.borrow_mut();
-            let mut items = Vec::new();
-            let mut bodies = Vec::new();
-            for i in selected {
-                match user_body(&run.plan.changes[i], &run.names) {
-                    Ok(body) => {
-                        items.push(i);
-                        bodies.push(body);
-                    }
-                    Err(error) => run.fail(i, error),
-                }
-            }
+            let (items, bodies) = bodies(&mut run, selected, None);
             let operation = run.begin("users/create_or_update_many", &items);
             (items, bodies, operation)
         };
@@ -68,23 +93,7 @@ impl Applier for UserUpdates {
     async fn apply(&self, client: &WriteClient, run: &RefCell<Run<'_>>, selected: Vec<usize>) {
         let (items, bodies, operation) = {
             let mut run = run.borrow_mut();
-            let mut items = Vec::new();
-            let mut bodies = Vec::new();
-            for i in selected {
-                let change = &run.plan.changes[i];
-                let Some(id) = change.id else {
-                    run.fail(i, ItemError::MissingId("an update names no live user"));
-                    continue;
-                };
-                match user_body(change, &run.names) {
-                    Ok(mut body) => {
-                        body.insert("id".to_owned(), Value::from(id));
-                        items.push(i);
-                        bodies.push(body);
-                    }
-                    Err(error) => run.fail(i, error),
-                }
-            }
+            let (items, bodies) = bodies(&mut run, selected, Some("an update names no live user"));
             let operation = run.begin("users/update_many", &items);
             (items, bodies, operation)
         };
