@@ -443,7 +443,7 @@ pub(crate) fn mechanics(knobs: &mut zroster::fake::Knobs) {
 pub(crate) fn on_a_terminal(command: &std::process::Command, input: &str) -> (Option<i32>, String) {
     use std::fmt::Write as _;
     use std::io::Write as _;
-    let mut line = format!("timeout 20 {}", command.get_program().to_string_lossy());
+    let mut line = format!("timeout 60 {}", command.get_program().to_string_lossy());
     for arg in command.get_args() {
         let _ = write!(line, " '{}'", arg.to_string_lossy());
     }
@@ -462,15 +462,14 @@ pub(crate) fn on_a_terminal(command: &std::process::Command, input: &str) -> (Op
         };
     }
     let mut child = script.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
+    // The input stays open until the program has ended: `script` answers the end of its input
+    // by ending the session, which can cut the program's last lines (seen on a loaded CI
+    // machine: the prompt, then nothing).
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    let mut shown = Vec::new();
+    std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut shown).unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    (status.code(), String::from_utf8_lossy(&shown).into_owned())
 }

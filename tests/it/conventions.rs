@@ -188,7 +188,7 @@ fn zapply_asks_on_a_terminal_but_never_with_no_input_or_in_ci() {
     zapply.arg(&roster).env_remove("CI");
     let (code, shown) = crate::common::on_a_terminal(&zapply, "n\n");
     assert!(shown.contains("Apply these 1 changes to"), "{shown}");
-    assert!(shown.contains("Not applied."), "{shown}");
+    assert!(shown.contains("Not applied."), "exit {code:?}: {shown}");
     assert_eq!(code, Some(1));
     // --no-input, or CI set: no question, nothing applied, exit 1 with the hint.
     for (flag, ci) in [(Some("--no-input"), None), (None, Some("true"))] {
