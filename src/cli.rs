@@ -223,6 +223,10 @@ pub struct FakeArgs {
     /// The account's time zone, which new users get [default: `America/New_York`].
     #[arg(long, value_name = "ZONE", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub time_zone: Option<String>,
+    /// The account's subdomain, which the `url` of every object names
+    /// (`https://{subdomain}.zendesk.com/api/v2/…`) [default: example].
+    #[arg(long, value_name = "NAME", value_parser = subdomain)]
+    pub subdomain: Option<String>,
     /// Share (0-1) of API requests answered with a 500 or 503.
     #[arg(long = "fault-5xx", value_name = "RATE", value_parser = knob::<f64>("fault_5xx"))]
     pub fault_5xx: Option<f64>,
@@ -266,6 +270,16 @@ pub enum FakePlan {
     Professional,
     /// Suite Enterprise: 700 requests a minute, custom roles; every agent holds one.
     Enterprise,
+}
+
+/// The parser of `zroster fake --subdomain`: the rule that checks a state file's
+/// `account.subdomain` too.
+fn subdomain(text: &str) -> Result<String, String> {
+    if crate::fake::is_subdomain(text) {
+        Ok(text.to_owned())
+    } else {
+        Err("it must be a subdomain: lower-case letters, digits and inner hyphens, such as `acme`".to_owned())
+    }
 }
 
 /// The parser of the flag of a numeric emulator knob, by the knob's key (`fault_5xx`): a
