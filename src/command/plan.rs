@@ -66,12 +66,17 @@ fn plan(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exi
     if loaded.has_errors() {
         return Err(Error::InvalidRoster(loaded.diagnostics));
     }
-    warn(&loaded.diagnostics, args, err)?;
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(roster::time_box::warnings(&loaded.roster, now));
+    roster::diagnostic::sort(&mut diagnostics);
+    warn(&diagnostics, args, err)?;
     let runtime = super::runtime()?;
     let mut plan = runtime.block_on(fetch_and_plan(
         args.sandbox.as_deref(),
         &args.connection,
         &loaded.roster,
+        now,
         err,
     ))?;
     // Sealed only where the plan is written as JSON (`--out`, `--format json`, both plans

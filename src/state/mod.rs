@@ -11,17 +11,22 @@ mod fetch;
 mod live;
 mod live_state;
 mod membership_reads;
+mod probe;
 mod recent_users;
+mod seats;
 mod state_query;
 
 pub use account_rules::{AccountRules, FieldLookup, LiveUserField, UserFieldKind};
 pub use addresses::{ADDRESS_READS_AT_MOST, Addresses, read_addresses};
 pub use email_lookup::{EmailLookup, EmailStrategy};
 pub use fetch::{
-    KeyHolders, NoProgress, Progress, SECONDARY_SEARCHES_AT_MOST, Stage, fetch, find_key_holders,
+    KeyHolders, NoProgress, Progress, SECONDARY_SEARCHES_AT_MOST, Stage, fetch_after,
+    find_key_holders,
 };
 pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
 pub use live_state::{FetchCost, LiveState};
 pub use membership_reads::{MembershipRead, MembershipReads};
+pub use probe::{Probe, fetch, probe};
 pub use recent_users::{RECENT_PAGES_AT_MOST, RecentUsers};
+pub use seats::{count_agent_seats, needs_seat_count};
 pub use state_query::StateQuery;

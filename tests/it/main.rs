@@ -10,6 +10,7 @@ mod examples;
 mod export;
 mod fake;
 mod file_modes;
+mod guard;
 mod hostile;
 mod interrupt;
 mod journal;

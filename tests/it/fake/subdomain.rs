@@ -57,7 +57,10 @@ async fn an_account_without_a_subdomain_is_zendesk_s_example_account() {
     let fake = Fake::with(fast_knobs(), state(&json!({}))).await;
     let me = fake.get("/api/v2/users/me.json").await;
     let url = me.body["user"]["url"].as_str().unwrap();
-    assert!(url.starts_with("https://example.zendesk.com/api/v2/users/"), "{url}");
+    assert!(
+        url.starts_with("https://example.zendesk.com/api/v2/users/"),
+        "{url}"
+    );
 }
 
 #[tokio::test]
@@ -78,7 +81,10 @@ async fn a_subdomain_that_is_no_host_label_is_refused() {
     // Replacing the state checks it too.
     let fake = Fake::with(fast_knobs(), state(&json!({}))).await;
     let answer = fake
-        .put("/__fake/state", json!({"account": {"subdomain": "Not A Label"}}))
+        .put(
+            "/__fake/state",
+            json!({"account": {"subdomain": "Not A Label"}}),
+        )
         .await;
     assert_eq!(answer.status, 400, "{}", answer.text);
 }
