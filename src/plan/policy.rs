@@ -130,7 +130,7 @@ pub(crate) fn judge_address(
 ) -> Option<Refusal> {
     let (rule, patterns) = settings.patterns(holder.role)?;
     let set = sets.of(holder.role, patterns);
-    if set.matching(holder.email, holder.external_id).is_some() {
+    if set.is_match(holder.email, holder.external_id) {
         return None;
     }
     let allowed = if patterns.is_empty() {
@@ -220,6 +220,15 @@ pub(crate) fn totals_delta(users: &BTreeMap<u64, Box<LiveUser>>, changes: &[Chan
         .iter()
         .filter(|c| c.blocked.is_none() && c.kind == Kind::User)
     {
+        // A change that sets no role and neither makes nor ends a user moves nothing (and
+        // needs no look-up).
+        let moves = matches!(
+            change.action,
+            Action::Create | Action::Downgrade | Action::Delete
+        ) || role_field(change).is_some();
+        if !moves {
+            continue;
+        }
         let live = change.id.and_then(|id| users.get(&id)).filter(|u| u.active);
         let before = live.map(|u| u.role);
         let after = match change.action {
@@ -354,15 +363,25 @@ pub(crate) fn judge_changes(
     let mut sets = PatternSets::default();
     let mut judged: BTreeSet<&SourceRef> = BTreeSet::new();
     let mut refusals = Vec::new();
-    for mine in changes_by_user(changes) {
-        let Some(first) = mine.first() else { continue };
+    let keyed = changes_by_user(changes);
+    for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+        let mine = group.iter().map(|&(_, i)| &changes[i]);
+        let Some(first) = mine.clone().next() else {
+            continue;
+        };
         if let Some(source) = &first.source {
             judged.insert(source);
         }
-        let holder = holder_after(&mine, users);
-        if let Some(refusal) = holder.and_then(|h| judge_address(settings, &h, &mut sets)) {
-            refusals.push(refusal);
-        }
+        let live = first.id.and_then(|id| users.get(&id)).map(AsRef::as_ref);
+        let Some(after) = holder_after(&mine, live) else {
+            continue;
+        };
+        let holder = Holder {
+            label: &first.label,
+            source: first.source.as_ref(),
+            ..after
+        };
+        refusals.extend(judge_address(settings, &holder, &mut sets));
     }
     // The roster's own facts, and users the changes do not name: as the plan says.
     let kept = previous.iter().filter(|r| {
@@ -378,34 +397,32 @@ pub(crate) fn judge_changes(
     all
 }
 
-/// The applicable changes of each user the plan creates or changes (its fields, its
-/// primary address, its downgrade or deletion), in plan order; users by id, or by key when
-/// the plan creates them.
-pub(crate) fn changes_by_user(changes: &[Change]) -> Vec<Vec<&Change>> {
-    let mut by_user: std::collections::HashMap<UserKey<'_>, usize> =
-        std::collections::HashMap::new();
-    let mut groups: Vec<Vec<&Change>> = Vec::new();
-    for change in changes.iter().filter(|c| {
-        c.blocked.is_none()
-            && matches!(
-                (c.kind, c.action),
-                (
-                    Kind::User,
-                    Action::Create | Action::Update | Action::Downgrade | Action::Delete
-                ) | (Kind::Identity, Action::MakePrimary)
-            )
-    }) {
-        let group = *by_user.entry(UserKey::of(change)).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[group].push(change);
-    }
-    groups
+/// The applicable changes that make what each user is after the plan (its fields, its
+/// primary address, its downgrade or deletion), as `(user, index)` pairs sorted by user and
+/// then plan order: each user's changes are one run. Users by id, or by key when the plan
+/// creates them.
+pub(crate) fn changes_by_user(changes: &[Change]) -> Vec<(UserKey<'_>, usize)> {
+    let mut keyed: Vec<(UserKey<'_>, usize)> = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.blocked.is_none()
+                && matches!(
+                    (c.kind, c.action),
+                    (
+                        Kind::User,
+                        Action::Create | Action::Update | Action::Downgrade | Action::Delete
+                    ) | (Kind::Identity, Action::MakePrimary)
+                )
+        })
+        .map(|(i, c)| (UserKey::of(c), i))
+        .collect();
+    keyed.sort_unstable();
+    keyed
 }
 
 /// A user a plan names: by id, or by match key when the plan creates it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum UserKey<'k> {
     /// A live user.
     Id(u64),
@@ -423,40 +440,39 @@ impl<'k> UserKey<'k> {
     }
 }
 
-/// The user `mine` (its applicable changes) names as it will be after them: its role,
-/// primary address and external id, read from the changes and, for what they leave, from
-/// the live user in `users`. `None` for a user who is no agent or admin after the plan.
+/// The user `mine` (its applicable changes, in plan order) names as it will be after them:
+/// its role, primary address and external id, read from the changes and, for what they
+/// leave, from the live user `live`. `None` for a user who is no agent or admin after the
+/// plan. Its label and place are left empty for the caller to give.
 pub(crate) fn holder_after<'p>(
-    mine: &[&'p Change],
-    users: &'p BTreeMap<u64, Box<LiveUser>>,
+    mine: &(impl Iterator<Item = &'p Change> + Clone),
+    live: Option<&'p LiveUser>,
 ) -> Option<Holder<'p>> {
-    let first = mine.first()?;
-    let live = first.id.and_then(|id| users.get(&id)).map(AsRef::as_ref);
     if mine
-        .iter()
+        .clone()
         .any(|c| matches!(c.action, Action::Downgrade | Action::Delete))
     {
         return None;
     }
     let role = mine
-        .iter()
-        .find_map(|c| role_field(c))
+        .clone()
+        .find_map(role_field)
         .or(live.map(|l| l.role))
         .unwrap_or(Role::EndUser);
     if !role.is_staff() {
         return None;
     }
     let email = mine
-        .iter()
+        .clone()
         .find_map(|c| text_field(c, &UserField::Email))
         .or(live.and_then(|l| l.email.as_deref()));
     let external_id = mine
-        .iter()
+        .clone()
         .find_map(|c| text_field(c, &UserField::ExternalId))
         .or(live.and_then(|l| l.external_id.as_deref()));
     Some(Holder {
-        label: &first.label,
-        source: first.source.as_ref(),
+        label: "",
+        source: None,
         role,
         email,
         external_id,

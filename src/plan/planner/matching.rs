@@ -38,6 +38,9 @@ impl Planner<'_> {
                 });
                 continue;
             };
+            if user.expires.is_some() || user.temporary.is_some() {
+                self.time_boxed.push(user);
+            }
             let by_external_id = user
                 .external_id
                 .as_ref()
@@ -81,18 +84,33 @@ impl Planner<'_> {
             } else {
                 self.user(user, &key, live);
             }
-            let own = user
-                .profile
-                .role
-                .as_ref()
-                .or(self.roster.defaults.role.as_ref())
-                .map(|r| r.value);
-            self.note_time_box(start, standing, own);
-            if judging_policy {
+            if !matches!(standing, Standing::AsWritten) {
+                let own = user
+                    .profile
+                    .role
+                    .as_ref()
+                    .or(self.roster.defaults.role.as_ref())
+                    .map(|r| r.value);
+                self.note_time_box(start, standing, own);
+            }
+            // Only a user who is staff now or whom the roster makes staff can be after the
+            // plan.
+            if judging_policy
+                && (live.is_some_and(|l| l.role.is_staff())
+                    || user
+                        .profile
+                        .role
+                        .as_ref()
+                        .or(self.roster.defaults.role.as_ref())
+                        .is_some_and(|r| r.value.is_staff())
+                    || user
+                        .temporary_role()
+                        .is_some_and(|t| t.role.value.is_staff()))
+            {
                 self.held.push(super::policy::Held {
                     user,
-                    live: live_id,
-                    key,
+                    live,
+                    changes: start..self.changes.len(),
                 });
             }
         }

@@ -64,8 +64,10 @@ pub struct Planner<'a> {
     /// The moment the plan is made at: time-boxed entries are judged by it.
     now: DateTime<Utc>,
     /// The roster users whose access the policy judges (collected only when the roster
-    /// sets a policy).
+    /// sets a policy, and only those who may be agents or admins after the plan).
     held: Vec<policy::Held<'a>>,
+    /// The roster users with a time box (`expires`, `temporary`), not ignored.
+    time_boxed: Vec<&'a crate::roster::User>,
 }
 
 impl<'a> Planner<'a> {
@@ -144,6 +146,7 @@ impl<'a> Planner<'a> {
             errors: Vec::new(),
             now,
             held: Vec::new(),
+            time_boxed: Vec::new(),
         };
         planner.check_settings();
         planner.custom_roles();

@@ -1,96 +1,113 @@
 //! The privileged-access policy at plan time ([`crate::plan::policy`]): every roster user
-//! the plan makes or keeps an agent or admin is judged, the users it leaves alone as the
-//! account holds them, the others by what their changes make of them; then the account's
-//! totals after the plan. Nothing is collected or judged when the roster sets no policy.
+//! the plan makes or keeps an agent or admin is judged, those it leaves alone as the account
+//! holds them, the others by what their changes make of them; then the account's totals
+//! after the plan. Nothing is collected or judged when the roster sets no policy, and a
+//! user costs no allocation unless a rule refuses it.
 
-use std::collections::HashMap;
+use std::ops::Range;
 
 use super::Planner;
 use super::user_diff::{live_label, user_label};
 use crate::plan::policy::{
-    Holder, PatternSets, PolicySettings, UserKey, judge_address, judge_changes, refusal, totals_now,
+    Holder, PatternSets, PolicySettings, holder_after, judge_address, judge_totals, refusal,
+    totals_delta, totals_now,
 };
-use crate::plan::{MatchKey, Refusal, SourceRef};
+use crate::plan::{Action, Change, Kind, Refusal, SourceRef};
 use crate::roster::{Role, Source, User};
+use crate::state::LiveUser;
 
 /// A roster user whose access after the plan the policy judges: its entry, the live user
-/// it matched and the key the plan creates it by.
+/// it matched, and the planner's changes of it (indexes into the changes, which keep their
+/// places until the policy is judged).
 #[derive(Debug)]
 pub(super) struct Held<'a> {
     pub(super) user: &'a User,
-    pub(super) live: Option<u64>,
-    pub(super) key: MatchKey,
+    pub(super) live: Option<&'a LiveUser>,
+    pub(super) changes: Range<usize>,
 }
 
 impl Planner<'_> {
-    /// The policy's refusals of the plan the planner has built (its changes not yet in
-    /// their final order, which no rule depends on).
+    /// The policy's refusals of the plan the planner has built, before its changes are put
+    /// in their final order; in the order [`crate::plan::Plan::judge_policy`] gives them
+    /// again at apply time: the roster's own rules and the users no applicable change names,
+    /// then the users the changes create or change, then the totals.
     pub(super) fn policy_refusals(&self, settings: &PolicySettings) -> Vec<Refusal> {
         if !settings.is_set() {
             return Vec::new();
         }
         let state = self.state;
-        let changed = crate::plan::policy::changes_by_user(&self.changes);
-        let by_user: HashMap<UserKey<'_>, usize> = changed
-            .iter()
-            .enumerate()
-            .filter_map(|(i, mine)| Some((UserKey::of(mine.first()?), i)))
-            .collect();
         let mut sets = PatternSets::default();
-        let mut roster_rules = Vec::new();
+        let (mut kept, mut judged) = (Vec::new(), Vec::new());
         for held in &self.held {
-            let key = held.live.map_or(UserKey::Key(&held.key), UserKey::Id);
-            let live = held
-                .live
-                .and_then(|id| state.users.get(&id))
-                .map(AsRef::as_ref);
-            let source = self.locate(held.user.source);
-            let label = match (live, &held.user.name) {
+            let live = held.live;
+            let mine = self.changes[held.changes.clone()]
+                .iter()
+                .filter(|c| c.blocked.is_none() && names_the_user(c));
+            let changed = mine.clone().next().is_some();
+            let after = if changed {
+                holder_after(&mine, live)
+            } else {
+                live.filter(|l| l.role.is_staff()).map(|l| Holder {
+                    label: "",
+                    source: None,
+                    role: l.role,
+                    email: l.email.as_deref(),
+                    external_id: l.external_id.as_deref(),
+                })
+            };
+            let Some(holder) = after else {
+                continue;
+            };
+            // Names and places are made only for a refusal.
+            let label = || match (live, &held.user.name) {
                 (Some(live), None) => live_label(live),
                 _ => user_label(held.user),
             };
-            let (role, unchanged) = match by_user.get(&key) {
-                Some(&i) => match crate::plan::policy::holder_after(&changed[i], &state.users) {
-                    Some(holder) => (holder.role, false),
-                    None => continue,
-                },
-                None => match live {
-                    Some(live) if live.role.is_staff() => (live.role, true),
-                    _ => continue,
-                },
-            };
-            let what = if role == Role::Admin {
+            let source = || self.locate(held.user.source);
+            let what = if holder.role == Role::Admin {
                 "an admin"
             } else {
                 "an agent"
             };
             if settings.require_external_id && held.user.external_id.is_none() {
-                roster_rules.push(refusal(
+                kept.push(refusal(
                     "policy.require_external_id",
-                    Some(&source),
-                    format!("{label} would be {what}, and the entry has no `external_id`, which `policy.require_external_id` requires"),
+                    Some(&source()),
+                    format!(
+                        "{} would be {what}, and the entry has no `external_id`, which `policy.require_external_id` requires",
+                        label()
+                    ),
                 ));
             }
-            if settings.agents_need_group && role == Role::Agent && !self.lists_group(held.user) {
-                roster_rules.push(refusal(
+            if settings.agents_need_group
+                && holder.role == Role::Agent
+                && !self.lists_group(held.user)
+            {
+                kept.push(refusal(
                     "policy.agents_need_group",
-                    Some(&source),
-                    format!("{label} would be an agent, and the entry lists no `groups` (nor do `defaults`), which `policy.agents_need_group` requires"),
+                    Some(&source()),
+                    format!(
+                        "{} would be an agent, and the entry lists no `groups` (nor do `defaults`), which `policy.agents_need_group` requires",
+                        label()
+                    ),
                 ));
             }
-            // The users the plan changes are judged with the changes, below.
-            if let (true, Some(live)) = (unchanged, live) {
+            if judge_address(settings, &holder, &mut sets).is_some() {
+                let (label, source) = (label(), source());
                 let holder = Holder {
                     label: &label,
                     source: Some(&source),
-                    role,
-                    email: live.email.as_deref(),
-                    external_id: live.external_id.as_deref(),
+                    ..holder
                 };
-                roster_rules.extend(judge_address(settings, &holder, &mut sets));
+                let refused = judge_address(settings, &holder, &mut sets);
+                // A user the changes name is judged again at apply time, the others not.
+                if changed {
+                    judged.extend(refused);
+                } else {
+                    kept.extend(refused);
+                }
             }
         }
-        let totals = totals_now(&state.users, state.agent_seats);
         let policy = &self.roster.settings.policy;
         let at = [&policy.max_admins, &policy.max_agents].map(|limit| {
             let (limit, file) = (limit.as_ref()?, self.roster.settings_source?);
@@ -100,14 +117,15 @@ impl Planner<'_> {
             }))
         });
         let at: [Option<&SourceRef>; 2] = [at[0].as_ref(), at[1].as_ref()];
-        judge_changes(
-            settings,
-            &self.changes,
-            &state.users,
-            totals,
-            &roster_rules,
-            at,
-        )
+        let totals = totals_now(&state.users, state.agent_seats);
+        let delta = if settings.max_admins.is_some() || settings.max_agents.is_some() {
+            totals_delta(&state.users, &self.changes)
+        } else {
+            (0, 0)
+        };
+        kept.extend(judged);
+        kept.extend(judge_totals(settings, totals, delta, at));
+        kept
     }
 
     /// Whether the entry lists a group (its own `groups`, or `defaults`').
@@ -118,4 +136,16 @@ impl Planner<'_> {
             .or(self.roster.defaults.groups.as_ref())
             .is_some_and(|groups| !groups.value.is_empty())
     }
+}
+
+/// Whether a change is one of those that make what a user is after the plan: its fields,
+/// its primary address, its downgrade or deletion (memberships are not).
+fn names_the_user(change: &Change) -> bool {
+    matches!(
+        (change.kind, change.action),
+        (
+            Kind::User,
+            Action::Create | Action::Update | Action::Downgrade | Action::Delete
+        ) | (Kind::Identity, Action::MakePrimary)
+    )
 }

@@ -122,18 +122,21 @@ impl Planner<'_> {
         let horizon = self.now + Duration::days(i64::from(days));
         let soon = |moment: &Moment| !moment.has_passed(self.now) && moment.ends <= horizon;
         let mut expiring = Vec::new();
-        for user in self
-            .roster
-            .users
-            .iter()
-            .filter(|u| u.expires.is_some() || u.temporary.is_some())
-        {
+        for &user in &self.time_boxed {
+            let expires = user.expires.as_deref().filter(|e| soon(&e.value));
+            let temporary = user.temporary_role().filter(|t| {
+                soon(&t.until.value)
+                    && user
+                        .expires
+                        .as_deref()
+                        .is_none_or(|e| e.value.ends > t.until.value.ends)
+            });
+            if expires.is_none() && temporary.is_none() {
+                continue;
+            }
             let Some(key) = super::matching::user_key(user) else {
                 continue;
             };
-            if self.is_ignored(user) {
-                continue;
-            }
             let entry = |ends, role: Option<Role>, moment: &Moment, then: String| Expiring {
                 label: user_label(user),
                 key: key.clone(),
@@ -144,16 +147,11 @@ impl Planner<'_> {
                 at: rfc3339(moment.ends),
                 then,
             };
-            if let Some(expires) = user.expires.as_deref().filter(|e| soon(&e.value)) {
+            if let Some(expires) = expires {
                 let then = settings.on_expiry.as_str().to_owned();
                 expiring.push(entry(Ending::Access, None, &expires.value, then));
             }
-            if let Some(temporary) = user.temporary_role().filter(|t| soon(&t.until.value))
-                && user
-                    .expires
-                    .as_deref()
-                    .is_none_or(|e| e.value.ends > temporary.until.value.ends)
-            {
+            if let Some(temporary) = temporary {
                 let own = user
                     .profile
                     .role
@@ -178,24 +176,11 @@ impl Planner<'_> {
     /// The first moment after the plan's at which a time box of the roster ends: from then
     /// on the roster grants something else, and `zapply` refuses the plan.
     pub(super) fn valid_until(&self) -> Option<String> {
-        self.roster
-            .users
+        self.time_boxed
             .iter()
-            .filter(|u| u.expires.is_some() || u.temporary.is_some())
-            .filter(|u| !self.is_ignored(u))
             .flat_map(|u| u.moments_after(self.now))
             .map(|m| m.ends)
             .min()
             .map(rfc3339)
-    }
-
-    /// Whether an `ignore` pattern matches the entry.
-    pub(super) fn is_ignored(&self, user: &User) -> bool {
-        self.ignore
-            .matching(
-                user.email.as_ref().map(|e| e.value.as_str()),
-                user.external_id.as_ref().map(|e| e.value.as_str()),
-            )
-            .is_some()
     }
 }
