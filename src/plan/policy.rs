@@ -256,17 +256,6 @@ pub(crate) fn role_field(change: &Change) -> Option<Role> {
         })
 }
 
-/// The text a change sets `field` to, if it sets it.
-pub(crate) fn text_field<'c>(change: &'c Change, field: &UserField) -> Option<&'c str> {
-    change
-        .fields
-        .iter()
-        .find_map(|f| match (&f.field, &f.after) {
-            (FieldName::User(name), FieldValue::Text(text)) if name == field => Some(text.as_str()),
-            _ => None,
-        })
-}
-
 /// The totals rules (`max_admins`, `max_agents`) for the account after the plan: `now`
 /// the admins and seats before it, `delta` what it changes. `at` names each setting in the
 /// roster, when known.
@@ -448,34 +437,37 @@ pub(crate) fn holder_after<'p>(
     mine: &(impl Iterator<Item = &'p Change> + Clone),
     live: Option<&'p LiveUser>,
 ) -> Option<Holder<'p>> {
-    if mine
-        .clone()
-        .any(|c| matches!(c.action, Action::Downgrade | Action::Delete))
-    {
-        return None;
+    // One pass over the changes: the first value each sets wins.
+    let (mut role, mut email, mut external_id) = (None, None, None);
+    for change in mine.clone() {
+        if matches!(change.action, Action::Downgrade | Action::Delete) {
+            return None;
+        }
+        for field in &change.fields {
+            match (&field.field, &field.after) {
+                (FieldName::User(UserField::Role), FieldValue::Role(r)) => {
+                    role = role.or(Some(*r));
+                }
+                (FieldName::User(UserField::Email), FieldValue::Text(t)) => {
+                    email = email.or(Some(t.as_str()));
+                }
+                (FieldName::User(UserField::ExternalId), FieldValue::Text(t)) => {
+                    external_id = external_id.or(Some(t.as_str()));
+                }
+                _ => {}
+            }
+        }
     }
-    let role = mine
-        .clone()
-        .find_map(role_field)
-        .or(live.map(|l| l.role))
-        .unwrap_or(Role::EndUser);
+    let role = role.or(live.map(|l| l.role)).unwrap_or(Role::EndUser);
     if !role.is_staff() {
         return None;
     }
-    let email = mine
-        .clone()
-        .find_map(|c| text_field(c, &UserField::Email))
-        .or(live.and_then(|l| l.email.as_deref()));
-    let external_id = mine
-        .clone()
-        .find_map(|c| text_field(c, &UserField::ExternalId))
-        .or(live.and_then(|l| l.external_id.as_deref()));
     Some(Holder {
         label: "",
         source: None,
         role,
-        email,
-        external_id,
+        email: email.or(live.and_then(|l| l.email.as_deref())),
+        external_id: external_id.or(live.and_then(|l| l.external_id.as_deref())),
     })
 }
 

@@ -68,6 +68,9 @@ pub struct Planner<'a> {
     held: Vec<policy::Held<'a>>,
     /// The roster users with a time box (`expires`, `temporary`), not ignored.
     time_boxed: Vec<&'a crate::roster::User>,
+    /// The account's active admins and agents and admins (suspended ones included) among
+    /// the live users, counted by [`Planner::prune`]'s walk over them.
+    live_totals: (i64, i64),
 }
 
 impl<'a> Planner<'a> {
@@ -147,6 +150,7 @@ impl<'a> Planner<'a> {
             now,
             held: Vec::new(),
             time_boxed: Vec::new(),
+            live_totals: (0, 0),
         };
         planner.check_settings();
         planner.custom_roles();

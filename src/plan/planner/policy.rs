@@ -10,7 +10,7 @@ use super::Planner;
 use super::user_diff::{live_label, user_label};
 use crate::plan::policy::{
     Holder, PatternSets, PolicySettings, holder_after, judge_address, judge_totals, refusal,
-    totals_delta, totals_now,
+    totals_delta,
 };
 use crate::plan::{Action, Change, Kind, Refusal, SourceRef};
 use crate::roster::{Role, Source, User};
@@ -36,7 +36,7 @@ impl Planner<'_> {
             return Vec::new();
         }
         let state = self.state;
-        let mut sets = PatternSets::default();
+        let mut compiled = PatternSets::default();
         let (mut kept, mut judged) = (Vec::new(), Vec::new());
         for held in &self.held {
             let live = held.live;
@@ -92,14 +92,14 @@ impl Planner<'_> {
                     ),
                 ));
             }
-            if judge_address(settings, &holder, &mut sets).is_some() {
+            if judge_address(settings, &holder, &mut compiled).is_some() {
                 let (label, source) = (label(), source());
                 let holder = Holder {
                     label: &label,
                     source: Some(&source),
                     ..holder
                 };
-                let refused = judge_address(settings, &holder, &mut sets);
+                let refused = judge_address(settings, &holder, &mut compiled);
                 // A user the changes name is judged again at apply time, the others not.
                 if changed {
                     judged.extend(refused);
@@ -117,7 +117,12 @@ impl Planner<'_> {
             }))
         });
         let at: [Option<&SourceRef>; 2] = [at[0].as_ref(), at[1].as_ref()];
-        let totals = totals_now(&state.users, state.agent_seats);
+        // The live users' counts from the walk `prune` made; the seats counted apart, when
+        // the fetch did not list every agent.
+        let totals = match state.agent_seats {
+            Some(seats) => (self.live_totals.0, i64::try_from(seats).unwrap_or(i64::MAX)),
+            None => self.live_totals,
+        };
         let delta = if settings.max_admins.is_some() || settings.max_agents.is_some() {
             totals_delta(&state.users, &self.changes)
         } else {
