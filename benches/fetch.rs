@@ -12,6 +12,18 @@
 //!    (default 10,000) by one client, 206 requests each, so the run needs more than a minute
 //!    of the limit. Reports the 429s received (target 0) and the average request rate against
 //!    the limit (target ≥ 90%).
+//! 3. A small roster (issue 15), acme-like: an account of an admin, 10 agents and 40 end
+//!    users last changed long ago; a roster of the 11 staff, 15 end users and 8 new people
+//!    known by email only, and an address an end user holds as a secondary one. Fetched
+//!    `ZROSTER_BENCH_ROUNDS` times; requests against [`minimum_small`]. Then the same
+//!    account with every user changed a moment ago: the search index may not show them yet,
+//!    so no canary proves a batched answer complete and every email is searched alone (the
+//!    fetch before issue 15).
+//! 4. `zplan --sandbox` of a `ZROSTER_BENCH_SANDBOX_USERS`-agent state (default 100,000;
+//!    0 skips), the real binary: as a state without limits runs now, and, unless
+//!    `ZROSTER_BENCH_SANDBOX_PACED=0`, with the state setting the 700 a minute the sandbox
+//!    paced to before issue 15. Wall time, CPU and peak memory of the zplan process (the
+//!    emulator runs inside it), requests from its fetch line.
 //!
 //! # What "client share" means
 //! The time the emulator waits for the client: the part of the fetch's wall time during which
@@ -51,6 +63,12 @@ use zroster::zendesk::{Auth, ClientEvent, ConnectionSettings, Observer, ReadClie
 fn minimum_requests(users: usize) -> u64 {
     2 * (users as u64).div_ceil(100) + 6
 }
+
+/// The fewest requests the small roster's fetch takes: the six fixed reads, a page of the
+/// 11 staff and one of their group memberships, one search for the 24 emails no listing
+/// showed, one for the 9 that are nobody's primary address (the secondary-address check) and
+/// the identities of the one user holding one of them.
+const MINIMUM_SMALL: u64 = 6 + 1 + 1 + 1 + 1 + 1;
 
 /// Records when each answer was in flight and counts 429s.
 #[derive(Default)]
@@ -113,20 +131,7 @@ struct Emulator {
 
 impl Emulator {
     fn start(dir: &Path, agents: usize, flags: &[&str]) -> Self {
-        let state = dir.join(format!("state-{agents}.json"));
-        let mut file = BufWriter::new(std::fs::File::create(&state).expect("state file"));
-        write!(file, "{{\"users\":[").expect("write state");
-        for i in 0..agents {
-            let comma = if i == 0 { "" } else { "," };
-            write!(
-                file,
-                "{comma}{{\"name\":\"Agent {i}\",\"email\":\"agent{i}@example.com\",\"role\":\"agent\"}}"
-            )
-            .expect("write state");
-        }
-        write!(file, "]}}").expect("write state");
-        file.flush().expect("write state");
-        drop(file);
+        let state = agents_state(dir, agents, None);
         let started = Instant::now();
         let fake = support::Fake::start(flags, &state);
         Self {
@@ -135,21 +140,9 @@ impl Emulator {
         }
     }
 
-    /// User plus system CPU time so far (`/proc/PID/stat`, in the kernel's fixed 1/100 s).
+    /// User plus system CPU time so far.
     fn cpu(&self) -> Duration {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.fake.pid())).unwrap_or_default();
-        // The fields after the command name, which is in parentheses and may hold spaces.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or("", |(_, rest)| rest)
-            .split_whitespace()
-            .collect();
-        let ticks: u64 = [11, 12]
-            .iter()
-            .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
-            .sum();
-        Duration::from_millis(ticks * 10)
+        cpu_of(&self.fake.pid())
     }
 
     fn peak_memory_mib(&self) -> f64 {
@@ -209,6 +202,166 @@ impl Run {
             throttled: waiting.throttled(),
         }
     }
+}
+
+/// The small roster's account: an admin, 10 agents and 40 end users (end user 3 also holds
+/// `second@example.com`), last changed at `updated_at` (`None`: as the emulator starts).
+fn small_state(dir: &Path, updated_at: Option<&str>) -> std::path::PathBuf {
+    let mut users = vec![serde_json::json!({"id": 1, "name": "Admin",
+        "email": "admin@example.com", "role": "admin", "updated_at": updated_at})];
+    for i in 0..10 {
+        users.push(
+            serde_json::json!({"id": 1001 + i, "name": format!("Agent {i}"),
+            "email": format!("agent{i}@example.com"), "role": "agent", "updated_at": updated_at}),
+        );
+    }
+    for i in 0..40 {
+        users.push(
+            serde_json::json!({"id": 50001 + i, "name": format!("Customer {i}"),
+            "email": format!("customer{i}@example.com"), "role": "end-user",
+            "updated_at": updated_at}),
+        );
+    }
+    let state = serde_json::json!({"users": users,
+        "identities": [{"user_id": 50004, "value": "second@example.com"}]});
+    if updated_at.is_none() {
+        for user in &mut users {
+            user.as_object_mut()
+                .expect("an object")
+                .remove("updated_at");
+        }
+    }
+    let path = dir.join(format!("small-{}.json", updated_at.is_some()));
+    std::fs::write(&path, state.to_string()).expect("state file");
+    path
+}
+
+/// The small roster: the 11 staff, 15 end users and 8 new people by email, and the address
+/// end user 3 holds as a secondary one.
+fn small_query() -> StateQuery {
+    let mut users: Vec<(Option<String>, Option<String>)> =
+        vec![(None, Some("admin@example.com".into()))];
+    users.extend((0..10).map(|i| (None, Some(format!("agent{i}@example.com")))));
+    users.extend((0..15).map(|i| (None, Some(format!("customer{i}@example.com")))));
+    users.extend((0..8).map(|i| (None, Some(format!("new{i}@example.com")))));
+    users.push((None, Some("second@example.com".into())));
+    StateQuery {
+        manage_roles: vec![Role::Agent, Role::Admin],
+        users,
+        ..StateQuery::default()
+    }
+}
+
+/// The median of `rounds` fetches of the small roster against `state`: wall time and
+/// requests (the same every round).
+async fn small_roster(state: &Path, rounds: usize) -> (Duration, u64) {
+    let fake = support::Fake::start(&[], state);
+    let mut walls = Vec::new();
+    let mut requests = 0;
+    for _ in 0..rounds.max(1) {
+        let client = connect(&fake.url, 0.5, std::sync::Arc::new(Waiting::default()));
+        let started = Instant::now();
+        let live = fetch(&client, &small_query(), &NoProgress)
+            .await
+            .expect("fetch");
+        walls.push(started.elapsed());
+        assert_eq!(
+            live.secondary_emails.len(),
+            1,
+            "the secondary address's owner"
+        );
+        requests = client.stats().requests;
+    }
+    walls.sort();
+    (walls[walls.len() / 2], requests)
+}
+
+/// One `zplan --sandbox` run: wall time, CPU time and peak memory of the process, and the
+/// requests its fetch line reports.
+struct Sandboxed {
+    wall: Duration,
+    cpu: Duration,
+    peak_mib: f64,
+    requests: u64,
+    line: String,
+}
+
+fn zplan_sandbox(state: &Path, roster: &Path) -> Sandboxed {
+    let started = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_zplan"))
+        .arg("--sandbox")
+        .arg(state)
+        .arg(roster)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("zplan starts");
+    let pid = child.id().to_string();
+    // The peak and the CPU time as last read before the process ended (every 20 ms).
+    let (mut peak_mib, mut cpu) = (0.0_f64, Duration::ZERO);
+    while child.try_wait().expect("zplan runs").is_none() {
+        peak_mib = peak_mib.max(support::status_mib(&pid, "VmHWM:"));
+        cpu = cpu.max(cpu_of(&pid));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let wall = started.elapsed();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut stderr)
+        .expect("zplan's standard error");
+    let line = stderr.lines().next().unwrap_or_default().to_owned();
+    let requests = line
+        .split(" with ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .unwrap_or_else(|| panic!("no request count in {stderr}"));
+    Sandboxed {
+        wall,
+        cpu,
+        peak_mib,
+        requests,
+        line,
+    }
+}
+
+/// User plus system CPU time of process `pid` so far (`/proc/PID/stat`, in the kernel's
+/// fixed 1/100 s).
+fn cpu_of(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// A state file of `agents` agents (written line by line, so the set-up adds little to this
+/// process's memory), with `account` (JSON) when given.
+fn agents_state(dir: &Path, agents: usize, account: Option<&str>) -> std::path::PathBuf {
+    let path = dir.join(format!("state-{agents}-{}.json", account.is_some()));
+    let mut file = BufWriter::new(std::fs::File::create(&path).expect("state file"));
+    write!(file, "{{").expect("write state");
+    if let Some(account) = account {
+        write!(file, "\"account\":{account},").expect("write state");
+    }
+    write!(file, "\"users\":[").expect("write state");
+    for i in 0..agents {
+        let comma = if i == 0 { "" } else { "," };
+        write!(
+            file,
+            "{comma}{{\"name\":\"Agent {i}\",\"email\":\"agent{i}@example.com\",\"role\":\"agent\"}}"
+        )
+        .expect("write state");
+    }
+    write!(file, "]}}").expect("write state");
+    file.flush().expect("write state");
+    path
 }
 
 fn share(part: Duration, whole: Duration) -> f64 {
@@ -285,6 +438,55 @@ fn main() {
                 emulator.peak_memory_mib(),
             )
             .unwrap();
+        }
+        let rounds = users_from_env("ZROSTER_BENCH_ROUNDS", 5);
+        for (label, updated_at) in [
+            ("small roster, 35 users by email, 9 new (median of {rounds})", Some("2020-01-01T00:00:00Z")),
+            ("the same, every user changed a moment ago: no canaries, one search an email", None),
+        ] {
+            let state = small_state(dir.path(), updated_at);
+            let (wall, requests) = small_roster(&state, rounds).await;
+            writeln!(
+                table,
+                // This process's peak is the large fetch's: no figure of its own.
+                "| {} | 51 | n/a | {:.3} s | {requests} ({MINIMUM_SMALL}) | n/a | n/a | n/a | 0 | n/a | n/a | n/a |",
+                label.replace("{rounds}", &rounds.to_string()),
+                wall.as_secs_f64(),
+            )
+            .unwrap();
+        }
+
+        let agents = users_from_env("ZROSTER_BENCH_SANDBOX_USERS", 100_000);
+        if agents > 0 {
+            let roster = dir.path().join("sandbox-roster.yaml");
+            std::fs::write(
+                &roster,
+                "settings:\n  manage: { roles: [agent, admin] }\nusers:\n  - { name: Agent 0, email: agent0@example.com, role: agent }\n",
+            )
+            .expect("roster file");
+            let mut runs = vec![("`zplan --sandbox`, a state without limits", None)];
+            if users_from_env("ZROSTER_BENCH_SANDBOX_PACED", 1) != 0 {
+                runs.push((
+                    "`zplan --sandbox`, the state paced at 700 a minute (as before issue 15)",
+                    Some("{\"rate_limit\":700}"),
+                ));
+            }
+            for (label, account) in runs {
+                // The emulator adds the admin it signs in as.
+                let state = agents_state(dir.path(), agents - 1, account);
+                let run = zplan_sandbox(&state, &roster);
+                writeln!(
+                    table,
+                    "| {label}, share 0.5 | {agents} | n/a | {:.1} s | {} ({}) | n/a | {:.0}% (zplan, emulator inside) | n/a | n/a | n/a | {:.0} MiB (both) | n/a |",
+                    run.wall.as_secs_f64(),
+                    run.requests,
+                    minimum_requests(agents),
+                    share(run.cpu, run.wall),
+                    run.peak_mib,
+                )
+                .unwrap();
+                eprintln!("{label}: {}", run.line);
+            }
         }
         print!("{table}");
         let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();

@@ -21,7 +21,8 @@ pub enum Command {
     /// Check roster files offline: syntax, keys, values and cross-file rules. No network.
     Validate(ValidateArgs),
     /// Print a JSON Schema: of a roster file (`schema/roster.schema.json`), a saved plan
-    /// (`schema/plan.schema.json`) or an apply report (`schema/report.schema.json`).
+    /// (`schema/plan.schema.json`), an apply report (`schema/report.schema.json`) or a
+    /// probe report (`schema/probe.schema.json`).
     Schema(SchemaArgs),
     /// Show what applying the roster would change in Zendesk (the same as `zplan`).
     Plan(PlanArgs),
@@ -38,6 +39,38 @@ pub enum Command {
     Man(ManArgs),
     /// Run the local Zendesk emulator on 127.0.0.1 until SIGINT or SIGTERM.
     Fake(FakeArgs),
+    /// Check zroster's assumptions on a real (sandbox) account with a few small, reversible
+    /// experiments on users of its own; report what holds and what differs.
+    Probe(ProbeArgs),
+}
+
+/// Arguments of `zroster probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The account and how to reach it (as for `zplan`).
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Confirm that the probe may create (and then remove) users of its own on the account.
+    #[arg(long)]
+    pub yes_this_writes: bool,
+    /// Never ask a question; without `--yes-this-writes` nothing is written.
+    #[arg(long)]
+    pub no_input: bool,
+    /// Domain of the addresses the probe creates [default: example.com].
+    #[arg(long, value_name = "DOMAIN", default_value = "example.com")]
+    pub domain: String,
+    /// Write the report as JSON (`schema/probe.schema.json`) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Write the exchanges, normalized as in `zendesk/recorded/`, into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// The journal of the run [default: `zroster-probe-<random>.journal` here].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Remove what the run of this journal left (after an interrupted or killed run).
+    #[arg(long, value_name = "JOURNAL", conflicts_with_all = ["report", "record", "journal"])]
+    pub cleanup: Option<PathBuf>,
 }
 
 /// Arguments of `zroster validate`.
@@ -141,6 +174,8 @@ pub enum SchemaKind {
     Plan,
     /// An apply report (`zapply --report`).
     Report,
+    /// A probe report (`zroster probe --report`).
+    Probe,
 }
 
 /// Output format of diagnostics.
@@ -169,6 +204,10 @@ pub enum ColorChoice {
 /// object, or the default.
 #[derive(Debug, Args)]
 pub struct FakeArgs {
+    /// Behave like the account a `zroster probe --report` describes: its plan, settings and
+    /// every choice the report settled (other flags win over it).
+    #[arg(long, value_name = "REPORT")]
+    pub account_report: Option<PathBuf>,
     /// TCP port on 127.0.0.1; 0 picks a free port. The first stdout line is
     /// `listening on http://127.0.0.1:PORT`.
     #[arg(long, default_value_t = 0)]
@@ -406,6 +445,17 @@ pub struct PlanArgs {
     /// and rehearsals.
     #[arg(long, value_name = "TIME", value_parser = moment)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Say who made the drift the plan reverts (and the unlisted users), when and from
+    /// where, from the account's audit log (Zendesk Enterprise); `settings.explain_drift:
+    /// true` in the roster makes it the default.
+    #[arg(long)]
+    pub explain_drift: bool,
+    /// The most audit-log requests (100 entries each, newest first) `--explain-drift` makes.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub explain_drift_budget: u32,
+    /// How many days back `--explain-drift` reads the audit log.
+    #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub explain_drift_days: u32,
     /// Where and how to reach Zendesk.
     #[command(flatten)]
     pub connection: ConnectionArgs,

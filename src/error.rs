@@ -126,6 +126,9 @@ pub enum Error {
         /// The journal, when one was written.
         journal: Option<String>,
     },
+    /// `zroster probe` stopped.
+    #[error(transparent)]
+    Probe(#[from] crate::probe::ProbeError),
     /// The apply report (`--report`) could not be written.
     #[error("cannot write the report `{path}`")]
     Report {

@@ -17,6 +17,7 @@ pub mod export;
 pub mod fake;
 pub mod plan;
 mod private_file;
+pub mod probe;
 pub mod render;
 pub mod roster;
 pub mod schema;

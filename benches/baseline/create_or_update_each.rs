@@ -13,8 +13,6 @@ use zroster::zendesk::wire::Fields;
 
 /// What one baseline run did.
 pub(crate) struct Outcome {
-    /// Users sent.
-    pub(crate) users: usize,
     /// Users Zendesk refused (or whose answer was lost).
     pub(crate) failed: usize,
     /// Wall time of the whole run.
@@ -32,7 +30,6 @@ pub(crate) async fn run(client: &WriteClient, users: &[Fields]) -> Outcome {
         }
     }
     Outcome {
-        users: users.len(),
         failed,
         wall: started.elapsed(),
     }

@@ -24,6 +24,9 @@ pub struct ApplyReport {
     pub fell_back_to_single_requests: bool,
     /// Planned values that do not hold when the written users are read back afterwards.
     pub diverged: Vec<super::Divergence>,
+    /// How the convergence check read the written users back, and why that way (`null` when
+    /// it read none, or was skipped).
+    pub read_back: Option<super::UserReads>,
     /// How long applying took, in milliseconds (the staleness check and planning aside).
     pub elapsed_ms: u64,
     /// Why the run stopped before its end (`interrupted`, or a journal that could no longer

@@ -10,18 +10,21 @@
 //!   updated since, so at least `ceil(n / 1000)` pages, but more when the account is busy,
 //!   and Zendesk allows only 10 such requests a minute.
 //!
-//! Below [`EXPORT_CHEAPER_ABOVE`] users `show_many` is always as cheap; above it the export is
-//! read within a page budget (half what `show_many` would take, at most the 10 pages a
-//! minute Zendesk allows), and every user it did not return (budget spent, a replica
-//! lagging behind, an account that refuses the export) is read with `show_many` instead.
-//!
-//! The export's window is shared with the fetch and with settling (which read recent changes
-//! there, [`crate::state::RecentUsers`]): when they read it within the last minute, the
-//! check waits for free pages rather than spend requests of the account's
-//! limit, which other integrations share (DESIGN.md §8). Requests are the scarcer resource;
-//! the wait is logged like any other rate-limit wait. The check therefore
-//! never costs more than `show_many` alone would, and never trusts a user's absence from the
-//! export.
+//! Below [`EXPORT_CHEAPER_ABOVE`] users `show_many` is always as cheap. Above it the export
+//! takes fewer requests, but its window is shared with the fetch and with settling (which
+//! read recent changes there, [`crate::state::RecentUsers`]): when they read it within the
+//! last minute, its pages are free only later. So the check weighs what each way costs
+//! ([`UserReads::decide`]), in time: the wait for the export's window, and every request at
+//! the time the run's share of the account's limit takes to allow one (`60 s / (limit ×
+//! share)`; requests are worth that much to the run, and to the other integrations sharing
+//! the limit). It waits for the export when that costs less than the extra `show_many`
+//! requests, and reads with `show_many` at once otherwise; `zapply` says which it took, and
+//! the report and the journal hold the numbers ([`UserReads`]). The export is read within a
+//! page budget (half what `show_many` would take, at most the 10 pages a minute Zendesk
+//! allows), and every user it did not return (budget spent, a replica lagging behind, an
+//! account that refuses the export) is read with `show_many` instead. The check therefore
+//! never makes more requests than `show_many` alone would, and never trusts a user's absence
+//! from the export.
 //!
 //! The re-read covers user fields, primary emails, suspensions, role changes and deletions.
 //! Memberships are read back too ([`memberships`]): Zendesk changes them by itself around
@@ -47,6 +50,7 @@ mod memberships;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Serialize, Serializer};
@@ -59,7 +63,7 @@ use crate::plan::{
 use crate::state::{Interner, LiveUser};
 use crate::zendesk::ReadClient;
 use crate::zendesk::limits::{
-    EXPORT_CHEAPER_ABOVE, EXPORT_PER_WINDOW, SHOW_MANY_LIMIT, export_start,
+    EXPORT_CHEAPER_ABOVE, EXPORT_PAGE, EXPORT_PER_WINDOW, SHOW_MANY_LIMIT, export_start,
 };
 
 /// A planned value that does not hold after applying.
@@ -128,9 +132,85 @@ impl Serialize for Diverged {
     }
 }
 
+/// How the convergence check read the users back, and why: the cheaper of `show_many` and
+/// the incremental export, counting the wait for the export's window and the requests at
+/// the time the run's share of the rate limit takes for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct UserReads {
+    /// How they were read.
+    pub read: UserRead,
+    /// Users read back.
+    pub users: usize,
+    /// `users/show_many` requests reading them all takes (100 a request).
+    pub show_many_requests: u64,
+    /// Incremental-export pages they take at least (1,000 a page).
+    pub export_pages: u64,
+    /// How long the export's window (10 requests a minute, shared with the fetch) had the
+    /// check wait before those pages, in milliseconds.
+    pub export_wait_ms: u64,
+    /// What one request costs in time, in milliseconds: `60 s / (limit × share)`, how long
+    /// the run's share of the account's rate limit takes to allow one.
+    pub request_ms: u64,
+}
+
+/// How the convergence check reads the users back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserRead {
+    /// `users/show_many?ids=`, 100 users a request.
+    ShowMany,
+    /// The incremental user export since the run started, 1,000 users a page (the users it
+    /// does not return are read with `show_many`).
+    IncrementalExport,
+}
+
+impl UserReads {
+    /// The account's limit assumed when no answer has told it yet: the smallest plan's.
+    const UNKNOWN_LIMIT: u32 = 200;
+
+    /// The cheaper way to read `users` back, when the export's pages would be free after
+    /// `export_wait` and the run may make `limit × share` requests a minute (`limit` unknown:
+    /// the smallest plan's): the export when it is an option (above [`EXPORT_CHEAPER_ABOVE`]
+    /// users) and its wait and pages cost no more than the `show_many` requests.
+    pub(crate) fn decide(
+        users: usize,
+        export_wait: Duration,
+        limit: Option<u32>,
+        share: f64,
+    ) -> Self {
+        let show_many = users.div_ceil(SHOW_MANY_LIMIT) as u64;
+        let pages = users.div_ceil(EXPORT_PAGE) as u64;
+        let per_minute = f64::from(limit.unwrap_or(Self::UNKNOWN_LIMIT)) * share;
+        let request = Duration::from_secs_f64(60.0 / per_minute.max(1.0));
+        let export_cost = export_wait + request * pages as u32;
+        let show_many_cost = request * show_many as u32;
+        let read = if users > EXPORT_CHEAPER_ABOVE && export_cost <= show_many_cost {
+            UserRead::IncrementalExport
+        } else {
+            UserRead::ShowMany
+        };
+        Self {
+            read,
+            users,
+            show_many_requests: show_many,
+            export_pages: pages,
+            export_wait_ms: export_wait.as_millis() as u64,
+            request_ms: request.as_millis() as u64,
+        }
+    }
+
+    /// Whether the export was an option at all (above [`EXPORT_CHEAPER_ABOVE`] users).
+    #[must_use]
+    pub fn had_a_choice(&self) -> bool {
+        self.users > EXPORT_CHEAPER_ABOVE
+    }
+}
+
 /// How the users and memberships were read, for the journal.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Reads {
+    /// The choice of reads for the users, when users were read back.
+    pub(crate) users: Option<UserReads>,
     pub(crate) incremental_pages: u64,
     pub(crate) show_many_requests: u64,
     /// One entry for each kind of memberships read back.
@@ -189,7 +269,15 @@ async fn check_users(
     let mut reads = Reads::default();
     let mut interner = Interner::default();
     let mut found: HashMap<u64, LiveUser> = HashMap::new();
-    if wanted.len() > EXPORT_CHEAPER_ABOVE {
+    let pages = wanted.len().div_ceil(EXPORT_PAGE);
+    let decision = UserReads::decide(
+        wanted.len(),
+        client.transport.incremental_wait(pages),
+        client.transport.rate_limit(),
+        client.settings().rate_limit_share,
+    );
+    reads.users = Some(decision);
+    if decision.read == UserRead::IncrementalExport {
         let show_many = wanted.len().div_ceil(SHOW_MANY_LIMIT);
         let budget = (show_many / 2).min(EXPORT_PER_WINDOW);
         let start = export_start(run_started, chrono::Utc::now().timestamp());
@@ -296,3 +384,6 @@ mod tests;
 
 #[cfg(test)]
 mod rule_tests;
+
+#[cfg(test)]
+mod read_tests;

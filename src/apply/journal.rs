@@ -4,9 +4,10 @@
 //! be understood and resumed ([`Interrupted`]). It holds match keys, roster locations and
 //! Zendesk's answers, never credentials.
 //!
-//! The journal is also the client's [`Observer`]: the executor names the changes of the bulk
-//! operation it is about to run ([`Journal::begin`]); the client reports each job it submits
-//! with the range of items it carries, which the journal maps back to those changes.
+//! The journal is also the client's [`Observer`]: the executor names the changes of each bulk
+//! operation it is about to run, by a number of its own ([`Journal::begin`]); the client
+//! reports each job it submits with that number and the range of items it carries, which the
+//! journal maps back to those changes (several operations may run side by side).
 //!
 //! Its file is created at the first event, so that a run that applies nothing leaves none,
 //! and created exclusively: two runs never share a journal. It is the owner's alone (mode
@@ -19,6 +20,7 @@
 mod event;
 mod interrupted;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -47,8 +49,9 @@ struct Inner {
     out: Option<Box<dyn Write + Send>>,
     /// Where to open it, and the file once open.
     place: Place,
-    /// The changes of the running bulk operation, in submission order: (change index, key).
-    current: Vec<(usize, MatchKey)>,
+    /// The changes of each bulk operation begun, by its number, in submission order:
+    /// (change index, key).
+    operations: HashMap<u64, Vec<(usize, MatchKey)>>,
     /// The first failure to write after the journal was opened.
     failure: Option<JournalError>,
 }
@@ -77,7 +80,7 @@ impl Journal {
             inner: Mutex::new(Inner {
                 out,
                 place,
-                current: Vec::new(),
+                operations: HashMap::new(),
                 failure: None,
             }),
         }
@@ -150,13 +153,15 @@ impl Journal {
         self.lock().write(&event)
     }
 
-    /// Names the changes of the operation about to run, in submission order.
-    pub(crate) fn begin(&self, operation: &str, plan: &Plan, items: &[usize]) {
+    /// Names the changes of operation `number` (`operation`: what it does), about to run,
+    /// in submission order.
+    pub(crate) fn begin(&self, number: u64, operation: &str, plan: &Plan, items: &[usize]) {
         let mut inner = self.lock();
-        inner.current = items
+        let changes = items
             .iter()
             .map(|&i| (i, plan.changes[i].key.clone()))
             .collect();
+        inner.operations.insert(number, changes);
         if !items.is_empty() {
             inner.record(&Event::OperationStarted {
                 operation: operation.to_owned(),
@@ -196,6 +201,7 @@ impl Journal {
     pub(crate) fn converged(&self, users: usize, reads: Reads, diverged: &[Divergence]) {
         self.lock().record(&Event::ConvergenceChecked {
             users,
+            user_reads: reads.users,
             incremental_pages: reads.incremental_pages,
             show_many_requests: reads.show_many_requests,
             membership_reads: reads.memberships,
@@ -315,11 +321,16 @@ impl Inner {
 impl Observer for Journal {
     fn on_event(&self, event: &ClientEvent<'_>) {
         match event {
-            ClientEvent::JobSubmitted { id, items } => {
+            ClientEvent::JobSubmitted {
+                id,
+                operation,
+                items,
+            } => {
                 let mut inner = self.lock();
                 let carried: Vec<JobItem> = inner
-                    .current
-                    .get(items.clone())
+                    .operations
+                    .get(operation)
+                    .and_then(|changes| changes.get(items.clone()))
                     .unwrap_or_default()
                     .iter()
                     .map(|(change, key)| JobItem {

@@ -27,7 +27,7 @@ mod settle;
 pub mod staleness;
 
 pub use apply_report::{ApplyReport, ChangeResult, INTERRUPTED, SCHEMA_PATH, Status, schema_json};
-pub use convergence::{Diverged, Divergence};
+pub use convergence::{Diverged, Divergence, UserRead, UserReads};
 pub use executor::Executor;
 pub use item_error::ItemError;
 pub use journal::{DEFAULT_DIRECTORY, Interrupted, Journal, JournalError, OpenJob};

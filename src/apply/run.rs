@@ -30,6 +30,8 @@ pub(super) struct Run<'p> {
     stop: Stop,
     /// The status last written to the journal for each change.
     journaled: Vec<Option<Status>>,
+    /// The number of the last operation begun ([`Run::begin`]).
+    operations: u64,
 }
 
 impl<'p> Run<'p> {
@@ -45,22 +47,28 @@ impl<'p> Run<'p> {
             journal,
             stop,
             journaled: vec![None; plan.changes.len()],
+            operations: 0,
         }
     }
 }
 
 impl Run<'_> {
-    /// Names the changes of the operation about to be submitted, for the journal. When the
-    /// journal can no longer be written, raises the stop: the operation is not sent (bulk
-    /// operations check the stop before each job; single writers after this call).
-    pub(super) fn begin(&mut self, operation: &str, items: &[usize]) {
+    /// Names the changes of the operation about to be submitted, for the journal, and
+    /// returns its number: the client it is sent with is tagged with it
+    /// ([`WriteClient::for_operation`](crate::zendesk::WriteClient::for_operation)), so that
+    /// the journal maps its jobs back to these changes while other operations run beside
+    /// it. When the journal can no longer be written, raises the stop: the operation is not
+    /// sent (bulk operations check the stop before each job; single writers after this call).
+    pub(super) fn begin(&mut self, operation: &str, items: &[usize]) -> u64 {
         self.flush_journal();
+        self.operations += 1;
         if let Some(journal) = &self.journal {
-            journal.begin(operation, self.plan, items);
+            journal.begin(self.operations, operation, self.plan, items);
             if journal.has_failed() {
                 self.stop.raise();
             }
         }
+        self.operations
     }
 
     /// Writes to the journal every result that is settled and not written yet, and every
@@ -280,6 +288,7 @@ mod tests {
             summary: crate::plan::Summary::default(),
             notes: Vec::new(),
             safety: crate::plan::SafetySettings::default(),
+            drift_explanation: None,
             plan_digest: String::new(),
         };
         let mut run = Run::new(&plan, None, Stop::default());

@@ -15,13 +15,14 @@
 //! else), so one rule serves every case and a long run reads no more of the export than a
 //! short one.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use super::ItemError;
 use super::applier::MembershipTable;
 use super::convergence;
 use super::run::Run;
-use crate::plan::{Action, MatchKey};
+use crate::plan::{Action, MatchKey, Plan};
 use crate::state::{LiveUser, RECENT_PAGES_AT_MOST, RecentUsers};
 use crate::zendesk::ReadClient;
 use crate::zendesk::limits::SEARCH_LAG_WINDOW_S;
@@ -41,6 +42,13 @@ pub(super) enum Settle {
     Resumed,
 }
 
+/// What re-reading the users of some changes found.
+struct UsersRead {
+    users: Vec<LiveUser>,
+    /// Why part of the read failed, if it did.
+    read_error: Option<String>,
+}
+
 /// User changes: re-reads the users (`show_many` by id or external id; by email, the
 /// export of recent changes, then a search for the emails not found there) and sees whether
 /// the planned values hold, by the planner's own rules.
@@ -48,11 +56,33 @@ pub(super) async fn users(client: &ReadClient, run: &mut Run<'_>, changes: &[usi
     if changes.is_empty() {
         return;
     }
+    let read = read_users(client, run.plan, changes).await;
+    settle_users(run, changes, read, why);
+}
+
+/// [`users`] for a run shared with operations running beside it: it is borrowed only
+/// before and after the reads.
+pub(super) async fn users_shared(
+    client: &ReadClient,
+    run: &RefCell<Run<'_>>,
+    changes: &[usize],
+    why: Settle,
+) {
+    if changes.is_empty() {
+        return;
+    }
+    let plan = run.borrow().plan;
+    let read = read_users(client, plan, changes).await;
+    settle_users(&mut run.borrow_mut(), changes, read, why);
+}
+
+/// Re-reads the users of `changes` of `plan`.
+async fn read_users(client: &ReadClient, plan: &Plan, changes: &[usize]) -> UsersRead {
     let mut ids = Vec::new();
     let mut external_ids = Vec::new();
     let mut emails = Vec::new();
     for &i in changes {
-        let change = &run.plan.changes[i];
+        let change = &plan.changes[i];
         match (change.id, &change.key) {
             (Some(id), _) | (None, &MatchKey::Id(id)) => ids.push(id),
             (None, MatchKey::ExternalId(value)) => external_ids.push(value.clone()),
@@ -101,7 +131,15 @@ pub(super) async fn users(client: &ReadClient, run: &mut Run<'_>, changes: &[usi
             Err(error) => read_error = Some(error.to_string()),
         }
     }
-    let users: Vec<LiveUser> = users.into_iter().map(LiveUser::from).collect();
+    UsersRead {
+        users: users.into_iter().map(LiveUser::from).collect(),
+        read_error,
+    }
+}
+
+/// Settles `changes` by what [`read_users`] found.
+fn settle_users(run: &mut Run<'_>, changes: &[usize], read: UsersRead, why: Settle) {
+    let UsersRead { users, read_error } = read;
     for &i in changes {
         let change = &run.plan.changes[i];
         let found = users.iter().find(|u| match (change.id, &change.key) {
@@ -145,10 +183,12 @@ pub(super) async fn users(client: &ReadClient, run: &mut Run<'_>, changes: &[usi
     }
 }
 
-/// Membership adds, as `(change, user, target)`: re-reads the users' memberships.
+/// Membership adds, as `(change, user, target)`: re-reads the users' memberships, by the
+/// account's listing or one read a user, whichever takes fewer requests (a resumed run may
+/// find hundreds refused because the killed run made them).
 pub(super) async fn membership_adds(
     client: &ReadClient,
-    run: &mut Run<'_>,
+    run: &RefCell<Run<'_>>,
     table: &MembershipTable,
     wanted: &[(usize, u64, u64)],
     why: Settle,
@@ -157,7 +197,9 @@ pub(super) async fn membership_adds(
         return;
     }
     let users: BTreeSet<u64> = wanted.iter().map(|&(_, user, _)| user).collect();
-    let live = table.of_users(client, &users).await;
+    let account = table.in_account(run.borrow().plan);
+    let live = table.of_users_cheaply(client, &users, account).await;
+    let mut run = run.borrow_mut();
     for &(i, user, target) in wanted {
         match (live.get(&user), why) {
             (Some(Ok(memberships)), _)
@@ -188,15 +230,16 @@ pub(super) async fn membership_adds(
 /// Membership removals whose outcome is unknown: re-reads the users' memberships.
 pub(super) async fn membership_removes(
     client: &ReadClient,
-    run: &mut Run<'_>,
+    run: &RefCell<Run<'_>>,
     table: &MembershipTable,
     unknown: &[usize],
 ) {
-    let users: BTreeSet<u64> = unknown
-        .iter()
-        .filter_map(|&i| run.plan.changes[i].id)
-        .collect();
-    let live = table.of_users(client, &users).await;
+    let plan = run.borrow().plan;
+    let users: BTreeSet<u64> = unknown.iter().filter_map(|&i| plan.changes[i].id).collect();
+    let live = table
+        .of_users_cheaply(client, &users, table.in_account(plan))
+        .await;
+    let mut run = run.borrow_mut();
     for &i in unknown {
         let change = &run.plan.changes[i];
         let (user, target) = (change.id.unwrap_or_default(), change.target_id);

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::progress::Tee;
+use super::progress::{RealPace, Tee};
 use super::request_log::RequestLog;
 use crate::apply::guard;
 use crate::cli::ConnectionArgs;
@@ -25,6 +25,8 @@ use crate::{Error, env_vars, fake};
 pub(super) struct Connection {
     settings: ConnectionSettings,
     sandbox: Option<fake::Handle>,
+    /// For a sandbox, the pace of the real account it rehearses.
+    real_pace: Option<RealPace>,
     /// `-v`: every client of the connection logs its requests.
     log: Option<RequestLog>,
 }
@@ -39,25 +41,34 @@ impl Connection {
             return Ok(Self {
                 settings,
                 sandbox: None,
+                real_pace: None,
                 log,
             });
         };
-        let (handle, email, token) = start_sandbox(path).await?;
+        let (handle, email, token, limit) = start_sandbox(path).await?;
         let auth = Auth::ApiToken {
             email,
             token: Secret::new(token),
         };
-        match ConnectionSettings::new(handle.base_url(), auth) {
-            Ok(mut settings) => {
-                // Polls keep their backoff against the sandbox too (a tight loop of job polls
-                // helps nobody); only the test switch turns the waits off.
-                settings.no_delay = sandbox_no_delay();
-                Ok(Self {
-                    settings,
-                    sandbox: Some(handle),
-                    log,
-                })
-            }
+        let settings = ConnectionSettings::new(handle.base_url(), auth).and_then(|mut settings| {
+            // Polls keep their backoff against the sandbox too (a tight loop of job polls
+            // helps nobody); only the test switch turns the waits off.
+            settings.no_delay = sandbox_no_delay();
+            // The run's share, as against the real account (the estimate counts with it).
+            settings.rate_limit_share = args.rate_limit_share;
+            settings.validate()?;
+            Ok(settings)
+        });
+        match settings {
+            Ok(settings) => Ok(Self {
+                real_pace: Some(RealPace {
+                    limit,
+                    share: settings.rate_limit_share,
+                }),
+                settings,
+                sandbox: Some(handle),
+                log,
+            }),
             Err(error) => {
                 handle.shutdown().await;
                 Err(error.into())
@@ -100,6 +111,7 @@ pub(super) async fn fetch_and_plan(
     args: &ConnectionArgs,
     roster: &Roster,
     now: DateTime<Utc>,
+    explain: Option<super::explain_drift::ExplainDrift>,
     err: &mut dyn std::io::Write,
 ) -> Result<Plan, Error> {
     let started = std::time::Instant::now();
@@ -110,8 +122,22 @@ pub(super) async fn fetch_and_plan(
         let fetched = fetch_bound(&client, roster, &progress).await;
         progress.finish();
         let live = fetched?;
-        super::progress::summary(err, &live, started.elapsed().as_secs_f64());
-        plan_guarded(&client, roster, &live, now, err).await
+        let seconds = started.elapsed().as_secs_f64();
+        super::progress::summary(err, &live, seconds, connection.real_pace);
+        let mut plan = plan_guarded(&client, roster, &live, now, err).await?;
+        if let Some(options) = explain {
+            super::explain_drift::explain(&client, &mut plan, options, now).await?;
+            if let Some(explained) = &plan.drift_explanation {
+                let _ = writeln!(
+                    err,
+                    "read the audit log with {} (budget {}): {} entries",
+                    crate::render::plural(explained.requests, "request"),
+                    explained.budget,
+                    explained.entries_read,
+                );
+            }
+        }
+        Ok(plan)
     }
     .await;
     connection.close().await;
@@ -202,7 +228,7 @@ pub(super) async fn fetch(
 
 /// Connection settings from the flags, falling back to the environment for what they do not
 /// give.
-fn connection_settings(
+pub(super) fn connection_settings(
     args: &ConnectionArgs,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<ConnectionSettings, ZendeskError> {
@@ -235,8 +261,14 @@ fn sandbox_no_delay() -> bool {
 }
 
 /// Starts the in-process emulator seeded from a state file; returns it with the
-/// credentials it accepts.
-async fn start_sandbox(path: &Path) -> Result<(fake::Handle, String, String), Error> {
+/// credentials it accepts and the rate limit a minute of the real account it stands for
+/// (the state's, else its plan's default).
+///
+/// The sandbox is a rehearsal, not a rate-limited account: unless the state's `account`
+/// sets a rate limit (`rate_limit`, `user_update_rate_limit` or `incremental_rate_limit`),
+/// it answers as fast as the machine allows, and the fetch line says how long the real
+/// account would take instead. A state that sets one keeps every limit of its account.
+async fn start_sandbox(path: &Path) -> Result<(fake::Handle, String, String, u32), Error> {
     let seed = fake::StateFile::load(path).map_err(Error::Sandbox)?;
     let mut config = fake::Config {
         // The account the state describes: its profile (Enterprise unless it says), then
@@ -244,6 +276,12 @@ async fn start_sandbox(path: &Path) -> Result<(fake::Handle, String, String), Er
         knobs: fake::Knobs::resolve(seed.account.as_ref(), &fake::AccountSettings::default()),
         ..fake::Config::default()
     };
+    let limit = config.knobs.rate_limit;
+    if !sets_a_rate_limit(seed.account.as_ref()) {
+        config.knobs.rate_limit = u32::MAX;
+        config.knobs.user_update_rate_limit = u32::MAX;
+        config.knobs.incremental_rate_limit = u32::MAX;
+    }
     // The sandbox shows the flow, not the account's pace: no latency, no faults.
     config.knobs.latency_ms = 0;
     config.knobs.fault_5xx = 0.0;
@@ -267,7 +305,16 @@ async fn start_sandbox(path: &Path) -> Result<(fake::Handle, String, String), Er
     config.seed = seed;
     let (email, token) = (config.email.clone(), config.token.clone());
     let handle = fake::Server::start(config).await.map_err(Error::Sandbox)?;
-    Ok((handle, email, token))
+    Ok((handle, email, token, limit))
+}
+
+/// Whether a state's `account` sets one of the account's rate limits.
+fn sets_a_rate_limit(account: Option<&fake::AccountSettings>) -> bool {
+    account.is_some_and(|a| {
+        a.rate_limit.is_some()
+            || a.user_update_rate_limit.is_some()
+            || a.incremental_rate_limit.is_some()
+    })
 }
 
 #[cfg(test)]

@@ -71,7 +71,13 @@ pub(crate) fn run(
     };
     // The profile the flags or the state name (Enterprise when neither does), then every
     // knob the state sets, then every knob the flags set.
-    let knobs = Knobs::resolve(seed.account.as_ref(), &flags);
+    let knobs = match &args.account_report {
+        Some(path) => {
+            let report = crate::probe::ProbeReport::load(path)?;
+            Knobs::resolve_with_report(seed.account.as_ref(), &report.to_account_settings(), &flags)
+        }
+        None => Knobs::resolve(seed.account.as_ref(), &flags),
+    };
     let config = Config {
         port: args.port,
         email: args.email.clone(),

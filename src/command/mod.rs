@@ -50,6 +50,7 @@ pub fn run(cli: ZrosterCli, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         Command::Completions(args) => manual::completions(&args, out),
         Command::Man(args) => manual::man(&args, out),
         Command::Fake(args) => fake::run(&args, out, err),
+        Command::Probe(args) => probe::run(&args, out, err),
     }
 }
 
@@ -73,11 +74,13 @@ pub fn run_apply(
 
 mod apply;
 mod connect;
+pub mod explain_drift;
 mod export;
 mod fake;
 mod interrupt;
 mod manual;
 mod plan;
+mod probe;
 mod progress;
 mod request_log;
 mod schema;

@@ -72,11 +72,18 @@ fn plan(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exi
     roster::diagnostic::sort(&mut diagnostics);
     warn(&diagnostics, args, err)?;
     let runtime = super::runtime()?;
+    let explain = (args.explain_drift || loaded.roster.settings.explain_drift).then_some(
+        super::explain_drift::ExplainDrift {
+            budget: args.explain_drift_budget as usize,
+            days: args.explain_drift_days,
+        },
+    );
     let mut plan = runtime.block_on(fetch_and_plan(
         args.sandbox.as_deref(),
         &args.connection,
         &loaded.roster,
         now,
+        explain,
         err,
     ))?;
     // Sealed only where the plan is written as JSON (`--out`, `--format json`, both plans

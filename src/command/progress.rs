@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::render::{count, plural};
 use crate::state::{AccountRules, EmailStrategy, LiveState, Progress, Stage};
-use crate::zendesk::limits::SEARCH_LAG_WINDOW_S;
-use crate::zendesk::{ClientEvent, Observer};
+use crate::zendesk::limits::{EXPORT_PER_WINDOW, SEARCH_LAG_WINDOW_S};
+use crate::zendesk::{ClientEvent, Observer, Pacer};
 
 /// Shows fetch progress on standard error when it is a terminal; silent otherwise.
 pub(crate) struct FetchProgress {
@@ -66,25 +66,72 @@ impl Progress for FetchProgress {
     }
 }
 
-/// One line on what the fetch read and cost: `fetched 1,234 users … with 15 requests`.
-pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
+/// The pace of the real account a sandbox rehearses: its rate limit a minute (the state's,
+/// else the default of its plan) and this run's share of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RealPace {
+    /// Requests a minute.
+    pub(crate) limit: u32,
+    /// This run's share of them (`--rate-limit-share`).
+    pub(crate) share: f64,
+}
+
+impl RealPace {
+    /// How long, in seconds, the account's limits would hold `requests`, of which
+    /// `export_pages` pages of the incremental export: the pacer lets `floor(limit ×
+    /// share)` requests go in each window of [`Pacer::WINDOW`] (a minute and a second), and
+    /// the export [`EXPORT_PER_WINDOW`] pages; the first window's go at once. Latency
+    /// apart.
+    pub(crate) fn seconds(&self, requests: u64, export_pages: u64) -> u64 {
+        // The share is in (0, 1], so the product is within 0..=limit.
+        #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+        let budget = ((f64::from(self.limit) * self.share).floor() as u64).max(1);
+        let waits = |n: u64, per: u64| n.div_ceil(per).saturating_sub(1);
+        waits(requests, budget).max(waits(export_pages, EXPORT_PER_WINDOW as u64))
+            * Pacer::WINDOW.as_secs()
+    }
+
+    /// `about 5 min at 700 a minute and share 0.5 on a real account`.
+    fn describe(&self, requests: u64, export_pages: u64) -> String {
+        let seconds = self.seconds(requests, export_pages);
+        let time = if seconds < 60 {
+            "under a minute".to_owned()
+        } else {
+            format!(
+                "about {} min",
+                count(usize::try_from((seconds + 30) / 60).unwrap_or(usize::MAX))
+            )
+        };
+        format!(
+            "{time} at {} a minute and share {} on a real account",
+            count(self.limit as usize),
+            self.share
+        )
+    }
+}
+
+/// One line on what the fetch read and cost: `fetched 1,234 users … with 15 requests`, and
+/// for a sandbox how long a real account would take (`pace`).
+pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64, pace: Option<RealPace>) {
     let stats = &live.cost.stats;
     let rules = &live.rules;
     let fields = rules.user_fields.as_ref().map_or_else(
         || "user fields unreadable".to_owned(),
         |fields| plural(fields.len(), "user field"),
     );
+    let requests = |n: u64| plural(usize::try_from(n).unwrap_or(usize::MAX), "request");
     let mut text = format!(
         "fetched {}, {}, {}, {} and {fields} in {seconds:.1} s with {}",
         plural(live.users.len(), "user"),
         plural(live.groups.len(), "group"),
         plural(live.organizations.len(), "organization"),
         plural(live.custom_roles.len(), "custom role"),
-        plural(
-            usize::try_from(stats.requests).unwrap_or(usize::MAX),
-            "request"
-        ),
+        requests(stats.requests),
     );
+    if let Some(pace) = pace {
+        let export_pages = stats.count("GET /api/v2/incremental/users/cursor");
+        let _ = write!(text, " ({})", pace.describe(stats.requests, export_pages));
+    }
     let _ = write!(text, "; {}", account_line(rules));
     if !live.custom_roles_available {
         text.push_str(", no custom roles (Enterprise only)");
@@ -97,7 +144,19 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
             EmailStrategy::Search => "searched",
             EmailStrategy::IncrementalExport => "found through the user export",
         };
-        let _ = write!(text, "; {} roster emails {how}", lookup.emails);
+        let _ = write!(
+            text,
+            "; {} roster emails {how} ({})",
+            count(usize::try_from(lookup.emails).unwrap_or(usize::MAX)),
+            requests(lookup.requests)
+        );
+        if lookup.unbatched > 0 {
+            let _ = write!(
+                text,
+                ", {} of them looked up again without batching: a batched search's answer lacked the users that prove it complete",
+                lookup.unbatched
+            );
+        }
         if lookup.recent_export_pages > 0 {
             let _ = write!(
                 text,
@@ -108,6 +167,33 @@ pub(crate) fn summary(err: &mut dyn Write, live: &LiveState, seconds: f64) {
                     "page"
                 ),
             );
+        }
+    }
+    if let Some(check) = &live.cost.secondary_check {
+        let addresses = |n: u64| {
+            let n = usize::try_from(n).unwrap_or(usize::MAX);
+            format!(
+                "{} new {}",
+                count(n),
+                if n == 1 { "address" } else { "addresses" }
+            )
+        };
+        if check.unchecked == check.emails {
+            let _ = write!(
+                text,
+                "; {} not checked for another user's secondary address: too many to search",
+                addresses(check.emails)
+            );
+        } else {
+            let _ = write!(
+                text,
+                "; {} checked for another user's secondary address ({})",
+                addresses(check.emails - check.unchecked),
+                requests(check.requests()),
+            );
+            if check.unchecked > 0 {
+                let _ = write!(text, ", {} not: too many", addresses(check.unchecked));
+            }
         }
     }
     let _ = writeln!(err, "{text}");
@@ -236,7 +322,7 @@ impl Observer for ApplyProgress {
     fn on_event(&self, event: &ClientEvent<'_>) {
         let mut state = self.lock();
         let line = match event {
-            ClientEvent::JobSubmitted { id, items } => {
+            ClientEvent::JobSubmitted { id, items, .. } => {
                 state.in_flight += 1;
                 state.jobs.insert((*id).to_owned(), (items.len(), 0));
                 None
@@ -315,7 +401,7 @@ impl Observer for Tee {
 mod tests {
     use std::time::Duration;
 
-    use super::ApplyProgress;
+    use super::{ApplyProgress, RealPace};
     use crate::zendesk::{ClientEvent, Observer};
 
     #[test]
@@ -324,10 +410,12 @@ mod tests {
         progress.start(7);
         progress.on_event(&ClientEvent::JobSubmitted {
             id: "j1",
+            operation: 1,
             items: 0..5,
         });
         progress.on_event(&ClientEvent::JobSubmitted {
             id: "j2",
+            operation: 1,
             items: 5..6,
         });
         assert_eq!(progress.lock().in_flight, 2);
@@ -359,5 +447,34 @@ mod tests {
         assert_eq!((state.done, state.in_flight, state.position()), (6, 1, 6));
         assert_eq!(state.waited, Duration::from_secs(2));
         assert!(state.jobs.contains_key("j2") && !state.jobs.contains_key("j1"));
+    }
+
+    #[test]
+    fn the_real_account_time_counts_the_windows_the_share_of_its_limit_takes() {
+        let pace = RealPace {
+            limit: 700,
+            share: 0.5,
+        };
+        // 350 a window of 61 s: the first window's requests go at once.
+        assert_eq!(pace.seconds(15, 0), 0);
+        assert_eq!(pace.seconds(350, 0), 0);
+        assert_eq!(pace.seconds(351, 0), 61);
+        // The 100,000-agent fetch: 5 windows more (the paced sandbox took 307 s).
+        assert_eq!(pace.seconds(2_006, 0), 305);
+        assert_eq!(
+            pace.describe(2_006, 0),
+            "about 5 min at 700 a minute and share 0.5 on a real account"
+        );
+        assert_eq!(
+            pace.describe(15, 1),
+            "under a minute at 700 a minute and share 0.5 on a real account"
+        );
+        // The export's 10 pages a window can take longer than the account's limit.
+        assert_eq!(pace.seconds(150, 101), 610);
+        let small = RealPace {
+            limit: 200,
+            share: 0.05,
+        };
+        assert_eq!(small.seconds(21, 0), 122, "10 a window");
     }
 }

@@ -17,6 +17,7 @@ pub(super) fn run(
         SchemaKind::Roster => schema::to_json(),
         SchemaKind::Plan => crate::plan::schema_json(),
         SchemaKind::Report => crate::apply::schema_json(),
+        SchemaKind::Probe => crate::probe::schema_json(),
     };
     super::write_out(out, text.as_bytes())?;
     Ok(ExitStatus::Success)

@@ -3,12 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::choices::{CustomRoleNull, MatchKey, UndefinedUserField};
 use super::state_file::{AccountSettings, StateFile};
 
 /// The Zendesk plan the emulated account is on; custom-role writes need Enterprise. As a
 /// profile (`--profile`, `account.profile`) it also gives the defaults of a fresh account of
 /// that plan ([`Knobs::for_profile`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Plan {
     /// Suite Team: 200 requests a minute, no custom roles.
@@ -42,6 +45,9 @@ impl Plan {
 }
 
 /// Behaviour knobs, settable by flags and by the state file's `account` object.
+// Each bool is an independent switch of Zendesk's (an account setting or a choice), named
+// as the state file's `account` names it; a state machine would not fit them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Knobs {
     /// Delay added before every API answer, in milliseconds.
@@ -98,6 +104,19 @@ pub struct Knobs {
     pub fault_job_killed: f64,
     /// Seed of the fault and id generator.
     pub fault_seed: u64,
+    /// Whether a user promoted to agent joins the default group like a new agent
+    /// (UNCERTAIN; default true).
+    pub promoted_agent_joins_default_group: bool,
+    /// The role an agent created or promoted without one gets where every agent holds a role
+    /// (UNCERTAIN; default `Staff`).
+    pub new_agent_role: String,
+    /// What `custom_role_id: null` on an agent does where every agent holds a role
+    /// (UNCERTAIN; default refuse).
+    pub custom_role_null: CustomRoleNull,
+    /// What a `user_fields` key no field defines does (UNCERTAIN; default ignore).
+    pub undefined_user_field: UndefinedUserField,
+    /// Which key `create_or_update` matches first (UNCERTAIN; default `external_id`).
+    pub create_or_update_prefers: MatchKey,
 }
 
 impl Default for Knobs {
@@ -135,6 +154,11 @@ impl Knobs {
             fault_job_failed: 0.0,
             fault_job_killed: 0.0,
             fault_seed: 0,
+            promoted_agent_joins_default_group: true,
+            new_agent_role: super::store::DEFAULT_AGENT_ROLE.to_owned(),
+            custom_role_null: CustomRoleNull::Refuse,
+            undefined_user_field: UndefinedUserField::Ignore,
+            create_or_update_prefers: MatchKey::ExternalId,
         }
     }
 }
@@ -170,6 +194,29 @@ impl Knobs {
         if let Some(state) = state {
             knobs.apply(state);
         }
+        knobs.apply(flags);
+        knobs
+    }
+
+    /// [`Knobs::resolve`] with the account a `zroster probe` report describes between the
+    /// state and the flags: the profile of the flags, else the report's, else the state's;
+    /// then the state's knobs, the report's and the flags'.
+    #[must_use]
+    pub fn resolve_with_report(
+        state: Option<&AccountSettings>,
+        report: &AccountSettings,
+        flags: &AccountSettings,
+    ) -> Self {
+        let profile = flags
+            .profile
+            .or(report.profile)
+            .or_else(|| state.and_then(|s| s.profile))
+            .unwrap_or_default();
+        let mut knobs = Self::for_profile(profile);
+        if let Some(state) = state {
+            knobs.apply(state);
+        }
+        knobs.apply(report);
         knobs.apply(flags);
         knobs
     }
@@ -226,7 +273,12 @@ impl Knobs {
             fault_item,
             fault_job_failed,
             fault_job_killed,
-            fault_seed
+            fault_seed,
+            promoted_agent_joins_default_group,
+            new_agent_role,
+            custom_role_null,
+            undefined_user_field,
+            create_or_update_prefers
         );
     }
 
@@ -257,6 +309,11 @@ impl Knobs {
             fault_job_failed: Some(self.fault_job_failed),
             fault_job_killed: Some(self.fault_job_killed),
             fault_seed: Some(self.fault_seed),
+            promoted_agent_joins_default_group: Some(self.promoted_agent_joins_default_group),
+            new_agent_role: Some(self.new_agent_role.clone()),
+            custom_role_null: Some(self.custom_role_null),
+            undefined_user_field: Some(self.undefined_user_field),
+            create_or_update_prefers: Some(self.create_or_update_prefers),
         }
     }
 }

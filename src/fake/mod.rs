@@ -69,13 +69,25 @@
 //!   `PUT /__fake/drop` (`{"after": "POST /api/v2/groups"}`): the next API request to that
 //!   endpoint takes effect and its connection is then closed unanswered (a lost answer,
 //!   counted as `"dropped"`); armed once; `GET /__fake/drop` shows what is armed.
+//! - `POST /__fake/ui_change` (`{"actor": "<email>", "method": "PUT", "path":
+//!   "/api/v2/users/1", "body": {...}, "ip_address": "203.0.113.7", "at": "<RFC 3339>"}`):
+//!   a change made by hand in the web interface by that active agent or admin, checked like
+//!   the API write it names and answered with that write's status and body; the audit log
+//!   records it as theirs, from that IP address (default `198.51.100.1`), at `at` (not
+//!   after the clock; default now). Bulk endpoints are refused (400 `InvalidUiChange`): the
+//!   web interface makes no jobs. `GET /__fake/audit_logs` lists every audit entry, oldest
+//!   first, with `via` (`api` or `web`).
 //! - In-process: [`Server::start`] → [`Handle`] (`base_url`, `state`, `requests`,
 //!   `update_knobs`, `reset_rate_limits`, `clock`, `shutdown`); without a server,
 //!   [`Store::from_state_file`] and [`Store::answer_get`] (a `GET`'s body as the server
 //!   sends it, for the planner's unit tests).
 //!
 //! # Choices where Zendesk's behaviour is not documented (API.md "UNCERTAIN")
-//! - `create_or_update` matches `external_id` first, then any email identity.
+//! The choices marked *(knob `name`)* can be turned the other way by that knob of the state
+//! file's `account` (and by `zroster fake --account-report REPORT`, which sets every knob a
+//! `zroster probe` report settled); the default is the choice described.
+//! - `create_or_update` matches `external_id` first, then any email identity
+//!   *(knob `create_or_update_prefers`: `external_id` | `email`)*.
 //! - Duplicate external id: 422 `details.external_id[{"description": "External ID: X has
 //!   already been taken", "error": "DuplicateValue"}]`.
 //! - `custom_role_id` on a non-agent: 422 `details.custom_role_id` "can only be set for agents";
@@ -111,21 +123,30 @@
 //!   credentials it cannot authenticate, §7.2 the 403 for an authenticated user lacking a
 //!   permission); suspended users cannot sign in, and the 401 grants and tells nothing.
 //!   `--sandbox` signs in as the state's first admin that is neither deleted nor suspended.
+//! - `--sandbox` is a rehearsal, not a rate-limited account: unless the state's `account`
+//!   sets `rate_limit`, `user_update_rate_limit` or `incremental_rate_limit`, it lifts all
+//!   three (`u32::MAX` a minute, which the rate-limit headers say), and `zplan` says how
+//!   long the real account would take instead (`src/command/connect.rs`).
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
 //! - Account realism (API.md §12):
-//!   - A user promoted to agent joins the default group like a new agent; an agent created
+//!   - A user promoted to agent joins the default group like a new agent
+//!     *(knob `promoted_agent_joins_default_group`: `true` | `false`)*; an agent created
 //!     with a `default_group_id` joins that group only.
 //!   - Removing an agent's last group membership: 422 `details.base` "Agents must belong to
 //!     at least one group"; deleting the default group: 422; agents a deleted group leaves
 //!     groupless join the default group.
 //!   - An agent created or promoted without a role gets Staff (the community reports
-//!     Contributor for the Admin Center; the API's choice is not documented);
-//!     `custom_role_id: null` on an agent where every agent holds a role: 422 (refusing
-//!     shows the mistake where ignoring would hide it); a custom role below Enterprise: 422.
+//!     Contributor for the Admin Center; the API's choice is not documented)
+//!     *(knob `new_agent_role`: the name of a role; one the account lacks gives the first
+//!     role of type 0)*; `custom_role_id: null` on an agent where every agent holds a role:
+//!     422 (refusing shows the mistake where ignoring would hide it)
+//!     *(knob `custom_role_null`: `refuse` | `ignore`, the agent keeps its role | `clear`,
+//!     the agent holds none)*; a custom role below Enterprise: 422.
 //!   - User tagging off: tags are kept, left out of answers, ignored in writes and shown
 //!     again when tagging is turned on.
-//!   - A `user_fields` key no field defines is not stored (not refused); a value its field's
+//!   - A `user_fields` key no field defines is not stored (not refused)
+//!     *(knob `undefined_user_field`: `ignore` | `refuse`, a 422 naming the key)*; a value its field's
 //!     type refuses is a 422 naming the key; a dropdown value puts its option's value on the
 //!     user's tags, like a checkbox's tag (recorded for checkboxes only).
 //!   - Without multiple organizations a second membership is a 422 on `organization_id` and
@@ -133,17 +154,56 @@
 //!   - The search index: `users/search?query=` and `/search` see each user as it was
 //!     `search_lag_s` ago and answer with the user as it is now (`users/search` leaves
 //!     deleted users out, `/search` does not, as recorded); `external_id=` is not indexed.
-//!     Several values of one property match any of them (`email:a email:b`); different
-//!     properties must all match; a bare word matches the start of a name, address or
-//!     external id. The incremental export does not lag; a new primary address (through
+//!     Several values of one property match any of them (`email:a email:b` finds the users
+//!     holding either address, as a primary or another identity); different properties
+//!     must all match; a bare word matches the start of a name, address or external id.
+//!     Zendesk's search reference documents `property:value` and that properties narrow
+//!     a search together, not what repeating a property does (UNCERTAIN): clients in the
+//!     wild send `status:open status:pending` for open *or* pending tickets, which any
+//!     other reading would answer with nothing, and one says "listing the same field twice
+//!     = OR". The emulator takes that reading; no length limit on a query is documented and
+//!     the emulator sets none. The fetch relies on neither: each batched query is framed by
+//!     two known users' addresses and its answer is trusted only if both come back
+//!     (`src/state/email_search.rs`). The incremental export does not lag; a new primary address (through
 //!     `make_primary` or an identity's new value) moves the user's `updated_at` (recorded),
 //!     which lists the user there; adding a secondary address alone does not (not
 //!     recorded).
+//!   - The audit log (`GET /audit_logs`, `GET /audit_logs/{id}`; API.md has no recording:
+//!     the shapes are the `AuditLogObject` and `AuditLogsResponseExample` of the `OpenAPI`
+//!     file, the rules the developer docs' "Audit Logs" page and help center 4408828001434):
+//!     kept for good ("saved indefinitely", documented: no retention is emulated); below
+//!     Enterprise ("only available on the Enterprise plan") 403 `Forbidden`, as the custom
+//!     roles answer (the status Zendesk sends is not documented). Logged: each change an API
+//!     request or a staged web-UI change makes to an existing user, one entry per attribute it
+//!     alters (what Zendesk alters by itself with it included: a demotion's default group)
+//!     (`<Label> changed from <old> to <new>`, as the documented example `Role changed from
+//!     Administrator to End User`; an agent's role is named by its custom role, an empty
+//!     value is `(empty)`; the wording of any attribute but the role is not documented), its
+//!     group and organization memberships (`Added to group Support` / `Removed from group
+//!     Support`, `source_type: user` with the user's id: the help center lists "Agent added
+//!     or deleted from group" among user changes; whether Zendesk logs them on the user or
+//!     on another source type is not documented), a primary-email change and a deletion
+//!     (`destroy`, `User deleted`). Not logged: creating a user (help center: "updates to
+//!     existing users only; activities related to creating new users are not captured")
+//!     and what a state file seeds. An API request's actor is the configured admin, from
+//!     `127.0.0.1`. The interface a change came through is no field of Zendesk's
+//!     `AuditLogObject`, so answers leave it out (`GET /__fake/audit_logs` shows it).
+//!     Newest first unless asked otherwise (`sort=created_at` with cursors, `sort_order=asc`
+//!     with offsets; the documented defaults are `-created_at` and `desc`); other sort keys,
+//!     `filter[source_id]` without `filter[source_type]` and `filter[created_at]` given other
+//!     than twice are 400 `InvalidParameter` (refused rather than ignored; documented as
+//!     required, the answer is not); `filter[created_at]` bounds are RFC 3339 times, both
+//!     inclusive (`filter[created_at][]` is read too). No limit of its own: the account's
+//!     rate limit applies (none is documented). `action_label` is `Updated`, `Created`,
+//!     `Deleted`, `Exported` or `Signed in`, the help center's activity types (the
+//!     documented example leaves the field out).
 //!   - `/deleted_users` lists soft-deleted users in the `DeletedUserObject` shape of the
 //!     `OpenAPI` file; its `DELETE` forgets the user for good.
 
 mod api;
 mod api_error;
+mod audit_log;
+mod choices;
 mod clock;
 mod config;
 mod custom_role;
@@ -171,6 +231,7 @@ mod user;
 mod user_field;
 
 pub use api_error::ApiError;
+pub use choices::{CustomRoleNull, MatchKey, UndefinedUserField};
 pub use clock::Clock;
 pub use config::{Config, DEFAULT_SEARCH_LAG_S, DEFAULT_SUBDOMAIN, Knobs, Plan};
 pub use custom_role::CustomRole;
@@ -188,3 +249,6 @@ pub use state_file::{AccountSettings, StateFile};
 pub use store::Store;
 pub use user::{Role, Tags, User};
 pub use user_field::{FieldOption, UserField};
+
+/// The role an agent made without one gets by default (`new_agent_role`).
+pub const DEFAULT_AGENT_ROLE_NAME: &str = store::DEFAULT_AGENT_ROLE;

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::choices::{CustomRoleNull, MatchKey, UndefinedUserField};
 use super::config::Plan;
 use super::error::Error;
 
@@ -63,6 +64,16 @@ pub struct AccountSettings {
     pub fault_job_killed: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault_seed: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub promoted_agent_joins_default_group: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_agent_role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_role_null: Option<CustomRoleNull>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undefined_user_field: Option<UndefinedUserField>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_or_update_prefers: Option<MatchKey>,
 }
 
 /// The whole state file.

@@ -6,6 +6,8 @@ pub mod binding;
 mod blocked;
 mod change;
 mod comparison;
+pub(crate) mod drift_explainer;
+mod drift_explanation;
 mod expiring;
 mod field;
 mod field_value;
@@ -28,6 +30,10 @@ use serde::{Deserialize, Serialize};
 
 pub use blocked::{AccountRule, Blocked, Conflict};
 pub use change::{Action, Change, FieldChange, Implied, Kind};
+pub use drift_explainer::DriftExplainer;
+pub use drift_explanation::{
+    Attribution, AuditRef, ChangeAttribution, DriftExplanation, Origin, UserAttribution,
+};
 pub use expiring::{Ending, Expiring};
 pub use field::{CustomRoleField, FieldName, GroupField, OrganizationField, UserField};
 pub use field_value::FieldValue;
@@ -111,6 +117,11 @@ pub struct Plan {
     /// The roster's safety settings the plan was made with: `zapply` evaluates them again
     /// against the account as it is at apply time.
     pub safety: SafetySettings,
+    /// Who made the drift the plan reverts, when and through what, from the account's audit
+    /// log (`zplan --explain-drift`). Not needed by `zapply`: plans without it read as
+    /// before, and `format_version` stays 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_explanation: Option<DriftExplanation>,
     /// SHA-256 of this plan's JSON with this field empty (`sha256:…`): `zapply` refuses a
     /// saved plan whose content does not match it (edited or corrupted since `zplan` wrote
     /// it). Empty in a plan that was never saved.
@@ -321,4 +332,8 @@ pub struct Summary {
     /// instead of 100 a job. Equal to `requests` when nothing is created.
     #[serde(default)]
     pub requests_without_bulk_imports: usize,
+    /// Requests made to read the audit log when planning (`--explain-drift`): not part of
+    /// applying the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain_drift_requests: Option<usize>,
 }

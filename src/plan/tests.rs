@@ -162,6 +162,7 @@ fn state(json: &Value) -> LiveState {
         cost: FetchCost {
             stats: crate::zendesk::RequestStats::default(),
             email_lookup: None,
+            secondary_check: None,
         },
     }
 }

@@ -10,7 +10,7 @@ use similar::{ChangeTag, TextDiff};
 
 use super::mask::mask_emails;
 use super::{
-    NO_CHANGES, RenderOptions, Renderer, by_action, is_membership, is_multiline, is_quiet,
+    NO_CHANGES, RenderOptions, Renderer, by_action, drift, is_membership, is_multiline, is_quiet,
     kind_name, section_title, shown_key, summary_sentence,
 };
 use crate::plan::{Action, Change, FieldChange, Plan};
@@ -126,9 +126,17 @@ impl Human<'_> {
             gap = true;
         }
 
-        let escalations: Vec<&Change> = plan
+        // What the pull request asks for: every change but those that revert drift, which
+        // follow in a section of their own.
+        let asked: Vec<(usize, &Change)> = plan
             .changes
             .iter()
+            .enumerate()
+            .filter(|(i, _)| !drift::reverts(plan, *i))
+            .collect();
+        let escalations: Vec<&Change> = asked
+            .iter()
+            .map(|(_, c)| *c)
             .filter(|c| c.escalation.is_some())
             .collect();
         if !escalations.is_empty() {
@@ -143,10 +151,49 @@ impl Human<'_> {
             }
         }
 
-        for (action, changes) in by_action(plan.changes.iter()) {
+        let explained = plan.drift_explanation.is_some();
+        // Each change's place in the plan, for its attributions (only when explained).
+        let positions: std::collections::HashMap<*const Change, usize> = if explained {
+            asked
+                .iter()
+                .map(|(i, c)| (std::ptr::from_ref(*c), *i))
+                .collect()
+        } else {
+            std::collections::HashMap::new()
+        };
+        let index = |change: &Change| {
+            positions
+                .get(&std::ptr::from_ref(change))
+                .copied()
+                .unwrap_or_default()
+        };
+        for (action, changes) in by_action(asked.iter().map(|(_, c)| *c)) {
             self.heading(&mut gap, section_title(action))?;
             for change in changes {
                 self.change(change)?;
+                if explained {
+                    self.attributions(&drift::lines(plan, index(change)))?;
+                }
+            }
+        }
+
+        let reverting: Vec<(usize, &Change)> = plan
+            .changes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| drift::reverts(plan, *i))
+            .collect();
+        if !reverting.is_empty() {
+            self.heading(
+                &mut gap,
+                "Reverts drift (changed in Zendesk outside the roster; the roster is unchanged)",
+            )?;
+            for (i, change) in reverting {
+                self.change(change)?;
+                if let Some(escalation) = &change.escalation {
+                    writeln!(self.out, "      escalation: {escalation}")?;
+                }
+                self.attributions(&drift::lines(plan, i))?;
             }
         }
 
@@ -175,6 +222,9 @@ impl Human<'_> {
                     None => write!(self.out, "  ? {} (#{})", user.name, user.id)?,
                 }
                 writeln!(self.out, ", {}", drift.role)?;
+                if let Some(line) = drift::user_line(plan, user.id) {
+                    self.attributions(&[line])?;
+                }
             }
         }
 
@@ -182,6 +232,16 @@ impl Human<'_> {
             self.out.push('\n');
         }
         writeln!(self.out, "Plan: {}.", summary_sentence(plan))
+    }
+
+    /// `      audit log: role: changed by …`, one line each.
+    fn attributions(&mut self, lines: &[String]) -> fmt::Result {
+        for line in lines {
+            self.out.push_str("      ");
+            self.paint(Style::Dim, "audit log:")?;
+            writeln!(self.out, " {line}")?;
+        }
+        Ok(())
     }
 
     /// A section heading, after a blank line when something came before.

@@ -12,8 +12,8 @@ use similar::{ChangeTag, TextDiff};
 
 use super::mask::mask_emails;
 use super::{
-    NO_CHANGES, RenderOptions, Renderer, api_cost, by_action, count, is_membership, is_multiline,
-    is_quiet, kind_name, plural, section_title, shown_key, verb,
+    NO_CHANGES, RenderOptions, Renderer, api_cost, by_action, count, drift as drift_lines,
+    is_membership, is_multiline, is_quiet, kind_name, plural, section_title, shown_key, verb,
 };
 use crate::plan::{Action, Change, Drift, Expiring, FieldChange, Plan, PlanError, Refusal};
 
@@ -45,6 +45,9 @@ impl Renderer for MarkdownRenderer {
     fn render(&self, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         let text = Markdown {
             mask: self.options.mask_emails,
+            attributions: attributions(plan),
+            explained: plan.drift_explanation.is_some(),
+            plan,
         }
         .plan(plan);
         out.write_all(text.as_bytes())
@@ -73,12 +76,31 @@ enum Entry<'p> {
 
 /// Renders markdown; every piece of text from the plan goes through [`Markdown::plain`],
 /// [`Markdown::code`] or [`Markdown::message`], which mask and escape it.
-struct Markdown {
+struct Markdown<'p> {
     /// Whether to mask email addresses.
     mask: bool,
+    /// The audit-log lines of each change that has some (`--explain-drift`).
+    attributions: std::collections::HashMap<*const Change, Vec<String>>,
+    /// Whether the plan explains its drift.
+    explained: bool,
+    /// The plan rendered.
+    plan: &'p Plan,
 }
 
-impl Markdown {
+/// The audit-log lines of each change that has some, by the change's address.
+fn attributions(plan: &Plan) -> std::collections::HashMap<*const Change, Vec<String>> {
+    if plan.drift_explanation.is_none() {
+        return std::collections::HashMap::new();
+    }
+    plan.changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (std::ptr::from_ref(c), drift_lines::lines(plan, i)))
+        .filter(|(_, lines)| !lines.is_empty())
+        .collect()
+}
+
+impl Markdown<'_> {
     /// The whole comment.
     fn plan(&self, plan: &Plan) -> String {
         let mut heading = String::from("## Zendesk plan for ");
@@ -196,6 +218,11 @@ impl Markdown {
                 }
                 out.push_str(" | ");
                 self.plain(&drift.role, out);
+                if self.explained {
+                    out.push_str(" | ");
+                    let line = drift_lines::user_line(self.plan, drift.user.id);
+                    self.plain(line.as_deref().unwrap_or_default(), out);
+                }
                 out.push_str(" |\n");
             }
         }
@@ -253,6 +280,25 @@ impl Markdown {
         for note in &change.notes {
             out.push_str("  - *note*: ");
             self.message(note, out);
+            out.push('\n');
+        }
+        if let Some(escalation) = change
+            .escalation
+            .as_ref()
+            .filter(|_| drift_lines::reverts_change(self.plan, change))
+        {
+            out.push_str("  - *escalation*: ");
+            self.message(escalation, out);
+            out.push('\n');
+        }
+        for line in self
+            .attributions
+            .get(&std::ptr::from_ref(change))
+            .into_iter()
+            .flatten()
+        {
+            out.push_str("  - *audit log*: ");
+            self.message(line, out);
             out.push('\n');
         }
     }
@@ -400,9 +446,16 @@ fn sections(plan: &Plan, heading: String) -> Vec<Section<'_>> {
     summary.always = true;
     sections.push(summary);
 
-    let escalations: Vec<Entry> = plan
-        .changes
-        .iter()
+    // What the pull request asks for: every change but those that revert drift, which
+    // have a section of their own.
+    let asked = || {
+        plan.changes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drift_lines::reverts(plan, *i))
+            .map(|(_, c)| c)
+    };
+    let escalations: Vec<Entry> = asked()
         .filter(|c| c.escalation.is_some())
         .map(Entry::Escalation)
         .collect();
@@ -454,7 +507,30 @@ fn sections(plan: &Plan, heading: String) -> Vec<Section<'_>> {
     expiring.weight = PRIORITY_WEIGHT;
     sections.push(expiring);
 
-    for (action, changes) in by_action(plan.applicable()) {
+    let reverting: Vec<Entry> = plan
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| drift_lines::reverts(plan, *i))
+        .map(|(_, change)| Entry::Change {
+            change,
+            with_action: true,
+        })
+        .collect();
+    let mut reverts = Section::new(
+        format!(
+            "### Reverts drift ({})\n\nChanged in Zendesk outside the roster, by the people \
+             the audit log names; the roster is unchanged, so the plan puts them back.\n\n",
+            count(reverting.len())
+        ),
+        reverting,
+        "\n",
+    );
+    reverts.lists_changes = true;
+    reverts.weight = PRIORITY_WEIGHT;
+    sections.push(reverts);
+
+    for (action, changes) in by_action(asked().filter(|c| c.blocked.is_none())) {
         let mut section = Section::new(
             format!(
                 "<details><summary>{} ({})</summary>\n\n",
@@ -477,9 +553,13 @@ fn sections(plan: &Plan, heading: String) -> Vec<Section<'_>> {
     let mut drift = Section::new(
         format!(
             "<details><summary>Not in the roster ({})</summary>\n\nIn scope but not \
-             listed; `prune: report` leaves them as they are.\n\n| User | Role |\n\
-             |---|---|\n",
-            count(plan.drift.len())
+             listed; `prune: report` leaves them as they are.\n\n{}",
+            count(plan.drift.len()),
+            if plan.drift_explanation.is_some() {
+                "| User | Role | Audit log |\n|---|---|---|\n"
+            } else {
+                "| User | Role |\n|---|---|\n"
+            }
         ),
         plan.drift.iter().map(Entry::Drift).collect(),
         "\n</details>\n\n",
@@ -517,6 +597,9 @@ fn summary_table(plan: &Plan) -> String {
     }
     if s.requests > 0 {
         rows.push(("API cost", api_cost(s)));
+    }
+    if let Some(drift) = drift_lines::summary_part(plan) {
+        rows.push(("Drift", drift));
     }
     if rows.is_empty() {
         return String::new();

@@ -2,6 +2,7 @@
 //! for tools (json). One renderer per format behind one trait; each writes to a
 //! `&mut dyn Write`, so tests render into a buffer. Renderers only read the plan.
 
+mod drift;
 mod expiring;
 mod human;
 mod json;
@@ -228,6 +229,7 @@ fn summary_sentence(plan: &Plan) -> String {
     if s.requests > 0 {
         parts.push(api_cost(s));
     }
+    parts.extend(drift::summary_part(plan));
     parts.join("; ")
 }
 

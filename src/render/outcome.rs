@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::markdown::plain;
 use super::{count, kind_name, plural, verb};
-use crate::apply::{ApplyReport, ChangeResult, Divergence, Status};
+use crate::apply::{ApplyReport, ChangeResult, Divergence, Status, UserRead, UserReads};
 use crate::plan::SourceRef;
 
 /// Rows of a markdown table beyond which the rest is counted, not listed: a job summary is
@@ -53,6 +53,9 @@ pub fn outcome_human(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
             "stopped ({why}): {} not started; the requests sent were finished",
             plural(report.count(Status::NotStarted), "change")
         )?;
+    }
+    if let Some(line) = read_back(report) {
+        writeln!(out, "{line}")?;
     }
     for divergence in &report.diverged {
         writeln!(
@@ -100,6 +103,11 @@ pub fn outcome_markdown(report: &ApplyReport, out: &mut dyn Write) -> io::Result
         text.push_str(
             "\n> **Note:** the account has bulk imports disabled; single requests were used instead.\n",
         );
+    }
+    if let Some(line) = read_back(report) {
+        text.push_str("\n> ");
+        plain(&line, &mut text);
+        text.push('\n');
     }
     if let Some(why) = &report.stopped {
         text.push_str("\n> **Stopped** (");
@@ -197,6 +205,36 @@ pub fn summary(report: &ApplyReport) -> String {
         let _ = write!(line, "; {} did not converge", diverged.join(" and "));
     }
     line
+}
+
+/// How the convergence check read the users back, when it had a choice (more users than
+/// `show_many` reads as cheaply as the export): which way, and what the other would have
+/// cost.
+fn read_back(report: &ApplyReport) -> Option<String> {
+    let reads = report.read_back.filter(UserReads::had_a_choice)?;
+    let seconds = |ms: u64| Duration::from_millis(ms).as_secs_f64();
+    let show_many = plural(
+        to_usize(reads.show_many_requests),
+        "`users/show_many` request",
+    );
+    let pages = plural(to_usize(reads.export_pages), "page");
+    Some(match reads.read {
+        UserRead::IncrementalExport => format!(
+            "convergence check: read the {} users written back from the incremental export ({pages} or more, after {:.1} s waiting for its window) rather than with {show_many}",
+            count(reads.users),
+            seconds(reads.export_wait_ms),
+        ),
+        UserRead::ShowMany => {
+            let more = reads.show_many_requests.saturating_sub(reads.export_pages);
+            format!(
+                "convergence check: read the {} users written back with {show_many} rather than wait {:.1} s for the incremental export's window ({pages}): the {} more take {:.1} s of this run's share of the rate limit",
+                count(reads.users),
+                seconds(reads.export_wait_ms),
+                plural(to_usize(more), "request"),
+                seconds(reads.request_ms * more),
+            )
+        }
+    })
 }
 
 /// Fields (users included) and memberships that did not converge.
@@ -330,8 +368,47 @@ mod tests {
                     live: FieldValue::Text("not a member".to_owned()),
                 },
             ],
+            read_back: None,
             elapsed_ms: 41_230,
         }
+    }
+
+    #[test]
+    fn the_convergence_check_says_how_it_read_the_users_back_when_it_had_a_choice() {
+        use crate::apply::{UserRead, UserReads};
+        let reads = |read, users| UserReads {
+            read,
+            users,
+            show_many_requests: (users as u64).div_ceil(100),
+            export_pages: (users as u64).div_ceil(1000),
+            export_wait_ms: 53_100,
+            request_ms: 85,
+        };
+        let lines = |read_back| {
+            let mut out = Vec::new();
+            outcome_human(
+                &ApplyReport {
+                    read_back,
+                    ..report()
+                },
+                &mut out,
+            )
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert!(
+            lines(Some(reads(UserRead::ShowMany, 7_000))).contains(
+                "convergence check: read the 7,000 users written back with 70 `users/show_many` requests rather than wait 53.1 s for the incremental export's window (7 pages): the 63 requests more take 5.4 s of this run's share of the rate limit\n"
+            )
+        );
+        assert!(
+            lines(Some(reads(UserRead::IncrementalExport, 7_000))).contains(
+                "convergence check: read the 7,000 users written back from the incremental export (7 pages or more, after 53.1 s waiting for its window) rather than with 70 `users/show_many` requests\n"
+            )
+        );
+        // With 1,000 users or fewer `show_many` is as cheap: there was no choice to tell.
+        assert!(!lines(Some(reads(UserRead::ShowMany, 1_000))).contains("convergence check"));
+        assert!(!lines(None).contains("convergence check"));
     }
 
     #[test]

@@ -383,6 +383,7 @@ fn big_plan(n: usize) -> Plan {
             requests: n / 100,
             jobs: n / 100,
             requests_without_bulk_imports: n / 100 + n / 7,
+            explain_drift_requests: None,
         },
         changes,
         drift,
@@ -398,6 +399,7 @@ fn big_plan(n: usize) -> Plan {
         account_memberships: crate::plan::AccountMemberships::default(),
         notes: Vec::new(),
         safety: crate::plan::SafetySettings::default(),
+        drift_explanation: None,
         plan_digest: String::new(),
     }
 }

@@ -233,6 +233,10 @@ pub struct Settings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Count")]
     pub remove_expired_after_days: Option<Located<u32>>,
+    /// Whether `zplan` reads the account's audit log (Zendesk Enterprise) to say who made
+    /// the drift it reverts, when and through what, as `zplan --explain-drift` does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub explain_drift: bool,
 }
 
 /// The roster's scope.

@@ -7,10 +7,12 @@
 //! 3. roster users not found that way by external id, `users/show_many?external_ids=`, 100 a
 //!    request;
 //! 4. roster emails still not seen, by search or by the incremental export, whichever the cost
-//!    model in [`EmailLookup`] says takes fewer requests. The search reads an index that lags
-//!    behind writes by up to a few minutes (API.md §12): a user created or given its address
-//!    moments ago, by another tool or by an interrupted zapply, is not found. So when the
-//!    searches leave emails unmatched, the users changed in the last
+//!    model in [`EmailLookup`] says takes fewer requests. The search names up to 100 emails a
+//!    query, between two canaries that prove the answer complete ([`super::email_search`]);
+//!    without canaries, or once an answer lacks them, one email a query. The search reads
+//!    an index that lags behind writes by up to a few minutes (API.md §12): a user created
+//!    or given its address moments ago, by another tool or by an interrupted zapply, is not
+//!    found. So when the searches leave emails unmatched, the users changed in the last
 //!    [`SEARCH_LAG_WINDOW_S`](crate::zendesk::limits::SEARCH_LAG_WINDOW_S) are read from the
 //!    incremental export, which does not lag ([`RecentUsers`]): one page (1,000 users) in an
 //!    account that changed fewer in that time, further pages only while an email is still
@@ -19,13 +21,13 @@
 //!    0) nothing lags and nothing more is read;
 //! 5. roster emails that no live user has as its primary address (users to create, primary
 //!    emails to change) may still be another user's *secondary* address, a conflict
-//!    (DESIGN.md §3): each such email is searched (the search of step 4 is reused; after the
-//!    export, which shows primary addresses only, one search per such email), and a hit whose
-//!    primary address differs is confirmed by reading that user's identities. Roster users
-//!    matched by their primary email, the usual case, cost nothing here. A secondary
-//!    address added in the last minutes is seen by neither read (the search lags, the export
-//!    shows primary addresses only): that conflict goes unnoticed, and applying the create
-//!    updates that user (`create_or_update_many` matches any of a user's addresses);
+//!    (DESIGN.md §3): they are searched (step 4's answers reused where they prove enough),
+//!    and every other user a search returns has its identities read
+//!    ([`SecondaryCheck`], `secondary.rs`). Roster users matched by their primary email,
+//!    the usual case, cost nothing here. A secondary address added in the last minutes is
+//!    seen by neither read (the search lags, the export shows primary addresses only): that
+//!    conflict goes unnoticed, and applying the create updates that user
+//!    (`create_or_update_many` matches any of a user's addresses);
 //! 6. custom roles, groups, organizations (full listings, 100 a page), group memberships and,
 //!    when the roster manages them, organization memberships (full listings, filtered to the
 //!    users in play; how many the account holds is kept, for the plan to say how the
@@ -37,9 +39,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures_util::{StreamExt as _, TryStreamExt as _, stream};
-
 use super::Probe;
+use super::email_search::{self, Canaries};
+use super::secondary::{self, SecondaryCheck};
 use super::{
     AccountRules, EmailLookup, EmailStrategy, FetchCost, Interner, LiveCustomRole, LiveGroup,
     LiveMembership, LiveOrganization, LiveState, LiveUser, RecentUsers, StateQuery,
@@ -95,7 +97,7 @@ pub async fn fetch_after(
             users,
             email_lookup,
             secondary_emails,
-            secondary_emails_unchecked,
+            secondary_check,
             recent_emails_unchecked,
         },
         account,
@@ -122,7 +124,7 @@ pub async fn fetch_after(
         me,
         users,
         secondary_emails,
-        secondary_emails_unchecked,
+        secondary_emails_unchecked: unchecked(secondary_check.as_ref()),
         recent_emails_unchecked,
         custom_roles,
         custom_roles_available,
@@ -137,6 +139,7 @@ pub async fn fetch_after(
         cost: FetchCost {
             stats: client.stats().since(&before),
             email_lookup,
+            secondary_check,
         },
     })
 }
@@ -172,15 +175,16 @@ pub async fn find_key_holders(
     Ok(KeyHolders {
         users: found.users,
         secondary_emails: found.secondary_emails,
-        unchecked: found.secondary_emails_unchecked + found.recent_emails_unchecked,
+        unchecked: unchecked(found.secondary_check.as_ref()) + found.recent_emails_unchecked,
     })
 }
 
-/// The most searches the fetch makes, after an incremental export, to learn whether roster
-/// emails no live user has as its primary address are another user's secondary address.
-/// The export shows primary addresses only; above this many (a mass onboarding, say) the
-/// check would cost one request per new user, so it is skipped and the plan says so.
-pub const SECONDARY_SEARCHES_AT_MOST: usize = 100;
+/// Emails the secondary-address check left unchecked.
+fn unchecked(check: Option<&SecondaryCheck>) -> usize {
+    check.map_or(0, |check| {
+        usize::try_from(check.unchecked).unwrap_or(usize::MAX)
+    })
+}
 
 /// What steps 2–5 found.
 struct FoundUsers {
@@ -188,8 +192,9 @@ struct FoundUsers {
     email_lookup: Option<EmailLookup>,
     /// Lower-case roster email → the live user holding it as a secondary address.
     secondary_emails: BTreeMap<String, u64>,
-    /// Emails not checked for secondary owners (too many to search one by one).
-    secondary_emails_unchecked: usize,
+    /// What checking for those owners did; `None` when every roster email is a primary
+    /// address.
+    secondary_check: Option<SecondaryCheck>,
     /// Emails not checked against the users changed in the last minutes (the export of
     /// that time was too long or not readable).
     recent_emails_unchecked: usize,
@@ -280,80 +285,115 @@ async fn fetch_users(
             users,
             email_lookup: None,
             secondary_emails: BTreeMap::new(),
-            secondary_emails_unchecked: 0,
+            secondary_check: None,
             recent_emails_unchecked: 0,
         });
     }
-    let count = emails.len() as u64;
-    let account_users = if EmailLookup::needs_count(count) {
-        Some(client.count_users().await?)
-    } else {
-        None
-    };
-    let mut lookup = EmailLookup::decide(count, account_users);
+    // Two users read so far, settled in the search index, prove a batched answer complete.
+    let mut canaries = Canaries::pick(
+        users.values().map(AsRef::as_ref),
+        chrono::Utc::now().timestamp(),
+    );
+    let queries = email_search::queries(&emails, canaries.as_ref());
+    let batched = queries.iter().any(|q| q.len() > 1);
+    let (count, query_count) = (emails.len() as u64, queries.len() as u64);
+    let mut account_users = None;
+    let mut counted = 0;
+    if EmailLookup::needs_count(query_count) {
+        account_users = Some(client.count_users().await?);
+        counted = 1;
+    }
+    let mut lookup = EmailLookup::decide(count, query_count, batched, account_users);
+    lookup.requests = counted;
     progress.on_stage(Stage::Emails(lookup.strategy), 0);
+    let mut searched = Vec::new();
+    let mut export = lookup.strategy == EmailStrategy::IncrementalExport;
+    if !export {
+        let found = email_search::search(client, queries, canaries.as_ref()).await?;
+        lookup.requests += found.requests;
+        searched = found.answers;
+        if !found.untrusted.is_empty() {
+            // A batched answer without its canaries: no batch is trusted any more, and its
+            // emails are looked up as without canaries.
+            canaries = None;
+            let n = found.untrusted.len() as u64;
+            lookup.unbatched = n;
+            if account_users.is_none() && EmailLookup::needs_count(n) {
+                account_users = Some(client.count_users().await?);
+                lookup.requests += 1;
+                lookup.account_users = account_users;
+            }
+            let again = EmailLookup::decide(n, n, false, account_users);
+            if again.strategy == EmailStrategy::IncrementalExport {
+                export = true;
+                lookup.strategy = again.strategy;
+                lookup.export_requests = again.export_requests;
+            } else {
+                let singles = email_search::queries(&found.untrusted, None);
+                let found = email_search::search(client, singles, None).await?;
+                lookup.requests += found.requests;
+                searched.extend(found.answers);
+            }
+        }
+        for user in searched.iter().flat_map(|(_, hits)| hits) {
+            add_if_primary(&mut users, user, &emails, &mut interner);
+        }
+    }
     let mut recent_unchecked = 0;
-    let searched = match lookup.strategy {
-        EmailStrategy::Search => {
-            let searched = search_emails(client, &emails).await?;
-            for user in searched.iter().flat_map(|(_, hits)| hits) {
+    if export {
+        // The whole account passes by; only the roster's users are kept, page by page.
+        let mut pager = client.incremental_users(0).prefetching();
+        while let Some(page) = pager.next_page().await? {
+            for user in &page {
                 add_if_primary(&mut users, user, &emails, &mut interner);
             }
-            // The search index lags: the users changed in the last minutes are read where it
-            // does not (a token that may not read the export leaves them unchecked).
-            let unfound = unmatched(&users, &emails);
-            if !unfound.is_empty() {
-                progress.on_stage(Stage::Emails(EmailStrategy::IncrementalExport), users.len());
-                let complete = match allowed(RecentUsers::find(client, &unfound).await)? {
-                    Some(recent) => {
-                        lookup.recent_export_pages = recent.pages;
-                        for user in &recent.users {
-                            add_if_primary(&mut users, user, &emails, &mut interner);
-                        }
-                        recent.complete
+            progress.on_stage(Stage::Emails(lookup.strategy), users.len());
+        }
+        lookup.requests += pager.pages_fetched();
+    } else {
+        // The search index lags: the users changed in the last minutes are read where it
+        // does not (a token that may not read the export leaves them unchecked).
+        let unfound = unmatched(&users, &emails);
+        if !unfound.is_empty() {
+            progress.on_stage(Stage::Emails(EmailStrategy::IncrementalExport), users.len());
+            let complete = match allowed(RecentUsers::find(client, &unfound).await)? {
+                Some(recent) => {
+                    lookup.recent_export_pages = recent.pages;
+                    for user in &recent.users {
+                        add_if_primary(&mut users, user, &emails, &mut interner);
                     }
-                    None => false,
-                };
-                if !complete {
-                    recent_unchecked = unmatched(&users, &unfound).len();
+                    recent.complete
                 }
+                None => false,
+            };
+            if !complete {
+                recent_unchecked = unmatched(&users, &unfound).len();
             }
-            Some(searched)
         }
-        EmailStrategy::IncrementalExport => {
-            // The whole account passes by; only the roster's users are kept, page by page.
-            let mut pager = client.incremental_users(0).prefetching();
-            while let Some(page) = pager.next_page().await? {
-                for user in &page {
-                    add_if_primary(&mut users, user, &emails, &mut interner);
-                }
-                progress.on_stage(Stage::Emails(lookup.strategy), users.len());
-            }
-            None
-        }
-    };
+    }
     progress.on_stage(Stage::Emails(lookup.strategy), users.len());
 
     // Step 5: emails no live user has as its primary address.
     let unowned = unmatched(&users, &emails);
-    let mut unchecked = 0;
-    let searched = match searched {
-        Some(searched) => searched
-            .into_iter()
-            .filter(|(email, _)| unowned.contains(email))
-            .collect(),
-        None if unowned.len() > SECONDARY_SEARCHES_AT_MOST => {
-            unchecked = unowned.len();
-            Vec::new()
-        }
-        None => search_emails(client, &unowned).await?,
+    let (secondary_emails, secondary_check) = if unowned.is_empty() {
+        (BTreeMap::new(), None)
+    } else {
+        let found = secondary::check(
+            client,
+            &unowned,
+            searched,
+            canaries.as_ref(),
+            &mut users,
+            &mut interner,
+        )
+        .await?;
+        (found.owners, Some(found.check))
     };
-    let secondary_emails = secondary_owners(client, searched, &mut users, &mut interner).await?;
     Ok(FoundUsers {
         users,
         email_lookup: Some(lookup),
         secondary_emails,
-        secondary_emails_unchecked: unchecked,
+        secondary_check,
         recent_emails_unchecked: recent_unchecked,
     })
 }
@@ -389,84 +429,6 @@ fn add_if_primary(
             .entry(user.id)
             .or_insert_with(|| Box::new(LiveUser::from_wire(user.clone(), interner)));
     }
-}
-
-/// One `users/search?query=email:…` per email, several in flight: each email with its hits.
-async fn search_emails(
-    client: &ReadClient,
-    emails: &BTreeSet<String>,
-) -> Result<Vec<(String, Vec<User>)>, ZendeskError> {
-    let searches = emails.iter().map(|email| async move {
-        let hits = client
-            .search_users(&format!("email:{email}"))
-            .collect_all()
-            .await?;
-        Ok::<_, ZendeskError>((email.clone(), hits))
-    });
-    stream::iter(searches)
-        .buffered(client.settings().concurrency)
-        .try_collect()
-        .await
-}
-
-/// Step 5's confirmation: of the searches for emails no live user has as its primary
-/// address, the hits that are active users with another primary address. Whether the search
-/// matches secondary addresses at all, and whether it matches whole addresses only, is
-/// UNCERTAIN (API.md §1.4), so a hit proves nothing by itself: its identities are read (one
-/// request per such user, which only a conflict or a partial match produces) and only an
-/// email identity with exactly that address counts. The owners join `users`, so the plan
-/// can name them.
-async fn secondary_owners(
-    client: &ReadClient,
-    searched: Vec<(String, Vec<User>)>,
-    users: &mut Users,
-    interner: &mut Interner,
-) -> Result<BTreeMap<String, u64>, ZendeskError> {
-    let mut candidates: BTreeMap<u64, (User, Vec<String>)> = BTreeMap::new();
-    for (email, hits) in searched {
-        for hit in hits {
-            let primary = hit
-                .email
-                .as_deref()
-                .is_some_and(|primary| primary.eq_ignore_ascii_case(&email));
-            if hit.active && !primary {
-                candidates
-                    .entry(hit.id)
-                    .or_insert_with(|| (hit, Vec::new()))
-                    .1
-                    .push(email.clone());
-            }
-        }
-    }
-    let reads = candidates.into_values().map(|(user, emails)| async move {
-        let identities = client.identities(user.id).collect_all().await?;
-        Ok::<_, ZendeskError>((user, emails, identities))
-    });
-    let read: Vec<_> = stream::iter(reads)
-        .buffered(client.settings().concurrency)
-        .try_collect()
-        .await?;
-    let mut owners = BTreeMap::new();
-    for (user, emails, identities) in read {
-        let owned: Vec<String> = emails
-            .into_iter()
-            .filter(|email| {
-                identities.iter().any(|identity| {
-                    identity.kind == "email" && identity.value.eq_ignore_ascii_case(email)
-                })
-            })
-            .collect();
-        if owned.is_empty() {
-            continue;
-        }
-        for email in owned {
-            owners.insert(email, user.id);
-        }
-        users
-            .entry(user.id)
-            .or_insert_with(|| Box::new(LiveUser::from_wire(user, interner)));
-    }
-    Ok(owners)
 }
 
 async fn drain(

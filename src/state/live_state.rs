@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{
     AccountRules, EmailLookup, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization,
-    LiveUser,
+    LiveUser, SecondaryCheck,
 };
 use crate::zendesk::{AuthenticatedUser, RequestStats};
 
@@ -27,8 +27,8 @@ pub struct LiveState {
     /// user's id (in `users`). Only emails no live user has as its primary address are
     /// checked: those of users to create and of primary emails to change.
     pub secondary_emails: BTreeMap<String, u64>,
-    /// How many such emails were not checked, because it would have taken one search each
-    /// beyond [`super::SECONDARY_SEARCHES_AT_MOST`]; the plan says so.
+    /// How many such emails were not checked, because it would have taken more than
+    /// [`super::SECONDARY_SEARCHES_AT_MOST`] searches; the plan says so.
     pub secondary_emails_unchecked: usize,
     /// How many roster emails no live user has as its primary address were not checked
     /// against the users changed in the last minutes, which the lagging search may not show
@@ -62,13 +62,16 @@ pub struct LiveState {
     pub cost: FetchCost,
 }
 
-/// Requests and retries of one fetch, and how email-only users were found.
+/// Requests and retries of one fetch, how email-only users were found and how roster
+/// emails no user has as its primary address were checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FetchCost {
     /// Requests, retries, waits by endpoint.
     pub stats: RequestStats,
     /// The email lookup decision, when there were email-only users to find.
     pub email_lookup: Option<EmailLookup>,
+    /// The secondary-address check, when some roster emails are no user's primary address.
+    pub secondary_check: Option<SecondaryCheck>,
 }
 
 impl LiveState {

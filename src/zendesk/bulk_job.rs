@@ -1,24 +1,26 @@
-//! Running a bulk write as jobs: chunks of at most 100 items, at most `max_jobs` queued or
-//! running at once, all outstanding jobs polled together with `job_statuses/show_many`, and
-//! every item's result mapped back to its index in the submission.
+//! Running a bulk write as jobs: chunks of at most 100 items, each job drawing a slot of the
+//! client's [`JobBoard`] (so that operations running side by side never have more than
+//! `max_jobs` jobs queued or running together), every job polled by the board with the
+//! others in one `job_statuses/show_many` request, and every item's result mapped back to
+//! its index in the submission.
+//!
+//! Submissions go out several at a time once the first one was accepted: the first is sent
+//! alone, because its 403 is how an account without bulk imports answers, and the caller
+//! then sends single requests instead.
 
 use std::ops::Range;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt as _, StreamExt as _};
 use reqwest::{Method, Url};
 
+use super::job_board::{JobBoard, Outstanding, POLL_FIRST, POLL_MAX, POLL_NO_DELAY, Polled};
+use super::job_board::{next_poll, statuses};
 use super::limits::BULK_LIMIT;
 use super::transport::{Repeat, Transport};
 use super::wire::{JobState, JobStatus, parse_object};
 use super::{BulkOutcome, ClientEvent, ItemOutcome, ReadClient, Stop, ZendeskError};
-
-/// First wait between polls; it grows by half each poll up to [`POLL_MAX`].
-const POLL_FIRST: Duration = Duration::from_millis(500);
-const POLL_MAX: Duration = Duration::from_secs(5);
-/// The shortest wait between polls, whatever progress predicts.
-const POLL_MIN: Duration = Duration::from_millis(250);
-/// With delays turned off (tests), polls still leave the emulator a moment to work.
-const POLL_NO_DELAY: Duration = Duration::from_millis(2);
 
 /// One bulk operation: how to submit a chunk of items.
 pub(crate) struct BulkJob<'a> {
@@ -31,120 +33,89 @@ pub(crate) struct BulkJob<'a> {
     pub(crate) count: usize,
     /// Raised, no further chunk is submitted; the jobs submitted are still waited for.
     pub(crate) stop: &'a Stop,
-}
-
-struct Outstanding {
-    id: String,
-    range: Range<usize>,
-    /// The first answer that showed progress, and the latest: `(when, progress, total)`.
-    first: Option<(Instant, u64)>,
-    latest: Option<(Instant, u64, u64)>,
-}
-
-impl Outstanding {
-    fn new(id: String, range: Range<usize>) -> Self {
-        Self {
-            id,
-            range,
-            first: None,
-            latest: None,
-        }
-    }
-
-    /// Notes a poll's answer about this unfinished job, and reports its progress.
-    fn observe(&mut self, transport: &Transport, status: &JobStatus) {
-        let (Some(progress), Some(total)) = (status.progress, status.total) else {
-            return;
-        };
-        transport.observer().on_event(&ClientEvent::JobProgress {
-            id: &status.id,
-            progress,
-            total,
-        });
-        let now = Instant::now();
-        if progress > 0 && self.first.is_none() {
-            self.first = Some((now, progress));
-        }
-        self.latest = Some((now, progress, total));
-    }
-
-    /// When the job should be done, from the rate its progress moved at between two polls.
-    fn expected_done(&self) -> Option<Instant> {
-        let ((t0, p0), (t1, p1, total)) = (self.first?, self.latest?);
-        let elapsed = t1.duration_since(t0).as_secs_f64();
-        if p1 <= p0 || elapsed <= 0.0 {
-            return None;
-        }
-        let per_second = (p1 - p0) as f64 / elapsed;
-        Some(t1 + Duration::from_secs_f64(total.saturating_sub(p1) as f64 / per_second))
-    }
-}
-
-/// The wait before the next poll: the backoff, shortened to just after the moment the first
-/// outstanding job should finish at the rate its progress has moved (so a finished job's slot
-/// is refilled soon), never below [`POLL_MIN`].
-fn next_poll(outstanding: &[Outstanding], backoff: Duration) -> Duration {
-    let now = Instant::now();
-    outstanding
-        .iter()
-        .filter_map(Outstanding::expected_done)
-        .min()
-        .map_or(backoff, |done| {
-            // A tenth more, for progress that is reported in steps.
-            let until = done.saturating_duration_since(now);
-            (until + until / 10 + Duration::from_millis(50))
-                .min(backoff)
-                .max(POLL_MIN.min(backoff))
-        })
+    /// Which operation of the run this is, as [`ClientEvent::JobSubmitted`] names it.
+    pub(crate) operation: u64,
 }
 
 impl BulkJob<'_> {
     /// Submits every chunk and waits for every job. A 401, or a 403 on the first submission
     /// (the caller may then fall back to single requests), is returned as an error; other
-    /// failed submissions are recorded per item.
-    pub(crate) async fn run(&self, client: &ReadClient) -> Result<BulkOutcome, ZendeskError> {
+    /// failed submissions are recorded per item, and the items of a job whose poll failed
+    /// are unknown (the caller re-reads them).
+    pub(crate) async fn run(
+        &self,
+        client: &ReadClient,
+        board: &Arc<JobBoard>,
+    ) -> Result<BulkOutcome, ZendeskError> {
         let transport = &client.transport;
-        let max_jobs = transport.settings().effective_max_jobs();
         let chunks: Vec<Range<usize>> = (0..self.count)
             .step_by(BULK_LIMIT)
             .map(|start| start..(start + BULK_LIMIT).min(self.count))
             .collect();
         let mut items: Vec<Option<ItemOutcome>> = vec![None; self.count];
-        let mut outstanding: Vec<Outstanding> = Vec::new();
+        // Several submissions in flight, once the first one was accepted.
+        let in_flight = transport.settings().concurrency.max(1);
+        let mut accepted = false;
+        let mut submitting = FuturesUnordered::new();
+        let mut waiting = FuturesUnordered::new();
         let mut next_chunk = 0;
         let mut finished = 0;
-        let mut poll_wait = POLL_FIRST;
         loop {
-            while outstanding.len() < max_jobs
-                && next_chunk < chunks.len()
+            let may_submit = next_chunk < chunks.len()
                 && !self.stop.is_raised()
-            {
-                let range = chunks[next_chunk].clone();
-                next_chunk += 1;
-                match self.submit_chunk(transport, range.clone()).await {
-                    Ok(status) => {
-                        transport.with_stats(|stats| stats.jobs_submitted += 1);
-                        transport.observer().on_event(&ClientEvent::JobSubmitted {
-                            id: &status.id,
-                            items: range.clone(),
-                        });
-                        if status.status.is_finished() {
-                            record(&mut items, &range, &status);
-                            finished_event(transport, &status);
-                            finished += 1;
-                        } else {
-                            let mut job = Outstanding::new(status.id.clone(), range);
-                            job.observe(transport, &status);
-                            outstanding.push(job);
+                && submitting.len() < if accepted { in_flight } else { 1 };
+            if !may_submit && submitting.is_empty() && waiting.is_empty() {
+                break;
+            }
+            tokio::select! {
+                slot = board.slot(), if may_submit => {
+                    let range = chunks[next_chunk].clone();
+                    next_chunk += 1;
+                    submitting.push(self.submit_chunk(transport, range).map(|(range, answer)| (range, answer, slot)));
+                }
+                Some((range, answer, slot)) = submitting.next(), if !submitting.is_empty() => {
+                    match answer {
+                        Ok(status) => {
+                            accepted = true;
+                            transport.with_stats(|stats| stats.jobs_submitted += 1);
+                            transport.observer().on_event(&ClientEvent::JobSubmitted {
+                                id: &status.id,
+                                operation: self.operation,
+                                items: range.clone(),
+                            });
+                            if status.status.is_finished() {
+                                record(&mut items, &range, &status);
+                                finished_event(transport, &status);
+                                finished += 1;
+                            } else {
+                                let job = Outstanding::new(status.id.clone(), range.clone());
+                                let heard = board.watch(client, job, &status, slot);
+                                let id = status.id.clone();
+                                waiting.push(heard.map(move |heard| (range, id, heard)));
+                            }
+                        }
+                        Err(error @ ZendeskError::Authentication { .. }) => return Err(error),
+                        // Only a refusal of the first job means "bulk imports disabled": the
+                        // caller then runs every item as a single request. It was sent alone.
+                        Err(error @ ZendeskError::Forbidden { .. }) if !accepted && range.start == 0 => {
+                            return Err(error);
+                        }
+                        Err(error) => fill(&mut items, &range, &error),
+                    }
+                }
+                Some((range, id, heard)) = waiting.next(), if !waiting.is_empty() => {
+                    finished += 1;
+                    // The board never drops a job unheard; if it did, the job is gone.
+                    let polled: Polled = heard.unwrap_or(Ok(None));
+                    match polled {
+                        Ok(ended) => ended_job(transport, &mut items, &range, &id, ended.as_ref()),
+                        Err(reason) => {
+                            let reason = format!("polling job `{id}` failed: {reason}");
+                            for item in &mut items[range] {
+                                item.get_or_insert_with(|| ItemOutcome::Unknown { reason: reason.clone() });
+                            }
                         }
                     }
-                    Err(error @ ZendeskError::Authentication { .. }) => return Err(error),
-                    // Only a refusal of the first job means "bulk imports disabled": the
-                    // caller then runs every item as a single request.
-                    Err(error @ ZendeskError::Forbidden { .. }) if next_chunk == 1 => {
-                        return Err(error);
-                    }
-                    Err(error) => fill(&mut items, &range, &error),
                 }
             }
             transport.observer().on_event(&ClientEvent::Jobs {
@@ -152,28 +123,6 @@ impl BulkJob<'_> {
                 submitted: next_chunk,
                 total: chunks.len(),
             });
-            if outstanding.is_empty() {
-                if next_chunk == chunks.len() || self.stop.is_raised() {
-                    break;
-                }
-                continue;
-            }
-            let wait = if transport.settings().no_delay {
-                POLL_NO_DELAY
-            } else {
-                next_poll(&outstanding, poll_wait)
-            };
-            let waiting = Instant::now();
-            tokio::time::sleep(wait).await;
-            poll_wait = (poll_wait.mul_f64(1.5)).min(POLL_MAX);
-            let polled = poll(client, &mut outstanding, &mut items).await;
-            transport.with_stats(|stats| stats.job_wait += waiting.elapsed());
-            let done = polled?;
-            if !done.is_empty() {
-                poll_wait = POLL_FIRST;
-                finished += done.len();
-                outstanding.retain(|job| !done.contains(&job.id));
-            }
         }
         // Stopped: the chunks never submitted.
         for range in &chunks[next_chunk..] {
@@ -181,35 +130,31 @@ impl BulkJob<'_> {
                 *item = Some(ItemOutcome::NotSubmitted);
             }
         }
-        let items = items
-            .into_iter()
-            .map(|item| {
-                scrubbed(
-                    transport,
-                    item.unwrap_or_else(|| ItemOutcome::Unknown {
-                        reason: "no result was reported".to_owned(),
-                    }),
-                )
-            })
-            .collect();
         Ok(BulkOutcome {
-            items,
+            items: finish(transport, items),
             jobs: next_chunk,
             fell_back_to_single_requests: false,
         })
     }
 
+    /// Submits items `range`; answers with the range and the job's first status.
     async fn submit_chunk(
         &self,
         transport: &Transport,
         range: Range<usize>,
-    ) -> Result<JobStatus, ZendeskError> {
-        let (method, url, body) = (self.submit)(range);
+    ) -> (Range<usize>, Result<JobStatus, ZendeskError>) {
+        let (method, url, body) = (self.submit)(range.clone());
         let endpoint = transport.endpoint(&method, &url);
-        let answer = transport
+        let answer = match transport
             .send(method, url, body.as_ref(), self.repeat)
-            .await?;
-        transport.decode(&endpoint, &answer, |body| parse_object(body, "job_status"))
+            .await
+        {
+            Ok(answer) => {
+                transport.decode(&endpoint, &answer, |body| parse_object(body, "job_status"))
+            }
+            Err(error) => Err(error),
+        };
+        (range, answer)
     }
 }
 
@@ -231,8 +176,24 @@ impl ReadClient {
         let mut items: Vec<Option<ItemOutcome>> = vec![None; start];
         let mut poll_wait = POLL_FIRST;
         while !outstanding.is_empty() {
-            let done = poll(self, &mut outstanding, &mut items).await?;
-            outstanding.retain(|job| !done.contains(&job.id));
+            let ids: Vec<String> = outstanding.iter().map(|job| job.id.clone()).collect();
+            let answer = statuses(self, &ids).await?;
+            outstanding.retain_mut(|job| match answer.get(&job.id).cloned().flatten() {
+                Some(status) if !status.status.is_finished() => {
+                    job.observe(&self.transport, &status);
+                    true
+                }
+                ended => {
+                    ended_job(
+                        &self.transport,
+                        &mut items,
+                        &job.range,
+                        &job.id,
+                        ended.as_ref(),
+                    );
+                    false
+                }
+            });
             if outstanding.is_empty() {
                 break;
             }
@@ -244,19 +205,53 @@ impl ReadClient {
             tokio::time::sleep(wait).await;
             poll_wait = (poll_wait.mul_f64(1.5)).min(POLL_MAX);
         }
-        let mut items = items.into_iter().map(|item| {
-            scrubbed(
-                &self.transport,
-                item.unwrap_or_else(|| ItemOutcome::Unknown {
-                    reason: "no result was reported".to_owned(),
-                }),
-            )
-        });
+        let mut items = finish(&self.transport, items).into_iter();
         Ok(jobs
             .iter()
             .map(|(_, count)| items.by_ref().take(*count).collect())
             .collect())
     }
+}
+
+/// The outcome of every item: a missing one is unknown; credentials are taken out.
+fn finish(transport: &Transport, items: Vec<Option<ItemOutcome>>) -> Vec<ItemOutcome> {
+    items
+        .into_iter()
+        .map(|item| {
+            scrubbed(
+                transport,
+                item.unwrap_or_else(|| ItemOutcome::Unknown {
+                    reason: "no result was reported".to_owned(),
+                }),
+            )
+        })
+        .collect()
+}
+
+/// Records job `id` (items `range`), which ended with `status`, or is gone (`None`: it
+/// expired or vanished before it reported, so its items are unknown), and tells the observer.
+fn ended_job(
+    transport: &Transport,
+    items: &mut [Option<ItemOutcome>],
+    range: &Range<usize>,
+    id: &str,
+    status: Option<&JobStatus>,
+) {
+    if let Some(status) = status {
+        record(items, range, status);
+        finished_event(transport, status);
+        return;
+    }
+    let reason = format!("job `{id}` expired or vanished before it reported its results");
+    for item in &mut items[range.clone()] {
+        item.get_or_insert_with(|| ItemOutcome::Unknown {
+            reason: reason.clone(),
+        });
+    }
+    transport.observer().on_event(&ClientEvent::JobFinished {
+        id,
+        status: "expired",
+    });
 }
 
 /// `item` with the credentials taken out of what a server wrote about it (an error body
@@ -283,53 +278,6 @@ fn finished_event(transport: &Transport, status: &JobStatus) {
         id: &status.id,
         status: &word,
     });
-}
-
-/// Polls every outstanding job in one `show_many` request (they are at most
-/// [`ACCOUNT_JOB_LIMIT`](super::ACCOUNT_JOB_LIMIT), below its 100 ids), asks separately about
-/// jobs missing from the answer, and records finished ones. Returns the ids of finished jobs.
-async fn poll(
-    client: &ReadClient,
-    outstanding: &mut [Outstanding],
-    items: &mut [Option<ItemOutcome>],
-) -> Result<Vec<String>, ZendeskError> {
-    let ids: Vec<String> = outstanding.iter().map(|job| job.id.clone()).collect();
-    let statuses = client.job_statuses(&ids).await?;
-    let mut done = Vec::new();
-    for job in outstanding {
-        let status = match statuses.iter().find(|status| status.id == job.id) {
-            Some(status) => Some(status.clone()),
-            None => client.job_status(&job.id).await?,
-        };
-        match status {
-            Some(status) if status.status.is_finished() => {
-                record(items, &job.range, &status);
-                finished_event(&client.transport, &status);
-                done.push(job.id.clone());
-            }
-            Some(status) => job.observe(&client.transport, &status),
-            None => {
-                let reason = format!(
-                    "job `{}` expired or vanished before it reported its results",
-                    job.id
-                );
-                for item in &mut items[job.range.clone()] {
-                    item.get_or_insert_with(|| ItemOutcome::Unknown {
-                        reason: reason.clone(),
-                    });
-                }
-                client
-                    .transport
-                    .observer()
-                    .on_event(&ClientEvent::JobFinished {
-                        id: &job.id,
-                        status: "expired",
-                    });
-                done.push(job.id.clone());
-            }
-        }
-    }
-    Ok(done)
 }
 
 /// Maps a finished job's results onto the items of its chunk: by `index` when the result has
@@ -403,36 +351,7 @@ fn fill(items: &mut [Option<ItemOutcome>], range: &Range<usize>, error: &Zendesk
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant};
-
-    use super::{Outstanding, POLL_MIN, next_poll, record};
-
-    #[test]
-    fn polls_come_just_after_the_job_should_finish_at_its_rate_of_progress() {
-        let now = Instant::now();
-        let job = Outstanding::new("j".to_owned(), 0..100);
-        // No progress seen yet: the backoff.
-        assert_eq!(
-            next_poll(&[job], Duration::from_secs(5)),
-            Duration::from_secs(5)
-        );
-        let mut job = Outstanding::new("j".to_owned(), 0..100);
-        job.first = Some((now.checked_sub(Duration::from_secs(1)).unwrap(), 25));
-        job.latest = Some((now, 75, 100));
-        // 50 items a second, 25 left: done in half a second; polled a little after.
-        let wait = next_poll(std::slice::from_ref(&job), Duration::from_secs(5));
-        assert!(
-            wait > Duration::from_millis(500) && wait < Duration::from_millis(700),
-            "{wait:?}"
-        );
-        // Never later than the backoff, never sooner than the floor.
-        assert_eq!(
-            next_poll(std::slice::from_ref(&job), Duration::from_millis(400)),
-            Duration::from_millis(400)
-        );
-        job.latest = Some((now, 100, 100));
-        assert_eq!(next_poll(&[job], Duration::from_secs(5)), POLL_MIN);
-    }
+    use super::record;
 
     use crate::zendesk::ItemOutcome;
     use crate::zendesk::wire::JobStatus;

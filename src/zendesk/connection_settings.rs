@@ -62,7 +62,8 @@ pub struct ConnectionSettings {
     pub deadline: Duration,
     /// Attempts of one request at most (the first one included), within the deadline.
     pub max_attempts: u32,
-    /// Bulk jobs queued or running at once (at most [`ACCOUNT_JOB_LIMIT`]).
+    /// Bulk jobs queued or running at once, at most the run's share of
+    /// [`ACCOUNT_JOB_LIMIT`] ([`ConnectionSettings::effective_max_jobs`]).
     pub max_jobs: usize,
     /// Read requests (`show_many` batches) in flight at once.
     pub concurrency: usize,
@@ -87,8 +88,9 @@ impl ConnectionSettings {
     pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
     /// Default number of attempts per request.
     pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
-    /// Default number of bulk jobs in flight.
-    pub const DEFAULT_MAX_JOBS: usize = 8;
+    /// Default number of bulk jobs in flight: as many as the account allows, within the
+    /// run's share ([`ConnectionSettings::effective_max_jobs`]).
+    pub const DEFAULT_MAX_JOBS: usize = ACCOUNT_JOB_LIMIT;
     /// Default number of read requests in flight.
     pub const DEFAULT_CONCURRENCY: usize = 4;
     /// Default largest response body: 64 MiB. The largest real answer is a page of 1,000
@@ -185,10 +187,16 @@ impl ConnectionSettings {
         Ok(())
     }
 
-    /// Bulk jobs in flight, never above [`ACCOUNT_JOB_LIMIT`].
+    /// Bulk jobs in flight: `max_jobs`, never above the run's share of
+    /// [`ACCOUNT_JOB_LIMIT`] (the share of the rate limit, so that other integrations keep
+    /// the rest of the account's job queue as they keep the rest of its requests; at least
+    /// one).
     #[must_use]
     pub fn effective_max_jobs(&self) -> usize {
-        self.max_jobs.clamp(1, ACCOUNT_JOB_LIMIT)
+        // The share is within (0, 1]: the product is within 0..=ACCOUNT_JOB_LIMIT.
+        #[allow(clippy::cast_sign_loss)]
+        let share = (ACCOUNT_JOB_LIMIT as f64 * self.rate_limit_share).floor() as usize;
+        self.max_jobs.clamp(1, share.clamp(1, ACCOUNT_JOB_LIMIT))
     }
 }
 
@@ -482,7 +490,14 @@ mod tests {
         .unwrap();
         settings.validate().unwrap();
         settings.max_jobs = 500;
+        // The default share, half the rate limit: half the account's job queue.
+        assert_eq!(settings.effective_max_jobs(), super::ACCOUNT_JOB_LIMIT / 2);
+        settings.rate_limit_share = 1.0;
         assert_eq!(settings.effective_max_jobs(), super::ACCOUNT_JOB_LIMIT);
+        settings.max_jobs = 8;
+        assert_eq!(settings.effective_max_jobs(), 8);
+        settings.rate_limit_share = ConnectionSettings::MIN_RATE_LIMIT_SHARE;
+        assert_eq!(settings.effective_max_jobs(), 1);
         settings.rate_limit_share = 1.5;
         assert!(settings.validate().is_err());
         settings.rate_limit_share = 0.0;

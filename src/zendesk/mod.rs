@@ -40,12 +40,14 @@
 
 mod account;
 mod answer;
+mod audit_logs;
 mod backoff;
 mod bulk_job;
 mod bulk_outcome;
 mod connection_settings;
 mod error;
 mod error_body;
+mod job_board;
 pub mod limits;
 mod observer;
 mod pacer;
@@ -75,4 +77,6 @@ pub use read_client::{AuthenticatedUser, ReadClient};
 pub use request_stats::{RequestStats, endpoint_key};
 pub use secret::Secret;
 pub use stop::Stop;
+/// For `zroster probe`, which sends requests of its own and reads every answer.
+pub(crate) use transport::Transport;
 pub use write_client::WriteClient;

@@ -52,6 +52,10 @@ pub enum ClientEvent<'a> {
     JobSubmitted {
         /// Zendesk's job id.
         id: &'a str,
+        /// Which bulk operation submitted it, as the caller tagged the client it wrote with
+        /// ([`WriteClient::for_operation`](super::WriteClient::for_operation); 0 untagged):
+        /// several operations may run side by side.
+        operation: u64,
         /// The indices, within the bulk operation, of the items the job carries.
         items: std::ops::Range<usize>,
     },

@@ -33,6 +33,8 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use serde::de::IgnoredAny;
 
+mod export_window;
+
 use super::answer::Answer;
 use super::limits::{EXPORT_PER_WINDOW, EXPORT_WINDOW};
 use super::request_stats::endpoint_key;
@@ -315,6 +317,63 @@ impl Transport {
                 reason: &reason,
                 wait,
             });
+            self.sleep(wait).await;
+        }
+    }
+
+    /// One request whose answer comes back whatever its status, a refusal included: for
+    /// `zroster probe`, which studies Zendesk's answers themselves. Paced and counted like
+    /// every request; a 429 is waited out (its `Retry-After`, capped) and asked again, at
+    /// most `attempts` times in all, each attempt reported to `sent`; nothing else is
+    /// repeated. The body is scrubbed of the credentials.
+    pub(crate) async fn exchange(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+        attempts: u32,
+        sent: &mut dyn FnMut(),
+    ) -> Result<Answer, ZendeskError> {
+        let endpoint = self.endpoint(&method, &url);
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.pace(&endpoint, started).await?;
+            sent();
+            self.with_stats(|stats| {
+                stats.requests += 1;
+                *stats.by_endpoint.entry(endpoint.clone()).or_default() += 1;
+            });
+            let time = Instant::now();
+            let mut request = self.http.request(method.clone(), url.clone());
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = request.send().await.map_err(|error| {
+                self.scrub(ZendeskError::OutcomeUnknown {
+                    endpoint: endpoint.clone(),
+                    reason: format!("the connection failed: {}", describe(&error)),
+                })
+            })?;
+            let mut answer = match Answer::read(&endpoint, response, self.settings.max_body).await {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(error)) => {
+                    return Err(self.scrub(ZendeskError::OutcomeUnknown {
+                        endpoint,
+                        reason: format!("the answer was cut off: {}", describe(&error)),
+                    }));
+                }
+                Err(error) => return Err(self.scrub(error)),
+            };
+            self.observe(&endpoint, &url, &answer, time.elapsed());
+            answer.body = self.scrubber.scrub_bytes(std::mem::take(&mut answer.body));
+            if answer.status.as_u16() != 429 || attempt >= attempts {
+                return Ok(answer);
+            }
+            let asked = rate_limit::retry_after(&answer.headers, &answer.body);
+            let (wait, last) = capped(asked.unwrap_or(DEFAULT_RETRY_AFTER), answer.describe());
+            self.check_deadline(&endpoint, started, wait, || format!("a retry after {last}"))?;
             self.sleep(wait).await;
         }
     }

@@ -13,6 +13,7 @@ use serde_json::json;
 
 mod bulk;
 
+use super::job_board::JobBoard;
 use super::transport::Repeat;
 use super::wire::{
     CustomRole, Fields, Group, GroupMembership, Identity, Organization, OrganizationMembership,
@@ -30,6 +31,15 @@ pub struct WriteClient {
     /// Raised, no further job or single request of a bulk operation is sent. Shared by
     /// clones.
     stop: Stop,
+    /// The jobs in flight and their slots, shared by clones: bulk operations running side
+    /// by side never have more than `max_jobs` jobs queued or running together, and are
+    /// polled together.
+    board: Arc<JobBoard>,
+    /// The bulk operation this handle writes for, as [`ClientEvent::JobSubmitted`] names it
+    /// (0: untagged); see [`WriteClient::for_operation`].
+    ///
+    /// [`ClientEvent::JobSubmitted`]: super::ClientEvent::JobSubmitted
+    operation: u64,
 }
 
 impl Deref for WriteClient {
@@ -51,11 +61,27 @@ impl WriteClient {
         settings: ConnectionSettings,
         observer: Arc<dyn Observer>,
     ) -> Result<Self, ZendeskError> {
+        let board = Arc::new(JobBoard::new(settings.effective_max_jobs()));
         Ok(Self {
             read: ReadClient::with_observer(settings, observer)?,
             refused_bulk: Arc::default(),
             stop: Stop::default(),
+            board,
+            operation: 0,
         })
+    }
+
+    /// A handle on the same client (shared pacing, counters, job slots and stop) whose bulk
+    /// jobs are reported as submitted for `operation`
+    /// ([`ClientEvent::JobSubmitted`](super::ClientEvent::JobSubmitted)): bulk operations
+    /// that run side by side tell their jobs apart by it (the apply journal maps each job
+    /// back to the changes of its operation).
+    #[must_use]
+    pub fn for_operation(&self, operation: u64) -> Self {
+        Self {
+            operation,
+            ..self.clone()
+        }
     }
 
     /// Remembers that the account refuses the bulk endpoint `endpoint` (`POST

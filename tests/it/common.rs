@@ -150,6 +150,13 @@ impl Sandbox {
         command
     }
 
+    /// `zroster` pointed at the emulator, run in [`Sandbox::work_dir`].
+    pub(crate) fn zroster(&self) -> Command {
+        let mut command = self.command("zroster");
+        command.current_dir(self.work.path());
+        command
+    }
+
     /// `zapply` pointed at the emulator, run in [`Sandbox::work_dir`].
     pub(crate) fn zapply(&self) -> Command {
         let mut command = self.command("zapply");
@@ -193,6 +200,11 @@ impl Sandbox {
                 answer.text().await.unwrap()
             );
         });
+    }
+
+    /// A `GET` of the emulator's API as the admin: the answer's body.
+    pub(crate) fn api_get(&self, path: &str) -> Value {
+        self.api(reqwest::Method::GET, path, &Value::Null)
     }
 
     /// A `PUT` to the emulator's API as the admin, like another integration would send.
@@ -255,6 +267,25 @@ impl Sandbox {
             let answer = request.send().await.unwrap();
             assert!(answer.status().is_success());
             answer.json().await.unwrap()
+        })
+    }
+
+    /// Stages a change made by hand in the web interface (`POST /__fake/ui_change`): the
+    /// answer of the API write it names.
+    pub(crate) fn ui_change(&self, change: &Value) -> Value {
+        let url = format!("{}/__fake/ui_change", self.url());
+        self.runtime.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let answer = reqwest::Client::new()
+                .post(url)
+                .json(change)
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status();
+            let text = answer.text().await.unwrap();
+            assert!(status.is_success(), "{status}: {text}");
+            serde_json::from_str(&text).unwrap_or(Value::Null)
         })
     }
 

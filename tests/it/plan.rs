@@ -218,6 +218,74 @@ fn the_sandbox_flag_needs_no_account() {
     assert!(!plan["changes"].as_array().unwrap().is_empty());
 }
 
+/// The acme example's fetch (issue 15): 15 requests, the account's reads included, where one
+/// search per new email took 31. The 18 roster emails no listing showed are searched in one
+/// query (none is anyone's primary address, so its answer also settles who may hold one as a
+/// secondary address: the two users framing it, who prove the answer complete, have their
+/// identities read), and the last 15 minutes of the export are read for the lagging index.
+#[test]
+fn the_acme_sandbox_fetch_costs_fifteen_requests() {
+    let output = bin("zplan")
+        .args([
+            "--sandbox",
+            "examples/acme/zendesk-state.json",
+            "--format",
+            "json",
+            "examples/acme/roster",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.lines().next().unwrap_or_default();
+    assert!(
+        line.starts_with("fetched 14 users, 3 groups, 2 organizations, 6 custom roles and 9 user fields in ")
+            && line.contains(
+                " s with 15 requests (under a minute at 700 a minute and share 0.5 on a real account); user tagging on, several organizations per user; 18 roster emails searched (1 request), then the last 15 minutes of the user export read (1 page): search lags behind writes; 18 new addresses checked for another user's secondary address (2 requests)"
+            ),
+        "{stderr}"
+    );
+}
+
+/// A state that sets no rate limit is served at once, and the fetch line says how long a real
+/// account of its plan would take at the run's share: 1,600 agents are 38 requests, more
+/// than a twentieth of 700 a minute (35), so a minute more. A state that sets one (acme: 700)
+/// keeps it, as the rate-limit headers show.
+#[test]
+fn the_sandbox_is_not_paced_unless_its_state_sets_a_rate_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut users = vec![json!({"name": "Admin", "email": "admin@acme.com", "role": "admin"})];
+    users.extend((0..1_599).map(|i| json!({"name": format!("Agent {i}"), "email": format!("agent{i}@acme.com"), "role": "agent"})));
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, json!({ "users": users }).to_string()).unwrap();
+    let roster = roster_file(&dir, "settings:\n  manage: { roles: [agent, admin] }\n");
+    let (output, _) = run(bin("zplan")
+        .args(["-v", "--rate-limit-share", "0.05", "--sandbox"])
+        .arg(&state)
+        .arg(&roster));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            " with 38 requests (about 1 min at 700 a minute and share 0.05 on a real account); "
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("http: waiting"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(" of {} left", u32::MAX)),
+        "{stderr}"
+    );
+
+    let (output, _) = run(bin("zplan").args([
+        "-v",
+        "--sandbox",
+        "examples/acme/zendesk-state.json",
+        "examples/acme/roster",
+    ]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(" of 700 left"), "{stderr}");
+}
+
 #[test]
 fn without_an_account_zplan_says_which_variable_to_set() {
     let dir = tempfile::tempdir().unwrap();
@@ -572,7 +640,7 @@ fn a_user_created_a_moment_ago_is_matched_though_the_search_does_not_find_it_yet
     assert_eq!(writes(&requests), 0, "{requests:#}");
     assert!(
         stderr.contains(
-            "2 roster emails searched, then the last 15 minutes of the user export read (1 page)"
+            "2 roster emails searched (2 requests), then the last 15 minutes of the user export read (1 page)"
         ),
         "{stderr}"
     );

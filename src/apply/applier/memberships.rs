@@ -5,6 +5,7 @@
 //! table reads memberships back for the convergence check, per user or from the account's
 //! listing.
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
 use futures_util::{StreamExt as _, stream};
@@ -89,6 +90,17 @@ impl MembershipTable {
             In::Groups => client.destroy_many_group_memberships(ids).await,
             In::Organizations => client.destroy_many_organization_memberships(ids).await,
         }
+    }
+
+    /// About how many memberships of this table the account holds while `plan` is applied:
+    /// what the fetch listed, plus every add the plan makes; `None` when unknown.
+    pub(in crate::apply) fn in_account(&self, plan: &crate::plan::Plan) -> Option<u64> {
+        let adds = plan
+            .changes
+            .iter()
+            .filter(|c| c.kind == self.kind && c.action == Action::Add)
+            .count() as u64;
+        plan.account_memberships.of(self.kind).map(|n| n + adds)
     }
 
     /// The table of memberships of `kind`.
@@ -210,41 +222,47 @@ impl Applier for MembershipAdds {
         change.kind == self.0.kind && change.action == Action::Add
     }
 
-    async fn apply(&self, client: &WriteClient, run: &mut Run<'_>, selected: Vec<usize>) {
+    async fn apply(&self, client: &WriteClient, run: &RefCell<Run<'_>>, selected: Vec<usize>) {
         let table = self.0;
         // (change, user, target) of each membership submitted.
         let mut wanted = Vec::new();
-        for i in selected {
-            let change = &run.plan.changes[i];
-            let user = change
-                .id
-                .or_else(|| run.created.get(&change.key.to_lowercase()).copied())
-                .ok_or_else(|| {
-                    ItemError::UnresolvedReference(format!("{} was not created", change.label))
-                });
-            let target = match (change.target_id, &change.target) {
-                (Some(id), _) => Ok(id),
-                (None, Some(name)) => run.names.require(table.target(), name),
-                (None, None) => Err(ItemError::MissingId("the membership names no target")),
-            };
-            match (user, target) {
-                (Ok(user), Ok(target)) => wanted.push((i, user, target)),
-                (Err(error), _) | (_, Err(error)) => run.fail(i, error),
+        let (items, bodies, operation) = {
+            let mut run = run.borrow_mut();
+            for i in selected {
+                let change = &run.plan.changes[i];
+                let user = change
+                    .id
+                    .or_else(|| run.created.get(&change.key.to_lowercase()).copied())
+                    .ok_or_else(|| {
+                        ItemError::UnresolvedReference(format!("{} was not created", change.label))
+                    });
+                let target = match (change.target_id, &change.target) {
+                    (Some(id), _) => Ok(id),
+                    (None, Some(name)) => run.names.require(table.target(), name),
+                    (None, None) => Err(ItemError::MissingId("the membership names no target")),
+                };
+                match (user, target) {
+                    (Ok(user), Ok(target)) => wanted.push((i, user, target)),
+                    (Err(error), _) | (_, Err(error)) => run.fail(i, error),
+                }
             }
-        }
-        let items: Vec<usize> = wanted.iter().map(|&(i, ..)| i).collect();
-        let bodies: Vec<Fields> = wanted
-            .iter()
-            .map(|&(_, user, target)| {
-                let mut body = Fields::new();
-                body.insert("user_id".to_owned(), Value::from(user));
-                body.insert(table.target_key.to_owned(), Value::from(target));
-                body
-            })
-            .collect();
-        run.begin(&format!("{}/create_many", table.collection), &items);
-        let outcome = table.create_many(client, &bodies).await;
-        let unknown = run.record(&items, outcome);
+            let items: Vec<usize> = wanted.iter().map(|&(i, ..)| i).collect();
+            let bodies: Vec<Fields> = wanted
+                .iter()
+                .map(|&(_, user, target)| {
+                    let mut body = Fields::new();
+                    body.insert("user_id".to_owned(), Value::from(user));
+                    body.insert(table.target_key.to_owned(), Value::from(target));
+                    body
+                })
+                .collect();
+            let operation = run.begin(&format!("{}/create_many", table.collection), &items);
+            (items, bodies, operation)
+        };
+        let outcome = table
+            .create_many(&client.for_operation(operation), &bodies)
+            .await;
+        let unknown = run.borrow_mut().record(&items, outcome);
         let of = |changes: &[usize]| -> Vec<(usize, u64, u64)> {
             wanted
                 .iter()
@@ -255,11 +273,14 @@ impl Applier for MembershipAdds {
         settle::membership_adds(client, run, table, &of(&unknown), Settle::Unknown).await;
         // A membership that exists already (made by an interrupted run, or by someone else
         // since the plan) is refused: re-reading confirms the end state holds.
-        let refused: Vec<usize> = items
-            .iter()
-            .copied()
-            .filter(|&i| run.results[i].status == Status::Failed)
-            .collect();
+        let refused: Vec<usize> = {
+            let run = run.borrow();
+            items
+                .iter()
+                .copied()
+                .filter(|&i| run.results[i].status == Status::Failed)
+                .collect()
+        };
         settle::membership_adds(client, run, table, &of(&refused), Settle::Refused).await;
     }
 }
@@ -269,7 +290,7 @@ impl Applier for MembershipRemoves {
         change.kind == self.0.kind && change.action == Action::Remove
     }
 
-    async fn apply(&self, client: &WriteClient, run: &mut Run<'_>, selected: Vec<usize>) {
+    async fn apply(&self, client: &WriteClient, run: &RefCell<Run<'_>>, selected: Vec<usize>) {
         let table = self.0;
         // A user this run created (whom Zendesk put into the default group) is found by key.
         let user_of = |run: &Run<'_>, change: &Change| {
@@ -277,35 +298,44 @@ impl Applier for MembershipRemoves {
                 .id
                 .or_else(|| run.created.get(&change.key.to_lowercase()).copied())
         };
-        let users: BTreeSet<u64> = selected
-            .iter()
-            .filter_map(|&i| user_of(run, &run.plan.changes[i]))
-            .collect();
+        let users: BTreeSet<u64> = {
+            let run = run.borrow();
+            selected
+                .iter()
+                .filter_map(|&i| user_of(&run, &run.plan.changes[i]))
+                .collect()
+        };
         let live = table.of_users(client, &users).await;
-        let mut items = Vec::new();
-        let mut ids = Vec::new();
-        for i in selected {
-            let change = &run.plan.changes[i];
-            let (Some(user), Some(target)) = (user_of(run, change), change.target_id) else {
-                run.fail(i, ItemError::MissingId("a removal names no user or target"));
-                continue;
-            };
-            match live.get(&user) {
-                Some(Ok(memberships)) => match memberships.get(&target) {
-                    Some(&membership) => {
-                        items.push(i);
-                        ids.push(membership);
-                    }
-                    // Already gone: the plan's end state holds.
-                    None => run.applied(i, Some(user)),
-                },
-                Some(Err(reason)) => run.fail(i, ItemError::ReadFailed(reason.clone())),
-                None => run.fail(i, ItemError::ReadFailed("memberships not read".to_owned())),
+        let (items, ids, operation) = {
+            let mut run = run.borrow_mut();
+            let mut items = Vec::new();
+            let mut ids = Vec::new();
+            for i in selected {
+                let change = &run.plan.changes[i];
+                let (Some(user), Some(target)) = (user_of(&run, change), change.target_id) else {
+                    run.fail(i, ItemError::MissingId("a removal names no user or target"));
+                    continue;
+                };
+                match live.get(&user) {
+                    Some(Ok(memberships)) => match memberships.get(&target) {
+                        Some(&membership) => {
+                            items.push(i);
+                            ids.push(membership);
+                        }
+                        // Already gone: the plan's end state holds.
+                        None => run.applied(i, Some(user)),
+                    },
+                    Some(Err(reason)) => run.fail(i, ItemError::ReadFailed(reason.clone())),
+                    None => run.fail(i, ItemError::ReadFailed("memberships not read".to_owned())),
+                }
             }
-        }
-        run.begin(&format!("{}/destroy_many", table.collection), &items);
-        let outcome = table.destroy_many(client, &ids).await;
-        let unknown = run.record(&items, outcome);
+            let operation = run.begin(&format!("{}/destroy_many", table.collection), &items);
+            (items, ids, operation)
+        };
+        let outcome = table
+            .destroy_many(&client.for_operation(operation), &ids)
+            .await;
+        let unknown = run.borrow_mut().record(&items, outcome);
         settle::membership_removes(client, run, table, &unknown).await;
     }
 }

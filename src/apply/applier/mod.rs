@@ -1,6 +1,9 @@
 //! The appliers: one per kind of change, behind one trait. The executor picks them by
 //! [`Phase`](crate::plan::Phase); each makes its changes with the fewest requests Zendesk
-//! allows and records every outcome in the [`Run`].
+//! allows and records every outcome in the [`Run`]. The run is shared with appliers running
+//! beside it (users created while others are updated), so an applier borrows it only
+//! between its requests, never across one. The named objects come first, alone, and take
+//! the run as their own ([`NamedObjects`]).
 
 mod live_objects;
 mod memberships;
@@ -17,6 +20,8 @@ pub(super) use named_objects::NamedObjects;
 pub(super) use primary_emails::PrimaryEmails;
 pub(super) use users::{UserCreates, UserDeletes, UserUpdates};
 
+use std::cell::RefCell;
+
 use super::run::Run;
 use crate::plan::Change;
 use crate::zendesk::WriteClient;
@@ -27,6 +32,6 @@ pub(super) trait Applier {
     fn takes(&self, change: &Change) -> bool;
 
     /// Makes the changes `items` (indices in the plan, in plan order, all still to make)
-    /// and records every outcome in `run`.
-    async fn apply(&self, client: &WriteClient, run: &mut Run<'_>, items: Vec<usize>);
+    /// and records every outcome in `run`, which it never holds across a request.
+    async fn apply(&self, client: &WriteClient, run: &RefCell<Run<'_>>, items: Vec<usize>);
 }

@@ -23,7 +23,6 @@
 //! Once the run is stopped ([`crate::zendesk::Stop`]), no create or update is sent; the
 //! reads go on, so what was sent is settled, and a twin this run made is still deleted.
 
-use super::Applier;
 use super::live_objects::{LiveObject, LiveObjects};
 use crate::apply::ItemError;
 use crate::apply::body::object_body;
@@ -73,12 +72,21 @@ fn with_external_id(change: &Change) -> bool {
         && matches!(change.key, MatchKey::ExternalId(_))
 }
 
-impl Applier for NamedObjects {
-    fn takes(&self, change: &Change) -> bool {
+impl NamedObjects {
+    /// Whether this applier makes `change`.
+    pub(in crate::apply) fn takes(&self, change: &Change) -> bool {
         change.kind.named() == Some(self.0)
     }
 
-    async fn apply(&self, client: &WriteClient, run: &mut Run<'_>, items: Vec<usize>) {
+    /// Makes the changes `items` (indices in the plan, in plan order, all still to make)
+    /// and records every outcome in `run`. Named objects are made alone, before the users
+    /// and memberships that refer to them, so they hold the run throughout.
+    pub(in crate::apply) async fn apply(
+        &self,
+        client: &WriteClient,
+        run: &mut Run<'_>,
+        items: Vec<usize>,
+    ) {
         let mut steps = Vec::new();
         for i in items {
             match run.plan.changes[i].id {

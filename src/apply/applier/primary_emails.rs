@@ -2,6 +2,8 @@
 //! re-run after a half-done change), otherwise created; then it is made primary. One user
 //! at a time: Zendesk has no bulk endpoint for identities.
 
+use std::cell::RefCell;
+
 use super::Applier;
 use crate::apply::ItemError;
 use crate::apply::run::Run;
@@ -16,14 +18,15 @@ impl Applier for PrimaryEmails {
         change.kind == Kind::Identity
     }
 
-    async fn apply(&self, client: &WriteClient, run: &mut Run<'_>, items: Vec<usize>) {
+    async fn apply(&self, client: &WriteClient, run: &RefCell<Run<'_>>, items: Vec<usize>) {
+        let plan = run.borrow().plan;
         for i in items {
-            run.begin("identities/make_primary", &[i]);
+            run.borrow_mut().begin("identities/make_primary", &[i]);
             if client.stop().is_raised() {
                 // Stopped: this one and the rest are not started.
                 break;
             }
-            let change = &run.plan.changes[i];
+            let change = &plan.changes[i];
             let email = change
                 .fields
                 .iter()
@@ -34,13 +37,15 @@ impl Applier for PrimaryEmails {
                     _ => None,
                 });
             let (Some(user_id), Some(email)) = (change.id, email) else {
-                run.fail(
+                run.borrow_mut().fail(
                     i,
                     ItemError::MissingId("an identity change names no user or email"),
                 );
                 continue;
             };
-            match make_primary(client, user_id, email).await {
+            let made = make_primary(client, user_id, email).await;
+            let mut run = run.borrow_mut();
+            match made {
                 Ok(()) => run.applied(i, Some(user_id)),
                 Err(error) => run.error(i, &error),
             }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::apply::convergence::MembershipsRead;
-use crate::apply::{Divergence, Status};
+use crate::apply::{Divergence, Status, UserReads};
 use crate::plan::{MatchKey, SourceRef};
 
 /// One journal line.
@@ -73,6 +73,9 @@ pub(crate) enum Event {
         /// Users re-read.
         #[serde(default)]
         users: usize,
+        /// How the users were read back, and why (not read back).
+        #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+        user_reads: Option<UserReads>,
         /// Incremental-export pages read.
         #[serde(default)]
         incremental_pages: u64,

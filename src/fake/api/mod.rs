@@ -10,6 +10,7 @@
 //! resource in turn; a new resource is a new file and one line in [`GETS`] and [`WRITES`].
 
 mod account;
+mod audit_logs;
 mod custom_roles;
 mod deleted_users;
 mod group_memberships;
@@ -247,6 +248,7 @@ const GETS: &[Get] = &[
     account::get,
     search::get,
     deleted_users::get,
+    audit_logs::get,
 ];
 
 /// Every resource's write routes (job statuses and the incremental export are read-only).

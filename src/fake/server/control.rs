@@ -22,6 +22,12 @@ pub(super) fn handle_control(
     path: &str,
     body: &Bytes,
 ) -> Response<Body> {
+    // These take the locks themselves.
+    match (method, path) {
+        ("POST", "ui_change") => return super::ui_change::stage(shared, body),
+        ("GET", "audit_logs") => return super::ui_change::list(shared),
+        _ => {}
+    }
     let mut core = shared.lock();
     match (method, path) {
         ("GET", "requests") => json_response(

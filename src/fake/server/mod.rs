@@ -22,6 +22,7 @@ use tokio::task::JoinSet;
 
 mod control;
 mod response;
+mod ui_change;
 
 use self::control::handle_control;
 use self::response::{error_response, json_response, reply_response};

@@ -201,6 +201,7 @@ impl Store {
     /// Makes an identity primary; the user's `email` follows.
     pub fn make_identity_primary(&mut self, user_id: u64, id: u64) -> Result<(), ApiError> {
         self.identity(user_id, id)?;
+        let before = self.audit_snapshot(user_id);
         let now = self.now();
         let sequence = self.next_id();
         for i in self.identity_ids(user_id) {
@@ -212,6 +213,7 @@ impl Store {
             identity.updated_at.clone_from(&now);
         }
         self.sync_user_email(user_id);
+        self.audit_user_update(user_id, &before);
         Ok(())
     }
 

@@ -161,14 +161,23 @@ impl Store {
         &mut self,
         map: &Map<String, Value>,
     ) -> Result<u64, ApiError> {
-        self.create_membership_with::<K>(map, false)
+        let id = self.create_membership_with::<K>(map, false)?;
+        if let Some((user, target)) = K::collection(self)
+            .get(&id)
+            .map(|m| (m.user_id(), m.target_id()))
+        {
+            self.audit_membership::<K>(user, target, true);
+        }
+        Ok(id)
     }
 
     /// Deletes a membership; another membership becomes the default.
     pub(crate) fn delete_membership<K: Membership>(&mut self, id: u64) -> Result<(), ApiError> {
-        self.membership::<K>(id)?;
+        let m = self.membership::<K>(id)?;
+        let (user, target) = (m.user_id(), m.target_id());
         K::check_removal(self, id)?;
         self.remove_membership::<K>(id);
+        self.audit_membership::<K>(user, target, false);
         Ok(())
     }
 

@@ -7,12 +7,14 @@
 //! `identities.rs`, …, mirrored by the routes in `api/`); this one holds the [`Store`]
 //! itself, its ids and urls, and the helpers the resources share.
 
+mod audit_logs;
 mod custom_roles;
 mod groups;
 mod identities;
 mod memberships;
 mod organizations;
 mod profile;
+pub(crate) use profile::DEFAULT_AGENT_ROLE;
 mod search;
 mod state_file;
 mod user_changes;
@@ -23,6 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::api_error::ApiError;
+use super::audit_log::AuditLog;
 use super::clock::Clock;
 use super::config::{Knobs, Plan};
 use super::custom_role::CustomRole;
@@ -50,6 +53,12 @@ pub(crate) struct AccountRules {
     pub(crate) multiple_organizations: bool,
     /// The time zone new users get.
     pub(crate) time_zone: String,
+    /// The choices where Zendesk's behaviour is UNCERTAIN (see [`Knobs`]).
+    pub(crate) promoted_agent_joins_default_group: bool,
+    pub(crate) new_agent_role: String,
+    pub(crate) custom_role_null: super::CustomRoleNull,
+    pub(crate) undefined_user_field: super::UndefinedUserField,
+    pub(crate) create_or_update_prefers: super::MatchKey,
 }
 
 impl AccountRules {
@@ -61,6 +70,11 @@ impl AccountRules {
             user_tagging: knobs.user_tagging,
             multiple_organizations: knobs.multiple_organizations,
             time_zone: knobs.time_zone.clone(),
+            promoted_agent_joins_default_group: knobs.promoted_agent_joins_default_group,
+            new_agent_role: knobs.new_agent_role.clone(),
+            custom_role_null: knobs.custom_role_null,
+            undefined_user_field: knobs.undefined_user_field,
+            create_or_update_prefers: knobs.create_or_update_prefers,
         }
     }
 
@@ -102,6 +116,8 @@ pub struct Store {
     pub(crate) search: SearchIndex,
     /// Deleted users' ids in deletion order, for `GET /deleted_users`.
     pub(crate) deleted_users: Vec<u64>,
+    /// Every change made to a user since the state was loaded (`GET /audit_logs`).
+    pub(crate) audit: AuditLog,
     /// While a state file is loaded: agents join the default group only afterwards, when
     /// the state gives them no group.
     seeding: bool,
@@ -148,6 +164,7 @@ impl Store {
             jobs: Vec::new(),
             search: SearchIndex::default(),
             deleted_users: Vec::new(),
+            audit: AuditLog::default(),
             seeding: false,
         }
     }

@@ -132,7 +132,7 @@ impl Store {
         }
         self.custom_roles
             .values()
-            .find(|r| r.name.eq_ignore_ascii_case(DEFAULT_AGENT_ROLE))
+            .find(|r| r.name.eq_ignore_ascii_case(&self.rules.new_agent_role))
             .or_else(|| self.custom_roles.values().find(|r| r.role_type == 0))
             .map(|r| (r.id, r.role_type))
     }

@@ -34,6 +34,7 @@ impl Store {
         store.clock = clock;
         store.rules = AccountRules::of(knobs);
         store.seeding = true;
+        admin_email.clone_into(&mut store.audit.api_email);
         let max_id = [
             &state.users,
             &state.identities,

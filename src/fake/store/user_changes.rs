@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{Store, is_valid_email};
 use crate::fake::api_error::{ApiError, Details};
+use crate::fake::choices::CustomRoleNull;
 use crate::fake::group_membership::GroupMembership;
 use crate::fake::input::Input;
 use crate::fake::organization_membership::OrganizationMembership;
@@ -174,15 +175,24 @@ impl Store {
                 && final_role == Role::Agent
                 && self.rules.agents_hold_roles()
             {
-                // Every agent holds a role here; whether Zendesk refuses `null` or ignores it is
-                // UNCERTAIN, and refusing says so where ignoring would hide it.
-                details.push(
-                    "custom_role_id",
-                    "Custom role: an agent must have a role on this account".into(),
-                    Some("InvalidValue"),
-                );
+                // Every agent holds a role here; whether Zendesk refuses `null`, ignores it or
+                // clears the role is UNCERTAIN (the `custom_role_null` knob): refusing, the
+                // default, says so where ignoring would hide it.
+                match self.rules.custom_role_null {
+                    CustomRoleNull::Refuse => details.push(
+                        "custom_role_id",
+                        "Custom role: an agent must have a role on this account".into(),
+                        Some("InvalidValue"),
+                    ),
+                    CustomRoleNull::Ignore => {}
+                    CustomRoleNull::Clear => changes.custom_role_id = Some(None),
+                }
             }
-            if custom_role_id.is_some() || !self.seeding {
+            let ignored = custom_role_id.is_none()
+                && final_role == Role::Agent
+                && self.rules.agents_hold_roles()
+                && self.rules.custom_role_null == CustomRoleNull::Ignore;
+            if (custom_role_id.is_some() || !self.seeding) && !ignored {
                 changes.custom_role_id = Some(custom_role_id);
             }
         }
@@ -480,7 +490,7 @@ impl Store {
         let staff_now = self.users[&id].role.is_staff();
         if staff_now
             && !self.seeding
-            && (creating || !old_role.is_staff())
+            && (creating || (!old_role.is_staff() && self.rules.promoted_agent_joins_default_group))
             && changes.default_group_id.is_none()
             && let Some(group) = self.default_group()
         {

@@ -100,6 +100,16 @@ impl Store {
         for (key, value) in fields {
             if let Some(field) = self.user_field_by_key(&key) {
                 stored.insert(key, field.coerce(&value)?);
+            } else if self.rules.undefined_user_field == crate::fake::UndefinedUserField::Refuse {
+                // Whether Zendesk refuses or ignores such a key is UNCERTAIN (the
+                // `undefined_user_field` knob; ignoring is the default).
+                let mut details = crate::fake::api_error::Details::default();
+                details.push(
+                    &key,
+                    format!("{key}: is not a defined user field"),
+                    Some("InvalidValue"),
+                );
+                return Err(ApiError::record_invalid(details));
             }
         }
         Ok(stored)

@@ -87,24 +87,32 @@ impl Store {
     pub fn update_user(&mut self, id: u64, map: &Map<String, Value>) -> Result<(), ApiError> {
         let user = self.active_user(id)?;
         let changes = self.parse_user_changes(map, Some(user))?;
+        let before = self.audit_snapshot(id);
         self.apply_user_changes(id, changes, false);
+        self.audit_user_update(id, &before);
         Ok(())
     }
 
-    /// The user `create_or_update` would update: external id first, then email (a
-    /// documented choice, API.md §1.6 is UNCERTAIN about the precedence).
+    /// The user `create_or_update` would update: external id first, then email, or the
+    /// reverse (the `create_or_update_prefers` knob; API.md §1.6 is UNCERTAIN about the
+    /// precedence).
     #[must_use]
     pub fn match_user(&self, map: &Map<String, Value>) -> Option<u64> {
         let input = Input(map);
-        if let Ok(Some(Some(ext))) = input.string("external_id")
-            && let Some(id) = self.user_by_external_id(&ext)
-        {
-            return Some(id);
+        let by_external_id = || match input.string("external_id") {
+            Ok(Some(Some(ext))) => self.user_by_external_id(&ext),
+            _ => None,
+        };
+        let by_email = || match input.string("email") {
+            Ok(Some(Some(email))) => self.user_by_email(email.trim()),
+            _ => None,
+        };
+        // Which key wins when they name two users is UNCERTAIN: the
+        // `create_or_update_prefers` knob.
+        match self.rules.create_or_update_prefers {
+            crate::fake::MatchKey::ExternalId => by_external_id().or_else(by_email),
+            crate::fake::MatchKey::Email => by_email().or_else(by_external_id),
         }
-        if let Ok(Some(Some(email))) = input.string("email") {
-            return self.user_by_email(email.trim());
-        }
-        None
     }
 
     /// Creates or updates (POST /`users/create_or_update`); returns the id and whether it was created.
@@ -148,6 +156,7 @@ impl Store {
     pub fn delete_user(&mut self, id: u64) -> Result<(), ApiError> {
         self.active_user(id)?;
         self.soft_delete_user(id);
+        self.audit_user_deleted(id);
         Ok(())
     }
 

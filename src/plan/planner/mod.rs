@@ -203,6 +203,7 @@ impl<'a> Planner<'a> {
             summary,
             notes: notes(state),
             safety,
+            drift_explanation: None,
             plan_digest: String::new(),
         }
     }
@@ -330,14 +331,14 @@ fn touched(state: &LiveState, changes: &[Change]) -> Vec<Touched> {
 }
 
 /// What the fetch could not check: roster emails no live user has as its primary address,
-/// too many to search one by one for a secondary owner, or not checked against the users
+/// too many to search for a secondary owner, or not checked against the users
 /// changed too recently for the search to show them.
 fn notes(state: &LiveState) -> Vec<String> {
     let mut notes = Vec::new();
     let n = state.secondary_emails_unchecked;
     if n > 0 {
         notes.push(format!(
-            "{} roster emails that no Zendesk user has as its primary address were not checked against other users' secondary addresses (that takes one search each, more than {}); if one is another user's, applying updates that user instead of creating a new one",
+            "{} roster emails that no Zendesk user has as its primary address were not checked against other users' secondary addresses (that takes more than {} searches); if one is another user's, applying updates that user instead of creating a new one",
             crate::render::count(n),
             crate::state::SECONDARY_SEARCHES_AT_MOST
         ));

@@ -93,6 +93,11 @@ pub(super) const SETTINGS: &[Key<Settings>] = &[
     key("remove_expired_after_days", |b, settings, value, key| {
         settings.remove_expired_after_days = b.days(value, key);
     }),
+    key("explain_drift", |b, settings, value, key| {
+        if let Some(explain) = b.boolean(value, key) {
+            settings.explain_drift = explain.value;
+        }
+    }),
 ];
 
 /// `settings.policy`.

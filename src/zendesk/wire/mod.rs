@@ -5,6 +5,7 @@
 //! is expected (`tags: null`, `default: null` on memberships) read as empty/false.
 
 mod account_settings;
+mod audit_log;
 mod custom_role;
 mod group;
 mod group_membership;
@@ -19,6 +20,7 @@ mod user;
 mod user_field;
 
 pub use account_settings::{AccountSettings, ActiveFeatures, UserSettings};
+pub use audit_log::AuditLog;
 pub use custom_role::CustomRole;
 pub use group::Group;
 pub use group_membership::GroupMembership;

@@ -230,8 +230,9 @@ impl WriteClient {
     }
 
     /// Runs a bulk operation as jobs; on 403 for the first job, or when the endpoint is known
-    /// to be refused, runs `single` for every item instead (bounded concurrency) and says so
-    /// in the outcome and to the observer.
+    /// to be refused, runs `single` for every item instead, as many at once as keep the
+    /// run's share of the rate limit busy ([`WriteClient::single_writes_in_flight`]), and says
+    /// so in the outcome and to the observer.
     async fn bulk<'s, I, F, Fut>(
         &'s self,
         items: &'s [I],
@@ -259,8 +260,9 @@ impl WriteClient {
                 repeat,
                 count,
                 stop: &self.stop,
+                operation: self.operation,
             })
-            .run(&self.read)
+            .run(&self.read, &self.board)
             .await
             {
                 Err(ZendeskError::Forbidden { .. }) => self.remember_bulk_refused(endpoint),
@@ -271,7 +273,7 @@ impl WriteClient {
             endpoint,
             requests: count,
         });
-        let concurrency = self.settings().concurrency;
+        let concurrency = self.single_writes_in_flight();
         let single = &single;
         let results: Vec<Result<ItemOutcome, ZendeskError>> =
             stream::iter(items.iter().map(|item| async move {
@@ -328,6 +330,27 @@ impl WriteClient {
         })
     }
 }
+
+impl WriteClient {
+    /// How many single writes replacing a refused bulk endpoint go at once: a second's worth
+    /// of the run's share of the rate limit (`limit × share / 60`), so that the pacer, not
+    /// the answers' latency, sets their pace for latencies up to a second; never fewer than
+    /// the read concurrency, never more than [`MAX_SINGLE_WRITES_IN_FLIGHT`].
+    fn single_writes_in_flight(&self) -> usize {
+        let settings = self.settings();
+        let per_second = self.transport.rate_limit().map_or(0.0, |limit| {
+            f64::from(limit) * settings.rate_limit_share / 60.0
+        });
+        // Non-negative and small: the limit is at most a few thousand a minute.
+        #[allow(clippy::cast_sign_loss)]
+        let second = per_second.ceil() as usize;
+        second.clamp(settings.concurrency.max(1), MAX_SINGLE_WRITES_IN_FLIGHT)
+    }
+}
+
+/// The most single writes in flight at once, whatever the rate limit allows (High Volume
+/// accounts allow 2,500 a minute, 42 a second).
+const MAX_SINGLE_WRITES_IN_FLIGHT: usize = 32;
 
 /// `user_id` and `other` of a membership item.
 fn ids_of(item: &Fields, other: &str) -> Result<(u64, u64), ZendeskError> {

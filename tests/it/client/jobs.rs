@@ -181,6 +181,129 @@ async fn no_more_than_max_jobs_are_outstanding() {
     assert_eq!(client.stats().jobs_submitted, 6);
 }
 
+/// Keeps the job events it sees, in order: `(submitted?, id, operation)`; and the query of
+/// every poll.
+#[derive(Default)]
+struct JobEvents(Mutex<Vec<(bool, String, u64)>>, Mutex<Vec<String>>);
+
+impl Observer for JobEvents {
+    fn on_event(&self, event: &ClientEvent<'_>) {
+        let seen = match event {
+            ClientEvent::JobSubmitted { id, operation, .. } => (true, (*id).to_owned(), *operation),
+            ClientEvent::JobFinished { id, .. } => (false, (*id).to_owned(), 0),
+            ClientEvent::Response {
+                endpoint, target, ..
+            } if *endpoint == "GET /api/v2/job_statuses/show_many" => {
+                self.1.lock().unwrap().push((*target).to_owned());
+                return;
+            }
+            _ => return,
+        };
+        self.0.lock().unwrap().push(seen);
+    }
+}
+
+#[tokio::test]
+async fn operations_side_by_side_share_the_job_slots_and_the_polls() {
+    // The emulator allows 3 jobs at once and would answer a fourth with 429; each job of
+    // 100 items takes 50 ms.
+    let knobs = Knobs {
+        max_jobs: 3,
+        job_items_per_second: 2_000.0,
+        ..simple()
+    };
+    let handle = emulator(300, 0, knobs).await;
+    let mut settings = settings(&handle, super::TOKEN);
+    settings.max_jobs = 3;
+    settings.rate_limit_share = 1.0;
+    let events = Arc::new(JobEvents::default());
+    let client = WriteClient::with_observer(settings, events.clone()).unwrap();
+    let renames: Vec<Map<String, Value>> = traffic_free_ids(&handle)
+        .await
+        .into_iter()
+        .map(|id| {
+            json!({"id": id, "name": format!("Renamed {id}")})
+                .as_object()
+                .cloned()
+                .unwrap()
+        })
+        .collect();
+    let new = users(300, "new");
+    let (creating, updating) = (client.for_operation(1), client.for_operation(2));
+    let (created, updated) = tokio::join!(
+        creating.create_or_update_many_users(&new),
+        updating.update_many_users(&renames),
+    );
+    let (created, updated) = (created.unwrap(), updated.unwrap());
+    assert!(
+        created.items.iter().all(ItemOutcome::is_success),
+        "{created:?}"
+    );
+    assert!(
+        updated.items.iter().all(ItemOutcome::is_success),
+        "{updated:?}"
+    );
+    assert_eq!((created.jobs, updated.jobs), (3, 3));
+    let seen = traffic(&handle).await;
+    assert_eq!(
+        seen["by_status"]["429"],
+        Value::Null,
+        "never over the job limit: {seen}"
+    );
+    // Jobs of both operations were in flight at once, and never more than three.
+    let client_events = events;
+    let events = client_events.0.lock().unwrap().clone();
+    let mut in_flight: Vec<u64> = Vec::new();
+    let mut together = false;
+    for (submitted, id, operation) in &events {
+        if *submitted {
+            in_flight.push(*operation);
+            assert!(in_flight.len() <= 3, "{events:?}");
+        } else {
+            let at = events.iter().position(|(s, i, _)| *s && i == id).unwrap();
+            let operation = events[at].2;
+            let at = in_flight.iter().position(|&o| o == operation).unwrap();
+            in_flight.remove(at);
+        }
+        together |= in_flight.contains(&1) && in_flight.contains(&2);
+    }
+    assert!(together, "{events:?}");
+    // One poller for both: a poll asks about jobs of both operations in one request.
+    let polls = events_polls(&client_events);
+    let of = |operation: u64| -> Vec<&String> {
+        events
+            .iter()
+            .filter(|(submitted, _, o)| *submitted && *o == operation)
+            .map(|(_, id, _)| id)
+            .collect()
+    };
+    assert!(
+        polls
+            .iter()
+            .any(|query| of(1).iter().any(|id| query.contains(id.as_str()))
+                && of(2).iter().any(|id| query.contains(id.as_str()))),
+        "{polls:?}"
+    );
+}
+
+fn events_polls(events: &JobEvents) -> Vec<String> {
+    events.1.lock().unwrap().clone()
+}
+
+/// The ids of the users in the emulator (the admin aside).
+async fn traffic_free_ids(handle: &Handle) -> Vec<u64> {
+    let client = super::reader(handle);
+    client
+        .users()
+        .collect_all()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|user| user.email.as_deref() != Some(super::EMAIL))
+        .map(|user| user.id)
+        .collect()
+}
+
 /// Keeps the fallback events it sees.
 #[derive(Default)]
 struct Fallbacks(Mutex<Vec<(String, usize)>>);

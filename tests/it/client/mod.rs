@@ -1,6 +1,7 @@
 //! The Zendesk client against the project's emulator over loopback HTTP, asserting the
 //! traffic through `/__fake/requests`.
 
+mod email_search;
 mod errors;
 mod faults;
 mod jobs;

@@ -1002,6 +1002,40 @@ async fn bulk_imports_are_off_in_every_profile_and_update_and_destroy_many_are_n
 
 // Search.
 
+/// Several `email:` terms are alternatives (the reading clients practise; Zendesk's reference
+/// is silent, see `src/fake/mod.rs`): a user holding any of the addresses, as its primary
+/// address or another identity, is found, once; a term nobody holds finds nothing and takes
+/// nothing away. The fetch frames such queries with two known users and trusts an answer
+/// only when both come back.
+#[tokio::test]
+async fn several_email_terms_find_every_user_holding_any_of_them() {
+    let fake = seeded(state(json!({"users": [
+        {"id": 7, "name": "Ann", "email": "ann@x.com", "updated_at": "2020-01-01T00:00:00Z"},
+        {"id": 8, "name": "Bo", "email": "bo@x.com"},
+        {"id": 9, "name": "Cy", "email": "cy@x.com"}
+    ], "identities": [{"user_id": 9, "value": "cy.old@x.com"}]})))
+    .await;
+    let query =
+        "email:ann@x.com email:nobody@x.com email:CY.OLD@x.com email:cy@x.com email:bo@x.com";
+    assert_eq!(
+        search_users(&fake, query).await,
+        [json!(7), json!(8), json!(9)]
+    );
+    assert_eq!(
+        search_users(&fake, "email:nobody@x.com email:cy.old@x.com").await,
+        [json!(9)]
+    );
+    assert_eq!(
+        search(&fake, &format!("type:user {query}")).await,
+        [json!(7), json!(8), json!(9)]
+    );
+    // Different properties narrow the search together.
+    assert_eq!(
+        search_users(&fake, "email:ann@x.com email:bo@x.com name:bo").await,
+        [json!(8)]
+    );
+}
+
 #[tokio::test]
 async fn search_sees_each_user_as_it_was_one_lag_ago_and_the_clock_moves_it() {
     let fake = Fake::with(

@@ -1,6 +1,7 @@
 //! Integration tests of the local Zendesk emulator over real HTTP on loopback.
 
 mod account;
+mod audit_logs;
 mod auth;
 mod clients;
 mod command;

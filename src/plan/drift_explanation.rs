@@ -1,0 +1,190 @@
+//! [`DriftExplanation`]: who made the drift a plan reverts, when and through what, read
+//! from the account's audit log (`zplan --explain-drift`). Optional in the plan's JSON:
+//! `zapply` never needs it, and plans without it read as before.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What the audit log says about the plan's drift: the changes that undo a change made
+/// outside the roster, and the unlisted users in scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DriftExplanation {
+    /// The start of the window read (RFC 3339).
+    pub since: String,
+    /// The end of the window read (RFC 3339): when planning.
+    pub until: String,
+    /// The most requests the explanation may make.
+    pub budget: usize,
+    /// The requests it made: one a page of 100 entries, newest first, stopping once every
+    /// change and user is explained.
+    pub requests: usize,
+    /// Audit entries read.
+    pub entries_read: usize,
+    /// When the budget ran out before the window was read: the time of the oldest entry
+    /// read; anything older was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_back_to: Option<String>,
+    /// Why the audit log could not be read at all (not on Enterprise, a token that may not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    /// The changes to existing users (and memberships), field by field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ChangeAttribution>,
+    /// The in-scope users the roster does not list (`drift`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unlisted: Vec<UserAttribution>,
+}
+
+impl DriftExplanation {
+    /// The attributions of change number `index` of the plan.
+    pub fn of_change(&self, index: usize) -> impl Iterator<Item = &ChangeAttribution> {
+        self.changes.iter().filter(move |a| a.change == index)
+    }
+
+    /// Whether change number `index` undoes a change someone made outside the roster.
+    #[must_use]
+    pub fn reverts(&self, index: usize) -> bool {
+        self.of_change(index)
+            .any(|a| a.attribution.origin == Origin::Drift)
+    }
+
+    /// The attribution of unlisted user `id`.
+    #[must_use]
+    pub fn of_user(&self, id: u64) -> Option<&Attribution> {
+        self.unlisted
+            .iter()
+            .find(|u| u.user_id == id)
+            .map(|u| &u.attribution)
+    }
+
+    /// How many changes of the plan undo drift.
+    #[must_use]
+    pub fn reverted(&self) -> usize {
+        let mut changes: Vec<usize> = self
+            .changes
+            .iter()
+            .filter(|a| a.attribution.origin == Origin::Drift)
+            .map(|a| a.change)
+            .collect();
+        changes.dedup();
+        changes.len()
+    }
+}
+
+/// Who last made one field of a change what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ChangeAttribution {
+    /// The change, by its place in the plan's `changes` (from 0).
+    pub change: usize,
+    /// The field (`role`, `groups` for a membership with the change's `target`); none for a
+    /// user the plan prunes, whose latest entry of any kind is told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What the audit log says.
+    #[serde(flatten)]
+    pub attribution: Attribution,
+}
+
+/// Who last changed an unlisted user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct UserAttribution {
+    /// The user's id.
+    pub user_id: u64,
+    /// What the audit log says.
+    #[serde(flatten)]
+    pub attribution: Attribution,
+}
+
+/// Whose change a live value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Someone other than the user zroster signs in as: drift, which the plan undoes.
+    Drift,
+    /// The user zroster signs in as (its own apply): the roster changed since.
+    Zroster,
+    /// The audit log does not say (see `reason`).
+    Unexplained,
+}
+
+/// What the audit log says about one value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Attribution {
+    /// Whose change it is.
+    pub origin: Origin,
+    /// The latest audit entry about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<AuditRef>,
+    /// Why it is unexplained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// An audit entry as the plan cites it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AuditRef {
+    /// The entry's id.
+    pub id: u64,
+    /// Who made the change.
+    pub actor_id: Option<i64>,
+    /// Their name.
+    pub actor_name: Option<String>,
+    /// When (RFC 3339, UTC).
+    pub created_at: Option<String>,
+    /// From where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// Through what: `api` for the user zroster signs in as (it writes through the API
+    /// only); `unrecorded` otherwise, since Zendesk's audit entries carry no interface.
+    pub interface: String,
+    /// Zendesk's words (`Role changed from Agent to Administrator`).
+    pub change_description: Option<String>,
+}
+
+impl AuditRef {
+    /// `Omar Haddad (#12) on 2026-11-01T10:00:00Z from 203.0.113.7, interface not
+    /// recorded: "Role changed from Agent to Administrator"`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let who = match (&self.actor_name, self.actor_id) {
+            (Some(name), Some(id)) => format!("{name} (#{id})"),
+            (Some(name), None) => name.clone(),
+            (None, Some(id)) => format!("#{id}"),
+            (None, None) => "someone".to_owned(),
+        };
+        let when = self.created_at.as_deref().unwrap_or("an unknown time");
+        let from = self
+            .ip_address
+            .as_deref()
+            .map(|ip| format!(" from {ip}"))
+            .unwrap_or_default();
+        let through = if self.interface == "api" {
+            " through the API"
+        } else {
+            ", interface not recorded"
+        };
+        let what = self
+            .change_description
+            .as_deref()
+            .map(|d| format!(": \"{d}\""))
+            .unwrap_or_default();
+        format!("{who} on {when}{from}{through}{what}")
+    }
+}
+
+impl Attribution {
+    /// One line for a reviewer: `changed by …`, `set by zroster …`, `not explained: …`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match (self.origin, &self.entry) {
+            (Origin::Drift, Some(entry)) => format!("changed by {}", entry.describe()),
+            (Origin::Zroster, Some(entry)) => {
+                format!("last set by zroster's user {}", entry.describe())
+            }
+            _ => format!(
+                "not explained: {}",
+                self.reason.as_deref().unwrap_or("no audit entry")
+            ),
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! What a probe found: each assumption with its verdict, the account's settings and choices
+//! as the emulator's knobs, and what the cleanup left. Written for people
+//! ([`ProbeReport::write_human`]) and as JSON (`--report`, `schema/probe.schema.json`);
+//! `zroster fake --account-report` reads it back ([`ProbeReport::to_account_settings`]).
+
+use std::io::{self, Write};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::fake::{AccountSettings, CustomRoleNull, MatchKey, Plan, UndefinedUserField};
+
+/// Where the report's schema is checked in.
+pub const SCHEMA_PATH: &str = "schema/probe.schema.json";
+
+/// The JSON Schema of a probe report.
+#[must_use]
+pub fn schema_json() -> String {
+    crate::schema::generate::<ProbeReport>(SCHEMA_PATH)
+}
+
+/// A probe report (`zroster probe --report FILE`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeReport {
+    /// The report's format: 1.
+    pub format_version: u32,
+    /// The account probed (its base URL).
+    pub account: String,
+    /// The prefix of every name, email and external id the probe created.
+    pub prefix: String,
+    /// Requests sent, the cleanup's included.
+    pub requests: u32,
+    /// The most requests the run could send.
+    pub budget: u32,
+    /// One finding per assumption, in the order the experiments ran.
+    pub findings: Vec<Finding>,
+    /// What the findings settled, as the knobs of `zroster fake` (absent: not settled).
+    pub account_settings: ProbedAccount,
+    /// What the cleanup did.
+    pub cleanup: Cleanup,
+}
+
+/// One assumption and what the account did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// The experiment's name (also its knob's, where it has one).
+    pub experiment: String,
+    /// What zroster and its emulator assume.
+    pub assumption: String,
+    /// Whether the account agrees.
+    pub verdict: Verdict,
+    /// What the account did.
+    pub observed: String,
+    /// What that means for `zplan` and `zapply` on this account.
+    pub meaning: String,
+}
+
+/// Whether an assumption holds on the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The account did what zroster assumes.
+    Holds,
+    /// The account did something else (`observed` says what).
+    Differs,
+    /// The experiment could not decide (`observed` says why).
+    CouldNotTell,
+}
+
+impl Verdict {
+    fn label(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Differs => "differs",
+            Verdict::CouldNotTell => "could not tell",
+        }
+    }
+}
+
+/// The account's settings and choices the probe settled, named as the emulator's knobs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is the `zroster fake` knob of the same name
+pub struct ProbedAccount {
+    /// The plan: Enterprise when custom roles answer, else by the rate limit (Growth and
+    /// Professional both allow 400 a minute; Growth is reported).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_tagging: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiple_organizations: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bulk_imports: Option<bool>,
+    /// The name of the account's default group (the emulator takes it from its state).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub promoted_agent_joins_default_group: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_agent_role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_role_null: Option<CustomRoleNull>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undefined_user_field: Option<UndefinedUserField>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_or_update_prefers: Option<MatchKey>,
+}
+
+/// What the cleanup removed and what it found left.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cleanup {
+    /// Users the probe created and removed.
+    pub removed: u32,
+    /// Ids of the probe's users still readable afterwards (empty: the account is as before).
+    pub left: Vec<u64>,
+}
+
+impl ProbeReport {
+    /// The emulator's `account` object that makes it behave like the probed account: the
+    /// plan as the profile, then every setting and choice the report settled.
+    #[must_use]
+    pub fn to_account_settings(&self) -> AccountSettings {
+        let a = &self.account_settings;
+        AccountSettings {
+            profile: a.plan,
+            plan: a.plan,
+            rate_limit: a.rate_limit,
+            user_tagging: a.user_tagging,
+            multiple_organizations: a.multiple_organizations,
+            bulk_imports: a.bulk_imports,
+            promoted_agent_joins_default_group: a.promoted_agent_joins_default_group,
+            new_agent_role: a.new_agent_role.clone(),
+            custom_role_null: a.custom_role_null,
+            undefined_user_field: a.undefined_user_field,
+            create_or_update_prefers: a.create_or_update_prefers,
+            ..AccountSettings::default()
+        }
+    }
+
+    /// Reads a report written by `--report`.
+    pub fn load(path: &std::path::Path) -> Result<Self, super::ProbeError> {
+        let failed = |reason: String| super::ProbeError::ReadReport {
+            path: path.display().to_string(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| failed(e.to_string()))
+    }
+
+    /// The report for people: one block per finding, then the cleanup.
+    pub fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "Probe of {} ({}): {} requests of a budget of {}",
+            self.account, self.prefix, self.requests, self.budget
+        )?;
+        for f in &self.findings {
+            writeln!(out)?;
+            writeln!(out, "{:<15}{}", f.verdict.label(), f.experiment)?;
+            writeln!(out, "  assumed:  {}", f.assumption)?;
+            writeln!(out, "  observed: {}", f.observed)?;
+            writeln!(out, "  meaning:  {}", f.meaning)?;
+        }
+        writeln!(out)?;
+        let differs = self
+            .findings
+            .iter()
+            .filter(|f| f.verdict == Verdict::Differs)
+            .count();
+        let unknown = self
+            .findings
+            .iter()
+            .filter(|f| f.verdict == Verdict::CouldNotTell)
+            .count();
+        writeln!(
+            out,
+            "{} assumptions: {} hold, {differs} differ, {unknown} could not be told",
+            self.findings.len(),
+            self.findings.len() - differs - unknown,
+        )?;
+        if self.cleanup.left.is_empty() {
+            writeln!(
+                out,
+                "Cleanup: removed {} users; none of the probe's objects is left",
+                self.cleanup.removed
+            )
+        } else {
+            writeln!(
+                out,
+                "Cleanup: removed {} users; still readable: {}",
+                self.cleanup.removed,
+                self.cleanup
+                    .left
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! `zroster probe` against the emulator: its report reproduces the emulator's settings and
+//! choices (and `fake --account-report` turns them back into the same knobs), it stays
+//! within its budget, leaves the account as it found it (after a SIGKILL too, with
+//! `--cleanup`), and each experiment says "differs" when a knob makes the emulator behave
+//! the other way.
+
+use serde_json::{Value, json};
+use zroster::fake::{AccountSettings, CustomRoleNull, Knobs, MatchKey, Plan, UndefinedUserField};
+use zroster::probe::{ProbeReport, REQUEST_BUDGET, Verdict};
+
+use crate::common::Sandbox;
+
+/// A change to the emulator's knobs.
+type Tune = fn(&mut Knobs);
+
+/// Runs a probe with `--report` and `--record`; returns the report.
+fn probe(sandbox: &Sandbox) -> ProbeReport {
+    let report = sandbox.work_dir().join("report.json");
+    let _ = std::fs::remove_file(&report);
+    let output = sandbox
+        .zroster()
+        .args([
+            "probe",
+            "--yes-this-writes",
+            "--record",
+            "recorded",
+            "--report",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(!stdout.contains("fake-token") && !stderr.contains("fake-token"));
+    serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap()
+}
+
+fn sandbox(profile: &str, tune: impl FnOnce(&mut Knobs)) -> Sandbox {
+    Sandbox::start_with(
+        &json!({"account": {"profile": profile}}),
+        "fake-token",
+        |k| {
+            k.job_items_per_second = 1000.0;
+            k.search_lag_s = 0.0;
+            tune(k);
+        },
+    )
+}
+
+/// The knobs a report settles, as `zroster fake --account-report` resolves them.
+fn knobs_of(report: &ProbeReport) -> Knobs {
+    Knobs::resolve_with_report(
+        None,
+        &report.to_account_settings(),
+        &AccountSettings::default(),
+    )
+}
+
+fn verdict(report: &ProbeReport, experiment: &str) -> Verdict {
+    report
+        .findings
+        .iter()
+        .find(|f| f.experiment == experiment)
+        .unwrap_or_else(|| panic!("no finding `{experiment}`: {report:#?}"))
+        .verdict
+}
+
+/// Probes an emulator with `knobs` and checks the round trip, the budget and the cleanup.
+fn round_trip(profile: &str, tune: impl FnOnce(&mut Knobs)) -> ProbeReport {
+    let sandbox = sandbox(profile, tune);
+    let knobs = Knobs::resolve(
+        sandbox.handle().state().account.as_ref(),
+        &AccountSettings::default(),
+    );
+    let before = sandbox.state();
+    let report = probe(&sandbox);
+    assert_eq!(
+        sandbox.state(),
+        before,
+        "the probe left the account changed"
+    );
+    assert!(report.cleanup.left.is_empty());
+    let sent = sandbox.handle().requests().total;
+    assert!(sent <= u64::from(REQUEST_BUDGET), "{sent} requests");
+    assert_eq!(u64::from(report.requests), sent);
+    let back = knobs_of(&report);
+    assert_eq!(back.plan.has_custom_roles(), knobs.plan.has_custom_roles());
+    assert_eq!(back.rate_limit, knobs.rate_limit);
+    assert_eq!(back.bulk_imports, knobs.bulk_imports);
+    assert_eq!(back.user_tagging, knobs.user_tagging);
+    assert_eq!(back.multiple_organizations, knobs.multiple_organizations);
+    assert_eq!(
+        back.promoted_agent_joins_default_group,
+        knobs.promoted_agent_joins_default_group
+    );
+    assert_eq!(back.undefined_user_field, knobs.undefined_user_field);
+    assert_eq!(
+        back.create_or_update_prefers,
+        knobs.create_or_update_prefers
+    );
+    if knobs.plan.has_custom_roles() {
+        assert_eq!(back.new_agent_role, knobs.new_agent_role);
+        assert_eq!(back.custom_role_null, knobs.custom_role_null);
+    }
+    for file in std::fs::read_dir(sandbox.work_dir().join("recorded")).unwrap() {
+        let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        assert!(!text.contains("fake-token") && !text.contains("127.0.0.1"));
+        let recording: Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            recording["exchanges"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+        );
+    }
+    report
+}
+
+#[test]
+fn on_a_default_account_every_assumption_holds_and_the_account_is_left_as_it_was() {
+    let report = round_trip("enterprise", |_| {});
+    for finding in &report.findings {
+        assert_eq!(finding.verdict, Verdict::Holds, "{finding:#?}");
+    }
+}
+
+#[test]
+fn every_profile_round_trips() {
+    for profile in ["team", "growth", "professional"] {
+        let report = round_trip(profile, |_| {});
+        assert_eq!(verdict(&report, "plan"), Verdict::Differs);
+        let plan = report.account_settings.plan.unwrap();
+        assert_eq!(plan == Plan::Team, profile == "team");
+    }
+}
+
+#[test]
+fn the_account_settings_that_differ_are_reported() {
+    let report = round_trip("growth", |k| {
+        k.bulk_imports = true;
+        k.user_tagging = true;
+        k.multiple_organizations = true;
+        k.rate_limit = 250;
+    });
+    for experiment in [
+        "bulk_imports",
+        "user_tagging",
+        "multiple_organizations",
+        "rate_limit",
+    ] {
+        assert_eq!(
+            verdict(&report, experiment),
+            Verdict::Differs,
+            "{experiment}"
+        );
+    }
+}
+
+#[test]
+fn each_uncertain_choice_turned_the_other_way_is_reported_as_differing() {
+    let cases: [(&str, Tune); 6] = [
+        ("promoted_agent_joins_default_group", |k| {
+            k.promoted_agent_joins_default_group = false;
+        }),
+        ("new_agent_role", |k| {
+            k.new_agent_role = "Light Agent".into();
+        }),
+        ("custom_role_null", |k| {
+            k.custom_role_null = CustomRoleNull::Ignore;
+        }),
+        ("custom_role_null", |k| {
+            k.custom_role_null = CustomRoleNull::Clear;
+        }),
+        ("undefined_user_field", |k| {
+            k.undefined_user_field = UndefinedUserField::Refuse;
+        }),
+        ("create_or_update_prefers", |k| {
+            k.create_or_update_prefers = MatchKey::Email;
+        }),
+    ];
+    for (experiment, tune) in cases {
+        let report = round_trip("enterprise", tune);
+        assert_eq!(
+            verdict(&report, experiment),
+            Verdict::Differs,
+            "{experiment}: {report:#?}"
+        );
+    }
+}
+
+#[test]
+fn without_confirmation_nothing_is_sent() {
+    let sandbox = sandbox("enterprise", |_| {});
+    let output = sandbox
+        .zroster()
+        .args(["probe", "--no-input"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--yes-this-writes"), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("at most 100 requests"));
+    assert_eq!(sandbox.handle().requests().total, 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn after_a_sigkill_cleanup_from_the_journal_restores_the_account() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = sandbox("enterprise", |k| k.latency_ms = 150);
+    let before = sandbox.state();
+    let journal = sandbox.work_dir().join("probe.journal");
+    let mut child = sandbox
+        .zroster()
+        .args(["probe", "--yes-this-writes", "--journal"])
+        .arg(&journal)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_to_string(&journal).is_ok_and(|t| t.matches("\"created\"").count() >= 2) {
+        assert!(std::time::Instant::now() < deadline, "no user created");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_ne!(sandbox.state(), before);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(!text.contains("fake-token"));
+    assert_eq!(
+        std::fs::metadata(&journal).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let output = sandbox
+        .zroster()
+        .args(["probe", "--cleanup"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(sandbox.state(), before);
+}
+
+#[test]
+fn checked_in_probe_schema_is_current() {
+    let on_disk =
+        std::fs::read_to_string(crate::common::root().join(zroster::probe::SCHEMA_PATH)).unwrap();
+    assert!(
+        on_disk == zroster::probe::schema_json(),
+        "schema/probe.schema.json is out of date; regenerate it with:\n    cargo run --bin zroster -- schema probe > schema/probe.schema.json"
+    );
+}
