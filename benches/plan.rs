@@ -4,6 +4,11 @@
 //! Run with `cargo bench --bench plan`. Targets (issue 5): planning under 1.0 s, and the
 //! tool's peak memory through planning under 300 MB; each rendering under 1.0 s.
 //!
+//! The access guardrails (issue 17) add no request and no measurable planning time: the
+//! last rows plan the same roster with a policy (every rule set) and time-boxed entries
+//! (10% of the users expire after the run, 1% hold a temporary role), in the same run, so
+//! that machine load weighs on both alike, and check that its fetch would be the same.
+//!
 //! The benchmark process is the tool and nothing else, as `zplan` runs it: it loads the
 //! roster from a file, fetches the live state over loopback and plans. The account lives in
 //! `zroster fake` started as a **child process** at zero latency (it stands in for Zendesk,
@@ -116,41 +121,54 @@ unsafe impl GlobalAlloc for Counting {
 
 /// Writes the roster (every user renamed, so every user gets one update: a 100,000-change
 /// plan) and the account's state file.
-fn write_inputs(dir: &Path) -> std::io::Result<(PathBuf, PathBuf, u64)> {
+/// The guardrails of the second roster: every policy rule, the expiry settings.
+const GUARDRAILS: &str = "  policy:\n    agent_emails: [\"*@example.com\"]\n    admin_emails: [\"*@example.com\"]\n    max_admins: 100000\n    max_agents: 100000\n    require_external_id: true\n    agents_need_group: true\n  on_expiry: downgrade\n  expiry_warning_days: 7\n";
+
+/// Writes the roster, the same roster with guardrails, and the account's state file.
+fn write_inputs(dir: &Path) -> std::io::Result<(PathBuf, PathBuf, PathBuf, u64)> {
     let roster_path = dir.join("roster.yaml");
+    let guarded_path = dir.join("roster-guarded.yaml");
     let mut roster = BufWriter::new(std::fs::File::create(&roster_path)?);
-    writeln!(
-        roster,
-        "settings:\n  manage: {{ roles: [agent, admin] }}\ngroups:"
-    )?;
+    let mut guarded = BufWriter::new(std::fs::File::create(&guarded_path)?);
+    let head = "settings:\n  manage: { roles: [agent, admin] }\n";
+    writeln!(roster, "{head}groups:")?;
+    writeln!(guarded, "{head}{GUARDRAILS}groups:")?;
     for g in 0..GROUPS {
         writeln!(roster, "  - name: Group {g}")?;
+        writeln!(guarded, "  - name: Group {g}")?;
     }
     writeln!(roster, "users:")?;
-    writeln!(
-        roster,
-        "  - {{ name: Admin, email: admin@example.com, role: admin }}"
-    )?;
+    // The admin has an external id in both: the same query, and nothing to change.
+    let admin = "  - { name: Admin, email: admin@example.com, external_id: x-admin, role: admin }";
+    writeln!(roster, "{admin}")?;
+    writeln!(guarded, "users:\n{admin}")?;
     let state_path = dir.join("state.json");
     let mut state = BufWriter::new(std::fs::File::create(&state_path)?);
     write!(
         state,
-        r#"{{"users": [{{"id": 1, "name": "Admin", "email": "admin@example.com", "role": "admin"}}"#
+        r#"{{"users": [{{"id": 1, "name": "Admin", "email": "admin@example.com", "external_id": "x-admin", "role": "admin"}}"#
     )?;
     let mut memberships = Vec::new();
     for i in 0..USERS {
         let agent = i % 10 == 0;
         let role = if agent { "agent" } else { "end-user" };
-        write!(
-            roster,
+        let mut entry = format!(
             "  - {{ name: Person {i} Renamed, email: p{i}@example.com, external_id: x-{i}, role: {role}, tags: [t{}]",
             i % 7
-        )?;
+        );
         if agent {
-            write!(roster, ", groups: [Group {}]", i % GROUPS)?;
+            write!(entry, ", groups: [Group {}]", i % GROUPS).expect("a string");
             memberships.push((1000 + i, 100 + i % GROUPS));
         }
-        writeln!(roster, " }}")?;
+        writeln!(roster, "{entry} }}")?;
+        // Time boxes that end after the run: judged, planned as written.
+        if i % 10 == 3 {
+            entry.push_str(", expires: 2099-12-31");
+        }
+        if agent && i % 100 == 0 {
+            entry.push_str(", temporary: { role: admin, until: \"2099-12-31T00:00:00Z\" }");
+        }
+        writeln!(guarded, "{entry} }}")?;
         write!(
             state,
             r#", {{"id": {}, "name": "Person {i}", "email": "p{i}@example.com", "external_id": "x-{i}", "role": "{role}", "tags": ["t{}"]}}"#,
@@ -178,9 +196,10 @@ fn write_inputs(dir: &Path) -> std::io::Result<(PathBuf, PathBuf, u64)> {
     }
     writeln!(state, "]}}")?;
     roster.flush()?;
+    guarded.flush()?;
     state.flush()?;
     let size = std::fs::metadata(&roster_path)?.len();
-    Ok((roster_path, state_path, size))
+    Ok((roster_path, guarded_path, state_path, size))
 }
 
 /// One row's memory figures: heap after the step and at most during it, and the process's
@@ -207,7 +226,8 @@ fn measured<T>(step: impl FnOnce() -> T) -> (T, f64, Memory) {
 
 fn main() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let (roster_path, state_path, roster_size) = write_inputs(dir.path()).expect("inputs written");
+    let (roster_path, guarded_path, state_path, roster_size) =
+        write_inputs(dir.path()).expect("inputs written");
     let start = Instant::now();
     // The account, out of the tool's process.
     let emulator = support::Fake::start(&["--rate-limit", "100000000"], &state_path);
@@ -315,6 +335,76 @@ fn main() {
         drop(out);
         verdicts.push(format!("render {name} < 1.0 s: {}", verdict(took < 1.0)));
     }
+
+    // The same roster with the access guardrails: its fetch would be the same requests (the
+    // same query, no seat count), and both rosters are planned again in turn, five times
+    // each, so that the machine's load and the process's state weigh on both alike.
+    // Both rosters are read again now (the one with guardrails first), so that neither has
+    // the fresher heap of the process's start.
+    drop(plan);
+    drop(loaded);
+    let guarded = roster::load(std::slice::from_ref(&guarded_path));
+    let loaded = roster::load(std::slice::from_ref(&roster_path));
+    let query = StateQuery::from_roster(&loaded.roster);
+    assert!(
+        !guarded.has_errors(),
+        "{:?}",
+        &guarded.diagnostics[..3.min(guarded.diagnostics.len())]
+    );
+    let same_fetch = StateQuery::from_roster(&guarded.roster) == query
+        && !zroster::state::needs_seat_count(&guarded.roster);
+    drop(query);
+    let (mut plain_times, mut guarded_times) = (Vec::new(), Vec::new());
+    let mut guarded_plan = None;
+    for round in 0..5 {
+        let start = Instant::now();
+        let plan = Planner::build(&loaded.roster, &state, &loaded.roster.digest);
+        plain_times.push(start.elapsed().as_secs_f64());
+        drop(plan);
+        let (plan, took, memory) =
+            measured(|| Planner::build(&guarded.roster, &state, &guarded.roster.digest));
+        guarded_times.push(took);
+        assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
+        if round == 0 {
+            guarded_plan = Some((plan.changes.len(), memory));
+        }
+    }
+    let (changes, memory) = guarded_plan.expect("planned");
+    plain_times.sort_by(f64::total_cmp);
+    guarded_times.sort_by(f64::total_cmp);
+    rows.push((
+        format!(
+            "plan the roster again, read again, in turn with the next (median of 5; best {:.3} s)",
+            plain_times[0]
+        ),
+        USERS.to_string(),
+        plain_times[2],
+        Memory {
+            heap: 0.0,
+            heap_peak: 0.0,
+            process_peak: support::status_mib("self", "VmHWM:"),
+        },
+    ));
+    rows.push((
+        format!(
+            "plan with policy and time boxes (median of 5; best {:.3} s; {})",
+            guarded_times[0],
+            if same_fetch {
+                "the same fetch, 0 requests more"
+            } else {
+                "ANOTHER FETCH"
+            }
+        ),
+        changes.to_string(),
+        guarded_times[2],
+        memory,
+    ));
+    verdicts.push(format!(
+        "guardrails: {:+.3} s planning (median against median, in turn; best against best {:+.3} s), 0 requests more: {}",
+        guarded_times[2] - plain_times[2],
+        guarded_times[0] - plain_times[0],
+        verdict(same_fetch)
+    ));
 
     let mut table = String::new();
     writeln!(

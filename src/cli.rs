@@ -88,6 +88,10 @@ pub struct ValidateArgs {
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Warn about entries expired long before this moment instead of the clock's: an RFC 3339 time, or a date (its start, 00:00 UTC). For reproducible plans
+    /// and rehearsals.
+    #[arg(long, value_name = "TIME", value_parser = moment)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Arguments of `zroster show`.
@@ -262,6 +266,10 @@ pub struct FakeArgs {
     /// The account's time zone, which new users get [default: `America/New_York`].
     #[arg(long, value_name = "ZONE", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub time_zone: Option<String>,
+    /// The account's subdomain, which the `url` of every object names
+    /// (`https://{subdomain}.zendesk.com/api/v2/…`) [default: example].
+    #[arg(long, value_name = "NAME", value_parser = subdomain)]
+    pub subdomain: Option<String>,
     /// Share (0-1) of API requests answered with a 500 or 503.
     #[arg(long = "fault-5xx", value_name = "RATE", value_parser = knob::<f64>("fault_5xx"))]
     pub fault_5xx: Option<f64>,
@@ -305,6 +313,34 @@ pub enum FakePlan {
     Professional,
     /// Suite Enterprise: 700 requests a minute, custom roles; every agent holds one.
     Enterprise,
+}
+
+/// The parser of `--now`: an RFC 3339 time, or a date meaning its start (00:00 UTC).
+fn moment(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|time| time.and_utc())
+        .ok_or_else(|| {
+            "it must be an RFC 3339 time (`2026-12-01T09:00:00Z`) or a date (`2026-12-01`)"
+                .to_owned()
+        })
+}
+
+/// The parser of `zroster fake --subdomain`: the rule that checks a state file's
+/// `account.subdomain` too.
+fn subdomain(text: &str) -> Result<String, String> {
+    if crate::fake::is_subdomain(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(
+            "it must be a subdomain: lower-case letters, digits and inner hyphens, such as `acme`"
+                .to_owned(),
+        )
+    }
 }
 
 /// The parser of the flag of a numeric emulator knob, by the knob's key (`fault_5xx`): a
@@ -356,7 +392,8 @@ const ZPLAN_EXIT_CODES: &str = "Exit codes:
   1  an error: a usage error, an invalid roster, a failed request, a reference that resolves
      nowhere, a conflict or an account rule a roster user breaks
   2  with --detailed-exitcode: a plan with changes to apply
-  3  refused: a safety threshold (max_*) or min_admins";
+  3  refused: a safety threshold (max_*), min_admins, the policy (policy.*), or an account
+     the roster is not bound to (settings.account)";
 
 /// zapply's exit codes, at the end of its `--help`.
 const ZAPPLY_EXIT_CODES: &str = "Exit codes:
@@ -364,8 +401,9 @@ const ZAPPLY_EXIT_CODES: &str = "Exit codes:
   1  an error: a usage error, an invalid roster, a failed request, an item that failed or
      was left unresolved, a field or membership that did not converge, a change not made
      for a conflict or an account rule a roster user breaks
-  3  refused: a stale, edited or other roster's saved plan, a safety threshold (max_*),
-     min_admins
+  3  refused: a stale, edited, expired (valid_until) or other roster's saved plan, a safety
+     threshold (max_*), min_admins, the policy (policy.*), or an account the roster is not
+     bound to or the saved plan was not made for
   130  interrupted (SIGINT, SIGTERM): what was sent was finished and the report written";
 
 /// Show what applying the roster would change in Zendesk; never writes to Zendesk.
@@ -402,6 +440,11 @@ pub struct PlanArgs {
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Judge time-boxed entries (`expires`, `temporary`) as of this moment instead of the
+    /// clock's: an RFC 3339 time, or a date (its start, 00:00 UTC). For reproducible plans
+    /// and rehearsals.
+    #[arg(long, value_name = "TIME", value_parser = moment)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Say who made the drift the plan reverts (and the unlisted users), when and from
     /// where, from the account's audit log (Zendesk Enterprise); `settings.explain_drift:
     /// true` in the roster makes it the default.
@@ -563,6 +606,11 @@ pub struct ApplyArgs {
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Judge time-boxed entries (`expires`, `temporary`) and a saved plan's `valid_until` as
+    /// of this moment instead of the clock's: an RFC 3339 time, or a date (its start, 00:00
+    /// UTC). For rehearsals and tests.
+    #[arg(long, value_name = "TIME", value_parser = moment)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Where and how to reach Zendesk.
     #[command(flatten)]
     pub connection: ConnectionArgs,

@@ -93,6 +93,10 @@ pub enum Error {
     /// A saved plan is refused: stale, of another account or of another format version.
     #[error(transparent)]
     Stale(#[from] Refusal),
+    /// The account the credentials point at is not the one the roster is bound to, or the
+    /// one a saved plan was made for.
+    #[error(transparent)]
+    Account(#[from] crate::plan::binding::AccountRefusal),
     /// The plan to apply has errors (unresolved references, …); the plan shows them.
     #[error("the plan has errors and cannot be applied")]
     PlanHasErrors,
@@ -152,7 +156,7 @@ impl Error {
     #[must_use]
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Stale(_) | Error::Refused { .. } => ExitStatus::Refused,
+            Error::Stale(_) | Error::Refused { .. } | Error::Account(_) => ExitStatus::Refused,
             Error::Abandoned { .. } => ExitStatus::Interrupted,
             _ => ExitStatus::Failure,
         }

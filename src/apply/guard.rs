@@ -12,7 +12,12 @@
 //!   unsuspended admins count;
 //! - the secondary addresses of the users whose access a change lowers or whose role it
 //!   changes, when `protect` names addresses ([`crate::state::read_addresses`]: one request
-//!   a user, at most [`crate::state::ADDRESS_READS_AT_MOST`]).
+//!   a user, at most [`crate::state::ADDRESS_READS_AT_MOST`]);
+//! - the account's agents and admins, when `policy.max_agents` is set
+//!   ([`crate::state::count_agent_seats`]: one request).
+//!
+//! The authenticated user comes from the account check that precedes everything else a
+//! saved plan's apply reads ([`crate::plan::binding`]), which reads `users/me` for it.
 //!
 //! A change the rules forbid is blocked (and reported as not applied); a rule the plan as a
 //! whole breaks is a refusal, as at plan time.
@@ -22,7 +27,7 @@ use std::collections::BTreeMap;
 use crate::plan::{Facts, Plan};
 use crate::state::{Addresses, Interner, LiveUser, read_addresses};
 use crate::zendesk::wire::{Role, User};
-use crate::zendesk::{ReadClient, ZendeskError};
+use crate::zendesk::{AuthenticatedUser, ReadClient, ZendeskError};
 
 /// What evaluating the rules found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,17 +38,17 @@ pub struct Rechecked {
     pub addresses: Addresses,
 }
 
-/// Evaluates the plan's safety rules against the account: `users` are the users the plan
-/// touches as just read; `admins`, when given, holds every admin of the account as just read
-/// (the check of the plan's creates reads them), or they are listed. Sets the plan's
-/// refusals afresh and blocks what the rules forbid.
+/// Evaluates the plan's safety rules against the account: `me` is the authenticated user as
+/// just read, `users` the users the plan touches as just read; `admins`, when given, holds
+/// every admin of the account as just read (the check of the plan's creates reads them), or
+/// they are listed. Sets the plan's refusals afresh and blocks what the rules forbid.
 pub async fn recheck(
     plan: &mut Plan,
     client: &ReadClient,
+    me: &AuthenticatedUser,
     users: Vec<User>,
     admins: Option<BTreeMap<u64, Box<LiveUser>>>,
 ) -> Result<Rechecked, ZendeskError> {
-    let me = client.me().await?;
     let mut interner = Interner::default();
     let mut live = if let Some(admins) = admins {
         admins
@@ -57,18 +62,25 @@ pub async fn recheck(
     for user in users {
         live.insert(user.id, Box::new(LiveUser::from_wire(user, &mut interner)));
     }
-    enforce(plan, client, me.id, &live).await
+    let agent_seats = if plan.safety.policy.max_agents.is_some() {
+        Some(crate::state::count_agent_seats(client).await?)
+    } else {
+        None
+    };
+    enforce(plan, client, me.id, &live, agent_seats).await
 }
 
 /// Reads the secondary addresses `protect` must see (none when it names no address) and
 /// evaluates the safety rules with the plan's settings against `users` (the users the
-/// changes name and every admin) and the authenticated user `me`. `zplan` calls it with the
-/// state it fetched, `zapply` ([`recheck`]) with the account as it reads it again.
+/// changes name and every admin), the authenticated user `me` and the account's agent
+/// seats (`None`: `users` holds every agent). `zplan` calls it with the state it fetched,
+/// `zapply` ([`recheck`]) with the account as it reads it again.
 pub async fn enforce(
     plan: &mut Plan,
     client: &ReadClient,
     me: u64,
     users: &BTreeMap<u64, Box<LiveUser>>,
+    agent_seats: Option<u64>,
 ) -> Result<Rechecked, ZendeskError> {
     let wanted = plan.users_needing_addresses(users);
     let addresses = if wanted.is_empty() {
@@ -80,6 +92,7 @@ pub async fn enforce(
         me,
         users,
         addresses: &addresses.by_user,
+        agent_seats,
     });
     Ok(Rechecked { blocked, addresses })
 }

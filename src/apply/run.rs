@@ -272,6 +272,10 @@ mod tests {
         let plan = Plan {
             format_version: crate::plan::FORMAT_VERSION,
             account: "http://127.0.0.1:1".to_owned(),
+            subdomain: None,
+            made_at: "2026-11-01T12:00:00Z".to_owned(),
+            valid_until: None,
+            expiring: Vec::new(),
             roster_digest: String::new(),
             authenticated_user: None,
             changes: vec![change(&[]), change(&[]), change(&[])],

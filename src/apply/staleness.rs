@@ -51,6 +51,17 @@ pub enum Refusal {
         /// The given roster's digest.
         given: String,
     },
+    /// A time-boxed entry of the plan's roster ended after the plan was made: the roster
+    /// grants something else by now.
+    #[error(
+        "the plan was made at {made_at}, and a time-boxed entry of its roster (`expires`, `temporary`) ended at {valid_until} since: the roster grants something else by now; make a new plan and review it"
+    )]
+    TimeBoxEnded {
+        /// When the plan was made.
+        made_at: String,
+        /// The first time box that ended after it.
+        valid_until: String,
+    },
     /// Live objects changed since the plan was made.
     #[error("the plan is stale: {} changed since it was made ({}); make a new plan and review it", plural(.changed.len()), .changed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
     Stale {

@@ -19,11 +19,11 @@ use crate::Error;
 use crate::apply::{ApplyReport, Executor, Interrupted, Journal};
 use crate::apply::{guard, staleness};
 use crate::cli::{ApplyArgs, ApplyFormat};
-use crate::plan::{Kind, Plan, SafetySettings};
+use crate::plan::{Kind, Plan, SafetySettings, binding};
 use crate::render::{self, Format, RenderOptions, plural};
 use crate::roster;
-use crate::state::{self, NoProgress, StateQuery};
-use crate::zendesk::{ItemOutcome, Observer, WriteClient};
+use crate::state::NoProgress;
+use crate::zendesk::{AccountNames, AuthenticatedUser, ItemOutcome, Observer, WriteClient};
 
 /// Whether the arguments name a saved plan rather than roster paths: one file named
 /// `*.json`, or one file whose content is a plan whatever its name (`zplan --out tfplan`).
@@ -158,8 +158,31 @@ impl Run<'_> {
             .unwrap_or_default()
     }
 
+    /// Before anything else a saved plan's apply reads: the account the credentials point
+    /// at (`users/me`) must be the one the plan was made for and one its roster is bound
+    /// to, and the plan's time boxes must still hold at this moment. Returns the
+    /// authenticated user, whom the safety re-check needs too.
+    async fn check_account(&self, plan: &Plan) -> Result<AuthenticatedUser, Error> {
+        let now = self.args.now.unwrap_or_else(chrono::Utc::now);
+        if let Some(until) = &plan.valid_until
+            && chrono::DateTime::parse_from_rfc3339(until).is_ok_and(|until| now >= until)
+        {
+            return Err(staleness::Refusal::TimeBoxEnded {
+                made_at: plan.made_at.clone(),
+                valid_until: until.clone(),
+            }
+            .into());
+        }
+        let me = self.client.me().await?;
+        let base_url = self.client.settings().base_url.as_str();
+        let names = AccountNames::new(me.account.clone(), base_url);
+        binding::check_plan_account(plan.subdomain.as_deref(), &names)?;
+        binding::check_binding(&plan.safety.account, &names, base_url)?;
+        Ok(me)
+    }
+
     /// Refuses a journal of another account.
-    fn check_account(&self, previous: &Interrupted, account: &str) -> Result<(), Error> {
+    fn check_journal_account(&self, previous: &Interrupted, account: &str) -> Result<(), Error> {
         let same = |a: &str| a.trim_end_matches('/').to_owned();
         if same(&previous.account) == same(account) {
             Ok(())
@@ -208,6 +231,7 @@ impl Run<'_> {
     /// leaves out what the interrupted run wrote itself. Then the safety rules are evaluated
     /// again against the account as it is now ([`guard`]); what they block now is said.
     async fn check_saved(&self, plan: &mut Plan, out: &mut dyn Write) -> Result<(), Error> {
+        let me = self.check_account(plan).await?;
         let mut written = std::collections::BTreeSet::new();
         if let Some(previous) = self.previous {
             if previous.plan_digest.as_deref() != Some(&plan.journal_name()) {
@@ -215,7 +239,7 @@ impl Run<'_> {
                     path: self.journal_name(),
                 });
             }
-            self.check_account(previous, &plan.account)?;
+            self.check_journal_account(previous, &plan.account)?;
             written = previous
                 .results
                 .keys()
@@ -246,7 +270,7 @@ impl Run<'_> {
             }
             users
         });
-        let rechecked = guard::recheck(plan, self.client, users, admins)
+        let rechecked = guard::recheck(plan, self.client, &me, users, admins)
             .await
             .map_err(|e| Error::Check(staleness::CheckError::Zendesk(e)))?;
         if !rechecked.addresses.unread.is_empty() {
@@ -281,7 +305,7 @@ impl Run<'_> {
         let Some(previous) = self.previous else {
             return Ok(());
         };
-        self.check_account(previous, self.client.settings().base_url.as_str())?;
+        self.check_journal_account(previous, self.client.settings().base_url.as_str())?;
         let outcomes = previous
             .finish_open_jobs(self.client)
             .await
@@ -318,11 +342,16 @@ impl Run<'_> {
             },
             Source::Roster(roster) => {
                 self.finish_open_jobs(out).await?;
-                let query = StateQuery::from_roster(&roster);
-                let live = state::fetch(client, &query, &NoProgress).await?;
-                let plan =
-                    super::connect::plan_guarded(client, &roster, &live, &mut std::io::stderr())
-                        .await?;
+                let live = super::connect::fetch_bound(client, &roster, &NoProgress).await?;
+                let now = args.now.unwrap_or_else(chrono::Utc::now);
+                let plan = super::connect::plan_guarded(
+                    client,
+                    &roster,
+                    &live,
+                    now,
+                    &mut std::io::stderr(),
+                )
+                .await?;
                 let options = RenderOptions {
                     color: super::use_color(args.color, std::io::stdout().is_terminal()),
                     mask_emails: false,
@@ -350,7 +379,10 @@ impl Run<'_> {
             .refusals
             .iter()
             .filter(|r| !(args.allow_mass_changes && r.overridable))
-            .map(|r| r.message.clone())
+            .map(|r| match &r.source {
+                Some(source) => format!("{}: {}", source.file_line(), r.message),
+                None => r.message.clone(),
+            })
             .collect();
         if !held.is_empty() {
             return Err(Error::Refused {

@@ -10,11 +10,14 @@ use super::progress::{RealPace, Tee};
 use super::request_log::RequestLog;
 use crate::apply::guard;
 use crate::cli::ConnectionArgs;
-use crate::plan::{Plan, Planner};
+use chrono::{DateTime, Utc};
+
+use crate::plan::{Plan, Planner, SafetySettings, binding};
 use crate::roster::Roster;
 use crate::state::{self, LiveState, StateQuery};
 use crate::zendesk::{
-    Auth, ConnectionSettings, Observer, ReadClient, Secret, Silent, WriteClient, ZendeskError,
+    AccountNames, Auth, ConnectionSettings, Observer, ReadClient, Secret, Silent, WriteClient,
+    ZendeskError,
 };
 use crate::{Error, env_vars, fake};
 
@@ -102,11 +105,12 @@ impl Connection {
 
 /// Fetches the live state for the roster through a read-only client (a spinner on a
 /// terminal; the sandbox emulator when a state file is given), says what it read on `err`,
-/// and plans ([`plan_guarded`]).
+/// and plans ([`plan_guarded`]) as of `now`.
 pub(super) async fn fetch_and_plan(
     sandbox: Option<&Path>,
     args: &ConnectionArgs,
     roster: &Roster,
+    now: DateTime<Utc>,
     explain: Option<super::explain_drift::ExplainDrift>,
     err: &mut dyn std::io::Write,
 ) -> Result<Plan, Error> {
@@ -115,14 +119,14 @@ pub(super) async fn fetch_and_plan(
     let planned = async {
         let client = connection.read_client()?;
         let progress = super::progress::FetchProgress::new(connection.log.is_some());
-        let fetched = state::fetch(&client, &StateQuery::from_roster(roster), &progress).await;
+        let fetched = fetch_bound(&client, roster, &progress).await;
         progress.finish();
         let live = fetched?;
         let seconds = started.elapsed().as_secs_f64();
         super::progress::summary(err, &live, seconds, connection.real_pace);
-        let mut plan = plan_guarded(&client, roster, &live, err).await?;
+        let mut plan = plan_guarded(&client, roster, &live, now, err).await?;
         if let Some(options) = explain {
-            super::explain_drift::explain(&client, &mut plan, options, chrono::Utc::now()).await?;
+            super::explain_drift::explain(&client, &mut plan, options, now).await?;
             if let Some(explained) = &plan.drift_explanation {
                 let _ = writeln!(
                     err,
@@ -140,18 +144,42 @@ pub(super) async fn fetch_and_plan(
     planned
 }
 
-/// Builds the plan, then reads the secondary addresses of the users whose access it lowers
-/// (when `protect` names addresses) and evaluates the safety rules again with them, so that
-/// a user protected by any of its addresses is blocked (DESIGN.md §5). Says on `err` what
-/// that read cost.
+/// Fetches the live state for the roster, after checking its account binding against the
+/// account `users/me` names (nothing else is read when it does not hold), and counts the
+/// account's agent seats when its policy needs them and the fetch does not list them all
+/// (one request).
+pub(super) async fn fetch_bound(
+    client: &ReadClient,
+    roster: &Roster,
+    progress: &dyn state::Progress,
+) -> Result<LiveState, Error> {
+    let probe = state::probe(client, progress).await?;
+    let base_url = client.settings().base_url.as_str();
+    let names = AccountNames::new(probe.me.account.clone(), base_url);
+    let bound = SafetySettings::from_roster(roster, 0).account;
+    binding::check_binding(&bound, &names, base_url)?;
+    let mut live =
+        state::fetch_after(client, &StateQuery::from_roster(roster), progress, probe).await?;
+    if state::needs_seat_count(roster) {
+        live.agent_seats = Some(state::count_agent_seats(client).await?);
+    }
+    Ok(live)
+}
+
+/// Builds the plan as of `now`, then reads the secondary addresses of the users whose
+/// access it lowers (when `protect` names addresses) and evaluates the safety rules again
+/// with them, so that a user protected by any of its addresses is blocked (DESIGN.md §5).
+/// Says on `err` what that read cost.
 pub(super) async fn plan_guarded(
     client: &ReadClient,
     roster: &Roster,
     live: &LiveState,
+    now: DateTime<Utc>,
     err: &mut dyn std::io::Write,
 ) -> Result<Plan, Error> {
-    let mut plan = Planner::build(roster, live, &roster.digest);
-    let checked = guard::enforce(&mut plan, client, live.me.id, &live.users).await?;
+    let mut plan = Planner::build_at(roster, live, &roster.digest, now);
+    let checked =
+        guard::enforce(&mut plan, client, live.me.id, &live.users, live.agent_seats).await?;
     let addresses = checked.addresses;
     if !addresses.unread.is_empty() {
         plan.notes.push(unread_note(addresses.unread.len()));

@@ -23,6 +23,7 @@ fn settings_from(args: &FakeArgs) -> AccountSettings {
         multiple_organizations: args.multiple_organizations.map(|b| b == OnOff::On),
         search_lag_s: args.search_lag_s,
         time_zone: args.time_zone.clone(),
+        subdomain: args.subdomain.clone(),
         bulk_imports: args.bulk_imports.map(|b| b == OnOff::On),
         rate_limit: args.rate_limit,
         latency_ms: args.latency_ms,

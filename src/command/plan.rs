@@ -66,7 +66,11 @@ fn plan(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exi
     if loaded.has_errors() {
         return Err(Error::InvalidRoster(loaded.diagnostics));
     }
-    warn(&loaded.diagnostics, args, err)?;
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(roster::time_box::warnings(&loaded.roster, now));
+    roster::diagnostic::sort(&mut diagnostics);
+    warn(&diagnostics, args, err)?;
     let runtime = super::runtime()?;
     let explain = (args.explain_drift || loaded.roster.settings.explain_drift).then_some(
         super::explain_drift::ExplainDrift {
@@ -78,6 +82,7 @@ fn plan(args: &PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exi
         args.sandbox.as_deref(),
         &args.connection,
         &loaded.roster,
+        now,
         explain,
         err,
     ))?;

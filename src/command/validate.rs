@@ -13,7 +13,14 @@ pub(super) fn run(
     out: &mut dyn Write,
     _err: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let loaded = roster::load(&args.paths);
+    let mut loaded = roster::load(&args.paths);
+    // Entries expired long ago, by the clock (or `--now`): warnings, which fail nothing.
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let stale = roster::time_box::warnings(&loaded.roster, now);
+    if !stale.is_empty() {
+        loaded.diagnostics.extend(stale);
+        diagnostic::sort(&mut loaded.diagnostics);
+    }
     let written = match args.format {
         DiagnosticFormat::Human => {
             let color = super::use_color(args.color, std::io::stdout().is_terminal());

@@ -86,6 +86,10 @@ pub struct Knobs {
     /// The account's time zone, which new users get (recorded accounts differ: `America/New_York`,
     /// `Arizona`, `Osaka`).
     pub time_zone: String,
+    /// The account's subdomain (`acme` for `acme.zendesk.com`): the objects' `url` fields and
+    /// `Location` headers name `https://{subdomain}.zendesk.com`, as Zendesk's do, whatever
+    /// address the emulator listens on.
+    pub subdomain: String,
     /// Share of API requests answered with a 500 or 503.
     pub fault_5xx: f64,
     /// Share of API requests answered with a 429.
@@ -142,6 +146,7 @@ impl Knobs {
             multiple_organizations: true,
             search_lag_s: 0.0,
             time_zone: "America/New_York".to_owned(),
+            subdomain: DEFAULT_SUBDOMAIN.to_owned(),
             fault_5xx: 0.0,
             fault_429: 0.0,
             fault_drop: 0.0,
@@ -261,6 +266,7 @@ impl Knobs {
             multiple_organizations,
             search_lag_s,
             time_zone,
+            subdomain,
             fault_5xx,
             fault_429,
             fault_drop,
@@ -287,6 +293,7 @@ impl Knobs {
             multiple_organizations: Some(self.multiple_organizations),
             search_lag_s: Some(self.search_lag_s),
             time_zone: Some(self.time_zone.clone()),
+            subdomain: Some(self.subdomain.clone()),
             rate_limit: Some(self.rate_limit),
             user_update_rate_limit: Some(self.user_update_rate_limit),
             incremental_rate_limit: Some(self.incremental_rate_limit),
@@ -310,6 +317,10 @@ impl Knobs {
         }
     }
 }
+
+/// The subdomain of an account whose state names none: Zendesk's own example account
+/// (`https://example.zendesk.com`, as the recorded answers show it).
+pub const DEFAULT_SUBDOMAIN: &str = "example";
 
 /// Seconds the search index lags in a fresh account of any profile: the recordings show
 /// `users/search` reflecting changes within 1-2 s and `/search` within 16-19 s; Zendesk

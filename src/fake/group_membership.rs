@@ -40,7 +40,7 @@ impl Membership for GroupMembership {
     fn new(store: &Store, id: u64, user_id: u64, group_id: u64) -> Self {
         let now = store.now();
         Self {
-            url: store.url(&format!("{}/{id}", Self::COLLECTION)),
+            url: store.object_url(&format!("{}/{id}", Self::COLLECTION)),
             id,
             user_id,
             group_id,

@@ -93,8 +93,27 @@ impl AccountSettings {
                 rule: "a time zone name, such as `Europe/Berlin`",
             });
         }
+        if let Some(subdomain) = self.subdomain.as_ref().filter(|s| !is_subdomain(s)) {
+            return Err(InvalidKnob {
+                knob: name("subdomain"),
+                value: subdomain.clone(),
+                rule: "a subdomain: lower-case letters, digits and inner hyphens, such as `acme`",
+            });
+        }
         Ok(())
     }
+}
+
+/// Whether `text` is a Zendesk subdomain: 1 to 63 lower-case letters, digits and hyphens,
+/// neither first nor last a hyphen.
+#[must_use]
+pub fn is_subdomain(text: &str) -> bool {
+    (1..=63).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !text.starts_with('-')
+        && !text.ends_with('-')
 }
 
 #[cfg(test)]

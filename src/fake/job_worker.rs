@@ -55,7 +55,7 @@ impl JobWorker {
         }
         let now = Instant::now();
         let job = JobStatus {
-            url: format!("{}/api/v2/job_statuses/{job_id}.json", store.base_url()),
+            url: store.object_url(&format!("job_statuses/{job_id}")),
             id: job_id,
             job_type: request.job_type.to_owned(),
             total: request.items.len(),

@@ -15,7 +15,7 @@
 //! # Stable interface
 //! - `zroster fake [--port N] [--state FILE] [--save FILE] [--email E --token T]` plus the
 //!   knobs (`--profile team|growth|professional|enterprise`, `--user-tagging on|off`,
-//!   `--multiple-organizations on|off`, `--search-lag-s S`, `--time-zone Z`,
+//!   `--multiple-organizations on|off`, `--search-lag-s S`, `--time-zone Z`, `--subdomain S`,
 //!   `--bulk-imports on|off`, `--plan …`, `--latency-ms`, `--rate-limit`,
 //!   `--job-items-per-second` (0 pauses jobs), `--max-jobs`, `--job-ttl-s`, `--fault-5xx`,
 //!   `--fault-429`, `--fault-drop`, `--fault-item`, `--fault-job-failed`,
@@ -36,13 +36,17 @@
 //!   defaults, missing ids are assigned; a user's `email` becomes its primary identity,
 //!   `organization_id` / `default_group_id` become default memberships) and an optional
 //!   `account` object with the knobs ([`AccountSettings`]: `profile`, `user_tagging`,
-//!   `multiple_organizations`, `bulk_imports`, `search_lag_s`, `time_zone`, `plan`,
+//!   `multiple_organizations`, `bulk_imports`, `search_lag_s`, `time_zone`, `subdomain`
+//!   ([`DEFAULT_SUBDOMAIN`] when none: the objects' `url` fields and `Location` headers
+//!   name `https://{subdomain}.zendesk.com` as Zendesk's do, while pagination links name
+//!   the address the emulator listens on, as a proxy in front of Zendesk would), `plan`,
 //!   `rate_limit`, `user_update_rate_limit`, `incremental_rate_limit`, `rate_limit_window_s`
 //!   (60; tests that must not straddle a minute make it long), …). Flags override the file.
 //!   A state's agents without a group join the default group; its agents without a role get
 //!   the default role.
 //! - Knobs out of range (a fault share outside 0-1; a rate limit, rate-limit window or
-//!   `max_jobs` of 0; a negative or non-finite job speed or search lag; an empty time zone)
+//!   `max_jobs` of 0; a negative or non-finite job speed or search lag; an empty time zone;
+//!   a subdomain that is not lower-case letters, digits and inner hyphens)
 //!   are refused by one set of rules ([`check_knob`], [`AccountSettings::check`]): a flag
 //!   as a usage error (exit 2), a state file's `account` as an invalid state file (exit 1;
 //!   `PUT /__fake/state` answers 400 `InvalidState`), an in-process [`Config`] by
@@ -229,13 +233,13 @@ mod user_field;
 pub use api_error::ApiError;
 pub use choices::{CustomRoleNull, MatchKey, UndefinedUserField};
 pub use clock::Clock;
-pub use config::{Config, DEFAULT_SEARCH_LAG_S, Knobs, Plan};
+pub use config::{Config, DEFAULT_SEARCH_LAG_S, DEFAULT_SUBDOMAIN, Knobs, Plan};
 pub use custom_role::CustomRole;
 pub use error::Error;
 pub use group::Group;
 pub use group_membership::GroupMembership;
 pub use identity::Identity;
-pub use invalid_knob::{InvalidKnob, check_knob};
+pub use invalid_knob::{InvalidKnob, check_knob, is_subdomain};
 pub use job_status::JobStatus;
 pub use organization::Organization;
 pub use organization_membership::OrganizationMembership;

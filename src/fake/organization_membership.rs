@@ -42,7 +42,7 @@ impl Membership for OrganizationMembership {
     fn new(store: &Store, id: u64, user_id: u64, organization_id: u64) -> Self {
         let now = store.now();
         Self {
-            url: store.url(&format!("{}/{id}", Self::COLLECTION)),
+            url: store.object_url(&format!("{}/{id}", Self::COLLECTION)),
             id,
             user_id,
             organization_id,

@@ -31,6 +31,8 @@ pub struct AccountSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub subdomain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bulk_imports: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<u32>,

@@ -1,12 +1,14 @@
 //! The plan: what applying the roster would change, as data. `Planner::build` compares the
 //! roster with the live state (pure, no I/O); renderers read a [`Plan`], the executor
-//! applies one, and `--out` saves one as JSON (`"format_version": 1`).
+//! applies one, and `--out` saves one as JSON (`"format_version": 3`).
 
+pub mod binding;
 mod blocked;
 mod change;
 mod comparison;
 pub(crate) mod drift_explainer;
 mod drift_explanation;
+mod expiring;
 mod field;
 mod field_value;
 mod match_key;
@@ -14,6 +16,7 @@ mod named;
 pub(crate) mod normalize;
 mod phase;
 mod planner;
+pub(crate) mod policy;
 pub(crate) mod safety;
 mod source_ref;
 
@@ -31,6 +34,7 @@ pub use drift_explainer::DriftExplainer;
 pub use drift_explanation::{
     Attribution, AuditRef, ChangeAttribution, DriftExplanation, Origin, UserAttribution,
 };
+pub use expiring::{Ending, Expiring};
 pub use field::{CustomRoleField, FieldName, GroupField, OrganizationField, UserField};
 pub use field_value::FieldValue;
 pub use match_key::MatchKey;
@@ -38,13 +42,18 @@ pub use named::Named;
 pub(crate) use named::NamedIds;
 pub use phase::Phase;
 pub use planner::Planner;
+pub use policy::PolicySettings;
 pub use safety::{Facts, Limit, SafetySettings};
 pub use source_ref::{FileLine, SourceRef};
 
 /// The version of the plan's JSON form written by this zroster. Version 2 added the
-/// safety settings and the plan's own digest, which `zapply` needs to check a saved plan; it
-/// refuses plans of version 1.
-pub const FORMAT_VERSION: u32 = 2;
+/// safety settings and the plan's own digest, which `zapply` needs to check a saved plan.
+/// Version 3 added what `zapply` checks of the access guardrails: the account's subdomain
+/// as Zendesk named it (`subdomain`), the roster's account binding and policy (in
+/// `safety`), when the plan was made and until when its time boxes hold (`made_at`,
+/// `valid_until`). A zapply of version 2 would ignore them and apply a plan it cannot
+/// check, so the version changes; this zapply refuses plans of any other version.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Where the checked-in plan schema lives, relative to the repository root.
 pub const SCHEMA_PATH: &str = "schema/plan.schema.json";
@@ -59,11 +68,22 @@ pub fn schema_json() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "zroster plan")]
 pub struct Plan {
-    /// The version of this JSON form; `2`.
+    /// The version of this JSON form; `3`.
     #[schemars(extend("const" = FORMAT_VERSION))]
     pub format_version: u32,
     /// The account the plan was made for (its base URL).
     pub account: String,
+    /// The account's subdomain: the one Zendesk named in its answer to `users/me` (the
+    /// `url` of the user, `https://{subdomain}.zendesk.com/…`), else the base URL's; `null`
+    /// when neither named one. `zapply` refuses the plan on an account named otherwise.
+    pub subdomain: Option<String>,
+    /// When the plan was made (RFC 3339, UTC): the clock, or `--now`. Time-boxed entries
+    /// (`expires`, `temporary`) were judged at this moment.
+    pub made_at: String,
+    /// The first moment after `made_at` at which a time-boxed entry of the roster ends:
+    /// from then on the roster grants something else than the plan assumed, and `zapply`
+    /// refuses it. `null` when no time box ends after the plan.
+    pub valid_until: Option<String>,
     /// SHA-256 of the roster files the plan was made from.
     pub roster_digest: String,
     /// Who the plan was made as; never demoted, suspended or deleted by it.
@@ -72,7 +92,10 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// In-scope live users the roster does not list, when `prune: report`.
     pub drift: Vec<Drift>,
-    /// Reasons the plan as a whole is refused (safety limits, `min_admins`).
+    /// Roster entries whose access or temporary role ends within
+    /// `settings.expiry_warning_days` (7 unless set), soonest first.
+    pub expiring: Vec<Expiring>,
+    /// Reasons the plan as a whole is refused (safety limits, `min_admins`, the policy).
     pub refusals: Vec<Refusal>,
     /// References that resolve nowhere; a plan with errors cannot be applied.
     pub errors: Vec<PlanError>,
@@ -220,12 +243,19 @@ pub struct Drift {
 /// Why the plan as a whole is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Refusal {
-    /// The rule: `max_deletes`, `max_suspends`, `max_role_changes`, `min_admins`.
+    /// The rule: `max_deletes`, `max_suspends`, `max_role_changes`, `min_admins`, or one of
+    /// the policy's (`policy.admin_emails`, `policy.max_agents`, …).
     pub rule: String,
     /// What is wrong and by how much.
     pub message: String,
-    /// Whether `--allow-mass-changes` overrides it (`min_admins` cannot be overridden).
+    /// Whether `--allow-mass-changes` overrides it (`min_admins` and the policy cannot be
+    /// overridden).
     pub overridable: bool,
+    /// The roster line it concerns (`file:line:column`): the offending user's entry or the
+    /// setting; none for a rule of the whole plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub source: Option<SourceRef>,
 }
 
 /// A problem that keeps the plan from being applied.

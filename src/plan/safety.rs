@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Action, Blocked, Change, FieldName, FieldValue, Kind, Plan, Refusal, UserField};
+use super::{
+    Action, Blocked, Change, FieldName, FieldValue, Kind, Plan, PolicySettings, Refusal, UserField,
+};
 use crate::roster::model::Threshold;
 use crate::roster::pattern::PatternSet;
 use crate::roster::{Role, Roster};
@@ -41,6 +43,13 @@ pub struct SafetySettings {
     pub max_role_changes: Option<Limit>,
     /// In-scope live users when planning: the base of percentage limits.
     pub in_scope: usize,
+    /// `settings.account`: the subdomains of the accounts the roster is bound to (lower
+    /// case); empty when it is bound to none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account: Vec<String>,
+    /// `settings.policy`.
+    #[serde(default, skip_serializing_if = "PolicySettings::is_unset")]
+    pub policy: PolicySettings,
 }
 
 /// A `max_*` limit: a number of users or a percentage of the in-scope users.
@@ -84,6 +93,13 @@ impl SafetySettings {
             max_suspends: limit(&safety.max_suspends),
             max_role_changes: limit(&safety.max_role_changes),
             in_scope,
+            account: roster
+                .settings
+                .account
+                .iter()
+                .map(|a| a.value.clone())
+                .collect(),
+            policy: PolicySettings::from_roster(&roster.settings.policy),
         }
     }
 
@@ -111,6 +127,10 @@ pub struct Facts<'a> {
     pub users: &'a BTreeMap<u64, Box<LiveUser>>,
     /// Secondary addresses of users whose access a change lowers, where they were read.
     pub addresses: &'a HashMap<u64, Vec<String>>,
+    /// The account's agents and admins (agent seats, suspended ones included), when
+    /// counted apart from `users`; `None` when `users` holds every agent (or no rule needs
+    /// them: `policy.max_agents` alone does).
+    pub agent_seats: Option<u64>,
 }
 
 impl Plan {
@@ -121,7 +141,11 @@ impl Plan {
         let protect = PatternSet::new(self.safety.protect.iter().map(String::as_str));
         let before: Vec<bool> = self.changes.iter().map(|c| c.blocked.is_some()).collect();
         block(&mut self.changes, &protect, facts);
+        let previous = std::mem::take(&mut self.refusals);
         self.refusals = refusals(&self.safety, facts.users, &self.changes);
+        let totals = super::policy::totals_now(facts.users, facts.agent_seats);
+        let policy = self.judge_policy(facts.users, totals, &previous);
+        self.refusals.extend(policy);
         self.summary.blocked = self.changes.iter().filter(|c| c.blocked.is_some()).count();
         self.changes
             .iter()
@@ -283,6 +307,7 @@ pub(crate) fn refusals(
     let admins_after = admins_after(users, &applied);
     if admins_after < settings.min_admins as usize {
         refusals.push(Refusal {
+            source: None,
             rule: "min_admins".into(),
             message: format!(
                 "the plan leaves {admins_after} active admin{} and `min_admins` is {}",
@@ -317,6 +342,7 @@ fn threshold(
         ),
     };
     (planned > allowed).then(|| Refusal {
+        source: None,
         rule: rule.to_owned(),
         message: format!(
             "the plan {verb} {planned} user{}; `{rule}` allows {allowed}{written}, {} over",

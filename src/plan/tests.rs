@@ -12,6 +12,7 @@ use crate::state::{FetchCost, LiveMembership, LiveState, LiveUser};
 use crate::zendesk::{AuthenticatedUser, wire};
 
 mod cases;
+mod time_boxes;
 
 /// The admin the plan is made as: id 1, `admin@acme.com`.
 fn admin() -> Value {
@@ -50,11 +51,20 @@ pub(crate) fn source(file: &str, line: u32, column: u32) -> super::SourceRef {
 pub(crate) fn plan_with(roster: &str, state: &LiveState) -> Plan {
     let loaded = load_texts(&[("roster.yaml", roster)]);
     assert!(!loaded.has_errors(), "{roster}\n{:#?}", loaded.diagnostics);
-    Planner::build(&loaded.roster, state, "sha256:test")
+    Planner::build_at(&loaded.roster, state, "sha256:test", now())
 }
 
 /// The account the unit tests' plans name.
 const ACCOUNT: &str = "https://acme.zendesk.com";
+
+/// The moment the unit tests' plans are made at, as the emulator's clock of [`state`] and
+/// the end-to-end scenarios (`zplan --now`) have it.
+pub(crate) const NOW: &str = "2026-11-01T12:00:00Z";
+
+/// [`NOW`] as a time.
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    NOW.parse().unwrap()
+}
 
 /// Live state of the account a state file describes, as zplan's fetch would read it from
 /// the emulator: `json` is a state file (`users`, `groups`, …, `user_fields` definitions
@@ -73,10 +83,14 @@ fn state(json: &Value) -> LiveState {
         json["users"] = Value::Array(users);
     }
     let seed: StateFile = serde_json::from_value(json).unwrap();
-    let knobs = Knobs::resolve(seed.account.as_ref(), &AccountSettings::default());
+    let mut knobs = Knobs::resolve(seed.account.as_ref(), &AccountSettings::default());
+    // The account the plans name, unless the state names its own.
+    if seed.account.as_ref().is_none_or(|a| a.subdomain.is_none()) {
+        "acme".clone_into(&mut knobs.subdomain);
+    }
     // Times the state leaves out are the clock's: a fixed moment, so that plans stay put.
     let clock = std::sync::Arc::new(crate::fake::Clock::default());
-    clock.set("2026-11-01T12:00:00Z".parse().unwrap());
+    clock.set(now());
     let store = Store::from_state_file(ACCOUNT, seed, ADMIN_EMAIL, &knobs, clock).unwrap();
     let account = Emulated {
         store: &store,
@@ -118,6 +132,7 @@ fn state(json: &Value) -> LiveState {
             name: me.name.unwrap_or_default(),
             email: me.email,
             role: me.role.unwrap(),
+            account: me.url.as_deref().and_then(crate::zendesk::subdomain_of),
         },
         users: users
             .into_iter()
@@ -143,6 +158,7 @@ fn state(json: &Value) -> LiveState {
                 .collect(),
         ),
         rules,
+        agent_seats: None,
         cost: FetchCost {
             stats: crate::zendesk::RequestStats::default(),
             email_lookup: None,
@@ -208,7 +224,7 @@ impl Emulated<'_> {
 fn plan(roster: &str, live: &Value) -> Plan {
     let loaded = load_texts(&[("roster.yaml", roster)]);
     assert!(!loaded.has_errors(), "{:#?}", loaded.diagnostics);
-    Planner::build(&loaded.roster, &state(live), "sha256:test")
+    Planner::build_at(&loaded.roster, &state(live), "sha256:test", now())
 }
 
 /// The plan in a compact, stable form.
@@ -224,7 +240,30 @@ fn brief_with_notes(plan: &Plan) -> String {
 fn brief_of(plan: &Plan, notes: bool) -> String {
     let mut out = String::new();
     for refusal in &plan.refusals {
-        writeln!(out, "REFUSED {}: {}", refusal.rule, refusal.message).unwrap();
+        match &refusal.source {
+            Some(source) => writeln!(
+                out,
+                "REFUSED {} at {source}: {}",
+                refusal.rule, refusal.message
+            ),
+            None => writeln!(out, "REFUSED {}: {}", refusal.rule, refusal.message),
+        }
+        .unwrap();
+    }
+    for entry in &plan.expiring {
+        writeln!(
+            out,
+            "EXPIRING {} ({}): {} ends at {}, then {}",
+            entry.key,
+            entry.source,
+            entry
+                .role
+                .as_deref()
+                .map_or_else(|| "access".to_owned(), |r| format!("temporary role {r}")),
+            entry.at,
+            entry.then
+        )
+        .unwrap();
     }
     for error in &plan.errors {
         writeln!(out, "ERROR {}: {}", error.source, error.message).unwrap();
@@ -296,7 +335,7 @@ fn janes_account() -> Value {
 }
 
 /// How many scenarios `tests/fixtures/scenarios/` holds.
-const SCENARIOS: usize = 43;
+const SCENARIOS: usize = 50;
 
 /// The account profiles of the emulator, by the name a state's `account.profile` gives.
 const PROFILES: [&str; 4] = ["team", "growth", "professional", "enterprise"];
@@ -334,7 +373,7 @@ fn every_scenario_renders_in_every_format() {
     for (name, roster, live) in scenarios() {
         let loaded = load_texts(&[("roster.yaml", roster.as_str())]);
         assert!(!loaded.has_errors(), "{name}: {:#?}", loaded.diagnostics);
-        let plan = Planner::build(&loaded.roster, &state(&live), "sha256:test");
+        let plan = Planner::build_at(&loaded.roster, &state(&live), "sha256:test", now());
         for (format, suffix) in [
             (Format::Human, "human"),
             (Format::Markdown, "markdown"),

@@ -108,11 +108,11 @@ impl Human<'_> {
             } else {
                 "`--allow-mass-changes` cannot override this"
             };
-            writeln!(
-                self.out,
-                " by `{}`: {} ({overridable})",
-                refusal.rule, refusal.message
-            )?;
+            write!(self.out, " by `{}`: ", refusal.rule)?;
+            if let Some(source) = &refusal.source {
+                write!(self.out, "{}: ", source.file_line())?;
+            }
+            writeln!(self.out, "{} ({overridable})", refusal.message)?;
             gap = true;
         }
         for error in &plan.errors {
@@ -194,6 +194,19 @@ impl Human<'_> {
                     writeln!(self.out, "      escalation: {escalation}")?;
                 }
                 self.attributions(&drift::lines(plan, i))?;
+            }
+        }
+
+        if !plan.expiring.is_empty() {
+            self.heading(&mut gap, "Expiring soon")?;
+            for entry in &plan.expiring {
+                write!(self.out, "  * user: {}", entry.label)?;
+                if entry.key.kind() == "external_id" {
+                    write!(self.out, " [{}]", entry.key)?;
+                }
+                write!(self.out, " ({})", entry.source.file_line())?;
+                let sentence = super::expiring::sentence(entry, &plan.made_at);
+                writeln!(self.out, ": {}", sentence.replace('`', ""))?;
             }
         }
 

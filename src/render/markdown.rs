@@ -15,7 +15,7 @@ use super::{
     NO_CHANGES, RenderOptions, Renderer, api_cost, by_action, count, drift as drift_lines,
     is_membership, is_multiline, is_quiet, kind_name, plural, section_title, shown_key, verb,
 };
-use crate::plan::{Action, Change, Drift, FieldChange, Plan, PlanError, Refusal};
+use crate::plan::{Action, Change, Drift, Expiring, FieldChange, Plan, PlanError, Refusal};
 
 mod budget;
 
@@ -70,6 +70,8 @@ enum Entry<'p> {
     },
     /// A user the roster does not list, as a table row.
     Drift(&'p Drift),
+    /// An entry whose access or temporary role ends soon, with the plan's moment.
+    Expiring(&'p Expiring, &'p str),
 }
 
 /// Renders markdown; every piece of text from the plan goes through [`Markdown::plain`],
@@ -164,6 +166,10 @@ impl Markdown<'_> {
             Entry::Refusal(refusal) => {
                 out.push_str("> - **Refused** by ");
                 self.code(&refusal.rule, out);
+                if let Some(source) = &refusal.source {
+                    out.push_str(" at ");
+                    self.code(&source.file_line().to_string(), out);
+                }
                 out.push_str(": ");
                 self.message(&refusal.message, out);
                 out.push_str(if refusal.overridable {
@@ -190,6 +196,19 @@ impl Markdown<'_> {
                 change,
                 with_action,
             } => self.change(change, with_action, out),
+            Entry::Expiring(entry, made_at) => {
+                out.push_str("- **user** ");
+                self.plain(&entry.label, out);
+                if entry.key.kind() == "external_id" {
+                    out.push_str(" · ");
+                    self.code(&entry.key.to_string(), out);
+                }
+                out.push_str(" · ");
+                self.code(&entry.source.file_line().to_string(), out);
+                out.push_str(": ");
+                self.message(&super::expiring::sentence(entry, made_at), out);
+                out.push('\n');
+            }
             Entry::Drift(drift) => {
                 out.push_str("| ");
                 let user = &drift.user;
@@ -473,6 +492,21 @@ fn sections(plan: &Plan, heading: String) -> Vec<Section<'_>> {
     blocked.weight = PRIORITY_WEIGHT;
     sections.push(blocked);
 
+    let mut expiring = Section::new(
+        format!(
+            "### Expiring soon ({})\n\nTime-boxed access of the roster that ends shortly \
+             (`expires`, `temporary`); the first plan after it makes the change.\n\n",
+            count(plan.expiring.len())
+        ),
+        plan.expiring
+            .iter()
+            .map(|entry| Entry::Expiring(entry, &plan.made_at))
+            .collect(),
+        "\n",
+    );
+    expiring.weight = PRIORITY_WEIGHT;
+    sections.push(expiring);
+
     let reverting: Vec<Entry> = plan
         .changes
         .iter()
@@ -547,6 +581,7 @@ fn summary_table(plan: &Plan) -> String {
         (s.delete, "To delete"),
         (s.blocked, "Blocked"),
         (plan.drift.len(), "Not in the roster"),
+        (plan.expiring.len(), "Expiring soon"),
         (plan.errors.len(), "Errors"),
     ] {
         if n > 0 {

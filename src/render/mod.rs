@@ -3,6 +3,7 @@
 //! `&mut dyn Write`, so tests render into a buffer. Renderers only read the plan.
 
 mod drift;
+mod expiring;
 mod human;
 mod json;
 mod markdown;
@@ -60,12 +61,14 @@ pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Renderer> {
 /// What the human and markdown renderers say when there is nothing to show.
 const NO_CHANGES: &str = "No changes. Zendesk matches the roster.";
 
-/// Whether the plan has nothing at all to show: no change, refusal, error or drift.
+/// Whether the plan has nothing at all to show: no change, refusal, error, drift or entry
+/// expiring soon.
 fn is_quiet(plan: &Plan) -> bool {
     plan.changes.is_empty()
         && plan.refusals.is_empty()
         && plan.errors.is_empty()
         && plan.drift.is_empty()
+        && plan.expiring.is_empty()
 }
 
 /// The changes, by action in the order the phases take them ([`Phase::action_order`]:
@@ -195,6 +198,7 @@ fn summary_sentence(plan: &Plan) -> String {
         (s.delete, "to delete"),
         (s.blocked, "blocked"),
         (plan.drift.len(), "not in the roster"),
+        (plan.expiring.len(), "expiring soon"),
     ] {
         if n > 0 {
             counts.push(format!("{} {what}", count(n)));

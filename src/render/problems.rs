@@ -13,7 +13,7 @@ use crate::roster::diagnostic::{escape_data, escape_property};
 /// One refusal, error or blocked change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem<'p> {
-    /// The roster line it concerns; none for a refusal, which concerns the whole plan.
+    /// The roster line it concerns; none for a refusal of the whole plan (a safety limit).
     pub source: Option<&'p SourceRef>,
     /// What it is.
     pub kind: ProblemKind,
@@ -60,7 +60,7 @@ pub enum ProblemFormat {
 #[must_use]
 pub fn problems(plan: &Plan) -> Vec<Problem<'_>> {
     let refusals = plan.refusals.iter().map(|refusal| Problem {
-        source: None,
+        source: refusal.source.as_ref(),
         kind: ProblemKind::Refused,
         message: format!("refused by `{}`: {}", refusal.rule, refusal.message),
     });

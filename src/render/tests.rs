@@ -238,6 +238,7 @@ fn masking_hides_every_local_part_in_both_formats() {
         rule: "max_suspends".into(),
         message: "made up to show `eve@acme.com` masked".into(),
         overridable: true,
+        source: None,
     });
     let options = RenderOptions {
         color: false,
@@ -365,6 +366,10 @@ fn big_plan(n: usize) -> Plan {
     Plan {
         format_version: crate::plan::FORMAT_VERSION,
         account: "https://acme.zendesk.com".into(),
+        subdomain: Some("acme".into()),
+        made_at: "2026-11-01T12:00:00Z".into(),
+        valid_until: None,
+        expiring: Vec::new(),
         roster_digest: "sha256:test".into(),
         authenticated_user: None,
         summary: Summary {
@@ -386,6 +391,7 @@ fn big_plan(n: usize) -> Plan {
             rule: "max_deletes".into(),
             message: "the plan deletes 14,285 users; `max_deletes` allows 10, 14,275 over".into(),
             overridable: true,
+            source: None,
         }],
         errors,
         touched: Vec::new(),

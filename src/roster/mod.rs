@@ -8,8 +8,10 @@ pub mod diagnostic;
 pub mod model;
 pub mod node;
 pub mod pattern;
+pub mod policy;
 pub mod schema;
 pub mod source;
+pub mod time_box;
 pub mod validate;
 
 mod build;

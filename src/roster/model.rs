@@ -12,9 +12,12 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Serialize, Serializer};
 
 use super::node::Pos;
+pub use super::policy::Policy;
 use super::schema::{
-    Configuration, Count, Email, Locale, Name, Pattern, Percentage, Tag, Text, UserFieldValue,
+    Configuration, Count, Email, Locale, Name, Pattern, Percentage, Subdomains, Tag, Text,
+    TimeMoment, UserFieldValue,
 };
+pub use super::time_box::{Moment, OnExpiry, Temporary};
 
 /// Index of a file in [`Roster::files`](super::Roster::files).
 pub type FileId = u32;
@@ -208,6 +211,28 @@ pub struct Settings {
     /// Limits that refuse a plan which changes too much at once.
     #[serde(default)]
     pub safety: Safety,
+    /// The Zendesk account this roster is for, by subdomain (`acme` for
+    /// `acme.zendesk.com`), or a list of them. `zplan` and `zapply` refuse to read or write
+    /// any other account, naming both.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Subdomains")]
+    pub account: Vec<Located<String>>,
+    /// Rules on who may hold privileged access; a plan that breaks one is refused.
+    #[serde(default)]
+    pub policy: Policy,
+    /// What happens to a user whose entry has expired (`expires` has passed).
+    #[serde(default)]
+    pub on_expiry: OnExpiry,
+    /// Days before an entry's `expires` or temporary role ends that the plan lists it under
+    /// "Expiring soon". When left out, 7.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Count")]
+    pub expiry_warning_days: Option<Located<u32>>,
+    /// Days after an entry expired (or its temporary role ended) that `zroster validate`
+    /// warns it can be removed. When left out, 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Count")]
+    pub remove_expired_after_days: Option<Located<u32>>,
     /// Whether `zplan` reads the account's audit log (Zendesk Enterprise) to say who made
     /// the drift it reverts, when and through what, as `zplan --explain-drift` does.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -490,6 +515,16 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Name")]
     pub external_id: Option<Located<String>>,
+    /// When the entry stops granting anything: a date (the end of that day, UTC) or an
+    /// RFC 3339 time. Afterwards the user follows `settings.on_expiry`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "TimeMoment")]
+    pub expires: Option<Box<Located<Moment>>>,
+    /// A role held until a moment (`{role: admin, until: 2026-12-05}`, optionally with a
+    /// `custom_role`); afterwards the entry's own `role` and `custom_role` apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Temporary")]
+    pub temporary: Option<Box<Located<Temporary>>>,
     /// The managed attributes.
     #[serde(flatten)]
     pub profile: Profile,

@@ -112,6 +112,13 @@ impl PatternSet {
         None
     }
 
+    /// Whether any pattern matches a user with this email and external id (no allocation).
+    #[must_use]
+    pub fn is_match(&self, email: Option<&str>, external_id: Option<&str>) -> bool {
+        email.is_some_and(|email| self.emails.is_match(email))
+            || external_id.is_some_and(|id| self.external_ids.is_match(id))
+    }
+
     /// Whether no pattern was given.
     #[must_use]
     pub fn is_empty(&self) -> bool {

@@ -157,6 +157,38 @@ value_schema!(
 );
 
 value_schema!(
+    /// A moment of a time box (`expires`, `temporary.until`), as [`super::time_box::Moment`]
+    /// reads it.
+    TimeMoment,
+    "Moment",
+    json_schema!({
+        "description": "A date `YYYY-MM-DD`, meaning the end of that day in UTC, or an RFC 3339 time `YYYY-MM-DDThh:mm:ssZ` (or with an offset such as `+01:00`).",
+        "type": "string",
+        "pattern": super::time_box::moment_pattern()
+    })
+);
+
+value_schema!(
+    /// `settings.account`: a subdomain, or a list of them.
+    Subdomains,
+    "Subdomains",
+    {
+        let subdomain = serde_json::json!({
+            "type": "string",
+            "pattern": SUBDOMAIN_PATTERN
+        });
+        json_schema!({
+            "description": "A Zendesk subdomain (`acme` for `acme.zendesk.com`): letters, digits and inner hyphens, at most 63; or a list of them.",
+            "anyOf": [subdomain.clone(), { "type": "array", "items": subdomain, "minItems": 1 }]
+        })
+    }
+);
+
+/// A subdomain: 1 to 63 letters, digits and hyphens, neither first nor last a hyphen (what
+/// [`crate::zendesk::is_subdomain`] holds).
+pub(crate) const SUBDOMAIN_PATTERN: &str = "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$";
+
+value_schema!(
     /// A number of users.
     Count,
     "Count",

@@ -253,6 +253,60 @@ const RULES: &[(&str, &str, &str, &str)] = &[
         "users:\n  - email: jane@acme.com\n    phone: .inf\n",
         "users:\n  - email: jane@acme.com\n    phone: \".inf\"\n",
     ),
+    (
+        "expires_not_a_date",
+        "invalid-date",
+        "users:\n  - email: jane@acme.com\n    expires: 2026-02-30\n",
+        "users:\n  - email: jane@acme.com\n    expires: 2026-02-28\n",
+    ),
+    (
+        "expires_time_without_zone",
+        "invalid-date",
+        "users:\n  - email: jane@acme.com\n    expires: 2026-12-05T17:00:00\n",
+        "users:\n  - email: jane@acme.com\n    expires: 2026-12-05T17:00:00+01:00\n",
+    ),
+    (
+        "expires_in_defaults",
+        "invalid-default",
+        "defaults:\n  expires: 2026-12-31\nusers:\n  - email: jane@acme.com\n",
+        "users:\n  - email: jane@acme.com\n    expires: 2026-12-31\n",
+    ),
+    (
+        "on_expiry_unknown",
+        "invalid-value",
+        "settings:\n  on_expiry: remove\n",
+        "settings:\n  on_expiry: delete\n",
+    ),
+    (
+        "account_not_a_subdomain",
+        "invalid-subdomain",
+        "settings:\n  account: acme.zendesk.com\n",
+        "settings:\n  account: acme\n",
+    ),
+    (
+        "policy_pattern_unmatchable",
+        "unmatchable-pattern",
+        "settings:\n  policy:\n    admin_emails: [acme.com]\n",
+        "settings:\n  policy:\n    admin_emails: [\"*@acme.com\"]\n",
+    ),
+    (
+        "temporary_without_until",
+        "missing-key",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    temporary: { role: admin }\n",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    temporary: { role: admin, until: 2026-12-05 }\n",
+    ),
+    (
+        "temporary_needs_role",
+        "temporary-needs-role",
+        "users:\n  - email: jane@acme.com\n    temporary: { role: admin, until: 2026-12-05 }\n",
+        "defaults:\n  role: agent\nusers:\n  - email: jane@acme.com\n    temporary: { role: admin, until: 2026-12-05 }\n",
+    ),
+    (
+        "temporary_custom_role_on_admin",
+        "temporary-custom-role-needs-agent",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    temporary: { role: admin, custom_role: Tier 2, until: 2026-12-05 }\n",
+        "users:\n  - email: jane@acme.com\n    role: agent\n    temporary: { role: agent, custom_role: Tier 2, until: 2026-12-05 }\n",
+    ),
 ];
 
 fn render(texts: &[(&str, &str)]) -> (String, Vec<&'static str>) {

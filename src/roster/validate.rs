@@ -22,6 +22,7 @@ pub fn check(roster: &Roster) -> Vec<Diagnostic> {
     checker.names();
     checker.users();
     checker.patterns();
+    checker.diagnostics.extend(super::time_box::check(roster));
     checker.diagnostics
 }
 
@@ -408,9 +409,15 @@ impl<'a> Checker<'a> {
         let Some(source) = roster.settings_source else {
             return;
         };
+        let policy = &roster.settings.policy;
+        let listed = |list: &'a Option<Located<Vec<Located<String>>>>| {
+            list.as_ref().map_or(&[][..], |l| l.value.as_slice())
+        };
         for (key, patterns) in [
-            ("ignore", &roster.settings.ignore),
-            ("protect", &roster.settings.protect),
+            ("ignore", roster.settings.ignore.as_slice()),
+            ("protect", roster.settings.protect.as_slice()),
+            ("policy.agent_emails", listed(&policy.agent_emails)),
+            ("policy.admin_emails", listed(&policy.admin_emails)),
         ] {
             for pattern in patterns {
                 if let Some(reason) = why_unmatchable(&pattern.value) {

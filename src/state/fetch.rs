@@ -39,6 +39,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::Probe;
 use super::email_search::{self, Canaries};
 use super::secondary::{self, SecondaryCheck};
 use super::{
@@ -80,15 +81,15 @@ impl Progress for NoProgress {
     fn on_stage(&self, _stage: Stage, _items: usize) {}
 }
 
-/// Fetches the live state the roster needs; see the module documentation for the steps.
-pub async fn fetch(
+/// Steps 2 to 6 of the fetch (see the module documentation), after step 1
+/// ([`super::probe`], which [`super::fetch`] makes first).
+pub async fn fetch_after(
     client: &ReadClient,
     query: &StateQuery,
     progress: &dyn Progress,
+    probe: Probe,
 ) -> Result<LiveState, ZendeskError> {
-    let before = client.stats();
-    progress.on_stage(Stage::Me, 0);
-    let me = client.me().await?;
+    let Probe { me, before } = probe;
     let users_and_lookup = fetch_users(client, query, progress);
     let account = fetch_account(client, query.organization_memberships, progress);
     let (
@@ -134,6 +135,7 @@ pub async fn fetch(
         group_memberships_total,
         organization_memberships_total,
         rules,
+        agent_seats: None,
         cost: FetchCost {
             stats: client.stats().since(&before),
             email_lookup,

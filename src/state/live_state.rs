@@ -53,6 +53,11 @@ pub struct LiveState {
     pub organization_memberships_total: Option<u64>,
     /// What the account allows (settings, user fields, default group).
     pub rules: AccountRules,
+    /// The account's agents and admins (agent seats, suspended ones included) when counted
+    /// apart ([`crate::state::count_agent_seats`], for `policy.max_agents` when the fetch
+    /// does not list every agent); `None` when `users` holds every agent, or nothing needs
+    /// the number.
+    pub agent_seats: Option<u64>,
     /// What the fetch cost.
     pub cost: FetchCost,
 }

@@ -12,7 +12,9 @@ mod fetch;
 mod live;
 mod live_state;
 mod membership_reads;
+mod probe;
 mod recent_users;
+mod seats;
 mod secondary;
 mod state_query;
 
@@ -20,10 +22,12 @@ pub use account_rules::{AccountRules, FieldLookup, LiveUserField, UserFieldKind}
 pub use addresses::{ADDRESS_READS_AT_MOST, Addresses, read_addresses};
 pub use email_lookup::{EmailLookup, EmailStrategy};
 pub use email_search::{SEARCH_BATCH_EMAILS, SEARCH_QUERY_BYTES_AT_MOST};
-pub use fetch::{KeyHolders, NoProgress, Progress, Stage, fetch, find_key_holders};
+pub use fetch::{KeyHolders, NoProgress, Progress, Stage, fetch_after, find_key_holders};
 pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};
 pub use live_state::{FetchCost, LiveState};
 pub use membership_reads::{MembershipRead, MembershipReads};
+pub use probe::{Probe, fetch, probe};
 pub use recent_users::{RECENT_PAGES_AT_MOST, RecentUsers};
+pub use seats::{count_agent_seats, needs_seat_count};
 pub use secondary::{SECONDARY_SEARCHES_AT_MOST, SecondaryCheck};
 pub use state_query::StateQuery;

@@ -38,6 +38,7 @@
 //! `page_trail` and `scrubber`.
 //! - `ZROSTER_TEST_NO_DELAY=1` turns every retry and pacing sleep off (tests).
 
+mod account;
 mod answer;
 mod audit_logs;
 mod backoff;
@@ -62,6 +63,7 @@ mod transport;
 pub mod wire;
 mod write_client;
 
+pub use account::{AccountNames, is_subdomain, subdomain_of};
 pub use backoff::Backoff;
 pub use bulk_outcome::{BulkOutcome, ItemOutcome};
 pub use connection_settings::{Auth, ConnectionSettings, parse_base_url};

@@ -27,6 +27,9 @@ pub struct AuthenticatedUser {
     pub email: Option<String>,
     /// `agent` or `admin`.
     pub role: Role,
+    /// The account's subdomain as Zendesk names it: the host of the user's `url`
+    /// (`https://{subdomain}.zendesk.com/…`); `None` when the answer names none.
+    pub account: Option<String>,
 }
 
 /// A client that can only read. Cheap to clone; clones share pacing and counters.
@@ -72,7 +75,17 @@ impl ReadClient {
     /// Number of users in the account (all roles, deleted ones excluded), from the `count` of
     /// an offset page of one user: one request.
     pub async fn count_users(&self) -> Result<u64, ZendeskError> {
-        let url = self.transport.url("users", &[("per_page", "1")]);
+        self.count_users_by_roles(&[]).await
+    }
+
+    /// Number of users with any of `roles` (every user when empty), deleted ones excluded,
+    /// suspended ones included, from the `count` of an offset page of one user
+    /// (`users?role[]=agent&role[]=admin&per_page=1`): one request.
+    pub async fn count_users_by_roles(&self, roles: &[Role]) -> Result<u64, ZendeskError> {
+        let mut query: Vec<(&str, &str)> =
+            roles.iter().map(|role| ("role[]", role.as_str())).collect();
+        query.push(("per_page", "1"));
+        let url = self.transport.url("users", &query);
         let endpoint = self.transport.endpoint(&Method::GET, &url);
         let answer = self
             .transport
@@ -118,6 +131,7 @@ impl ReadClient {
             name,
             email: me.email,
             role,
+            account: me.url.as_deref().and_then(super::subdomain_of),
         })
     }
 

@@ -11,6 +11,7 @@ mod explain_drift;
 mod export;
 mod fake;
 mod file_modes;
+mod guard;
 mod hostile;
 mod interrupt;
 mod journal;

@@ -128,7 +128,7 @@ fn out_writes_a_plan_that_validates_against_the_plan_schema() {
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(plan["format_version"], 2);
+    assert_eq!(plan["format_version"], 3);
     assert!(plan["plan_digest"].as_str().unwrap().starts_with("sha256:"));
     assert_eq!(plan["touched"][0]["id"], 11);
     assert!(

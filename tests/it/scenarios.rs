@@ -25,10 +25,18 @@ const NOT_APPLICABLE: &[(&str, &[&str], i32)] = &[
     ("min_admins", &PROFILES, 3),
     // No account of a profile has user tagging on: no user can be selected by tag.
     ("manage_tags_without_user_tagging", &PROFILES, 1),
+    // The policy holds even with `--allow-mass-changes`.
+    ("policy_addresses", &PROFILES, 3),
+    ("policy_roster_rules", &PROFILES, 3),
+    ("policy_seat_budget", &PROFILES, 3),
 ];
 
+/// The moment the scenarios are planned and applied at (`--now`), as the planner's tests
+/// plan them: their time-boxed entries are dated around it.
+const NOW: &str = "2026-11-01T12:00:00Z";
+
 /// How many scenarios `tests/fixtures/scenarios/` holds.
-const SCENARIOS: usize = 43;
+const SCENARIOS: usize = 50;
 
 /// Scenarios run side by side, each against its own emulator. Most of a run is waiting on
 /// the binaries' processes, so more threads than cores pay: on 2 cores (and a busy
@@ -109,10 +117,13 @@ fn apply_then_plan(name: &str, profile: &str, state: &Value) -> Result<(), Strin
         knobs.job_items_per_second = 100_000.0;
         knobs.rate_limit = 1_000_000;
     });
-    let (output, stdout) =
-        run(sandbox
-            .zapply()
-            .args(["--auto-approve", "--allow-mass-changes", roster]));
+    let (output, stdout) = run(sandbox.zapply().args([
+        "--auto-approve",
+        "--allow-mass-changes",
+        "--now",
+        NOW,
+        roster,
+    ]));
     let stderr = String::from_utf8_lossy(&output.stderr);
     let expected = NOT_APPLICABLE
         .iter()
@@ -135,7 +146,9 @@ fn apply_then_plan(name: &str, profile: &str, state: &Value) -> Result<(), Strin
         };
     }
     let applied = stdout;
-    let (output, stdout) = run(sandbox.zplan().args(["--format", "json", roster]));
+    let (output, stdout) = run(sandbox
+        .zplan()
+        .args(["--format", "json", "--now", NOW, roster]));
     let Ok(parsed) = serde_json::from_str::<zroster::plan::Plan>(&stdout) else {
         return Err(format!(
             "zplan after the apply printed no plan:\n{stdout}\n{}",

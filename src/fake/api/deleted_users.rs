@@ -34,7 +34,7 @@ struct DeletedUser<'a> {
 fn deleted<'a>(store: &Store, user: &'a User) -> DeletedUser<'a> {
     DeletedUser {
         id: user.id,
-        url: store.url(&format!("deleted_users/{}", user.id)),
+        url: store.object_url(&format!("deleted_users/{}", user.id)),
         name: &user.name,
         email: user.email.as_deref(),
         created_at: &user.created_at,

@@ -76,7 +76,7 @@ pub(super) fn write(
             let id = store.create_group(root(body, "group")?)?;
             Ok(Reply::created(
                 json!({"group": to_json(store.group(id)?)}),
-                store.url(&format!("groups/{id}")),
+                store.object_url(&format!("groups/{id}")),
             ))
         }
         ("PUT", ["groups", id]) => {
@@ -86,7 +86,7 @@ pub(super) fn write(
             Ok(Reply {
                 status: 200,
                 body: Some(ReplyBody::Json(json!({"group": to_json(store.group(id)?)}))),
-                location: Some(store.url(&format!("groups/{id}"))),
+                location: Some(store.object_url(&format!("groups/{id}"))),
             })
         }
         ("DELETE", ["groups", id]) => {

@@ -47,7 +47,7 @@ pub(super) fn write(
             let identity = to_json(store.identity(uid, id)?);
             Ok(Reply::created(
                 json!({"identity": identity}),
-                store.url(&format!("users/{uid}/identities/{id}")),
+                store.object_url(&format!("users/{uid}/identities/{id}")),
             ))
         }
         ("PUT", ["users", uid, "identities", id]) => {

@@ -108,7 +108,7 @@ pub(super) fn create_membership<K: Membership>(
     let m = to_json(store.membership::<K>(id)?);
     Ok(Reply::created(
         json!({ K::ROOT: m }),
-        store.url(&format!("{}/{id}", K::COLLECTION)),
+        store.object_url(&format!("{}/{id}", K::COLLECTION)),
     ))
 }
 

@@ -109,7 +109,7 @@ pub(super) fn write(
             let org = to_json(store.organization(id)?);
             Ok(Reply::created(
                 json!({"organization": org}),
-                store.url(&format!("organizations/{id}")),
+                store.object_url(&format!("organizations/{id}")),
             ))
         }
         ("POST", ["organizations", "create_or_update"]) => {
@@ -134,7 +134,7 @@ pub(super) fn write(
                 let id = store.create_organization(map)?;
                 Ok(Reply::created(
                     json!({"organization": to_json(store.organization(id)?)}),
-                    store.url(&format!("organizations/{id}")),
+                    store.object_url(&format!("organizations/{id}")),
                 ))
             }
         }

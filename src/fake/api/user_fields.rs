@@ -44,7 +44,7 @@ pub(super) fn write(
             field["position"] = json!(9999);
             Ok(Reply::created(
                 json!({"user_field": field}),
-                store.url(&format!("user_fields/{id}")),
+                store.object_url(&format!("user_fields/{id}")),
             ))
         }
         ("PUT", ["user_fields", id]) => {

@@ -72,13 +72,13 @@ pub(super) fn write(
             let id = store.create_user(root(body, "user")?)?;
             Ok(Reply::created(
                 json!({"user": store.user_json(id)?}),
-                store.url(&format!("users/{id}")),
+                store.object_url(&format!("users/{id}")),
             ))
         }
         ("POST", ["users", "create_or_update"]) => {
             let (id, created) = store.create_or_update_user(root(body, "user")?)?;
             let user = json!({"user": store.user_json(id)?});
-            let location = store.url(&format!("users/{id}"));
+            let location = store.object_url(&format!("users/{id}"));
             Ok(if created {
                 Reply::created(user, location)
             } else {

@@ -63,7 +63,7 @@ impl Store {
         self.groups.insert(
             id,
             Group {
-                url: self.url(&format!("groups/{id}")),
+                url: self.object_url(&format!("groups/{id}")),
                 id,
                 is_public: true,
                 name: String::new(),

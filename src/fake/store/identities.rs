@@ -35,10 +35,7 @@ impl Store {
         self.identities.insert(
             id,
             Identity {
-                url: format!(
-                    "{}/api/v2/users/{user_id}/identities/{id}.json",
-                    self.base_url
-                ),
+                url: self.object_url(&format!("users/{user_id}/identities/{id}")),
                 id,
                 user_id,
                 kind: "email".into(),

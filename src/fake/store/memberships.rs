@@ -146,7 +146,10 @@ impl Store {
             && let Some(Some(seed_id)) = input.id("id")?
             && let Some(mut m) = K::collection_mut(self).remove(&id)
         {
-            m.set_id(seed_id, self.url(&format!("{}/{seed_id}", K::COLLECTION)));
+            m.set_id(
+                seed_id,
+                self.object_url(&format!("{}/{seed_id}", K::COLLECTION)),
+            );
             K::collection_mut(self).insert(seed_id, m);
             return Ok(seed_id);
         }

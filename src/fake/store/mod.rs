@@ -88,6 +88,9 @@ impl AccountRules {
 #[derive(Debug)]
 pub struct Store {
     base_url: String,
+    /// `https://{subdomain}.zendesk.com`: what objects' `url` fields and `Location` headers
+    /// start with, as Zendesk names its account whatever address it was reached at.
+    account_url: String,
     /// The emulator's clock, shared with the HTTP layer.
     pub(crate) clock: Arc<Clock>,
     /// The account settings requests are judged by.
@@ -142,6 +145,7 @@ impl Store {
     pub fn new(base_url: &str) -> Self {
         Self {
             base_url: base_url.to_owned(),
+            account_url: account_url(super::config::DEFAULT_SUBDOMAIN),
             clock: Arc::default(),
             rules: AccountRules::of(&Knobs::default()),
             next_id: FIRST_ID,
@@ -188,10 +192,29 @@ impl Store {
         id
     }
 
-    /// The API url of `path` (`users/1` → `http://127.0.0.1:PORT/api/v2/users/1.json`).
+    /// The API url of `path` on the address the emulator is reached at (`users` →
+    /// `http://127.0.0.1:PORT/api/v2/users.json`): what pagination links start with.
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}/api/v2/{path}.json", self.base_url)
     }
+
+    /// The API url of an object as Zendesk names it, on the account's own host (`users/1` →
+    /// `https://example.zendesk.com/api/v2/users/1.json`): its `url` field and the `Location`
+    /// of its creation.
+    pub(crate) fn object_url(&self, path: &str) -> String {
+        format!("{}/api/v2/{path}.json", self.account_url)
+    }
+
+    /// The account's own URL, `https://{subdomain}.zendesk.com`.
+    #[must_use]
+    pub fn account_url(&self) -> &str {
+        &self.account_url
+    }
+}
+
+/// `https://{subdomain}.zendesk.com`.
+fn account_url(subdomain: &str) -> String {
+    format!("https://{subdomain}.zendesk.com")
 }
 
 /// The trimmed `name` of a custom role or group being written: required when creating, and

@@ -166,7 +166,7 @@ impl Store {
         self.organizations.insert(
             id,
             Organization {
-                url: self.url(&format!("organizations/{id}")),
+                url: self.object_url(&format!("organizations/{id}")),
                 id,
                 name: String::new(),
                 shared_tickets: false,

@@ -30,6 +30,7 @@ impl Store {
         clock: Arc<Clock>,
     ) -> Result<Self, Error> {
         let mut store = Self::new(base_url);
+        store.account_url = super::account_url(&knobs.subdomain);
         store.clock = clock;
         store.rules = AccountRules::of(knobs);
         store.seeding = true;
@@ -348,10 +349,7 @@ impl Store {
                 }
             }
             identity.id = id;
-            identity.url = format!(
-                "{}/api/v2/users/{user_id}/identities/{id}.json",
-                self.base_url
-            );
+            identity.url = self.object_url(&format!("users/{user_id}/identities/{id}"));
             self.emails.insert(value.to_lowercase(), id);
             self.identities.insert(id, identity);
         }

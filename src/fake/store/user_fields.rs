@@ -38,7 +38,7 @@ impl Store {
             Some(id) => id,
             None => self.next_id(),
         };
-        let url = self.url(&format!("user_fields/{id}"));
+        let url = self.object_url(&format!("user_fields/{id}"));
         let mut field = definition_from(map, id, url, &self.now(), None)?;
         if !map.get("position").is_some_and(Value::is_number) {
             field.position = self

@@ -72,7 +72,7 @@ impl Store {
             Some(id) => id,
             None => self.next_id(),
         };
-        let url = format!("{}/api/v2/users/{id}.json", self.base_url);
+        let url = self.object_url(&format!("users/{id}"));
         let mut user = User::new(id, url, String::new(), &self.now());
         user.user_fields = self.empty_user_fields();
         user.tags.hidden = !self.rules.user_tagging;

@@ -10,12 +10,16 @@ use super::user_diff::{live_label, user_label};
 use crate::plan::normalize::same_key;
 use crate::plan::{Action, Blocked, Change, Conflict, Kind, MatchKey, PlanError};
 use crate::roster::User;
+use crate::roster::time_box::Standing;
 use crate::state::LiveUser;
 
 impl Planner<'_> {
-    /// Plans every roster user; returns the live ids the roster matched.
+    /// Plans every roster user; returns the live ids the roster matched. An expired entry
+    /// matches its user too (who then follows `on_expiry`, not `prune`); a temporary role
+    /// stands in for the entry's own until it ends.
     pub(super) fn users(&mut self) -> BTreeSet<u64> {
         let mut matched = BTreeSet::new();
+        let judging_policy = self.roster.settings.policy.is_set();
         for user in &self.roster.users {
             let ignored = self.ignore.matching(
                 user.email.as_ref().map(|e| e.value.as_str()),
@@ -34,6 +38,9 @@ impl Planner<'_> {
                 });
                 continue;
             };
+            if user.expires.is_some() || user.temporary.is_some() {
+                self.time_boxed.push(user);
+            }
             let by_external_id = user
                 .external_id
                 .as_ref()
@@ -58,13 +65,54 @@ impl Planner<'_> {
             let live = live_id
                 .and_then(|id| self.state.users.get(&id))
                 .map(AsRef::as_ref);
+            let standing = user.standing(self.now);
+            if let Standing::Expired(moment) = standing {
+                if let Some(live) = live {
+                    self.expire(user, key, live, moment);
+                }
+                continue;
+            }
             if let Some(owner) = self.secondary_owner(user, live) {
                 // The owner may be whom the entry means: it is not pruned either.
                 matched.insert(owner);
                 self.secondary_conflict(user, key, live, owner);
                 continue;
             }
-            self.user(user, &key, live);
+            let start = self.changes.len();
+            if let Standing::Temporary(temporary) = standing {
+                self.user(&user.with_temporary_role(temporary), &key, live);
+            } else {
+                self.user(user, &key, live);
+            }
+            if !matches!(standing, Standing::AsWritten) {
+                let own = user
+                    .profile
+                    .role
+                    .as_ref()
+                    .or(self.roster.defaults.role.as_ref())
+                    .map(|r| r.value);
+                self.note_time_box(start, standing, own);
+            }
+            // Only a user who is staff now or whom the roster makes staff can be after the
+            // plan.
+            if judging_policy
+                && (live.is_some_and(|l| l.role.is_staff())
+                    || user
+                        .profile
+                        .role
+                        .as_ref()
+                        .or(self.roster.defaults.role.as_ref())
+                        .is_some_and(|r| r.value.is_staff())
+                    || user
+                        .temporary_role()
+                        .is_some_and(|t| t.role.value.is_staff()))
+            {
+                self.held.push(super::policy::Held {
+                    user,
+                    live,
+                    changes: start..self.changes.len(),
+                });
+            }
         }
         matched
     }

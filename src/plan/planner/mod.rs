@@ -15,17 +15,22 @@ mod matching;
 mod memberships;
 mod named_objects;
 mod names;
+mod policy;
 mod protect;
 mod prune;
+mod time_box;
 mod user_diff;
 
 use super::{
     Change, FORMAT_VERSION, FieldValue, Kind, Plan, PlanError, SourceRef, Touched, UserField,
     UserRef,
 };
+use chrono::{DateTime, Timelike as _, Utc};
+
 use crate::roster::pattern::PatternSet;
 use crate::roster::{Roster, Source};
 use crate::state::{LiveMembership, LiveState};
+use crate::zendesk::AccountNames;
 use cost::summarize;
 use matching::lower;
 use names::{Resolved, resolve_custom_roles, resolve_groups, resolve_organizations};
@@ -56,12 +61,36 @@ pub struct Planner<'a> {
     organization_memberships: HashMap<u64, Vec<LiveMembership>>,
     changes: Vec<Change>,
     errors: Vec<PlanError>,
+    /// The moment the plan is made at: time-boxed entries are judged by it.
+    now: DateTime<Utc>,
+    /// The roster users whose access the policy judges (collected only when the roster
+    /// sets a policy, and only those who may be agents or admins after the plan).
+    held: Vec<policy::Held<'a>>,
+    /// The roster users with a time box (`expires`, `temporary`), not ignored.
+    time_boxed: Vec<&'a crate::roster::User>,
+    /// The account's active admins and agents and admins (suspended ones included) among
+    /// the live users, counted by [`Planner::prune`]'s walk over them.
+    live_totals: (i64, i64),
 }
 
 impl<'a> Planner<'a> {
-    /// Compares `roster` with `state`; `roster_digest` identifies the roster files.
+    /// Compares `roster` with `state` now; `roster_digest` identifies the roster files.
     #[must_use]
     pub fn build(roster: &'a Roster, state: &'a LiveState, roster_digest: &str) -> Plan {
+        Self::build_at(roster, state, roster_digest, Utc::now())
+    }
+
+    /// Compares `roster` with `state` as of `now` (the moment time-boxed entries are
+    /// judged at, which the plan records); `roster_digest` identifies the roster files.
+    #[must_use]
+    pub fn build_at(
+        roster: &'a Roster,
+        state: &'a LiveState,
+        roster_digest: &str,
+        now: DateTime<Utc>,
+    ) -> Plan {
+        // Whole seconds: the moment the plan records is what it was judged at.
+        let now = now.with_nanosecond(0).unwrap_or(now);
         let mut by_external_id = HashMap::with_capacity(state.users.len());
         let mut by_email = HashMap::with_capacity(state.users.len());
         for user in state.users.values().filter(|u| u.active) {
@@ -118,6 +147,10 @@ impl<'a> Planner<'a> {
             organization_memberships,
             changes: Vec::new(),
             errors: Vec::new(),
+            now,
+            held: Vec::new(),
+            time_boxed: Vec::new(),
+            live_totals: (0, 0),
         };
         planner.check_settings();
         planner.custom_roles();
@@ -127,20 +160,29 @@ impl<'a> Planner<'a> {
         let drift = planner.prune(&matched);
         planner.protect_users();
         let references = planner.references();
+        let in_scope = super::safety::in_scope_count(roster, &state.users, &matched);
+        let safety = super::SafetySettings::from_roster(roster, in_scope);
+        let policy = planner.policy_refusals(&safety.policy);
+        let expiring = planner.expiring();
+        let valid_until = planner.valid_until();
         let Planner {
             mut changes,
             errors,
             ..
         } = planner;
         changes.sort_by_key(Change::phase);
-        let in_scope = super::safety::in_scope_count(roster, &state.users, &matched);
-        let safety = super::SafetySettings::from_roster(roster, in_scope);
-        let refusals = super::safety::refusals(&safety, &state.users, &changes);
+        let mut refusals = super::safety::refusals(&safety, &state.users, &changes);
+        refusals.extend(policy);
         let touched = touched(state, &changes);
         let summary = summarize(state, &changes);
         Plan {
             format_version: FORMAT_VERSION,
             account: state.account.clone(),
+            subdomain: AccountNames::new(state.me.account.clone(), &state.account)
+                .subdomain()
+                .map(str::to_owned),
+            made_at: crate::roster::time_box::rfc3339(now),
+            valid_until,
             roster_digest: roster_digest.to_owned(),
             authenticated_user: Some(UserRef {
                 id: state.me.id,
@@ -149,6 +191,7 @@ impl<'a> Planner<'a> {
             }),
             changes,
             drift,
+            expiring,
             refusals,
             errors,
             touched,

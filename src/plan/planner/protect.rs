@@ -18,6 +18,7 @@ impl Planner<'_> {
             me: self.state.me.id,
             users: &self.state.users,
             addresses: &addresses,
+            agent_seats: self.state.agent_seats,
         };
         safety::block(&mut self.changes, &self.protect, &facts);
     }

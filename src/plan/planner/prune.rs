@@ -16,7 +16,13 @@ impl Planner<'_> {
         let mut drift = Vec::new();
         let settings = &self.roster.settings;
         let prune = settings.prune;
+        let mut totals = (0, 0);
         for live in self.state.users.values() {
+            // The account's admins and staff, counted on the way (the policy's totals).
+            if live.active {
+                totals.0 += i64::from(live.role == Role::Admin);
+                totals.1 += i64::from(live.role.is_staff());
+            }
             if !live.active || matched.contains(&live.id) || !self.in_scope(live) {
                 continue;
             }
@@ -57,6 +63,7 @@ impl Planner<'_> {
                 implies: Vec::new(),
             });
         }
+        self.live_totals = totals;
         drift
     }
 

@@ -55,6 +55,7 @@ fn protect_matches_a_secondary_address_once_it_is_known() {
         me: 1,
         users: &state.users,
         addresses: &addresses,
+        agent_seats: None,
     };
     assert_eq!(plan.enforce_safety(&facts), [0]);
     assert_eq!(
@@ -113,6 +114,7 @@ fn evaluating_again_blocks_what_an_edited_plan_unblocked_and_refuses_what_it_hid
         me: 1,
         users: &state.users,
         addresses: &no_addresses,
+        agent_seats: None,
     };
     assert_eq!(plan.enforce_safety(&facts), [0, 1]);
     assert_eq!(
@@ -156,6 +158,7 @@ fn a_saved_plan_keeps_its_journal_name_when_the_re_check_blocks_more() {
         me: 1,
         users: &state.users,
         addresses: &addresses,
+        agent_seats: None,
     };
     assert_eq!(plan.enforce_safety(&facts), [0]);
     // A resumed run names the plan as read from the file, before the re-check.

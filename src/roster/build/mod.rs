@@ -8,6 +8,7 @@
 //! builder. The values themselves (text, booleans, enumerations, lists, …) are read by
 //! [`value`].
 
+mod access;
 mod section;
 mod value;
 

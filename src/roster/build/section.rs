@@ -4,12 +4,12 @@
 //! holds them equal to the JSON Schema generated from the model.
 
 use super::super::model::{
-    CustomRole, Document, Field, Group, Located, Manage, Organization, Profile, Prune, Role,
-    Safety, Settings, TicketRestriction, User,
+    CustomRole, Document, Field, Group, Located, Manage, OnExpiry, Organization, Policy, Profile,
+    Prune, Role, Safety, Settings, Temporary, TicketRestriction, User,
 };
 use super::super::node::{Node, NodeKind, Pos};
 use super::value::whole_number;
-use super::{Builder, Key, key};
+use super::{Builder, Key, has_key, key};
 
 /// The top level of a roster file.
 pub(super) const DOCUMENT: &[Key<Document>] = &[
@@ -74,10 +74,51 @@ pub(super) const SETTINGS: &[Key<Settings>] = &[
             settings.safety = safety;
         }
     }),
+    key("account", |b, settings, value, key| {
+        settings.account = b.subdomains(value, key);
+    }),
+    key("policy", |b, settings, value, _| {
+        if let Some(policy) = b.policy(value) {
+            settings.policy = policy;
+        }
+    }),
+    key("on_expiry", |b, settings, value, key| {
+        if let Some(on_expiry) = b.enumeration(value, key, ON_EXPIRY_VALUES) {
+            settings.on_expiry = on_expiry.value;
+        }
+    }),
+    key("expiry_warning_days", |b, settings, value, key| {
+        settings.expiry_warning_days = b.days(value, key);
+    }),
+    key("remove_expired_after_days", |b, settings, value, key| {
+        settings.remove_expired_after_days = b.days(value, key);
+    }),
     key("explain_drift", |b, settings, value, key| {
         if let Some(explain) = b.boolean(value, key) {
             settings.explain_drift = explain.value;
         }
+    }),
+];
+
+/// `settings.policy`.
+pub(super) const POLICY: &[Key<Policy>] = &[
+    key("agent_emails", |b, policy, value, key| {
+        policy.agent_emails = b.pattern_list(value, key);
+    }),
+    key("admin_emails", |b, policy, value, key| {
+        policy.admin_emails = b.pattern_list(value, key);
+    }),
+    key("max_admins", |b, policy, value, key| {
+        policy.max_admins = b.count(value, key, "a whole number, 0 or more");
+    }),
+    key("max_agents", |b, policy, value, key| {
+        policy.max_agents = b.count(value, key, "a whole number, 0 or more");
+    }),
+    key("require_external_id", |b, policy, value, key| {
+        policy.require_external_id = b.boolean(value, key);
+    }),
+    key("agents_need_group", |b, policy, value, key| {
+        policy.agents_need_group = b.boolean(value, key);
     }),
 ];
 
@@ -139,6 +180,37 @@ pub(super) const IDENTITY: &[Key<User>] = &[
         user.external_id = b.non_empty_string(value, key);
     }),
 ];
+
+/// The time-boxed keys of a user: one user's own, never a default.
+pub(super) const TIME_BOX: &[Key<User>] = &[
+    key("expires", |b, user, value, key| {
+        user.expires = b.moment(value, key).map(Box::new);
+    }),
+    key("temporary", |b, user, value, _| {
+        user.temporary = b.temporary(value).map(Box::new);
+    }),
+];
+
+/// A user's `temporary`: the keys it accepts; `role` and `until` are required.
+pub(super) const TEMPORARY: &[Key<PartialTemporary>] = &[
+    key("role", |b, temporary, value, key| {
+        temporary.role = b.enumeration(value, key, ROLE_VALUES);
+    }),
+    key("custom_role", |b, temporary, value, key| {
+        temporary.custom_role = b.nullable_name(value, key);
+    }),
+    key("until", |b, temporary, value, key| {
+        temporary.until = b.moment(value, key);
+    }),
+];
+
+/// A `temporary` as written, before its required keys are checked.
+#[derive(Default)]
+pub(super) struct PartialTemporary {
+    role: Option<Located<Role>>,
+    custom_role: Field<String>,
+    until: Option<Located<super::super::model::Moment>>,
+}
 
 /// The managed attributes of a user, written on a user or in `defaults`.
 pub(super) const PROFILE: &[Key<User>] = &[
@@ -209,12 +281,12 @@ pub(super) const PROFILE: &[Key<User>] = &[
     }),
 ];
 
-/// A user: the identity keys, then the managed attributes.
-pub(super) const USER: &[&[Key<User>]] = &[IDENTITY, PROFILE];
+/// A user: the identity keys, the time-boxed keys, then the managed attributes.
+pub(super) const USER: &[&[Key<User>]] = &[IDENTITY, TIME_BOX, PROFILE];
 
-/// `defaults`: the managed attributes. The identity keys are known there too, so that
-/// writing one says why it does not belong rather than that it is unknown.
-pub(super) const DEFAULTS: &[&[Key<User>]] = &[PROFILE, IDENTITY];
+/// `defaults`: the managed attributes. The identity and time-boxed keys are known there too,
+/// so that writing one says why it does not belong rather than that it is unknown.
+pub(super) const DEFAULTS: &[&[Key<User>]] = &[PROFILE, IDENTITY, TIME_BOX];
 
 /// A custom role.
 pub(super) const CUSTOM_ROLE: &[Key<CustomRole>] = &[
@@ -282,6 +354,11 @@ const PRUNE_VALUES: &[(&str, Prune)] = &[
     ("downgrade", Prune::Downgrade),
     ("delete", Prune::Delete),
 ];
+const ON_EXPIRY_VALUES: &[(&str, OnExpiry)] = &[
+    ("downgrade", OnExpiry::Downgrade),
+    ("suspend", OnExpiry::Suspend),
+    ("delete", OnExpiry::Delete),
+];
 const ROLE_VALUES: &[(&str, Role)] = &[
     ("end-user", Role::EndUser),
     ("agent", Role::Agent),
@@ -330,6 +407,58 @@ impl Builder<'_> {
         Some(safety)
     }
 
+    fn policy(&mut self, node: &mut Node) -> Option<Policy> {
+        let mut policy = Policy::default();
+        self.section(node, "`settings.policy`", &[POLICY], &mut policy)?;
+        Some(policy)
+    }
+
+    /// A user's `temporary`: `role` and `until` required, a custom role with `role: agent`
+    /// only.
+    fn temporary(&mut self, node: &mut Node) -> Option<Located<Temporary>> {
+        let mut partial = PartialTemporary::default();
+        self.section(node, "`temporary`", &[TEMPORARY], &mut partial)?;
+        for (name, written) in [
+            ("role", has_key(node, "role")),
+            ("until", has_key(node, "until")),
+        ] {
+            if !written {
+                self.error(
+                    node.pos,
+                    "missing-key",
+                    format!("`temporary` has no `{name}`"),
+                )
+                .hints
+                .push("write `temporary: {role: admin, until: 2026-12-31}`: the role, and when it ends".into());
+            }
+        }
+        let (role, until) = (partial.role?, partial.until?);
+        if let Field::Value(custom_role) = &partial.custom_role
+            && role.value != Role::Agent
+        {
+            self.error(
+                custom_role.pos,
+                "temporary-custom-role-needs-agent",
+                format!(
+                    "`temporary` has custom role `{}` but role `{}`",
+                    custom_role.value,
+                    role.value.as_str()
+                ),
+            )
+            .hints
+            .push("custom roles apply to agents only: make the temporary role `agent`, or remove its `custom_role`".into());
+            return None;
+        }
+        Some(Located::new(
+            Temporary {
+                role,
+                custom_role: partial.custom_role,
+                until,
+            },
+            node.pos,
+        ))
+    }
+
     fn patterns(&mut self, node: &mut Node, key: &str) -> Vec<Located<String>> {
         self.list(node, key, |b, item| b.string(item, key))
     }
@@ -338,15 +467,22 @@ impl Builder<'_> {
         // Built like a user, of whom only the managed attributes are kept.
         let mut defaults = User::default();
         for (key, value) in self.entries(node, "`defaults`", DEFAULTS)? {
-            if IDENTITY.iter().any(|identity| identity.name == key.name) {
-                let name = key.name;
+            let name = key.name;
+            let why = if IDENTITY.iter().any(|identity| identity.name == name) {
+                Some("identifies one user")
+            } else if TIME_BOX.iter().any(|time_box| time_box.name == name) {
+                Some("time-boxes one user's access")
+            } else {
+                None
+            };
+            if let Some(why) = why {
                 self.error(
                     value.pos,
                     "invalid-default",
                     format!("`{name}` cannot have a default"),
                 )
                 .hints
-                .push(format!("`{name}` identifies one user: set it on each user"));
+                .push(format!("`{name}` {why}: set it on each user"));
                 continue;
             }
             (key.build)(self, &mut defaults, value, key.name);

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::Key;
 use super::section::{
-    CUSTOM_ROLE, DEFAULTS, DOCUMENT, GROUP, IDENTITY, MANAGE, ORGANIZATION, PROFILE, SAFETY,
-    SETTINGS, USER,
+    CUSTOM_ROLE, DEFAULTS, DOCUMENT, GROUP, IDENTITY, MANAGE, ORGANIZATION, POLICY, PROFILE,
+    SAFETY, SETTINGS, TEMPORARY, TIME_BOX, USER,
 };
 
 /// The key names of a section's tables; each name once.
@@ -84,8 +84,10 @@ fn every_section_accepts_exactly_the_keys_of_the_schema() {
         ("settings", names(&[SETTINGS])),
         ("settings.manage", names(&[MANAGE])),
         ("settings.safety", names(&[SAFETY])),
+        ("settings.policy", names(&[POLICY])),
         ("defaults", names(&[PROFILE])),
         ("users", names(USER)),
+        ("users.temporary", names(&[TEMPORARY])),
         ("custom_roles", names(&[CUSTOM_ROLE])),
         ("organizations", names(&[ORGANIZATION])),
         ("groups", names(&[GROUP])),
@@ -146,7 +148,10 @@ fn free_form_mappings_take_any_key_and_check_the_values_the_builder_checks() {
 }
 
 #[test]
-fn defaults_know_the_identity_keys_only_to_refuse_them() {
-    assert_eq!(names(DEFAULTS), &names(&[PROFILE]) | &names(&[IDENTITY]));
+fn defaults_know_the_identity_and_time_box_keys_only_to_refuse_them() {
+    assert_eq!(
+        names(DEFAULTS),
+        &(&names(&[PROFILE]) | &names(&[IDENTITY])) | &names(&[TIME_BOX])
+    );
     assert_eq!(names(USER), names(DEFAULTS));
 }

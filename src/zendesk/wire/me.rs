@@ -11,6 +11,10 @@ pub struct Me {
     /// Null for the anonymous user.
     #[serde(default)]
     pub id: Option<u64>,
+    /// The user's API URL, `https://{subdomain}.zendesk.com/api/v2/users/{id}.json`: on the
+    /// account's own host, which names the account.
+    #[serde(default)]
+    pub url: Option<String>,
     /// Display name (`Anonymous user` for the anonymous one).
     #[serde(default)]
     pub name: Option<String>,

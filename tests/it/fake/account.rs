@@ -793,7 +793,7 @@ async fn user_fields_are_created_read_updated_and_deleted_as_recorded() {
     assert_eq!(created.status, 201, "{}", created.text);
     let field = &created.body["user_field"];
     let id = field["id"].clone();
-    let url = fake.url(&format!("/api/v2/user_fields/{id}.json"));
+    let url = fake.object_url(&format!("/api/v2/user_fields/{id}.json"));
     assert_eq!(created.header("location"), Some(url.as_str()));
     assert_eq!(field["url"], json!(url));
     assert_eq!(field["position"], 9999);
@@ -1422,7 +1422,7 @@ async fn organizations_create_or_update_matches_id_then_external_id() {
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
     let id = created.body["organization"]["id"].clone();
-    let location = fake.url(&format!("/api/v2/organizations/{id}.json"));
+    let location = fake.object_url(&format!("/api/v2/organizations/{id}.json"));
     assert_eq!(created.header("location"), Some(location.as_str()));
 
     let by_external_id = fake

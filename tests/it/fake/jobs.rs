@@ -50,7 +50,7 @@ async fn create_many_goes_queued_working_completed_and_applies_items_when_proces
     assert!(id.starts_with("V3-") && id.len() == 35);
     assert_eq!(
         job["url"],
-        json!(fake.url(&format!("/api/v2/job_statuses/{id}.json")))
+        json!(fake.object_url(&format!("/api/v2/job_statuses/{id}.json")))
     );
     // Nothing exists before the worker gets to it.
     let search = fake

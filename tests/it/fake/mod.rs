@@ -10,6 +10,7 @@ mod fidelity;
 mod jobs;
 mod limits;
 mod resources;
+mod subdomain;
 mod users;
 
 use std::path::PathBuf;
@@ -93,6 +94,14 @@ impl Fake {
 
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.handle.base_url())
+    }
+
+    /// An object's URL as the emulator names it in `url` and `Location`: on the account's
+    /// own host, `https://{subdomain}.zendesk.com`.
+    pub(crate) fn object_url(&self, path: &str) -> String {
+        let account = self.handle.state().account.unwrap_or_default();
+        let subdomain = account.subdomain.unwrap_or_default();
+        format!("https://{subdomain}.zendesk.com{path}")
     }
 
     pub(crate) async fn send(&self, method: &str, path: &str, body: Option<Value>) -> Answer {

@@ -67,7 +67,7 @@ async fn create_returns_201_with_location_and_recorded_defaults() {
     assert_eq!(keys(user), USER_KEYS);
     let id = user["id"].as_u64().unwrap();
     assert!(id > 10_000_000_000_000);
-    let url = fake.url(&format!("/api/v2/users/{id}.json"));
+    let url = fake.object_url(&format!("/api/v2/users/{id}.json"));
     assert_eq!(answer.header("location"), Some(url.as_str()));
     assert_eq!(user["url"], json!(url));
     assert_eq!(user["role"], "end-user");

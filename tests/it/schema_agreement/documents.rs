@@ -5,6 +5,9 @@
 //! both match keys. Most documents so hold no mistake or one, which is what tells two
 //! validators apart: a document broken in five places is rejected by both for any reason.
 
+mod access;
+
+use access::{account, moment, policy, temporary};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -120,6 +123,17 @@ fn settings() -> BoxedStrategy<Value> {
         some("ignore", list_of(pattern(), 2)),
         some("protect", list_of(pattern(), 2)),
         ("safety", 0.5, safety()),
+        some("account", account()),
+        ("policy", 0.4, policy()),
+        some(
+            "on_expiry",
+            either(
+                texts(&["downgrade", "suspend", "delete"]),
+                prop_oneof![texts(&["Downgrade", "report", ""]), anything()].boxed(),
+            ),
+        ),
+        some("expiry_warning_days", whole_number()),
+        some("remove_expired_after_days", whole_number()),
     ])
 }
 
@@ -175,8 +189,10 @@ fn profile() -> Vec<Key> {
 
 fn defaults() -> BoxedStrategy<Value> {
     let mut keys = profile();
-    // Identity keys do not belong in `defaults`; now and then one is written there.
+    // Identity and time-box keys do not belong in `defaults`; now and then one is written
+    // there.
     keys.push(("external_id", 0.02, name()));
+    keys.push(("expires", 0.02, moment()));
     mapping(keys)
 }
 
@@ -185,6 +201,8 @@ fn user() -> BoxedStrategy<Value> {
         some("name", name()),
         ("email", 0.75, email()),
         ("external_id", 0.4, name()),
+        ("expires", 0.15, moment()),
+        ("temporary", 0.15, temporary()),
     ];
     keys.extend(profile());
     mapping(keys)

@@ -61,6 +61,10 @@ const NOT_IN_THE_SCHEMA: &[(&str, &str)] = &[
         "`default_group` and `organization` against the user's lists, which may come from `defaults`",
     ),
     (
+        "temporary-needs-role",
+        "the role a temporary role returns to may come from `defaults` in another file",
+    ),
+    (
         "invalid-pattern",
         "the glob syntax of an `ignore`/`protect` pattern (an unclosed `[` or `{`, a bad range); the schema checks its shape",
     ),
@@ -273,6 +277,34 @@ fn the_known_disagreements_are_settled() {
             "custom_roles:\n  - name: Tier 1\n    configuration: { ticket_access: everything }\n",
             false,
         ),
+        ("settings:\n  account: acme\n", true),
+        ("settings:\n  account: [acme, acme-sandbox]\n", true),
+        ("settings:\n  account: acme.zendesk.com\n", false),
+        ("settings:\n  account: 1234\n", false),
+        (
+            "settings:\n  policy:\n    admin_emails: [\"*@acme.com\"]\n    max_agents: 25\n",
+            true,
+        ),
+        (
+            "users:\n  - email: a@acme.com\n    expires: 2026-12-31\n",
+            true,
+        ),
+        (
+            "users:\n  - email: a@acme.com\n    expires: 2026-02-29\n",
+            false,
+        ),
+        (
+            "users:\n  - email: a@acme.com\n    role: agent\n    temporary: {role: admin, until: 2026-12-05T17:00:00+01:00}\n",
+            true,
+        ),
+        (
+            "users:\n  - email: a@acme.com\n    role: agent\n    temporary: {role: admin, custom_role: Tier 1, until: 2026-12-05}\n",
+            false,
+        ),
+        (
+            "users:\n  - email: a@acme.com\n    role: agent\n    temporary: {role: admin}\n",
+            false,
+        ),
     ] {
         let json: Value = serde_saphyr::from_str(yaml).unwrap();
         let verdicts = Verdicts::of_yaml(yaml.to_owned(), &json);
@@ -287,6 +319,7 @@ fn every_exclusion_is_a_rule_zroster_has() {
         "src/roster/validate.rs",
         "src/roster/build/value.rs",
         "src/roster/mod.rs",
+        "src/roster/time_box.rs",
     ]
     .map(|path| std::fs::read_to_string(root().join(path)).unwrap())
     .join("\n");
