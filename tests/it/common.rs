@@ -422,6 +422,21 @@ pub(crate) fn assert_code(output: &Output, stdout: &str, code: i32) {
     );
 }
 
+/// The saved plan at `path`, edited by `edit` and written back; with `reseal`, its digest is
+/// recomputed as `zplan` computes it (what a tamperer who read the source would do).
+pub(crate) fn edit_saved_plan(path: &str, reseal: bool, edit: impl FnOnce(&mut Value)) {
+    let mut value: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut value);
+    let text = if reseal {
+        let mut plan: zroster::plan::Plan = serde_json::from_value(value).unwrap();
+        plan.seal();
+        serde_json::to_string_pretty(&plan).unwrap()
+    } else {
+        value.to_string()
+    };
+    std::fs::write(path, text).unwrap();
+}
+
 pub(crate) fn roster_file(dir: &tempfile::TempDir, text: &str) -> String {
     let path = dir.path().join("roster.yaml");
     std::fs::write(&path, text).unwrap();

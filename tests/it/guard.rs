@@ -4,10 +4,9 @@
 //! time box of its roster has ended, and `validate` warns about entries long expired.
 
 use serde_json::{Value, json};
-use zroster::plan::Plan;
 
 use crate::apply::{count, sandbox, stderr};
-use crate::common::{Sandbox, assert_code, bin, roster_file, run, writes};
+use crate::common::{Sandbox, assert_code, bin, edit_saved_plan as edit, roster_file, run, writes};
 
 /// The account `acme`: Ada (#1) the authenticated admin, Jane (#10) an agent, Bo (#11) an
 /// end-user.
@@ -92,20 +91,6 @@ fn saved(sandbox: &Sandbox, dir: &tempfile::TempDir, roster: &str, args: &[&str]
     let (output, stdout) = run(sandbox.zplan().args(args).args(["--out", &path, roster]));
     assert!(output.status.success(), "{stdout}\n{}", stderr(&output));
     path
-}
-
-/// The saved plan at `path`, edited by `edit`; with `reseal`, its digest recomputed.
-fn edit(path: &str, reseal: bool, edit: impl FnOnce(&mut Value)) {
-    let mut value: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    edit(&mut value);
-    let text = if reseal {
-        let mut plan: Plan = serde_json::from_value(value).unwrap();
-        plan.seal();
-        serde_json::to_string_pretty(&plan).unwrap()
-    } else {
-        value.to_string()
-    };
-    std::fs::write(path, text).unwrap();
 }
 
 #[test]

@@ -5,10 +5,9 @@
 //! recomputed, as anyone can).
 
 use serde_json::{Value, json};
-use zroster::plan::Plan;
 
 use crate::apply::{count, sandbox, save_plan, stderr};
-use crate::common::{Sandbox, roster_file, run, writes};
+use crate::common::{Sandbox, edit_saved_plan as edit, roster_file, run, writes};
 
 /// Ada (#1) is the authenticated admin; Ben (#2) another admin; Owen (#4) an agent whose
 /// second address is `owner@acme.com`; Dee (#5) an agent.
@@ -29,21 +28,6 @@ fn account() -> Value {
 
 const SETTINGS: &str =
     "settings:\n  protect: [ben@acme.com, owner@acme.com]\n  safety: { min_admins: 2 }\n";
-
-/// The saved plan at `path`, edited by `edit` and written back; with `reseal`, its digest is
-/// recomputed as `zplan` computes it.
-fn edit(path: &str, reseal: bool, edit: impl FnOnce(&mut Value)) {
-    let mut value: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    edit(&mut value);
-    let text = if reseal {
-        let mut plan: Plan = serde_json::from_value(value).unwrap();
-        plan.seal();
-        serde_json::to_string_pretty(&plan).unwrap()
-    } else {
-        value.to_string()
-    };
-    std::fs::write(path, text).unwrap();
-}
 
 /// An emulator holding [`account`], a roster file of `text` and the plan `zplan --out` saved
 /// of it: the sandbox, the directory holding both, the roster's path and the plan's.
