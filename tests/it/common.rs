@@ -176,59 +176,60 @@ impl Sandbox {
 
     /// The emulator's state (`GET /__fake/state`).
     pub(crate) fn state(&self) -> Value {
-        let url = format!("{}/__fake/state", self.url());
-        self.runtime.block_on(async {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            reqwest::get(url).await.unwrap().json().await.unwrap()
-        })
+        self.send(reqwest::Method::GET, "__fake/state", false, None)
     }
 
     /// Replaces the emulator's state (`PUT /__fake/state`).
     pub(crate) fn put_state(&self, state: &Value) {
-        let url = format!("{}/__fake/state", self.url());
-        self.runtime.block_on(async {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let answer = reqwest::Client::new()
-                .put(url)
-                .json(state)
-                .send()
-                .await
-                .unwrap();
-            assert!(
-                answer.status().is_success(),
-                "{}",
-                answer.text().await.unwrap()
-            );
-        });
+        self.send(reqwest::Method::PUT, "__fake/state", false, Some(state));
     }
 
     /// A `GET` of the emulator's API as the admin: the answer's body.
     pub(crate) fn api_get(&self, path: &str) -> Value {
-        self.api(reqwest::Method::GET, path, &Value::Null)
+        self.api(reqwest::Method::GET, path, None)
     }
 
     /// A `PUT` to the emulator's API as the admin, like another integration would send.
     pub(crate) fn api_put(&self, path: &str, body: &Value) -> Value {
-        self.api(reqwest::Method::PUT, path, body)
+        self.api(reqwest::Method::PUT, path, Some(body))
     }
 
     /// A `POST` to the emulator's API as the admin, like another integration would send:
     /// the answer's body.
     pub(crate) fn api_post(&self, path: &str, body: &Value) -> Value {
-        self.api(reqwest::Method::POST, path, body)
+        self.api(reqwest::Method::POST, path, Some(body))
     }
 
-    fn api(&self, method: reqwest::Method, path: &str, body: &Value) -> Value {
-        let url = format!("{}/api/v2/{path}", self.url());
+    /// A `DELETE` of the emulator's API as the admin, like another integration would send.
+    pub(crate) fn api_delete(&self, path: &str) {
+        self.api(reqwest::Method::DELETE, path, None);
+    }
+
+    fn api(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Value {
+        self.send(method, &format!("api/v2/{path}"), true, body)
+    }
+
+    /// Sends one request to the emulator (`path` below its root; as the admin when `admin`)
+    /// and returns the answer's body (`null` when it is none); fails on an unsuccessful
+    /// status, showing the body.
+    fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        admin: bool,
+        body: Option<&Value>,
+    ) -> Value {
+        let url = format!("{}/{path}", self.url());
         self.runtime.block_on(async {
             let _ = rustls::crypto::ring::default_provider().install_default();
-            let answer = reqwest::Client::new()
-                .request(method, url)
-                .basic_auth("admin@example.com/token", Some("fake-token"))
-                .json(body)
-                .send()
-                .await
-                .unwrap();
+            let mut request = reqwest::Client::new().request(method, url);
+            if admin {
+                request = request.basic_auth("admin@example.com/token", Some("fake-token"));
+            }
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let answer = request.send().await.unwrap();
             let status = answer.status();
             let text = answer.text().await.unwrap();
             assert!(status.is_success(), "{status}: {text}");
@@ -236,57 +237,15 @@ impl Sandbox {
         })
     }
 
-    /// A `DELETE` of the emulator's API as the admin, like another integration would send.
-    pub(crate) fn api_delete(&self, path: &str) {
-        let url = format!("{}/api/v2/{path}", self.url());
-        self.runtime.block_on(async {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let answer = reqwest::Client::new()
-                .delete(url)
-                .basic_auth("admin@example.com/token", Some("fake-token"))
-                .send()
-                .await
-                .unwrap();
-            assert!(
-                answer.status().is_success(),
-                "{}",
-                answer.text().await.unwrap()
-            );
-        });
-    }
-
     /// Sends one control request (`/__fake/{path}`) and returns its answer.
     fn control(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Value {
-        let url = format!("{}/__fake/{path}", self.url());
-        self.runtime.block_on(async {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let mut request = reqwest::Client::new().request(method, url);
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let answer = request.send().await.unwrap();
-            assert!(answer.status().is_success());
-            answer.json().await.unwrap()
-        })
+        self.send(method, &format!("__fake/{path}"), false, body)
     }
 
     /// Stages a change made by hand in the web interface (`POST /__fake/ui_change`): the
     /// answer of the API write it names.
     pub(crate) fn ui_change(&self, change: &Value) -> Value {
-        let url = format!("{}/__fake/ui_change", self.url());
-        self.runtime.block_on(async {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let answer = reqwest::Client::new()
-                .post(url)
-                .json(change)
-                .send()
-                .await
-                .unwrap();
-            let status = answer.status();
-            let text = answer.text().await.unwrap();
-            assert!(status.is_success(), "{status}: {text}");
-            serde_json::from_str(&text).unwrap_or(Value::Null)
-        })
+        self.control(reqwest::Method::POST, "ui_change", Some(change))
     }
 
     /// Holds the next API request to `endpoint` (`GET /api/v2/group_memberships`, as
@@ -324,19 +283,11 @@ impl Sandbox {
 
     /// The emulator's request counters.
     pub(crate) fn requests(&self) -> Value {
-        let url = format!("{}/__fake/requests", self.url());
-        self.runtime.block_on(async {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            reqwest::get(url).await.unwrap().json().await.unwrap()
-        })
+        self.control(reqwest::Method::GET, "requests", None)
     }
 
     pub(crate) fn reset_requests(&self) {
-        let url = format!("{}/__fake/requests/reset", self.url());
-        self.runtime.block_on(async {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            reqwest::Client::new().post(url).send().await.unwrap();
-        });
+        self.control(reqwest::Method::POST, "requests/reset", None);
     }
 }
 
