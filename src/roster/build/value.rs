@@ -39,7 +39,7 @@ impl Builder<'_> {
         None
     }
 
-    /// A number of users: a whole number from 0 to `u32::MAX`. `5.0` is 5, as it is to JSON
+    /// A count (of users, admins, days): a whole number from 0 to `u32::MAX`. `5.0` is 5, as it is to JSON
     /// and so to an editor checking the schema.
     pub(super) fn count(
         &mut self,
@@ -56,7 +56,7 @@ impl Builder<'_> {
                     format!("`{key}` of {found} is out of range"),
                 )
                 .hints
-                .push(format!("a number of users is at most {}", u32::MAX));
+                .push(format!("`{key}` is at most {}", u32::MAX));
             }
             Some(n) if n >= 0 => {
                 return u32::try_from(n).ok().map(|n| Located::new(n, node.pos));
