@@ -12,14 +12,16 @@ use similar::{ChangeTag, TextDiff};
 
 use super::mask::mask_emails;
 use super::{
-    NO_CHANGES, RenderOptions, Renderer, api_cost, by_action, count, drift as drift_lines,
-    is_membership, is_multiline, is_quiet, kind_name, plural, section_title, shown_key, verb,
+    NO_CHANGES, RenderOptions, Renderer, drift as drift_lines, is_membership, is_multiline,
+    is_quiet, kind_name, plural, shown_key, verb,
 };
 use crate::plan::{Action, Change, Drift, Expiring, FieldChange, Plan, PlanError, Refusal};
 
 mod budget;
+mod sections;
 
-use budget::{FOOTER_RESERVE, NOTE_RESERVE, PRIORITY_WEIGHT, Section, allot, write_sections};
+use budget::{FOOTER_RESERVE, NOTE_RESERVE, Section, allot, write_sections};
+use sections::sections;
 
 /// The most characters a rendering has. GitHub refuses comments over 65,536.
 pub(crate) const MAX_CHARS: usize = 65_000;
@@ -418,198 +420,6 @@ pub(super) fn plain(text: &str, out: &mut String) {
             c => out.push(c),
         }
     }
-}
-
-/// The comment's parts in order, entries not yet rendered.
-fn sections(plan: &Plan, heading: String) -> Vec<Section<'_>> {
-    let mut sections = Vec::new();
-    let mut head = Section::new(heading, Vec::new(), "");
-    head.always = true;
-    sections.push(head);
-
-    let problems: Vec<Entry> = plan
-        .refusals
-        .iter()
-        .map(Entry::Refusal)
-        .chain(plan.errors.iter().map(Entry::Error))
-        .collect();
-    let mut callout = Section::new(
-        "> [!CAUTION]\n> **This plan cannot be applied as it is.**\n>\n".to_owned(),
-        problems,
-        "\n",
-    );
-    callout.note_prefix = "> - ";
-    callout.weight = PRIORITY_WEIGHT;
-    sections.push(callout);
-
-    let mut summary = Section::new(summary_table(plan), Vec::new(), "");
-    summary.always = true;
-    sections.push(summary);
-
-    // What the pull request asks for: every change but those that revert drift, which
-    // have a section of their own.
-    let asked = || {
-        plan.changes
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !drift_lines::reverts(plan, *i))
-            .map(|(_, c)| c)
-    };
-    let escalations: Vec<Entry> = asked()
-        .filter(|c| c.escalation.is_some())
-        .map(Entry::Escalation)
-        .collect();
-    let mut escalations = Section::new(
-        format!(
-            "### Privilege escalations ({})\n\nThese changes grant more access than the \
-             users have now.\n\n",
-            count(escalations.len())
-        ),
-        escalations,
-        "\n",
-    );
-    escalations.weight = PRIORITY_WEIGHT;
-    sections.push(escalations);
-
-    let blocked: Vec<Entry> = plan
-        .changes
-        .iter()
-        .filter(|c| c.blocked.is_some())
-        .map(|change| Entry::Change {
-            change,
-            with_action: true,
-        })
-        .collect();
-    let mut blocked = Section::new(
-        format!(
-            "### Blocked ({})\n\nThese changes are not applied.\n\n",
-            count(blocked.len())
-        ),
-        blocked,
-        "\n",
-    );
-    blocked.lists_changes = true;
-    blocked.weight = PRIORITY_WEIGHT;
-    sections.push(blocked);
-
-    let mut expiring = Section::new(
-        format!(
-            "### Expiring soon ({})\n\nTime-boxed access of the roster that ends shortly \
-             (`expires`, `temporary`); the first plan after it makes the change.\n\n",
-            count(plan.expiring.len())
-        ),
-        plan.expiring
-            .iter()
-            .map(|entry| Entry::Expiring(entry, &plan.made_at))
-            .collect(),
-        "\n",
-    );
-    expiring.weight = PRIORITY_WEIGHT;
-    sections.push(expiring);
-
-    let reverting: Vec<Entry> = plan
-        .changes
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| drift_lines::reverts(plan, *i))
-        .map(|(_, change)| Entry::Change {
-            change,
-            with_action: true,
-        })
-        .collect();
-    let mut reverts = Section::new(
-        format!(
-            "### Reverts drift ({})\n\nChanged in Zendesk outside the roster, by the people \
-             the audit log names; the roster is unchanged, so the plan puts them back.\n\n",
-            count(reverting.len())
-        ),
-        reverting,
-        "\n",
-    );
-    reverts.lists_changes = true;
-    reverts.weight = PRIORITY_WEIGHT;
-    sections.push(reverts);
-
-    for (action, changes) in by_action(asked().filter(|c| c.blocked.is_none())) {
-        let mut section = Section::new(
-            format!(
-                "<details><summary>{} ({})</summary>\n\n",
-                section_title(action),
-                count(changes.len())
-            ),
-            changes
-                .into_iter()
-                .map(|change| Entry::Change {
-                    change,
-                    with_action: false,
-                })
-                .collect(),
-            "\n</details>\n\n",
-        );
-        section.lists_changes = true;
-        sections.push(section);
-    }
-
-    let mut drift = Section::new(
-        format!(
-            "<details><summary>Not in the roster ({})</summary>\n\nIn scope but not \
-             listed; `prune: report` leaves them as they are.\n\n{}",
-            count(plan.drift.len()),
-            if plan.drift_explanation.is_some() {
-                "| User | Role | Audit log |\n|---|---|---|\n"
-            } else {
-                "| User | Role |\n|---|---|\n"
-            }
-        ),
-        plan.drift.iter().map(Entry::Drift).collect(),
-        "\n</details>\n\n",
-    );
-    drift.note_prefix = "\n";
-    sections.push(drift);
-    sections
-}
-
-/// The summary table: counts, seats and API cost; rows that would say 0 are left out.
-fn summary_table(plan: &Plan) -> String {
-    let s = &plan.summary;
-    let mut rows = Vec::new();
-    for (n, what) in [
-        (s.create, "To create"),
-        (s.update, "To update"),
-        (s.suspend, "To suspend"),
-        (s.downgrade, "To downgrade"),
-        (s.delete, "To delete"),
-        (s.blocked, "Blocked"),
-        (plan.drift.len(), "Not in the roster"),
-        (plan.expiring.len(), "Expiring soon"),
-        (plan.errors.len(), "Errors"),
-    ] {
-        if n > 0 {
-            rows.push((what, count(n)));
-        }
-    }
-    if s.seat_delta != 0 {
-        let sign = if s.seat_delta > 0 { "+" } else { "-" };
-        rows.push((
-            "Agent seats",
-            format!("{sign}{}", count(s.seat_delta.unsigned_abs() as usize)),
-        ));
-    }
-    if s.requests > 0 {
-        rows.push(("API cost", api_cost(s)));
-    }
-    if let Some(drift) = drift_lines::summary_part(plan) {
-        rows.push(("Drift", drift));
-    }
-    if rows.is_empty() {
-        return String::new();
-    }
-    let mut table = String::from("| Plan | |\n|---|---:|\n");
-    for (what, value) in rows {
-        let _ = writeln!(table, "| {what} | {value} |");
-    }
-    table.push('\n');
-    table
 }
 
 /// `text` cut to [`MAX_TEXT_CHARS`] characters, with `…` when cut.
