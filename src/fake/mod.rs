@@ -134,7 +134,8 @@
 //!     *(knob `promoted_agent_joins_default_group`: `true` | `false`)*; an agent created
 //!     with a `default_group_id` joins that group only.
 //!   - Removing an agent's last group membership: 422 `details.base` "Agents must belong to
-//!     at least one group"; deleting the default group: 422; agents a deleted group leaves
+//!     at least one group" *(knob `last_group_membership`: `refuse` | `allow`, the agent
+//!     belongs to no group afterwards)*; deleting the default group: 422; agents a deleted group leaves
 //!     groupless join the default group.
 //!   - An agent created or promoted without a role gets Staff (the community reports
 //!     Contributor for the Admin Center; the API's choice is not documented)
@@ -144,16 +145,20 @@
 //!     *(knob `custom_role_null`: `refuse` | `ignore`, the agent keeps its role | `clear`,
 //!     the agent holds none)*; a custom role below Enterprise: 422.
 //!   - User tagging off: tags are kept, left out of answers, ignored in writes and shown
-//!     again when tagging is turned on.
+//!     again when tagging is turned on *(knob `tags_without_tagging`: `ignore` | `refuse`,
+//!     a write naming `tags` is a 422 on `tags`)*.
 //!   - A `user_fields` key no field defines is not stored (not refused)
 //!     *(knob `undefined_user_field`: `ignore` | `refuse`, a 422 naming the key)*; a value its field's
 //!     type refuses is a 422 naming the key; a dropdown value puts its option's value on the
 //!     user's tags, like a checkbox's tag (recorded for checkboxes only).
 //!   - Without multiple organizations a second membership is a 422 on `organization_id` and
-//!     setting `organization_id` moves the user.
+//!     setting `organization_id` moves the user *(knob `organization_id_change`: `move` |
+//!     `refuse`, a 422 on `organization_id` while the user has another organization)*.
 //!   - The search index: `users/search?query=` and `/search` see each user as it was
-//!     `search_lag_s` ago and answer with the user as it is now (`users/search` leaves
-//!     deleted users out, `/search` does not, as recorded); `external_id=` is not indexed.
+//!     `search_lag_s` ago *(knob `search_lag_s`; `zroster probe` measures how long
+//!     `users/search` takes to find a new user)* and answer with the user as it is now
+//!     (`users/search` leaves deleted users out, `/search` does not, as recorded);
+//!     `external_id=` is not indexed.
 //!     Several values of one property match any of them (`email:a email:b` finds the users
 //!     holding either address, as a primary or another identity); different properties
 //!     must all match; a bare word matches the start of a name, address or external id.
@@ -231,7 +236,10 @@ mod user;
 mod user_field;
 
 pub use api_error::ApiError;
-pub use choices::{CustomRoleNull, MatchKey, UndefinedUserField};
+pub use choices::{
+    CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, TagsWithoutTagging,
+    UndefinedUserField,
+};
 pub use clock::Clock;
 pub use config::{Config, DEFAULT_SEARCH_LAG_S, DEFAULT_SUBDOMAIN, Knobs, Plan};
 pub use custom_role::CustomRole;

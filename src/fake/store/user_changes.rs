@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{Store, is_valid_email};
 use crate::fake::api_error::{ApiError, Details};
-use crate::fake::choices::CustomRoleNull;
+use crate::fake::choices::{CustomRoleNull, OrganizationIdChange, TagsWithoutTagging};
 use crate::fake::group_membership::GroupMembership;
 use crate::fake::input::Input;
 use crate::fake::organization_membership::OrganizationMembership;
@@ -261,6 +261,19 @@ impl Store {
             changes.locale_id = Some(locale_id);
         }
         changes.tags = input.string_list("tags")?;
+        if changes.tags.is_some()
+            && !self.rules.user_tagging
+            && !self.seeding
+            && self.rules.tags_without_tagging == TagsWithoutTagging::Refuse
+        {
+            // Whether Zendesk ignores or refuses `tags` while user tagging is off is
+            // UNCERTAIN (the `tags_without_tagging` knob); ignoring is the default.
+            details.push(
+                "tags",
+                "Tags: user tagging is not enabled on this account".into(),
+                Some("InvalidValue"),
+            );
+        }
         if let Some(fields) = input.object("user_fields")? {
             match self.checked_user_fields(fields) {
                 Ok(fields) => changes.user_fields = Some(fields),
@@ -279,8 +292,16 @@ impl Store {
                 .values()
                 .any(|m| m.user_id == user.id && m.organization_id != org_id)
         {
-            // One organization a user: setting another moves the user (UNCERTAIN, API.md §12).
-            changes.moves_organization = true;
+            // One organization a user: setting another moves the user (UNCERTAIN, API.md §12;
+            // the `organization_id_change` knob refuses it instead).
+            match self.rules.organization_id_change {
+                OrganizationIdChange::Move => changes.moves_organization = true,
+                OrganizationIdChange::Refuse => details.push(
+                    "organization_id",
+                    "Organization: the user already belongs to an organization".into(),
+                    Some("InvalidValue"),
+                ),
+            }
         }
         if !details.is_empty() {
             return Err(ApiError::record_invalid(details));
