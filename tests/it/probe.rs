@@ -5,7 +5,10 @@
 //! the other way.
 
 use serde_json::{Value, json};
-use zroster::fake::{AccountSettings, CustomRoleNull, Knobs, MatchKey, Plan, UndefinedUserField};
+use zroster::fake::{
+    AccountSettings, CustomRoleNull, Knobs, LastGroupMembership, MatchKey, OrganizationIdChange,
+    Plan, TagsWithoutTagging, UndefinedUserField,
+};
 use zroster::probe::{ProbeReport, REQUEST_BUDGET, Verdict};
 
 use crate::common::Sandbox;
@@ -27,6 +30,7 @@ fn probe(sandbox: &Sandbox) -> ProbeReport {
             "--report",
         ])
         .arg(&report)
+        .env("ZROSTER_TEST_PROBE_FAKE_CLOCK", sandbox.url())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -46,6 +50,11 @@ fn sandbox(profile: &str, tune: impl FnOnce(&mut Knobs)) -> Sandbox {
             tune(k);
         },
     )
+}
+
+/// When the probe searches for its new user, in seconds after creating it.
+fn probe_polls() -> Vec<f64> {
+    vec![0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0, 45.0, 60.0]
 }
 
 /// The knobs a report settles, as `zroster fake --account-report` resolves them.
@@ -99,6 +108,24 @@ fn round_trip(profile: &str, tune: impl FnOnce(&mut Knobs)) -> ProbeReport {
         back.create_or_update_prefers,
         knobs.create_or_update_prefers
     );
+    assert_eq!(back.organization_id_change, knobs.organization_id_change);
+    assert_eq!(back.last_group_membership, knobs.last_group_membership);
+    assert_eq!(back.tags_without_tagging, knobs.tags_without_tagging);
+    // The lag is measured at the polls' times: the first poll at or after the knob's lag.
+    let lag = report
+        .account_settings
+        .search_lag_s
+        .expect("search lag measured");
+    let next = probe_polls()
+        .into_iter()
+        .find(|at| *at >= knobs.search_lag_s)
+        .unwrap();
+    assert!(
+        (lag - next).abs() < 1e-9,
+        "lag {lag}, knob {}",
+        knobs.search_lag_s
+    );
+    assert!((back.search_lag_s - lag).abs() < 1e-9);
     if knobs.plan.has_custom_roles() {
         assert_eq!(back.new_agent_role, knobs.new_agent_role);
         assert_eq!(back.custom_role_null, knobs.custom_role_null);
@@ -158,7 +185,7 @@ fn the_account_settings_that_differ_are_reported() {
 
 #[test]
 fn each_uncertain_choice_turned_the_other_way_is_reported_as_differing() {
-    let cases: [(&str, Tune); 6] = [
+    let cases: [(&str, Tune); 10] = [
         ("promoted_agent_joins_default_group", |k| {
             k.promoted_agent_joins_default_group = false;
         }),
@@ -176,6 +203,17 @@ fn each_uncertain_choice_turned_the_other_way_is_reported_as_differing() {
         }),
         ("create_or_update_prefers", |k| {
             k.create_or_update_prefers = MatchKey::Email;
+        }),
+        // The probe's waits move the emulator's clock: 20 s of lag take no time.
+        ("search_lag_s", |k| k.search_lag_s = 20.0),
+        ("organization_id_change", |k| {
+            k.organization_id_change = OrganizationIdChange::Refuse;
+        }),
+        ("last_group_membership", |k| {
+            k.last_group_membership = LastGroupMembership::Allow;
+        }),
+        ("tags_without_tagging", |k| {
+            k.tags_without_tagging = TagsWithoutTagging::Refuse;
         }),
     ];
     for (experiment, tune) in cases {
@@ -199,7 +237,7 @@ fn without_confirmation_nothing_is_sent() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--yes-this-writes"), "{stderr}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("at most 100 requests"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("at most 120 requests"));
     assert_eq!(sandbox.handle().requests().total, 0);
 }
 
