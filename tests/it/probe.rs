@@ -293,3 +293,147 @@ fn checked_in_probe_schema_is_current() {
         "schema/probe.schema.json is out of date; regenerate it with:\n    cargo run --bin zroster -- schema probe > schema/probe.schema.json"
     );
 }
+
+/// A `zroster fake` process (the real binary) and the address it listens on.
+struct FakeProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl FakeProcess {
+    fn spawn(args: &[&std::ffi::OsStr]) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_zroster"))
+            .arg("fake")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim_end()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("no listening line: {line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+
+    fn state(&self) -> Value {
+        let url = format!("{}/__fake/state", self.url);
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::get(url).await.unwrap().json().await.unwrap()
+        })
+    }
+}
+
+impl Drop for FakeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn fake_account_report_through_the_binary_behaves_like_the_probed_account() {
+    // An account that differs from the emulator's defaults in every choice the probe settles.
+    let report = round_trip("enterprise", |k| {
+        k.bulk_imports = true;
+        k.rate_limit = 650;
+        k.search_lag_s = 8.0;
+        k.promoted_agent_joins_default_group = false;
+        k.new_agent_role = "Light Agent".into();
+        k.custom_role_null = CustomRoleNull::Clear;
+        k.undefined_user_field = UndefinedUserField::Refuse;
+        k.create_or_update_prefers = MatchKey::Email;
+        k.organization_id_change = OrganizationIdChange::Refuse;
+        k.last_group_membership = LastGroupMembership::Allow;
+        k.tags_without_tagging = TagsWithoutTagging::Refuse;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    let fake = FakeProcess::spawn(&[
+        "--port".as_ref(),
+        "0".as_ref(),
+        "--account-report".as_ref(),
+        path.as_os_str(),
+    ]);
+    let account: AccountSettings = serde_json::from_value(fake.state()["account"].clone()).unwrap();
+    assert_eq!(account, knobs_of(&report).to_settings());
+    // Probed in turn, the emulator the binary runs settles what the report settled.
+    let again = dir.path().join("again.json");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_zroster"))
+        .args(["probe", "--yes-this-writes", "--report"])
+        .arg(&again)
+        .arg("--journal")
+        .arg(dir.path().join("probe.journal"))
+        .env("ZENDESK_URL", &fake.url)
+        .env("ZENDESK_EMAIL", "admin@example.com")
+        .env("ZENDESK_API_TOKEN", "fake-token")
+        .env("ZROSTER_TEST_NO_DELAY", "1")
+        .env("ZROSTER_TEST_PROBE_FAKE_CLOCK", &fake.url)
+        .env_remove("ZENDESK_SUBDOMAIN")
+        .env_remove("ZENDESK_OAUTH_TOKEN")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let again: ProbeReport =
+        serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
+    assert_eq!(again.account_settings, report.account_settings);
+}
+
+#[cfg(unix)]
+#[test]
+fn after_a_sigint_the_probe_removes_what_it_created() {
+    let sandbox = sandbox("enterprise", |k| k.latency_ms = 150);
+    let before = sandbox.state();
+    let journal = sandbox.work_dir().join("probe.journal");
+    let child = sandbox
+        .zroster()
+        .args(["probe", "--yes-this-writes", "--journal"])
+        .arg(&journal)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_to_string(&journal).is_ok_and(|t| t.matches("\"created\"").count() >= 2) {
+        assert!(std::time::Instant::now() < deadline, "no user created");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let signalled = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        stdout.contains("none of the probe's objects is left"),
+        "{stdout}"
+    );
+    assert_eq!(sandbox.state(), before);
+    // The journal says so too: a `--cleanup` after it has nothing left to remove.
+    let output = sandbox
+        .zroster()
+        .args(["probe", "--cleanup"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Removed 0 users"));
+    assert_eq!(sandbox.state(), before);
+}
