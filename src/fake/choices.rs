@@ -74,3 +74,14 @@ pub enum TagsWithoutTagging {
     /// 422 on `tags`.
     Refuse,
 }
+
+/// What `verified: true` written to an existing, unverified user does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifiedWrite {
+    /// The user is verified afterwards (the emulator's default).
+    #[default]
+    Apply,
+    /// Accepted and without effect: `verified` says whether an identity is verified.
+    Ignore,
+}

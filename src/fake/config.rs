@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::choices::{
     CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, TagsWithoutTagging,
-    UndefinedUserField,
+    UndefinedUserField, VerifiedWrite,
 };
 use super::state_file::{AccountSettings, StateFile};
 
@@ -127,6 +127,8 @@ pub struct Knobs {
     pub last_group_membership: LastGroupMembership,
     /// What a write of `tags` does while user tagging is off (UNCERTAIN; default ignore).
     pub tags_without_tagging: TagsWithoutTagging,
+    /// What `verified: true` does to an existing user (UNCERTAIN; default apply).
+    pub verified_write: VerifiedWrite,
 }
 
 impl Default for Knobs {
@@ -172,6 +174,7 @@ impl Knobs {
             organization_id_change: OrganizationIdChange::Move,
             last_group_membership: LastGroupMembership::Refuse,
             tags_without_tagging: TagsWithoutTagging::Ignore,
+            verified_write: VerifiedWrite::Apply,
         }
     }
 }
@@ -294,7 +297,8 @@ impl Knobs {
             create_or_update_prefers,
             organization_id_change,
             last_group_membership,
-            tags_without_tagging
+            tags_without_tagging,
+            verified_write
         );
     }
 
@@ -333,6 +337,7 @@ impl Knobs {
             organization_id_change: Some(self.organization_id_change),
             last_group_membership: Some(self.last_group_membership),
             tags_without_tagging: Some(self.tags_without_tagging),
+            verified_write: Some(self.verified_write),
         }
     }
 }

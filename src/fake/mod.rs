@@ -129,6 +129,9 @@
 //!   long the real account would take instead (`src/command/connect.rs`).
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
+//! - `verified: true` written to an existing user verifies it *(knob `verified_write`:
+//!   `apply` | `ignore`, accepted without effect: Zendesk documents `verified` as "any of the
+//!   user's identities is verified", API.md §12)*.
 //! - Account realism (API.md §12):
 //!   - A user promoted to agent joins the default group like a new agent
 //!     *(knob `promoted_agent_joins_default_group`: `true` | `false`)*; an agent created
@@ -238,7 +241,7 @@ mod user_field;
 pub use api_error::ApiError;
 pub use choices::{
     CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, TagsWithoutTagging,
-    UndefinedUserField,
+    UndefinedUserField, VerifiedWrite,
 };
 pub use clock::Clock;
 pub use config::{Config, DEFAULT_SEARCH_LAG_S, DEFAULT_SUBDOMAIN, Knobs, Plan};

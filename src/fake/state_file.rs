@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::choices::{
     CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, TagsWithoutTagging,
-    UndefinedUserField,
+    UndefinedUserField, VerifiedWrite,
 };
 use super::config::Plan;
 use super::error::Error;
@@ -83,6 +83,8 @@ pub struct AccountSettings {
     pub last_group_membership: Option<LastGroupMembership>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags_without_tagging: Option<TagsWithoutTagging>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_write: Option<VerifiedWrite>,
 }
 
 /// The whole state file.

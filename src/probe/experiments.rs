@@ -11,7 +11,7 @@ use super::report::{Finding, ProbedAccount, Verdict};
 use super::{Experiment, ProbeError};
 use crate::fake::{
     CustomRoleNull, DEFAULT_SEARCH_LAG_S, LastGroupMembership, MatchKey, OrganizationIdChange,
-    Plan, TagsWithoutTagging, UndefinedUserField,
+    Plan, TagsWithoutTagging, UndefinedUserField, VerifiedWrite,
 };
 
 /// Polls of a bulk job's status at most.
@@ -38,6 +38,8 @@ pub(crate) struct Run<'a> {
     agent: Option<u64>,
     /// The user the search-lag experiment made (an end user the later experiments reuse).
     searched: Option<u64>,
+    /// Whether that user was verified when the search found it.
+    searched_verified: Option<bool>,
     /// Test only: a `zroster fake` whose clock the bounded waits move instead of sleeping.
     pub(crate) fake_clock: Option<String>,
 }
@@ -87,6 +89,7 @@ impl<'a> Run<'a> {
             next: 0,
             agent: None,
             searched: None,
+            searched_verified: None,
             fake_clock: None,
         }
     }
@@ -652,8 +655,9 @@ impl<'a> Run<'a> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .any(|u| u["id"].as_u64() == Some(id));
-            if hit {
+                .find(|u| u["id"].as_u64() == Some(id));
+            if let Some(hit) = hit {
+                self.searched_verified = hit["verified"].as_bool();
                 found_at = Some(target);
                 break;
             }
@@ -998,6 +1002,74 @@ impl<'a> Run<'a> {
                 }
                 Some(LastGroupMembership::Allow) => {
                     "a roster may leave an agent without a group, and Zendesk does not stop it"
+                }
+                None => "zroster keeps its assumption",
+            },
+        ));
+        Ok(())
+    }
+
+    /// `verified: true` written to the search-lag user, an unverified end user.
+    pub(crate) async fn verified_write(&mut self) -> Result<(), ProbeError> {
+        let experiment = Experiment::VerifiedWrite;
+        let Some(user) = self.searched else {
+            return Ok(());
+        };
+        let before = match self.searched_verified {
+            Some(verified) => Some(verified),
+            None => self
+                .get(&format!("users/{user}"))
+                .await?
+                .body
+                .pointer("/user/verified")
+                .and_then(Value::as_bool),
+        };
+        if before != Some(false) {
+            self.findings.push(finding(
+                experiment,
+                Verdict::CouldNotTell,
+                "the probe's new user was not shown unverified".into(),
+                "zroster keeps its assumption",
+            ));
+            return Ok(());
+        }
+        let reply = self
+            .x
+            .send(
+                Method::PUT,
+                &format!("users/{user}"),
+                &[],
+                Some(json!({"user": {"verified": true}})),
+            )
+            .await?;
+        let after = reply
+            .body
+            .pointer("/user/verified")
+            .and_then(Value::as_bool);
+        let choice = match (reply.ok(), after) {
+            (true, Some(true)) => Some(VerifiedWrite::Apply),
+            (true, Some(false)) => Some(VerifiedWrite::Ignore),
+            _ => None,
+        };
+        self.settled.verified_write = choice;
+        self.findings.push(finding(
+            experiment,
+            match choice {
+                Some(VerifiedWrite::Apply) => Verdict::Holds,
+                Some(_) => Verdict::Differs,
+                None => Verdict::CouldNotTell,
+            },
+            match choice {
+                Some(VerifiedWrite::Apply) => "accepted; the user is verified".to_owned(),
+                Some(VerifiedWrite::Ignore) => "accepted; the user is still unverified".to_owned(),
+                None => format!("answered {}", short(&reply)),
+            },
+            match choice {
+                Some(VerifiedWrite::Ignore) => {
+                    "a roster's `verified: true` on an existing user never converges: Zendesk keeps `verified` as the user's identities say"
+                }
+                Some(VerifiedWrite::Apply) => {
+                    "a roster's `verified: true` verifies an existing user in one update"
                 }
                 None => "zroster keeps its assumption",
             },

@@ -118,13 +118,15 @@ pub enum Experiment {
     OrganizationIdChange,
     /// A write of `tags` while user tagging is off.
     TagsWithoutTagging,
+    /// `verified: true` written to an existing user.
+    VerifiedWrite,
     /// An agent's last group membership removed.
     LastGroupMembership,
 }
 
 impl Experiment {
     /// Every experiment.
-    pub const ALL: [Experiment; 15] = [
+    pub const ALL: [Experiment; 16] = [
         Experiment::Plan,
         Experiment::RateLimit,
         Experiment::UserTagging,
@@ -139,6 +141,7 @@ impl Experiment {
         Experiment::SearchLag,
         Experiment::OrganizationIdChange,
         Experiment::TagsWithoutTagging,
+        Experiment::VerifiedWrite,
         Experiment::LastGroupMembership,
     ];
 
@@ -160,6 +163,7 @@ impl Experiment {
             Experiment::SearchLag => "search_lag_s",
             Experiment::OrganizationIdChange => "organization_id_change",
             Experiment::TagsWithoutTagging => "tags_without_tagging",
+            Experiment::VerifiedWrite => "verified_write",
             Experiment::LastGroupMembership => "last_group_membership",
         }
     }
@@ -198,6 +202,7 @@ impl Experiment {
             Experiment::TagsWithoutTagging => {
                 "with user tagging off, written `tags` are ignored (not refused) and answers leave them out"
             }
+            Experiment::VerifiedWrite => "`verified: true` verifies an existing user",
             Experiment::LastGroupMembership => {
                 "removing an agent's last group membership is refused (422)"
             }
@@ -230,6 +235,7 @@ impl Experiment {
                 "two organizations, set in turn as that user's `organization_id` (one organization a user)"
             }
             Experiment::TagsWithoutTagging => "writes a tag to that user (user tagging off)",
+            Experiment::VerifiedWrite => "writes `verified: true` to that user",
             Experiment::LastGroupMembership => {
                 "one group, one agent in it only (an agent seat until the cleanup), then removes that membership"
             }
@@ -297,6 +303,8 @@ pub async fn run(
         run.organization_id_change().await?;
         x_begin(&run, "tags_without_tagging");
         run.tags_without_tagging().await?;
+        x_begin(&run, "verified_write");
+        run.verified_write().await?;
         x_begin(&run, "last_group_membership");
         run.last_group_membership().await
     }

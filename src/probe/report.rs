@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fake::{
     AccountSettings, CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, Plan,
-    TagsWithoutTagging, UndefinedUserField,
+    TagsWithoutTagging, UndefinedUserField, VerifiedWrite,
 };
 
 /// Where the report's schema is checked in.
@@ -123,6 +123,8 @@ pub struct ProbedAccount {
     pub last_group_membership: Option<LastGroupMembership>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags_without_tagging: Option<TagsWithoutTagging>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_write: Option<VerifiedWrite>,
 }
 
 /// What the cleanup removed and what it found left.
@@ -211,6 +213,7 @@ impl ProbeReport {
             organization_id_change: a.organization_id_change,
             last_group_membership: a.last_group_membership,
             tags_without_tagging: a.tags_without_tagging,
+            verified_write: a.verified_write,
             ..AccountSettings::default()
         }
     }

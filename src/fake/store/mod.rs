@@ -62,6 +62,7 @@ pub(crate) struct AccountRules {
     pub(crate) organization_id_change: super::OrganizationIdChange,
     pub(crate) last_group_membership: super::LastGroupMembership,
     pub(crate) tags_without_tagging: super::TagsWithoutTagging,
+    pub(crate) verified_write: super::VerifiedWrite,
 }
 
 impl AccountRules {
@@ -81,6 +82,7 @@ impl AccountRules {
             organization_id_change: knobs.organization_id_change,
             last_group_membership: knobs.last_group_membership,
             tags_without_tagging: knobs.tags_without_tagging,
+            verified_write: knobs.verified_write,
         }
     }
 

@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 
 use super::{Store, is_valid_email};
 use crate::fake::api_error::{ApiError, Details};
-use crate::fake::choices::{CustomRoleNull, OrganizationIdChange, TagsWithoutTagging};
+use crate::fake::choices::{
+    CustomRoleNull, OrganizationIdChange, TagsWithoutTagging, VerifiedWrite,
+};
 use crate::fake::group_membership::GroupMembership;
 use crate::fake::input::Input;
 use crate::fake::organization_membership::OrganizationMembership;
@@ -231,6 +233,13 @@ impl Store {
             changes.default_group_id = Some(group);
         }
         changes.verified = input.boolean("verified")?;
+        if existing.is_some() && !self.seeding && self.rules.verified_write == VerifiedWrite::Ignore
+        {
+            // What `verified` written to an existing user does is UNCERTAIN (the
+            // `verified_write` knob): Zendesk documents it as "any of the user's identities
+            // is verified", which a write may not change.
+            changes.verified = None;
+        }
         for key in ["suspended", "moderator", "only_private_comments"] {
             if let Some(v) = input.boolean(key)? {
                 changes.flags.push((key, v));
