@@ -701,7 +701,7 @@ impl<'a> Run<'a> {
             observed,
             match lag {
                 Some(l) if l <= DEFAULT_SEARCH_LAG_S => format!(
-                    "zplan finds users by email at once; users changed in the last {} minutes are read from the export anyway",
+                    "zplan's email searches see users made seconds before; it reads users changed in the last {} minutes from the export all the same",
                     crate::zendesk::limits::SEARCH_LAG_WINDOW_S / 60
                 ),
                 Some(_) => format!(
@@ -951,19 +951,34 @@ impl<'a> Run<'a> {
             .flatten()
             .filter_map(|m| Some((m["id"].as_u64()?, m["group_id"].as_u64()?)))
             .collect();
-        let [(membership, in_group)] = list[..] else {
+        let Some(&(membership, _)) = list.iter().find(|(_, g)| *g == group) else {
             self.findings.push(could_not(format!(
-                "the agent made with the probe's group as its default group is in {} groups",
+                "the agent made with the probe's group as its default group is in {} other groups and not in it",
                 list.len()
             )));
             return Ok(());
         };
-        if in_group != group {
-            self.findings.push(could_not(
-                "the agent made with the probe's group as its default group is in another one"
-                    .into(),
-            ));
-            return Ok(());
+        // An account that also put the agent in its default group: the agent's other
+        // memberships go first (the agent's own, not the group's), so that the probe's is
+        // its last.
+        for &(other, _) in list.iter().filter(|(_, g)| *g != group) {
+            let left = self
+                .x
+                .send(
+                    Method::DELETE,
+                    &format!("group_memberships/{other}"),
+                    &[],
+                    None,
+                )
+                .await?;
+            if !left.ok() {
+                self.findings.push(could_not(format!(
+                    "the agent is in {} groups, and removing it from one besides the probe's answered {}",
+                    list.len(),
+                    short(&left)
+                )));
+                return Ok(());
+            }
         }
         let removed = self
             .x

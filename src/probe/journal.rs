@@ -25,6 +25,8 @@ pub enum Kind {
 }
 
 impl Kind {
+    // `skip_serializing_if` passes a reference.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
     fn is_user(&self) -> bool {
         *self == Kind::User
     }

@@ -206,7 +206,9 @@ fn each_uncertain_choice_turned_the_other_way_is_reported_as_differing() {
             k.create_or_update_prefers = MatchKey::Email;
         }),
         // The probe's waits move the emulator's clock: 20 s of lag take no time.
-        ("search_lag_s", |k| k.search_lag_s = 20.0),
+        ("search_lag_s", |k| {
+            k.search_lag_s = 20.0;
+        }),
         ("organization_id_change", |k| {
             k.organization_id_change = OrganizationIdChange::Refuse;
         }),
@@ -217,7 +219,7 @@ fn each_uncertain_choice_turned_the_other_way_is_reported_as_differing() {
             k.tags_without_tagging = TagsWithoutTagging::Refuse;
         }),
         ("verified_write", |k| {
-            k.verified_write = VerifiedWrite::Ignore
+            k.verified_write = VerifiedWrite::Ignore;
         }),
     ];
     for (experiment, tune) in cases {
