@@ -444,3 +444,32 @@ fn after_a_sigint_the_probe_removes_what_it_created() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("Removed 0 users"));
     assert_eq!(sandbox.state(), before);
 }
+
+#[test]
+fn an_object_whose_creation_was_never_answered_is_found_by_its_name_and_removed() {
+    for endpoint in [
+        "POST /api/v2/organizations",
+        "POST /api/v2/groups",
+        "POST /api/v2/users",
+    ] {
+        let sandbox = sandbox("enterprise", |_| {});
+        let before = sandbox.state();
+        sandbox.drop_answer_after(endpoint);
+        let output = sandbox
+            .zroster()
+            .args(["probe", "--yes-this-writes", "--journal", "probe.journal"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{endpoint}: {stdout}\n{stderr}"
+        );
+        assert!(stderr.contains("connection"), "{endpoint}: {stderr}");
+        assert_eq!(sandbox.state(), before, "{endpoint}: the account changed");
+        let journal = std::fs::read_to_string(sandbox.work_dir().join("probe.journal")).unwrap();
+        assert!(journal.contains("\"removed\""), "{endpoint}: {journal}");
+    }
+}

@@ -596,4 +596,96 @@ mod tests {
             .unwrap();
         assert_eq!(s.user(id).unwrap().role_type, Some(0));
     }
+
+    /// A store of a fresh Enterprise account (tagging off, one organization a user) with
+    /// the UNCERTAIN choices the probe pins turned the other way.
+    fn store_the_other_way() -> crate::fake::store::Store {
+        use crate::fake::{
+            Knobs, LastGroupMembership, OrganizationIdChange, TagsWithoutTagging, VerifiedWrite,
+        };
+        crate::fake::store::Store::from_state_file(
+            "http://127.0.0.1:1",
+            crate::fake::StateFile::default(),
+            "admin@example.com",
+            &Knobs {
+                organization_id_change: OrganizationIdChange::Refuse,
+                last_group_membership: LastGroupMembership::Allow,
+                tags_without_tagging: TagsWithoutTagging::Refuse,
+                verified_write: VerifiedWrite::Ignore,
+                ..Knobs::default()
+            },
+            std::sync::Arc::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_knobs_turn_the_uncertain_choices_the_other_way() {
+        use crate::fake::group_membership::GroupMembership;
+        let mut s = store_the_other_way();
+        let a = s.create_organization(&obj(json!({"name": "A"}))).unwrap();
+        let b = s.create_organization(&obj(json!({"name": "B"}))).unwrap();
+        let id = s
+            .create_user(&obj(json!({"name": "U", "organization_id": a})))
+            .unwrap();
+        let err = s
+            .update_user(id, &obj(json!({"organization_id": b})))
+            .unwrap_err();
+        assert_eq!(err.status, 422);
+        assert_eq!(s.user(id).unwrap().organization_id, Some(a));
+        let err = s.update_user(id, &obj(json!({"tags": ["x"]}))).unwrap_err();
+        assert_eq!(err.status, 422);
+        assert!(err.detail_text().contains("Tags"), "{}", err.detail_text());
+        s.update_user(id, &obj(json!({"verified": true}))).unwrap();
+        assert!(!s.user(id).unwrap().verified);
+        let group = s.create_group(&obj(json!({"name": "G"}))).unwrap();
+        let agent = s
+            .create_user(&obj(
+                json!({"name": "Ag", "role": "agent", "default_group_id": group}),
+            ))
+            .unwrap();
+        let membership = s
+            .group_memberships
+            .values()
+            .find(|m| m.user_id == agent)
+            .unwrap()
+            .id;
+        s.delete_membership::<GroupMembership>(membership).unwrap();
+        assert!(s.group_memberships.values().all(|m| m.user_id != agent));
+    }
+
+    #[test]
+    fn by_default_the_uncertain_choices_are_the_documented_ones() {
+        use crate::fake::group_membership::GroupMembership;
+        let mut s = crate::fake::store::fixtures::profile_store(crate::fake::Plan::Enterprise);
+        let a = s.create_organization(&obj(json!({"name": "A"}))).unwrap();
+        let b = s.create_organization(&obj(json!({"name": "B"}))).unwrap();
+        let id = s
+            .create_user(&obj(json!({"name": "U", "organization_id": a})))
+            .unwrap();
+        s.update_user(id, &obj(json!({"organization_id": b})))
+            .unwrap();
+        assert_eq!(s.user(id).unwrap().organization_id, Some(b));
+        s.update_user(id, &obj(json!({"tags": ["x"]}))).unwrap();
+        s.update_user(id, &obj(json!({"verified": true}))).unwrap();
+        assert!(s.user(id).unwrap().verified);
+        let group = s.create_group(&obj(json!({"name": "G"}))).unwrap();
+        let agent = s
+            .create_user(&obj(
+                json!({"name": "Ag", "role": "agent", "default_group_id": group}),
+            ))
+            .unwrap();
+        let membership = s
+            .group_memberships
+            .values()
+            .find(|m| m.user_id == agent)
+            .unwrap()
+            .id;
+        assert_eq!(
+            s.delete_membership::<GroupMembership>(membership)
+                .unwrap_err()
+                .status,
+            422
+        );
+    }
 }
