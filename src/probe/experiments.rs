@@ -1,6 +1,7 @@
-//! The experiments: each reads or makes only the probe's own users and settles one
-//! assumption of zroster and its emulator (API.md §12), into a [`Finding`] and, where the
-//! emulator has a knob for it, into [`ProbedAccount`].
+//! The experiments: each reads the account's settings or writes only the probe's own users,
+//! organizations and groups, and settles one assumption of zroster and its emulator
+//! (API.md §12), into a [`Finding`] and, where the emulator has a knob for it, into
+//! [`ProbedAccount`]. Waits are bounded ([`SEARCH_POLLS_S`], the job polls).
 
 use reqwest::Method;
 use serde_json::{Value, json};
