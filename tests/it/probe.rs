@@ -473,3 +473,25 @@ fn an_object_whose_creation_was_never_answered_is_found_by_its_name_and_removed(
         assert!(journal.contains("\"removed\""), "{endpoint}: {journal}");
     }
 }
+
+#[test]
+fn a_search_index_slower_than_the_bounded_wait_is_reported_at_the_bound() {
+    let sandbox = sandbox("enterprise", |k| k.search_lag_s = 90.0);
+    let before = sandbox.state();
+    let report = probe(&sandbox);
+    assert_eq!(sandbox.state(), before);
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.experiment == "search_lag_s")
+        .unwrap();
+    assert_eq!(finding.verdict, Verdict::Differs);
+    assert!(
+        finding
+            .observed
+            .contains("had not found the new user after 60 s"),
+        "{finding:#?}"
+    );
+    assert_eq!(report.account_settings.search_lag_s, Some(60.0));
+    assert!(report.requests <= REQUEST_BUDGET);
+}
