@@ -85,3 +85,16 @@ pub enum VerifiedWrite {
     /// Accepted and without effect: `verified` says whether an identity is verified.
     Ignore,
 }
+
+/// How far `users/search?query=` pages: API.md §12 finds two documented caps and cannot
+/// tell which applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UsersSearchCap {
+    /// 10,000 records, like every offset listing (`SearchUsers` in the `OpenAPI` file; the
+    /// emulator's default): 400 `InvalidPaginationParameter` beyond.
+    #[default]
+    TenThousand,
+    /// 1,000 results, like `/search`: 400 `QueryError` beyond.
+    OneThousand,
+}

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::choices::{
     CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, TagsWithoutTagging,
-    UndefinedUserField, VerifiedWrite,
+    UndefinedUserField, UsersSearchCap, VerifiedWrite,
 };
 use super::state_file::{AccountSettings, StateFile};
 
@@ -129,6 +129,8 @@ pub struct Knobs {
     pub tags_without_tagging: TagsWithoutTagging,
     /// What `verified: true` does to an existing user (UNCERTAIN; default apply).
     pub verified_write: VerifiedWrite,
+    /// How far `users/search?query=` pages (UNCERTAIN; default 10,000 records).
+    pub users_search_cap: UsersSearchCap,
 }
 
 impl Default for Knobs {
@@ -175,6 +177,7 @@ impl Knobs {
             last_group_membership: LastGroupMembership::Refuse,
             tags_without_tagging: TagsWithoutTagging::Ignore,
             verified_write: VerifiedWrite::Apply,
+            users_search_cap: UsersSearchCap::TenThousand,
         }
     }
 }
@@ -298,7 +301,8 @@ impl Knobs {
             organization_id_change,
             last_group_membership,
             tags_without_tagging,
-            verified_write
+            verified_write,
+            users_search_cap
         );
     }
 
@@ -338,6 +342,7 @@ impl Knobs {
             last_group_membership: Some(self.last_group_membership),
             tags_without_tagging: Some(self.tags_without_tagging),
             verified_write: Some(self.verified_write),
+            users_search_cap: Some(self.users_search_cap),
         }
     }
 }

@@ -100,6 +100,9 @@
 //! - Job queue full (`max_jobs` queued or working): 429 `TooManyJobs` with `Retry-After: 10`.
 //! - Account limit: 429 `{"error": "APIRateLimitExceeded", …}` with `Retry-After` = seconds to
 //!   the next minute; the per-user limit answers the recorded `text/plain` body.
+//! - `users/search?query=` pages up to 10,000 records like any offset listing, not 1,000
+//!   like `/search` (API.md §12 cannot tell which applies) *(knob `users_search_cap`:
+//!   `ten_thousand` | `one_thousand`, a 400 `QueryError` past 1,000 as `/search` answers)*.
 //! - Expired job: 404 `RecordNotFound`. Offset pagination past 10,000 records and
 //!   `page[size]` above 100: 400 `InvalidPaginationParameter` (`per_page` above 100 is clamped).
 //! - Job messages and types not recorded: users `create_or_update_many` is
@@ -241,7 +244,7 @@ mod user_field;
 pub use api_error::ApiError;
 pub use choices::{
     CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, TagsWithoutTagging,
-    UndefinedUserField, VerifiedWrite,
+    UndefinedUserField, UsersSearchCap, VerifiedWrite,
 };
 pub use clock::Clock;
 pub use config::{Config, DEFAULT_SEARCH_LAG_S, DEFAULT_SUBDOMAIN, Knobs, Plan};

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::choices::{
     CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, TagsWithoutTagging,
-    UndefinedUserField, VerifiedWrite,
+    UndefinedUserField, UsersSearchCap, VerifiedWrite,
 };
 use super::config::Plan;
 use super::error::Error;
@@ -85,6 +85,8 @@ pub struct AccountSettings {
     pub tags_without_tagging: Option<TagsWithoutTagging>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_write: Option<VerifiedWrite>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users_search_cap: Option<UsersSearchCap>,
 }
 
 /// The whole state file.

@@ -12,7 +12,7 @@ use super::report::{Finding, ProbedAccount, Verdict};
 use super::{Experiment, ProbeError};
 use crate::fake::{
     CustomRoleNull, DEFAULT_SEARCH_LAG_S, LastGroupMembership, MatchKey, OrganizationIdChange,
-    Plan, TagsWithoutTagging, UndefinedUserField, VerifiedWrite,
+    Plan, TagsWithoutTagging, UndefinedUserField, UsersSearchCap, VerifiedWrite,
 };
 
 /// Polls of a bulk job's status at most.
@@ -1088,6 +1088,72 @@ impl<'a> Run<'a> {
                     "a roster's `verified: true` verifies an existing user in one update"
                 }
                 None => "zroster keeps its assumption",
+            },
+        ));
+        Ok(())
+    }
+
+    /// How far `users/search` pages: a search for the probe's own address (a result or
+    /// none, never another user's) asked for the page past 1,000 results, then past 10,000.
+    pub(crate) async fn users_search_cap(&mut self) -> Result<(), ProbeError> {
+        let experiment = Experiment::UsersSearchCap;
+        let query = format!("email:{}-1@{}", self.prefix, self.domain);
+        let mut refused_at = None;
+        let mut last = None;
+        for (page, offset) in [("11", 1_000), ("101", 10_000)] {
+            let reply = self
+                .x
+                .send(
+                    Method::GET,
+                    "users/search",
+                    &[
+                        ("query", query.as_str()),
+                        ("page", page),
+                        ("per_page", "100"),
+                    ],
+                    None,
+                )
+                .await?;
+            let refused = (400..500).contains(&reply.status) && reply.status != 429;
+            let answered = reply.ok();
+            last = Some(reply);
+            if refused {
+                refused_at = Some(offset);
+                break;
+            }
+            if !answered {
+                break;
+            }
+        }
+        let last = last.expect("one search at least");
+        let choice = match refused_at {
+            Some(1_000) => Some(UsersSearchCap::OneThousand),
+            Some(_) => Some(UsersSearchCap::TenThousand),
+            None => None,
+        };
+        self.settled.users_search_cap = choice;
+        self.findings.push(finding(
+            experiment,
+            match choice {
+                Some(UsersSearchCap::TenThousand) => Verdict::Holds,
+                Some(_) => Verdict::Differs,
+                None => Verdict::CouldNotTell,
+            },
+            match refused_at {
+                Some(offset) => format!(
+                    "the page past {offset} results was refused: {}",
+                    short(&last)
+                ),
+                None => format!(
+                    "the pages past 1,000 and 10,000 results were not refused (last: {})",
+                    short(&last)
+                ),
+            },
+            match choice {
+                Some(UsersSearchCap::OneThousand) => {
+                    "a user search pages no further than 1,000 results; zplan's email searches find a few users each, far below it"
+                }
+                _ => "zplan's email searches find a few users each, far below either cap",
             },
         ));
         Ok(())

@@ -114,6 +114,8 @@ pub enum Experiment {
     CreateOrUpdatePrefers,
     /// How long `users/search` takes to find a new user.
     SearchLag,
+    /// How far `users/search` pages.
+    UsersSearchCap,
     /// `organization_id` set to another organization, one organization a user.
     OrganizationIdChange,
     /// A write of `tags` while user tagging is off.
@@ -126,7 +128,7 @@ pub enum Experiment {
 
 impl Experiment {
     /// Every experiment.
-    pub const ALL: [Experiment; 16] = [
+    pub const ALL: [Experiment; 17] = [
         Experiment::Plan,
         Experiment::RateLimit,
         Experiment::UserTagging,
@@ -139,6 +141,7 @@ impl Experiment {
         Experiment::UndefinedUserField,
         Experiment::CreateOrUpdatePrefers,
         Experiment::SearchLag,
+        Experiment::UsersSearchCap,
         Experiment::OrganizationIdChange,
         Experiment::TagsWithoutTagging,
         Experiment::VerifiedWrite,
@@ -161,6 +164,7 @@ impl Experiment {
             Experiment::UndefinedUserField => "undefined_user_field",
             Experiment::CreateOrUpdatePrefers => "create_or_update_prefers",
             Experiment::SearchLag => "search_lag_s",
+            Experiment::UsersSearchCap => "users_search_cap",
             Experiment::OrganizationIdChange => "organization_id_change",
             Experiment::TagsWithoutTagging => "tags_without_tagging",
             Experiment::VerifiedWrite => "verified_write",
@@ -195,6 +199,9 @@ impl Experiment {
             }
             Experiment::SearchLag => {
                 "`users/search` finds a new user within 3 s (the emulator's lag; zplan reads users changed in the last 15 minutes from the export)"
+            }
+            Experiment::UsersSearchCap => {
+                "`users/search` pages up to 10,000 records like any offset listing, not 1,000 like `/search`"
             }
             Experiment::OrganizationIdChange => {
                 "with one organization a user, setting another `organization_id` moves the user"
@@ -231,6 +238,9 @@ impl Experiment {
                 "two end users, then one `create_or_update` naming both"
             }
             Experiment::SearchLag => "one end user, then up to 11 `users/search` within a minute",
+            Experiment::UsersSearchCap => {
+                "reads only: two searches for that user's address, past 1,000 and 10,000 results"
+            }
             Experiment::OrganizationIdChange => {
                 "two organizations, set in turn as that user's `organization_id` (one organization a user)"
             }
@@ -299,6 +309,8 @@ pub async fn run(
         run.create_or_update_prefers().await?;
         x_begin(&run, "search_lag_s");
         run.search_lag().await?;
+        x_begin(&run, "users_search_cap");
+        run.users_search_cap().await?;
         x_begin(&run, "organization_id_change");
         run.organization_id_change().await?;
         x_begin(&run, "tags_without_tagging");

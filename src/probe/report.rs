@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fake::{
     AccountSettings, CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, Plan,
-    TagsWithoutTagging, UndefinedUserField, VerifiedWrite,
+    TagsWithoutTagging, UndefinedUserField, UsersSearchCap, VerifiedWrite,
 };
 
 /// Where the report's schema is checked in.
@@ -125,6 +125,8 @@ pub struct ProbedAccount {
     pub tags_without_tagging: Option<TagsWithoutTagging>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_write: Option<VerifiedWrite>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users_search_cap: Option<UsersSearchCap>,
 }
 
 /// What the cleanup removed and what it found left.
@@ -214,6 +216,7 @@ impl ProbeReport {
             last_group_membership: a.last_group_membership,
             tags_without_tagging: a.tags_without_tagging,
             verified_write: a.verified_write,
+            users_search_cap: a.users_search_cap,
             ..AccountSettings::default()
         }
     }

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use zroster::fake::{
     AccountSettings, CustomRoleNull, Knobs, LastGroupMembership, MatchKey, OrganizationIdChange,
-    Plan, TagsWithoutTagging, UndefinedUserField, VerifiedWrite,
+    Plan, TagsWithoutTagging, UndefinedUserField, UsersSearchCap, VerifiedWrite,
 };
 use zroster::probe::{ProbeReport, REQUEST_BUDGET, Verdict};
 
@@ -112,6 +112,7 @@ fn round_trip(profile: &str, tune: impl FnOnce(&mut Knobs)) -> ProbeReport {
     assert_eq!(back.last_group_membership, knobs.last_group_membership);
     assert_eq!(back.tags_without_tagging, knobs.tags_without_tagging);
     assert_eq!(back.verified_write, knobs.verified_write);
+    assert_eq!(back.users_search_cap, knobs.users_search_cap);
     // The lag is measured at the polls' times: the first poll at or after the knob's lag.
     let lag = report
         .account_settings
@@ -186,7 +187,7 @@ fn the_account_settings_that_differ_are_reported() {
 
 #[test]
 fn each_uncertain_choice_turned_the_other_way_is_reported_as_differing() {
-    let cases: [(&str, Tune); 11] = [
+    let cases: [(&str, Tune); 12] = [
         ("promoted_agent_joins_default_group", |k| {
             k.promoted_agent_joins_default_group = false;
         }),
@@ -217,6 +218,9 @@ fn each_uncertain_choice_turned_the_other_way_is_reported_as_differing() {
         }),
         ("tags_without_tagging", |k| {
             k.tags_without_tagging = TagsWithoutTagging::Refuse;
+        }),
+        ("users_search_cap", |k| {
+            k.users_search_cap = UsersSearchCap::OneThousand;
         }),
         ("verified_write", |k| {
             k.verified_write = VerifiedWrite::Ignore;
@@ -360,6 +364,7 @@ fn fake_account_report_through_the_binary_behaves_like_the_probed_account() {
         k.last_group_membership = LastGroupMembership::Allow;
         k.tags_without_tagging = TagsWithoutTagging::Refuse;
         k.verified_write = VerifiedWrite::Ignore;
+        k.users_search_cap = UsersSearchCap::OneThousand;
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.json");
