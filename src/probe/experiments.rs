@@ -39,6 +39,8 @@ pub(crate) struct Run<'a> {
     agent: Option<u64>,
     /// The user the search-lag experiment made (an end user the later experiments reuse).
     searched: Option<u64>,
+    /// That user's address.
+    searched_email: Option<String>,
     /// Whether that user was verified when the search found it.
     searched_verified: Option<bool>,
     /// Test only: a `zroster fake` whose clock the bounded waits move instead of sleeping.
@@ -90,6 +92,7 @@ impl<'a> Run<'a> {
             next: 0,
             agent: None,
             searched: None,
+            searched_email: None,
             searched_verified: None,
             fake_clock: None,
         }
@@ -625,6 +628,7 @@ impl<'a> Run<'a> {
         self.searched = Some(id);
         let email = format!("{}@{}", self.external_id(self.next), self.domain);
         let query = format!("email:{email}");
+        self.searched_email = Some(email);
         let start = std::time::Instant::now();
         let mut advanced = 0.0;
         let mut polls = 0;
@@ -1093,11 +1097,16 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// How far `users/search` pages: a search for the probe's own address (a result or
-    /// none, never another user's) asked for the page past 1,000 results, then past 10,000.
+    /// How far `users/search` pages: a search for the search-lag user's address (its own
+    /// user or none, never another's) asked for the page past 1,000 results, then past
+    /// 10,000.
     pub(crate) async fn users_search_cap(&mut self) -> Result<(), ProbeError> {
         let experiment = Experiment::UsersSearchCap;
-        let query = format!("email:{}-1@{}", self.prefix, self.domain);
+        let email = self
+            .searched_email
+            .clone()
+            .unwrap_or_else(|| format!("{}-search@{}", self.prefix, self.domain));
+        let query = format!("email:{email}");
         let mut refused_at = None;
         let mut last = None;
         for (page, offset) in [("11", 1_000), ("101", 10_000)] {
