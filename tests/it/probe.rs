@@ -77,6 +77,11 @@ fn verdict(report: &ProbeReport, experiment: &str) -> Verdict {
 
 /// Probes an emulator with `knobs` and checks the round trip, the budget and the cleanup.
 fn round_trip(profile: &str, tune: impl FnOnce(&mut Knobs)) -> ProbeReport {
+    round_trip_recorded(profile, tune).0
+}
+
+/// [`round_trip`], with the names of the files `--record` wrote.
+fn round_trip_recorded(profile: &str, tune: impl FnOnce(&mut Knobs)) -> (ProbeReport, Vec<String>) {
     let sandbox = sandbox(profile, tune);
     let knobs = Knobs::resolve(
         sandbox.handle().state().account.as_ref(),
@@ -132,8 +137,11 @@ fn round_trip(profile: &str, tune: impl FnOnce(&mut Knobs)) -> ProbeReport {
         assert_eq!(back.new_agent_role, knobs.new_agent_role);
         assert_eq!(back.custom_role_null, knobs.custom_role_null);
     }
+    let mut names = Vec::new();
     for file in std::fs::read_dir(sandbox.work_dir().join("recorded")).unwrap() {
-        let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        let path = file.unwrap().path();
+        names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        let text = std::fs::read_to_string(path).unwrap();
         assert!(!text.contains("fake-token") && !text.contains("127.0.0.1"));
         let recording: Value = serde_json::from_str(&text).unwrap();
         assert!(
@@ -142,14 +150,39 @@ fn round_trip(profile: &str, tune: impl FnOnce(&mut Knobs)) -> ProbeReport {
                 .is_some_and(|e| !e.is_empty())
         );
     }
-    report
+    names.sort();
+    (report, names)
 }
 
 #[test]
 fn on_a_default_account_every_assumption_holds_and_the_account_is_left_as_it_was() {
-    let report = round_trip("enterprise", |_| {});
+    let (report, recorded) = round_trip_recorded("enterprise", |_| {});
     for finding in &report.findings {
         assert_eq!(finding.verdict, Verdict::Holds, "{finding:#?}");
+    }
+    let experiments: Vec<&str> = report
+        .findings
+        .iter()
+        .map(|f| f.experiment.as_str())
+        .collect();
+    assert_eq!(experiments.len(), zroster::probe::Experiment::ALL.len());
+    // Every experiment that writes or searches is recorded under its name.
+    for name in [
+        "settings",
+        "bulk_imports",
+        "promotion",
+        "undefined_user_field",
+        "create_or_update_prefers",
+        "search_lag_s",
+        "users_search_cap",
+        "organization_id_change",
+        "tags_without_tagging",
+        "verified_write",
+        "last_group_membership",
+        "cleanup",
+    ] {
+        let file = format!("zroster-probe__{name}.json");
+        assert!(recorded.contains(&file), "{file} not in {recorded:?}");
     }
 }
 
