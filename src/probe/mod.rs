@@ -1,6 +1,7 @@
 //! `zroster probe`: learns how a real account behaves where zroster's knowledge is a
 //! documented assumption or a choice (API.md §12 "UNCERTAIN"), with a bounded, journaled,
-//! self-cleaning run of small experiments on users of its own, and reports each assumption
+//! self-cleaning run of small experiments on users, organizations and groups of its own
+//! (and a bounded wait for the search index), and reports each assumption
 //! as holding, differing or undecided ([`ProbeReport`]), which `zroster fake
 //! --account-report` turns into the emulator's knobs.
 //!
