@@ -40,7 +40,8 @@ pub enum Command {
     /// Run the local Zendesk emulator on 127.0.0.1 until SIGINT or SIGTERM.
     Fake(FakeArgs),
     /// Check zroster's assumptions on a real (sandbox) account with a few small, reversible
-    /// experiments on users of its own; report what holds and what differs.
+    /// experiments on users, organizations and groups of its own; report what holds and what
+    /// differs.
     Probe(ProbeArgs),
 }
 
@@ -50,7 +51,8 @@ pub struct ProbeArgs {
     /// The account and how to reach it (as for `zplan`).
     #[command(flatten)]
     pub connection: ConnectionArgs,
-    /// Confirm that the probe may create (and then remove) users of its own on the account.
+    /// Confirm that the probe may create (and then remove) users, organizations and a group of
+    /// its own on the account.
     #[arg(long)]
     pub yes_this_writes: bool,
     /// Never ask a question; without `--yes-this-writes` nothing is written.

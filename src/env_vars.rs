@@ -29,6 +29,10 @@ pub const CI: &str = "CI";
 pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
 /// Test only: when set to `1`, retry and pacing delays are skipped so tests stay fast.
 pub const ZROSTER_TEST_NO_DELAY: &str = "ZROSTER_TEST_NO_DELAY";
+/// Test only: the base URL of a `zroster fake` whose clock `zroster probe` moves forward
+/// (`PUT /__fake/clock`) instead of sleeping in its bounded waits, so that tests of a
+/// lagging search index take no time.
+pub const ZROSTER_TEST_PROBE_FAKE_CLOCK: &str = "ZROSTER_TEST_PROBE_FAKE_CLOCK";
 /// Test only: directory of recorded Zendesk exchanges that fidelity tests compare against
 /// (CI sets it to `../shared/zendesk/recorded`); tests that need it are skipped without it.
 pub const ZROSTER_RECORDED_DIR: &str = "ZROSTER_RECORDED_DIR";

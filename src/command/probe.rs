@@ -12,6 +12,7 @@ use super::connect::connection_settings;
 use super::request_log::RequestLog;
 use crate::Error;
 use crate::cli::ProbeArgs;
+use crate::probe::report::Cleanup;
 use crate::probe::{self, Experiment, ProbeError, ProbeSettings};
 use crate::zendesk::{Observer, Silent};
 
@@ -40,7 +41,7 @@ pub(crate) fn run(
     let runtime = super::runtime()?;
     if let Some(journal) = &args.cleanup {
         let cleaned = runtime.block_on(probe::cleanup(connection, observer, journal))?;
-        return cleaned_up(out, cleaned.removed, &cleaned.left);
+        return cleaned_up(out, &cleaned);
     }
     let prefix = ProbeSettings::new_prefix();
     let settings = ProbeSettings {
@@ -50,6 +51,9 @@ pub(crate) fn run(
             .unwrap_or_else(|| PathBuf::from(format!("{prefix}.journal"))),
         prefix,
         domain: args.domain.clone(),
+        fake_clock: std::env::var(crate::env_vars::ZROSTER_TEST_PROBE_FAKE_CLOCK)
+            .ok()
+            .filter(|v| !v.is_empty()),
     };
     let account = connection
         .base_url
@@ -68,7 +72,7 @@ pub(crate) fn run(
     }
     let _ = writeln!(
         plan,
-        "It creates at most 5 users, named, keyed and addressed `{p}-N@{d}`, and no other object; it changes nothing else. It removes them at the end (deleted, then deleted for good). The journal `{j}` lists them as they are made: after an interrupted run, `zroster probe --cleanup {j}` removes them.\n",
+        "It creates at most 8 users, named, keyed and addressed `{p}-N@{d}`, 2 organizations and 1 group named `{p}-…`, and no other object; it changes nothing else. It removes them at the end (users deleted, then deleted for good). The journal `{j}` lists them as they are made: after an interrupted run, `zroster probe --cleanup {j}` removes them.\n",
         p = settings.prefix,
         d = settings.domain,
         j = settings.journal.display(),
@@ -98,7 +102,7 @@ pub(crate) fn run(
     let Some(outcome) = run else {
         let _ = writeln!(err, "interrupted: removing what the probe created");
         let cleaned = runtime.block_on(probe::cleanup(connection, observer, &settings.journal))?;
-        cleaned_up(out, cleaned.removed, &cleaned.left)?;
+        cleaned_up(out, &cleaned)?;
         return Ok(ExitStatus::Interrupted);
     };
     let outcome = outcome?;
@@ -119,26 +123,27 @@ pub(crate) fn run(
             write_file(&dir.join(name), text.as_bytes())?;
         }
     }
-    Ok(if outcome.report.cleanup.left.is_empty() {
+    Ok(if outcome.report.cleanup.is_complete() {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
     })
 }
 
-fn cleaned_up(out: &mut dyn Write, removed: u32, left: &[u64]) -> Result<ExitStatus, Error> {
-    if left.is_empty() {
+fn cleaned_up(out: &mut dyn Write, cleaned: &Cleanup) -> Result<ExitStatus, Error> {
+    if cleaned.is_complete() {
         written(writeln!(
             out,
-            "Removed {removed} users; none of the probe's users is left."
+            "Removed {}; none of the probe's objects is left.",
+            cleaned.removed_summary()
         ))?;
         Ok(ExitStatus::Success)
     } else {
-        let ids: Vec<String> = left.iter().map(u64::to_string).collect();
         written(writeln!(
             out,
-            "Removed {removed} users; still readable: {}",
-            ids.join(", ")
+            "Removed {}; still readable: {}",
+            cleaned.removed_summary(),
+            cleaned.left_summary()
         ))?;
         Ok(ExitStatus::Failure)
     }

@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::choices::{CustomRoleNull, MatchKey, UndefinedUserField};
+use super::choices::{
+    CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, TagsWithoutTagging,
+    UndefinedUserField, UsersSearchCap, VerifiedWrite,
+};
 use super::state_file::{AccountSettings, StateFile};
 
 /// The Zendesk plan the emulated account is on; custom-role writes need Enterprise. As a
@@ -117,6 +120,17 @@ pub struct Knobs {
     pub undefined_user_field: UndefinedUserField,
     /// Which key `create_or_update` matches first (UNCERTAIN; default `external_id`).
     pub create_or_update_prefers: MatchKey,
+    /// What another `organization_id` does to a user of one organization without multiple
+    /// organizations (UNCERTAIN; default move).
+    pub organization_id_change: OrganizationIdChange,
+    /// What removing an agent's last group membership does (UNCERTAIN; default refuse).
+    pub last_group_membership: LastGroupMembership,
+    /// What a write of `tags` does while user tagging is off (UNCERTAIN; default ignore).
+    pub tags_without_tagging: TagsWithoutTagging,
+    /// What `verified: true` does to an existing user (UNCERTAIN; default apply).
+    pub verified_write: VerifiedWrite,
+    /// How far `users/search?query=` pages (UNCERTAIN; default 10,000 records).
+    pub users_search_cap: UsersSearchCap,
 }
 
 impl Default for Knobs {
@@ -159,6 +173,11 @@ impl Knobs {
             custom_role_null: CustomRoleNull::Refuse,
             undefined_user_field: UndefinedUserField::Ignore,
             create_or_update_prefers: MatchKey::ExternalId,
+            organization_id_change: OrganizationIdChange::Move,
+            last_group_membership: LastGroupMembership::Refuse,
+            tags_without_tagging: TagsWithoutTagging::Ignore,
+            verified_write: VerifiedWrite::Apply,
+            users_search_cap: UsersSearchCap::TenThousand,
         }
     }
 }
@@ -278,7 +297,12 @@ impl Knobs {
             new_agent_role,
             custom_role_null,
             undefined_user_field,
-            create_or_update_prefers
+            create_or_update_prefers,
+            organization_id_change,
+            last_group_membership,
+            tags_without_tagging,
+            verified_write,
+            users_search_cap
         );
     }
 
@@ -314,6 +338,11 @@ impl Knobs {
             custom_role_null: Some(self.custom_role_null),
             undefined_user_field: Some(self.undefined_user_field),
             create_or_update_prefers: Some(self.create_or_update_prefers),
+            organization_id_change: Some(self.organization_id_change),
+            last_group_membership: Some(self.last_group_membership),
+            tags_without_tagging: Some(self.tags_without_tagging),
+            verified_write: Some(self.verified_write),
+            users_search_cap: Some(self.users_search_cap),
         }
     }
 }

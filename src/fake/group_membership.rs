@@ -65,8 +65,11 @@ impl Membership for GroupMembership {
 
     /// An agent's last group cannot be left: "all team members
     /// must belong to at least one group" (API.md §12). The answer is UNCERTAIN; the
-    /// emulator's is a 422 on `base`.
+    /// emulator's is a 422 on `base`, or none with the `last_group_membership` knob `allow`.
     fn check_removal(store: &Store, id: u64) -> Result<(), ApiError> {
+        if store.rules.last_group_membership == super::LastGroupMembership::Allow {
+            return Ok(());
+        }
         let Some(m) = store.group_memberships.get(&id) else {
             return Ok(());
         };

@@ -100,6 +100,9 @@
 //! - Job queue full (`max_jobs` queued or working): 429 `TooManyJobs` with `Retry-After: 10`.
 //! - Account limit: 429 `{"error": "APIRateLimitExceeded", …}` with `Retry-After` = seconds to
 //!   the next minute; the per-user limit answers the recorded `text/plain` body.
+//! - `users/search?query=` pages up to 10,000 records like any offset listing, not 1,000
+//!   like `/search` (API.md §12 cannot tell which applies) *(knob `users_search_cap`:
+//!   `ten_thousand` | `one_thousand`, a 400 `QueryError` past 1,000 as `/search` answers)*.
 //! - Expired job: 404 `RecordNotFound`. Offset pagination past 10,000 records and
 //!   `page[size]` above 100: 400 `InvalidPaginationParameter` (`per_page` above 100 is clamped).
 //! - Job messages and types not recorded: users `create_or_update_many` is
@@ -129,12 +132,16 @@
 //!   long the real account would take instead (`src/command/connect.rs`).
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
+//! - `verified: true` written to an existing user verifies it *(knob `verified_write`:
+//!   `apply` | `ignore`, accepted without effect: Zendesk documents `verified` as "any of the
+//!   user's identities is verified", API.md §12)*.
 //! - Account realism (API.md §12):
 //!   - A user promoted to agent joins the default group like a new agent
 //!     *(knob `promoted_agent_joins_default_group`: `true` | `false`)*; an agent created
 //!     with a `default_group_id` joins that group only.
 //!   - Removing an agent's last group membership: 422 `details.base` "Agents must belong to
-//!     at least one group"; deleting the default group: 422; agents a deleted group leaves
+//!     at least one group" *(knob `last_group_membership`: `refuse` | `allow`, the agent
+//!     belongs to no group afterwards)*; deleting the default group: 422; agents a deleted group leaves
 //!     groupless join the default group.
 //!   - An agent created or promoted without a role gets Staff (the community reports
 //!     Contributor for the Admin Center; the API's choice is not documented)
@@ -144,16 +151,20 @@
 //!     *(knob `custom_role_null`: `refuse` | `ignore`, the agent keeps its role | `clear`,
 //!     the agent holds none)*; a custom role below Enterprise: 422.
 //!   - User tagging off: tags are kept, left out of answers, ignored in writes and shown
-//!     again when tagging is turned on.
+//!     again when tagging is turned on *(knob `tags_without_tagging`: `ignore` | `refuse`,
+//!     a write naming `tags` is a 422 on `tags`)*.
 //!   - A `user_fields` key no field defines is not stored (not refused)
 //!     *(knob `undefined_user_field`: `ignore` | `refuse`, a 422 naming the key)*; a value its field's
 //!     type refuses is a 422 naming the key; a dropdown value puts its option's value on the
 //!     user's tags, like a checkbox's tag (recorded for checkboxes only).
 //!   - Without multiple organizations a second membership is a 422 on `organization_id` and
-//!     setting `organization_id` moves the user.
+//!     setting `organization_id` moves the user *(knob `organization_id_change`: `move` |
+//!     `refuse`, a 422 on `organization_id` while the user has another organization)*.
 //!   - The search index: `users/search?query=` and `/search` see each user as it was
-//!     `search_lag_s` ago and answer with the user as it is now (`users/search` leaves
-//!     deleted users out, `/search` does not, as recorded); `external_id=` is not indexed.
+//!     `search_lag_s` ago *(knob `search_lag_s`; `zroster probe` measures how long
+//!     `users/search` takes to find a new user)* and answer with the user as it is now
+//!     (`users/search` leaves deleted users out, `/search` does not, as recorded);
+//!     `external_id=` is not indexed.
 //!     Several values of one property match any of them (`email:a email:b` finds the users
 //!     holding either address, as a primary or another identity); different properties
 //!     must all match; a bare word matches the start of a name, address or external id.
@@ -231,7 +242,10 @@ mod user;
 mod user_field;
 
 pub use api_error::ApiError;
-pub use choices::{CustomRoleNull, MatchKey, UndefinedUserField};
+pub use choices::{
+    CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, TagsWithoutTagging,
+    UndefinedUserField, UsersSearchCap, VerifiedWrite,
+};
 pub use clock::Clock;
 pub use config::{Config, DEFAULT_SEARCH_LAG_S, DEFAULT_SUBDOMAIN, Knobs, Plan};
 pub use custom_role::CustomRole;

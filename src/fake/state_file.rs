@@ -8,7 +8,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::choices::{CustomRoleNull, MatchKey, UndefinedUserField};
+use super::choices::{
+    CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, TagsWithoutTagging,
+    UndefinedUserField, UsersSearchCap, VerifiedWrite,
+};
 use super::config::Plan;
 use super::error::Error;
 
@@ -74,6 +77,16 @@ pub struct AccountSettings {
     pub undefined_user_field: Option<UndefinedUserField>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_or_update_prefers: Option<MatchKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id_change: Option<OrganizationIdChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_group_membership: Option<LastGroupMembership>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags_without_tagging: Option<TagsWithoutTagging>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_write: Option<VerifiedWrite>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users_search_cap: Option<UsersSearchCap>,
 }
 
 /// The whole state file.

@@ -1,18 +1,27 @@
-//! The experiments: each reads or makes only the probe's own users and settles one
-//! assumption of zroster and its emulator (API.md §12), into a [`Finding`] and, where the
-//! emulator has a knob for it, into [`ProbedAccount`].
+//! The experiments: each reads the account's settings or writes only the probe's own users,
+//! organizations and groups, and settles one assumption of zroster and its emulator
+//! (API.md §12), into a [`Finding`] and, where the emulator has a knob for it, into
+//! [`ProbedAccount`]. Waits are bounded ([`SEARCH_POLLS_S`], the job polls).
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::exchange::{Exchanger, Reply};
-use super::journal::{Entry, Journal};
+use super::journal::{Entry, Journal, Kind};
 use super::report::{Finding, ProbedAccount, Verdict};
 use super::{Experiment, ProbeError};
-use crate::fake::{CustomRoleNull, MatchKey, Plan, UndefinedUserField};
+use crate::fake::{
+    CustomRoleNull, DEFAULT_SEARCH_LAG_S, LastGroupMembership, MatchKey, OrganizationIdChange,
+    Plan, TagsWithoutTagging, UndefinedUserField, UsersSearchCap, VerifiedWrite,
+};
 
 /// Polls of a bulk job's status at most.
 const JOB_POLLS: u32 = 10;
+
+/// When `users/search` is asked for a new user, in seconds after its creation: the bounded
+/// wait of the search-lag experiment (11 requests at most, a minute at most).
+pub(crate) const SEARCH_POLLS_S: [f64; 11] =
+    [0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0, 45.0, 60.0];
 
 /// A run of the experiments: what it learned so far.
 pub(crate) struct Run<'a> {
@@ -28,6 +37,14 @@ pub(crate) struct Run<'a> {
     next: u32,
     /// The promoted agent, once made.
     agent: Option<u64>,
+    /// The user the search-lag experiment made (an end user the later experiments reuse).
+    searched: Option<u64>,
+    /// That user's address.
+    searched_email: Option<String>,
+    /// Whether that user was verified when the search found it.
+    searched_verified: Option<bool>,
+    /// Test only: a `zroster fake` whose clock the bounded waits move instead of sleeping.
+    pub(crate) fake_clock: Option<String>,
 }
 
 fn finding(
@@ -74,6 +91,10 @@ impl<'a> Run<'a> {
             user_fields: Vec::new(),
             next: 0,
             agent: None,
+            searched: None,
+            searched_email: None,
+            searched_verified: None,
+            fake_clock: None,
         }
     }
 
@@ -84,17 +105,32 @@ impl<'a> Run<'a> {
     /// A new user of the probe's own: name, address and external id under the prefix,
     /// journaled before it is asked for.
     async fn create_user(&mut self, role: &str) -> Result<Option<u64>, ProbeError> {
+        self.create_user_with(role, json!({})).await
+    }
+
+    /// [`Run::create_user`] with more fields (`extra`, an object) in the body.
+    async fn create_user_with(
+        &mut self,
+        role: &str,
+        extra: Value,
+    ) -> Result<Option<u64>, ProbeError> {
         self.next += 1;
         let tag = format!("{}-{}", self.prefix, self.next);
         self.journal.write(&Entry::Creating {
             external_id: tag.clone(),
         })?;
-        let body = json!({"user": {"name": tag, "email": format!("{tag}@{}", self.domain),
+        let mut body = json!({"user": {"name": tag, "email": format!("{tag}@{}", self.domain),
             "external_id": tag, "role": role, "skip_verify_email": true}});
+        if let (Some(user), Some(extra)) = (body["user"].as_object_mut(), extra.as_object()) {
+            user.extend(extra.clone());
+        }
         let reply = self.x.send(Method::POST, "users", &[], Some(body)).await?;
         let id = reply.body.pointer("/user/id").and_then(Value::as_u64);
         if let Some(id) = id {
-            self.journal.write(&Entry::Created { id })?;
+            self.journal.write(&Entry::Created {
+                id,
+                kind: Kind::User,
+            })?;
         }
         Ok(id)
     }
@@ -273,7 +309,10 @@ impl<'a> Run<'a> {
                 .cloned()
                 .unwrap_or_default();
             for id in results.iter().filter_map(|r| r["id"].as_u64()) {
-                self.journal.write(&Entry::Created { id })?;
+                self.journal.write(&Entry::Created {
+                    id,
+                    kind: Kind::User,
+                })?;
             }
             let keys: Vec<String> = results
                 .first()
@@ -508,7 +547,10 @@ impl<'a> Run<'a> {
             .await?;
         let answered = reply.body.pointer("/user/id").and_then(Value::as_u64);
         if let Some(id) = answered.filter(|id| *id != first && *id != second) {
-            self.journal.write(&Entry::Created { id })?;
+            self.journal.write(&Entry::Created {
+                id,
+                kind: Kind::User,
+            })?;
         }
         let details = reply.body.get("details");
         let (choice, observed) = match answered {
@@ -541,6 +583,586 @@ impl<'a> Run<'a> {
             match choice {
                 Some(MatchKey::Email) => "a roster user whose external id and email point at two live users is matched by email by zapply's creates: zplan shows it as a conflict, keep it so",
                 _ => "zapply's creates match as zplan does: by external id first",
+            },
+        ));
+        Ok(())
+    }
+
+    /// Waits `seconds`: sleeps, or (test only) moves the emulator's clock forward.
+    async fn wait(&self, seconds: f64, advanced: &mut f64) -> Result<(), ProbeError> {
+        if seconds <= 0.0 {
+            return Ok(());
+        }
+        match &self.fake_clock {
+            Some(base) => {
+                let url = format!("{}/__fake/clock", base.trim_end_matches('/'));
+                let moved = reqwest::Client::new()
+                    .put(url)
+                    .json(&json!({"advance_s": seconds}))
+                    .send()
+                    .await
+                    .and_then(reqwest::Response::error_for_status);
+                if moved.is_ok() {
+                    *advanced += seconds;
+                } else {
+                    tokio::time::sleep(std::time::Duration::from_secs_f64(seconds)).await;
+                }
+            }
+            None => tokio::time::sleep(std::time::Duration::from_secs_f64(seconds)).await,
+        }
+        Ok(())
+    }
+
+    /// Search lag: a new end user, then `users/search?query=email:…` at the times of
+    /// [`SEARCH_POLLS_S`] until it answers with the user or the last poll passes.
+    pub(crate) async fn search_lag(&mut self) -> Result<(), ProbeError> {
+        let Some(id) = self.create_user("end-user").await? else {
+            self.findings.push(finding(
+                Experiment::SearchLag,
+                Verdict::CouldNotTell,
+                "the probe could not create its user".into(),
+                "zroster keeps its assumption",
+            ));
+            return Ok(());
+        };
+        self.searched = Some(id);
+        let email = format!("{}@{}", self.external_id(self.next), self.domain);
+        let query = format!("email:{email}");
+        self.searched_email = Some(email);
+        let start = std::time::Instant::now();
+        let mut advanced = 0.0;
+        let mut polls = 0;
+        let mut found_at = None;
+        let mut failed = None;
+        let mut before = 0.0;
+        for target in SEARCH_POLLS_S {
+            let elapsed = start.elapsed().as_secs_f64() + advanced;
+            if polls > 0 && elapsed > target {
+                // Passed while a slow answer came: the next target is the next poll.
+                continue;
+            }
+            self.wait(target - elapsed, &mut advanced).await?;
+            polls += 1;
+            let reply = self
+                .x
+                .send(
+                    Method::GET,
+                    "users/search",
+                    &[("query", query.as_str())],
+                    None,
+                )
+                .await?;
+            if !reply.ok() {
+                failed = Some(short(&reply));
+                break;
+            }
+            let hit = reply.body["users"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|u| u["id"].as_u64() == Some(id));
+            if let Some(hit) = hit {
+                self.searched_verified = hit["verified"].as_bool();
+                found_at = Some(target);
+                break;
+            }
+            before = target;
+        }
+        let bound = SEARCH_POLLS_S[SEARCH_POLLS_S.len() - 1];
+        let (verdict, observed, lag) = match (found_at, failed) {
+            (_, Some(answer)) => (
+                Verdict::CouldNotTell,
+                format!("`users/search` answered {answer}"),
+                None,
+            ),
+            (Some(at), None) if at == 0.0 => (
+                Verdict::Holds,
+                format!("`users/search` found the new user at once ({polls} search)"),
+                Some(at),
+            ),
+            (Some(at), None) => (
+                if at <= DEFAULT_SEARCH_LAG_S {
+                    Verdict::Holds
+                } else {
+                    Verdict::Differs
+                },
+                format!(
+                    "`users/search` found the new user after {at} s, not after {before} s ({polls} searches)"
+                ),
+                Some(at),
+            ),
+            (None, None) => (
+                Verdict::Differs,
+                format!(
+                    "`users/search` had not found the new user after {bound} s ({polls} searches)"
+                ),
+                Some(bound),
+            ),
+        };
+        self.settled.search_lag_s = lag;
+        self.findings.push(finding(
+            Experiment::SearchLag,
+            verdict,
+            observed,
+            match lag {
+                Some(l) if l <= DEFAULT_SEARCH_LAG_S => format!(
+                    "zplan's email searches see users made seconds before; it reads users changed in the last {} minutes from the export all the same",
+                    crate::zendesk::limits::SEARCH_LAG_WINDOW_S / 60
+                ),
+                Some(_) => format!(
+                    "a plan made right after zapply may not find the users it created by searching, and reads them from the export of the last {} minutes instead; `zroster fake --account-report` rehearses with this lag",
+                    crate::zendesk::limits::SEARCH_LAG_WINDOW_S / 60
+                ),
+                None => "zroster keeps its assumption".to_owned(),
+            },
+        ));
+        Ok(())
+    }
+
+    /// An organization or a group of the probe's own, journaled before it is asked for.
+    async fn create_named(
+        &mut self,
+        kind: Kind,
+        suffix: &str,
+        mut body: Value,
+    ) -> Result<Option<u64>, ProbeError> {
+        let (collection, root) = match kind {
+            Kind::Organization => ("organizations", "organization"),
+            Kind::Group => ("groups", "group"),
+            Kind::User => ("users", "user"),
+        };
+        let name = format!("{}-{suffix}", self.prefix);
+        self.journal.write(&Entry::CreatingNamed {
+            kind,
+            name: name.clone(),
+        })?;
+        body["name"] = json!(name);
+        let reply = self
+            .x
+            .send(Method::POST, collection, &[], Some(json!({ root: body })))
+            .await?;
+        let id = reply
+            .body
+            .pointer(&format!("/{root}/id"))
+            .and_then(Value::as_u64);
+        if let Some(id) = id {
+            self.journal.write(&Entry::Created { id, kind })?;
+        }
+        Ok(id)
+    }
+
+    /// `organization_id` set to another organization on an account with one organization a
+    /// user: two organizations of the probe's own, the search-lag user set to each in turn.
+    pub(crate) async fn organization_id_change(&mut self) -> Result<(), ProbeError> {
+        let experiment = Experiment::OrganizationIdChange;
+        if self.settled.multiple_organizations != Some(false) {
+            self.findings.push(finding(
+                experiment,
+                Verdict::CouldNotTell,
+                "not tried: the account allows several organizations a user (or did not say)".into(),
+                "zroster keeps its assumption; with several organizations `organization_id` names the default one",
+            ));
+            return Ok(());
+        }
+        let Some(user) = self.searched else {
+            return Ok(());
+        };
+        let mut orgs = Vec::new();
+        for suffix in ["org-a", "org-b"] {
+            if let Some(id) = self
+                .create_named(Kind::Organization, suffix, json!({}))
+                .await?
+            {
+                orgs.push(id);
+            }
+        }
+        let [first, second] = orgs[..] else {
+            self.findings.push(finding(
+                experiment,
+                Verdict::CouldNotTell,
+                "the probe could not create its two organizations".into(),
+                "zroster keeps its assumption",
+            ));
+            return Ok(());
+        };
+        let mut last = None;
+        for org in [first, second] {
+            last = Some(
+                self.x
+                    .send(
+                        Method::PUT,
+                        &format!("users/{user}"),
+                        &[],
+                        Some(json!({"user": {"organization_id": org}})),
+                    )
+                    .await?,
+            );
+        }
+        let moved = last.expect("two writes");
+        let memberships = self
+            .get(&format!("users/{user}/organization_memberships"))
+            .await?;
+        let held: Vec<u64> = memberships.body["organization_memberships"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["organization_id"].as_u64())
+            .collect();
+        let (choice, observed) = if moved.status == 422 && held == [first] {
+            (
+                Some(OrganizationIdChange::Refuse),
+                format!("refused: {}; the user kept its organization", short(&moved)),
+            )
+        } else if moved.ok() && held == [second] {
+            (
+                Some(OrganizationIdChange::Move),
+                "accepted; the user left its organization for the new one".to_owned(),
+            )
+        } else {
+            (
+                None,
+                format!(
+                    "answered {}; the user holds {} of the probe's organizations",
+                    short(&moved),
+                    held.iter().filter(|o| orgs.contains(o)).count()
+                ),
+            )
+        };
+        self.settled.organization_id_change = choice;
+        self.findings.push(finding(
+            experiment,
+            match choice {
+                Some(OrganizationIdChange::Move) => Verdict::Holds,
+                Some(_) => Verdict::Differs,
+                None => Verdict::CouldNotTell,
+            },
+            observed,
+            match choice {
+                Some(OrganizationIdChange::Refuse) => {
+                    "a roster that moves a user to another organization fails that user's update: zapply must remove the old membership first"
+                }
+                Some(OrganizationIdChange::Move) => {
+                    "a roster that moves a user to another organization takes one update"
+                }
+                None => "zroster keeps its assumption",
+            },
+        ));
+        Ok(())
+    }
+
+    /// A write of `tags` while user tagging is off, to the search-lag user.
+    pub(crate) async fn tags_without_tagging(&mut self) -> Result<(), ProbeError> {
+        let experiment = Experiment::TagsWithoutTagging;
+        if self.settled.user_tagging != Some(false) {
+            self.findings.push(finding(
+                experiment,
+                Verdict::CouldNotTell,
+                "not tried: user tagging is on (or the account did not say); the probe does not turn it off".into(),
+                "with tagging on, a roster's `tags` apply",
+            ));
+            return Ok(());
+        }
+        let Some(user) = self.searched else {
+            return Ok(());
+        };
+        let tag = self.prefix.clone();
+        let reply = self
+            .x
+            .send(
+                Method::PUT,
+                &format!("users/{user}"),
+                &[],
+                Some(json!({"user": {"tags": [tag]}})),
+            )
+            .await?;
+        let shown = reply.body.pointer("/user/tags").and_then(Value::as_array);
+        let (choice, observed) = if reply.status == 422 {
+            (
+                Some(TagsWithoutTagging::Refuse),
+                format!("refused: {}", short(&reply)),
+            )
+        } else if reply.ok() && shown.is_none() {
+            (
+                Some(TagsWithoutTagging::Ignore),
+                "accepted; the answer shows no `tags`".to_owned(),
+            )
+        } else {
+            (
+                None,
+                format!(
+                    "answered {}{}",
+                    short(&reply),
+                    match shown {
+                        Some(tags) if tags.iter().any(|t| t.as_str() == Some(tag.as_str())) =>
+                            ", and shows the tag written",
+                        Some(_) => ", and shows `tags` without the tag written",
+                        None => "",
+                    }
+                ),
+            )
+        };
+        self.settled.tags_without_tagging = choice;
+        self.findings.push(finding(
+            experiment,
+            match choice {
+                Some(TagsWithoutTagging::Ignore) => Verdict::Holds,
+                Some(_) | None => Verdict::Differs,
+            },
+            observed,
+            match choice {
+                Some(TagsWithoutTagging::Refuse) => {
+                    "a roster's `tags` fail that user's update while user tagging is off"
+                }
+                Some(TagsWithoutTagging::Ignore) => {
+                    "a roster's `tags` are dropped silently and never converge while user tagging is off"
+                }
+                None => "zplan's reading of `tags` may not match this account: report it",
+            },
+        ));
+        Ok(())
+    }
+
+    /// An agent of the probe's own in a group of the probe's own only, then that
+    /// membership removed.
+    pub(crate) async fn last_group_membership(&mut self) -> Result<(), ProbeError> {
+        let experiment = Experiment::LastGroupMembership;
+        let could_not = |observed: String| {
+            finding(
+                experiment,
+                Verdict::CouldNotTell,
+                observed,
+                "zroster keeps its assumption",
+            )
+        };
+        let Some(group) = self.create_named(Kind::Group, "group", json!({})).await? else {
+            self.findings
+                .push(could_not("the probe could not create its group".into()));
+            return Ok(());
+        };
+        let Some(agent) = self
+            .create_user_with("agent", json!({"default_group_id": group}))
+            .await?
+        else {
+            self.findings
+                .push(could_not("the probe could not create its agent".into()));
+            return Ok(());
+        };
+        let memberships = self
+            .get(&format!("users/{agent}/group_memberships"))
+            .await?;
+        let list: Vec<(u64, u64)> = memberships.body["group_memberships"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| Some((m["id"].as_u64()?, m["group_id"].as_u64()?)))
+            .collect();
+        let Some(&(membership, _)) = list.iter().find(|(_, g)| *g == group) else {
+            self.findings.push(could_not(format!(
+                "the agent made with the probe's group as its default group is in {} other groups and not in it",
+                list.len()
+            )));
+            return Ok(());
+        };
+        // An account that also put the agent in its default group: the agent's other
+        // memberships go first (the agent's own, not the group's), so that the probe's is
+        // its last.
+        for &(other, _) in list.iter().filter(|(_, g)| *g != group) {
+            let left = self
+                .x
+                .send(
+                    Method::DELETE,
+                    &format!("group_memberships/{other}"),
+                    &[],
+                    None,
+                )
+                .await?;
+            if !left.ok() {
+                self.findings.push(could_not(format!(
+                    "the agent is in {} groups, and removing it from one besides the probe's answered {}",
+                    list.len(),
+                    short(&left)
+                )));
+                return Ok(());
+            }
+        }
+        let removed = self
+            .x
+            .send(
+                Method::DELETE,
+                &format!("group_memberships/{membership}"),
+                &[],
+                None,
+            )
+            .await?;
+        let choice = if removed.status == 422 {
+            Some(LastGroupMembership::Refuse)
+        } else if removed.ok() {
+            Some(LastGroupMembership::Allow)
+        } else {
+            None
+        };
+        self.settled.last_group_membership = choice;
+        self.findings.push(finding(
+            experiment,
+            match choice {
+                Some(LastGroupMembership::Refuse) => Verdict::Holds,
+                Some(_) => Verdict::Differs,
+                None => Verdict::CouldNotTell,
+            },
+            match choice {
+                Some(LastGroupMembership::Refuse) => format!("refused: {}", short(&removed)),
+                Some(LastGroupMembership::Allow) => {
+                    "accepted; the agent belongs to no group".to_owned()
+                }
+                None => format!("answered {}", short(&removed)),
+            },
+            match choice {
+                Some(LastGroupMembership::Refuse) => {
+                    "zapply adds an agent's new groups before it removes the old ones, and a roster that leaves an agent without a group fails that removal"
+                }
+                Some(LastGroupMembership::Allow) => {
+                    "a roster may leave an agent without a group, and Zendesk does not stop it"
+                }
+                None => "zroster keeps its assumption",
+            },
+        ));
+        Ok(())
+    }
+
+    /// `verified: true` written to the search-lag user, an unverified end user.
+    pub(crate) async fn verified_write(&mut self) -> Result<(), ProbeError> {
+        let experiment = Experiment::VerifiedWrite;
+        let Some(user) = self.searched else {
+            return Ok(());
+        };
+        let before = match self.searched_verified {
+            Some(verified) => Some(verified),
+            None => self
+                .get(&format!("users/{user}"))
+                .await?
+                .body
+                .pointer("/user/verified")
+                .and_then(Value::as_bool),
+        };
+        if before != Some(false) {
+            self.findings.push(finding(
+                experiment,
+                Verdict::CouldNotTell,
+                "the probe's new user was not shown unverified".into(),
+                "zroster keeps its assumption",
+            ));
+            return Ok(());
+        }
+        let reply = self
+            .x
+            .send(
+                Method::PUT,
+                &format!("users/{user}"),
+                &[],
+                Some(json!({"user": {"verified": true}})),
+            )
+            .await?;
+        let after = reply
+            .body
+            .pointer("/user/verified")
+            .and_then(Value::as_bool);
+        let choice = match (reply.ok(), after) {
+            (true, Some(true)) => Some(VerifiedWrite::Apply),
+            (true, Some(false)) => Some(VerifiedWrite::Ignore),
+            _ => None,
+        };
+        self.settled.verified_write = choice;
+        self.findings.push(finding(
+            experiment,
+            match choice {
+                Some(VerifiedWrite::Apply) => Verdict::Holds,
+                Some(_) => Verdict::Differs,
+                None => Verdict::CouldNotTell,
+            },
+            match choice {
+                Some(VerifiedWrite::Apply) => "accepted; the user is verified".to_owned(),
+                Some(VerifiedWrite::Ignore) => "accepted; the user is still unverified".to_owned(),
+                None => format!("answered {}", short(&reply)),
+            },
+            match choice {
+                Some(VerifiedWrite::Ignore) => {
+                    "a roster's `verified: true` on an existing user never converges: Zendesk keeps `verified` as the user's identities say"
+                }
+                Some(VerifiedWrite::Apply) => {
+                    "a roster's `verified: true` verifies an existing user in one update"
+                }
+                None => "zroster keeps its assumption",
+            },
+        ));
+        Ok(())
+    }
+
+    /// How far `users/search` pages: a search for the search-lag user's address (its own
+    /// user or none, never another's) asked for the page past 1,000 results, then past
+    /// 10,000.
+    pub(crate) async fn users_search_cap(&mut self) -> Result<(), ProbeError> {
+        let experiment = Experiment::UsersSearchCap;
+        let email = self
+            .searched_email
+            .clone()
+            .unwrap_or_else(|| format!("{}-search@{}", self.prefix, self.domain));
+        let query = format!("email:{email}");
+        let mut refused_at = None;
+        let mut last = None;
+        for (page, offset) in [("11", 1_000), ("101", 10_000)] {
+            let reply = self
+                .x
+                .send(
+                    Method::GET,
+                    "users/search",
+                    &[
+                        ("query", query.as_str()),
+                        ("page", page),
+                        ("per_page", "100"),
+                    ],
+                    None,
+                )
+                .await?;
+            let refused = (400..500).contains(&reply.status) && reply.status != 429;
+            let answered = reply.ok();
+            last = Some(reply);
+            if refused {
+                refused_at = Some(offset);
+                break;
+            }
+            if !answered {
+                break;
+            }
+        }
+        let last = last.expect("one search at least");
+        let choice = match refused_at {
+            Some(1_000) => Some(UsersSearchCap::OneThousand),
+            Some(_) => Some(UsersSearchCap::TenThousand),
+            None => None,
+        };
+        self.settled.users_search_cap = choice;
+        self.findings.push(finding(
+            experiment,
+            match choice {
+                Some(UsersSearchCap::TenThousand) => Verdict::Holds,
+                Some(_) => Verdict::Differs,
+                None => Verdict::CouldNotTell,
+            },
+            match refused_at {
+                Some(offset) => format!(
+                    "the page past {offset} results was refused: {}",
+                    short(&last)
+                ),
+                None => format!(
+                    "the pages past 1,000 and 10,000 results were not refused (last: {})",
+                    short(&last)
+                ),
+            },
+            match choice {
+                Some(UsersSearchCap::OneThousand) => {
+                    "a user search pages no further than 1,000 results; zplan's email searches find a few users each, far below it"
+                }
+                _ => "zplan's email searches find a few users each, far below either cap",
             },
         ));
         Ok(())

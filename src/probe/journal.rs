@@ -1,6 +1,7 @@
-//! The probe's journal: one JSON line for each object it is about to create, has created
-//! and has removed, written (0600) and flushed as it goes, so that `zroster probe
-//! --cleanup JOURNAL` can remove what a run left, even one ended by SIGKILL.
+//! The probe's journal: one JSON line for each object (user, organization, group) it is
+//! about to create, has created and has removed, written (0600) and flushed as it goes, so
+//! that `zroster probe --cleanup JOURNAL` can remove what a run left, even one ended by
+//! SIGKILL (or by SIGINT during the cleanup itself).
 
 use std::fs::File;
 use std::io::Write;
@@ -9,6 +10,27 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::ProbeError;
+
+/// What kind of object a journal line is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A user (the lines of a journal that name no kind).
+    #[default]
+    User,
+    /// An organization.
+    Organization,
+    /// A group.
+    Group,
+}
+
+impl Kind {
+    // `skip_serializing_if` passes a reference.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    fn is_user(&self) -> bool {
+        *self == Kind::User
+    }
+}
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,15 +49,29 @@ pub enum Entry {
         /// The external id the user is created with.
         external_id: String,
     },
-    /// A user was created.
+    /// An organization or a group is about to be created with this name (a run stopped
+    /// before the answer leaves one only its name finds).
+    CreatingNamed {
+        /// Organization or group.
+        kind: Kind,
+        /// Its name, under the prefix.
+        name: String,
+    },
+    /// An object was created.
     Created {
         /// Its id.
         id: u64,
+        /// Its kind (a user when absent).
+        #[serde(default, skip_serializing_if = "Kind::is_user")]
+        kind: Kind,
     },
-    /// A user was removed (deleted, then deleted for good).
+    /// An object was removed (a user deleted, then deleted for good).
     Removed {
         /// Its id.
         id: u64,
+        /// Its kind (a user when absent).
+        #[serde(default, skip_serializing_if = "Kind::is_user")]
+        kind: Kind,
     },
 }
 
@@ -100,7 +136,7 @@ impl Journal {
     }
 }
 
-/// What a journal says: the account, the prefix, and the users it may have left.
+/// What a journal says: the account, the prefix, and the objects it may have left.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Left {
     /// The account the run probed.
@@ -111,6 +147,52 @@ pub struct Left {
     pub ids: Vec<u64>,
     /// External ids of every user the run announced (created or not).
     pub external_ids: Vec<String>,
+    /// Ids of organizations created and not yet removed.
+    pub organizations: Vec<u64>,
+    /// Ids of groups created and not yet removed.
+    pub groups: Vec<u64>,
+    /// Every organization and group the run announced (created or not), by name.
+    pub named: Vec<(Kind, String)>,
+    /// Organizations and groups whose creation was answered (removed or not), by kind.
+    answered: Vec<Kind>,
+}
+
+impl Left {
+    /// The ids left of `kind`.
+    #[must_use]
+    pub fn ids_of(&self, kind: Kind) -> &[u64] {
+        match kind {
+            Kind::User => &self.ids,
+            Kind::Organization => &self.organizations,
+            Kind::Group => &self.groups,
+        }
+    }
+
+    fn ids_mut(&mut self, kind: Kind) -> &mut Vec<u64> {
+        match kind {
+            Kind::User => &mut self.ids,
+            Kind::Organization => &mut self.organizations,
+            Kind::Group => &mut self.groups,
+        }
+    }
+
+    /// Names of the organizations or groups announced whose creation was never answered
+    /// (so only their name finds them), or none when every one was answered.
+    #[must_use]
+    pub fn unanswered(&self, kind: Kind) -> Vec<&str> {
+        let announced: Vec<&str> = self
+            .named
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, n)| n.as_str())
+            .collect();
+        let answered = self.answered.iter().filter(|k| **k == kind).count();
+        if answered >= announced.len() {
+            Vec::new()
+        } else {
+            announced
+        }
+    }
 }
 
 /// Reads a journal; a last line cut short (the run was killed while writing it) is skipped.
@@ -132,12 +214,17 @@ pub fn read(path: &Path) -> Result<Left, ProbeError> {
                 left.prefix = prefix;
             }
             Entry::Creating { external_id } => left.external_ids.push(external_id),
-            Entry::Created { id } => {
-                if !left.ids.contains(&id) {
-                    left.ids.push(id);
+            Entry::CreatingNamed { kind, name } => left.named.push((kind, name)),
+            Entry::Created { id, kind } => {
+                if !kind.is_user() {
+                    left.answered.push(kind);
+                }
+                let ids = left.ids_mut(kind);
+                if !ids.contains(&id) {
+                    ids.push(id);
                 }
             }
-            Entry::Removed { id } => left.ids.retain(|i| *i != id),
+            Entry::Removed { id, kind } => left.ids_mut(kind).retain(|i| *i != id),
         }
     }
     if !started {
@@ -161,9 +248,30 @@ mod tests {
             Entry::Creating {
                 external_id: "zroster-probe-1-a".into(),
             },
-            Entry::Created { id: 7 },
-            Entry::Created { id: 8 },
-            Entry::Removed { id: 7 },
+            Entry::Created {
+                id: 7,
+                kind: Kind::User,
+            },
+            Entry::Created {
+                id: 8,
+                kind: Kind::User,
+            },
+            Entry::Removed {
+                id: 7,
+                kind: Kind::User,
+            },
+            Entry::CreatingNamed {
+                kind: Kind::Organization,
+                name: "zroster-probe-1-org-a".into(),
+            },
+            Entry::Created {
+                id: 9,
+                kind: Kind::Organization,
+            },
+            Entry::CreatingNamed {
+                kind: Kind::Group,
+                name: "zroster-probe-1-group".into(),
+            },
         ] {
             journal.write(&entry).unwrap();
         }
@@ -175,6 +283,15 @@ mod tests {
         assert_eq!(left.ids, [8]);
         assert_eq!(left.external_ids, ["zroster-probe-1-a"]);
         assert_eq!(left.prefix, "zroster-probe-1");
+        assert_eq!(left.organizations, [9]);
+        assert!(left.unanswered(Kind::Organization).is_empty());
+        assert_eq!(left.unanswered(Kind::Group), ["zroster-probe-1-group"]);
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains(r#"{"created":{"id":8}}"#),
+            "a user's line names no kind, as before"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -1,13 +1,15 @@
 //! `zroster probe`: learns how a real account behaves where zroster's knowledge is a
 //! documented assumption or a choice (API.md §12 "UNCERTAIN"), with a bounded, journaled,
-//! self-cleaning run of small experiments on users of its own, and reports each assumption
+//! self-cleaning run of small experiments on users, organizations and groups of its own
+//! (and a bounded wait for the search index), and reports each assumption
 //! as holding, differing or undecided ([`ProbeReport`]), which `zroster fake
 //! --account-report` turns into the emulator's knobs.
 //!
-//! Safety: every object it creates is a user named, addressed and keyed under a fresh
-//! `zroster-probe-<random>` prefix; it writes to nothing else. Each creation is journaled
-//! before it is asked for ([`journal`]); [`cleanup`] deletes the users (then for good) and
-//! reads them back. Requests are held to a budget ([`REQUEST_BUDGET`]).
+//! Safety: every object it creates is a user, organization or group named (users also
+//! addressed and keyed) under a fresh `zroster-probe-<random>` prefix; it writes to nothing
+//! else. Each creation is journaled before it is asked for ([`journal`]); [`cleanup`]
+//! deletes them (users then for good) and reads them back. Requests are held to a budget
+//! ([`REQUEST_BUDGET`]).
 
 mod cleanup;
 mod exchange;
@@ -27,7 +29,7 @@ use exchange::Exchanger;
 use experiments::Run;
 
 /// The requests the experiments may send at most.
-pub const EXPERIMENT_BUDGET: u32 = 60;
+pub const EXPERIMENT_BUDGET: u32 = 80;
 /// The requests kept for the cleanup and its check, on top of the experiments'.
 pub const CLEANUP_BUDGET: u32 = 40;
 /// Every request of a run at most.
@@ -111,11 +113,23 @@ pub enum Experiment {
     UndefinedUserField,
     /// `create_or_update` with keys of two users.
     CreateOrUpdatePrefers,
+    /// How long `users/search` takes to find a new user.
+    SearchLag,
+    /// How far `users/search` pages.
+    UsersSearchCap,
+    /// `organization_id` set to another organization, one organization a user.
+    OrganizationIdChange,
+    /// A write of `tags` while user tagging is off.
+    TagsWithoutTagging,
+    /// `verified: true` written to an existing user.
+    VerifiedWrite,
+    /// An agent's last group membership removed.
+    LastGroupMembership,
 }
 
 impl Experiment {
     /// Every experiment.
-    pub const ALL: [Experiment; 11] = [
+    pub const ALL: [Experiment; 17] = [
         Experiment::Plan,
         Experiment::RateLimit,
         Experiment::UserTagging,
@@ -127,6 +141,12 @@ impl Experiment {
         Experiment::CustomRoleNull,
         Experiment::UndefinedUserField,
         Experiment::CreateOrUpdatePrefers,
+        Experiment::SearchLag,
+        Experiment::UsersSearchCap,
+        Experiment::OrganizationIdChange,
+        Experiment::TagsWithoutTagging,
+        Experiment::VerifiedWrite,
+        Experiment::LastGroupMembership,
     ];
 
     /// Its name in the report (the knob's, where the emulator has one).
@@ -144,6 +164,12 @@ impl Experiment {
             Experiment::CustomRoleNull => "custom_role_null",
             Experiment::UndefinedUserField => "undefined_user_field",
             Experiment::CreateOrUpdatePrefers => "create_or_update_prefers",
+            Experiment::SearchLag => "search_lag_s",
+            Experiment::UsersSearchCap => "users_search_cap",
+            Experiment::OrganizationIdChange => "organization_id_change",
+            Experiment::TagsWithoutTagging => "tags_without_tagging",
+            Experiment::VerifiedWrite => "verified_write",
+            Experiment::LastGroupMembership => "last_group_membership",
         }
     }
 
@@ -172,6 +198,22 @@ impl Experiment {
             Experiment::CreateOrUpdatePrefers => {
                 "`create_or_update` matches by external id before email"
             }
+            Experiment::SearchLag => {
+                "`users/search` finds a new user within 3 s (the emulator's lag; zplan reads users changed in the last 15 minutes from the export)"
+            }
+            Experiment::UsersSearchCap => {
+                "`users/search` pages up to 10,000 records like any offset listing, not 1,000 like `/search`"
+            }
+            Experiment::OrganizationIdChange => {
+                "with one organization a user, setting another `organization_id` moves the user"
+            }
+            Experiment::TagsWithoutTagging => {
+                "with user tagging off, written `tags` are ignored (not refused) and answers leave them out"
+            }
+            Experiment::VerifiedWrite => "`verified: true` verifies an existing user",
+            Experiment::LastGroupMembership => {
+                "removing an agent's last group membership is refused (422)"
+            }
         }
     }
 
@@ -196,6 +238,18 @@ impl Experiment {
             Experiment::CreateOrUpdatePrefers => {
                 "two end users, then one `create_or_update` naming both"
             }
+            Experiment::SearchLag => "one end user, then up to 11 `users/search` within a minute",
+            Experiment::UsersSearchCap => {
+                "reads only: two searches for that user's address, past 1,000 and 10,000 results"
+            }
+            Experiment::OrganizationIdChange => {
+                "two organizations, set in turn as that user's `organization_id` (one organization a user)"
+            }
+            Experiment::TagsWithoutTagging => "writes a tag to that user (user tagging off)",
+            Experiment::VerifiedWrite => "writes `verified: true` to that user",
+            Experiment::LastGroupMembership => {
+                "one group, one agent in it only (an agent seat until the cleanup), then removes that membership"
+            }
         }
     }
 }
@@ -209,6 +263,9 @@ pub struct ProbeSettings {
     pub domain: String,
     /// The journal to write.
     pub journal: PathBuf,
+    /// Test only: the base URL of a `zroster fake` whose clock the bounded waits move
+    /// forward instead of sleeping ([`crate::env_vars::ZROSTER_TEST_PROBE_FAKE_CLOCK`]).
+    pub fake_clock: Option<String>,
 }
 
 impl ProbeSettings {
@@ -239,6 +296,7 @@ pub async fn run(
     let account = x.account();
     let mut journal = journal::Journal::create(&settings.journal, &account, &settings.prefix)?;
     let mut run = Run::new(&x, &mut journal, &settings.prefix, &settings.domain);
+    run.fake_clock.clone_from(&settings.fake_clock);
     let experimented = async {
         x_begin(&run, "settings");
         run.settings().await?;
@@ -249,7 +307,19 @@ pub async fn run(
         x_begin(&run, "undefined_user_field");
         run.undefined_user_field().await?;
         x_begin(&run, "create_or_update_prefers");
-        run.create_or_update_prefers().await
+        run.create_or_update_prefers().await?;
+        x_begin(&run, "search_lag_s");
+        run.search_lag().await?;
+        x_begin(&run, "users_search_cap");
+        run.users_search_cap().await?;
+        x_begin(&run, "organization_id_change");
+        run.organization_id_change().await?;
+        x_begin(&run, "tags_without_tagging");
+        run.tags_without_tagging().await?;
+        x_begin(&run, "verified_write");
+        run.verified_write().await?;
+        x_begin(&run, "last_group_membership");
+        run.last_group_membership().await
     }
     .await;
     let (findings, settled) = (run.findings, run.settled);
@@ -259,7 +329,7 @@ pub async fn run(
     let cleaned = cleanup::remove(&x, &mut journal, &left).await?;
     experimented?;
     let report = ProbeReport {
-        format_version: 1,
+        format_version: 2,
         account,
         prefix: settings.prefix.clone(),
         requests: x.sent(),

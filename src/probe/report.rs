@@ -8,7 +8,10 @@ use std::io::{self, Write};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::fake::{AccountSettings, CustomRoleNull, MatchKey, Plan, UndefinedUserField};
+use crate::fake::{
+    AccountSettings, CustomRoleNull, LastGroupMembership, MatchKey, OrganizationIdChange, Plan,
+    TagsWithoutTagging, UndefinedUserField, UsersSearchCap, VerifiedWrite,
+};
 
 /// Where the report's schema is checked in.
 pub const SCHEMA_PATH: &str = "schema/probe.schema.json";
@@ -23,7 +26,8 @@ pub fn schema_json() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProbeReport {
-    /// The report's format: 1.
+    /// The report's format: 2 (1 had no organizations or groups in `cleanup`, and fewer
+    /// experiments; it reads the same).
     pub format_version: u32,
     /// The account probed (its base URL).
     pub account: String,
@@ -109,6 +113,20 @@ pub struct ProbedAccount {
     pub undefined_user_field: Option<UndefinedUserField>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_or_update_prefers: Option<MatchKey>,
+    /// Seconds `users/search` took to find a new user, as the first poll that found it
+    /// (an upper bound at the resolution of the polls), or the bounded wait when none did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_lag_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id_change: Option<OrganizationIdChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_group_membership: Option<LastGroupMembership>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags_without_tagging: Option<TagsWithoutTagging>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_write: Option<VerifiedWrite>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users_search_cap: Option<UsersSearchCap>,
 }
 
 /// What the cleanup removed and what it found left.
@@ -117,8 +135,62 @@ pub struct ProbedAccount {
 pub struct Cleanup {
     /// Users the probe created and removed.
     pub removed: u32,
-    /// Ids of the probe's users still readable afterwards (empty: the account is as before).
+    /// Organizations the probe created and removed.
+    #[serde(default)]
+    pub removed_organizations: u32,
+    /// Groups the probe created and removed.
+    #[serde(default)]
+    pub removed_groups: u32,
+    /// Ids of the probe's users still readable afterwards.
     pub left: Vec<u64>,
+    /// Ids of the probe's organizations still readable afterwards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_organizations: Vec<u64>,
+    /// Ids of the probe's groups still readable (and not deleted) afterwards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_groups: Vec<u64>,
+}
+
+impl Cleanup {
+    /// Whether none of the probe's objects is left: the account is as before.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.left.is_empty() && self.left_organizations.is_empty() && self.left_groups.is_empty()
+    }
+
+    /// What it removed, for people: `8 users, 2 organizations and 1 group`.
+    #[must_use]
+    pub fn removed_summary(&self) -> String {
+        let plural =
+            |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        format!(
+            "{}, {} and {}",
+            plural(self.removed, "user", "users"),
+            plural(self.removed_organizations, "organization", "organizations"),
+            plural(self.removed_groups, "group", "groups"),
+        )
+    }
+
+    /// What is left, for people: `users 7, 8; groups 9`.
+    #[must_use]
+    pub fn left_summary(&self) -> String {
+        let ids = |ids: &[u64]| {
+            ids.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        [
+            ("users", &self.left),
+            ("organizations", &self.left_organizations),
+            ("groups", &self.left_groups),
+        ]
+        .into_iter()
+        .filter(|(_, list)| !list.is_empty())
+        .map(|(what, list)| format!("{what} {}", ids(list)))
+        .collect::<Vec<_>>()
+        .join("; ")
+    }
 }
 
 impl ProbeReport {
@@ -139,6 +211,12 @@ impl ProbeReport {
             custom_role_null: a.custom_role_null,
             undefined_user_field: a.undefined_user_field,
             create_or_update_prefers: a.create_or_update_prefers,
+            search_lag_s: a.search_lag_s,
+            organization_id_change: a.organization_id_change,
+            last_group_membership: a.last_group_membership,
+            tags_without_tagging: a.tags_without_tagging,
+            verified_write: a.verified_write,
+            users_search_cap: a.users_search_cap,
             ..AccountSettings::default()
         }
     }
@@ -184,23 +262,18 @@ impl ProbeReport {
             self.findings.len(),
             self.findings.len() - differs - unknown,
         )?;
-        if self.cleanup.left.is_empty() {
+        if self.cleanup.is_complete() {
             writeln!(
                 out,
-                "Cleanup: removed {} users; none of the probe's objects is left",
-                self.cleanup.removed
+                "Cleanup: removed {}; none of the probe's objects is left",
+                self.cleanup.removed_summary()
             )
         } else {
             writeln!(
                 out,
-                "Cleanup: removed {} users; still readable: {}",
-                self.cleanup.removed,
-                self.cleanup
-                    .left
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "Cleanup: removed {}; still readable: {}",
+                self.cleanup.removed_summary(),
+                self.cleanup.left_summary()
             )
         }
     }

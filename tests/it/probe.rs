@@ -5,7 +5,10 @@
 //! the other way.
 
 use serde_json::{Value, json};
-use zroster::fake::{AccountSettings, CustomRoleNull, Knobs, MatchKey, Plan, UndefinedUserField};
+use zroster::fake::{
+    AccountSettings, CustomRoleNull, Knobs, LastGroupMembership, MatchKey, OrganizationIdChange,
+    Plan, TagsWithoutTagging, UndefinedUserField, UsersSearchCap, VerifiedWrite,
+};
 use zroster::probe::{ProbeReport, REQUEST_BUDGET, Verdict};
 
 use crate::common::Sandbox;
@@ -27,6 +30,7 @@ fn probe(sandbox: &Sandbox) -> ProbeReport {
             "--report",
         ])
         .arg(&report)
+        .env("ZROSTER_TEST_PROBE_FAKE_CLOCK", sandbox.url())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -46,6 +50,11 @@ fn sandbox(profile: &str, tune: impl FnOnce(&mut Knobs)) -> Sandbox {
             tune(k);
         },
     )
+}
+
+/// When the probe searches for its new user, in seconds after creating it.
+fn probe_polls() -> Vec<f64> {
+    vec![0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0, 45.0, 60.0]
 }
 
 /// The knobs a report settles, as `zroster fake --account-report` resolves them.
@@ -68,6 +77,11 @@ fn verdict(report: &ProbeReport, experiment: &str) -> Verdict {
 
 /// Probes an emulator with `knobs` and checks the round trip, the budget and the cleanup.
 fn round_trip(profile: &str, tune: impl FnOnce(&mut Knobs)) -> ProbeReport {
+    round_trip_recorded(profile, tune).0
+}
+
+/// [`round_trip`], with the names of the files `--record` wrote.
+fn round_trip_recorded(profile: &str, tune: impl FnOnce(&mut Knobs)) -> (ProbeReport, Vec<String>) {
     let sandbox = sandbox(profile, tune);
     let knobs = Knobs::resolve(
         sandbox.handle().state().account.as_ref(),
@@ -99,12 +113,35 @@ fn round_trip(profile: &str, tune: impl FnOnce(&mut Knobs)) -> ProbeReport {
         back.create_or_update_prefers,
         knobs.create_or_update_prefers
     );
+    assert_eq!(back.organization_id_change, knobs.organization_id_change);
+    assert_eq!(back.last_group_membership, knobs.last_group_membership);
+    assert_eq!(back.tags_without_tagging, knobs.tags_without_tagging);
+    assert_eq!(back.verified_write, knobs.verified_write);
+    assert_eq!(back.users_search_cap, knobs.users_search_cap);
+    // The lag is measured at the polls' times: the first poll at or after the knob's lag.
+    let lag = report
+        .account_settings
+        .search_lag_s
+        .expect("search lag measured");
+    let next = probe_polls()
+        .into_iter()
+        .find(|at| *at >= knobs.search_lag_s)
+        .unwrap();
+    assert!(
+        (lag - next).abs() < 1e-9,
+        "lag {lag}, knob {}",
+        knobs.search_lag_s
+    );
+    assert!((back.search_lag_s - lag).abs() < 1e-9);
     if knobs.plan.has_custom_roles() {
         assert_eq!(back.new_agent_role, knobs.new_agent_role);
         assert_eq!(back.custom_role_null, knobs.custom_role_null);
     }
+    let mut names = Vec::new();
     for file in std::fs::read_dir(sandbox.work_dir().join("recorded")).unwrap() {
-        let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        let path = file.unwrap().path();
+        names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        let text = std::fs::read_to_string(path).unwrap();
         assert!(!text.contains("fake-token") && !text.contains("127.0.0.1"));
         let recording: Value = serde_json::from_str(&text).unwrap();
         assert!(
@@ -113,14 +150,39 @@ fn round_trip(profile: &str, tune: impl FnOnce(&mut Knobs)) -> ProbeReport {
                 .is_some_and(|e| !e.is_empty())
         );
     }
-    report
+    names.sort();
+    (report, names)
 }
 
 #[test]
 fn on_a_default_account_every_assumption_holds_and_the_account_is_left_as_it_was() {
-    let report = round_trip("enterprise", |_| {});
+    let (report, recorded) = round_trip_recorded("enterprise", |_| {});
     for finding in &report.findings {
         assert_eq!(finding.verdict, Verdict::Holds, "{finding:#?}");
+    }
+    let experiments: Vec<&str> = report
+        .findings
+        .iter()
+        .map(|f| f.experiment.as_str())
+        .collect();
+    assert_eq!(experiments.len(), zroster::probe::Experiment::ALL.len());
+    // Every experiment that writes or searches is recorded under its name.
+    for name in [
+        "settings",
+        "bulk_imports",
+        "promotion",
+        "undefined_user_field",
+        "create_or_update_prefers",
+        "search_lag_s",
+        "users_search_cap",
+        "organization_id_change",
+        "tags_without_tagging",
+        "verified_write",
+        "last_group_membership",
+        "cleanup",
+    ] {
+        let file = format!("zroster-probe__{name}.json");
+        assert!(recorded.contains(&file), "{file} not in {recorded:?}");
     }
 }
 
@@ -158,7 +220,7 @@ fn the_account_settings_that_differ_are_reported() {
 
 #[test]
 fn each_uncertain_choice_turned_the_other_way_is_reported_as_differing() {
-    let cases: [(&str, Tune); 6] = [
+    let cases: [(&str, Tune); 12] = [
         ("promoted_agent_joins_default_group", |k| {
             k.promoted_agent_joins_default_group = false;
         }),
@@ -176,6 +238,25 @@ fn each_uncertain_choice_turned_the_other_way_is_reported_as_differing() {
         }),
         ("create_or_update_prefers", |k| {
             k.create_or_update_prefers = MatchKey::Email;
+        }),
+        // The probe's waits move the emulator's clock: 20 s of lag take no time.
+        ("search_lag_s", |k| {
+            k.search_lag_s = 20.0;
+        }),
+        ("organization_id_change", |k| {
+            k.organization_id_change = OrganizationIdChange::Refuse;
+        }),
+        ("last_group_membership", |k| {
+            k.last_group_membership = LastGroupMembership::Allow;
+        }),
+        ("tags_without_tagging", |k| {
+            k.tags_without_tagging = TagsWithoutTagging::Refuse;
+        }),
+        ("users_search_cap", |k| {
+            k.users_search_cap = UsersSearchCap::OneThousand;
+        }),
+        ("verified_write", |k| {
+            k.verified_write = VerifiedWrite::Ignore;
         }),
     ];
     for (experiment, tune) in cases {
@@ -199,7 +280,7 @@ fn without_confirmation_nothing_is_sent() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--yes-this-writes"), "{stderr}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("at most 100 requests"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("at most 120 requests"));
     assert_eq!(sandbox.handle().requests().total, 0);
 }
 
@@ -254,4 +335,201 @@ fn checked_in_probe_schema_is_current() {
         on_disk == zroster::probe::schema_json(),
         "schema/probe.schema.json is out of date; regenerate it with:\n    cargo run --bin zroster -- schema probe > schema/probe.schema.json"
     );
+}
+
+/// A `zroster fake` process (the real binary) and the address it listens on.
+struct FakeProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl FakeProcess {
+    fn spawn(args: &[&std::ffi::OsStr]) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_zroster"))
+            .arg("fake")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim_end()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("no listening line: {line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+
+    fn state(&self) -> Value {
+        let url = format!("{}/__fake/state", self.url);
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::get(url).await.unwrap().json().await.unwrap()
+        })
+    }
+}
+
+impl Drop for FakeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn fake_account_report_through_the_binary_behaves_like_the_probed_account() {
+    // An account that differs from the emulator's defaults in every choice the probe settles.
+    let report = round_trip("enterprise", |k| {
+        k.bulk_imports = true;
+        k.rate_limit = 650;
+        k.search_lag_s = 8.0;
+        k.promoted_agent_joins_default_group = false;
+        k.new_agent_role = "Light Agent".into();
+        k.custom_role_null = CustomRoleNull::Clear;
+        k.undefined_user_field = UndefinedUserField::Refuse;
+        k.create_or_update_prefers = MatchKey::Email;
+        k.organization_id_change = OrganizationIdChange::Refuse;
+        k.last_group_membership = LastGroupMembership::Allow;
+        k.tags_without_tagging = TagsWithoutTagging::Refuse;
+        k.verified_write = VerifiedWrite::Ignore;
+        k.users_search_cap = UsersSearchCap::OneThousand;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    let fake = FakeProcess::spawn(&[
+        "--port".as_ref(),
+        "0".as_ref(),
+        "--account-report".as_ref(),
+        path.as_os_str(),
+    ]);
+    let account: AccountSettings = serde_json::from_value(fake.state()["account"].clone()).unwrap();
+    assert_eq!(account, knobs_of(&report).to_settings());
+    // Probed in turn, the emulator the binary runs settles what the report settled.
+    let again = dir.path().join("again.json");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_zroster"))
+        .args(["probe", "--yes-this-writes", "--report"])
+        .arg(&again)
+        .arg("--journal")
+        .arg(dir.path().join("probe.journal"))
+        .env("ZENDESK_URL", &fake.url)
+        .env("ZENDESK_EMAIL", "admin@example.com")
+        .env("ZENDESK_API_TOKEN", "fake-token")
+        .env("ZROSTER_TEST_NO_DELAY", "1")
+        .env("ZROSTER_TEST_PROBE_FAKE_CLOCK", &fake.url)
+        .env_remove("ZENDESK_SUBDOMAIN")
+        .env_remove("ZENDESK_OAUTH_TOKEN")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let again: ProbeReport =
+        serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
+    assert_eq!(again.account_settings, report.account_settings);
+}
+
+#[cfg(unix)]
+#[test]
+fn after_a_sigint_the_probe_removes_what_it_created() {
+    let sandbox = sandbox("enterprise", |k| k.latency_ms = 150);
+    let before = sandbox.state();
+    let journal = sandbox.work_dir().join("probe.journal");
+    let child = sandbox
+        .zroster()
+        .args(["probe", "--yes-this-writes", "--journal"])
+        .arg(&journal)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_to_string(&journal).is_ok_and(|t| t.matches("\"created\"").count() >= 2) {
+        assert!(std::time::Instant::now() < deadline, "no user created");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let signalled = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        stdout.contains("none of the probe's objects is left"),
+        "{stdout}"
+    );
+    assert_eq!(sandbox.state(), before);
+    // The journal says so too: a `--cleanup` after it has nothing left to remove.
+    let output = sandbox
+        .zroster()
+        .args(["probe", "--cleanup"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Removed 0 users"));
+    assert_eq!(sandbox.state(), before);
+}
+
+#[test]
+fn an_object_whose_creation_was_never_answered_is_found_by_its_name_and_removed() {
+    for endpoint in [
+        "POST /api/v2/organizations",
+        "POST /api/v2/groups",
+        "POST /api/v2/users",
+    ] {
+        let sandbox = sandbox("enterprise", |_| {});
+        let before = sandbox.state();
+        sandbox.drop_answer_after(endpoint);
+        let output = sandbox
+            .zroster()
+            .args(["probe", "--yes-this-writes", "--journal", "probe.journal"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{endpoint}: {stdout}\n{stderr}"
+        );
+        assert!(stderr.contains("connection"), "{endpoint}: {stderr}");
+        assert_eq!(sandbox.state(), before, "{endpoint}: the account changed");
+        let journal = std::fs::read_to_string(sandbox.work_dir().join("probe.journal")).unwrap();
+        assert!(journal.contains("\"removed\""), "{endpoint}: {journal}");
+    }
+}
+
+#[test]
+fn a_search_index_slower_than_the_bounded_wait_is_reported_at_the_bound() {
+    let sandbox = sandbox("enterprise", |k| k.search_lag_s = 90.0);
+    let before = sandbox.state();
+    let report = probe(&sandbox);
+    assert_eq!(sandbox.state(), before);
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.experiment == "search_lag_s")
+        .unwrap();
+    assert_eq!(finding.verdict, Verdict::Differs);
+    assert!(
+        finding
+            .observed
+            .contains("had not found the new user after 60 s"),
+        "{finding:#?}"
+    );
+    assert_eq!(report.account_settings.search_lag_s, Some(60.0));
+    assert!(report.requests <= REQUEST_BUDGET);
 }

@@ -279,6 +279,17 @@ fn search_users(store: &Store, ctx: &ReadContext<'_>, q: &Query) -> Result<Reply
             "users", items, &request, &url, &extra,
         )));
     }
+    if ctx.knobs.users_search_cap == crate::fake::UsersSearchCap::OneThousand
+        && let PageRequest::Offset { page, per_page, .. } = request
+        && (page - 1).saturating_mul(per_page) >= 1_000
+    {
+        // Which cap applies to `users/search` is UNCERTAIN (the `users_search_cap` knob);
+        // this one answers as `/search` does.
+        return Err(ApiError::bad_request(
+            "QueryError",
+            "Search results are limited to the first 1000; use /search/export for more",
+        ));
+    }
     let conditions = parse_query(q.get("query").unwrap_or_default());
     let found = super::search::found_users(store, &conditions, ctx.knobs.search_lag_s);
     let items = found

@@ -59,6 +59,10 @@ pub(crate) struct AccountRules {
     pub(crate) custom_role_null: super::CustomRoleNull,
     pub(crate) undefined_user_field: super::UndefinedUserField,
     pub(crate) create_or_update_prefers: super::MatchKey,
+    pub(crate) organization_id_change: super::OrganizationIdChange,
+    pub(crate) last_group_membership: super::LastGroupMembership,
+    pub(crate) tags_without_tagging: super::TagsWithoutTagging,
+    pub(crate) verified_write: super::VerifiedWrite,
 }
 
 impl AccountRules {
@@ -75,6 +79,10 @@ impl AccountRules {
             custom_role_null: knobs.custom_role_null,
             undefined_user_field: knobs.undefined_user_field,
             create_or_update_prefers: knobs.create_or_update_prefers,
+            organization_id_change: knobs.organization_id_change,
+            last_group_membership: knobs.last_group_membership,
+            tags_without_tagging: knobs.tags_without_tagging,
+            verified_write: knobs.verified_write,
         }
     }
 

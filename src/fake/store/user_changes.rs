@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 
 use super::{Store, is_valid_email};
 use crate::fake::api_error::{ApiError, Details};
-use crate::fake::choices::CustomRoleNull;
+use crate::fake::choices::{
+    CustomRoleNull, OrganizationIdChange, TagsWithoutTagging, VerifiedWrite,
+};
 use crate::fake::group_membership::GroupMembership;
 use crate::fake::input::Input;
 use crate::fake::organization_membership::OrganizationMembership;
@@ -231,6 +233,13 @@ impl Store {
             changes.default_group_id = Some(group);
         }
         changes.verified = input.boolean("verified")?;
+        if existing.is_some() && !self.seeding && self.rules.verified_write == VerifiedWrite::Ignore
+        {
+            // What `verified` written to an existing user does is UNCERTAIN (the
+            // `verified_write` knob): Zendesk documents it as "any of the user's identities
+            // is verified", which a write may not change.
+            changes.verified = None;
+        }
         for key in ["suspended", "moderator", "only_private_comments"] {
             if let Some(v) = input.boolean(key)? {
                 changes.flags.push((key, v));
@@ -261,6 +270,19 @@ impl Store {
             changes.locale_id = Some(locale_id);
         }
         changes.tags = input.string_list("tags")?;
+        if changes.tags.is_some()
+            && !self.rules.user_tagging
+            && !self.seeding
+            && self.rules.tags_without_tagging == TagsWithoutTagging::Refuse
+        {
+            // Whether Zendesk ignores or refuses `tags` while user tagging is off is
+            // UNCERTAIN (the `tags_without_tagging` knob); ignoring is the default.
+            details.push(
+                "tags",
+                "Tags: user tagging is not enabled on this account".into(),
+                Some("InvalidValue"),
+            );
+        }
         if let Some(fields) = input.object("user_fields")? {
             match self.checked_user_fields(fields) {
                 Ok(fields) => changes.user_fields = Some(fields),
@@ -279,8 +301,16 @@ impl Store {
                 .values()
                 .any(|m| m.user_id == user.id && m.organization_id != org_id)
         {
-            // One organization a user: setting another moves the user (UNCERTAIN, API.md §12).
-            changes.moves_organization = true;
+            // One organization a user: setting another moves the user (UNCERTAIN, API.md §12;
+            // the `organization_id_change` knob refuses it instead).
+            match self.rules.organization_id_change {
+                OrganizationIdChange::Move => changes.moves_organization = true,
+                OrganizationIdChange::Refuse => details.push(
+                    "organization_id",
+                    "Organization: the user already belongs to an organization".into(),
+                    Some("InvalidValue"),
+                ),
+            }
         }
         if !details.is_empty() {
             return Err(ApiError::record_invalid(details));
@@ -565,5 +595,97 @@ mod tests {
             ))
             .unwrap();
         assert_eq!(s.user(id).unwrap().role_type, Some(0));
+    }
+
+    /// A store of a fresh Enterprise account (tagging off, one organization a user) with
+    /// the UNCERTAIN choices the probe pins turned the other way.
+    fn store_the_other_way() -> crate::fake::store::Store {
+        use crate::fake::{
+            Knobs, LastGroupMembership, OrganizationIdChange, TagsWithoutTagging, VerifiedWrite,
+        };
+        crate::fake::store::Store::from_state_file(
+            "http://127.0.0.1:1",
+            crate::fake::StateFile::default(),
+            "admin@example.com",
+            &Knobs {
+                organization_id_change: OrganizationIdChange::Refuse,
+                last_group_membership: LastGroupMembership::Allow,
+                tags_without_tagging: TagsWithoutTagging::Refuse,
+                verified_write: VerifiedWrite::Ignore,
+                ..Knobs::default()
+            },
+            std::sync::Arc::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_knobs_turn_the_uncertain_choices_the_other_way() {
+        use crate::fake::group_membership::GroupMembership;
+        let mut s = store_the_other_way();
+        let a = s.create_organization(&obj(json!({"name": "A"}))).unwrap();
+        let b = s.create_organization(&obj(json!({"name": "B"}))).unwrap();
+        let id = s
+            .create_user(&obj(json!({"name": "U", "organization_id": a})))
+            .unwrap();
+        let err = s
+            .update_user(id, &obj(json!({"organization_id": b})))
+            .unwrap_err();
+        assert_eq!(err.status, 422);
+        assert_eq!(s.user(id).unwrap().organization_id, Some(a));
+        let err = s.update_user(id, &obj(json!({"tags": ["x"]}))).unwrap_err();
+        assert_eq!(err.status, 422);
+        assert!(err.detail_text().contains("Tags"), "{}", err.detail_text());
+        s.update_user(id, &obj(json!({"verified": true}))).unwrap();
+        assert!(!s.user(id).unwrap().verified);
+        let group = s.create_group(&obj(json!({"name": "G"}))).unwrap();
+        let agent = s
+            .create_user(&obj(
+                json!({"name": "Ag", "role": "agent", "default_group_id": group}),
+            ))
+            .unwrap();
+        let membership = s
+            .group_memberships
+            .values()
+            .find(|m| m.user_id == agent)
+            .unwrap()
+            .id;
+        s.delete_membership::<GroupMembership>(membership).unwrap();
+        assert!(s.group_memberships.values().all(|m| m.user_id != agent));
+    }
+
+    #[test]
+    fn by_default_the_uncertain_choices_are_the_documented_ones() {
+        use crate::fake::group_membership::GroupMembership;
+        let mut s = crate::fake::store::fixtures::profile_store(crate::fake::Plan::Enterprise);
+        let a = s.create_organization(&obj(json!({"name": "A"}))).unwrap();
+        let b = s.create_organization(&obj(json!({"name": "B"}))).unwrap();
+        let id = s
+            .create_user(&obj(json!({"name": "U", "organization_id": a})))
+            .unwrap();
+        s.update_user(id, &obj(json!({"organization_id": b})))
+            .unwrap();
+        assert_eq!(s.user(id).unwrap().organization_id, Some(b));
+        s.update_user(id, &obj(json!({"tags": ["x"]}))).unwrap();
+        s.update_user(id, &obj(json!({"verified": true}))).unwrap();
+        assert!(s.user(id).unwrap().verified);
+        let group = s.create_group(&obj(json!({"name": "G"}))).unwrap();
+        let agent = s
+            .create_user(&obj(
+                json!({"name": "Ag", "role": "agent", "default_group_id": group}),
+            ))
+            .unwrap();
+        let membership = s
+            .group_memberships
+            .values()
+            .find(|m| m.user_id == agent)
+            .unwrap()
+            .id;
+        assert_eq!(
+            s.delete_membership::<GroupMembership>(membership)
+                .unwrap_err()
+                .status,
+            422
+        );
     }
 }
