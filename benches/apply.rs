@@ -205,7 +205,7 @@ async fn zapply(dir: &Path, scenario: Scenario) -> Run {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let started = Instant::now();
     let loaded = zroster::roster::load(&[roster]);
-    let query = StateQuery::from_roster(&loaded.roster);
+    let query = StateQuery::for_apply(&loaded.roster);
     let live = state::fetch(&client, &query, &NoProgress)
         .await
         .expect("fetch");
