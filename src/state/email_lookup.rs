@@ -190,15 +190,15 @@ mod tests {
     use super::{AccountUsers, EmailLookup, EmailStrategy, check_requests};
 
     /// An account of `users` users of which the fetch has read `read`.
-    fn account(users: u64, read: u64) -> Option<AccountUsers> {
-        Some(AccountUsers { users, read })
+    fn account(users: u64, read: u64) -> AccountUsers {
+        AccountUsers { users, read }
     }
 
     #[test]
     fn fewer_requests_wins() {
         // Nothing read yet: every email may be in the account, none is certainly new.
         let one_each = |n: u64, users: Option<u64>| {
-            EmailLookup::decide(n, n, false, users.and_then(|u| account(u, 0)), false)
+            EmailLookup::decide(n, n, false, users.map(|u| account(u, 0)), false)
         };
         assert!(!EmailLookup::needs_count(2));
         assert_eq!(one_each(2, None).strategy, EmailStrategy::Search);
@@ -219,11 +219,11 @@ mod tests {
         assert_eq!(one_each(5, Some(0)).export_requests, Some(2));
         // Batched, the queries count: 200 emails in 5 queries beat the export of 100,000
         // users (101), not that of 2,000 (3).
-        let batched = EmailLookup::decide(200, 5, true, account(100_000, 0), false);
+        let batched = EmailLookup::decide(200, 5, true, Some(account(100_000, 0)), false);
         assert_eq!(batched.strategy, EmailStrategy::Search);
         assert_eq!((batched.search_requests, batched.emails), (5, 200));
         assert_eq!(
-            EmailLookup::decide(200, 5, true, account(2_000, 0), false).strategy,
+            EmailLookup::decide(200, 5, true, Some(account(2_000, 0)), false).strategy,
             EmailStrategy::IncrementalExport
         );
     }
@@ -247,7 +247,7 @@ mod tests {
             new,
             new.div_ceil(100),
             true,
-            account(9_001, 9_001),
+            Some(account(9_001, 9_001)),
             converge_after,
         )
     }
@@ -292,7 +292,13 @@ mod tests {
         // 40,000 users, 29,000 read: of the 20,000 emails at most 11,000 can be found, so
         // 9,000 are certainly new.
         let decide = |converge_after| {
-            EmailLookup::decide(20_000, 200, true, account(40_000, 29_000), converge_after)
+            EmailLookup::decide(
+                20_000,
+                200,
+                true,
+                Some(account(40_000, 29_000)),
+                converge_after,
+            )
         };
         let plan = decide(false);
         assert_eq!(plan.certainly_new, 9_000);
@@ -307,7 +313,13 @@ mod tests {
         // In an account read whole, no email can be found by the export: searched either
         // way.
         let read_whole = |converge_after| {
-            EmailLookup::decide(20_000, 200, true, account(30_000, 30_000), converge_after)
+            EmailLookup::decide(
+                20_000,
+                200,
+                true,
+                Some(account(30_000, 30_000)),
+                converge_after,
+            )
         };
         assert_eq!(read_whole(false).strategy, EmailStrategy::Search);
         assert_eq!(read_whole(true).strategy, EmailStrategy::Search);
