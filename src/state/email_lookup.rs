@@ -15,7 +15,11 @@
 //! - **export:** one `users?per_page=1` to count the account's users `U`, then
 //!   `ceil(U / 1000)` incremental pages → `1 + ceil(U / 1000)` requests. The export shows
 //!   primary addresses only, so every email it does not find is then searched for another
-//!   user's secondary address: as many queries again, in proportion.
+//!   user's secondary address: as many queries again, in proportion, unless they are more
+//!   than the check searches at most ([`super::SECONDARY_SEARCHES_AT_MOST`]), when none is
+//!   searched and the plan says the emails were not checked (a mass onboarding without
+//!   canaries: 1,200 new emails, one query each, cost the export's count and page, not
+//!   1,200 searches).
 //!
 //! Which emails stay unmatched is known only afterwards, but some are known before: the
 //! fetch has read `R` of the account's `U` users already (the users in scope, the roster's
@@ -43,6 +47,8 @@
 //! or the export when that is cheaper), and [`EmailLookup::unbatched`] says so.
 
 use serde::Serialize;
+
+use super::SECONDARY_SEARCHES_AT_MOST;
 
 use crate::zendesk::limits::{
     EXPORT_CHEAPER_ABOVE, EXPORT_PAGE, EXPORT_PER_WINDOW, SHOW_MANY_LIMIT,
@@ -159,9 +165,15 @@ impl EmailLookup {
         let export_pages = account.map(|a| a.users.div_ceil(EXPORT_PAGE as u64).max(1));
         let export_requests = export_pages.map(|pages| 1 + pages);
         // The secondary-address searches of the emails the export cannot find: as many
-        // queries as those emails make, in proportion (every one of them, even beyond what
-        // the check searches at most: fewer would leave emails unchecked).
+        // queries as those emails make, in proportion; none beyond what the check searches at
+        // most, where it checks none of them and the plan says so (a mass onboarding without
+        // canaries).
         let secondary = (queries * certainly_new).div_ceil(emails.max(1));
+        let secondary = if secondary <= SECONDARY_SEARCHES_AT_MOST as u64 {
+            secondary
+        } else {
+            0
+        };
         let export_cost = export_pages.map(|pages| 1 + pages + secondary + check(pages));
         let strategy = match export_cost {
             Some(export) if export < search_cost => EmailStrategy::IncrementalExport,
@@ -310,8 +322,9 @@ mod tests {
         let apply = decide(true);
         assert_eq!((apply.search_cost, apply.export_cost), (210, Some(221)));
         assert_eq!(apply.strategy, EmailStrategy::Search);
-        // In an account read whole, no email can be found by the export: searched either
-        // way.
+        // In an account read whole, no email can be found by the export, and its 200
+        // secondary searches are more than the check makes: it checks none (the plan says
+        // so), and the export's 31 requests win, as before this model.
         let read_whole = |converge_after| {
             EmailLookup::decide(
                 20_000,
@@ -321,7 +334,23 @@ mod tests {
                 converge_after,
             )
         };
-        assert_eq!(read_whole(false).strategy, EmailStrategy::Search);
-        assert_eq!(read_whole(true).strategy, EmailStrategy::Search);
+        assert_eq!(read_whole(false).export_cost, Some(31));
+        assert_eq!(read_whole(false).strategy, EmailStrategy::IncrementalExport);
+    }
+
+    #[test]
+    fn a_mass_onboarding_without_canaries_takes_the_export_and_leaves_the_check() {
+        // 1,200 new agents in an account of one admin, no canaries: 1,200 searches, or the
+        // count and a page (and no secondary search: too many).
+        for converge_after in [false, true] {
+            let lookup =
+                EmailLookup::decide(1_200, 1_200, false, Some(account(1, 1)), converge_after);
+            assert_eq!(lookup.strategy, EmailStrategy::IncrementalExport);
+            let check = if converge_after { 2 } else { 0 };
+            assert_eq!(
+                (lookup.search_cost, lookup.export_cost),
+                (1_201 + check, Some(2 + check))
+            );
+        }
     }
 }
