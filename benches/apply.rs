@@ -65,7 +65,7 @@ use zroster::apply::{ApplyReport, Executor, Journal};
 use zroster::fake::RequestCounts;
 use zroster::plan::Planner;
 use zroster::render::{self, Format, RenderOptions};
-use zroster::state::{self, NoProgress, StateQuery};
+use zroster::state::{self, EmailLookup, NoProgress, StateQuery};
 use zroster::zendesk::{Auth, ClientEvent, ConnectionSettings, Observer, Secret, WriteClient};
 
 use scenario::{ACCOUNT_JOBS, JOB_ITEMS_PER_SECOND, LATENCY_MS, RATE_LIMIT, SHARE, Scenario};
@@ -160,6 +160,8 @@ fn client(url: &str, observer: Arc<Recorder>) -> WriteClient {
 struct Run {
     scenario: Scenario,
     fetch_requests: u64,
+    /// The fetch's choice of email lookup, with what each way was to cost.
+    lookup: Option<EmailLookup>,
     report: ApplyReport,
     apply_writes: BTreeMap<String, u64>,
     fetch_wall: Duration,
@@ -205,7 +207,7 @@ async fn zapply(dir: &Path, scenario: Scenario) -> Run {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let started = Instant::now();
     let loaded = zroster::roster::load(&[roster]);
-    let query = StateQuery::from_roster(&loaded.roster);
+    let query = StateQuery::for_apply(&loaded.roster);
     let live = state::fetch(&client, &query, &NoProgress)
         .await
         .expect("fetch");
@@ -228,6 +230,7 @@ async fn zapply(dir: &Path, scenario: Scenario) -> Run {
     Run {
         scenario,
         fetch_requests: live.cost.stats.requests,
+        lookup: live.cost.email_lookup,
         apply_writes: applied
             .by_endpoint
             .iter()

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use zroster::apply::{Status, UserRead};
+use zroster::state::EmailStrategy;
 
 use crate::scenario::RATE_LIMIT;
 use crate::{Baseline, Run};
@@ -170,6 +171,29 @@ pub(crate) fn write_detail(out: &mut String, run: &Run) {
         s.minimum_within_a_window()
     )
     .unwrap();
+    if let Some(lookup) = run.lookup {
+        let how = match lookup.strategy {
+            EmailStrategy::Search => "searched",
+            EmailStrategy::IncrementalExport => "found through the export",
+        };
+        writeln!(
+            out,
+            "| fetch's email lookup | {} emails {how} ({} certainly new): {} requests; the searches were to cost {}, the export {} (each with what follows it{}) |",
+            lookup.emails,
+            lookup.certainly_new,
+            lookup.requests + lookup.recent_export_pages,
+            lookup.search_cost,
+            lookup
+                .export_cost
+                .map_or_else(|| "n/a (not counted)".to_owned(), |n| n.to_string()),
+            if lookup.converge_after {
+                ", the convergence check included"
+            } else {
+                ""
+            },
+        )
+        .unwrap();
+    }
     writeln!(
         out,
         "| job polls | {} `job_statuses/show_many` for {} jobs |",

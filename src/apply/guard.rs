@@ -11,8 +11,8 @@
 //!   the check of the plan's creates has read already when there are any): only active,
 //!   unsuspended admins count;
 //! - the secondary addresses of the users whose access a change lowers or whose role it
-//!   changes, when `protect` names addresses ([`crate::state::read_addresses`]: one request
-//!   a user, at most [`crate::state::ADDRESS_READS_AT_MOST`]);
+//!   changes, when `protect` names addresses ([`crate::state::read_addresses`]: 100 users a
+//!   request, at most [`crate::state::ADDRESS_READS_AT_MOST`] users);
 //! - the account's agents and admins, when `policy.max_agents` is set
 //!   ([`crate::state::count_agent_seats`]: one request).
 //!

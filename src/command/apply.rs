@@ -22,7 +22,7 @@ use crate::cli::{ApplyArgs, ApplyFormat};
 use crate::plan::{Kind, Plan, SafetySettings, binding};
 use crate::render::{self, Format, RenderOptions, plural};
 use crate::roster;
-use crate::state::NoProgress;
+use crate::state::{NoProgress, StateQuery};
 use crate::zendesk::{AccountNames, AuthenticatedUser, ItemOutcome, Observer, WriteClient};
 
 /// Whether the arguments name a saved plan rather than roster paths: one file named
@@ -342,7 +342,9 @@ impl Run<'_> {
             },
             Source::Roster(roster) => {
                 self.finish_open_jobs(out).await?;
-                let live = super::connect::fetch_bound(client, &roster, &NoProgress).await?;
+                let query = StateQuery::for_apply(&roster);
+                let live =
+                    super::connect::fetch_bound(client, &roster, &query, &NoProgress).await?;
                 let now = args.now.unwrap_or_else(chrono::Utc::now);
                 let plan = super::connect::plan_guarded(
                     client,

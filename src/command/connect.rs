@@ -119,7 +119,8 @@ pub(super) async fn fetch_and_plan(
     let planned = async {
         let client = connection.read_client()?;
         let progress = super::progress::FetchProgress::new(connection.log.is_some());
-        let fetched = fetch_bound(&client, roster, &progress).await;
+        let query = StateQuery::from_roster(roster);
+        let fetched = fetch_bound(&client, roster, &query, &progress).await;
         progress.finish();
         let live = fetched?;
         let seconds = started.elapsed().as_secs_f64();
@@ -144,13 +145,16 @@ pub(super) async fn fetch_and_plan(
     planned
 }
 
-/// Fetches the live state for the roster, after checking its account binding against the
-/// account `users/me` names (nothing else is read when it does not hold), and counts the
+/// Fetches the live state for the roster (`query`: [`StateQuery::from_roster`], or
+/// [`StateQuery::for_apply`] when a convergence check follows), after checking its account
+/// binding against the account `users/me` names (nothing else is read when it does not
+/// hold), and counts the
 /// account's agent seats when its policy needs them and the fetch does not list them all
 /// (one request).
 pub(super) async fn fetch_bound(
     client: &ReadClient,
     roster: &Roster,
+    query: &StateQuery,
     progress: &dyn state::Progress,
 ) -> Result<LiveState, Error> {
     let probe = state::probe(client, progress).await?;
@@ -158,8 +162,7 @@ pub(super) async fn fetch_bound(
     let names = AccountNames::new(probe.me.account.clone(), base_url);
     let bound = SafetySettings::from_roster(roster, 0).account;
     binding::check_binding(&bound, &names, base_url)?;
-    let mut live =
-        state::fetch_after(client, &StateQuery::from_roster(roster), progress, probe).await?;
+    let mut live = state::fetch_after(client, query, progress, probe).await?;
     if state::needs_seat_count(roster) {
         live.agent_seats = Some(state::count_agent_seats(client).await?);
     }
@@ -201,7 +204,7 @@ pub(super) async fn plan_guarded(
 /// What the plan says of the users whose identities were not read for `protect`.
 pub(super) fn unread_note(unread: usize) -> String {
     format!(
-        "`protect` was matched against the primary address only for {unread} of the users whose access the plan lowers or whose role it changes: reading the addresses of more than {} takes a request each",
+        "`protect` was matched against the primary address only for {unread} of the users whose access the plan lowers or whose role it changes: the addresses of at most {} users are read",
         state::ADDRESS_READS_AT_MOST,
     )
 }

@@ -130,6 +130,14 @@
 //!   sets `rate_limit`, `user_update_rate_limit` or `incremental_rate_limit`, it lifts all
 //!   three (`u32::MAX` a minute, which the rate-limit headers say), and `zplan` says how
 //!   long the real account would take instead (`src/command/connect.rs`).
+//! - `users/show_many?ids=…&include=identities` sideloads the users' identities: beside
+//!   `users`, a top-level `identities` list of every identity of the active users answered
+//!   (each with its `user_id`), the shape of Zendesk's side-loading (`include`, API.md
+//!   §1.1). Zendesk's API reference does not list `identities` among the users' sideloads;
+//!   a Zendesk answer in its community forum gives this very request for "users' identities
+//!   in bulk" (UNCERTAIN). zroster does not rely on it: an answer without the key is read
+//!   again one user at a time (`ReadClient::identities_of`). Other `include` values, and
+//!   `include` on the other user endpoints, are ignored.
 //! - The anonymous `/users/me` user has the end-user shape with null `id`, `url` and times.
 //! - Deleting an already deleted user is 404; groups are deleted for good (not `deleted: true`).
 //! - `verified: true` written to an existing user verifies it *(knob `verified_write`:

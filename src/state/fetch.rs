@@ -7,7 +7,10 @@
 //! 3. roster users not found that way by external id, `users/show_many?external_ids=`, 100 a
 //!    request;
 //! 4. roster emails still not seen, by search or by the incremental export, whichever the cost
-//!    model in [`EmailLookup`] says takes fewer requests. The search names up to 100 emails a
+//!    model in [`EmailLookup`] says takes fewer requests, counting everything each way costs:
+//!    the secondary-address searches that follow the export, the page of recent changes that
+//!    follows the search, and what each leaves of the export's window to a convergence check
+//!    after the fetch ([`StateQuery::converge_after`]). The search names up to 100 emails a
 //!    query, between two canaries that prove the answer complete ([`super::email_search`]);
 //!    without canaries, or once an answer lacks them, one email a query. The search reads
 //!    an index that lags behind writes by up to a few minutes (API.md §12): a user created
@@ -43,8 +46,8 @@ use super::Probe;
 use super::email_search::{self, Canaries};
 use super::secondary::{self, SecondaryCheck};
 use super::{
-    AccountRules, EmailLookup, EmailStrategy, FetchCost, Interner, LiveCustomRole, LiveGroup,
-    LiveMembership, LiveOrganization, LiveState, LiveUser, RecentUsers, StateQuery,
+    AccountRules, AccountUsers, EmailLookup, EmailStrategy, FetchCost, Interner, LiveCustomRole,
+    LiveGroup, LiveMembership, LiveOrganization, LiveState, LiveUser, RecentUsers, StateQuery,
 };
 use crate::roster::Role;
 use crate::zendesk::wire::{self, User};
@@ -170,6 +173,8 @@ pub async fn find_key_holders(
         manage_tags: Vec::new(),
         users: keys,
         organization_memberships: false,
+        // The users of the saved plan are created, and read back, right after.
+        converge_after: true,
     };
     let found = fetch_users(client, &query, &NoProgress).await?;
     Ok(KeyHolders {
@@ -297,13 +302,18 @@ async fn fetch_users(
     let queries = email_search::queries(&emails, canaries.as_ref());
     let batched = queries.iter().any(|q| q.len() > 1);
     let (count, query_count) = (emails.len() as u64, queries.len() as u64);
-    let mut account_users = None;
+    // Users the fetch has read: none holds one of `emails` as its primary address, so the
+    // export could find at most the account's other users.
+    let read = users.values().filter(|user| user.active).count() as u64;
+    let mut account = None;
     let mut counted = 0;
     if EmailLookup::needs_count(query_count) {
-        account_users = Some(client.count_users().await?);
+        let users = client.count_users().await?;
+        account = Some(AccountUsers { users, read });
         counted = 1;
     }
-    let mut lookup = EmailLookup::decide(count, query_count, batched, account_users);
+    let converge_after = query.converge_after;
+    let mut lookup = EmailLookup::decide(count, query_count, batched, account, converge_after);
     lookup.requests = counted;
     progress.on_stage(Stage::Emails(lookup.strategy), 0);
     let mut searched = Vec::new();
@@ -318,16 +328,20 @@ async fn fetch_users(
             canaries = None;
             let n = found.untrusted.len() as u64;
             lookup.unbatched = n;
-            if account_users.is_none() && EmailLookup::needs_count(n) {
-                account_users = Some(client.count_users().await?);
+            if account.is_none() && EmailLookup::needs_count(n) {
+                account = Some(AccountUsers {
+                    users: client.count_users().await?,
+                    read,
+                });
                 lookup.requests += 1;
-                lookup.account_users = account_users;
+                lookup.account_users = account.map(|a| a.users);
             }
-            let again = EmailLookup::decide(n, n, false, account_users);
+            let again = EmailLookup::decide(n, n, false, account, converge_after);
             if again.strategy == EmailStrategy::IncrementalExport {
                 export = true;
                 lookup.strategy = again.strategy;
                 lookup.export_requests = again.export_requests;
+                lookup.export_cost = again.export_cost;
             } else {
                 let singles = email_search::queries(&found.untrusted, None);
                 let found = email_search::search(client, singles, None).await?;

@@ -20,7 +20,7 @@ mod state_query;
 
 pub use account_rules::{AccountRules, FieldLookup, LiveUserField, UserFieldKind};
 pub use addresses::{ADDRESS_READS_AT_MOST, Addresses, read_addresses};
-pub use email_lookup::{EmailLookup, EmailStrategy};
+pub use email_lookup::{AccountUsers, EmailLookup, EmailStrategy, check_requests};
 pub use email_search::{SEARCH_BATCH_EMAILS, SEARCH_QUERY_BYTES_AT_MOST};
 pub use fetch::{KeyHolders, NoProgress, Progress, Stage, fetch_after, find_key_holders};
 pub use live::{Interner, LiveCustomRole, LiveGroup, LiveMembership, LiveOrganization, LiveUser};

@@ -2,9 +2,10 @@
 //! (users to create, primary emails to change) may still be another user's *secondary*
 //! address, a conflict (DESIGN.md §3). Each is searched for such an owner
 //! ([`super::email_search`]: batched where the fetch has canaries), and every active user a
-//! search returns, but for one found by its primary address, has its identities read (one
-//! request per such user, which only a conflict, a partial match or a canary produces): only
-//! an email identity with exactly a searched address makes it that address's owner.
+//! search returns, but for one found by its primary address, has its identities read (which
+//! only a conflict, a partial match or a canary produces; 100 users a request, sideloaded on
+//! `users/show_many`, [`ReadClient::identities_of`]): only an email identity with exactly a
+//! searched address makes it that address's owner.
 //!
 //! A search of step 4 is reused when it proves enough: an answer for one email, or a
 //! batch none of whose users holds one of the batch's *other* addresses as its primary one
@@ -15,7 +16,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use serde::Serialize;
 
 use super::email_search::{self, Canaries};
@@ -38,13 +38,15 @@ pub struct SecondaryCheck {
     pub searches: u64,
     /// Users whose identities were read.
     pub identity_reads: u64,
+    /// Requests those reads took.
+    pub identity_requests: u64,
 }
 
 impl SecondaryCheck {
     /// Requests the check made.
     #[must_use]
     pub fn requests(&self) -> u64 {
-        self.searches + self.identity_reads
+        self.searches + self.identity_requests
     }
 }
 
@@ -96,8 +98,9 @@ pub(super) async fn check(
             answers.extend(again.answers);
         }
     }
-    let (owners, reads) = owners(client, answers, unowned, users, interner).await?;
+    let (owners, reads, requests) = owners(client, answers, unowned, users, interner).await?;
     check.identity_reads = reads;
+    check.identity_requests = requests;
     Ok(Owners { owners, check })
 }
 
@@ -118,14 +121,14 @@ fn reusable(emails: &[String], hits: &[User], unowned: &BTreeSet<String>) -> boo
 
 /// The candidates of `answers` (active users whose primary address is none of the
 /// addresses their query named), their identities read, and the unowned emails each holds;
-/// also the number of identity reads.
+/// also the number of users whose identities were read, and the requests that took.
 async fn owners(
     client: &ReadClient,
     answers: Vec<(Vec<String>, Vec<User>)>,
     unowned: &BTreeSet<String>,
     users: &mut BTreeMap<u64, Box<LiveUser>>,
     interner: &mut Interner,
-) -> Result<(BTreeMap<String, u64>, u64), ZendeskError> {
+) -> Result<(BTreeMap<String, u64>, u64, u64), ZendeskError> {
     let mut candidates: BTreeMap<u64, (User, BTreeSet<String>)> = BTreeMap::new();
     for (emails, hits) in answers {
         let wanted: Vec<&String> = emails.iter().filter(|e| unowned.contains(*e)).collect();
@@ -144,14 +147,12 @@ async fn owners(
         }
     }
     let reads = candidates.len() as u64;
-    let read = candidates.into_values().map(|(user, emails)| async move {
-        let identities = client.identities(user.id).collect_all().await?;
-        Ok::<_, ZendeskError>((user, emails, identities))
+    let ids: Vec<u64> = candidates.keys().copied().collect();
+    let (mut identities, requests) = client.identities_of(&ids).await?;
+    let read = candidates.into_values().map(|(user, emails)| {
+        let held = identities.remove(&user.id).unwrap_or_default();
+        (user, emails, held)
     });
-    let read: Vec<_> = stream::iter(read)
-        .buffered(client.settings().concurrency)
-        .try_collect()
-        .await?;
     let mut owners = BTreeMap::new();
     for (user, emails, identities) in read {
         let owned: Vec<String> = emails
@@ -172,7 +173,7 @@ async fn owners(
             .entry(user.id)
             .or_insert_with(|| Box::new(LiveUser::from_wire(user, interner)));
     }
-    Ok((owners, reads))
+    Ok((owners, reads, requests))
 }
 
 #[cfg(test)]

@@ -15,6 +15,10 @@ pub struct StateQuery {
     /// (`organizations:`), which needs the membership list; `organization:` alone only needs
     /// the user's `organization_id`.
     pub organization_memberships: bool,
+    /// Whether a convergence check will read back the users written right after this fetch
+    /// (`zapply` with a roster): the fetch's choice of email lookup then counts what
+    /// spending the export's window costs that check ([`super::EmailLookup`]).
+    pub converge_after: bool,
 }
 
 impl StateQuery {
@@ -58,6 +62,17 @@ impl StateQuery {
             manage_tags,
             users,
             organization_memberships,
+            converge_after: false,
+        }
+    }
+
+    /// The query for a roster that is applied at once (`zapply`): [`StateQuery::from_roster`]
+    /// with a convergence check after the fetch.
+    #[must_use]
+    pub fn for_apply(roster: &Roster) -> Self {
+        Self {
+            converge_after: true,
+            ..Self::from_roster(roster)
         }
     }
 }

@@ -218,13 +218,14 @@ fn the_sandbox_flag_needs_no_account() {
     assert!(!plan["changes"].as_array().unwrap().is_empty());
 }
 
-/// The acme example's fetch (issue 15): 15 requests, the account's reads included, where one
+/// The acme example's fetch (issue 15): 14 requests, the account's reads included, where one
 /// search per new email took 31. The 18 roster emails no listing showed are searched in one
 /// query (none is anyone's primary address, so its answer also settles who may hold one as a
 /// secondary address: the two users framing it, who prove the answer complete, have their
-/// identities read), and the last 15 minutes of the export are read for the lagging index.
+/// identities read, both in one `show_many`), and the last 15 minutes of the export are read
+/// for the lagging index.
 #[test]
-fn the_acme_sandbox_fetch_costs_fifteen_requests() {
+fn the_acme_sandbox_fetch_costs_fourteen_requests() {
     let output = bin("zplan")
         .args([
             "--sandbox",
@@ -240,10 +241,41 @@ fn the_acme_sandbox_fetch_costs_fifteen_requests() {
     assert!(
         line.starts_with("fetched 14 users, 3 groups, 2 organizations, 6 custom roles and 9 user fields in ")
             && line.contains(
-                " s with 15 requests (under a minute at 700 a minute and share 0.5 on a real account); user tagging on, several organizations per user; 18 roster emails searched (1 request), then the last 15 minutes of the user export read (1 page): search lags behind writes; 18 new addresses checked for another user's secondary address (2 requests)"
+                " s with 14 requests (under a minute at 700 a minute and share 0.5 on a real account); user tagging on, several organizations per user; 18 roster emails searched (1 request), then the last 15 minutes of the user export read (1 page): search lags behind writes; 18 new addresses checked for another user's secondary address (1 request)"
             ),
         "{stderr}"
     );
+}
+
+/// The acme plan (issue 15's target: at most 20 requests, the account's reads included),
+/// counted by the emulator: the fetch's 14, and one `users/show_many?include=identities` for
+/// the addresses of the six users whose access the plan lowers or whose role it changes
+/// (`protect` names addresses), where a read of each user's identities took six.
+#[test]
+fn the_acme_plan_takes_at_most_twenty_requests() {
+    let sandbox = Sandbox::from_file("examples/acme/zendesk-state.json");
+    sandbox.reset_requests();
+    let (output, _) = run(sandbox.zplan().arg("examples/acme/roster"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(matches!(output.status.code(), Some(0 | 3)), "{stderr}");
+    assert!(
+        stderr.contains("read the addresses of 6 users the plan lowers the access of or changes the role of, for `protect`, with 1 request\n"),
+        "{stderr}"
+    );
+    let requests = sandbox.requests();
+    let total = requests["total"].as_u64().unwrap();
+    assert!(total <= 20, "{total} requests: {requests}");
+    assert_eq!(total, 15, "{requests}");
+    let by = &requests["by_endpoint"];
+    assert_eq!(
+        by.get("GET /api/v2/users/{id}/identities"),
+        None,
+        "{requests}"
+    );
+    // The roster's external ids the listings did not show, the identities of the two users
+    // framing the email search, the identities for `protect`.
+    assert_eq!(by["GET /api/v2/users/show_many"], 3, "{requests}");
+    assert_eq!(writes(&requests), 0);
 }
 
 /// A state that sets no rate limit is served at once, and the fetch line says how long a real
@@ -433,7 +465,11 @@ fn count(requests: &Value, endpoint: &str) -> u64 {
 #[test]
 fn an_email_another_user_holds_as_a_secondary_address_blocks_that_user_at_a_minimal_cost() {
     const SEARCH: &str = "GET /api/v2/users/search";
-    const IDENTITIES: &str = "GET /api/v2/users/{id}/identities";
+    // Identities are read sideloaded on `show_many` (`include=identities`), 100 users a
+    // request; this roster names no user by an external id the listing did not show, so
+    // `show_many` reads nothing else.
+    const IDENTITIES: &str = "GET /api/v2/users/show_many";
+    const ONE_USER_IDENTITIES: &str = "GET /api/v2/users/{id}/identities";
     let sandbox = Sandbox::start(&serde_json::from_str(SECONDARY_STATE).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let plan = |text: &str| {
@@ -490,6 +526,7 @@ fn an_email_another_user_holds_as_a_secondary_address_blocks_that_user_at_a_mini
     assert_eq!(plan_json["summary"]["blocked"], 2);
     assert_eq!(count(&requests, SEARCH), 2, "{requests:#}");
     assert_eq!(count(&requests, IDENTITIES), 1, "{requests:#}");
+    assert_eq!(count(&requests, ONE_USER_IDENTITIES), 0, "{requests:#}");
     assert_eq!(writes(&requests), 0);
 }
 

@@ -256,9 +256,16 @@ fn protect_matches_a_secondary_address_at_plan_and_apply_time() {
         "{err}"
     );
     let requests = sandbox.requests();
+    // Read sideloaded on `show_many` (`include=identities`), not one user at a time (the
+    // other `show_many` looks up the roster's external ids).
+    assert_eq!(
+        count(&requests, "GET /api/v2/users/show_many"),
+        2,
+        "{requests:#}"
+    );
     assert_eq!(
         count(&requests, "GET /api/v2/users/{id}/identities"),
-        1,
+        0,
         "{requests:#}"
     );
     // Unblocked in the file and sealed again, it is blocked again at apply time.

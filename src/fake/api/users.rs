@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{
     Context, ReadContext, Reply, Result, extra_params, ids_or_external_ids, item_key, objects,
-    offset_envelope, parse_id, root, root_list,
+    offset_envelope, parse_id, root, root_list, to_json,
 };
 use crate::fake::api_error::ApiError;
 use crate::fake::job_status::{JobItem, UserKey};
@@ -43,10 +43,24 @@ pub(super) fn get(
                 .collect();
             users.sort_by_key(|u| u.id);
             users.dedup_by_key(|u| u.id);
-            Ok(Reply::ok(offset_envelope(
-                "users",
-                users.into_iter().map(User::to_json).collect(),
-            )))
+            let sideloaded = q
+                .get("include")
+                .is_some_and(|list| list.split(',').any(|name| name.trim() == "identities"));
+            // The users' identities beside them (`include=identities`): every identity of
+            // every active user answered, as `users/{id}/identities` lists them.
+            let identities: Option<Vec<Value>> = sideloaded.then(|| {
+                users
+                    .iter()
+                    .filter(|u| u.active)
+                    .flat_map(|u| store.user_identities(u.id).unwrap_or_default())
+                    .map(to_json)
+                    .collect()
+            });
+            let mut body = offset_envelope("users", users.into_iter().map(User::to_json).collect());
+            if let (Some(identities), Some(body)) = (identities, body.as_object_mut()) {
+                body.insert("identities".into(), Value::Array(identities));
+            }
+            Ok(Reply::ok(body))
         }
         ["users", "search"] => search_users(store, ctx, q),
         [parent @ ("groups" | "organizations"), id, "users"] => {

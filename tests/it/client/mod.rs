@@ -90,6 +90,9 @@ pub(crate) fn writer(handle: &Handle) -> WriteClient {
 
 /// `GET /__fake/requests` over HTTP, as a script would read it.
 pub(crate) async fn traffic(handle: &Handle) -> Value {
+    // The crypto provider, which a test that reads traffic before it builds a client (run
+    // alone) would otherwise lack.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::get(format!("{}/__fake/requests", handle.base_url()))
         .await
         .expect("control endpoint answers")
@@ -107,6 +110,7 @@ pub(crate) async fn count(handle: &Handle, endpoint: &str) -> u64 {
 
 /// `POST /__fake/requests/reset`.
 pub(crate) async fn reset(handle: &Handle) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let response = reqwest::Client::new()
         .post(format!("{}/__fake/requests/reset", handle.base_url()))
         .send()

@@ -155,9 +155,11 @@ async fn after_the_export_only_emails_nobody_holds_as_primary_are_searched_and_o
     let by = &traffic(&handle).await["by_endpoint"];
     assert_eq!(by["GET /api/v2/incremental/users/cursor"], 1);
     // The export shows primary addresses only: the two emails it did not find are searched,
-    // and the one hit with another primary address has its identities read.
+    // and the one hit with another primary address has its identities read (sideloaded on
+    // `show_many`).
     assert_eq!(by["GET /api/v2/users/search"], 2);
-    assert_eq!(by["GET /api/v2/users/{id}/identities"], 1);
+    assert_eq!(by["GET /api/v2/users/show_many"], 1);
+    assert_eq!(by.get("GET /api/v2/users/{id}/identities"), None);
 }
 
 #[tokio::test]

@@ -414,6 +414,67 @@ async fn show_many_sorts_by_id_and_hides_deleted_users_unless_asked() {
     assert_eq!(answer.body["error"], "TooManyValues");
 }
 
+/// `include=identities` sideloads every identity of the users answered, as
+/// `users/{id}/identities` lists them (`src/fake/mod.rs`); without it there is no such key.
+#[tokio::test]
+async fn show_many_sideloads_identities_when_asked() {
+    let fake = Fake::start().await;
+    let carol = 360_000_001_003_u64;
+    let added = fake
+        .post(
+            &format!("/api/v2/users/{carol}/identities.json"),
+            json!({"identity": {"type": "email", "value": "Carol@Second.org"}}),
+        )
+        .await;
+    assert_eq!(added.status, 201);
+    let plain = fake
+        .get("/api/v2/users/show_many?ids=360000001001,360000001003")
+        .await;
+    assert_eq!(plain.body.get("identities"), None);
+    let answer = fake
+        .get(
+            "/api/v2/users/show_many?ids=360000001001,360000001003,360000001004&include=identities",
+        )
+        .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["users"].as_array().unwrap().len(), 2);
+    let identities = answer.body["identities"].as_array().unwrap();
+    let of = |user: u64| -> Vec<(&str, bool)> {
+        identities
+            .iter()
+            .filter(|i| i["user_id"] == user)
+            .map(|i| {
+                (
+                    i["value"].as_str().unwrap(),
+                    i["primary"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        of(carol),
+        [("carol@example.org", true), ("carol@second.org", false)]
+    );
+    assert_eq!(of(360_000_001_001).len(), 1);
+    // The deleted user is not answered, nor are its identities.
+    assert!(of(360_000_001_004).is_empty());
+    let listed = fake
+        .get(&format!("/api/v2/users/{carol}/identities.json"))
+        .await;
+    let by_user: Vec<&Value> = identities
+        .iter()
+        .filter(|i| i["user_id"] == carol)
+        .collect();
+    assert_eq!(
+        by_user,
+        listed.body["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>()
+    );
+}
+
 #[tokio::test]
 async fn search_understands_terms_and_external_id() {
     let fake = Fake::start().await;

@@ -9,6 +9,7 @@ mod pages;
 mod redirects;
 mod secrets;
 mod settings;
+mod sideloads;
 mod waits;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
