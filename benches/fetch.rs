@@ -248,6 +248,7 @@ fn small_query() -> StateQuery {
     StateQuery {
         manage_roles: vec![Role::Agent, Role::Admin],
         users,
+        group_memberships: true,
         ..StateQuery::default()
     }
 }
@@ -376,7 +377,7 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let query = StateQuery { manage_roles: vec![Role::Agent, Role::Admin], ..StateQuery::default() };
+        let query = StateQuery { manage_roles: vec![Role::Agent, Role::Admin], group_memberships: true, ..StateQuery::default() };
         let mut table = String::new();
         writeln!(table, "| run | users | emulator start-up | wall time | requests (minimum) | client share (no request in flight) | client CPU / wall | emulator CPU / wall | 429s | avg rate / limit | peak memory, client | peak memory, emulator |").unwrap();
         writeln!(table, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|").unwrap();

@@ -23,6 +23,7 @@ pub(super) fn run(
         manage_tags: Vec::new(),
         users: Vec::new(),
         organization_memberships: true,
+        group_memberships: true,
         converge_after: false,
     };
     let runtime = super::runtime()?;

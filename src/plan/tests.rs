@@ -145,7 +145,7 @@ fn state(json: &Value) -> LiveState {
         custom_roles_available,
         organizations: organizations.into_iter().map(Into::into).collect(),
         groups: groups.into_iter().map(Into::into).collect(),
-        group_memberships_total: group_memberships.len() as u64,
+        group_memberships_total: Some(group_memberships.len() as u64),
         organization_memberships_total: Some(organization_memberships.len() as u64),
         group_memberships: group_memberships
             .into_iter()

@@ -94,7 +94,7 @@ pub async fn fetch_after(
 ) -> Result<LiveState, ZendeskError> {
     let Probe { me, before } = probe;
     let users_and_lookup = fetch_users(client, query, progress);
-    let account = fetch_account(client, query.organization_memberships, progress);
+    let account = fetch_account(client, query, progress);
     let (
         FoundUsers {
             users,
@@ -116,10 +116,12 @@ pub async fn fetch_after(
     } = account;
     // The account-wide numbers are kept: they decide how memberships are read back after
     // applying (`MembershipReads`).
-    let group_memberships_total = group_memberships.len() as u64;
+    let group_memberships_total = group_memberships.as_ref().map(|l| l.len() as u64);
     let organization_memberships_total = organization_memberships.as_ref().map(|l| l.len() as u64);
     let in_play = |membership: &LiveMembership| users.contains_key(&membership.user_id);
-    let group_memberships = group_memberships.into_iter().filter(in_play).collect();
+    let group_memberships = group_memberships
+        .map(|list| list.into_iter().filter(in_play).collect())
+        .unwrap_or_default();
     let organization_memberships =
         organization_memberships.map(|list| list.into_iter().filter(in_play).collect());
     Ok(LiveState {
@@ -173,6 +175,7 @@ pub async fn find_key_holders(
         manage_tags: Vec::new(),
         users: keys,
         organization_memberships: false,
+        group_memberships: false,
         // The users of the saved plan are created, and read back, right after.
         converge_after: true,
     };
@@ -473,7 +476,7 @@ struct Account {
     custom_roles_available: bool,
     organizations: Vec<LiveOrganization>,
     groups: Vec<LiveGroup>,
-    group_memberships: Vec<LiveMembership>,
+    group_memberships: Option<Vec<LiveMembership>>,
     organization_memberships: Option<Vec<LiveMembership>>,
     rules: AccountRules,
 }
@@ -497,7 +500,7 @@ fn allowed<T>(read: Result<T, ZendeskError>) -> Result<Option<T>, ZendeskError> 
 /// `custom_role` at plan time instead of planning role writes that would be refused.
 async fn fetch_account(
     client: &ReadClient,
-    organization_memberships: bool,
+    query: &StateQuery,
     progress: &dyn Progress,
 ) -> Result<Account, ZendeskError> {
     progress.on_stage(Stage::Account, 0);
@@ -534,16 +537,19 @@ async fn fetch_account(
         )
     };
     let group_memberships = async {
+        if !query.group_memberships {
+            return Ok::<_, ZendeskError>(None);
+        }
         progress.on_stage(Stage::Memberships, 0);
         let list = client.group_memberships().collect_all().await?;
-        Ok::<_, ZendeskError>(
+        Ok(Some(
             list.into_iter()
                 .map(LiveMembership::from)
                 .collect::<Vec<_>>(),
-        )
+        ))
     };
     let organization_memberships = async {
-        if !organization_memberships {
+        if !query.organization_memberships {
             return Ok::<_, ZendeskError>(None);
         }
         let list = client.organization_memberships().collect_all().await?;

@@ -43,12 +43,14 @@ pub struct LiveState {
     pub organizations: Vec<LiveOrganization>,
     /// Every group that is not deleted.
     pub groups: Vec<LiveGroup>,
-    /// Group memberships of the users in play.
+    /// Group memberships of the users in play; empty when the roster manages none (not
+    /// listed: [`LiveState::group_memberships_total`] is `None`).
     pub group_memberships: Vec<LiveMembership>,
     /// Organization memberships of the users in play; `None` when the roster manages none.
     pub organization_memberships: Option<Vec<LiveMembership>>,
-    /// Group memberships of the whole account, as listed (the users in play are a part).
-    pub group_memberships_total: u64,
+    /// Group memberships of the whole account, as listed (the users in play are a part);
+    /// `None` when not listed.
+    pub group_memberships_total: Option<u64>,
     /// Organization memberships of the whole account; `None` when not listed.
     pub organization_memberships_total: Option<u64>,
     /// What the account allows (settings, user fields, default group).

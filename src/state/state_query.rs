@@ -15,6 +15,11 @@ pub struct StateQuery {
     /// (`organizations:`), which needs the membership list; `organization:` alone only needs
     /// the user's `organization_id`.
     pub organization_memberships: bool,
+    /// Whether any roster user manages the exact set of group memberships (`groups:`),
+    /// which needs the account's membership listing (as many pages as the agents'); without
+    /// it nothing the plan decides reads memberships (`default_group` is the user's
+    /// `default_group_id`), so the listing is skipped.
+    pub group_memberships: bool,
     /// Whether a convergence check will read back the users written right after this fetch
     /// (`zapply` with a roster): the fetch's choice of email lookup then counts what
     /// spending the export's window costs that check ([`super::EmailLookup`]).
@@ -22,8 +27,8 @@ pub struct StateQuery {
 }
 
 impl StateQuery {
-    /// The query for a roster: its scope, every user's keys, and whether organization
-    /// memberships are managed.
+    /// The query for a roster: its scope, every user's keys, and whether group and
+    /// organization memberships are managed.
     #[must_use]
     pub fn from_roster(roster: &Roster) -> Self {
         let mut manage_roles: Vec<Role> = roster
@@ -57,11 +62,17 @@ impl StateQuery {
                 .users
                 .iter()
                 .any(|user| user.profile.organizations.is_some());
+        let group_memberships = roster.defaults.groups.is_some()
+            || roster
+                .users
+                .iter()
+                .any(|user| user.profile.groups.is_some());
         Self {
             manage_roles,
             manage_tags,
             users,
             organization_memberships,
+            group_memberships,
             converge_after: false,
         }
     }

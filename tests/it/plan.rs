@@ -726,3 +726,36 @@ fn a_primary_email_changed_a_moment_ago_is_matched_though_the_search_has_the_old
         "Jane matched by her primary address: no secondary check: {requests:#}"
     );
 }
+
+/// The account's group memberships are listed only when the roster manages some (`groups`
+/// on a user or in `defaults`): without, nothing the plan decides reads them (as many pages
+/// as the agents' on a real account, where every agent is in the default group).
+#[test]
+fn group_memberships_are_listed_only_when_the_roster_names_groups() {
+    let sandbox = Sandbox::start(&serde_json::from_str(STATE).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let without = roster_file(&dir, SAME);
+    let with = dir.path().join("groups.yaml");
+    std::fs::write(
+        &with,
+        SAME.replace(
+            "role: agent }\n  - { name: Bo",
+            "role: agent, groups: [Support] }\n  - { name: Bo",
+        ),
+    )
+    .unwrap();
+    for (roster, listed) in [(without, 0), (with.display().to_string(), 1)] {
+        sandbox.reset_requests();
+        let (output, stdout) = run(sandbox.zplan().args(["--format", "json", &roster]));
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+        let requests = sandbox.requests();
+        assert_eq!(
+            count(&requests, "GET /api/v2/group_memberships"),
+            listed,
+            "{roster}: {requests}"
+        );
+        let plan: Value = serde_json::from_str(&stdout).unwrap();
+        let total = &plan["account_memberships"]["group_memberships"];
+        assert_eq!(total.is_null(), listed == 0, "{roster}: {total}");
+    }
+}

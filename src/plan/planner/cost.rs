@@ -105,7 +105,7 @@ pub(super) fn summarize(state: &LiveState, changes: &[Change]) -> Summary {
     // listing or one read a user, whichever is fewer.
     for (groups, total) in [
         (false, state.organization_memberships_total),
-        (true, Some(state.group_memberships_total)),
+        (true, state.group_memberships_total),
     ] {
         let users = membership_users
             .iter()

@@ -197,7 +197,7 @@ impl<'a> Planner<'a> {
             touched,
             references,
             account_memberships: super::AccountMemberships {
-                group_memberships: Some(state.group_memberships_total),
+                group_memberships: state.group_memberships_total,
                 organization_memberships: state.organization_memberships_total,
             },
             summary,

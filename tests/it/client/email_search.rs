@@ -58,6 +58,8 @@ fn small_roster() -> StateQuery {
     StateQuery {
         manage_roles: vec![Role::Agent, Role::Admin],
         users,
+        // As a roster with `groups` asks: the staff's memberships are listed.
+        group_memberships: true,
         ..StateQuery::default()
     }
 }

@@ -11,6 +11,7 @@ use super::{emulator, emulator_without_ids, reader, reset, simple, traffic, writ
 fn scope() -> StateQuery {
     StateQuery {
         manage_roles: vec![Role::Agent, Role::Admin],
+        group_memberships: true,
         ..StateQuery::default()
     }
 }
