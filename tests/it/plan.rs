@@ -279,14 +279,15 @@ fn the_acme_plan_takes_at_most_twenty_requests() {
 }
 
 /// A state that sets no rate limit is served at once, and the fetch line says how long a real
-/// account of its plan would take at the run's share: 1,600 agents are 38 requests, more
-/// than a twentieth of 700 a minute (35), so a minute more. A state that sets one (acme: 700)
+/// account of its plan would take at the run's share: 3,000 agents and admins are 36
+/// requests (30 pages of users, no memberships: the roster names no groups, and six fixed
+/// reads), more than a twentieth of 700 a minute (35), so a minute more. A state that sets one (acme: 700)
 /// keeps it, as the rate-limit headers show.
 #[test]
 fn the_sandbox_is_not_paced_unless_its_state_sets_a_rate_limit() {
     let dir = tempfile::tempdir().unwrap();
     let mut users = vec![json!({"name": "Admin", "email": "admin@acme.com", "role": "admin"})];
-    users.extend((0..1_599).map(|i| json!({"name": format!("Agent {i}"), "email": format!("agent{i}@acme.com"), "role": "agent"})));
+    users.extend((0..2_999).map(|i| json!({"name": format!("Agent {i}"), "email": format!("agent{i}@acme.com"), "role": "agent"})));
     let state = dir.path().join("state.json");
     std::fs::write(&state, json!({ "users": users }).to_string()).unwrap();
     let roster = roster_file(&dir, "settings:\n  manage: { roles: [agent, admin] }\n");
@@ -298,7 +299,7 @@ fn the_sandbox_is_not_paced_unless_its_state_sets_a_rate_limit() {
     assert!(output.status.success(), "{stderr}");
     assert!(
         stderr.contains(
-            " with 38 requests (about 1 min at 700 a minute and share 0.05 on a real account); "
+            " with 36 requests (about 1 min at 700 a minute and share 0.05 on a real account); "
         ),
         "{stderr}"
     );
