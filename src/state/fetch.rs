@@ -31,8 +31,8 @@
 //!    seen by neither read (the search lags, the export shows primary addresses only): that
 //!    conflict goes unnoticed, and applying the create updates that user
 //!    (`create_or_update_many` matches any of a user's addresses);
-//! 6. custom roles, groups, organizations (full listings, 100 a page), group memberships and,
-//!    when the roster manages them, organization memberships (full listings, filtered to the
+//! 6. custom roles, groups, organizations (full listings, 100 a page), and the group and
+//!    organization memberships when the roster manages them (full listings, filtered to the
 //!    users in play; how many the account holds is kept, for the plan to say how the
 //!    convergence check will read them back, [`super::MembershipReads`]); the account's rules: its settings (`GET /account/settings`: user
 //!    tagging, multiple organizations) and user fields (`GET /user_fields`), one request
