@@ -18,6 +18,7 @@ mod phase;
 mod planner;
 pub(crate) mod policy;
 pub(crate) mod safety;
+mod seats;
 mod source_ref;
 
 #[cfg(test)]

@@ -196,7 +196,8 @@ pub(crate) fn refusal(rule: &str, source: Option<&SourceRef>, message: String) -
     }
 }
 
-/// The account's admins and agent seats now: active users, suspended ones included.
+/// The account's admins and agent seats now: active users, suspended ones included (light
+/// agents and contributors hold no seat: [`LiveUser::takes_seat`]).
 /// `users` holds every admin; `seats` counts every agent and admin when `Some`, else
 /// `users` holds every agent too.
 #[must_use]
@@ -205,7 +206,7 @@ pub(crate) fn totals_now(users: &BTreeMap<u64, Box<LiveUser>>, seats: Option<u64
     let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let admins = count(active().filter(|u| u.role == Role::Admin).count());
     let seats = seats.map_or_else(
-        || count(active().filter(|u| u.role.is_staff()).count()),
+        || count(active().filter(|u| u.takes_seat()).count()),
         |n| i64::try_from(n).unwrap_or(i64::MAX),
     );
     (admins, seats)
@@ -220,12 +221,17 @@ pub(crate) fn totals_delta(users: &BTreeMap<u64, Box<LiveUser>>, changes: &[Chan
         .iter()
         .filter(|c| c.blocked.is_none() && c.kind == Kind::User)
     {
-        // A change that sets no role and neither makes nor ends a user moves nothing (and
-        // needs no look-up).
+        // A change that sets neither role nor custom role and neither makes nor ends a user
+        // moves nothing (and needs no look-up).
         let moves = matches!(
             change.action,
             Action::Create | Action::Downgrade | Action::Delete
-        ) || role_field(change).is_some();
+        ) || change.fields.iter().any(|f| {
+            matches!(
+                f.field,
+                FieldName::User(UserField::Role | UserField::CustomRole)
+            )
+        });
         if !moves {
             continue;
         }
@@ -238,9 +244,9 @@ pub(crate) fn totals_delta(users: &BTreeMap<u64, Box<LiveUser>>, changes: &[Chan
             Action::Delete => None,
             _ => before,
         };
-        let count = |role: Option<Role>, of: fn(Role) -> bool| i64::from(role.is_some_and(of));
-        admins += count(after, |r| r == Role::Admin) - count(before, |r| r == Role::Admin);
-        seats += count(after, Role::is_staff) - count(before, Role::is_staff);
+        let admin = |role: Option<Role>| i64::from(role == Some(Role::Admin));
+        admins += admin(after) - admin(before);
+        seats += super::seats::seat_move(change, live.map(AsRef::as_ref));
     }
     (admins, seats)
 }

@@ -95,6 +95,19 @@ impl From<wire::User> for LiveUser {
 }
 
 impl LiveUser {
+    /// Whether the user holds an agent seat: admins and agents, suspended ones included,
+    /// but not light agents and contributors (`role_type` 1 and 3), whom Zendesk does not
+    /// count (help center 4408846314266). A deleted user holds none.
+    #[must_use]
+    pub fn takes_seat(&self) -> bool {
+        self.active
+            && match self.role {
+                Role::Admin => true,
+                Role::Agent => !matches!(self.role_type, Some(1 | 3)),
+                Role::EndUser => false,
+            }
+    }
+
     /// Normalises a wire user, sharing repeated values through `interner`.
     pub fn from_wire(user: wire::User, interner: &mut Interner) -> Self {
         let mut tags = user.tags;

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::plan::{Action, Change, FieldName, FieldValue, Kind, MatchKey, Summary, UserField};
+use crate::plan::{Action, Change, Kind, MatchKey, Summary};
 use crate::state::{LiveState, MembershipReads};
 use crate::zendesk::limits::{
     BULK_LIMIT, EXPORT_CHEAPER_ABOVE, EXPORT_PAGE, PAGE_SIZE, SHOW_MANY_LIMIT,
@@ -149,31 +149,6 @@ fn guard_reads(state: &LiveState, creates: &[&Change]) -> usize {
 
 /// Agent seats a change takes (+1) or frees (−1).
 pub(super) fn seat_change(state: &LiveState, change: &Change) -> i64 {
-    if change.kind != Kind::User {
-        return 0;
-    }
-    let is_agent = |value: &FieldValue| matches!(value, FieldValue::Role(role) if role.is_agent());
-    let live_is_agent = || {
-        change
-            .id
-            .and_then(|id| state.users.get(&id))
-            .is_some_and(|u| u.role.is_agent())
-    };
-    match change.action {
-        Action::Downgrade => -1,
-        Action::Delete if live_is_agent() => -1,
-        Action::Create | Action::Update => {
-            let Some(role_change) = change
-                .fields
-                .iter()
-                .find(|f| f.field == FieldName::User(UserField::Role))
-            else {
-                return 0;
-            };
-            let before = is_agent(&role_change.before);
-            let after = is_agent(&role_change.after);
-            i64::from(after) - i64::from(before)
-        }
-        _ => 0,
-    }
+    let live = change.id.and_then(|id| state.users.get(&id));
+    crate::plan::seats::seat_move(change, live.map(AsRef::as_ref))
 }

@@ -117,6 +117,39 @@ fn the_totals_move_with_every_kind_of_user_change() {
     assert_eq!(totals_now(&state.users, Some(40)), (2, 40));
 }
 
+/// Light agents and contributors hold no seat (Zendesk does not bill them): not counted
+/// now, nothing freed when they are downgraded; a light agent given another custom role is
+/// counted as taking one, since the plan cannot tell the new role's kind.
+#[test]
+fn light_agents_and_contributors_hold_no_seat() {
+    let state = state_from(&json!({
+        "custom_roles": [
+            {"id": 600, "name": "Light Agent", "role_type": 1, "configuration": {}},
+            {"id": 601, "name": "Staff", "role_type": 0, "configuration": {}}
+        ],
+        "users": [
+            {"id": 10, "name": "Ann", "email": "ann@acme.com", "role": "agent", "role_type": 0, "custom_role_id": 601},
+            {"id": 11, "name": "Lia", "email": "lia@acme.com", "role": "agent", "role_type": 1, "custom_role_id": 600},
+            {"id": 12, "name": "Con", "email": "con@acme.com", "role": "agent", "role_type": 3, "custom_role_id": 600},
+            {"id": 13, "name": "Sus", "email": "sus@acme.com", "role": "agent", "role_type": 0, "custom_role_id": 601, "suspended": true}
+        ]
+    }));
+    // Ann, the suspended Sus and the authenticated admin: three seats; Lia and Con none.
+    assert_eq!(totals_now(&state.users, None).1, 3);
+    let plan = plan_with(
+        "users:\n  - email: lia@acme.com\n    role: end-user\n  - email: con@acme.com\n    role: agent\n    custom_role: Staff\n  - email: ann@acme.com\n    role: end-user\n",
+        &state,
+    );
+    // Lia downgraded: 0; Con given Staff: +1; Ann downgraded: -1.
+    assert_eq!(
+        totals_delta(&state.users, &plan.changes).1,
+        0,
+        "{:#?}",
+        plan.changes
+    );
+    assert_eq!(plan.summary.seat_delta, 0);
+}
+
 #[test]
 fn at_apply_time_the_account_decides_the_addresses_and_the_totals() {
     let state = state_from(&account());
