@@ -79,6 +79,17 @@ fn secret(expression: &str) -> String {
 }
 
 /// A runner's workspace: a checkout holding the acme roster in `roster/`.
+/// The pull request's plan artifact downloaded into `main`'s `reviewed/`, as the apply
+/// workflow does after the merge.
+fn download_plan(pull_request: &Path, main: &Path) {
+    std::fs::create_dir(main.join("reviewed")).unwrap();
+    std::fs::copy(
+        pull_request.join("plan.json"),
+        main.join("reviewed/plan.json"),
+    )
+    .unwrap();
+}
+
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(
@@ -195,12 +206,7 @@ fn a_pull_requests_plan_is_applied_after_the_merge_and_nothing_is_left() {
 
     // After the merge: the plan artifact downloaded into reviewed/.
     let main = workspace();
-    std::fs::create_dir(main.path().join("reviewed")).unwrap();
-    std::fs::copy(
-        pull_request.path().join("plan.json"),
-        main.path().join("reviewed/plan.json"),
-    )
-    .unwrap();
+    download_plan(pull_request.path(), main.path());
     assert_eq!(run(&apply_step("apply"), main.path(), &sandbox), "0");
     for kept in [
         "applied-plan.json",
@@ -239,12 +245,7 @@ fn a_plan_made_from_another_roster_is_refused_and_planned_again() {
     let settings = main.path().join("roster/settings.yaml");
     let text = std::fs::read_to_string(&settings).unwrap();
     std::fs::write(&settings, format!("{text}\n# merged after the plan\n")).unwrap();
-    std::fs::create_dir(main.path().join("reviewed")).unwrap();
-    std::fs::copy(
-        pull_request.path().join("plan.json"),
-        main.path().join("reviewed/plan.json"),
-    )
-    .unwrap();
+    download_plan(pull_request.path(), main.path());
     assert_eq!(run(&apply_step("apply"), main.path(), &sandbox), "3");
     assert_eq!(run(&left_step(), main.path(), &sandbox), "2");
 }
@@ -279,12 +280,7 @@ fn an_apply_whose_run_is_cancelled_stops_with_130_and_resumes_from_its_journal()
     let pull_request = workspace();
     assert_eq!(plan_in_pull_request(pull_request.path(), &sandbox), "2");
     let main = workspace();
-    std::fs::create_dir(main.path().join("reviewed")).unwrap();
-    std::fs::copy(
-        pull_request.path().join("plan.json"),
-        main.path().join("reviewed/plan.json"),
-    )
-    .unwrap();
+    download_plan(pull_request.path(), main.path());
 
     // The run is cancelled while zapply's users job is on its way: the runner signals the
     // step's shell (SIGINT) and nothing else.
