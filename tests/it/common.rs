@@ -405,13 +405,22 @@ pub(crate) fn mechanics(knobs: &mut zroster::fake::Knobs) {
 }
 
 /// `command` run on a terminal (`script` gives it a pseudo-terminal) with `input` typed, for
-/// at most 20 seconds; what the terminal showed.
+/// at most 60 seconds; its exit code and what the terminal showed.
 pub(crate) fn on_a_terminal(command: &std::process::Command, input: &str) -> (Option<i32>, String) {
     use std::fmt::Write as _;
     use std::io::Write as _;
-    let mut line = format!("timeout 60 {}", command.get_program().to_string_lossy());
+    // `script` runs the line with `$SHELL -c`, `/bin/sh` when SHELL is unset (as on CI). dash
+    // (`/bin/sh` here) forks for it rather than exec, and `timeout` then moves into a process group of its own that is not the
+    // terminal's foreground: the program's read of the answer stops it (SIGTTIN) until the
+    // timeout. `exec` and `--foreground` keep the program in the terminal's foreground on
+    // every shell.
+    let quote = |text: &str| format!("'{}'", text.replace('\'', "'\\''"));
+    let mut line = format!(
+        "exec timeout --foreground 60 {}",
+        quote(&command.get_program().to_string_lossy())
+    );
     for arg in command.get_args() {
-        let _ = write!(line, " '{}'", arg.to_string_lossy());
+        let _ = write!(line, " {}", quote(&arg.to_string_lossy()));
     }
     let mut script = std::process::Command::new("script");
     script
@@ -427,10 +436,11 @@ pub(crate) fn on_a_terminal(command: &std::process::Command, input: &str) -> (Op
             None => script.env_remove(key),
         };
     }
+    // The same shell on every machine: the one that forks (see above).
+    script.env("SHELL", "/bin/sh");
     let mut child = script.spawn().unwrap();
     // The input stays open until the program has ended: `script` answers the end of its input
-    // by ending the session, which can cut the program's last lines (seen on a loaded CI
-    // machine: the prompt, then nothing).
+    // by ending the session, which could cut the program's last lines.
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(input.as_bytes()).unwrap();
     let mut shown = Vec::new();
