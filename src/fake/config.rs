@@ -107,6 +107,9 @@ pub struct Knobs {
     pub fault_job_killed: f64,
     /// Seed of the fault and id generator.
     pub fault_seed: u64,
+    /// The name of the account's default group, made when the account is (a state that
+    /// marks a group `default` keeps its own); a fresh account's is `Support`.
+    pub default_group: String,
     /// Whether a user promoted to agent joins the default group like a new agent
     /// (UNCERTAIN; default true).
     pub promoted_agent_joins_default_group: bool,
@@ -168,6 +171,7 @@ impl Knobs {
             fault_job_failed: 0.0,
             fault_job_killed: 0.0,
             fault_seed: 0,
+            default_group: super::store::DEFAULT_GROUP.to_owned(),
             promoted_agent_joins_default_group: true,
             new_agent_role: super::store::DEFAULT_AGENT_ROLE.to_owned(),
             custom_role_null: CustomRoleNull::Refuse,
@@ -293,6 +297,7 @@ impl Knobs {
             fault_job_failed,
             fault_job_killed,
             fault_seed,
+            default_group,
             promoted_agent_joins_default_group,
             new_agent_role,
             custom_role_null,
@@ -333,6 +338,7 @@ impl Knobs {
             fault_job_failed: Some(self.fault_job_failed),
             fault_job_killed: Some(self.fault_job_killed),
             fault_seed: Some(self.fault_seed),
+            default_group: Some(self.default_group.clone()),
             promoted_agent_joins_default_group: Some(self.promoted_agent_joins_default_group),
             new_agent_role: Some(self.new_agent_role.clone()),
             custom_role_null: Some(self.custom_role_null),

@@ -86,12 +86,23 @@ impl AccountSettings {
                 });
             }
         }
-        if let Some(zone) = self.time_zone.as_ref().filter(|z| z.trim().is_empty()) {
-            return Err(InvalidKnob {
-                knob: name("time_zone"),
-                value: zone.clone(),
-                rule: "a time zone name, such as `Europe/Berlin`",
-            });
+        let names = [
+            (
+                "time_zone",
+                &self.time_zone,
+                "a time zone name, such as `Europe/Berlin`",
+            ),
+            ("default_group", &self.default_group, "a group name"),
+            ("new_agent_role", &self.new_agent_role, "a role name"),
+        ];
+        for (knob, value, rule) in names {
+            if let Some(value) = value.as_ref().filter(|v| v.trim().is_empty()) {
+                return Err(InvalidKnob {
+                    knob: name(knob),
+                    value: value.clone(),
+                    rule,
+                });
+            }
         }
         if let Some(subdomain) = self.subdomain.as_ref().filter(|s| !is_subdomain(s)) {
             return Err(InvalidKnob {
@@ -170,6 +181,20 @@ mod tests {
                     ..AccountSettings::default()
                 },
                 "invalid value `NaN` for `account.job_items_per_second`: it must be 0 (jobs paused) or more",
+            ),
+            (
+                AccountSettings {
+                    default_group: Some(" ".into()),
+                    ..AccountSettings::default()
+                },
+                "invalid value ` ` for `account.default_group`: it must be a group name",
+            ),
+            (
+                AccountSettings {
+                    new_agent_role: Some(String::new()),
+                    ..AccountSettings::default()
+                },
+                "invalid value `` for `account.new_agent_role`: it must be a role name",
             ),
         ];
         for (settings, message) in cases {

@@ -31,7 +31,8 @@
 //!   rely on (bulk imports, tagging, several organizations, no search lag).
 //! - The state file ([`StateFile`]): `users`, `identities`, `organizations`,
 //!   `organization_memberships`, `groups` (the default group is the one with
-//!   `"default": true`), `group_memberships`, `custom_roles` (predefined roles included),
+//!   `"default": true`, else the one named by the knob `default_group`, "Support", made
+//!   when the state lacks it: every account has one), `group_memberships`, `custom_roles` (predefined roles included),
 //!   `user_fields` (definitions) in Zendesk's wire shape (missing fields take Zendesk's
 //!   defaults, missing ids are assigned; a user's `email` becomes its primary identity,
 //!   `organization_id` / `default_group_id` become default memberships) and an optional
@@ -45,8 +46,8 @@
 //!   A state's agents without a group join the default group; its agents without a role get
 //!   the default role.
 //! - Knobs out of range (a fault share outside 0-1; a rate limit, rate-limit window or
-//!   `max_jobs` of 0; a negative or non-finite job speed or search lag; an empty time zone;
-//!   a subdomain that is not lower-case letters, digits and inner hyphens)
+//!   `max_jobs` of 0; a negative or non-finite job speed or search lag; an empty time zone,
+//!   default group or new agents' role; a subdomain that is not lower-case letters, digits and inner hyphens)
 //!   are refused by one set of rules ([`check_knob`], [`AccountSettings::check`]): a flag
 //!   as a usage error (exit 2), a state file's `account` as an invalid state file (exit 1;
 //!   `PUT /__fake/state` answers 400 `InvalidState`), an in-process [`Config`] by
@@ -274,3 +275,6 @@ pub use user_field::{FieldOption, UserField};
 
 /// The role an agent made without one gets by default (`new_agent_role`).
 pub const DEFAULT_AGENT_ROLE_NAME: &str = store::DEFAULT_AGENT_ROLE;
+
+/// The name of a fresh account's default group (`default_group`).
+pub const DEFAULT_GROUP_NAME: &str = store::DEFAULT_GROUP;

@@ -68,6 +68,8 @@ pub struct AccountSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault_seed: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub promoted_agent_joins_default_group: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_agent_role: Option<String>,

@@ -100,7 +100,7 @@ pub struct ProbedAccount {
     pub multiple_organizations: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bulk_imports: Option<bool>,
-    /// The name of the account's default group (the emulator takes it from its state).
+    /// The name of the account's default group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,6 +206,7 @@ impl ProbeReport {
             user_tagging: a.user_tagging,
             multiple_organizations: a.multiple_organizations,
             bulk_imports: a.bulk_imports,
+            default_group: a.default_group.clone(),
             promoted_agent_joins_default_group: a.promoted_agent_joins_default_group,
             new_agent_role: a.new_agent_role.clone(),
             custom_role_null: a.custom_role_null,

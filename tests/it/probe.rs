@@ -104,6 +104,7 @@ fn round_trip_recorded(profile: &str, tune: impl FnOnce(&mut Knobs)) -> (ProbeRe
     assert_eq!(back.bulk_imports, knobs.bulk_imports);
     assert_eq!(back.user_tagging, knobs.user_tagging);
     assert_eq!(back.multiple_organizations, knobs.multiple_organizations);
+    assert_eq!(back.default_group, knobs.default_group);
     assert_eq!(
         back.promoted_agent_joins_default_group,
         knobs.promoted_agent_joins_default_group
@@ -220,7 +221,10 @@ fn the_account_settings_that_differ_are_reported() {
 
 #[test]
 fn each_uncertain_choice_turned_the_other_way_is_reported_as_differing() {
-    let cases: [(&str, Tune); 12] = [
+    let cases: [(&str, Tune); 13] = [
+        ("default_group", |k| {
+            k.default_group = "Tier 1".into();
+        }),
         ("promoted_agent_joins_default_group", |k| {
             k.promoted_agent_joins_default_group = false;
         }),
@@ -388,6 +392,7 @@ fn fake_account_report_through_the_binary_behaves_like_the_probed_account() {
         k.bulk_imports = true;
         k.rate_limit = 650;
         k.search_lag_s = 8.0;
+        k.default_group = "Tier 1".into();
         k.promoted_agent_joins_default_group = false;
         k.new_agent_role = "Light Agent".into();
         k.custom_role_null = CustomRoleNull::Clear;

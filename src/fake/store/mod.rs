@@ -14,7 +14,7 @@ mod identities;
 mod memberships;
 mod organizations;
 mod profile;
-pub(crate) use profile::DEFAULT_AGENT_ROLE;
+pub(crate) use profile::{DEFAULT_AGENT_ROLE, DEFAULT_GROUP};
 mod search;
 mod state_file;
 mod user_changes;
@@ -53,6 +53,8 @@ pub(crate) struct AccountRules {
     pub(crate) multiple_organizations: bool,
     /// The time zone new users get.
     pub(crate) time_zone: String,
+    /// The name of the default group the account is made with.
+    pub(crate) default_group: String,
     /// The choices where Zendesk's behaviour is UNCERTAIN (see [`Knobs`]).
     pub(crate) promoted_agent_joins_default_group: bool,
     pub(crate) new_agent_role: String,
@@ -74,6 +76,7 @@ impl AccountRules {
             user_tagging: knobs.user_tagging,
             multiple_organizations: knobs.multiple_organizations,
             time_zone: knobs.time_zone.clone(),
+            default_group: knobs.default_group.clone(),
             promoted_agent_joins_default_group: knobs.promoted_agent_joins_default_group,
             new_agent_role: knobs.new_agent_role.clone(),
             custom_role_null: knobs.custom_role_null,

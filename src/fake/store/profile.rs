@@ -72,18 +72,19 @@ impl Store {
     }
 
     /// Makes sure the account has a default group: the state's group marked `default`, else
-    /// its group named "Support", else a new "Support" group.
+    /// its group of the `default_group` knob's name ("Support"), else a new group of that name.
     pub(super) fn ensure_default_group(&mut self) {
         if self.groups.values().any(|g| g.default) {
             return;
         }
+        let name = self.rules.default_group.clone();
         let existing = self
             .groups
             .values()
-            .find(|g| g.name.eq_ignore_ascii_case(DEFAULT_GROUP))
+            .find(|g| g.name.eq_ignore_ascii_case(&name))
             .map(|g| g.id);
         let id = existing.or_else(|| {
-            let body = json!({"name": DEFAULT_GROUP});
+            let body = json!({"name": name});
             self.create_group(body.as_object().expect("an object")).ok()
         });
         if let Some(group) = id.and_then(|id| self.groups.get_mut(&id)) {
@@ -140,7 +141,13 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::fake::config::Plan;
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use crate::fake::config::{Knobs, Plan};
+    use crate::fake::state_file::StateFile;
+    use crate::fake::store::Store;
     use crate::fake::store::fixtures::{profile_store, store};
 
     #[test]
@@ -159,5 +166,43 @@ mod tests {
 
         // A state file's account is Enterprise unless it says.
         assert!(store().default_group().is_some());
+    }
+
+    /// The account's default group: the one the state marks, else the state's group of the
+    /// `default_group` knob's name, else a new group of that name.
+    #[test]
+    fn the_default_group_is_the_states_else_the_knobs_name() {
+        let default_of = |groups: serde_json::Value| {
+            let knobs = Knobs {
+                default_group: "Tier 1".into(),
+                ..Knobs::default()
+            };
+            let state = StateFile {
+                groups: serde_json::from_value(groups).unwrap(),
+                ..StateFile::default()
+            };
+            let s = Store::from_state_file(
+                "http://127.0.0.1:1",
+                state,
+                "a@example.com",
+                &knobs,
+                Arc::default(),
+            )
+            .unwrap();
+            let names: Vec<_> = s.groups.values().map(|g| g.name.clone()).collect();
+            (
+                s.default_group().map(|id| s.groups[&id].name.clone()),
+                names.len(),
+            )
+        };
+        assert_eq!(default_of(json!([])), (Some("Tier 1".into()), 1));
+        assert_eq!(
+            default_of(json!([{"name": "Support"}, {"name": "tier 1"}])),
+            (Some("tier 1".into()), 2)
+        );
+        assert_eq!(
+            default_of(json!([{"name": "Support", "default": true}, {"name": "Tier 1"}])),
+            (Some("Support".into()), 2)
+        );
     }
 }

@@ -252,11 +252,17 @@ impl<'a> Run<'a> {
             .find(|g| g["default"].as_bool() == Some(true));
         self.default_group = default.and_then(|g| g["id"].as_u64());
         self.settled.default_group = default.and_then(|g| g["name"].as_str()).map(str::to_owned);
+        // Every account has one, made with the account as `Support`: the emulator's too.
+        let fresh = crate::fake::DEFAULT_GROUP_NAME;
         self.findings.push(finding(
             Experiment::DefaultGroup,
-            if default.is_some() { Verdict::Holds } else { Verdict::Differs },
             match &self.settled.default_group {
-                Some(name) => format!("the default group is `{name}`"),
+                Some(name) if name.eq_ignore_ascii_case(fresh) => Verdict::Holds,
+                _ => Verdict::Differs,
+            },
+            match &self.settled.default_group {
+                Some(name) if name.eq_ignore_ascii_case(fresh) => format!("the default group is `{name}`"),
+                Some(name) => format!("the default group is `{name}`, not `{fresh}` as on a fresh account"),
                 None => format!("no group is the default (`GET /groups` answered {})", groups.status),
             },
             "new agents join the default group: a roster's `groups` of an agent should name it or expect its removal",
