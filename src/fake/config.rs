@@ -391,3 +391,66 @@ impl Default for Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{
+        AccountSettings, CustomRoleNull, Knobs, LastGroupMembership, MatchKey,
+        OrganizationIdChange, Plan, TagsWithoutTagging, UndefinedUserField, UsersSearchCap,
+        VerifiedWrite,
+    };
+
+    /// Every knob an `account` object sets reaches the knobs and is written back: the
+    /// literal names every field (no `..`), so a knob added to the state file must be added
+    /// here, and then a knob `apply` forgets fails.
+    #[test]
+    fn every_knob_an_account_object_sets_is_applied_and_saved() {
+        let settings = AccountSettings {
+            profile: Some(Plan::Team),
+            plan: Some(Plan::Growth),
+            user_tagging: Some(true),
+            multiple_organizations: Some(true),
+            search_lag_s: Some(9.5),
+            time_zone: Some("Europe/Berlin".into()),
+            subdomain: Some("acme".into()),
+            bulk_imports: Some(true),
+            rate_limit: Some(123),
+            user_update_rate_limit: Some(7),
+            incremental_rate_limit: Some(11),
+            rate_limit_window_s: Some(61),
+            latency_ms: Some(5),
+            job_items_per_second: Some(12.5),
+            max_jobs: Some(3),
+            job_ttl_s: Some(99),
+            fault_5xx: Some(0.1),
+            fault_429: Some(0.2),
+            fault_drop: Some(0.3),
+            fault_item: Some(0.4),
+            fault_job_failed: Some(0.5),
+            fault_job_killed: Some(0.6),
+            fault_seed: Some(42),
+            default_group: Some("Tier 1".into()),
+            promoted_agent_joins_default_group: Some(false),
+            new_agent_role: Some("Light Agent".into()),
+            custom_role_null: Some(CustomRoleNull::Clear),
+            undefined_user_field: Some(UndefinedUserField::Refuse),
+            create_or_update_prefers: Some(MatchKey::Email),
+            organization_id_change: Some(OrganizationIdChange::Refuse),
+            last_group_membership: Some(LastGroupMembership::Allow),
+            tags_without_tagging: Some(TagsWithoutTagging::Refuse),
+            verified_write: Some(VerifiedWrite::Ignore),
+            users_search_cap: Some(UsersSearchCap::OneThousand),
+        };
+        assert_eq!(
+            settings.check(str::to_owned).map_err(|e| e.to_string()),
+            Ok(())
+        );
+        let mut knobs = Knobs::default();
+        knobs.apply(&settings);
+        assert_eq!(knobs.to_settings(), settings);
+        assert_eq!(
+            Knobs::resolve(Some(&settings), &AccountSettings::default()),
+            knobs
+        );
+    }
+}
