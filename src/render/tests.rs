@@ -2,7 +2,6 @@
 //! small Zendesk-shaped state (as in `plan::tests`), each rendered human and markdown.
 
 use std::fmt::Write as _;
-use std::time::Instant;
 
 use serde_json::{Value, json};
 
@@ -457,33 +456,4 @@ fn one_enormous_value_cannot_break_the_limit() {
     p.changes[0].label = "x".repeat(200_000);
     let text = markdown(&p);
     assert!(text.chars().count() < MAX_CHARS);
-}
-
-/// Times both renderers on a 100,000-change plan; run in release with
-/// `cargo test --release --lib render::tests::timing -- --ignored --nocapture`.
-#[test]
-#[ignore = "a measurement, not a test; run in release"]
-#[allow(clippy::print_stderr)]
-fn timing() {
-    let p = big_plan(100_000);
-    for (format, mask_emails) in [
-        (Format::Human, false),
-        (Format::Human, true),
-        (Format::Markdown, false),
-        (Format::Markdown, true),
-        (Format::Json, false),
-    ] {
-        let options = RenderOptions {
-            color: false,
-            mask_emails,
-        };
-        let start = Instant::now();
-        let text = render_with(&p, format, options);
-        eprintln!(
-            "{format:?}{}: {:?} for {} bytes",
-            if mask_emails { " (masked)" } else { "" },
-            start.elapsed(),
-            text.len()
-        );
-    }
 }
