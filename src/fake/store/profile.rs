@@ -189,11 +189,8 @@ mod tests {
                 Arc::default(),
             )
             .unwrap();
-            let names: Vec<_> = s.groups.values().map(|g| g.name.clone()).collect();
-            (
-                s.default_group().map(|id| s.groups[&id].name.clone()),
-                names.len(),
-            )
+            let default = s.default_group().map(|id| s.groups[&id].name.clone());
+            (default, s.groups.len())
         };
         assert_eq!(default_of(json!([])), (Some("Tier 1".into()), 1));
         assert_eq!(

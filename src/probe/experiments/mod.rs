@@ -254,14 +254,16 @@ impl<'a> Run<'a> {
         self.settled.default_group = default.and_then(|g| g["name"].as_str()).map(str::to_owned);
         // Every account has one, made with the account as `Support`: the emulator's too.
         let fresh = crate::fake::DEFAULT_GROUP_NAME;
+        let as_fresh = self
+            .settled
+            .default_group
+            .as_ref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(fresh));
         self.findings.push(finding(
             Experiment::DefaultGroup,
+            if as_fresh { Verdict::Holds } else { Verdict::Differs },
             match &self.settled.default_group {
-                Some(name) if name.eq_ignore_ascii_case(fresh) => Verdict::Holds,
-                _ => Verdict::Differs,
-            },
-            match &self.settled.default_group {
-                Some(name) if name.eq_ignore_ascii_case(fresh) => format!("the default group is `{name}`"),
+                Some(name) if as_fresh => format!("the default group is `{name}`"),
                 Some(name) => format!("the default group is `{name}`, not `{fresh}` as on a fresh account"),
                 None => format!("no group is the default (`GET /groups` answered {})", groups.status),
             },
