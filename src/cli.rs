@@ -58,7 +58,7 @@ pub struct ProbeArgs {
     /// Never ask a question; without `--yes-this-writes` nothing is written.
     #[arg(long)]
     pub no_input: bool,
-    /// Domain of the addresses the probe creates [default: example.com].
+    /// Domain of the addresses the probe creates.
     #[arg(long, value_name = "DOMAIN", default_value = "example.com")]
     pub domain: String,
     /// Write the report as JSON (`schema/probe.schema.json`) to this file.
@@ -215,7 +215,8 @@ pub struct FakeArgs {
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// Seed the account from this state file (JSON: `users`, `identities`, `organizations`,
-    /// `organization_memberships`, `groups`, `group_memberships`, `custom_roles`, `account`).
+    /// `organization_memberships`, `groups`, `group_memberships`, `custom_roles`,
+    /// `user_fields`, `account`).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// Write the state to this file when stopped by SIGINT or SIGTERM.
@@ -245,7 +246,8 @@ pub struct FakeArgs {
     /// Seconds a job status stays readable after creation [default: 3600].
     #[arg(long, value_name = "SECONDS")]
     pub job_ttl_s: Option<u64>,
-    /// Whether users `create_many` / `create_or_update_many` are allowed [default: on].
+    /// Whether users `create_many` / `create_or_update_many` are allowed [default: off, as on
+    /// a fresh account of any profile].
     #[arg(long, value_enum)]
     pub bulk_imports: Option<OnOff>,
     /// The account's plan; custom-role writes need enterprise [default: enterprise].
@@ -535,7 +537,7 @@ pub enum PlanFormat {
     Human,
     /// For pull-request comments: a summary table and `<details>` per section.
     Markdown,
-    /// The plan as JSON (`"format_version": 1`).
+    /// The plan as JSON (`schema/plan.schema.json`).
     Json,
 }
 

@@ -120,7 +120,7 @@ pub struct Plan {
     pub safety: SafetySettings,
     /// Who made the drift the plan reverts, when and through what, from the account's audit
     /// log (`zplan --explain-drift`). Not needed by `zapply`: plans without it read as
-    /// before, and `format_version` stays 2.
+    /// before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift_explanation: Option<DriftExplanation>,
     /// SHA-256 of this plan's JSON with this field empty (`sha256:…`): `zapply` refuses a

@@ -29,7 +29,7 @@ pub enum Format {
     /// For pull-request comments: a summary table, escalations and blocked changes first,
     /// `<details>` per section, under 65,000 characters.
     Markdown,
-    /// The plan itself, as JSON (`"format_version": 1`).
+    /// The plan itself, as JSON (`schema/plan.schema.json`).
     Json,
 }
 
