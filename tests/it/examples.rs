@@ -1,4 +1,5 @@
-//! Every example roster validates, and every `yaml` block of README.md is a valid roster.
+//! Every example roster validates, every `yaml` block of README.md is a valid roster, and
+//! README's excerpt of the sandbox plan is what zplan prints.
 
 use crate::common::{bin, root};
 
@@ -81,5 +82,38 @@ fn every_yaml_block_of_the_readme_is_a_valid_roster() {
             .filter(|d| d.severity == zroster::roster::Severity::Error)
             .collect();
         assert!(errors.is_empty(), "{name}:\n{block}\n{errors:#?}");
+    }
+}
+
+/// README's excerpt of the main job's output: each line it shows (other than `…`) is a line
+/// zplan prints, in the same order, so a roster line number or a summary cannot go stale.
+#[test]
+fn the_readmes_sandbox_plan_excerpt_is_what_zplan_prints() {
+    let command = "$ zplan --sandbox examples/acme/zendesk-state.json examples/acme/roster";
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let excerpt: Vec<&str> = readme
+        .lines()
+        .skip_while(|line| *line != command)
+        .skip(1)
+        .take_while(|line| *line != "```")
+        .filter(|line| !line.trim().is_empty() && line.trim() != "…")
+        .collect();
+    assert!(
+        excerpt.len() > 10,
+        "README.md has no excerpt after `{command}`"
+    );
+    let output = bin("zplan")
+        .args(command.split(' ').skip(2))
+        .env_remove("ZENDESK_SUBDOMAIN")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let mut lines = printed.lines();
+    for shown in excerpt {
+        assert!(
+            lines.any(|line| line == shown),
+            "README.md shows a line zplan does not print (or not in this order):\n{shown}\n\nzplan printed:\n{printed}"
+        );
     }
 }
