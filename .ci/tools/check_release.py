@@ -6,7 +6,8 @@
 - [package.metadata.binstall] in Cargo.toml, rendered for every target, names the archive
   `dist` uploads and, inside it, where each binary is (`dist` puts a `<name>-<target>/`
   directory at the root of a `.tar.xz`, nothing at the root of a `.zip`).
-- The action's install script asks only for archives `dist` builds.
+- The action's install script asks only for archives `dist` builds; so does the container
+  image's workflow, for each platform the image is built for.
 - The action's default version, the `uses: zroster/zroster@v…` of the examples, GitLab's
   ZROSTER_VERSION and the pre-commit example's `rev:` are the crate's version.
 """
@@ -92,6 +93,15 @@ def main():
     asked = set(re.findall(r"target=([a-z0-9_-]+)", install))
     check(asked and asked <= set(archives),
           f"the action's install script asks for {sorted(asked)}; dist builds {sorted(archives)}")
+
+    image = (ROOT / ".github/workflows/publish-image.yml").read_text()
+    downloaded = set(re.findall(r"'zroster-([a-z0-9_-]+)\.tar\.xz'", image))
+    names = {artifact["name"] for artifact in archives.values()}
+    check(len(downloaded) == 2 and {f"zroster-{t}.tar.xz" for t in downloaded} <= names,
+          f"publish-image.yml downloads the archives of {sorted(downloaded)}; dist builds {sorted(names)}")
+    platforms = re.search(r"--platform (\S+)", image)
+    check(platforms and platforms.group(1) == "linux/amd64,linux/arm64",
+          f"publish-image.yml builds for {platforms and platforms.group(1)}, not linux/amd64,linux/arm64")
 
     default = YAML(typ="safe").load((ROOT / "action.yml").read_text())["inputs"]["version"]["default"]
     check(default == version, f"action.yml's default version is {default}, the crate's is {version}")
