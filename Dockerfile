@@ -14,6 +14,8 @@
 ARG BASE=debian:bookworm-slim
 
 FROM --platform=$BUILDPLATFORM ${BASE} AS certificates
+# The newest certificates, not a pinned version: a pin would fail once the mirror drops it.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install --yes --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/*
