@@ -1,4 +1,5 @@
-//! Interrupts of `zapply` while it applies (SIGINT, SIGTERM; Ctrl-C elsewhere): the first
+//! Interrupts of `zapply` while it applies, and of `zroster probe` (SIGINT, SIGTERM; Ctrl-C
+//! elsewhere). For zapply, the first
 //! stops the run gracefully, through its client's [`Stop`]: the requests and jobs in flight
 //! are finished and read, nothing more is started, the journal and `--report` are written
 //! and what was and was not done is printed; the exit code is 130. A second interrupt
@@ -36,7 +37,7 @@ impl Interrupts {
     }
 
     /// The next interrupt (a signal that arrived since the last one counts).
-    async fn next(&mut self) {
+    pub(super) async fn next(&mut self) {
         #[cfg(unix)]
         tokio::select! {
             _ = self.interrupt.recv() => {}

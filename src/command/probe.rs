@@ -41,7 +41,7 @@ pub(crate) fn run(
     let runtime = super::runtime()?;
     if let Some(journal) = &args.cleanup {
         let cleaned = runtime.block_on(probe::cleanup(connection, observer, journal))?;
-        return cleaned_up(out, &cleaned);
+        return cleaned_up(out, &cleaned, journal);
     }
     let prefix = ProbeSettings::new_prefix();
     let settings = ProbeSettings {
@@ -61,9 +61,10 @@ pub(crate) fn run(
         .trim_end_matches('/')
         .to_owned();
     let mut plan = format!(
-        "zroster probe will run these experiments on {account}, with at most {} requests ({} for the experiments, {} for the cleanup and its check), within {}% of the account's rate limit:\n",
+        "zroster probe will run these experiments on {account}, with at most {} requests ({} for the experiments, {} for the cleanup and its check, and up to {} more when an interrupt's cleanup follows), within {}% of the account's rate limit:\n",
         probe::REQUEST_BUDGET,
         probe::EXPERIMENT_BUDGET,
+        probe::CLEANUP_BUDGET,
         probe::CLEANUP_BUDGET,
         (args.connection.rate_limit_share * 100.0).round(),
     );
@@ -72,7 +73,7 @@ pub(crate) fn run(
     }
     let _ = writeln!(
         plan,
-        "It creates at most 8 users, named, keyed and addressed `{p}-N@{d}`, 2 organizations and 1 group named `{p}-…`, and no other object; it changes nothing else. It removes them at the end (users deleted, then deleted for good). The journal `{j}` lists them as they are made: after an interrupted run, `zroster probe --cleanup {j}` removes them.\n",
+        "It creates at most 8 users, named, keyed and addressed `{p}-N@{d}`, 2 organizations and 1 group named `{p}-…`, and no other object; it changes nothing else. Two of the users are agents for a moment, each holding an agent seat; the account's triggers, webhooks and integrations see the users as any new user (Zendesk sends them no verification email). It removes them at the end (users deleted, then deleted for good). The journal `{j}` lists them as they are made: after an interrupted run, `zroster probe --cleanup {j}` removes them.\n",
         p = settings.prefix,
         d = settings.domain,
         j = settings.journal.display(),
@@ -93,16 +94,37 @@ pub(crate) fn run(
             return Ok(ExitStatus::Failure);
         }
     }
+    // From here an interrupt (SIGINT, SIGTERM) removes what the probe created; a second one
+    // stops at once, and the journal says what is left.
+    let mut interrupts = runtime
+        .block_on(async { super::interrupt::Interrupts::listen() })
+        .map_err(Error::Runtime)?;
     let run = runtime.block_on(async {
         tokio::select! {
             outcome = probe::run(connection.clone(), Arc::clone(&observer), &settings) => Some(outcome),
-            _ = tokio::signal::ctrl_c() => None,
+            () = interrupts.next() => None,
         }
     });
     let Some(outcome) = run else {
-        let _ = writeln!(err, "interrupted: removing what the probe created");
-        let cleaned = runtime.block_on(probe::cleanup(connection, observer, &settings.journal))?;
-        cleaned_up(out, &cleaned)?;
+        let _ = writeln!(
+            err,
+            "interrupted: removing what the probe created; interrupt again to stop at once"
+        );
+        let cleaned = runtime.block_on(async {
+            tokio::select! {
+                cleaned = probe::cleanup(connection, observer, &settings.journal) => Some(cleaned),
+                () = interrupts.next() => None,
+            }
+        });
+        let Some(cleaned) = cleaned else {
+            let _ = writeln!(
+                err,
+                "stopped: `zroster probe --cleanup {}` removes what is left",
+                settings.journal.display()
+            );
+            return Ok(ExitStatus::Interrupted);
+        };
+        cleaned_up(out, &cleaned?, &settings.journal)?;
         return Ok(ExitStatus::Interrupted);
     };
     let outcome = outcome?;
@@ -123,28 +145,27 @@ pub(crate) fn run(
             write_file(&dir.join(name), text.as_bytes())?;
         }
     }
-    Ok(if outcome.report.cleanup.is_complete() {
+    if outcome.report.cleanup.is_complete() {
+        Ok(ExitStatus::Success)
+    } else {
+        let _ = writeln!(
+            err,
+            "error: the cleanup left some of the probe's objects: `zroster probe --cleanup {}` tries again",
+            settings.journal.display()
+        );
+        Ok(ExitStatus::Failure)
+    }
+}
+
+fn cleaned_up(out: &mut dyn Write, cleaned: &Cleanup, journal: &Path) -> Result<ExitStatus, Error> {
+    let mut text = cleaned.summary_with_retry(journal);
+    if let Some(first) = text.get(..1) {
+        text.replace_range(..1, &first.to_uppercase());
+    }
+    written(writeln!(out, "{text}."))?;
+    Ok(if cleaned.is_complete() {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
     })
-}
-
-fn cleaned_up(out: &mut dyn Write, cleaned: &Cleanup) -> Result<ExitStatus, Error> {
-    if cleaned.is_complete() {
-        written(writeln!(
-            out,
-            "Removed {}; none of the probe's objects is left.",
-            cleaned.removed_summary()
-        ))?;
-        Ok(ExitStatus::Success)
-    } else {
-        written(writeln!(
-            out,
-            "Removed {}; still readable: {}",
-            cleaned.removed_summary(),
-            cleaned.left_summary()
-        ))?;
-        Ok(ExitStatus::Failure)
-    }
 }

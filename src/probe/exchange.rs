@@ -87,6 +87,11 @@ impl Exchanger {
         self.transport.settings().base_url.as_str().to_owned()
     }
 
+    /// Whether waits are skipped (tests: [`crate::env_vars::ZROSTER_TEST_NO_DELAY`]).
+    pub(crate) fn no_delay(&self) -> bool {
+        self.transport.settings().no_delay
+    }
+
     /// Requests sent so far.
     pub(crate) fn sent(&self) -> u32 {
         *self.sent.lock().unwrap_or_else(PoisonError::into_inner)

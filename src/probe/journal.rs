@@ -65,6 +65,16 @@ pub enum Entry {
         #[serde(default, skip_serializing_if = "Kind::is_user")]
         kind: Kind,
     },
+    /// A bulk job was queued: until it ends it may still create the users it was given.
+    Job {
+        /// The job's id.
+        id: String,
+    },
+    /// A bulk job ended (completed, failed or killed, or no longer readable).
+    JobEnded {
+        /// The job's id.
+        id: String,
+    },
     /// An object was removed (a user deleted, then deleted for good).
     Removed {
         /// Its id.
@@ -153,6 +163,8 @@ pub struct Left {
     pub groups: Vec<u64>,
     /// Every organization and group the run announced (created or not), by name.
     pub named: Vec<(Kind, String)>,
+    /// Bulk jobs queued and not seen to end.
+    pub jobs: Vec<String>,
     /// Organizations and groups whose creation was answered (removed or not), by kind.
     answered: Vec<Kind>,
 }
@@ -224,6 +236,8 @@ pub fn read(path: &Path) -> Result<Left, ProbeError> {
                     ids.push(id);
                 }
             }
+            Entry::Job { id } => left.jobs.push(id),
+            Entry::JobEnded { id } => left.jobs.retain(|j| *j != id),
             Entry::Removed { id, kind } => left.ids_mut(kind).retain(|i| *i != id),
         }
     }
@@ -272,6 +286,9 @@ mod tests {
                 kind: Kind::Group,
                 name: "zroster-probe-1-group".into(),
             },
+            Entry::Job { id: "j1".into() },
+            Entry::Job { id: "j2".into() },
+            Entry::JobEnded { id: "j1".into() },
         ] {
             journal.write(&entry).unwrap();
         }
@@ -286,6 +303,7 @@ mod tests {
         assert_eq!(left.organizations, [9]);
         assert!(left.unanswered(Kind::Organization).is_empty());
         assert_eq!(left.unanswered(Kind::Group), ["zroster-probe-1-group"]);
+        assert_eq!(left.jobs, ["j2"], "a job seen to end is not open");
         assert!(
             std::fs::read_to_string(&path)
                 .unwrap()

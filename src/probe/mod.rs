@@ -31,7 +31,7 @@ use experiments::Run;
 /// The requests the experiments may send at most.
 pub const EXPERIMENT_BUDGET: u32 = 80;
 /// The requests kept for the cleanup and its check, on top of the experiments'.
-pub const CLEANUP_BUDGET: u32 = 40;
+pub const CLEANUP_BUDGET: u32 = 50;
 /// Every request of a run at most.
 pub const REQUEST_BUDGET: u32 = EXPERIMENT_BUDGET + CLEANUP_BUDGET;
 
@@ -69,6 +69,14 @@ pub enum ProbeError {
     Budget {
         /// The budget.
         budget: u32,
+    },
+    /// An experiment failed: the run stopped there, and the cleanup ran.
+    #[error("{error}; the probe stopped there, and its cleanup {cleanup}")]
+    Stopped {
+        /// What stopped the experiments.
+        error: Box<ProbeError>,
+        /// What the cleanup did, for people.
+        cleanup: String,
     },
     /// The credentials are not an admin's: the experiments need an admin.
     #[error("the probe needs an admin's credentials")]
@@ -326,8 +334,13 @@ pub async fn run(
     x.allow(CLEANUP_BUDGET);
     x.begin("cleanup");
     let left = journal::read(&settings.journal)?;
-    let cleaned = cleanup::remove(&x, &mut journal, &left).await?;
-    experimented?;
+    let cleaned = cleanup::remove(&x, &mut journal, &left).await;
+    if let Err(error) = experimented {
+        return Err(ProbeError::Stopped {
+            error: Box::new(error),
+            cleanup: cleaned.summary_with_retry(&settings.journal),
+        });
+    }
     let report = ProbeReport {
         format_version: 2,
         account,

@@ -149,13 +149,55 @@ pub struct Cleanup {
     /// Ids of the probe's groups still readable (and not deleted) afterwards.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub left_groups: Vec<u64>,
+    /// What the cleanup could not do or check (a request that failed, an object of the
+    /// journal that is not the probe's, a bulk job still running): it went on with the
+    /// rest; the account may still hold what these name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 impl Cleanup {
     /// Whether none of the probe's objects is left: the account is as before.
     #[must_use]
     pub fn is_complete(&self) -> bool {
-        self.left.is_empty() && self.left_organizations.is_empty() && self.left_groups.is_empty()
+        self.left.is_empty()
+            && self.left_organizations.is_empty()
+            && self.left_groups.is_empty()
+            && self.problems.is_empty()
+    }
+
+    /// What the cleanup did, for people: `removed 8 users, 2 organizations and 1 group;
+    /// none of the probe's objects is left`, else what is still readable and what could
+    /// not be done.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let mut text = format!("removed {}", self.removed_summary());
+        if self.is_complete() {
+            text.push_str("; none of the probe's objects is left");
+            return text;
+        }
+        let left = self.left_summary();
+        if !left.is_empty() {
+            text.push_str("; still readable: ");
+            text.push_str(&left);
+        }
+        for problem in &self.problems {
+            text.push_str("; could not: ");
+            text.push_str(problem);
+        }
+        text
+    }
+
+    /// [`Cleanup::summary`], with the command that tries again when something is left.
+    #[must_use]
+    pub fn summary_with_retry(&self, journal: &std::path::Path) -> String {
+        let mut text = self.summary();
+        if !self.is_complete() {
+            text.push_str("; `zroster probe --cleanup ");
+            text.push_str(&journal.display().to_string());
+            text.push_str("` tries again");
+        }
+        text
     }
 
     /// What it removed, for people: `8 users, 2 organizations and 1 group`.
@@ -282,19 +324,6 @@ impl ProbeReport {
             self.findings.len(),
             self.findings.len() - differs - unknown,
         )?;
-        if self.cleanup.is_complete() {
-            writeln!(
-                out,
-                "Cleanup: removed {}; none of the probe's objects is left",
-                self.cleanup.removed_summary()
-            )
-        } else {
-            writeln!(
-                out,
-                "Cleanup: removed {}; still readable: {}",
-                self.cleanup.removed_summary(),
-                self.cleanup.left_summary()
-            )
-        }
+        writeln!(out, "Cleanup: {}", self.cleanup.summary())
     }
 }

@@ -284,7 +284,7 @@ fn without_confirmation_nothing_is_sent() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--yes-this-writes"), "{stderr}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("at most 120 requests"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("at most 130 requests"));
     assert_eq!(sandbox.handle().requests().total, 0);
 }
 
@@ -444,7 +444,14 @@ fn fake_account_report_through_the_binary_behaves_like_the_probed_account() {
 
 #[cfg(unix)]
 #[test]
-fn after_a_sigint_the_probe_removes_what_it_created() {
+fn after_a_sigint_or_a_sigterm_the_probe_removes_what_it_created() {
+    for signal in ["-INT", "-TERM"] {
+        interrupted_by(signal);
+    }
+}
+
+/// A probe sent `signal` once it has created two objects.
+fn interrupted_by(signal: &str) {
     let sandbox = sandbox("enterprise", |k| k.latency_ms = 150);
     let before = sandbox.state();
     let journal = sandbox.work_dir().join("probe.journal");
@@ -462,14 +469,18 @@ fn after_a_sigint_the_probe_removes_what_it_created() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let signalled = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(signalled.success());
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{signal}: {stdout}\n{stderr}"
+    );
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert!(
         stdout.contains("none of the probe's objects is left"),
@@ -537,4 +548,200 @@ fn a_search_index_slower_than_the_bounded_wait_is_reported_at_the_bound() {
     );
     assert_eq!(report.account_settings.search_lag_s, Some(60.0));
     assert!(report.requests <= REQUEST_BUDGET);
+}
+
+/// A journal of the sandbox's account, as a run with `prefix` would start it, then `lines`.
+fn hand_journal(sandbox: &Sandbox, prefix: &str, lines: &[Value]) -> std::path::PathBuf {
+    let path = sandbox.work_dir().join(format!("{prefix}.journal"));
+    let mut text = json!({"started": {"account": format!("{}/", sandbox.url().trim_end_matches('/')), "prefix": prefix}}).to_string();
+    for line in lines {
+        text.push('\n');
+        text.push_str(&line.to_string());
+    }
+    text.push('\n');
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn cleanup(sandbox: &Sandbox, journal: &std::path::Path) -> (Option<i32>, String) {
+    let output = sandbox
+        .zroster()
+        .args(["probe", "--cleanup"])
+        .arg(journal)
+        .output()
+        .unwrap();
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), shown)
+}
+
+/// The ids `GET /deleted_users` lists: users deleted and not yet deleted for good.
+fn deleted_for_now(sandbox: &Sandbox) -> Vec<u64> {
+    sandbox.api_get("deleted_users")["deleted_users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["id"].as_u64())
+        .collect()
+}
+
+#[test]
+fn the_cleanup_removes_only_the_probes_own_users_including_one_left_deleted() {
+    let sandbox = sandbox("enterprise", |_| {});
+    let prefix = "zroster-probe-0000abcd";
+    // A user of the account, named by a journal edited by hand.
+    let theirs = sandbox.api_post(
+        "users",
+        &json!({"user": {"name": "Their User", "email": "their@acme.com"}}),
+    )["user"]["id"]
+        .as_u64()
+        .unwrap();
+    let probe_user = |n: u32| {
+        let tag = format!("{prefix}-{n}");
+        let user = json!({"user": {"name": tag, "external_id": tag, "email": format!("{tag}@example.com"), "skip_verify_email": true}});
+        (
+            tag,
+            sandbox.api_post("users", &user)["user"]["id"]
+                .as_u64()
+                .unwrap(),
+        )
+    };
+    // The probe's user deleted by a cleanup that stopped before deleting it for good.
+    let (first, kept) = probe_user(1);
+    sandbox.api_delete(&format!("users/{kept}"));
+    assert!(deleted_for_now(&sandbox).contains(&kept));
+    // The probe's user whose creation was never answered: the journal has its external id.
+    let (second, lost) = probe_user(2);
+    let journal = hand_journal(
+        &sandbox,
+        prefix,
+        &[
+            json!({"creating": {"external_id": first}}),
+            json!({"created": {"id": kept}}),
+            json!({"creating": {"external_id": second}}),
+            json!({"created": {"id": theirs}}),
+        ],
+    );
+    let (code, shown) = cleanup(&sandbox, &journal);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("Removed 2 users,"), "{shown}");
+    assert!(
+        shown.contains(&format!("user {theirs} of the journal is not the probe's")),
+        "{shown}"
+    );
+    assert!(shown.contains("--cleanup"), "{shown}");
+    assert_eq!(
+        sandbox.api_get(&format!("users/{theirs}"))["user"]["active"],
+        true,
+        "the account's user is untouched"
+    );
+    let deleted = deleted_for_now(&sandbox);
+    assert!(
+        !deleted.contains(&kept) && !deleted.contains(&lost),
+        "the probe's users are deleted for good: {deleted:?}"
+    );
+    // The user found by its external id was journaled before it was deleted: a cleanup
+    // stopped half-way still knows it.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        text.contains(&format!("{{\"created\":{{\"id\":{lost}}}}}")),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_cleanup_waits_for_an_open_bulk_job_and_says_when_it_has_not_ended() {
+    let sandbox = sandbox("enterprise", |k| {
+        k.bulk_imports = true;
+        k.job_items_per_second = 0.0;
+    });
+    let before = sandbox.state();
+    let prefix = "zroster-probe-0000abce";
+    let tag = format!("{prefix}-1");
+    let job = sandbox.api_post(
+        "users/create_or_update_many",
+        &json!({"users": [{"name": tag, "external_id": tag, "email": format!("{tag}@example.com"), "skip_verify_email": true}]}),
+    )["job_status"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let journal = hand_journal(
+        &sandbox,
+        prefix,
+        &[
+            json!({"creating": {"external_id": tag}}),
+            json!({"job": {"id": job}}),
+        ],
+    );
+    // The job is paused: it may still create the user, so the cleanup cannot say it is done.
+    let (code, shown) = cleanup(&sandbox, &journal);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(
+        shown.contains(&format!("the bulk job {job} had not ended")),
+        "{shown}"
+    );
+    // Once the job has made the user, the cleanup removes it.
+    sandbox
+        .handle()
+        .update_knobs(|k| k.job_items_per_second = 1000.0);
+    let (code, shown) = cleanup(&sandbox, &journal);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("Removed 1 user,"), "{shown}");
+    let without_knobs = |mut state: Value| {
+        state.as_object_mut().unwrap().remove("account");
+        state
+    };
+    assert_eq!(without_knobs(sandbox.state()), without_knobs(before));
+}
+
+#[test]
+fn a_cleanup_whose_requests_fail_tries_everything_and_says_what_is_left() {
+    let sandbox = sandbox("enterprise", |_| {});
+    let prefix = "zroster-probe-0000abcf";
+    let tag = format!("{prefix}-1");
+    let user = sandbox.api_post(
+        "users",
+        &json!({"user": {"name": tag, "external_id": tag, "skip_verify_email": true}}),
+    )["user"]["id"]
+        .as_u64()
+        .unwrap();
+    let group = sandbox.api_post(
+        "groups",
+        &json!({"group": {"name": format!("{prefix}-group")}}),
+    )["group"]["id"]
+        .as_u64()
+        .unwrap();
+    let journal = hand_journal(
+        &sandbox,
+        prefix,
+        &[
+            json!({"created": {"id": user}}),
+            json!({"created": {"id": group, "kind": "group"}}),
+        ],
+    );
+    sandbox.handle().update_knobs(|k| k.fault_5xx = 1.0);
+    let (code, shown) = cleanup(&sandbox, &journal);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("Removed 0 users"), "{shown}");
+    // The users could not be read, and the group was still tried after them.
+    assert!(
+        shown.contains("could not: GET users/show_many answered 5"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("GET groups/{group} answered 5")),
+        "{shown}"
+    );
+    assert!(shown.contains("tries again"), "{shown}");
+    // Once Zendesk answers again, the same journal finishes the job.
+    sandbox.handle().update_knobs(|k| k.fault_5xx = 0.0);
+    let (code, shown) = cleanup(&sandbox, &journal);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(
+        shown.contains("Removed 1 user, 0 organizations and 1 group"),
+        "{shown}"
+    );
 }

@@ -298,14 +298,18 @@ impl<'a> Run<'a> {
                 Some(false),
             )
         } else if let Some(job) = reply.body.pointer("/job_status/id").and_then(Value::as_str) {
+            // Until the job ends it may still create its user: a cleanup after an interrupt
+            // waits for it (the journal says which jobs are open).
+            self.journal.write(&Entry::Job { id: job.to_owned() })?;
             let mut last = reply.clone();
             for _ in 0..JOB_POLLS {
                 last = self.get(&format!("job_statuses/{job}")).await?;
-                let status = last
-                    .body
-                    .pointer("/job_status/status")
-                    .and_then(Value::as_str);
-                if matches!(status, Some("completed" | "failed" | "killed")) || !last.ok() {
+                if super::cleanup::job_ended(&last) {
+                    self.journal
+                        .write(&Entry::JobEnded { id: job.to_owned() })?;
+                    break;
+                }
+                if !last.ok() {
                     break;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -316,7 +320,13 @@ impl<'a> Run<'a> {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            for id in results.iter().filter_map(|r| r["id"].as_u64()) {
+            // Only a user the job created is the probe's to remove (`Updated` would be a user
+            // of the account, which the probe's unique keys rule out, and never touches).
+            for id in results
+                .iter()
+                .filter(|r| r["status"].as_str() == Some("Created"))
+                .filter_map(|r| r["id"].as_u64())
+            {
                 self.journal.write(&Entry::Created {
                     id,
                     kind: Kind::User,

@@ -243,10 +243,12 @@ impl Run<'_> {
         let memberships = self
             .get(&format!("users/{agent}/group_memberships"))
             .await?;
+        // The agent's own memberships only: the probe removes no one else's.
         let list: Vec<(u64, u64)> = memberships.body["group_memberships"]
             .as_array()
             .into_iter()
             .flatten()
+            .filter(|m| m["user_id"].as_u64() == Some(agent))
             .filter_map(|m| Some((m["id"].as_u64()?, m["group_id"].as_u64()?)))
             .collect();
         let Some(&(membership, _)) = list.iter().find(|(_, g)| *g == group) else {
