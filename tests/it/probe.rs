@@ -522,6 +522,12 @@ fn an_object_whose_creation_was_never_answered_is_found_by_its_name_and_removed(
             "{endpoint}: {stdout}\n{stderr}"
         );
         assert!(stderr.contains("connection"), "{endpoint}: {stderr}");
+        // The error says what the cleanup did after it.
+        assert!(
+            stderr.contains("the probe stopped there, and its cleanup removed")
+                && stderr.contains("none of the probe's objects is left"),
+            "{endpoint}: {stderr}"
+        );
         assert_eq!(sandbox.state(), before, "{endpoint}: the account changed");
         let journal = std::fs::read_to_string(sandbox.work_dir().join("probe.journal")).unwrap();
         assert!(journal.contains("\"removed\""), "{endpoint}: {journal}");
