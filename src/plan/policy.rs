@@ -82,18 +82,21 @@ impl PolicySettings {
         !self.is_set()
     }
 
-    /// The patterns of `role`, when the policy restricts who holds it.
-    fn patterns(&self, role: Role) -> Option<(&'static str, &[String])> {
+    /// The rules that restrict who holds `role`, with their patterns: an admin is an agent
+    /// too, so `agent_emails` holds for admins as well as `admin_emails`.
+    fn patterns(&self, role: Role) -> Vec<(Role, &'static str, &[String])> {
+        let agent = self
+            .agent_emails
+            .as_deref()
+            .map(|p| (Role::Agent, "policy.agent_emails", p));
+        let admin = self
+            .admin_emails
+            .as_deref()
+            .map(|p| (Role::Admin, "policy.admin_emails", p));
         match role {
-            Role::Agent => self
-                .agent_emails
-                .as_deref()
-                .map(|p| ("policy.agent_emails", p)),
-            Role::Admin => self
-                .admin_emails
-                .as_deref()
-                .map(|p| ("policy.admin_emails", p)),
-            Role::EndUser => None,
+            Role::Agent => agent.into_iter().collect(),
+            Role::Admin => admin.into_iter().chain(agent).collect(),
+            Role::EndUser => Vec::new(),
         }
     }
 }
@@ -118,21 +121,46 @@ pub(crate) struct Holder<'h> {
     pub(crate) role: Role,
     /// The primary address after the plan.
     pub(crate) email: Option<&'h str>,
+    /// The live primary address when the plan makes another primary: it stays one of the
+    /// user's identities (and is the primary still if that change fails).
+    pub(crate) kept_email: Option<&'h str>,
     /// The external id after the plan.
     pub(crate) external_id: Option<&'h str>,
 }
 
-/// The address rules (`agent_emails`, `admin_emails`) for one holder.
+/// The address rules (`agent_emails`, `admin_emails`) for one holder: every address it
+/// holds after the plan (the new primary, and the live one it keeps) must be allowed.
 pub(crate) fn judge_address(
     settings: &PolicySettings,
     holder: &Holder<'_>,
     sets: &mut PatternSets,
 ) -> Option<Refusal> {
-    let (rule, patterns) = settings.patterns(holder.role)?;
-    let set = sets.of(holder.role, patterns);
-    if set.is_match(holder.email, holder.external_id) {
-        return None;
+    for (of, rule, patterns) in settings.patterns(holder.role) {
+        let set = sets.of(of, patterns);
+        if !set.is_match(holder.email, holder.external_id) {
+            return Some(address_refusal(rule, patterns, holder, holder.email, ""));
+        }
+        if let Some(kept) = holder.kept_email
+            && !set.is_match(Some(kept), holder.external_id)
+        {
+            let why = format!(
+                " (its current address, which stays one of its identities after the change to `{}`, and its primary one if that change fails)",
+                holder.email.unwrap_or_default()
+            );
+            return Some(address_refusal(rule, patterns, holder, Some(kept), &why));
+        }
     }
+    None
+}
+
+/// The refusal of `address` by `rule`; `why` follows the address.
+fn address_refusal(
+    rule: &str,
+    patterns: &[String],
+    holder: &Holder<'_>,
+    address: Option<&str>,
+    why: &str,
+) -> Refusal {
     let allowed = if patterns.is_empty() {
         "allows no one".to_owned()
     } else {
@@ -145,18 +173,16 @@ pub(crate) fn judge_address(
                 .join(", ")
         )
     };
-    let address = holder
-        .email
-        .map_or_else(|| "no address".to_owned(), |e| format!("`{e}`"));
-    Some(refusal(
+    let address = address.map_or_else(|| "no address".to_owned(), |e| format!("`{e}`"));
+    refusal(
         rule,
         holder.source,
         format!(
-            "{} would be {} with {address}, and `{rule}` {allowed}",
+            "{} would be {} with {address}{why}, and `{rule}` {allowed}",
             holder.label,
             article(holder.role)
         ),
-    ))
+    )
 }
 
 /// The compiled patterns of each role, built once per judgement.
@@ -468,11 +494,15 @@ pub(crate) fn holder_after<'p>(
     if !role.is_staff() {
         return None;
     }
+    let live_email = live.and_then(|l| l.email.as_deref());
+    let kept_email =
+        live_email.filter(|live| email.is_some_and(|new| !new.eq_ignore_ascii_case(live)));
     Some(Holder {
         label: "",
         source: None,
         role,
-        email: email.or(live.and_then(|l| l.email.as_deref())),
+        email: email.or(live_email),
+        kept_email,
         external_id: external_id.or(live.and_then(|l| l.external_id.as_deref())),
     })
 }

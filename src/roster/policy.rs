@@ -6,22 +6,23 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::model::Located;
-use super::schema::{Count, Pattern};
+use super::schema::{AddressPattern, Count};
 
 /// Rules on privileged access. A plan that breaks one is refused as a whole, each offending
 /// roster line named; `--allow-mass-changes` does not lift them.
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Policy {
-    /// Patterns (as `protect` writes them) one of which the address of every agent must
-    /// match: every roster user the plan makes or keeps an agent. `[]` allows no agent.
+    /// Address patterns (as `protect` writes them, without `external_id:`) one of which
+    /// every address of every agent and admin must match: every roster user the plan makes
+    /// or keeps an agent or admin (an admin is an agent too). `[]` allows no agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<Vec<Pattern>>")]
+    #[schemars(with = "Option<Vec<AddressPattern>>")]
     pub agent_emails: Option<Located<Vec<Located<String>>>>,
-    /// Patterns one of which the address of every admin must match: every roster user the
-    /// plan makes or keeps an admin. `[]` allows no admin.
+    /// Address patterns one of which every address of every admin must match: every roster
+    /// user the plan makes or keeps an admin. `[]` allows no admin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<Vec<Pattern>>")]
+    #[schemars(with = "Option<Vec<AddressPattern>>")]
     pub admin_emails: Option<Located<Vec<Located<String>>>>,
     /// Most admins the account may have after the plan (suspended ones included), users
     /// the roster does not list included.

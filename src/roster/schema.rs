@@ -140,20 +140,35 @@ value_schema!(
     })
 );
 
+/// The alternatives of a glob that some address fits (`pattern::why_unmatchable`).
+fn address_globs() -> String {
+    let no_at = format!("[^@{}]", blank());
+    format!(
+        "{no_at}*\\*{no_at}*|{no_at}*[*?]{no_at}*@{no_at}+|{no_at}+@{no_at}*[*?.]{no_at}*|{no_at}+@localhost"
+    )
+}
+
 value_schema!(
     /// An `ignore` or `protect` pattern that can match something (`pattern::why_unmatchable`).
     Pattern,
     "Pattern",
-    {
-        let no_at = format!("[^@{}]", blank());
-        json_schema!({
-            "description": "A glob matched case-insensitively against email addresses (`*@acme.com`, `bot-?@acme.com`), or against external ids after `external_id:`. A pattern that no address fits is refused: one with blanks, two `@`, neither `@` nor `*`, nothing before or after the `@`, or a domain without a dot (unless `localhost` or a wildcard).",
-            "type": "string",
-            "pattern": format!(
-                "^(?:external_id:[\\s\\S]+|{no_at}*\\*{no_at}*|{no_at}*[*?]{no_at}*@{no_at}+|{no_at}+@{no_at}*[*?.]{no_at}*|{no_at}+@localhost)$"
-            )
-        })
-    }
+    json_schema!({
+        "description": "A glob matched case-insensitively against email addresses (`*@acme.com`, `bot-?@acme.com`), or against external ids after `external_id:`. A pattern that no address fits is refused: one with blanks, two `@`, neither `@` nor `*`, nothing before or after the `@`, or a domain without a dot (unless `localhost` or a wildcard).",
+        "type": "string",
+        "pattern": format!("^(?:external_id:[\\s\\S]+|{})$", address_globs())
+    })
+);
+
+value_schema!(
+    /// A pattern of `policy.agent_emails` / `admin_emails`: addresses only.
+    AddressPattern,
+    "AddressPattern",
+    json_schema!({
+        "description": "A glob matched case-insensitively against email addresses (`*@acme.com`, `bot-?@acme.com`), refused as a `Pattern` is when no address fits it. No `external_id:` patterns: the policy judges the addresses users hold, and an external id is whatever the roster writes.",
+        "type": "string",
+        "pattern": format!("^(?:{})$", address_globs()),
+        "not": { "pattern": "^external_id:" }
+    })
 );
 
 value_schema!(

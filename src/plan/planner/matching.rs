@@ -20,12 +20,32 @@ impl Planner<'_> {
     pub(super) fn users(&mut self) -> BTreeSet<u64> {
         let mut matched = BTreeSet::new();
         let judging_policy = self.roster.settings.policy.is_set();
+        let claimed = self.claimed_twice();
         for user in &self.roster.users {
             let ignored = self.ignore.matching(
                 user.email.as_ref().map(|e| e.value.as_str()),
                 user.external_id.as_ref().map(|e| e.value.as_str()),
             );
             if ignored.is_some() {
+                continue;
+            }
+            if let Some((id, others)) = claimed.get(&std::ptr::from_ref(user)) {
+                // Which entry's writes Zendesk keeps would decide the user's access: neither
+                // is planned, and the user is not pruned either.
+                matched.insert(*id);
+                let live = self
+                    .state
+                    .users
+                    .get(id)
+                    .map_or_else(|| format!("#{id}"), |live| live_label(live));
+                self.errors.push(PlanError {
+                    source: self.locate(user.source),
+                    message: format!(
+                        "{} and the entry at {} both match the live user {live}: one entry a user (neither is planned)",
+                        user_label(user),
+                        others.join(", ")
+                    ),
+                });
                 continue;
             }
             let Some(key) = user_key(user) else {
@@ -115,6 +135,43 @@ impl Planner<'_> {
             }
         }
         matched
+    }
+
+    /// The live user each roster entry matches alone (by external id, else by email),
+    /// when another entry matches it too: entry → (live id, the other entries' places).
+    fn claimed_twice(&self) -> std::collections::HashMap<*const User, (u64, Vec<String>)> {
+        let mut claims: std::collections::BTreeMap<u64, Vec<&User>> =
+            std::collections::BTreeMap::default();
+        for user in &self.roster.users {
+            let by_external_id = user
+                .external_id
+                .as_ref()
+                .and_then(|e| self.by_external_id.get(lower(&e.value).as_ref()).copied());
+            let by_email = user
+                .email
+                .as_ref()
+                .and_then(|e| self.by_email.get(lower(&e.value).as_ref()).copied());
+            let one = match (by_external_id, by_email) {
+                (Some(a), Some(b)) if a != b => None,
+                (Some(id), _) | (None, Some(id)) => Some(id),
+                (None, None) => None,
+            };
+            if let Some(id) = one {
+                claims.entry(id).or_default().push(user);
+            }
+        }
+        let mut twice = std::collections::HashMap::new();
+        for (id, users) in claims.into_iter().filter(|(_, users)| users.len() > 1) {
+            for user in &users {
+                let others = users
+                    .iter()
+                    .filter(|other| !std::ptr::eq(**other, *user))
+                    .map(|other| self.locate(other.source).to_string())
+                    .collect();
+                twice.insert(std::ptr::from_ref(*user), (id, others));
+            }
+        }
+        twice
     }
 
     pub(super) fn conflict(

@@ -52,6 +52,7 @@ impl Planner<'_> {
                     source: None,
                     role: l.role,
                     email: l.email.as_deref(),
+                    kept_email: None,
                     external_id: l.external_id.as_deref(),
                 })
             };

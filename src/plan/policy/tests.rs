@@ -192,3 +192,60 @@ fn at_apply_time_the_account_decides_the_addresses_and_the_totals() {
         "{judged:#?}"
     );
 }
+
+#[test]
+fn an_admin_is_an_agent_too_so_agent_emails_holds_for_admins() {
+    // Only `agent_emails` is set: an admin outside it is refused like an agent.
+    let roster = "settings:\n  policy:\n    agent_emails: [\"*@acme.com\"]\nusers:\n  - name: New\n    email: new@gmail.com\n    role: admin\n  - email: ann@acme.com\n    role: admin\n";
+    let refused = policy_refusals(roster, &account());
+    assert_eq!(
+        refused,
+        [
+            "policy.agent_emails roster.yaml:5:5: New <new@gmail.com> would be an admin with `new@gmail.com`, and `policy.agent_emails` allows `*@acme.com`"
+        ],
+        "{refused:#?}"
+    );
+}
+
+#[test]
+fn a_new_primary_address_does_not_hide_the_one_the_user_keeps() {
+    // Gil, matched by external id, gets an allowed address as his primary one: his gmail
+    // address stays one of his identities (and stays his primary one if the change fails).
+    let mut state = account();
+    state["users"][1]["external_id"] = json!("e11");
+    let roster = "settings:\n  policy:\n    agent_emails: [\"*@acme.com\"]\nusers:\n  - external_id: e11\n    email: gil@acme.com\n    role: agent\n  - external_id: e10\n    email: ann.new@acme.com\n    role: agent\n";
+    let refused = policy_refusals(roster, &state);
+    assert_eq!(
+        refused,
+        [
+            "policy.agent_emails roster.yaml:5:5: Gil <gil@gmail.com> would be an agent with `gil@gmail.com` (its current address, which stays one of its identities after the change to `gil@acme.com`, and its primary one if that change fails), and `policy.agent_emails` allows `*@acme.com`"
+        ],
+        "{refused:#?}"
+    );
+}
+
+#[test]
+fn two_entries_that_match_one_live_user_are_errors_and_neither_is_planned() {
+    // Entry one matches Ann by external id (with a gmail address, as an agent); entry two
+    // by her address (as an admin). Zendesk would keep the last write of each field.
+    let roster = "settings:\n  policy:\n    agent_emails: [\"*@acme.com\", \"*@gmail.com\"]\n    admin_emails: [\"*@acme.com\"]\nusers:\n  - external_id: e10\n    email: ann@gmail.com\n    role: agent\n  - email: ann@acme.com\n    role: admin\n";
+    let plan = plan_with(roster, &state_from(&account()));
+    let errors: Vec<String> = plan
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.source, e.message))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "roster.yaml:6:5: ann@gmail.com and the entry at roster.yaml:9:5 both match the live user Ann <ann@acme.com>: one entry a user (neither is planned)",
+            "roster.yaml:9:5: ann@acme.com and the entry at roster.yaml:6:5 both match the live user Ann <ann@acme.com>: one entry a user (neither is planned)",
+        ],
+        "{errors:#?}"
+    );
+    assert!(
+        plan.changes.iter().all(|c| c.id != Some(10)),
+        "{:#?}",
+        plan.changes
+    );
+}

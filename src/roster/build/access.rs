@@ -79,9 +79,26 @@ impl Builder<'_> {
         Some(Located::new(patterns, pos))
     }
 
-    /// One pattern: text (a number cannot match an address and is refused, as in `ignore`).
+    /// One pattern: text (a number cannot match an address and is refused, as in `ignore`),
+    /// an address pattern: an external id is whatever the roster writes, so `external_id:`
+    /// patterns would let any entry through.
     fn string_pattern(&mut self, node: &mut Node, key: &str) -> Option<Located<String>> {
-        self.string(node, key)
+        let pattern = self.string(node, key)?;
+        if pattern
+            .value
+            .starts_with(crate::roster::pattern::EXTERNAL_ID_PREFIX)
+        {
+            self.error(
+                pattern.pos,
+                "invalid-value",
+                format!(
+                    "`{}` is an external id pattern: `{key}` takes address patterns only (the policy judges the addresses users hold; an external id is whatever the roster writes)",
+                    pattern.value
+                ),
+            );
+            return None;
+        }
+        Some(pattern)
     }
 
     /// A number of days: a whole number from 0 to `u32::MAX`.
