@@ -62,6 +62,18 @@ pub enum Refusal {
         /// The first time box that ended after it.
         valid_until: String,
     },
+    /// The plan says it was made later than now: its time boxes were judged at a moment
+    /// that has not come (`zplan --now` in the future), so what it grants is not what the
+    /// roster grants now.
+    #[error(
+        "the plan says it was made at {made_at}, later than now ({now}): its time-boxed entries were judged at a moment that has not come; make a new plan without `--now` and review it"
+    )]
+    MadeLater {
+        /// When the plan says it was made.
+        made_at: String,
+        /// Now, as zapply's clock (or `--now`) says.
+        now: String,
+    },
     /// Live objects changed since the plan was made.
     #[error("the plan is stale: {} changed since it was made ({}); make a new plan and review it", plural(.changed.len()), .changed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
     Stale {

@@ -164,6 +164,16 @@ impl Run<'_> {
     /// authenticated user, whom the safety re-check needs too.
     async fn check_account(&self, plan: &Plan) -> Result<AuthenticatedUser, Error> {
         let now = self.args.now.unwrap_or_else(chrono::Utc::now);
+        // A few minutes of difference between two machines' clocks are no plan from the
+        // future.
+        let skew = chrono::Duration::minutes(5);
+        if chrono::DateTime::parse_from_rfc3339(&plan.made_at).is_ok_and(|made| made > now + skew) {
+            return Err(staleness::Refusal::MadeLater {
+                made_at: plan.made_at.clone(),
+                now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            }
+            .into());
+        }
         if let Some(until) = &plan.valid_until
             && chrono::DateTime::parse_from_rfc3339(until).is_ok_and(|until| now >= until)
         {

@@ -236,6 +236,38 @@ fn a_saved_plan_is_refused_once_a_time_box_of_its_roster_has_ended() {
 }
 
 #[test]
+fn a_saved_plan_made_in_the_future_is_refused() {
+    // `zplan --now` after the temporary role ends plans Bo's own role, admin, two months
+    // early; the plan must not pass for one made now.
+    let sandbox = sandbox(&account("acme"));
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "users:
+  - email: bo@acme.com
+    role: admin
+    temporary: { role: agent, until: 2027-01-31 }
+",
+    );
+    let plan = saved(&sandbox, &dir, &roster, &["--now", "2027-02-01T00:00:00Z"]);
+    let (output, stdout) = run(sandbox
+        .zapply()
+        .args(["--now", "2026-12-01T00:00:00Z", &plan]));
+    assert_code(&output, &stdout, 3);
+    assert!(
+        stderr(&output).contains("later than now (2026-12-01T00:00:00Z)"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(writes(&sandbox.requests()), 0);
+    // Made a few minutes ahead (another machine's clock), it applies.
+    let (output, stdout) = run(sandbox
+        .zapply()
+        .args(["--now", "2027-01-31T23:57:00Z", &plan]));
+    assert_code(&output, &stdout, 0);
+}
+
+#[test]
 fn validate_warns_about_entries_expired_long_ago() {
     let dir = tempfile::tempdir().unwrap();
     let roster = roster_file(
