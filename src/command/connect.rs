@@ -204,7 +204,7 @@ pub(super) async fn plan_guarded(
 /// What the plan says of the users whose identities were not read for `protect`.
 pub(super) fn unread_note(unread: usize) -> String {
     format!(
-        "`protect` was matched against the primary address only for {unread} of the users whose access the plan lowers or whose role it changes: the addresses of at most {} users are read",
+        "`protect` and the policy's address rules were matched against the primary address only for {unread} of the users whose access the plan lowers or whose role or primary address it changes: the addresses of at most {} users are read",
         state::ADDRESS_READS_AT_MOST,
     )
 }

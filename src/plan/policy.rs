@@ -17,7 +17,7 @@
 //! roster's own facts (an entry's `external_id`, its `groups`) and the users the plan leaves
 //! alone are not read again: their refusals stay as the plan records them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -124,6 +124,8 @@ pub(crate) struct Holder<'h> {
     /// The live primary address when the plan makes another primary: it stays one of the
     /// user's identities (and is the primary still if that change fails).
     pub(crate) kept_email: Option<&'h str>,
+    /// The user's other email addresses, where they were read (lower-case).
+    pub(crate) secondary: &'h [String],
     /// The external id after the plan.
     pub(crate) external_id: Option<&'h str>,
 }
@@ -148,6 +150,14 @@ pub(crate) fn judge_address(
                 holder.email.unwrap_or_default()
             );
             return Some(address_refusal(rule, patterns, holder, Some(kept), &why));
+        }
+        if let Some(other) = holder
+            .secondary
+            .iter()
+            .find(|a| !set.is_match(Some(a.as_str()), holder.external_id))
+        {
+            let why = " (one of its other addresses, with which it can sign in too)";
+            return Some(address_refusal(rule, patterns, holder, Some(other), why));
         }
     }
     None
@@ -344,6 +354,7 @@ impl super::Plan {
     pub(crate) fn judge_policy(
         &self,
         users: &BTreeMap<u64, Box<LiveUser>>,
+        addresses: &HashMap<u64, Vec<String>>,
         totals: (i64, i64),
         previous: &[Refusal],
     ) -> Vec<Refusal> {
@@ -358,6 +369,7 @@ impl super::Plan {
             &self.safety.policy,
             &self.changes,
             users,
+            addresses,
             totals,
             previous,
             at,
@@ -374,6 +386,7 @@ pub(crate) fn judge_changes(
     settings: &PolicySettings,
     changes: &[Change],
     users: &BTreeMap<u64, Box<LiveUser>>,
+    addresses: &HashMap<u64, Vec<String>>,
     totals: (i64, i64),
     previous: &[Refusal],
     at: [Option<&SourceRef>; 2],
@@ -400,6 +413,10 @@ pub(crate) fn judge_changes(
         let holder = Holder {
             label: &first.label,
             source: first.source.as_ref(),
+            secondary: first
+                .id
+                .and_then(|id| addresses.get(&id))
+                .map_or(&[], Vec::as_slice),
             ..after
         };
         refusals.extend(judge_address(settings, &holder, &mut sets));
@@ -503,6 +520,7 @@ pub(crate) fn holder_after<'p>(
         role,
         email: email.or(live_email),
         kept_email,
+        secondary: &[],
         external_id: external_id.or(live.and_then(|l| l.external_id.as_deref())),
     })
 }

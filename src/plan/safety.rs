@@ -125,7 +125,8 @@ pub struct Facts<'a> {
     pub me: u64,
     /// The live users the changes name, and every active admin of the account.
     pub users: &'a BTreeMap<u64, Box<LiveUser>>,
-    /// Secondary addresses of users whose access a change lowers, where they were read.
+    /// Secondary addresses of users whose access a change lowers or whose role or primary
+    /// address it changes, where they were read.
     pub addresses: &'a HashMap<u64, Vec<String>>,
     /// The account's agents and admins (agent seats, suspended ones included), when
     /// counted apart from `users`; `None` when `users` holds every agent (or no rule needs
@@ -144,7 +145,7 @@ impl Plan {
         let previous = std::mem::take(&mut self.refusals);
         self.refusals = refusals(&self.safety, facts.users, &self.changes);
         let totals = super::policy::totals_now(facts.users, facts.agent_seats);
-        let policy = self.judge_policy(facts.users, totals, &previous);
+        let policy = self.judge_policy(facts.users, facts.addresses, totals, &previous);
         self.refusals.extend(policy);
         self.summary.blocked = self.changes.iter().filter(|c| c.blocked.is_some()).count();
         self.changes
@@ -157,9 +158,10 @@ impl Plan {
 }
 
 impl Plan {
-    /// The users whose secondary addresses `protect` must see: those whose access an
-    /// unblocked change lowers or whose role it changes. Empty when no `protect` pattern
-    /// names addresses (external-id patterns need none).
+    /// The users whose secondary addresses `protect` or the policy's address rules must
+    /// see: those whose access an unblocked change lowers or whose role it changes, and for
+    /// the policy those whose primary address it changes. Empty when no `protect` pattern
+    /// names addresses (external-id patterns need none) and the policy judges none.
     #[must_use]
     pub fn users_needing_addresses(&self, users: &BTreeMap<u64, Box<LiveUser>>) -> Vec<u64> {
         let names_addresses = self
@@ -167,14 +169,24 @@ impl Plan {
             .protect
             .iter()
             .any(|p| !p.starts_with(crate::roster::pattern::EXTERNAL_ID_PREFIX));
-        if !names_addresses {
+        // The policy's address rules judge every address of a user a change makes or keeps
+        // privileged: those whose role a change sets or whose primary address it changes.
+        let policy = &self.safety.policy;
+        let judges_addresses = policy.agent_emails.is_some() || policy.admin_emails.is_some();
+        if !names_addresses && !judges_addresses {
             return Vec::new();
         }
         let wanted: BTreeSet<u64> = self
             .changes
             .iter()
             .filter_map(|c| Some((c, users.get(&c.id?)?)))
-            .filter(|(c, live)| needs_addresses(c, live))
+            .filter(|(c, live)| {
+                needs_addresses(c, live)
+                    || (judges_addresses
+                        && c.blocked.is_none()
+                        && c.kind == Kind::Identity
+                        && c.action == Action::MakePrimary)
+            })
             .filter_map(|(c, _)| c.id)
             .collect();
         wanted.into_iter().collect()

@@ -236,6 +236,39 @@ fn a_saved_plan_is_refused_once_a_time_box_of_its_roster_has_ended() {
 }
 
 #[test]
+fn a_user_made_an_admin_is_judged_by_every_address_it_holds() {
+    // Bo's primary address is acme's, but he can sign in with a gmail address too.
+    let mut state = account("acme");
+    state["identities"] = json!([{"user_id": 11, "type": "email", "value": "bo.private@gmail.com", "primary": false, "verified": true}]);
+    let sandbox = sandbox(&state);
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "settings:\n  policy:\n    admin_emails: [\"*@acme.com\"]\nusers:\n  - email: bo@acme.com\n    role: admin\n",
+    );
+    for zapply in [false, true] {
+        let mut command = if zapply {
+            sandbox.zapply()
+        } else {
+            sandbox.zplan()
+        };
+        if zapply {
+            command.arg("--auto-approve");
+        }
+        let (output, stdout) = run(command.arg(&roster));
+        assert_code(&output, &stdout, 3);
+        assert!(
+            format!("{stdout}{}", stderr(&output)).contains(
+                "would be an admin with `bo.private@gmail.com` (one of its other addresses"
+            ),
+            "{stdout}\n{}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(writes(&sandbox.requests()), 0);
+}
+
+#[test]
 fn a_saved_plan_made_in_the_future_is_refused() {
     // `zplan --now` after the temporary role ends plans Bo's own role, admin, two months
     // early; the plan must not pass for one made now.

@@ -53,6 +53,7 @@ impl Planner<'_> {
                     role: l.role,
                     email: l.email.as_deref(),
                     kept_email: None,
+                    secondary: &[],
                     external_id: l.external_id.as_deref(),
                 })
             };

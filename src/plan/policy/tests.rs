@@ -172,6 +172,7 @@ fn at_apply_time_the_account_decides_the_addresses_and_the_totals() {
         &settings,
         &plan.changes,
         &now,
+        &std::collections::HashMap::new(),
         (1, 11),
         &plan.refusals,
         [None, None],
@@ -248,4 +249,34 @@ fn two_entries_that_match_one_live_user_are_errors_and_neither_is_planned() {
         "{:#?}",
         plan.changes
     );
+}
+
+#[test]
+fn every_address_a_promoted_user_holds_is_judged_where_it_was_read() {
+    // Ann is made an admin; her other address (read with her identities) is not allowed.
+    let state = state_from(&account());
+    let roster = "settings:\n  policy:\n    admin_emails: [\"*@acme.com\"]\nusers:\n  - email: ann@acme.com\n    role: admin\n";
+    let plan = plan_with(roster, &state);
+    assert!(plan.refusals.is_empty(), "{:#?}", plan.refusals);
+    let settings = plan.safety.policy.clone();
+    let judge = |addresses: &std::collections::HashMap<u64, Vec<String>>| {
+        rules(&judge_changes(
+            &settings,
+            &plan.changes,
+            &state.users,
+            addresses,
+            (1, 3),
+            &plan.refusals,
+            [None, None],
+        ))
+    };
+    let read = std::collections::HashMap::from([(10, vec!["ann@gmail.com".to_owned()])]);
+    assert_eq!(
+        judge(&read),
+        [
+            "policy.admin_emails roster.yaml:5:5: Ann <ann@acme.com> would be an admin with `ann@gmail.com` (one of its other addresses, with which it can sign in too), and `policy.admin_emails` allows `*@acme.com`"
+        ]
+    );
+    let allowed = std::collections::HashMap::from([(10, vec!["ann.b@acme.com".to_owned()])]);
+    assert!(judge(&allowed).is_empty());
 }
