@@ -85,6 +85,23 @@ impl Planner<'_> {
             let live = live_id
                 .and_then(|id| self.state.users.get(&id))
                 .map(AsRef::as_ref);
+            // `ignore` holds for the live user too: an entry keyed otherwise (an external id)
+            // must not touch a user whose address the roster leaves alone.
+            if let Some(live) = live
+                && let Some(pattern) = self
+                    .ignore
+                    .matching(live.email.as_deref(), live.external_id.as_deref())
+            {
+                self.errors.push(PlanError {
+                    source: self.locate(user.source),
+                    message: format!(
+                        "{} matches the live user {}, whom the `ignore` pattern `{pattern}` leaves alone: the entry is not planned",
+                        user_label(user),
+                        live_label(live)
+                    ),
+                });
+                continue;
+            }
             let standing = user.standing(self.now);
             if let Standing::Expired(moment) = standing {
                 if let Some(live) = live {

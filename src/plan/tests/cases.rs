@@ -538,3 +538,20 @@ fn emails_the_fetch_could_not_check_against_recent_changes_are_noted() {
         ]
     );
 }
+
+#[test]
+fn an_entry_that_matches_an_ignored_live_user_is_an_error_and_touches_nothing() {
+    // The entry is keyed by external id; the live user it matches has an ignored address.
+    let p = plan(
+        "settings:\n  ignore: [\"*@support.zendesk.com\"]\nusers:\n  - external_id: zd-1\n    role: end-user\n",
+        &json!({"users": [{"id": 7, "name": "Support", "email": "support@support.zendesk.com", "external_id": "zd-1", "role": "admin"}]}),
+    );
+    assert!(p.changes.is_empty(), "{}", brief(&p));
+    let errors: Vec<String> = p.errors.iter().map(|e| e.message.clone()).collect();
+    assert_eq!(
+        errors,
+        [
+            "zd-1 matches the live user Support <support@support.zendesk.com>, whom the `ignore` pattern `*@support.zendesk.com` leaves alone: the entry is not planned"
+        ]
+    );
+}
