@@ -237,6 +237,47 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// With `--roster` whose `settings.policy` is set, the policy is judged afresh: the
+    /// roster is planned against the account as it is now, and that plan's policy refusals
+    /// join the saved plan's. The rules that depend on the roster alone, and the addresses of
+    /// users the plan leaves alone, would otherwise be only what the file says: an edited
+    /// plan can drop a refusal from its file (its digest is no signature), never from the
+    /// roster. Costs one fetch, and only for a roster with a policy.
+    async fn judge_policy_afresh(&self, plan: &mut Plan) -> Result<(), Error> {
+        if self.args.roster.is_empty() {
+            return Ok(());
+        }
+        let loaded = roster::load(&self.args.roster);
+        if loaded.has_errors() {
+            return Err(Error::InvalidRoster(loaded.diagnostics));
+        }
+        if !loaded.roster.settings.policy.is_set() {
+            return Ok(());
+        }
+        let query = StateQuery::for_apply(&loaded.roster);
+        let live =
+            super::connect::fetch_bound(self.client, &loaded.roster, &query, &NoProgress).await?;
+        let now = self.args.now.unwrap_or_else(chrono::Utc::now);
+        let fresh = super::connect::plan_guarded(
+            self.client,
+            &loaded.roster,
+            &live,
+            now,
+            &mut std::io::sink(),
+        )
+        .await?;
+        for refusal in fresh.refusals {
+            let known = plan
+                .refusals
+                .iter()
+                .any(|r| r.rule == refusal.rule && r.message == refusal.message);
+            if refusal.rule.starts_with("policy.") && !known {
+                plan.refusals.push(refusal);
+            }
+        }
+        Ok(())
+    }
+
     /// A saved plan: the journal of a resumed run must be this plan's; the staleness check
     /// leaves out what the interrupted run wrote itself. Then the safety rules are evaluated
     /// again against the account as it is now ([`guard`]); what they block now is said.
@@ -347,6 +388,7 @@ impl Run<'_> {
                 Ok(mut plan) => {
                     self.verify_saved(&mut plan)?;
                     self.check_saved(&mut plan, out).await?;
+                    self.judge_policy_afresh(&mut plan).await?;
                     plan
                 }
             },

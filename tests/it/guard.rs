@@ -269,6 +269,31 @@ fn a_user_made_an_admin_is_judged_by_every_address_it_holds() {
 }
 
 #[test]
+fn with_roster_the_policy_is_judged_afresh_whatever_an_edited_plan_says() {
+    // The plan is refused: Cy would be an agent without an external id. A tamperer clears
+    // the plan's refusals and recomputes its digest; with `--roster`, zapply judges the
+    // roster's policy again and refuses all the same.
+    let sandbox = sandbox(&account("acme"));
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "settings:\n  policy:\n    require_external_id: true\nusers:\n  - email: jane@acme.com\n    external_id: emp-10\n    role: agent\n  - name: Cy\n    email: cy@acme.com\n    role: agent\n",
+    );
+    let plan = dir.path().join("plan.json").display().to_string();
+    let (output, stdout) = run(sandbox.zplan().args(["--out", &plan, &roster]));
+    assert_code(&output, &stdout, 3);
+    edit(&plan, true, |p| p["refusals"] = json!([]));
+    let (output, stdout) = run(sandbox.zapply().args(["--roster", &roster, &plan]));
+    assert_code(&output, &stdout, 3);
+    assert!(
+        stderr(&output).contains("which `policy.require_external_id` requires"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(writes(&sandbox.requests()), 0);
+}
+
+#[test]
 fn a_saved_plan_made_in_the_future_is_refused() {
     // `zplan --now` after the temporary role ends plans Bo's own role, admin, two months
     // early; the plan must not pass for one made now.
