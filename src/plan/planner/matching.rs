@@ -61,23 +61,15 @@ impl Planner<'_> {
             if user.expires.is_some() || user.temporary.is_some() {
                 self.time_boxed.push(user);
             }
-            let by_external_id = user
-                .external_id
-                .as_ref()
-                .and_then(|e| self.by_external_id.get(lower(&e.value).as_ref()).copied());
-            let by_email = user
-                .email
-                .as_ref()
-                .and_then(|e| self.by_email.get(lower(&e.value).as_ref()).copied());
-            let live_id = match (by_external_id, by_email) {
-                (Some(a), Some(b)) if a != b => {
+            let live_id = match self.live_match(user) {
+                LiveMatch::Two(a, b) => {
                     matched.insert(a);
                     matched.insert(b);
                     self.conflict(user, key, a, b);
                     continue;
                 }
-                (Some(id), _) | (None, Some(id)) => Some(id),
-                (None, None) => None,
+                LiveMatch::One(id) => Some(id),
+                LiveMatch::None => None,
             };
             if let Some(id) = live_id {
                 matched.insert(id);
@@ -154,6 +146,23 @@ impl Planner<'_> {
         matched
     }
 
+    /// The live user(s) `user`'s keys find: by external id, else by email.
+    fn live_match(&self, user: &User) -> LiveMatch {
+        let by_external_id = user
+            .external_id
+            .as_ref()
+            .and_then(|e| self.by_external_id.get(lower(&e.value).as_ref()).copied());
+        let by_email = user
+            .email
+            .as_ref()
+            .and_then(|e| self.by_email.get(lower(&e.value).as_ref()).copied());
+        match (by_external_id, by_email) {
+            (Some(a), Some(b)) if a != b => LiveMatch::Two(a, b),
+            (Some(id), _) | (None, Some(id)) => LiveMatch::One(id),
+            (None, None) => LiveMatch::None,
+        }
+    }
+
     /// The live user each roster entry matches alone (by external id, else by email),
     /// when another entry matches it too: entry → (live id, the other entries' places).
     /// One sorted list of (live id, entry), no allocation per entry: a roster of 100,000
@@ -161,20 +170,7 @@ impl Planner<'_> {
     fn claimed_twice(&self) -> std::collections::HashMap<*const User, (u64, Vec<String>)> {
         let mut claims: Vec<(u64, usize)> = Vec::new();
         for (index, user) in self.roster.users.iter().enumerate() {
-            let by_external_id = user
-                .external_id
-                .as_ref()
-                .and_then(|e| self.by_external_id.get(lower(&e.value).as_ref()).copied());
-            let by_email = user
-                .email
-                .as_ref()
-                .and_then(|e| self.by_email.get(lower(&e.value).as_ref()).copied());
-            let one = match (by_external_id, by_email) {
-                (Some(a), Some(b)) if a != b => None,
-                (Some(id), _) | (None, Some(id)) => Some(id),
-                (None, None) => None,
-            };
-            if let Some(id) = one {
+            if let LiveMatch::One(id) = self.live_match(user) {
                 claims.push((id, index));
             }
         }
@@ -278,6 +274,16 @@ impl Planner<'_> {
             implies: Vec::new(),
         });
     }
+}
+
+/// What a roster entry's keys find among the live users.
+enum LiveMatch {
+    /// Its external id finds one user and its email another: a conflict.
+    Two(u64, u64),
+    /// One user.
+    One(u64),
+    /// No one: a user to create.
+    None,
 }
 
 /// `text` in lower case (as `str::to_lowercase`), borrowed when it is already.
