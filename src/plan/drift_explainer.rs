@@ -276,15 +276,16 @@ fn unexplained(want: &Want, read: &DriftExplanation) -> String {
     }
     if let Some(oldest) = &read.read_back_to {
         return format!(
-            "no entry among the {} newest, read back to {oldest} within the budget of {} requests",
+            "no entry recognised among the {} newest, read back to {oldest} within the budget of {} requests",
             read.entries_read, read.budget
         );
     }
     let what = match &want.slot {
         Slot::User(_) | Slot::Change { field: None, .. } => {
-            "no entry about the user (Zendesk does not log the creation of users)"
+            "no entry recognised about the user (Zendesk does not log the creation of users)"
         }
-        Slot::Change { .. } => "no entry about it",
+        // Recognised: an entry worded otherwise, or about a group renamed since, is not.
+        Slot::Change { .. } => "no entry recognised about it",
     };
     format!("{what} since {}", read.since)
 }
@@ -438,7 +439,7 @@ pub(crate) mod tests {
         let bob = &explanation.changes[1].attribution;
         assert_eq!(
             bob.reason.as_deref(),
-            Some("no entry about it since 2026-08-03T12:00:00Z")
+            Some("no entry recognised about it since 2026-08-03T12:00:00Z")
         );
     }
 

@@ -41,11 +41,16 @@ impl DriftExplanation {
         self.changes.iter().filter(move |a| a.change == index)
     }
 
-    /// Whether change number `index` undoes a change someone made outside the roster.
+    /// Whether change number `index` only undoes changes someone made outside the roster:
+    /// every field the log explains is someone else's change, and there is one. An entry
+    /// about the user in general (a prune's) never counts: it says nothing of the field.
     #[must_use]
     pub fn reverts(&self, index: usize) -> bool {
-        self.of_change(index)
-            .any(|a| a.attribution.origin == Origin::Drift)
+        let mut fields = self
+            .of_change(index)
+            .filter(|a| a.field.is_some())
+            .peekable();
+        fields.peek().is_some() && fields.all(|a| a.attribution.origin == Origin::Drift)
     }
 
     /// The attribution of unlisted user `id`.
@@ -57,17 +62,12 @@ impl DriftExplanation {
             .map(|u| &u.attribution)
     }
 
-    /// How many changes of the plan undo drift.
+    /// How many changes of the plan only undo drift ([`DriftExplanation::reverts`]).
     #[must_use]
     pub fn reverted(&self) -> usize {
-        let mut changes: Vec<usize> = self
-            .changes
-            .iter()
-            .filter(|a| a.attribution.origin == Origin::Drift)
-            .map(|a| a.change)
-            .collect();
+        let mut changes: Vec<usize> = self.changes.iter().map(|a| a.change).collect();
         changes.dedup();
-        changes.len()
+        changes.into_iter().filter(|&i| self.reverts(i)).count()
     }
 }
 

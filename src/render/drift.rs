@@ -2,14 +2,31 @@
 //! changes revert drift, and the words for an attribution and for the summary.
 
 use super::plural;
-use crate::plan::{ChangeAttribution, Origin, Plan};
+use crate::plan::{Action, ChangeAttribution, Origin, Plan};
 
 /// Whether change number `index` reverts a change made outside the roster: shown apart from
-/// what the pull request itself asks for.
+/// what the pull request itself asks for. What a pull request could hide there never is:
+/// an escalation, a change that creates a user, ends or restores access (suspend,
+/// unsuspend, downgrade, delete) or changes how a user signs in (a primary address) stays
+/// with the plan's own changes, whoever made the drift.
 pub(super) fn reverts(plan: &Plan, index: usize) -> bool {
-    plan.drift_explanation
-        .as_ref()
-        .is_some_and(|e| e.reverts(index))
+    let Some(change) = plan.changes.get(index) else {
+        return false;
+    };
+    let kind_of_revert = change.escalation.is_none()
+        && matches!(change.action, Action::Update | Action::Add | Action::Remove);
+    kind_of_revert
+        && plan
+            .drift_explanation
+            .as_ref()
+            .is_some_and(|e| e.reverts(index))
+}
+
+/// How many changes of `plan` are shown as reverting drift.
+pub(super) fn reverted(plan: &Plan) -> usize {
+    (0..plan.changes.len())
+        .filter(|&i| reverts(plan, i))
+        .count()
 }
 
 /// Whether `change` (one of the plan's own) reverts drift.
@@ -23,16 +40,16 @@ pub(super) fn reverts_change(plan: &Plan, change: &crate::plan::Change) -> bool 
 }
 
 /// The attributions of change number `index` worth a line: all of a change that reverts
-/// drift; of the others, those the audit log could not explain (zroster's own are left
-/// out: they are what a pull request changes).
+/// drift; of the others, the fields someone else changed and those the audit log could not
+/// explain (zroster's own are left out: they are what a pull request changes).
 pub(super) fn lines(plan: &Plan, index: usize) -> Vec<String> {
     let Some(explanation) = &plan.drift_explanation else {
         return Vec::new();
     };
-    let reverting = explanation.reverts(index);
+    let reverting = reverts(plan, index);
     explanation
         .of_change(index)
-        .filter(|a| reverting || a.attribution.origin == Origin::Unexplained)
+        .filter(|a| reverting || a.attribution.origin != Origin::Zroster)
         .map(line)
         .collect()
 }
@@ -58,7 +75,7 @@ pub(super) fn user_line(plan: &Plan, id: u64) -> Option<String> {
 pub(super) fn summary_part(plan: &Plan) -> Option<String> {
     let explanation = plan.drift_explanation.as_ref()?;
     let mut part = String::new();
-    let reverted = explanation.reverted();
+    let reverted = reverted(plan);
     if reverted > 0 {
         part = format!("{} drift; ", plural_verb(reverted));
     }

@@ -205,3 +205,33 @@ fn below_enterprise_the_plan_says_the_audit_log_is_unavailable() {
     );
     assert_eq!(audit_requests(&sandbox).0, 1);
 }
+
+/// A change that reverts drift in one field but is the pull request's own in another (here
+/// an escalation) stays with the plan's own changes: drift never hides what a pull request
+/// asks for.
+#[test]
+fn a_change_mixing_drift_with_the_roster_s_own_stays_among_the_plan_s_changes() {
+    let sandbox = Sandbox::start(&serde_json::from_str(STATE).unwrap());
+    sandbox.ui_change(&json!({
+        "actor": "omar@acme.com", "ip_address": "203.0.113.7", "at": days_ago(1, 9),
+        "method": "PUT", "path": "/api/v2/users/13", "body": {"user": {"notes": "By hand"}},
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(
+        &dir,
+        "users:\n  - { name: Bo Berg, email: bo@acme.com, external_id: emp-2, role: admin, notes: Night shift }\n",
+    );
+    let (output, stdout) = run(sandbox.zplan().args(["--explain-drift", &roster]));
+    assert!(output.status.success(), "{stdout}");
+    let escalations = stdout
+        .split("\n\n")
+        .find(|section| section.starts_with("Privilege escalations:"))
+        .unwrap_or_else(|| panic!("no escalation section:\n{stdout}"));
+    assert!(escalations.contains("Bo Berg"), "{stdout}");
+    assert!(
+        !stdout.contains("Reverts drift"),
+        "Bo's change is the pull request's own:\n{stdout}"
+    );
+    // The drifted field still says who made it.
+    assert!(stdout.contains("Omar Haddad"), "{stdout}");
+}
