@@ -17,7 +17,13 @@ enum Matcher {
     /// A line `<Label> changed from …` (Zendesk's documented wording of a role change).
     Label(String),
     /// A line `Added to group <name>` or `Removed from group <name>` (or `organization`).
-    Membership { kind: &'static str, name: String },
+    /// A membership change the other way than the plan's: a plan that adds a membership
+    /// reverts its removal (`removed from`), one that removes it its addition (`added to`).
+    Membership {
+        kind: &'static str,
+        name: String,
+        undone: &'static str,
+    },
     /// An entry about the user's role or tags (what brings a user into scope); failing
     /// that, the latest entry of any kind about the user.
     Scope,
@@ -27,12 +33,16 @@ enum Matcher {
 
 impl Matcher {
     fn matches(&self, entry: &AuditLog) -> bool {
+        // The first line only: an entry describes one attribute (`Notes changed from … to
+        // …`), and a value written into a field may hold lines that read like another
+        // field's. An entry about several is not recognised: unexplained, never misread.
         let lines = || {
             entry
                 .change_description
                 .as_deref()
                 .unwrap_or_default()
                 .lines()
+                .take(1)
                 .map(str::trim)
         };
         match self {
@@ -45,13 +55,9 @@ impl Matcher {
                 let prefix = format!("{} changed", label.to_lowercase());
                 lines().any(|l| l.to_lowercase().starts_with(&prefix))
             }
-            Matcher::Membership { kind, name } => {
-                let added = format!("added to {kind} {}", name.to_lowercase());
-                let removed = format!("removed from {kind} {}", name.to_lowercase());
-                lines().any(|l| {
-                    let l = l.to_lowercase();
-                    l == added || l == removed
-                })
+            Matcher::Membership { kind, name, undone } => {
+                let wanted = format!("{undone} {kind} {}", name.to_lowercase());
+                lines().any(|l| l.to_lowercase() == wanted)
             }
         }
     }
@@ -154,7 +160,15 @@ impl DriftExplainer {
                     explainer.want(
                         user,
                         slot(Some(field.to_owned())),
-                        Matcher::Membership { kind, name },
+                        Matcher::Membership {
+                            kind,
+                            name,
+                            undone: if change.action == Action::Add {
+                                "removed from"
+                            } else {
+                                "added to"
+                            },
+                        },
                     );
                 }
                 _ => {}
@@ -440,6 +454,54 @@ pub(crate) mod tests {
         assert_eq!(
             bob.reason.as_deref(),
             Some("no entry recognised about it since 2026-08-03T12:00:00Z")
+        );
+    }
+
+    /// A membership the plan adds is explained only by its removal, one it removes only by
+    /// its addition; and only an entry's first line is read, so a value holding a line that
+    /// reads like another field's cannot stand in for that field's entry.
+    #[test]
+    fn entries_the_other_way_or_forged_in_a_value_explain_nothing() {
+        let entries = [
+            // Jane was added to Support (not removed): it cannot explain the plan adding her.
+            entry(
+                5,
+                OMAR,
+                "2026-10-29T16:20:00Z",
+                10,
+                "Added to group Support",
+            ),
+            // Zroster wrote notes with a line that reads like a role change.
+            entry(
+                4,
+                1,
+                "2026-10-29T16:19:00Z",
+                10,
+                "Notes changed from a to b\nRole changed from Administrator to Agent",
+            ),
+            // Sales was removed (not added): it cannot explain the plan removing her.
+            entry(
+                3,
+                OMAR,
+                "2026-10-01T08:00:00Z",
+                10,
+                "Removed from group Sales",
+            ),
+        ];
+        let plan = explained(drifted_plan(), &entries);
+        let lines = origins(&plan);
+        assert!(
+            lines
+                .contains(&"User Update Jane Smith <jane@acme.com> role: Unexplained 0".to_owned())
+                && lines.contains(
+                    &"GroupMembership Add Jane Smith <jane@acme.com> groups: Unexplained 0"
+                        .to_owned()
+                )
+                && lines.contains(
+                    &"GroupMembership Remove Jane Smith <jane@acme.com> groups: Unexplained 0"
+                        .to_owned()
+                ),
+            "{lines:#?}"
         );
     }
 
