@@ -233,7 +233,14 @@ impl DriftExplainer {
             Slot::User(id) => (1, *id),
         });
         for want in wants {
-            let found = want.found.clone().or_else(|| want.fallback.clone());
+            // A fallback (the latest entry about the user, whatever it changed) says who and
+            // when, not what: its words may quote a field the plan does not show (a phone).
+            let found = want.found.clone().or_else(|| {
+                want.fallback.clone().map(|mut entry| {
+                    entry.change_description = None;
+                    entry
+                })
+            });
             let attribution = match found {
                 Some(entry) => {
                     let own = entry.actor_id.is_some()
@@ -246,7 +253,9 @@ impl DriftExplainer {
                             actor_name: entry.actor_name,
                             created_at: entry.created_at,
                             ip_address: entry.ip_address,
-                            interface: if own { "api" } else { "unrecorded" }.to_owned(),
+                            // The log records no interface, and zroster's user may also
+                            // work by hand.
+                            interface: "unrecorded".to_owned(),
                             change_description: entry.change_description,
                         }),
                         reason: None,

@@ -134,16 +134,17 @@ pub struct AuditRef {
     /// From where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
-    /// Through what: `api` for the user zroster signs in as (it writes through the API
-    /// only); `unrecorded` otherwise, since Zendesk's audit entries carry no interface.
+    /// Through what: `unrecorded`, since Zendesk's audit entries carry no interface (not
+    /// even for the user zroster signs in as, who may also work by hand).
     pub interface: String,
     /// Zendesk's words (`Role changed from Agent to Administrator`).
     pub change_description: Option<String>,
 }
 
 impl AuditRef {
-    /// `Omar Haddad (#12) on 2026-11-01T10:00:00Z from 203.0.113.7, interface not
-    /// recorded: "Role changed from Agent to Administrator"`.
+    /// `Omar Haddad (#12) on 2026-11-01T10:00:00Z: "Role changed from Agent to
+    /// Administrator"`. The IP address is left to the JSON: the words go into pull-request
+    /// comments.
     #[must_use]
     pub fn describe(&self) -> String {
         let who = match (&self.actor_name, self.actor_id) {
@@ -153,22 +154,12 @@ impl AuditRef {
             (None, None) => "someone".to_owned(),
         };
         let when = self.created_at.as_deref().unwrap_or("an unknown time");
-        let from = self
-            .ip_address
-            .as_deref()
-            .map(|ip| format!(" from {ip}"))
-            .unwrap_or_default();
-        let through = if self.interface == "api" {
-            " through the API"
-        } else {
-            ", interface not recorded"
-        };
         let what = self
             .change_description
             .as_deref()
             .map(|d| format!(": \"{d}\""))
             .unwrap_or_default();
-        format!("{who} on {when}{from}{through}{what}")
+        format!("{who} on {when}{what}")
     }
 }
 
@@ -178,9 +169,10 @@ impl Attribution {
     pub fn describe(&self) -> String {
         match (self.origin, &self.entry) {
             (Origin::Drift, Some(entry)) => format!("changed by {}", entry.describe()),
-            (Origin::Zroster, Some(entry)) => {
-                format!("last set by zroster's user {}", entry.describe())
-            }
+            (Origin::Zroster, Some(entry)) => format!(
+                "last set by the user zroster signs in as (a zroster apply, or a change by hand as that user): {}",
+                entry.describe()
+            ),
             _ => format!(
                 "not explained: {}",
                 self.reason.as_deref().unwrap_or("no audit entry")
