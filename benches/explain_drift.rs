@@ -120,7 +120,6 @@ fn main() {
                 &client,
                 &mut plan,
                 ExplainDrift { budget, days: 90 },
-                chrono::Utc::now(),
             ))
             .expect("explained");
         let took = started.elapsed();

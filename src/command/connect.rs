@@ -127,7 +127,7 @@ pub(super) async fn fetch_and_plan(
         super::progress::summary(err, &live, seconds, connection.real_pace);
         let mut plan = plan_guarded(&client, roster, &live, now, err).await?;
         if let Some(options) = explain {
-            super::explain_drift::explain(&client, &mut plan, options, now).await?;
+            super::explain_drift::explain(&client, &mut plan, options).await?;
             if let Some(explained) = &plan.drift_explanation {
                 let _ = writeln!(
                     err,

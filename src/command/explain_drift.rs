@@ -19,16 +19,18 @@ pub struct ExplainDrift {
     pub days: u32,
 }
 
-/// Reads the audit log for `plan` as of `now` and adds what it says to the plan
-/// ([`Plan::drift_explanation`], and the requests to the summary). An account whose audit
-/// log cannot be read (below Enterprise, 403; 404) makes every attribution say so; any
-/// other failure is the plan's error.
+/// Reads the audit log for `plan` and adds what it says to the plan
+/// ([`Plan::drift_explanation`], and the requests to the summary). The window ends now, on
+/// the clock (the account's changes happened in real time, whatever `--now` says of time
+/// boxes). An audit log that cannot be read (below Enterprise, 403; 404; any other failure,
+/// also after some pages) makes every value not yet explained say so: the explanation is
+/// optional, and never fails the plan.
 pub async fn explain(
     client: &ReadClient,
     plan: &mut Plan,
     options: ExplainDrift,
-    now: DateTime<Utc>,
 ) -> Result<(), Error> {
+    let now = Utc::now();
     let mut explainer = DriftExplainer::new(plan);
     let time = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
     let mut read = DriftExplanation {
@@ -67,7 +69,14 @@ pub async fn explain(
                     read.unavailable = Some("404: the account has no audit log API".to_owned());
                     break;
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => {
+                    read.unavailable = Some(if read.entries_read == 0 {
+                        error.to_string()
+                    } else {
+                        format!("after {} entries: {error}", read.entries_read)
+                    });
+                    break;
+                }
             }
         }
     }

@@ -235,3 +235,26 @@ fn a_change_mixing_drift_with_the_roster_s_own_stays_among_the_plan_s_changes() 
     // The drifted field still says who made it.
     assert!(stdout.contains("Omar Haddad"), "{stdout}");
 }
+
+/// An audit log that fails otherwise than by refusing (a 500 on every try) makes the values
+/// it did not explain say so; the plan is still made.
+#[test]
+fn an_audit_log_that_fails_leaves_the_plan_standing() {
+    let (sandbox, _) = drifted();
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, ROSTER);
+    sandbox.pause_before("GET /api/v2/audit_logs");
+    let mut zplan = sandbox.zplan();
+    zplan.args(["--explain-drift", &roster]);
+    let planning = std::thread::spawn(move || run(&mut zplan));
+    sandbox.wait_for_pause();
+    sandbox.handle().update_knobs(|k| k.fault_5xx = 1.0);
+    sandbox.release();
+    let (output, stdout) = planning.join().unwrap();
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("not explained: the audit log could not be read"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Plan: "), "{stdout}");
+}
