@@ -612,7 +612,8 @@ pub struct ApplyArgs {
     pub color: ColorChoice,
     /// Judge time-boxed entries (`expires`, `temporary`) and a saved plan's `valid_until` as
     /// of this moment instead of the clock's: an RFC 3339 time, or a date (its start, 00:00
-    /// UTC). For rehearsals and tests.
+    /// UTC). For rehearsals and tests: against the emulator only (`--sandbox`, or a
+    /// `ZENDESK_URL` on loopback).
     #[arg(long, value_name = "TIME", value_parser = moment)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Where and how to reach Zendesk.

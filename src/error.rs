@@ -117,6 +117,12 @@ pub enum Error {
     /// A roster is applied from a script without `--auto-approve`.
     #[error("not applying without confirmation")]
     NotConfirmed,
+    /// `zapply --now` against a Zendesk account: it would grant what the roster's time boxes
+    /// grant at another moment than now.
+    #[error(
+        "`--now` judges time-boxed entries at another moment than now: zapply takes it against the emulator only (`--sandbox`, or a `ZENDESK_URL` on loopback), never against a Zendesk account"
+    )]
+    NowOnAnAccount,
     /// A second interrupt abandoned an apply at once.
     #[error(
         "stopped at once by a second interrupt, abandoning the requests in flight; {}",

@@ -294,6 +294,36 @@ fn with_roster_the_policy_is_judged_afresh_whatever_an_edited_plan_says() {
 }
 
 #[test]
+fn zapply_takes_now_against_the_emulator_only() {
+    // A back-dated `--now` would make an expired entry grant access again: against a
+    // Zendesk account it is refused before anything is read.
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster_file(&dir, BOUND);
+    let output = bin("zapply")
+        .args(["--auto-approve", "--now", "2026-01-01", &roster])
+        .env("ZENDESK_URL", "https://acme.zendesk.com")
+        .env("ZENDESK_EMAIL", "admin@acme.com")
+        .env("ZENDESK_API_TOKEN", "not-a-real-token")
+        .env_remove("ZENDESK_SUBDOMAIN")
+        .env_remove("ZENDESK_OAUTH_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("zapply takes it against the emulator only"),
+        "{}",
+        stderr(&output)
+    );
+    // Against the emulator (loopback) it is what the tests and rehearsals use.
+    let sandbox = sandbox(&account("acme"));
+    let (output, stdout) =
+        run(sandbox
+            .zapply()
+            .args(["--auto-approve", "--now", "2026-01-01", &roster]));
+    assert_code(&output, &stdout, 0);
+}
+
+#[test]
 fn a_saved_plan_made_in_the_future_is_refused() {
     // `zplan --now` after the temporary role ends plans Bo's own role, admin, two months
     // early; the plan must not pass for one made now.
