@@ -106,18 +106,6 @@ pub(super) fn read_plan(path: &Path) -> Result<Result<Plan, u32>, Error> {
     serde_json::from_value(value).map(Ok).map_err(parse)
 }
 
-/// Whether `url` names this machine (the emulator, or the sandbox's).
-fn on_loopback(url: &reqwest::Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.parse::<std::net::IpAddr>().map_or_else(
-        |_| host.eq_ignore_ascii_case("localhost"),
-        |ip| ip.is_loopback(),
-    )
-}
-
 async fn apply(
     args: &ApplyArgs,
     source: Source,
@@ -134,7 +122,7 @@ async fn apply(
     let status = async {
         let client = connection.write_client(observer)?;
         // Real Zendesk is never on loopback: there, only a rehearsal's clock may be moved.
-        if args.now.is_some() && !on_loopback(&client.settings().base_url) {
+        if args.now.is_some() && !client.settings().is_loopback() {
             return Err(Error::NowOnAnAccount);
         }
         let run = Run {

@@ -75,6 +75,13 @@ pub struct ConnectionSettings {
 }
 
 impl ConnectionSettings {
+    /// Whether the account is on this machine (`localhost`, 127.0.0.0/8, `::1`): the
+    /// emulator, never Zendesk.
+    #[must_use]
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.base_url)
+    }
+
     /// Default connect timeout.
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
     /// Default request timeout.
