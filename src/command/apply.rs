@@ -211,13 +211,13 @@ impl Run<'_> {
 
     /// A saved plan is applied only as `zplan` wrote it: its digest must match its content,
     /// and with `--roster` the roster must be the one it was made from, whose safety
-    /// settings are then the ones enforced.
-    fn verify_saved(&self, plan: &mut Plan) -> Result<(), Error> {
+    /// settings are then the ones enforced. Returns that roster.
+    fn verify_saved(&self, plan: &mut Plan) -> Result<Option<roster::Roster>, Error> {
         if !plan.is_sealed() {
             return Err(staleness::Refusal::unsealed().into());
         }
         if self.args.roster.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let loaded = roster::load(&self.args.roster);
         if loaded.has_errors() {
@@ -238,7 +238,7 @@ impl Run<'_> {
             .into());
         }
         plan.safety = settings;
-        Ok(())
+        Ok(Some(loaded.roster))
     }
 
     /// With `--roster` whose `settings.policy` is set, the policy is judged afresh: the
@@ -247,24 +247,20 @@ impl Run<'_> {
     /// users the plan leaves alone, would otherwise be only what the file says: an edited
     /// plan can drop a refusal from its file (its digest is no signature), never from the
     /// roster. Costs one fetch, and only for a roster with a policy.
-    async fn judge_policy_afresh(&self, plan: &mut Plan) -> Result<(), Error> {
-        if self.args.roster.is_empty() {
+    async fn judge_policy_afresh(
+        &self,
+        plan: &mut Plan,
+        roster: Option<&roster::Roster>,
+    ) -> Result<(), Error> {
+        let Some(roster) = roster.filter(|r| r.settings.policy.is_set()) else {
             return Ok(());
-        }
-        let loaded = roster::load(&self.args.roster);
-        if loaded.has_errors() {
-            return Err(Error::InvalidRoster(loaded.diagnostics));
-        }
-        if !loaded.roster.settings.policy.is_set() {
-            return Ok(());
-        }
-        let query = StateQuery::for_apply(&loaded.roster);
-        let live =
-            super::connect::fetch_bound(self.client, &loaded.roster, &query, &NoProgress).await?;
+        };
+        let query = StateQuery::for_apply(roster);
+        let live = super::connect::fetch_bound(self.client, roster, &query, &NoProgress).await?;
         let now = self.args.now.unwrap_or_else(chrono::Utc::now);
         let fresh = super::connect::plan_guarded(
             self.client,
-            &loaded.roster,
+            roster,
             &live,
             now,
             &mut std::io::sink(),
@@ -390,9 +386,9 @@ impl Run<'_> {
             Source::Saved(plan) => match *plan {
                 Err(found) => return Err(staleness::Refusal::FormatVersion { found }.into()),
                 Ok(mut plan) => {
-                    self.verify_saved(&mut plan)?;
+                    let roster = self.verify_saved(&mut plan)?;
                     self.check_saved(&mut plan, out).await?;
-                    self.judge_policy_afresh(&mut plan).await?;
+                    self.judge_policy_afresh(&mut plan, roster.as_ref()).await?;
                     plan
                 }
             },
