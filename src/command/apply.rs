@@ -258,14 +258,9 @@ impl Run<'_> {
         let query = StateQuery::for_apply(roster);
         let live = super::connect::fetch_bound(self.client, roster, &query, &NoProgress).await?;
         let now = self.args.now.unwrap_or_else(chrono::Utc::now);
-        let fresh = super::connect::plan_guarded(
-            self.client,
-            roster,
-            &live,
-            now,
-            &mut std::io::sink(),
-        )
-        .await?;
+        let fresh =
+            super::connect::plan_guarded(self.client, roster, &live, now, &mut std::io::sink())
+                .await?;
         for refusal in fresh.refusals {
             let known = plan
                 .refusals

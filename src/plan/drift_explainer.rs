@@ -458,7 +458,7 @@ pub(crate) mod tests {
             ]
         );
         let explanation = plan.drift_explanation.as_ref().unwrap();
-        assert_eq!(explanation.reverted(), 2);
+        assert_eq!(plan.reverted_drift(), 2);
         let bob = &explanation.changes[1].attribution;
         assert_eq!(
             bob.reason.as_deref(),

@@ -61,13 +61,37 @@ impl DriftExplanation {
             .find(|u| u.user_id == id)
             .map(|u| &u.attribution)
     }
+}
 
-    /// How many changes of the plan only undo drift ([`DriftExplanation::reverts`]).
+impl super::Plan {
+    /// Whether change number `index` reverts a change made outside the roster, to be shown
+    /// apart from what the pull request itself asks for: every field the audit log explains
+    /// is drift ([`DriftExplanation::reverts`]), and it is nothing a pull request could hide
+    /// there. An escalation, a change that creates a user, ends or restores access
+    /// (suspend, unsuspend, downgrade, delete) or changes how a user signs in (a primary
+    /// address) stays with the plan's own changes, whoever made the drift.
     #[must_use]
-    pub fn reverted(&self) -> usize {
-        let mut changes: Vec<usize> = self.changes.iter().map(|a| a.change).collect();
-        changes.dedup();
-        changes.into_iter().filter(|&i| self.reverts(i)).count()
+    pub fn reverts_drift(&self, index: usize) -> bool {
+        let Some(change) = self.changes.get(index) else {
+            return false;
+        };
+        change.escalation.is_none()
+            && matches!(
+                change.action,
+                super::Action::Update | super::Action::Add | super::Action::Remove
+            )
+            && self
+                .drift_explanation
+                .as_ref()
+                .is_some_and(|e| e.reverts(index))
+    }
+
+    /// How many changes revert drift ([`super::Plan::reverts_drift`]).
+    #[must_use]
+    pub fn reverted_drift(&self) -> usize {
+        (0..self.changes.len())
+            .filter(|&i| self.reverts_drift(i))
+            .count()
     }
 }
 

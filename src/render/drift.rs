@@ -2,31 +2,12 @@
 //! changes revert drift, and the words for an attribution and for the summary.
 
 use super::plural;
-use crate::plan::{Action, ChangeAttribution, Origin, Plan};
+use crate::plan::{ChangeAttribution, Origin, Plan};
 
-/// Whether change number `index` reverts a change made outside the roster: shown apart from
-/// what the pull request itself asks for. What a pull request could hide there never is:
-/// an escalation, a change that creates a user, ends or restores access (suspend,
-/// unsuspend, downgrade, delete) or changes how a user signs in (a primary address) stays
-/// with the plan's own changes, whoever made the drift.
+/// Whether change number `index` reverts drift ([`Plan::reverts_drift`]): shown apart from
+/// what the pull request itself asks for.
 pub(super) fn reverts(plan: &Plan, index: usize) -> bool {
-    let Some(change) = plan.changes.get(index) else {
-        return false;
-    };
-    let kind_of_revert = change.escalation.is_none()
-        && matches!(change.action, Action::Update | Action::Add | Action::Remove);
-    kind_of_revert
-        && plan
-            .drift_explanation
-            .as_ref()
-            .is_some_and(|e| e.reverts(index))
-}
-
-/// How many changes of `plan` are shown as reverting drift.
-pub(super) fn reverted(plan: &Plan) -> usize {
-    (0..plan.changes.len())
-        .filter(|&i| reverts(plan, i))
-        .count()
+    plan.reverts_drift(index)
 }
 
 /// Whether `change` (one of the plan's own) reverts drift.
@@ -75,7 +56,7 @@ pub(super) fn user_line(plan: &Plan, id: u64) -> Option<String> {
 pub(super) fn summary_part(plan: &Plan) -> Option<String> {
     let explanation = plan.drift_explanation.as_ref()?;
     let mut part = String::new();
-    let reverted = reverted(plan);
+    let reverted = plan.reverted_drift();
     if reverted > 0 {
         part = format!("{} drift; ", plural_verb(reverted));
     }
