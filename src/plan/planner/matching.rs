@@ -21,7 +21,7 @@ impl Planner<'_> {
         let mut matched = BTreeSet::new();
         let judging_policy = self.roster.settings.policy.is_set();
         let claimed = self.claimed_twice();
-        for user in &self.roster.users {
+        for (index, user) in self.roster.users.iter().enumerate() {
             let ignored = self.ignore.matching(
                 user.email.as_ref().map(|e| e.value.as_str()),
                 user.external_id.as_ref().map(|e| e.value.as_str()),
@@ -29,7 +29,7 @@ impl Planner<'_> {
             if ignored.is_some() {
                 continue;
             }
-            if let Some((id, others)) = claimed.get(&std::ptr::from_ref(user)) {
+            if let Some((id, others)) = claimed.get(&index) {
                 // Which entry's writes Zendesk keeps would decide the user's access: neither
                 // is planned, and the user is not pruned either.
                 matched.insert(*id);
@@ -164,10 +164,11 @@ impl Planner<'_> {
     }
 
     /// The live user each roster entry matches alone (by external id, else by email),
-    /// when another entry matches it too: entry → (live id, the other entries' places).
+    /// when another entry matches it too: entry (its index) → (live id, the other entries'
+    /// places).
     /// One sorted list of (live id, entry), no allocation per entry: a roster of 100,000
     /// users pays a sort.
-    fn claimed_twice(&self) -> std::collections::HashMap<*const User, (u64, Vec<String>)> {
+    fn claimed_twice(&self) -> std::collections::HashMap<usize, (u64, Vec<String>)> {
         let mut claims: Vec<(u64, usize)> = Vec::new();
         for (index, user) in self.roster.users.iter().enumerate() {
             if let LiveMatch::One(id) = self.live_match(user) {
@@ -186,7 +187,7 @@ impl Planner<'_> {
                     .filter(|&&(_, other)| other != index)
                     .map(|&(_, other)| self.locate(self.roster.users[other].source).to_string())
                     .collect();
-                twice.insert(std::ptr::from_ref(&self.roster.users[index]), (id, others));
+                twice.insert(index, (id, others));
             }
         }
         twice
