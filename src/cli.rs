@@ -405,9 +405,9 @@ const ZAPPLY_EXIT_CODES: &str = "Exit codes:
   1  an error: a usage error, an invalid roster, a failed request, an item that failed or
      was left unresolved, a field or membership that did not converge, a change not made
      for a conflict or an account rule a roster user breaks
-  3  refused: a stale, edited, expired (valid_until) or other roster's saved plan, a safety
-     threshold (max_*), min_admins, the policy (policy.*), or an account the roster is not
-     bound to or the saved plan was not made for
+  3  refused: a stale, edited, expired (valid_until), future-dated or other roster's saved
+     plan, a safety threshold (max_*), min_admins, the policy (policy.*), or an account the
+     roster is not bound to or the saved plan was not made for
   130  interrupted (SIGINT, SIGTERM): what was sent was finished and the report written";
 
 /// Show what applying the roster would change in Zendesk; never writes to Zendesk.
