@@ -173,20 +173,41 @@ impl Sweep<'_> {
         values: &[String],
         deleted: bool,
     ) -> Option<Vec<Value>> {
+        let extra: &[(&str, &str)] = if deleted {
+            &[("include_deleted", "true")]
+        } else {
+            &[]
+        };
+        self.read_many("users", key, values, extra).await
+    }
+
+    /// `GET {collection}/show_many?{key}={values}` and its list, or none when it could not
+    /// be read (a problem); no request for no values.
+    async fn read_many(
+        &mut self,
+        collection: &str,
+        key: &str,
+        values: &[String],
+        extra: &[(&str, &str)],
+    ) -> Option<Vec<Value>> {
         if values.is_empty() {
             return Some(Vec::new());
         }
         let joined = values.join(",");
         let mut query = vec![(key, joined.as_str())];
-        if deleted {
-            query.push(("include_deleted", "true"));
-        }
-        let reply = self.send(Method::GET, "users/show_many", &query).await?;
+        query.extend_from_slice(extra);
+        let path = format!("{collection}/show_many");
+        let reply = self.send(Method::GET, &path, &query).await?;
         if !reply.ok() {
-            self.problem(format!("GET users/show_many answered {}", reply.status));
+            self.problem(format!("GET {path} answered {}", reply.status));
             return None;
         }
-        Some(reply.body["users"].as_array().cloned().unwrap_or_default())
+        Some(
+            reply.body[collection]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        )
     }
 
     /// Deletes the probe's users, then deletes them for good, and checks that none is left:
@@ -346,30 +367,8 @@ impl Sweep<'_> {
 
     /// The organizations of `ids` that are readable, or none when they could not be read.
     async fn organizations_readable(&mut self, ids: &[u64]) -> Option<Vec<Value>> {
-        if ids.is_empty() {
-            return Some(Vec::new());
-        }
-        let joined = ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
-        let reply = self
-            .send(
-                Method::GET,
-                "organizations/show_many",
-                &[("ids", joined.as_str())],
-            )
-            .await?;
-        if !reply.ok() {
-            self.problem(format!(
-                "GET organizations/show_many answered {}",
-                reply.status
-            ));
-            return None;
-        }
-        Some(
-            reply.body["organizations"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-        )
+        let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+        self.read_many("organizations", "ids", &ids, &[]).await
     }
 
     /// Deletes the probe's groups (found by name, through every page of groups, where the
