@@ -49,76 +49,45 @@ pub(super) fn sections(plan: &Plan, heading: String) -> Vec<Section<'_>> {
         .filter(|c| c.escalation.is_some())
         .map(Entry::Escalation)
         .collect();
-    let mut escalations = Section::new(
-        format!(
-            "### Privilege escalations ({})\n\nThese changes grant more access than the \
-             users have now.\n\n",
-            count(escalations.len())
-        ),
+    sections.push(priority(
+        "Privilege escalations",
+        "These changes grant more access than the users have now.",
         escalations,
-        "\n",
-    );
-    escalations.weight = PRIORITY_WEIGHT;
-    sections.push(escalations);
-
-    let blocked: Vec<Entry> = plan
-        .changes
-        .iter()
-        .filter(|c| c.blocked.is_some())
-        .map(|change| Entry::Change {
-            change,
-            with_action: true,
-        })
-        .collect();
-    let mut blocked = Section::new(
-        format!(
-            "### Blocked ({})\n\nThese changes are not applied.\n\n",
-            count(blocked.len())
-        ),
+        false,
+    ));
+    let blocked = listed(plan.changes.iter().filter(|c| c.blocked.is_some()));
+    sections.push(priority(
+        "Blocked",
+        "These changes are not applied.",
         blocked,
-        "\n",
-    );
-    blocked.lists_changes = true;
-    blocked.weight = PRIORITY_WEIGHT;
-    sections.push(blocked);
-
-    let mut expiring = Section::new(
-        format!(
-            "### Expiring soon ({})\n\nTime-boxed access of the roster that ends shortly \
-             (`expires`, `temporary`); the first plan after it makes the change.\n\n",
-            count(plan.expiring.len())
-        ),
-        plan.expiring
-            .iter()
-            .map(|entry| Entry::Expiring(entry, &plan.made_at))
-            .collect(),
-        "\n",
-    );
-    expiring.weight = PRIORITY_WEIGHT;
-    sections.push(expiring);
-
-    let reverting: Vec<Entry> = plan
-        .changes
+        true,
+    ));
+    let expiring = plan
+        .expiring
         .iter()
-        .enumerate()
-        .filter(|(i, _)| drift_lines::reverts(plan, *i))
-        .map(|(_, change)| Entry::Change {
-            change,
-            with_action: true,
-        })
+        .map(|entry| Entry::Expiring(entry, &plan.made_at))
         .collect();
-    let mut reverts = Section::new(
-        format!(
-            "### Reverts drift ({})\n\nChanged in Zendesk outside the roster, by the people \
-             the audit log names; the roster is unchanged, so the plan puts them back.\n\n",
-            count(reverting.len())
-        ),
-        reverting,
-        "\n",
+    sections.push(priority(
+        "Expiring soon",
+        "Time-boxed access of the roster that ends shortly (`expires`, `temporary`); the \
+         first plan after it makes the change.",
+        expiring,
+        false,
+    ));
+    let reverting = listed(
+        plan.changes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| drift_lines::reverts(plan, *i))
+            .map(|(_, change)| change),
     );
-    reverts.lists_changes = true;
-    reverts.weight = PRIORITY_WEIGHT;
-    sections.push(reverts);
+    sections.push(priority(
+        "Reverts drift",
+        "Changed in Zendesk outside the roster, by the people the audit log names; the \
+         roster is unchanged, so the plan puts them back.",
+        reverting,
+        true,
+    ));
 
     for (action, changes) in by_action(asked().filter(|c| c.blocked.is_none())) {
         let mut section = Section::new(
@@ -200,4 +169,29 @@ fn summary_table(plan: &Plan) -> String {
     }
     table.push('\n');
     table
+}
+
+/// A section shown before the collapsed ones, whatever the budget leaves of the rest:
+/// `### {title} (n)`, `lead`, and its entries (changes, when `lists_changes`).
+fn priority<'p>(
+    title: &str,
+    lead: &str,
+    entries: Vec<Entry<'p>>,
+    lists_changes: bool,
+) -> Section<'p> {
+    let open = format!("### {title} ({})\n\n{lead}\n\n", count(entries.len()));
+    let mut section = Section::new(open, entries, "\n");
+    section.lists_changes = lists_changes;
+    section.weight = PRIORITY_WEIGHT;
+    section
+}
+
+/// `changes` as entries that name their action.
+fn listed<'p>(changes: impl Iterator<Item = &'p crate::plan::Change>) -> Vec<Entry<'p>> {
+    changes
+        .map(|change| Entry::Change {
+            change,
+            with_action: true,
+        })
+        .collect()
 }
